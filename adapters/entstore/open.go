@@ -1,0 +1,77 @@
+package entstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	_ "modernc.org/sqlite" // the embedded profile's pure-Go SQLite driver, registered as "sqlite"
+)
+
+// OpenMySQL opens a pool on a go-sql-driver DSN. Times are always UTC and
+// parsed into time.Time, whatever the DSN says, because the store relies on it.
+func OpenMySQL(dsn string, maxOpen int) (*sql.DB, error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("CHAT_MYSQL_DSN: %w", err)
+	}
+	cfg.ParseTime = true
+	cfg.Loc = time.UTC
+	cfg.InterpolateParams = true // one round trip a statement instead of prepare+execute
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	cfg.Params["time_zone"] = "'+00:00'"
+	connector, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("CHAT_MYSQL_DSN: %w", err)
+	}
+	db := sql.OpenDB(connector)
+	db.SetMaxOpenConns(maxOpen)
+	db.SetMaxIdleConns(maxOpen)
+	db.SetConnMaxLifetime(30 * time.Minute)
+	return db, nil
+}
+
+// OpenSQLite opens (creating if needed) the embedded database in dir.
+// synchronous=FULL makes a committed transaction durable before the commit
+// returns, which is what lets the embedded profile answer 201 only for
+// writes that survive a kill -9.
+func OpenSQLite(dir string) (*sql.DB, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("data dir %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, "chat.db")
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate&_time_format=sqlite"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	// One writer at a time is all SQLite allows; a small pool keeps readers concurrent under WAL.
+	db.SetMaxOpenConns(8)
+	return db, nil
+}
+
+// WaitReady pings until the database answers or attempts run out, so that a
+// process started before its database says clearly what it waited for.
+func WaitReady(ctx context.Context, db *sql.DB, attempts int, every time.Duration) error {
+	var err error
+	for i := 0; i < attempts; i++ {
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err = db.PingContext(pctx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(every):
+		}
+	}
+	return err
+}

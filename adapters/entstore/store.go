@@ -1,0 +1,250 @@
+// Package entstore is the system of record behind ent: MySQL in production,
+// SQLite in the embedded profile. It implements the store ports (reads, the
+// projection of events, counters and sequence seeds). Only this package
+// imports ent; ent types never leave it.
+package entstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sync"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/chatsvc/chat/domain"
+	"github.com/chatsvc/chat/ent"
+	"github.com/chatsvc/chat/ent/application"
+	"github.com/chatsvc/chat/ent/chat"
+	"github.com/chatsvc/chat/ent/message"
+)
+
+// Store implements ports.ApplicationStore, ChatReader, MessageReader,
+// SequenceSeeds, Projection and Counters.
+type Store struct {
+	db      *sql.DB
+	client  *ent.Client
+	dialect string
+
+	// Ids never change once a row exists, so they are cached for the worker's
+	// hot path; nothing is ever deleted, so the caches never go stale.
+	appIDs  sync.Map // domain.Token -> int
+	chatIDs sync.Map // domain.ChatKey -> int
+}
+
+// New wraps an open database of the given ent dialect (dialect.MySQL or dialect.SQLite).
+func New(db *sql.DB, dialectName string) *Store {
+	drv := entsql.OpenDB(dialectName, db)
+	return &Store{db: db, client: ent.NewClient(ent.Driver(drv)), dialect: dialectName}
+}
+
+// DB is the underlying pool, for health checks.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Ping tells whether the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// Close closes the pool.
+func (s *Store) Close() error { return s.client.Close() }
+
+// storeErr maps ent's errors to the domain's: a missing row is "not found"
+// with the caller's message, anything else means the database let us down.
+func storeErr(err error, notFound string) error {
+	if err == nil {
+		return nil
+	}
+	if ent.IsNotFound(err) {
+		return domain.NotFoundf("%s", notFound)
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return domain.Unavailable("database", err)
+}
+
+func toApplication(a *ent.Application) domain.Application {
+	name, _ := domain.NewName(a.Name) // stored names were validated on the way in
+	return domain.Application{
+		Token: domain.Token(a.Token), Name: name, ChatsCount: a.ChatsCount,
+		CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC(),
+	}
+}
+
+func toChat(c *ent.Chat) domain.Chat {
+	return domain.Chat{Number: c.Number, MessagesCount: c.MessagesCount, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC()}
+}
+
+func toMessage(m *ent.Message) domain.Message {
+	return domain.Message{Number: m.Number, Body: m.Body, CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC()}
+}
+
+// CreateApplication inserts a new application.
+func (s *Store) CreateApplication(ctx context.Context, app domain.Application) error {
+	row, err := s.client.Application.Create().
+		SetToken(string(app.Token)).SetName(app.Name.String()).
+		SetCreatedAt(app.CreatedAt).SetUpdatedAt(app.UpdatedAt).Save(ctx)
+	if err != nil {
+		return storeErr(err, "")
+	}
+	s.appIDs.Store(app.Token, row.ID)
+	return nil
+}
+
+// Application reads one application by token.
+func (s *Store) Application(ctx context.Context, token domain.Token) (domain.Application, error) {
+	a, err := s.client.Application.Query().Where(application.Token(string(token))).Only(ctx)
+	if err != nil {
+		return domain.Application{}, storeErr(err, "application not found")
+	}
+	return toApplication(a), nil
+}
+
+// RenameApplication sets a new name and returns the updated application.
+func (s *Store) RenameApplication(ctx context.Context, token domain.Token, name domain.Name, at time.Time) (domain.Application, error) {
+	n, err := s.client.Application.Update().Where(application.Token(string(token))).
+		SetName(name.String()).SetUpdatedAt(at).Save(ctx)
+	if err != nil {
+		return domain.Application{}, storeErr(err, "")
+	}
+	if n == 0 {
+		return domain.Application{}, domain.NotFoundf("application not found")
+	}
+	return s.Application(ctx, token)
+}
+
+// Applications pages through applications by token.
+func (s *Store) Applications(ctx context.Context, page domain.PageRequest[domain.Token]) (domain.Page[domain.Application], error) {
+	q := s.client.Application.Query().Order(ent.Asc(application.FieldToken)).Limit(page.Limit + 1)
+	if page.After != "" {
+		q = q.Where(application.TokenGT(string(page.After)))
+	}
+	rows, err := q.All(ctx)
+	if err != nil {
+		return domain.Page[domain.Application]{}, storeErr(err, "")
+	}
+	out := make([]domain.Application, len(rows))
+	for i, r := range rows {
+		out[i] = toApplication(r)
+	}
+	return domain.TrimPage(out, page.Limit), nil
+}
+
+// appID resolves a token to its row id, from the cache when it can.
+func (s *Store) appID(ctx context.Context, client *ent.Client, token domain.Token) (int, error) {
+	if id, ok := s.appIDs.Load(token); ok {
+		return id.(int), nil
+	}
+	id, err := client.Application.Query().Where(application.Token(string(token))).OnlyID(ctx)
+	if err != nil {
+		return 0, storeErr(err, "application not found")
+	}
+	s.appIDs.Store(token, id)
+	return id, nil
+}
+
+func (s *Store) chatID(ctx context.Context, client *ent.Client, key domain.ChatKey) (int, error) {
+	if id, ok := s.chatIDs.Load(key); ok {
+		return id.(int), nil
+	}
+	appID, err := s.appID(ctx, client, key.Token)
+	if err != nil {
+		return 0, err
+	}
+	id, err := client.Chat.Query().Where(chat.ApplicationID(appID), chat.Number(key.Number)).OnlyID(ctx)
+	if err != nil {
+		return 0, storeErr(err, "chat not found in this application")
+	}
+	s.chatIDs.Store(key, id)
+	return id, nil
+}
+
+// Chat reads one persisted chat.
+func (s *Store) Chat(ctx context.Context, token domain.Token, number int64) (domain.Chat, error) {
+	appID, err := s.appID(ctx, s.client, token)
+	if err != nil {
+		return domain.Chat{}, err
+	}
+	c, err := s.client.Chat.Query().Where(chat.ApplicationID(appID), chat.Number(number)).Only(ctx)
+	if err != nil {
+		return domain.Chat{}, storeErr(err, "chat not found in this application")
+	}
+	return toChat(c), nil
+}
+
+// Chats pages through an application's chats by number.
+func (s *Store) Chats(ctx context.Context, token domain.Token, page domain.PageRequest[int64]) (domain.Page[domain.Chat], error) {
+	appID, err := s.appID(ctx, s.client, token)
+	if err != nil {
+		return domain.Page[domain.Chat]{}, err
+	}
+	rows, err := s.client.Chat.Query().
+		Where(chat.ApplicationID(appID), chat.NumberGT(page.After)).
+		Order(ent.Asc(chat.FieldNumber)).Limit(page.Limit + 1).All(ctx)
+	if err != nil {
+		return domain.Page[domain.Chat]{}, storeErr(err, "")
+	}
+	out := make([]domain.Chat, len(rows))
+	for i, r := range rows {
+		out[i] = toChat(r)
+	}
+	return domain.TrimPage(out, page.Limit), nil
+}
+
+// Message reads one persisted message.
+func (s *Store) Message(ctx context.Context, token domain.Token, chatNumber, number int64) (domain.Message, error) {
+	chatID, err := s.chatID(ctx, s.client, domain.ChatKey{Token: token, Number: chatNumber})
+	if err != nil {
+		return domain.Message{}, err
+	}
+	m, err := s.client.Message.Query().Where(message.ChatID(chatID), message.Number(number)).Only(ctx)
+	if err != nil {
+		return domain.Message{}, storeErr(err, "message not found in this chat")
+	}
+	return toMessage(m), nil
+}
+
+// Messages pages through a chat's messages by number.
+func (s *Store) Messages(ctx context.Context, token domain.Token, chatNumber int64, page domain.PageRequest[int64]) (domain.Page[domain.Message], error) {
+	chatID, err := s.chatID(ctx, s.client, domain.ChatKey{Token: token, Number: chatNumber})
+	if err != nil {
+		return domain.Page[domain.Message]{}, err
+	}
+	rows, err := s.client.Message.Query().
+		Where(message.ChatID(chatID), message.NumberGT(page.After)).
+		Order(ent.Asc(message.FieldNumber)).Limit(page.Limit + 1).All(ctx)
+	if err != nil {
+		return domain.Page[domain.Message]{}, storeErr(err, "")
+	}
+	out := make([]domain.Message, len(rows))
+	for i, r := range rows {
+		out[i] = toMessage(r)
+	}
+	return domain.TrimPage(out, page.Limit), nil
+}
+
+// ChatSeed is the highest persisted chat number of the application.
+func (s *Store) ChatSeed(ctx context.Context, token domain.Token) (int64, error) {
+	appID, err := s.appID(ctx, s.client, token)
+	if err != nil {
+		return 0, err
+	}
+	var max sql.NullInt64
+	err = s.db.QueryRowContext(ctx, "SELECT MAX(number) FROM chats WHERE application_id = ?", appID).Scan(&max)
+	return max.Int64, storeErr(err, "")
+}
+
+// MessageSeed is the highest persisted message number and edit version of the chat.
+func (s *Store) MessageSeed(ctx context.Context, token domain.Token, chatNumber int64) (int64, int64, error) {
+	chatID, err := s.chatID(ctx, s.client, domain.ChatKey{Token: token, Number: chatNumber})
+	if err != nil {
+		return 0, 0, err
+	}
+	var number, version sql.NullInt64
+	err = s.db.QueryRowContext(ctx, "SELECT MAX(number), MAX(version) FROM messages WHERE chat_id = ?", chatID).Scan(&number, &version)
+	return number.Int64, version.Int64, storeErr(err, "")
+}
+
+// isSQLite says whether the store runs on the embedded database.
+func (s *Store) isSQLite() bool { return s.dialect == dialect.SQLite }

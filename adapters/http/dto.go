@@ -1,0 +1,190 @@
+package http
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/chatsvc/chat/domain"
+)
+
+type applicationJSON struct {
+	Token      string    `json:"token"`
+	Name       string    `json:"name"`
+	ChatsCount int64     `json:"chats_count"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+type chatJSON struct {
+	Number        int64     `json:"number"`
+	MessagesCount int64     `json:"messages_count"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+type messageJSON struct {
+	Number    int64      `json:"number"`
+	Body      string     `json:"body"`
+	CreatedAt *time.Time `json:"created_at"` // null only in an edit's answer, before the message is persisted
+	UpdatedAt time.Time  `json:"updated_at"`
+}
+
+type pageJSON[T any] struct {
+	Data       []T     `json:"data"`
+	HasMore    bool    `json:"has_more"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+func toApplicationJSON(a domain.Application) applicationJSON {
+	return applicationJSON{Token: string(a.Token), Name: a.Name.String(), ChatsCount: a.ChatsCount, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+}
+
+func toChatJSON(c domain.Chat) chatJSON {
+	return chatJSON{Number: c.Number, MessagesCount: c.MessagesCount, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+}
+
+func toMessageJSON(m domain.Message) messageJSON {
+	out := messageJSON{Number: m.Number, Body: m.Body, UpdatedAt: m.UpdatedAt}
+	if !m.CreatedAt.IsZero() {
+		out.CreatedAt = &m.CreatedAt
+	}
+	return out
+}
+
+func toPage[T, J any](p domain.Page[T], conv func(T) J, cursor func(T) string) pageJSON[J] {
+	out := pageJSON[J]{Data: make([]J, len(p.Items)), HasMore: p.HasMore}
+	for i, item := range p.Items {
+		out.Data[i] = conv(item)
+	}
+	if p.HasMore && len(p.Items) > 0 {
+		c := cursor(p.Items[len(p.Items)-1])
+		out.NextCursor = &c
+	}
+	return out
+}
+
+// Cursors are opaque to clients: a versioned, base64url-encoded position.
+// They hold public keys (a number, a token), never a database id.
+func encodeCursor(kind, key string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("v1:" + kind + ":" + key))
+}
+
+func decodeCursor(kind, raw string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(raw)
+	prefix := "v1:" + kind + ":"
+	if err != nil || !strings.HasPrefix(string(b), prefix) {
+		return "", badRequest("cursor is not valid")
+	}
+	return strings.TrimPrefix(string(b), prefix), nil
+}
+
+const (
+	defaultLimit = 50
+	maxLimit     = 200
+)
+
+func parseLimit(c *fiber.Ctx) (int, error) {
+	raw := c.Query("limit")
+	if raw == "" {
+		return defaultLimit, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > maxLimit {
+		return 0, badRequest("limit must be an integer from 1 to 200")
+	}
+	return n, nil
+}
+
+func numberPage(c *fiber.Ctx, kind string) (domain.PageRequest[int64], error) {
+	limit, err := parseLimit(c)
+	if err != nil {
+		return domain.PageRequest[int64]{}, err
+	}
+	page := domain.PageRequest[int64]{Limit: limit}
+	if raw := c.Query("cursor"); raw != "" {
+		key, err := decodeCursor(kind, raw)
+		if err != nil {
+			return page, err
+		}
+		n, err := strconv.ParseInt(key, 10, 64)
+		if err != nil || n < 1 {
+			return page, badRequest("cursor is not valid")
+		}
+		page.After = n
+	}
+	return page, nil
+}
+
+// decodeObject reads a JSON object body; an empty body is an empty object.
+// A body that is not JSON by its Content-Type is a 415, invalid UTF-8 a 422,
+// anything else that is not a JSON object a 400.
+func decodeObject(c *fiber.Ctx, field string) (map[string]json.RawMessage, error) {
+	body := c.Body()
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, nil
+	}
+	if !isJSON(c) {
+		return nil, &apiError{fiber.StatusUnsupportedMediaType, "unsupported_media_type", "request body must be application/json"}
+	}
+	if !utf8.Valid(body) {
+		return nil, &domain.ValidationError{Field: field, Reason: "must be valid UTF-8"}
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
+		return nil, badRequest("request body must be a JSON object: " + jsonProblem(err))
+	}
+	return top, nil
+}
+
+// decodeAttribute reads one string attribute, bare ({"name": "x"}) or
+// wrapped the Rails way ({"chat_application": {"name": "x"}}). A missing or
+// null attribute reads as "", which the domain then rejects as blank.
+func decodeAttribute(c *fiber.Ctx, wrapper, name string) (string, error) {
+	top, err := decodeObject(c, name)
+	if err != nil {
+		return "", err
+	}
+	raw, ok := top[name]
+	if inner, wrapped := top[wrapper]; (!ok || isNull(raw)) && wrapped && !isNull(inner) {
+		var nested map[string]json.RawMessage
+		if err := json.Unmarshal(inner, &nested); err != nil {
+			return "", badRequest(wrapper + " must be a JSON object")
+		}
+		raw, ok = nested[name]
+	}
+	if !ok || isNull(raw) {
+		return "", nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", badRequest(name + " must be a string")
+	}
+	return s, nil
+}
+
+func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
+
+func isJSON(c *fiber.Ctx) bool {
+	ct := strings.ToLower(strings.TrimSpace(strings.SplitN(c.Get(fiber.HeaderContentType), ";", 2)[0]))
+	return ct == fiber.MIMEApplicationJSON || (strings.HasPrefix(ct, "application/") && strings.HasSuffix(ct, "+json"))
+}
+
+func jsonProblem(err error) string {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return "malformed JSON at offset " + strconv.FormatInt(syntax.Offset, 10)
+	case errors.As(err, &typ):
+		return "expected an object"
+	}
+	return "malformed JSON"
+}

@@ -1,0 +1,109 @@
+package http
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+	"go.uber.org/zap"
+
+	"github.com/chatsvc/chat/domain"
+)
+
+// apiError is an error the http layer itself raises (bad JSON, bad query,
+// credentials), already carrying its status and code.
+type apiError struct {
+	status  int
+	code    string
+	message string
+}
+
+func (e *apiError) Error() string { return e.message }
+
+func badRequest(msg string) error { return &apiError{fiber.StatusBadRequest, "bad_request", msg} }
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// retryAfterSeconds is what 429 and 503 answers suggest waiting.
+const retryAfterSeconds = 1
+
+// classify maps any error to its status, code and client-facing message. It
+// is the one place where errors become HTTP: handlers only return them.
+func classify(err error) (int, string, string) {
+	var api *apiError
+	var validation *domain.ValidationError
+	var tooLarge *domain.TooLargeError
+	var bad *domain.BadRequestError
+	var notFound *domain.NotFoundError
+	var fe *fiber.Error
+	switch {
+	case errors.As(err, &api):
+		return api.status, api.code, api.message
+	case errors.As(err, &validation):
+		return fiber.StatusUnprocessableEntity, "validation_failed", validation.Error()
+	case errors.As(err, &tooLarge):
+		return fiber.StatusRequestEntityTooLarge, "payload_too_large", tooLarge.Error()
+	case errors.As(err, &bad):
+		return fiber.StatusBadRequest, "bad_request", bad.Error()
+	case errors.As(err, &notFound):
+		return fiber.StatusNotFound, "not_found", notFound.Message
+	case errors.Is(err, domain.ErrNotFound):
+		return fiber.StatusNotFound, "not_found", "not found"
+	case errors.Is(err, domain.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		var u *domain.UnavailableError
+		what := "a dependency"
+		if errors.As(err, &u) {
+			what = u.Dependency
+		}
+		return fiber.StatusServiceUnavailable, "unavailable", what + " is unavailable; retry later"
+	case errors.As(err, &fe):
+		return fiberError(fe)
+	}
+	return fiber.StatusInternalServerError, "internal", "internal error"
+}
+
+func fiberError(fe *fiber.Error) (int, string, string) {
+	switch fe.Code {
+	case fiber.StatusNotFound:
+		return fe.Code, "not_found", "no such route"
+	case fiber.StatusMethodNotAllowed:
+		return fe.Code, "method_not_allowed", "method not allowed on this route"
+	case fiber.StatusRequestEntityTooLarge:
+		return fe.Code, "payload_too_large", "request body is larger than the limit"
+	case fiber.StatusUnsupportedMediaType:
+		return fe.Code, "unsupported_media_type", fe.Message
+	case fiber.StatusTooManyRequests:
+		return fe.Code, "rate_limited", "too many requests; retry later"
+	case fiber.StatusServiceUnavailable:
+		return fe.Code, "unavailable", fe.Message
+	}
+	if fe.Code >= 400 && fe.Code < 500 {
+		return fe.Code, "bad_request", fe.Message
+	}
+	return fiber.StatusInternalServerError, "internal", "internal error"
+}
+
+func errorHandler(log *zap.Logger) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		status, code, msg := classify(err)
+		if status >= 500 && status != fiber.StatusServiceUnavailable {
+			log.Error("request failed", zap.String("method", c.Method()), zap.String("path", c.Path()),
+				zap.String("request_id", requestID(c)), zap.Error(err))
+		} else if status == fiber.StatusServiceUnavailable {
+			log.Warn("dependency unavailable", zap.String("path", c.Path()), zap.Error(err))
+		}
+		if status == fiber.StatusTooManyRequests || status == fiber.StatusServiceUnavailable {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(retryAfterSeconds))
+		}
+		ensureRequestID(c)
+		return c.Status(status).JSON(errorBody{Error: errorDetail{Code: code, Message: msg}})
+	}
+}

@@ -1,0 +1,161 @@
+package http
+
+import (
+	"crypto/subtle"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/chatsvc/chat/application"
+	"github.com/chatsvc/chat/domain"
+)
+
+// UseCases are what the handlers call.
+type UseCases struct {
+	Applications *application.Applications
+	Chats        *application.Chats
+	Messages     *application.Messages
+}
+
+type handlers struct {
+	uc         UseCases
+	adminToken string
+}
+
+func (h *handlers) createApplication(c *fiber.Ctx) error {
+	name, err := decodeAttribute(c, "chat_application", "name")
+	if err != nil {
+		return err
+	}
+	app, err := h.uc.Applications.Create(c.UserContext(), name)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(toApplicationJSON(app))
+}
+
+func (h *handlers) getApplication(c *fiber.Ctx) error {
+	app, err := h.uc.Applications.Get(c.UserContext(), c.Params("token"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(toApplicationJSON(app))
+}
+
+func (h *handlers) renameApplication(c *fiber.Ctx) error {
+	if _, err := domain.ParseToken(c.Params("token")); err != nil {
+		return err
+	}
+	name, err := decodeAttribute(c, "chat_application", "name")
+	if err != nil {
+		return err
+	}
+	app, err := h.uc.Applications.Rename(c.UserContext(), c.Params("token"), name)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toApplicationJSON(app))
+}
+
+// listApplications hands out every token, so only an operator may call it.
+func (h *handlers) listApplications(c *fiber.Ctx) error {
+	if h.adminToken == "" {
+		return &apiError{fiber.StatusForbidden, "forbidden", "listing applications is disabled: no admin token is configured"}
+	}
+	given, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
+	if !ok || subtle.ConstantTimeCompare([]byte(given), []byte(h.adminToken)) != 1 {
+		return &apiError{fiber.StatusUnauthorized, "unauthorized", "operator credentials are missing or wrong"}
+	}
+	limit, err := parseLimit(c)
+	if err != nil {
+		return err
+	}
+	after := ""
+	if raw := c.Query("cursor"); raw != "" {
+		if after, err = decodeCursor("app", raw); err != nil {
+			return err
+		}
+	}
+	page, err := h.uc.Applications.List(c.UserContext(), after, limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toPage(page, toApplicationJSON, func(a domain.Application) string { return encodeCursor("app", string(a.Token)) }))
+}
+
+func (h *handlers) createChat(c *fiber.Ctx) error {
+	// The body is optional and carries nothing today; if sent, it must be a JSON object.
+	if _, err := decodeObject(c, "chat"); err != nil {
+		return err
+	}
+	chat, err := h.uc.Chats.Create(c.UserContext(), c.Params("token"))
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(toChatJSON(chat))
+}
+
+func (h *handlers) getChat(c *fiber.Ctx) error {
+	chat, err := h.uc.Chats.Get(c.UserContext(), c.Params("token"), c.Params("chat"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(toChatJSON(chat))
+}
+
+func (h *handlers) listChats(c *fiber.Ctx) error {
+	page, err := numberPage(c, "chat")
+	if err != nil {
+		return err
+	}
+	chats, err := h.uc.Chats.List(c.UserContext(), c.Params("token"), page)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toPage(chats, toChatJSON, func(ch domain.Chat) string { return encodeCursor("chat", strconv.FormatInt(ch.Number, 10)) }))
+}
+
+func (h *handlers) createMessage(c *fiber.Ctx) error {
+	body, err := decodeAttribute(c, "message", "body")
+	if err != nil {
+		return err
+	}
+	msg, err := h.uc.Messages.Create(c.UserContext(), c.Params("token"), c.Params("chat"), body)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(toMessageJSON(msg))
+}
+
+func (h *handlers) editMessage(c *fiber.Ctx) error {
+	body, err := decodeAttribute(c, "message", "body")
+	if err != nil {
+		return err
+	}
+	msg, err := h.uc.Messages.Edit(c.UserContext(), c.Params("token"), c.Params("chat"), c.Params("message"), body)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toMessageJSON(msg))
+}
+
+func (h *handlers) getMessage(c *fiber.Ctx) error {
+	msg, err := h.uc.Messages.Get(c.UserContext(), c.Params("token"), c.Params("chat"), c.Params("message"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(toMessageJSON(msg))
+}
+
+func (h *handlers) listMessages(c *fiber.Ctx) error {
+	page, err := numberPage(c, "message")
+	if err != nil {
+		return err
+	}
+	msgs, err := h.uc.Messages.List(c.UserContext(), c.Params("token"), c.Params("chat"), page)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toPage(msgs, toMessageJSON, func(m domain.Message) string { return encodeCursor("message", strconv.FormatInt(m.Number, 10)) }))
+}

@@ -1,0 +1,107 @@
+package stream
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/chatsvc/chat/domain"
+)
+
+// Applier is what the consumer hands decoded events to: the worker's use case.
+type Applier interface {
+	Apply(ctx context.Context, events []domain.Event) error
+}
+
+type pending struct {
+	ev   domain.Event
+	done chan error
+}
+
+// batcher gathers the events that many consumer goroutines hold at the same
+// moment into one Apply call: one transaction for many events is what lets a
+// worker keep up with the api. A failed batch is retried event by event, so
+// that one bad event cannot fail its neighbours.
+type batcher struct {
+	applier Applier
+	in      chan pending
+	max     int
+	linger  time.Duration
+	wg      sync.WaitGroup
+	stop    chan struct{}
+}
+
+func newBatcher(a Applier, maxBatch, flushers int, linger time.Duration) *batcher {
+	b := &batcher{applier: a, in: make(chan pending), max: max(maxBatch, 1), linger: linger, stop: make(chan struct{})}
+	for i := 0; i < max(flushers, 1); i++ {
+		b.wg.Add(1)
+		go b.loop()
+	}
+	return b
+}
+
+// submit blocks until the event's batch was applied, and returns its outcome.
+func (b *batcher) submit(ctx context.Context, ev domain.Event) error {
+	p := pending{ev: ev, done: make(chan error, 1)}
+	select {
+	case b.in <- p:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-b.stop:
+		return context.Canceled
+	}
+	// Once handed over, the outcome always comes: the flusher finishes the
+	// batch in hand even while stopping.
+	return <-p.done
+}
+
+func (b *batcher) close() {
+	close(b.stop)
+	b.wg.Wait()
+}
+
+func (b *batcher) loop() {
+	defer b.wg.Done()
+	batch := make([]pending, 0, b.max)
+	for {
+		select {
+		case <-b.stop:
+			return
+		case p := <-b.in:
+			batch = append(batch[:0], p)
+		}
+		timer := time.NewTimer(b.linger)
+	fill:
+		for len(batch) < b.max {
+			select {
+			case p := <-b.in:
+				batch = append(batch, p)
+			case <-timer.C:
+				break fill
+			}
+		}
+		timer.Stop()
+		b.flush(batch)
+	}
+}
+
+func (b *batcher) flush(batch []pending) {
+	// The batch's own context: the events were handed over, so the write is
+	// finished even if the consumer is stopping meanwhile.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	events := make([]domain.Event, len(batch))
+	for i, p := range batch {
+		events[i] = p.ev
+	}
+	err := b.applier.Apply(ctx, events)
+	if err == nil || len(batch) == 1 {
+		for _, p := range batch {
+			p.done <- err
+		}
+		return
+	}
+	for _, p := range batch {
+		p.done <- b.applier.Apply(ctx, []domain.Event{p.ev})
+	}
+}

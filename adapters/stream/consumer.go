@@ -1,0 +1,167 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	"go.uber.org/zap"
+
+	"github.com/chatsvc/chat/domain"
+)
+
+// ConsumerConfig tunes the worker's consumption.
+type ConsumerConfig struct {
+	// Concurrency is the number of events in hand at once per partition; it
+	// bounds the batch size a worker can reach.
+	Concurrency int
+	MaxBatch    int
+	Flushers    int
+	Linger      time.Duration
+	// MaxAttempts bounds the tries of an event that can never succeed before it
+	// goes to the dead-letter stream. Transient failures (the database down)
+	// retry for as long as it takes, with backoff, and are never dead-lettered.
+	MaxAttempts  int
+	RetryInitial time.Duration
+	RetryMax     time.Duration
+	CloseTimeout time.Duration
+}
+
+// Hooks hear what the consumer does, for metrics. Any may be nil.
+type Hooks struct {
+	Applied      func()
+	Failed       func()
+	DeadLettered func()
+}
+
+// Consumer runs the worker's handlers on a Watermill router.
+type Consumer struct {
+	cfg     ConsumerConfig
+	router  *message.Router
+	batcher *batcher
+	log     *zap.Logger
+	hooks   Hooks
+	closing chan struct{}
+	cancel  context.CancelFunc
+	done    chan error
+}
+
+// NewConsumer subscribes Concurrency handlers to every partition of topics.
+// subscriber(i) gives the i-th subscriber (each its own consumer name in the
+// group); dead is where events that can never succeed are published.
+func NewConsumer(cfg ConsumerConfig, topics Topics, subscriber func(i int) (message.Subscriber, error),
+	dead message.Publisher, applier Applier, log *zap.Logger, hooks Hooks) (*Consumer, error) {
+	if hooks.Applied == nil {
+		hooks.Applied = func() {}
+	}
+	if hooks.Failed == nil {
+		hooks.Failed = func() {}
+	}
+	if hooks.DeadLettered == nil {
+		hooks.DeadLettered = func() {}
+	}
+	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: cfg.CloseTimeout}, NewZapLogger(log))
+	if err != nil {
+		return nil, err
+	}
+	c := &Consumer{cfg: cfg, router: router, log: log, hooks: hooks, closing: make(chan struct{})}
+	poison, err := middleware.PoisonQueueWithFilter(countingPublisher{dead, hooks.DeadLettered}, topics.DeadLetter(),
+		func(err error) bool { return errors.Is(err, domain.ErrInvalidEvent) })
+	if err != nil {
+		return nil, err
+	}
+	router.AddMiddleware(middleware.Recoverer, poison)
+	for i := 0; i < max(cfg.Concurrency, 1); i++ {
+		sub, err := subscriber(i)
+		if err != nil {
+			return nil, err
+		}
+		for _, topic := range topics.All() {
+			router.AddConsumerHandler(fmt.Sprintf("apply-%s-%d", topic, i), topic, sub, c.handle)
+		}
+	}
+	c.batcher = newBatcher(applier, cfg.MaxBatch, cfg.Flushers, cfg.Linger)
+	return c, nil
+}
+
+// Start runs the router in the background and returns once it is running.
+func (c *Consumer) Start(ctx context.Context) error {
+	runCtx, cancel := context.WithCancel(context.Background())
+	c.cancel = cancel
+	c.done = make(chan error, 1)
+	go func() { c.done <- c.router.Run(runCtx) }()
+	select {
+	case <-c.router.Running():
+		return nil
+	case err := <-c.done:
+		return fmt.Errorf("event consumer: %w", err)
+	case <-ctx.Done():
+		cancel()
+		return ctx.Err()
+	}
+}
+
+// Close stops taking events, lets the handlers finish the events in hand
+// (an event being retried is handed back, unacknowledged, for redelivery),
+// and stops.
+func (c *Consumer) Close() error {
+	close(c.closing)
+	err := c.router.Close()
+	if c.cancel != nil {
+		c.cancel()
+	}
+	c.batcher.close()
+	return err
+}
+
+func (c *Consumer) handle(msg *message.Message) error {
+	ev, err := Decode(msg)
+	if err != nil {
+		c.hooks.Failed()
+		c.log.Warn("event cannot be decoded", zap.String("message_uuid", msg.UUID), zap.Error(err))
+		return err
+	}
+	backoff := c.cfg.RetryInitial
+	for attempt := 1; ; attempt++ {
+		err = c.batcher.submit(msg.Context(), ev)
+		if err == nil {
+			c.hooks.Applied()
+			return nil
+		}
+		c.hooks.Failed()
+		if errors.Is(err, domain.ErrInvalidEvent) && attempt >= c.cfg.MaxAttempts {
+			c.log.Error("event cannot be applied; dead-lettering it", zap.String("message_uuid", msg.UUID), zap.Error(err))
+			return err
+		}
+		c.log.Warn("applying event failed; retrying", zap.Int("attempt", attempt), zap.Duration("backoff", backoff), zap.Error(err))
+		select {
+		case <-time.After(backoff):
+		case <-c.closing:
+			return fmt.Errorf("stopping: %w", err) // nacked: stays pending, redelivered later
+		case <-msg.Context().Done():
+			return fmt.Errorf("stopping: %w", err)
+		}
+		backoff = min(backoff*2, c.cfg.RetryMax)
+	}
+}
+
+type countingPublisher struct {
+	message.Publisher
+	count func()
+}
+
+func (p countingPublisher) Publish(topic string, msgs ...*message.Message) error {
+	if err := p.Publisher.Publish(topic, msgs...); err != nil {
+		return err
+	}
+	for range msgs {
+		p.count()
+	}
+	return nil
+}
+
+var _ watermill.LoggerAdapter = ZapLogger{}

@@ -1,0 +1,68 @@
+package stream
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill-redisstream/pkg/redisstream"
+	"github.com/ThreeDotsLabs/watermill/message"
+	goredis "github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+)
+
+// RedisConfig tunes the Redis Streams transport.
+type RedisConfig struct {
+	ConsumerGroup string
+	// ConsumerName is this worker's name in the group; subscriber i is ConsumerName-i.
+	ConsumerName string
+	// ClaimIdle: an event delivered to a consumer and not acknowledged for this
+	// long (its worker died) is claimed by another consumer.
+	ClaimIdle     time.Duration
+	ClaimInterval time.Duration
+	// MaxLen caps each stream (approximately); 0 keeps everything.
+	MaxLen int64
+}
+
+// NewRedisPublisher appends to Redis streams through go-redis.
+func NewRedisPublisher(client goredis.UniversalClient, cfg RedisConfig, log *zap.Logger) (message.Publisher, error) {
+	return redisstream.NewPublisher(redisstream.PublisherConfig{Client: client, DefaultMaxlen: cfg.MaxLen}, NewZapLogger(log))
+}
+
+// NewRedisSubscriberFactory gives the consumer its i-th subscriber.
+func NewRedisSubscriberFactory(client goredis.UniversalClient, cfg RedisConfig, log *zap.Logger) func(int) (message.Subscriber, error) {
+	return func(i int) (message.Subscriber, error) {
+		return redisstream.NewSubscriber(redisstream.SubscriberConfig{
+			Client:          client,
+			Consumer:        cfg.ConsumerName + "-" + strconv.Itoa(i),
+			ConsumerGroup:   cfg.ConsumerGroup,
+			ClaimInterval:   cfg.ClaimInterval,
+			MaxIdleTime:     cfg.ClaimIdle,
+			BlockTime:       time.Second,
+			OldestId:        "0", // a group created late still sees every event
+			NackResendSleep: 100 * time.Millisecond,
+		}, NewZapLogger(log))
+	}
+}
+
+// Backlog is, per partition, the events not yet acknowledged by the group:
+// those never delivered (lag) plus those delivered and in hand (pending).
+func Backlog(ctx context.Context, client goredis.UniversalClient, topics Topics, group string) (map[string]int64, error) {
+	out := make(map[string]int64, topics.Partitions)
+	for _, topic := range topics.All() {
+		groups, err := client.XInfoGroups(ctx, topic).Result()
+		if err != nil {
+			if err.Error() == "ERR no such key" {
+				out[topic] = 0
+				continue
+			}
+			return nil, err
+		}
+		for _, g := range groups {
+			if g.Name == group {
+				out[topic] = g.Lag + g.Pending
+			}
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,80 @@
+package application
+
+import (
+	"context"
+
+	"github.com/chatsvc/chat/domain"
+	"github.com/chatsvc/chat/ports"
+)
+
+// Applications creates, reads, renames and lists applications.
+type Applications struct {
+	store    ports.ApplicationStore
+	seq      ports.Sequencer
+	clock    ports.Clock
+	onSeqErr func(error)
+}
+
+// NewApplications wires the use case. onSeqErr hears sequencer failures that
+// the use case survives (the sequence is seeded lazily later); it may be nil.
+func NewApplications(store ports.ApplicationStore, seq ports.Sequencer, clock ports.Clock, onSeqErr func(error)) *Applications {
+	if onSeqErr == nil {
+		onSeqErr = func(error) {}
+	}
+	return &Applications{store: store, seq: seq, clock: clock, onSeqErr: onSeqErr}
+}
+
+// Create stores a new application under a fresh token.
+func (u *Applications) Create(ctx context.Context, rawName string) (domain.Application, error) {
+	name, err := domain.NewName(rawName)
+	if err != nil {
+		return domain.Application{}, err
+	}
+	now := u.clock.Now()
+	app := domain.Application{Token: domain.NewToken(), Name: name, CreatedAt: now, UpdatedAt: now}
+	if err := u.store.CreateApplication(ctx, app); err != nil {
+		return domain.Application{}, err
+	}
+	// The store is the truth; a sequencer that missed the registration seeds
+	// itself from the store on first use, so this failure is not the client's.
+	if err := u.seq.RegisterApplication(ctx, app.Token); err != nil {
+		u.onSeqErr(err)
+	}
+	return app, nil
+}
+
+// Get reads one application.
+func (u *Applications) Get(ctx context.Context, rawToken string) (domain.Application, error) {
+	token, err := domain.ParseToken(rawToken)
+	if err != nil {
+		return domain.Application{}, err
+	}
+	return u.store.Application(ctx, token)
+}
+
+// Rename changes an application's name.
+func (u *Applications) Rename(ctx context.Context, rawToken, rawName string) (domain.Application, error) {
+	token, err := domain.ParseToken(rawToken)
+	if err != nil {
+		return domain.Application{}, err
+	}
+	name, err := domain.NewName(rawName)
+	if err != nil {
+		return domain.Application{}, err
+	}
+	return u.store.RenameApplication(ctx, token, name, u.clock.Now())
+}
+
+// List pages through every application, by token. Operators only: the
+// caller checks the credentials.
+func (u *Applications) List(ctx context.Context, after string, limit int) (domain.Page[domain.Application], error) {
+	var cursor domain.Token
+	if after != "" {
+		t, err := domain.ParseToken(after)
+		if err != nil {
+			return domain.Page[domain.Application]{}, &domain.BadRequestError{Reason: "cursor is not valid"}
+		}
+		cursor = t
+	}
+	return u.store.Applications(ctx, domain.PageRequest[domain.Token]{After: cursor, Limit: limit})
+}

@@ -1,0 +1,68 @@
+package application
+
+import (
+	"context"
+
+	"github.com/chatsvc/chat/domain"
+	"github.com/chatsvc/chat/ports"
+)
+
+// Chats creates and reads chats. Creation allocates the number and queues the
+// event; the worker persists it.
+type Chats struct {
+	seq    ports.Sequencer
+	events ports.EventPublisher
+	reader ports.ChatReader
+	clock  ports.Clock
+}
+
+func NewChats(seq ports.Sequencer, events ports.EventPublisher, reader ports.ChatReader, clock ports.Clock) *Chats {
+	return &Chats{seq: seq, events: events, reader: reader, clock: clock}
+}
+
+// Create allocates the application's next chat number and queues its creation.
+func (u *Chats) Create(ctx context.Context, rawToken string) (domain.Chat, error) {
+	token, err := domain.ParseToken(rawToken)
+	if err != nil {
+		return domain.Chat{}, err
+	}
+	n, err := u.seq.NextChatNumber(ctx, token)
+	if err != nil {
+		return domain.Chat{}, err
+	}
+	now := u.clock.Now()
+	if err := u.events.Publish(ctx, domain.ChatCreated{Token: token, Number: n, CreatedAt: now}); err != nil {
+		return domain.Chat{}, err
+	}
+	return domain.Chat{Number: n, CreatedAt: now, UpdatedAt: now}, nil
+}
+
+// Get reads one persisted chat.
+func (u *Chats) Get(ctx context.Context, rawToken, rawNumber string) (domain.Chat, error) {
+	token, n, err := parseChatPath(rawToken, rawNumber)
+	if err != nil {
+		return domain.Chat{}, err
+	}
+	return u.reader.Chat(ctx, token, n)
+}
+
+// List pages through an application's persisted chats by number.
+func (u *Chats) List(ctx context.Context, rawToken string, page domain.PageRequest[int64]) (domain.Page[domain.Chat], error) {
+	token, err := domain.ParseToken(rawToken)
+	if err != nil {
+		return domain.Page[domain.Chat]{}, err
+	}
+	return u.reader.Chats(ctx, token, page)
+}
+
+func parseChatPath(rawToken, rawChat string) (domain.Token, int64, error) {
+	n, err := domain.ParseNumber("chat number", rawChat)
+	if err != nil {
+		return "", 0, err
+	}
+	token, err := domain.ParseToken(rawToken)
+	if err != nil {
+		return "", 0, err
+	}
+	return token, n, nil
+}

@@ -1,0 +1,101 @@
+package application
+
+import (
+	"context"
+	"errors"
+
+	"github.com/chatsvc/chat/domain"
+	"github.com/chatsvc/chat/ports"
+)
+
+// Messages creates, edits and reads messages. Creation and edits are queued;
+// the worker persists them.
+type Messages struct {
+	seq          ports.Sequencer
+	events       ports.EventPublisher
+	reader       ports.MessageReader
+	clock        ports.Clock
+	maxBodyBytes int
+}
+
+func NewMessages(seq ports.Sequencer, events ports.EventPublisher, reader ports.MessageReader, clock ports.Clock, maxBodyBytes int) *Messages {
+	return &Messages{seq: seq, events: events, reader: reader, clock: clock, maxBodyBytes: maxBodyBytes}
+}
+
+// Create allocates the chat's next message number and queues the message.
+func (u *Messages) Create(ctx context.Context, rawToken, rawChat, rawBody string) (domain.Message, error) {
+	token, chat, err := parseChatPath(rawToken, rawChat)
+	if err != nil {
+		return domain.Message{}, err
+	}
+	body, err := domain.NewBody(rawBody, u.maxBodyBytes)
+	if err != nil {
+		return domain.Message{}, err
+	}
+	n, err := u.seq.NextMessageNumber(ctx, token, chat)
+	if err != nil {
+		return domain.Message{}, err
+	}
+	now := u.clock.Now()
+	ev := domain.MessageCreated{Token: token, Chat: chat, Number: n, Body: body.String(), CreatedAt: now}
+	if err := u.events.Publish(ctx, ev); err != nil {
+		return domain.Message{}, err
+	}
+	return domain.Message{Number: n, Body: body.String(), CreatedAt: now, UpdatedAt: now}, nil
+}
+
+// Edit queues a new body for an existing message. The answer carries the new
+// body; created_at is known only once the message is persisted (zero before).
+func (u *Messages) Edit(ctx context.Context, rawToken, rawChat, rawNumber, rawBody string) (domain.Message, error) {
+	token, chat, err := parseChatPath(rawToken, rawChat)
+	if err != nil {
+		return domain.Message{}, err
+	}
+	n, err := domain.ParseNumber("message number", rawNumber)
+	if err != nil {
+		return domain.Message{}, err
+	}
+	body, err := domain.NewBody(rawBody, u.maxBodyBytes)
+	if err != nil {
+		return domain.Message{}, err
+	}
+	version, err := u.seq.NextEditVersion(ctx, token, chat, n)
+	if err != nil {
+		return domain.Message{}, err
+	}
+	now := u.clock.Now()
+	ev := domain.MessageEdited{Token: token, Chat: chat, Number: n, Body: body.String(), Version: version, EditedAt: now}
+	if err := u.events.Publish(ctx, ev); err != nil {
+		return domain.Message{}, err
+	}
+	msg := domain.Message{Number: n, Body: body.String(), UpdatedAt: now}
+	// Best effort: the edit is queued whatever the store says now.
+	if stored, err := u.reader.Message(ctx, token, chat, n); err == nil {
+		msg.CreatedAt = stored.CreatedAt
+	} else if !errors.Is(err, domain.ErrNotFound) && !errors.Is(err, domain.ErrUnavailable) {
+		return domain.Message{}, err
+	}
+	return msg, nil
+}
+
+// Get reads one persisted message.
+func (u *Messages) Get(ctx context.Context, rawToken, rawChat, rawNumber string) (domain.Message, error) {
+	token, chat, err := parseChatPath(rawToken, rawChat)
+	if err != nil {
+		return domain.Message{}, err
+	}
+	n, err := domain.ParseNumber("message number", rawNumber)
+	if err != nil {
+		return domain.Message{}, err
+	}
+	return u.reader.Message(ctx, token, chat, n)
+}
+
+// List pages through a chat's persisted messages by number.
+func (u *Messages) List(ctx context.Context, rawToken, rawChat string, page domain.PageRequest[int64]) (domain.Page[domain.Message], error) {
+	token, chat, err := parseChatPath(rawToken, rawChat)
+	if err != nil {
+		return domain.Page[domain.Message]{}, err
+	}
+	return u.reader.Messages(ctx, token, chat, page)
+}

@@ -1,0 +1,101 @@
+package application
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/chatsvc/chat/domain"
+	"github.com/chatsvc/chat/ports"
+)
+
+// Projector is the worker's use case: it applies queued events to the system
+// of record and keeps chats_count and messages_count converging to the rows.
+//
+// Counters are not bumped per event. Each applied batch marks its
+// applications and chats dirty; FlushCounts recomputes just those (exactly)
+// every few seconds; Reconcile sweeps everything, much less often, to repair
+// whatever a crash between the two left behind. That keeps the hot path to
+// one transaction per batch, and makes counts exact once writes stop.
+type Projector struct {
+	projection ports.Projection
+	counters   ports.Counters
+
+	mu    sync.Mutex
+	dirty domain.Touched
+}
+
+func NewProjector(projection ports.Projection, counters ports.Counters) *Projector {
+	return &Projector{projection: projection, counters: counters}
+}
+
+// Apply writes a batch of events; applying it again changes nothing.
+func (p *Projector) Apply(ctx context.Context, events []domain.Event) error {
+	touched, err := p.projection.ApplyEvents(ctx, events)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.dirty.Merge(touched)
+	p.mu.Unlock()
+	return nil
+}
+
+// FlushCounts recomputes the counters of everything applied since the last
+// flush. On failure the dirty set is kept for the next try.
+func (p *Projector) FlushCounts(ctx context.Context) error {
+	p.mu.Lock()
+	dirty := p.dirty
+	p.dirty = domain.Touched{}
+	p.mu.Unlock()
+	if dirty.Empty() {
+		return nil
+	}
+	if err := p.counters.RefreshCounts(ctx, dirty); err != nil {
+		p.mu.Lock()
+		p.dirty.Merge(dirty)
+		p.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+// Reconcile fixes every counter that drifted from its rows.
+func (p *Projector) Reconcile(ctx context.Context) (int, error) {
+	return p.counters.ReconcileCounts(ctx)
+}
+
+// RunCounters flushes every flushEvery and reconciles every reconcileEvery
+// (and once at start) until ctx ends, then flushes one last time. onErr hears
+// failures, which are retried at the next tick.
+func (p *Projector) RunCounters(ctx context.Context, flushEvery, reconcileEvery time.Duration, onErr func(error), onFixed func(int)) {
+	flush := time.NewTicker(flushEvery)
+	defer flush.Stop()
+	reconcile := time.NewTicker(reconcileEvery)
+	defer reconcile.Stop()
+	runReconcile := func() {
+		if n, err := p.Reconcile(ctx); err != nil && ctx.Err() == nil {
+			onErr(err)
+		} else if n > 0 {
+			onFixed(n)
+		}
+	}
+	runReconcile()
+	for {
+		select {
+		case <-ctx.Done():
+			final, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			if err := p.FlushCounts(final); err != nil {
+				onErr(err)
+			}
+			cancel()
+			return
+		case <-flush.C:
+			if err := p.FlushCounts(ctx); err != nil && ctx.Err() == nil {
+				onErr(err)
+			}
+		case <-reconcile.C:
+			runReconcile()
+		}
+	}
+}

@@ -1,0 +1,195 @@
+// Package bootstrap loads the configuration and wires the api, worker and
+// embedded graphs with fx. It is the only package besides cmd that imports fx.
+package bootstrap
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	httpadapter "github.com/chatsvc/chat/adapters/http"
+	"github.com/chatsvc/chat/adapters/stream"
+	"github.com/chatsvc/chat/domain"
+)
+
+// Profiles.
+const (
+	ProfileEmbedded   = "embedded"
+	ProfileProduction = "production"
+)
+
+// Config is every setting, loaded and validated once at start.
+type Config struct {
+	Profile    string
+	HTTP       httpadapter.Config
+	DataDir    string
+	// WorkerHTTPAddr is where a worker serves its health and metrics.
+	WorkerHTTPAddr string
+	MySQL      MySQLConfig
+	Redis      RedisConfig
+	OpenSearch OpenSearchConfig
+	Stream     StreamConfig
+	Worker     WorkerConfig
+	Log        LogConfig
+	Startup    StartupConfig
+	// MaxBodyBytes limits a message body.
+	MaxBodyBytes int
+}
+
+type MySQLConfig struct {
+	DSN     string
+	MaxOpen int
+}
+
+type RedisConfig struct{ Addr string }
+
+type OpenSearchConfig struct{ URL string }
+
+type StreamConfig struct {
+	Topics stream.Topics
+	Redis  stream.RedisConfig
+}
+
+type WorkerConfig struct {
+	Consumer       stream.ConsumerConfig
+	FlushEvery     time.Duration
+	ReconcileEvery time.Duration
+	BacklogEvery   time.Duration
+}
+
+type LogConfig struct {
+	Level  string
+	Format string // json or console
+}
+
+// StartupConfig bounds how long a process waits for its dependencies at start.
+type StartupConfig struct {
+	Attempts int
+	Every    time.Duration
+}
+
+// LoadConfig reads the environment through getenv (os.Getenv in main, a map
+// in tests) and reports every bad or missing setting at once.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	e := env{get: getenv}
+	host, _ := os.Hostname()
+	cfg := Config{
+		Profile: e.str("CHAT_PROFILE", ProfileEmbedded),
+		HTTP: httpadapter.Config{
+			Addr:            e.str("CHAT_HTTP_ADDR", ":8080"),
+			AdminToken:      e.str("CHAT_ADMIN_TOKEN", ""),
+			MaxRequestBytes: e.int("CHAT_MAX_REQUEST_BYTES", 1<<20),
+			RateLimit:       e.int("CHAT_RATE_LIMIT", 0),
+		},
+		DataDir:        e.str("CHAT_DATA_DIR", "./data"),
+		WorkerHTTPAddr: e.str("CHAT_WORKER_HTTP_ADDR", ":8081"),
+		MySQL:        MySQLConfig{DSN: e.str("CHAT_MYSQL_DSN", ""), MaxOpen: e.int("CHAT_MYSQL_MAX_OPEN", 64)},
+		Redis:        RedisConfig{Addr: e.str("CHAT_REDIS_ADDR", "")},
+		OpenSearch:   OpenSearchConfig{URL: e.str("CHAT_OPENSEARCH_URL", "")},
+		MaxBodyBytes: e.int("CHAT_MAX_BODY_BYTES", domain.DefaultMaxBodyBytes),
+		Stream: StreamConfig{
+			Topics: stream.Topics{Prefix: e.str("CHAT_STREAM_PREFIX", "chat.events"), Partitions: e.int("CHAT_STREAM_PARTITIONS", 4)},
+			Redis: stream.RedisConfig{
+				ConsumerGroup: e.str("CHAT_CONSUMER_GROUP", "chat-workers"),
+				ConsumerName:  e.str("CHAT_CONSUMER_NAME", fmt.Sprintf("%s-%d", host, os.Getpid())),
+				ClaimIdle:     e.dur("CHAT_CLAIM_IDLE", 30*time.Second),
+				ClaimInterval: e.dur("CHAT_CLAIM_INTERVAL", 5*time.Second),
+				MaxLen:        int64(e.int("CHAT_STREAM_MAXLEN", 0)),
+			},
+		},
+		Worker: WorkerConfig{
+			Consumer: stream.ConsumerConfig{
+				Concurrency:  e.int("CHAT_WORKER_CONCURRENCY", 64),
+				MaxBatch:     e.int("CHAT_WORKER_MAX_BATCH", 256),
+				Flushers:     e.int("CHAT_WORKER_FLUSHERS", 2),
+				Linger:       e.dur("CHAT_WORKER_LINGER", 2*time.Millisecond),
+				MaxAttempts:  e.int("CHAT_WORKER_MAX_ATTEMPTS", 5),
+				RetryInitial: e.dur("CHAT_WORKER_RETRY_INITIAL", 100*time.Millisecond),
+				RetryMax:     e.dur("CHAT_WORKER_RETRY_MAX", 10*time.Second),
+				CloseTimeout: e.dur("CHAT_WORKER_CLOSE_TIMEOUT", 20*time.Second),
+			},
+			FlushEvery:     e.dur("CHAT_COUNTER_FLUSH_INTERVAL", time.Second),
+			ReconcileEvery: e.dur("CHAT_RECONCILE_INTERVAL", 10*time.Minute),
+			BacklogEvery:   e.dur("CHAT_BACKLOG_INTERVAL", 5*time.Second),
+		},
+		Log:     LogConfig{Level: e.str("CHAT_LOG_LEVEL", "info"), Format: e.str("CHAT_LOG_FORMAT", "json")},
+		Startup: StartupConfig{Attempts: e.int("CHAT_STARTUP_ATTEMPTS", 15), Every: e.dur("CHAT_STARTUP_RETRY", time.Second)},
+	}
+	switch cfg.Profile {
+	case ProfileEmbedded:
+		// One in-process subscriber per partition: see stream.NewInProcess.
+		cfg.Worker.Consumer.Concurrency = 1
+	case ProfileProduction:
+		e.require("CHAT_MYSQL_DSN", cfg.MySQL.DSN)
+		e.require("CHAT_REDIS_ADDR", cfg.Redis.Addr)
+	default:
+		e.fail("CHAT_PROFILE", "must be embedded or production, not %q", cfg.Profile)
+	}
+	if cfg.OpenSearch.URL != "" {
+		if u, err := url.Parse(cfg.OpenSearch.URL); err != nil || u.Scheme == "" || u.Host == "" {
+			e.fail("CHAT_OPENSEARCH_URL", "must be a URL such as http://localhost:9200")
+		}
+	}
+	if cfg.Log.Format != "json" && cfg.Log.Format != "console" {
+		e.fail("CHAT_LOG_FORMAT", "must be json or console")
+	}
+	if cfg.Stream.Topics.Partitions < 1 {
+		e.fail("CHAT_STREAM_PARTITIONS", "must be at least 1")
+	}
+	if len(e.problems) > 0 {
+		return cfg, errors.New("configuration: " + strings.Join(e.problems, "; "))
+	}
+	return cfg, nil
+}
+
+type env struct {
+	get      func(string) string
+	problems []string
+}
+
+func (e *env) fail(key, format string, args ...any) {
+	e.problems = append(e.problems, key+" "+fmt.Sprintf(format, args...))
+}
+
+func (e *env) require(key, value string) {
+	if value == "" {
+		e.fail(key, "is required in the production profile")
+	}
+}
+
+func (e *env) str(key, def string) string {
+	if v := strings.TrimSpace(e.get(key)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (e *env) int(key string, def int) int {
+	v := strings.TrimSpace(e.get(key))
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		e.fail(key, "must be a non-negative integer, not %q", v)
+		return def
+	}
+	return n
+}
+
+func (e *env) dur(key string, def time.Duration) time.Duration {
+	v := strings.TrimSpace(e.get(key))
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		e.fail(key, "must be a positive duration such as 5s, not %q", v)
+		return def
+	}
+	return d
+}

@@ -1,0 +1,78 @@
+package bootstrap
+
+import (
+	"context"
+
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/redis/rueidis"
+	"go.uber.org/fx"
+	"go.uber.org/zap"
+
+	"github.com/chatsvc/chat/adapters/entstore"
+	httpadapter "github.com/chatsvc/chat/adapters/http"
+	"github.com/chatsvc/chat/adapters/metrics"
+	redisadapter "github.com/chatsvc/chat/adapters/redis"
+)
+
+// API is the api process: in production it serves HTTP and publishes to
+// Redis Streams; in the embedded profile it is the whole service in one
+// process, worker included.
+func API(cfg Config) fx.Option {
+	if cfg.Profile == ProfileEmbedded {
+		return Embedded(cfg)
+	}
+	return fx.Options(
+		core(cfg),
+		mysqlModule,
+		sequencerModule,
+		redisPublisherModule,
+		apiModule,
+		fx.Provide(func(s *entstore.Store, r rueidis.Client) []httpadapter.Check {
+			return []httpadapter.Check{
+				{Name: "mysql", Ping: s.Ping},
+				{Name: "redis", Ping: func(ctx context.Context) error { return redisadapter.Ping(ctx, r) }},
+			}
+		}),
+		fx.Invoke(serveHTTP),
+	)
+}
+
+// Worker is the worker process: it consumes the stream into MySQL, and
+// serves /healthz, /readyz and /metrics on CHAT_WORKER_HTTP_ADDR.
+func Worker(cfg Config) fx.Option {
+	return fx.Options(
+		core(cfg),
+		mysqlModule,
+		redisPublisherModule,
+		redisConsumerModule,
+		workerModule,
+		fx.Provide(func(s *entstore.Store, r goredis.UniversalClient, m *metrics.Metrics, log *zap.Logger) *httpadapter.Server {
+			checks := []httpadapter.Check{
+				{Name: "mysql", Ping: s.Ping},
+				{Name: "redis", Ping: func(ctx context.Context) error { return r.Ping(ctx).Err() }},
+			}
+			return httpadapter.NewOpsServer(httpadapter.Config{Addr: cfg.WorkerHTTPAddr}, checks, m, log)
+		}),
+		fx.Invoke(consume),
+		fx.Invoke(serveHTTP),
+	)
+}
+
+// Embedded is the whole service in one process with nothing installed:
+// SQLite for the store and the sequences, an in-process queue, the worker's
+// consumer beside the HTTP server. The consumer starts before the server, so
+// no request can publish before anything consumes.
+func Embedded(cfg Config) fx.Option {
+	return fx.Options(
+		core(cfg),
+		sqliteModule,
+		inProcessQueueModule,
+		workerModule,
+		apiModule,
+		fx.Provide(func(s *entstore.Store) []httpadapter.Check {
+			return []httpadapter.Check{{Name: "database", Ping: s.Ping}}
+		}),
+		fx.Invoke(consume),
+		fx.Invoke(serveHTTP),
+	)
+}

@@ -1,0 +1,292 @@
+package bootstrap
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"entgo.io/ent/dialect"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/redis/rueidis"
+	"go.uber.org/fx"
+	"go.uber.org/fx/fxevent"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/chatsvc/chat/adapters/embedded"
+	"github.com/chatsvc/chat/adapters/entstore"
+	httpadapter "github.com/chatsvc/chat/adapters/http"
+	"github.com/chatsvc/chat/adapters/metrics"
+	redisadapter "github.com/chatsvc/chat/adapters/redis"
+	"github.com/chatsvc/chat/adapters/stream"
+	"github.com/chatsvc/chat/application"
+	"github.com/chatsvc/chat/ports"
+)
+
+// systemClock is the real clock.
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now().UTC() }
+
+// Core: configuration, logging, metrics, the clock.
+func core(cfg Config) fx.Option {
+	return fx.Options(
+		fx.Supply(cfg),
+		fx.Provide(newLogger, metrics.New),
+		fx.Provide(fx.Annotate(func() systemClock { return systemClock{} }, fx.As(new(ports.Clock)))),
+		fx.WithLogger(func(l *zap.Logger) fxevent.Logger {
+			z := &fxevent.ZapLogger{Logger: l.Named("fx")}
+			z.UseLogLevel(zapcore.DebugLevel)
+			return z
+		}),
+		fx.StartTimeout(time.Duration(cfg.Startup.Attempts+5)*cfg.Startup.Every+15*time.Second),
+	)
+}
+
+func newLogger(cfg Config, lc fx.Lifecycle) (*zap.Logger, error) {
+	level, err := zapcore.ParseLevel(cfg.Log.Level)
+	if err != nil {
+		return nil, fmt.Errorf("CHAT_LOG_LEVEL: %w", err)
+	}
+	zc := zap.NewProductionConfig()
+	if cfg.Log.Format == "console" {
+		zc = zap.NewDevelopmentConfig()
+	}
+	zc.Level = zap.NewAtomicLevelAt(level)
+	log, err := zc.Build()
+	if err != nil {
+		return nil, err
+	}
+	lc.Append(fx.StopHook(func() { _ = log.Sync() }))
+	return log.With(zap.String("profile", cfg.Profile)), nil
+}
+
+// storePorts binds the ent store to every port it implements.
+var storePorts = fx.Provide(
+	fx.Annotate(func(s *entstore.Store) *entstore.Store { return s },
+		fx.As(new(ports.ApplicationStore)), fx.As(new(ports.ChatReader)), fx.As(new(ports.MessageReader)),
+		fx.As(new(ports.SequenceSeeds)), fx.As(new(ports.Projection)), fx.As(new(ports.Counters))),
+)
+
+// MySQL: the production system of record.
+var mysqlModule = fx.Module("mysql",
+	fx.Provide(func(cfg Config, lc fx.Lifecycle, log *zap.Logger) (*entstore.Store, error) {
+		db, err := entstore.OpenMySQL(cfg.MySQL.DSN, cfg.MySQL.MaxOpen)
+		if err != nil {
+			return nil, err
+		}
+		s := entstore.New(db, dialect.MySQL)
+		lc.Append(fx.Hook{
+			OnStart: func(ctx context.Context) error {
+				if err := entstore.WaitReady(ctx, db, cfg.Startup.Attempts, cfg.Startup.Every); err != nil {
+					return fmt.Errorf("MySQL (CHAT_MYSQL_DSN) cannot be reached: %w", err)
+				}
+				return nil
+			},
+			OnStop: func(context.Context) error { return s.Close() },
+		})
+		return s, nil
+	}),
+	storePorts,
+)
+
+// SQLite: the embedded profile's system of record, migrated at start.
+var sqliteModule = fx.Module("sqlite",
+	fx.Provide(func(cfg Config, lc fx.Lifecycle, log *zap.Logger) (*entstore.Store, *sql.DB, error) {
+		db, err := entstore.OpenSQLite(cfg.DataDir)
+		if err != nil {
+			return nil, nil, err
+		}
+		n, err := entstore.Migrate(context.Background(), db, "sqlite3")
+		if err != nil {
+			_ = db.Close()
+			return nil, nil, fmt.Errorf("embedded database in %s: %w", cfg.DataDir, err)
+		}
+		log.Info("embedded profile", zap.String("data_dir", cfg.DataDir), zap.Int("migrations_applied", n))
+		s := entstore.New(db, dialect.SQLite)
+		lc.Append(fx.StopHook(s.Close))
+		return s, db, nil
+	}),
+	storePorts,
+	fx.Provide(fx.Annotate(
+		func(db *sql.DB, seeds ports.SequenceSeeds) (*embedded.Sequencer, error) {
+			return embedded.NewSequencer(context.Background(), db, seeds)
+		}, fx.As(new(ports.Sequencer)))),
+)
+
+// Redis (rueidis): the production number sequences.
+var sequencerModule = fx.Module("sequencer",
+	fx.Provide(func(cfg Config, lc fx.Lifecycle) (rueidis.Client, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.Startup.Attempts)*cfg.Startup.Every+5*time.Second)
+		defer cancel()
+		client, err := redisadapter.Connect(ctx, cfg.Redis.Addr, cfg.Startup.Attempts, cfg.Startup.Every)
+		if err != nil {
+			return nil, fmt.Errorf("Redis (CHAT_REDIS_ADDR) cannot be reached: %w", err)
+		}
+		lc.Append(fx.StopHook(client.Close))
+		return client, nil
+	}),
+	fx.Provide(fx.Annotate(redisadapter.NewSequencer, fx.As(new(ports.Sequencer)))),
+)
+
+// go-redis for Watermill's Redis Streams, kept apart from rueidis.
+func newGoRedis(cfg Config, lc fx.Lifecycle) (goredis.UniversalClient, error) {
+	pool := 2*cfg.Worker.Consumer.Concurrency*cfg.Stream.Topics.Partitions + 64
+	client := goredis.NewClient(&goredis.Options{Addr: cfg.Redis.Addr, PoolSize: pool, MinIdleConns: 16})
+	lc.Append(fx.Hook{
+		OnStart: func(ctx context.Context) error {
+			var err error
+			for i := 0; i < cfg.Startup.Attempts; i++ {
+				if err = client.Ping(ctx).Err(); err == nil {
+					return nil
+				}
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(cfg.Startup.Every):
+				}
+			}
+			return fmt.Errorf("Redis (CHAT_REDIS_ADDR) cannot be reached: %w", err)
+		},
+		OnStop: func(context.Context) error { return client.Close() },
+	})
+	return client, nil
+}
+
+func newEventPublisher(cfg Config, pub message.Publisher, m *metrics.Metrics, dependency string) *stream.Publisher {
+	return stream.NewPublisher(pub, cfg.Stream.Topics, dependency, func(topic string) {
+		m.EventsPublished.WithLabelValues(topic).Inc()
+	})
+}
+
+// Redis Streams publisher: the production queue, api side.
+var redisPublisherModule = fx.Module("stream-publisher",
+	fx.Provide(newGoRedis),
+	fx.Provide(func(cfg Config, client goredis.UniversalClient, log *zap.Logger) (message.Publisher, error) {
+		return stream.NewRedisPublisher(client, cfg.Stream.Redis, log)
+	}),
+	fx.Provide(fx.Annotate(
+		func(cfg Config, pub message.Publisher, m *metrics.Metrics) *stream.Publisher {
+			return newEventPublisher(cfg, pub, m, "redis")
+		}, fx.As(new(ports.EventPublisher)))),
+)
+
+// The in-process queue of the embedded profile: publisher and consumer share it.
+var inProcessQueueModule = fx.Module("in-process-queue",
+	fx.Provide(func(log *zap.Logger, lc fx.Lifecycle) *gochannel.GoChannel {
+		ch := stream.NewInProcess(log)
+		lc.Append(fx.StopHook(ch.Close))
+		return ch
+	}),
+	fx.Provide(fx.Annotate(
+		func(cfg Config, ch *gochannel.GoChannel, m *metrics.Metrics) *stream.Publisher {
+			return newEventPublisher(cfg, ch, m, "queue")
+		}, fx.As(new(ports.EventPublisher)))),
+	fx.Provide(func(ch *gochannel.GoChannel) func(int) (message.Subscriber, error) {
+		return func(int) (message.Subscriber, error) { return ch, nil }
+	}),
+	fx.Provide(func(ch *gochannel.GoChannel) deadLetters { return deadLetters{ch} }),
+)
+
+// deadLetters is the publisher of the dead-letter stream.
+type deadLetters struct{ message.Publisher }
+
+// The api's use cases and HTTP server.
+var apiModule = fx.Module("api",
+	fx.Provide(
+		func(store ports.ApplicationStore, seq ports.Sequencer, clock ports.Clock, log *zap.Logger) *application.Applications {
+			return application.NewApplications(store, seq, clock, func(err error) {
+				log.Warn("sequencer missed an application's registration; it will seed itself on first use", zap.Error(err))
+			})
+		},
+		application.NewChats,
+		func(cfg Config, seq ports.Sequencer, pub ports.EventPublisher, r ports.MessageReader, clock ports.Clock) *application.Messages {
+			return application.NewMessages(seq, pub, r, clock, cfg.MaxBodyBytes)
+		},
+	),
+	fx.Provide(func(cfg Config, apps *application.Applications, chats *application.Chats, msgs *application.Messages,
+		checks []httpadapter.Check, m *metrics.Metrics, log *zap.Logger) *httpadapter.Server {
+		return httpadapter.NewServer(cfg.HTTP, httpadapter.UseCases{Applications: apps, Chats: chats, Messages: msgs}, checks, m, log)
+	}),
+)
+
+// serveHTTP starts the server last and stops it first, so that in-flight
+// requests finish while everything they need is still there.
+func serveHTTP(lc fx.Lifecycle, s *httpadapter.Server) {
+	lc.Append(fx.Hook{OnStart: s.Start, OnStop: s.Stop})
+}
+
+// The worker's use case and consumer.
+var workerModule = fx.Module("worker",
+	fx.Provide(application.NewProjector),
+	fx.Provide(func(cfg Config, sub func(int) (message.Subscriber, error), dead deadLetters, p *application.Projector,
+		m *metrics.Metrics, log *zap.Logger) (*stream.Consumer, error) {
+		return stream.NewConsumer(cfg.Worker.Consumer, cfg.Stream.Topics, sub, dead, p, log.Named("consumer"), stream.Hooks{
+			Applied: m.EventsPersisted.Inc, Failed: m.EventsFailed.Inc, DeadLettered: m.EventsDead.Inc,
+		})
+	}),
+)
+
+// consume starts the consumer and the counters' loop.
+func consume(lc fx.Lifecycle, cfg Config, c *stream.Consumer, p *application.Projector, m *metrics.Metrics, log *zap.Logger) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	lc.Append(fx.Hook{
+		OnStart: func(startCtx context.Context) error {
+			go func() {
+				defer close(done)
+				p.RunCounters(ctx, cfg.Worker.FlushEvery, cfg.Worker.ReconcileEvery,
+					func(err error) { log.Warn("counters", zap.Error(err)) },
+					func(n int) { m.CountersFixed.Add(float64(n)); log.Info("reconciled counters", zap.Int("fixed", n)) })
+			}()
+			return c.Start(startCtx)
+		},
+		OnStop: func(context.Context) error {
+			err := c.Close()
+			cancel()
+			<-done
+			return err
+		},
+	})
+}
+
+// Redis Streams subscribers, the dead-letter publisher and the backlog gauge: the production queue, worker side.
+var redisConsumerModule = fx.Module("stream-consumer",
+	fx.Provide(func(cfg Config, client goredis.UniversalClient, log *zap.Logger) func(int) (message.Subscriber, error) {
+		return stream.NewRedisSubscriberFactory(client, cfg.Stream.Redis, log)
+	}),
+	fx.Provide(func(pub message.Publisher) deadLetters { return deadLetters{pub} }),
+	fx.Invoke(watchBacklog),
+)
+
+func watchBacklog(lc fx.Lifecycle, cfg Config, client goredis.UniversalClient, m *metrics.Metrics, log *zap.Logger) {
+	ctx, cancel := context.WithCancel(context.Background())
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error {
+			go func() {
+				t := time.NewTicker(cfg.Worker.BacklogEvery)
+				defer t.Stop()
+				for {
+					select {
+					case <-ctx.Done():
+						return
+					case <-t.C:
+					}
+					backlog, err := stream.Backlog(ctx, client, cfg.Stream.Topics, cfg.Stream.Redis.ConsumerGroup)
+					if err != nil {
+						log.Debug("stream backlog", zap.Error(err))
+						continue
+					}
+					for topic, n := range backlog {
+						m.StreamBacklog.WithLabelValues(topic).Set(float64(n))
+					}
+				}
+			}()
+			return nil
+		},
+		OnStop: func(context.Context) error { cancel(); return nil },
+	})
+}

@@ -1,0 +1,74 @@
+package domain
+
+import (
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// DefaultMaxBodyBytes is the default limit of a message body.
+const DefaultMaxBodyBytes = 64 << 10
+
+// ParseNumber reads a chat or message number from a path: a positive integer.
+func ParseNumber(field, raw string) (int64, error) {
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || n < 1 {
+		return 0, &BadRequestError{Reason: field + " must be a positive integer"}
+	}
+	return n, nil
+}
+
+// BadRequestError is malformed input that is not about a field's content
+// (a path number that is not a positive integer, a bad query parameter).
+type BadRequestError struct{ Reason string }
+
+func (e *BadRequestError) Error() string { return e.Reason }
+
+// Chat belongs to one application and is numbered within it.
+type Chat struct {
+	Number        int64
+	MessagesCount int64
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// Body is a message's text: never blank, valid UTF-8, within the size limit.
+type Body struct{ s string }
+
+// NewBody validates a raw body against maxBytes (DefaultMaxBodyBytes if 0).
+func NewBody(raw string, maxBytes int) (Body, error) {
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBodyBytes
+	}
+	if !utf8.ValidString(raw) {
+		return Body{}, &ValidationError{Field: "body", Reason: "must be valid UTF-8"}
+	}
+	if strings.TrimSpace(raw) == "" {
+		return Body{}, &ValidationError{Field: "body", Reason: "must not be blank"}
+	}
+	if len(raw) > maxBytes {
+		return Body{}, &TooLargeError{What: "body", Limit: maxBytes}
+	}
+	return Body{s: raw}, nil
+}
+
+func (b Body) String() string { return b.s }
+
+// TooLargeError is a value over its size limit.
+type TooLargeError struct {
+	What  string
+	Limit int
+}
+
+func (e *TooLargeError) Error() string {
+	return e.What + " is larger than " + strconv.Itoa(e.Limit) + " bytes"
+}
+
+// Message belongs to one chat and is numbered within it.
+type Message struct {
+	Number    int64
+	Body      string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}

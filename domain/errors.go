@@ -1,0 +1,53 @@
+package domain
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrNotFound is wrapped by every "no such application, chat or message" error.
+var ErrNotFound = errors.New("not found")
+
+// ErrUnavailable is wrapped when a dependency a request needs is down.
+var ErrUnavailable = errors.New("dependency unavailable")
+
+// ErrInvalidEvent marks an event that can never be applied; the worker sends it
+// to the dead-letter stream instead of retrying it forever.
+var ErrInvalidEvent = errors.New("invalid event")
+
+// ValidationError says which field of a request is wrong and why.
+type ValidationError struct {
+	Field  string
+	Reason string
+}
+
+func (e *ValidationError) Error() string { return e.Field + ": " + e.Reason }
+
+// NotFoundError says what was not found, in words fit for a client.
+type NotFoundError struct{ Message string }
+
+func (e *NotFoundError) Error() string        { return e.Message }
+func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
+
+// NotFoundf builds a NotFoundError; errors.Is(err, ErrNotFound) holds for it.
+func NotFoundf(format string, args ...any) error {
+	return &NotFoundError{Message: fmt.Sprintf(format, args...)}
+}
+
+// Unavailable wraps a dependency failure so that it maps to 503, keeping the
+// cause for the logs.
+func Unavailable(dependency string, cause error) error {
+	return &UnavailableError{Dependency: dependency, Cause: cause}
+}
+
+// UnavailableError names the dependency that failed.
+type UnavailableError struct {
+	Dependency string
+	Cause      error
+}
+
+func (e *UnavailableError) Error() string {
+	return e.Dependency + " unavailable: " + e.Cause.Error()
+}
+
+func (e *UnavailableError) Unwrap() []error { return []error{ErrUnavailable, e.Cause} }

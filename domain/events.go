@@ -1,0 +1,93 @@
+package domain
+
+import (
+	"strconv"
+	"time"
+)
+
+// Event is what the api appends to the stream and the worker applies to the
+// system of record. Every event names its scope by the public identifiers
+// (token and numbers), never by database ids, so that an event can be applied
+// by any worker, in any order relative to events of other scopes, and twice.
+type Event interface {
+	// Scope is "token" or "token/chat": events of one scope share a partition.
+	Scope() string
+}
+
+// ChatCreated: the api allocated Number in application Token.
+type ChatCreated struct {
+	Token     Token
+	Number    int64
+	CreatedAt time.Time
+}
+
+func (e ChatCreated) Scope() string { return string(e.Token) }
+
+// MessageCreated: the api allocated Number in chat Chat of application Token.
+type MessageCreated struct {
+	Token     Token
+	Chat      int64
+	Number    int64
+	Body      string
+	CreatedAt time.Time
+}
+
+func (e MessageCreated) Scope() string { return chatScope(e.Token, e.Chat) }
+
+// MessageEdited: a new body for a message. Version grows with every edit of
+// the chat's messages; the store keeps the body of the highest version, so an
+// older edit (or the creation itself) applied late never wins.
+type MessageEdited struct {
+	Token    Token
+	Chat     int64
+	Number   int64
+	Body     string
+	Version  int64
+	EditedAt time.Time
+}
+
+func (e MessageEdited) Scope() string { return chatScope(e.Token, e.Chat) }
+
+func chatScope(t Token, chat int64) string { return string(t) + "/" + strconv.FormatInt(chat, 10) }
+
+// ChatKey names a chat by its public identifiers.
+type ChatKey struct {
+	Token  Token
+	Number int64
+}
+
+// Touched lists the applications and chats whose rows an applied batch may
+// have added to, so that only their counters are recomputed.
+type Touched struct {
+	Applications map[Token]struct{}
+	Chats        map[ChatKey]struct{}
+}
+
+// Add records e's scope.
+func (t *Touched) Add(e Event) {
+	if t.Applications == nil {
+		t.Applications = map[Token]struct{}{}
+		t.Chats = map[ChatKey]struct{}{}
+	}
+	switch e := e.(type) {
+	case ChatCreated:
+		t.Applications[e.Token] = struct{}{}
+	case MessageCreated:
+		t.Chats[ChatKey{e.Token, e.Chat}] = struct{}{}
+	case MessageEdited:
+		t.Chats[ChatKey{e.Token, e.Chat}] = struct{}{}
+	}
+}
+
+// Merge adds o's entries to t.
+func (t *Touched) Merge(o Touched) {
+	for a := range o.Applications {
+		t.Add(ChatCreated{Token: a})
+	}
+	for c := range o.Chats {
+		t.Add(MessageCreated{Token: c.Token, Chat: c.Number})
+	}
+}
+
+// Empty says whether nothing was touched.
+func (t Touched) Empty() bool { return len(t.Applications) == 0 && len(t.Chats) == 0 }

@@ -1,0 +1,36 @@
+// Package schema is the ent schema of the system of record. The SQL migrations
+// under adapters/entstore/migrations are written to match it; a test checks
+// that they do.
+package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// datetime keeps microseconds on MySQL, where ent's default would be whole seconds.
+var datetime = map[string]string{dialect.MySQL: "datetime(6)"}
+
+// Application is a tenant; clients know it only by its token.
+type Application struct{ ent.Schema }
+
+func (Application) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("token").MaxLen(64).NotEmpty().Immutable(),
+		field.String("name").MaxLen(255),
+		field.Int64("chats_count").Default(0),
+		field.Time("created_at").Immutable().SchemaType(datetime),
+		field.Time("updated_at").SchemaType(datetime),
+	}
+}
+
+func (Application) Edges() []ent.Edge {
+	return []ent.Edge{edge.To("chats", Chat.Type)}
+}
+
+func (Application) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("token").Unique()}
+}

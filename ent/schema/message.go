@@ -1,0 +1,35 @@
+package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// Message is numbered per chat. version orders edits: a row only takes a body
+// whose version is newer than the one it holds, so an old event can never
+// overwrite a later edit.
+type Message struct{ ent.Schema }
+
+func (Message) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("chat_id").Immutable(),
+		field.Int64("number").Positive().Immutable(),
+		field.Text("body").SchemaType(map[string]string{dialect.MySQL: "mediumtext"}),
+		field.Int64("version").Default(0),
+		field.Time("created_at").SchemaType(datetime),
+		field.Time("updated_at").SchemaType(datetime),
+	}
+}
+
+func (Message) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("chat", Chat.Type).Ref("messages").Field("chat_id").Unique().Required().Immutable(),
+	}
+}
+
+func (Message) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("chat_id", "number").Unique()}
+}

@@ -1,0 +1,82 @@
+// Package ports declares what the use cases need from the outside world. Each
+// interface is small and named for its caller's need; adapters implement them.
+// It imports only domain and the standard library.
+package ports
+
+import (
+	"context"
+	"time"
+
+	"github.com/chatsvc/chat/domain"
+)
+
+// Clock tells the time; tests pin it.
+type Clock interface{ Now() time.Time }
+
+// ApplicationStore keeps applications in the system of record. Applications
+// are written synchronously: they are rare, and a token must be readable the
+// moment it is handed out.
+type ApplicationStore interface {
+	CreateApplication(ctx context.Context, app domain.Application) error
+	Application(ctx context.Context, token domain.Token) (domain.Application, error)
+	RenameApplication(ctx context.Context, token domain.Token, name domain.Name, at time.Time) (domain.Application, error)
+	Applications(ctx context.Context, page domain.PageRequest[domain.Token]) (domain.Page[domain.Application], error)
+}
+
+// ChatReader reads persisted chats.
+type ChatReader interface {
+	Chat(ctx context.Context, token domain.Token, number int64) (domain.Chat, error)
+	Chats(ctx context.Context, token domain.Token, page domain.PageRequest[int64]) (domain.Page[domain.Chat], error)
+}
+
+// MessageReader reads persisted messages.
+type MessageReader interface {
+	Message(ctx context.Context, token domain.Token, chat, number int64) (domain.Message, error)
+	Messages(ctx context.Context, token domain.Token, chat int64, page domain.PageRequest[int64]) (domain.Page[domain.Message], error)
+}
+
+// Sequencer hands out chat and message numbers and edit versions. It must
+// never hand out the same number twice in one scope, on any number of api
+// instances, and knows which applications, chats and messages exist, so that
+// the create path needs no query to the system of record. Unknown scopes
+// answer an error wrapping domain.ErrNotFound.
+type Sequencer interface {
+	// RegisterApplication makes a new application's chat sequence start at 1.
+	RegisterApplication(ctx context.Context, token domain.Token) error
+	NextChatNumber(ctx context.Context, token domain.Token) (int64, error)
+	NextMessageNumber(ctx context.Context, token domain.Token, chat int64) (int64, error)
+	// NextEditVersion checks that the message exists and returns a version
+	// greater than any earlier one handed out for that chat.
+	NextEditVersion(ctx context.Context, token domain.Token, chat, message int64) (int64, error)
+}
+
+// SequenceSeeds tells a sequencer that lost its state where each sequence
+// stands in the system of record, so that numbering resumes after the last
+// persisted number instead of restarting at 1.
+type SequenceSeeds interface {
+	// ChatSeed: the highest chat number of the application; ErrNotFound if it does not exist.
+	ChatSeed(ctx context.Context, token domain.Token) (int64, error)
+	// MessageSeed: the highest message number and edit version in the chat; ErrNotFound if it does not exist.
+	MessageSeed(ctx context.Context, token domain.Token, chat int64) (number, version int64, err error)
+}
+
+// EventPublisher appends an event to the queue. A nil error means the event is
+// durably queued and will be applied.
+type EventPublisher interface {
+	Publish(ctx context.Context, event domain.Event) error
+}
+
+// Projection applies events to the system of record. ApplyEvents is
+// idempotent: applying an event again, or an older edit after a newer one,
+// changes nothing. It returns what it touched, for the counters.
+type Projection interface {
+	ApplyEvents(ctx context.Context, events []domain.Event) (domain.Touched, error)
+}
+
+// Counters recomputes chats_count and messages_count from the rows.
+type Counters interface {
+	// RefreshCounts recomputes the counters of the given applications and chats exactly.
+	RefreshCounts(ctx context.Context, touched domain.Touched) error
+	// ReconcileCounts recomputes every counter that differs from its rows.
+	ReconcileCounts(ctx context.Context) (fixed int, err error)
+}
