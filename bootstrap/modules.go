@@ -29,7 +29,8 @@ import (
 // systemClock is the real clock.
 type systemClock struct{}
 
-func (systemClock) Now() time.Time { return time.Now().UTC() }
+// Microseconds are what MySQL keeps, so an answer and a later read agree.
+func (systemClock) Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // Core: configuration, logging, metrics, the clock.
 func core(cfg Config) fx.Option {

@@ -16,7 +16,8 @@ import (
 const schema = `
 CREATE TABLE IF NOT EXISTS seq_applications (
   token TEXT PRIMARY KEY,
-  last_chat INTEGER NOT NULL
+  last_chat INTEGER NOT NULL,
+  seeded_upto INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS seq_chats (
   token TEXT NOT NULL,
@@ -67,7 +68,9 @@ func (s *Sequencer) lastChat(ctx context.Context, tx *sql.Tx, token domain.Token
 	if err != nil {
 		return 0, err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO seq_applications (token, last_chat) VALUES (?, ?)`, string(token), last)
+	// Chats up to last existed before this sequence did: their message
+	// sequences are seeded from the store too (see ensureChat).
+	_, err = tx.ExecContext(ctx, `INSERT INTO seq_applications (token, last_chat, seeded_upto) VALUES (?, ?, ?)`, string(token), last, last)
 	return last, err
 }
 
@@ -96,7 +99,10 @@ func (s *Sequencer) NextChatNumber(ctx context.Context, token domain.Token) (int
 	})
 }
 
-func (s *Sequencer) checkChat(ctx context.Context, tx *sql.Tx, token domain.Token, chat int64) error {
+// ensureChat checks that the chat was allocated and that its message
+// sequence exists, seeding it from the store for a chat that predates the
+// application's own sequence.
+func (s *Sequencer) ensureChat(ctx context.Context, tx *sql.Tx, token domain.Token, chat int64) error {
 	last, err := s.lastChat(ctx, tx, token)
 	if err != nil {
 		return err
@@ -104,18 +110,34 @@ func (s *Sequencer) checkChat(ctx context.Context, tx *sql.Tx, token domain.Toke
 	if chat > last {
 		return domain.NotFoundf("chat %d not found in this application", chat)
 	}
-	return nil
+	var exists int
+	err = tx.QueryRowContext(ctx, `SELECT 1 FROM seq_chats WHERE token = ? AND chat = ?`, string(token), chat).Scan(&exists)
+	if !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	var seededUpto, number, version int64
+	if err := tx.QueryRowContext(ctx, `SELECT seeded_upto FROM seq_applications WHERE token = ?`, string(token)).Scan(&seededUpto); err != nil {
+		return err
+	}
+	if chat <= seededUpto {
+		if number, version, err = s.seeds.MessageSeed(ctx, token, chat); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO seq_chats (token, chat, last_message, last_version) VALUES (?, ?, ?, ?)`,
+		string(token), chat, number, version)
+	return err
 }
 
 // NextMessageNumber allocates the chat's next message number.
 func (s *Sequencer) NextMessageNumber(ctx context.Context, token domain.Token, chat int64) (int64, error) {
 	return s.inTx(ctx, func(tx *sql.Tx) (int64, error) {
-		if err := s.checkChat(ctx, tx, token, chat); err != nil {
+		if err := s.ensureChat(ctx, tx, token, chat); err != nil {
 			return 0, err
 		}
 		var n int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO seq_chats (token, chat, last_message, last_version) VALUES (?, ?, 1, 0)
-ON CONFLICT (token, chat) DO UPDATE SET last_message = last_message + 1 RETURNING last_message`, string(token), chat).Scan(&n)
+		err := tx.QueryRowContext(ctx, `UPDATE seq_chats SET last_message = last_message + 1
+WHERE token = ? AND chat = ? RETURNING last_message`, string(token), chat).Scan(&n)
 		return n, err
 	})
 }
@@ -123,7 +145,7 @@ ON CONFLICT (token, chat) DO UPDATE SET last_message = last_message + 1 RETURNIN
 // NextEditVersion checks that the message was allocated and returns a fresh version.
 func (s *Sequencer) NextEditVersion(ctx context.Context, token domain.Token, chat, message int64) (int64, error) {
 	return s.inTx(ctx, func(tx *sql.Tx) (int64, error) {
-		if err := s.checkChat(ctx, tx, token, chat); err != nil {
+		if err := s.ensureChat(ctx, tx, token, chat); err != nil {
 			return 0, err
 		}
 		var v int64

@@ -1,0 +1,62 @@
+package embedded_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/chatsvc/chat/adapters/embedded"
+	"github.com/chatsvc/chat/adapters/entstore"
+	"github.com/chatsvc/chat/domain"
+	"github.com/chatsvc/chat/ports"
+	"github.com/chatsvc/chat/ports/porttest"
+)
+
+func TestSequencerContract(t *testing.T) {
+	porttest.SequencerContract(t, func(t *testing.T, seeds ports.SequenceSeeds) ports.Sequencer {
+		db, err := entstore.OpenSQLite(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		seq, err := embedded.NewSequencer(context.Background(), db, seeds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return seq
+	})
+}
+
+// A number handed out is never handed out again, also after the process
+// (here: the database handle) goes away and comes back.
+func TestSequencerSurvivesReopen(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	seeds := porttest.NewSeeds()
+	open := func() (*embedded.Sequencer, func()) {
+		db, err := entstore.OpenSQLite(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seq, err := embedded.NewSequencer(ctx, db, seeds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return seq, func() { db.Close() }
+	}
+	seq, closeDB := open()
+	tok := domain.NewToken()
+	if err := seq.RegisterApplication(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = seq.NextChatNumber(ctx, tok)
+	_, _ = seq.NextMessageNumber(ctx, tok, 1)
+	closeDB()
+	seq, closeDB = open()
+	defer closeDB()
+	if n, err := seq.NextMessageNumber(ctx, tok, 1); err != nil || n != 2 {
+		t.Fatalf("after reopen: message %d, %v; want 2", n, err)
+	}
+	if n, err := seq.NextChatNumber(ctx, tok); err != nil || n != 2 {
+		t.Fatalf("after reopen: chat %d, %v; want 2", n, err)
+	}
+}

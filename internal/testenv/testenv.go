@@ -1,0 +1,120 @@
+// Package testenv gives tests the real servers they run against: a fresh
+// MySQL (MariaDB) database and Redis, both started by scripts/services.sh
+// (which .ci/run calls). When a server is missing the test fails under CI
+// and is skipped elsewhere, so that CI never silently skips.
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/chatsvc/chat/adapters/entstore"
+)
+
+// Defaults match scripts/services.sh.
+const (
+	defaultMySQL = "chat:chat@tcp(127.0.0.1:3306)/"
+	defaultRedis = "127.0.0.1:6379"
+)
+
+func unavailable(t testing.TB, what string, err error) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s is required in CI and not reachable: %v (scripts/services.sh starts it)", what, err)
+	}
+	t.Skipf("%s not reachable (%v); run scripts/services.sh", what, err)
+}
+
+// Suffix is a random name part, so that parallel tests never share state.
+func Suffix() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// MySQLDSN creates a fresh, migrated database and returns its DSN. The
+// database is dropped when the test ends.
+func MySQLDSN(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv("CHAT_TEST_MYSQL_DSN")
+	if base == "" {
+		base = defaultMySQL
+	}
+	cfg, err := mysql.ParseDSN(base)
+	if err != nil {
+		t.Fatalf("CHAT_TEST_MYSQL_DSN: %v", err)
+	}
+	cfg.DBName = ""
+	admin, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := admin.PingContext(ctx); err != nil {
+		unavailable(t, "MySQL", err)
+	}
+	name := "chat_test_" + Suffix()
+	if _, err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = admin.Exec("DROP DATABASE IF EXISTS " + name) })
+	cfg.DBName = name
+	dsn := cfg.FormatDSN()
+	db, err := entstore.OpenMySQL(dsn, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := entstore.Migrate(context.Background(), db, "mysql"); err != nil {
+		t.Fatal(err)
+	}
+	return dsn
+}
+
+// RedisAddr returns the address of a reachable Redis.
+func RedisAddr(t testing.TB) string {
+	t.Helper()
+	addr := os.Getenv("CHAT_TEST_REDIS_ADDR")
+	if addr == "" {
+		addr = defaultRedis
+	}
+	if err := pingRedis(addr); err != nil {
+		unavailable(t, "Redis", err)
+	}
+	return addr
+}
+
+// pingRedis speaks just enough RESP to ask PING, so that this package does
+// not pick a Redis client for the tests that use it.
+func pingRedis(addr string) error {
+	conn, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := conn.Write([]byte("PING\r\n")); err != nil {
+		return err
+	}
+	buf := make([]byte, 16)
+	n, err := conn.Read(buf)
+	if err != nil {
+		return err
+	}
+	if !strings.HasPrefix(string(buf[:n]), "+PONG") {
+		return fmt.Errorf("unexpected answer %q", buf[:n])
+	}
+	return nil
+}

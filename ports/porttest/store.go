@@ -1,0 +1,272 @@
+package porttest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/chatsvc/chat/domain"
+	"github.com/chatsvc/chat/ports"
+)
+
+// Store is every port the system of record implements.
+type Store interface {
+	ports.ApplicationStore
+	ports.ChatReader
+	ports.MessageReader
+	ports.SequenceSeeds
+	ports.Projection
+	ports.Counters
+}
+
+var t0 = time.Date(2026, 1, 2, 3, 4, 5, 123456000, time.UTC)
+
+func newApp(t *testing.T, s Store, name string) domain.Application {
+	t.Helper()
+	n, err := domain.NewName(name)
+	must(t, err)
+	app := domain.Application{Token: domain.NewToken(), Name: n, CreatedAt: t0, UpdatedAt: t0}
+	must(t, s.CreateApplication(context.Background(), app))
+	return app
+}
+
+func apply(t *testing.T, s Store, events ...domain.Event) domain.Touched {
+	t.Helper()
+	touched, err := s.ApplyEvents(context.Background(), events)
+	must(t, err)
+	return touched
+}
+
+func body(t *testing.T, s Store, tok domain.Token, chat, n int64) string {
+	t.Helper()
+	m, err := s.Message(context.Background(), tok, chat, n)
+	must(t, err)
+	return m.Body
+}
+
+// StoreContract runs the suite of the store ports. newStore gives a store on
+// an empty, migrated database.
+func StoreContract(t *testing.T, newStore func(t *testing.T) Store) {
+	ctx := context.Background()
+	t.Run("applications: create, read, rename, list", func(t *testing.T) {
+		s := newStore(t)
+		a := newApp(t, s, "first")
+		got, err := s.Application(ctx, a.Token)
+		must(t, err)
+		if got.Name.String() != "first" || !got.CreatedAt.Equal(t0) || got.ChatsCount != 0 {
+			t.Fatalf("read back %+v", got)
+		}
+		name, _ := domain.NewName("renamed")
+		later := t0.Add(time.Hour)
+		got, err = s.RenameApplication(ctx, a.Token, name, later)
+		must(t, err)
+		if got.Name.String() != "renamed" || !got.UpdatedAt.Equal(later) || !got.CreatedAt.Equal(t0) {
+			t.Fatalf("after rename %+v", got)
+		}
+		_, err = s.RenameApplication(ctx, domain.NewToken(), name, later)
+		wantNotFound(t, err)
+		_, err = s.Application(ctx, domain.NewToken())
+		wantNotFound(t, err)
+		for i := 0; i < 4; i++ {
+			newApp(t, s, "more")
+		}
+		var seen []domain.Token
+		page := domain.PageRequest[domain.Token]{Limit: 2}
+		for {
+			p, err := s.Applications(ctx, page)
+			must(t, err)
+			for _, a := range p.Items {
+				seen = append(seen, a.Token)
+			}
+			if !p.HasMore {
+				break
+			}
+			page.After = p.Items[len(p.Items)-1].Token
+		}
+		if len(seen) != 5 {
+			t.Fatalf("listed %d applications over pages, want 5", len(seen))
+		}
+		for i := 1; i < len(seen); i++ {
+			if seen[i] <= seen[i-1] {
+				t.Fatalf("applications not in token order: %v", seen)
+			}
+		}
+	})
+
+	t.Run("creations are idempotent and readable", func(t *testing.T) {
+		s := newStore(t)
+		a := newApp(t, s, "app")
+		events := []domain.Event{
+			domain.ChatCreated{Token: a.Token, Number: 1, CreatedAt: t0},
+			domain.ChatCreated{Token: a.Token, Number: 2, CreatedAt: t0},
+			domain.MessageCreated{Token: a.Token, Chat: 1, Number: 1, Body: "one", CreatedAt: t0},
+			domain.MessageCreated{Token: a.Token, Chat: 1, Number: 2, Body: "two", CreatedAt: t0},
+		}
+		apply(t, s, events...)
+		apply(t, s, events...) // redelivered
+		apply(t, s, events[3], events[0])
+		chats, err := s.Chats(ctx, a.Token, domain.PageRequest[int64]{Limit: 10})
+		must(t, err)
+		if len(chats.Items) != 2 || chats.HasMore || chats.Items[0].Number != 1 || chats.Items[1].Number != 2 {
+			t.Fatalf("chats %+v", chats)
+		}
+		msgs, err := s.Messages(ctx, a.Token, 1, domain.PageRequest[int64]{Limit: 1})
+		must(t, err)
+		if len(msgs.Items) != 1 || !msgs.HasMore || msgs.Items[0].Body != "one" {
+			t.Fatalf("first page %+v", msgs)
+		}
+		msgs, err = s.Messages(ctx, a.Token, 1, domain.PageRequest[int64]{After: 1, Limit: 1})
+		must(t, err)
+		if len(msgs.Items) != 1 || msgs.HasMore || msgs.Items[0].Body != "two" {
+			t.Fatalf("second page %+v", msgs)
+		}
+		m, err := s.Message(ctx, a.Token, 1, 2)
+		must(t, err)
+		if !m.CreatedAt.Equal(t0) {
+			t.Fatalf("created_at %v, want %v", m.CreatedAt, t0)
+		}
+		_, err = s.Message(ctx, a.Token, 1, 3)
+		wantNotFound(t, err)
+		_, err = s.Message(ctx, a.Token, 3, 1)
+		wantNotFound(t, err)
+		_, err = s.Chat(ctx, a.Token, 3)
+		wantNotFound(t, err)
+		_, err = s.Chats(ctx, domain.NewToken(), domain.PageRequest[int64]{Limit: 10})
+		wantNotFound(t, err)
+	})
+
+	t.Run("a chat's messages are invisible from another application", func(t *testing.T) {
+		s := newStore(t)
+		a, b := newApp(t, s, "a"), newApp(t, s, "b")
+		apply(t, s, domain.ChatCreated{Token: a.Token, Number: 1, CreatedAt: t0},
+			domain.MessageCreated{Token: a.Token, Chat: 1, Number: 1, Body: "secret", CreatedAt: t0})
+		_, err := s.Message(ctx, b.Token, 1, 1)
+		wantNotFound(t, err)
+		_, err = s.Chat(ctx, b.Token, 1)
+		wantNotFound(t, err)
+	})
+
+	t.Run("the last edit wins whatever the order of delivery", func(t *testing.T) {
+		s := newStore(t)
+		a := newApp(t, s, "app")
+		create := domain.MessageCreated{Token: a.Token, Chat: 1, Number: 1, Body: "original", CreatedAt: t0}
+		edit1 := domain.MessageEdited{Token: a.Token, Chat: 1, Number: 1, Body: "first edit", Version: 1, EditedAt: t0.Add(time.Second)}
+		edit2 := domain.MessageEdited{Token: a.Token, Chat: 1, Number: 1, Body: "second edit", Version: 2, EditedAt: t0.Add(2 * time.Second)}
+		// The edits overtake the creation (and the chat's own creation), the older edit comes last.
+		apply(t, s, edit2)
+		apply(t, s, create)
+		apply(t, s, edit1)
+		apply(t, s, domain.ChatCreated{Token: a.Token, Number: 1, CreatedAt: t0})
+		if got := body(t, s, a.Token, 1, 1); got != "second edit" {
+			t.Fatalf("body %q, want the second edit", got)
+		}
+		// In one batch, in any order.
+		create2 := domain.MessageCreated{Token: a.Token, Chat: 1, Number: 2, Body: "original", CreatedAt: t0}
+		e3 := domain.MessageEdited{Token: a.Token, Chat: 1, Number: 2, Body: "third", Version: 3, EditedAt: t0}
+		e4 := domain.MessageEdited{Token: a.Token, Chat: 1, Number: 2, Body: "fourth", Version: 4, EditedAt: t0}
+		apply(t, s, e4, create2, e3)
+		if got := body(t, s, a.Token, 1, 2); got != "fourth" {
+			t.Fatalf("body %q, want the fourth edit", got)
+		}
+		chats, err := s.Chats(ctx, a.Token, domain.PageRequest[int64]{Limit: 10})
+		must(t, err)
+		if len(chats.Items) != 1 {
+			t.Fatalf("chats %+v, want exactly one", chats.Items)
+		}
+	})
+
+	t.Run("counters are exact after a refresh and a reconcile", func(t *testing.T) {
+		s := newStore(t)
+		a := newApp(t, s, "app")
+		var events []domain.Event
+		for c := int64(1); c <= 3; c++ {
+			events = append(events, domain.ChatCreated{Token: a.Token, Number: c, CreatedAt: t0})
+			for m := int64(1); m <= c*2; m++ {
+				events = append(events, domain.MessageCreated{Token: a.Token, Chat: c, Number: m, Body: "x", CreatedAt: t0})
+			}
+		}
+		touched := apply(t, s, events...)
+		apply(t, s, events...)
+		must(t, s.RefreshCounts(ctx, touched))
+		checkCounts(t, s, a.Token, 3, map[int64]int64{1: 2, 2: 4, 3: 6})
+
+		more := apply(t, s, domain.ChatCreated{Token: a.Token, Number: 4, CreatedAt: t0},
+			domain.MessageCreated{Token: a.Token, Chat: 1, Number: 3, Body: "x", CreatedAt: t0})
+		if more.Empty() {
+			t.Fatal("a batch that added rows touched nothing")
+		}
+		// The refresh was lost (a crash): the reconcile repairs it.
+		fixed, err := s.ReconcileCounts(ctx)
+		must(t, err)
+		if fixed != 2 {
+			t.Fatalf("reconcile fixed %d counters, want 2", fixed)
+		}
+		checkCounts(t, s, a.Token, 4, map[int64]int64{1: 3, 2: 4, 3: 6, 4: 0})
+		fixed, err = s.ReconcileCounts(ctx)
+		must(t, err)
+		if fixed != 0 {
+			t.Fatalf("second reconcile fixed %d counters, want 0", fixed)
+		}
+	})
+
+	t.Run("seeds are the highest persisted numbers", func(t *testing.T) {
+		s := newStore(t)
+		a := newApp(t, s, "app")
+		n, err := s.ChatSeed(ctx, a.Token)
+		must(t, err)
+		if n != 0 {
+			t.Fatalf("chat seed of a new application = %d", n)
+		}
+		apply(t, s, domain.ChatCreated{Token: a.Token, Number: 1, CreatedAt: t0},
+			domain.ChatCreated{Token: a.Token, Number: 2, CreatedAt: t0},
+			domain.MessageCreated{Token: a.Token, Chat: 2, Number: 1, Body: "x", CreatedAt: t0},
+			domain.MessageCreated{Token: a.Token, Chat: 2, Number: 2, Body: "x", CreatedAt: t0},
+			domain.MessageEdited{Token: a.Token, Chat: 2, Number: 1, Body: "y", Version: 7, EditedAt: t0})
+		n, err = s.ChatSeed(ctx, a.Token)
+		must(t, err)
+		num, ver, err2 := s.MessageSeed(ctx, a.Token, 2)
+		must(t, err2)
+		if n != 2 || num != 2 || ver != 7 {
+			t.Fatalf("seeds chat=%d message=%d version=%d, want 2 2 7", n, num, ver)
+		}
+		num, ver, err = s.MessageSeed(ctx, a.Token, 1)
+		must(t, err)
+		if num != 0 || ver != 0 {
+			t.Fatalf("seed of an empty chat = %d %d", num, ver)
+		}
+		_, err = s.ChatSeed(ctx, domain.NewToken())
+		wantNotFound(t, err)
+		_, _, err = s.MessageSeed(ctx, a.Token, 9)
+		wantNotFound(t, err)
+	})
+
+	t.Run("an event of an unknown application can never be applied", func(t *testing.T) {
+		s := newStore(t)
+		_, err := s.ApplyEvents(ctx, []domain.Event{domain.ChatCreated{Token: domain.NewToken(), Number: 1, CreatedAt: t0}})
+		if !errors.Is(err, domain.ErrInvalidEvent) {
+			t.Fatalf("error %v, want ErrInvalidEvent", err)
+		}
+		_, err = s.ApplyEvents(ctx, []domain.Event{domain.MessageCreated{Token: domain.NewToken(), Chat: 1, Number: 1, Body: "x", CreatedAt: t0}})
+		if !errors.Is(err, domain.ErrInvalidEvent) {
+			t.Fatalf("error %v, want ErrInvalidEvent", err)
+		}
+	})
+}
+
+func checkCounts(t *testing.T, s Store, tok domain.Token, chats int64, messages map[int64]int64) {
+	t.Helper()
+	ctx := context.Background()
+	a, err := s.Application(ctx, tok)
+	must(t, err)
+	if a.ChatsCount != chats {
+		t.Fatalf("chats_count %d, want %d", a.ChatsCount, chats)
+	}
+	for n, want := range messages {
+		c, err := s.Chat(ctx, tok, n)
+		must(t, err)
+		if c.MessagesCount != want {
+			t.Fatalf("chat %d messages_count %d, want %d", n, c.MessagesCount, want)
+		}
+	}
+}
