@@ -24,18 +24,18 @@ const (
 
 // Config is every setting, loaded and validated once at start.
 type Config struct {
-	Profile    string
-	HTTP       httpadapter.Config
-	DataDir    string
+	Profile string
+	HTTP    httpadapter.Config
+	DataDir string
 	// WorkerHTTPAddr is where a worker serves its health and metrics.
 	WorkerHTTPAddr string
-	MySQL      MySQLConfig
-	Redis      RedisConfig
-	OpenSearch OpenSearchConfig
-	Stream     StreamConfig
-	Worker     WorkerConfig
-	Log        LogConfig
-	Startup    StartupConfig
+	MySQL          MySQLConfig
+	Redis          RedisConfig
+	OpenSearch     OpenSearchConfig
+	Stream         StreamConfig
+	Worker         WorkerConfig
+	Log            LogConfig
+	Startup        StartupConfig
 	// MaxBodyBytes limits a message body.
 	MaxBodyBytes int
 }
@@ -87,10 +87,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		},
 		DataDir:        e.str("CHAT_DATA_DIR", "./data"),
 		WorkerHTTPAddr: e.str("CHAT_WORKER_HTTP_ADDR", ":8081"),
-		MySQL:        MySQLConfig{DSN: e.str("CHAT_MYSQL_DSN", ""), MaxOpen: e.int("CHAT_MYSQL_MAX_OPEN", 64)},
-		Redis:        RedisConfig{Addr: e.str("CHAT_REDIS_ADDR", "")},
-		OpenSearch:   OpenSearchConfig{URL: e.str("CHAT_OPENSEARCH_URL", "")},
-		MaxBodyBytes: e.int("CHAT_MAX_BODY_BYTES", domain.DefaultMaxBodyBytes),
+		MySQL:          MySQLConfig{DSN: e.str("CHAT_MYSQL_DSN", ""), MaxOpen: e.int("CHAT_MYSQL_MAX_OPEN", 64)},
+		Redis:          RedisConfig{Addr: e.str("CHAT_REDIS_ADDR", "")},
+		OpenSearch:     OpenSearchConfig{URL: e.str("CHAT_OPENSEARCH_URL", "")},
+		MaxBodyBytes:   e.int("CHAT_MAX_BODY_BYTES", domain.DefaultMaxBodyBytes),
 		Stream: StreamConfig{
 			Topics: stream.Topics{Prefix: e.str("CHAT_STREAM_PREFIX", "chat.events"), Partitions: e.int("CHAT_STREAM_PARTITIONS", 4)},
 			Redis: stream.RedisConfig{

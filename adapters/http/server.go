@@ -8,6 +8,7 @@ import (
 	_ "embed"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -94,7 +95,10 @@ func newBare(cfg Config, checks []Check, m *metrics.Metrics, log *zap.Logger) *S
 		cfg.MaxRequestBytes = 1 << 20
 	}
 	app := fiber.New(fiber.Config{
-		AppName:               "chat",
+		AppName: "chat",
+		// Fiber's strings otherwise point into request buffers that it reuses;
+		// the use cases keep some of them (cache keys, events) past the request.
+		Immutable:             true,
 		BodyLimit:             cfg.MaxRequestBytes,
 		ErrorHandler:          errorHandler(log),
 		DisableStartupMessage: true,
@@ -150,11 +154,12 @@ func observe(m *metrics.Metrics) fiber.Handler {
 		if err != nil {
 			status, _, _ = classify(err)
 		}
-		route := c.Route().Path
+		// Fiber's strings point into buffers it reuses: labels must own theirs.
+		route := strings.Clone(c.Route().Path)
 		if status == fiber.StatusNotFound && route == "/" {
 			route = "unmatched"
 		}
-		m.RequestDuration.WithLabelValues(c.Method(), route, strconv.Itoa(status)).Observe(time.Since(start).Seconds())
+		m.RequestDuration.WithLabelValues(strings.Clone(c.Method()), route, strconv.Itoa(status)).Observe(time.Since(start).Seconds())
 		return err
 	}
 }

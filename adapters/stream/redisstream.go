@@ -24,16 +24,23 @@ type RedisConfig struct {
 	MaxLen int64
 }
 
+// shared keeps Watermill from closing a client it does not own: its
+// subscribers and publishers close their client on Close, and several of
+// them share one, which the caller closes last.
+type shared struct{ goredis.UniversalClient }
+
+func (shared) Close() error { return nil }
+
 // NewRedisPublisher appends to Redis streams through go-redis.
 func NewRedisPublisher(client goredis.UniversalClient, cfg RedisConfig, log *zap.Logger) (message.Publisher, error) {
-	return redisstream.NewPublisher(redisstream.PublisherConfig{Client: client, DefaultMaxlen: cfg.MaxLen}, NewZapLogger(log))
+	return redisstream.NewPublisher(redisstream.PublisherConfig{Client: shared{client}, DefaultMaxlen: cfg.MaxLen}, NewZapLogger(log))
 }
 
 // NewRedisSubscriberFactory gives the consumer its i-th subscriber.
 func NewRedisSubscriberFactory(client goredis.UniversalClient, cfg RedisConfig, log *zap.Logger) func(int) (message.Subscriber, error) {
 	return func(i int) (message.Subscriber, error) {
 		return redisstream.NewSubscriber(redisstream.SubscriberConfig{
-			Client:          client,
+			Client:          shared{client},
 			Consumer:        cfg.ConsumerName + "-" + strconv.Itoa(i),
 			ConsumerGroup:   cfg.ConsumerGroup,
 			ClaimInterval:   cfg.ClaimInterval,

@@ -1,0 +1,271 @@
+package bootstrap_test
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// The HTTP suite runs against both profiles: the same use cases and the same
+// HTTP layer, only the adapters differ.
+func TestAPIEmbedded(t *testing.T) {
+	apiSuite(t, embeddedStack(t, nil))
+}
+
+func TestAPIProduction(t *testing.T) {
+	apiSuite(t, productionStack(t, nil))
+}
+
+func newApplication(t *testing.T, s *stack, name string) string {
+	t.Helper()
+	r := s.call(t, "POST", "/api/v1/chat_applications", map[string]any{"name": name}).want(t, 201)
+	return r.str("token")
+}
+
+func sortedKeys(m map[string]any) string {
+	k := keys(m)
+	sort.Strings(k)
+	return strings.Join(k, ",")
+}
+
+func apiSuite(t *testing.T, s *stack) {
+	t.Run("applications", func(t *testing.T) {
+		r := s.call(t, "POST", "/api/v1/chat_applications", map[string]any{"name": "Acme"}).want(t, 201)
+		if got := sortedKeys(r.Body); got != "chats_count,created_at,name,token,updated_at" {
+			t.Fatalf("application fields %s", got)
+		}
+		tok := r.str("token")
+		if len(tok) < 20 || r.str("name") != "Acme" || r.num("chats_count") != 0 {
+			t.Fatalf("created %s", r.Raw)
+		}
+		got := s.call(t, "GET", "/api/v1/chat_applications/"+tok, nil).want(t, 200)
+		if got.str("name") != "Acme" || got.str("created_at") == "" {
+			t.Fatalf("read back %s", got.Raw)
+		}
+		s.call(t, "PATCH", "/api/v1/chat_applications/"+tok, map[string]any{"name": "Acme 2"}).want(t, 200)
+		r = s.call(t, "PUT", "/api/v1/chat_applications/"+tok, map[string]any{"chat_application": map[string]any{"name": "Acme 3"}}).want(t, 200)
+		if r.str("name") != "Acme 3" {
+			t.Fatalf("after PUT %s", r.Raw)
+		}
+		r = s.call(t, "POST", "/api/v1/chat_applications", map[string]any{"chat_application": map[string]any{"name": "Rails way"}}).want(t, 201)
+		if r.str("name") != "Rails way" {
+			t.Fatalf("Rails-style create %s", r.Raw)
+		}
+		s.call(t, "GET", "/api/v1/chat_applications/AAAAAAAAAAAAAAAAAAAAAAAA", nil).wantError(t, 404, "not_found")
+		s.call(t, "GET", "/api/v1/chat_applications/nope", nil).wantError(t, 404, "not_found")
+		s.call(t, "PATCH", "/api/v1/chat_applications/AAAAAAAAAAAAAAAAAAAAAAAA", map[string]any{"name": "x"}).wantError(t, 404, "not_found")
+	})
+
+	t.Run("bad input is refused and changes nothing", func(t *testing.T) {
+		tok := newApplication(t, s, "Strict")
+		app := "/api/v1/chat_applications/" + tok
+		cases := []struct {
+			method, path string
+			body         any
+			ctype        string
+			status       int
+			code         string
+		}{
+			{"POST", "/api/v1/chat_applications", map[string]any{}, "", 422, "validation_failed"},
+			{"POST", "/api/v1/chat_applications", "", "", 422, "validation_failed"},
+			{"POST", "/api/v1/chat_applications", map[string]any{"name": "   "}, "", 422, "validation_failed"},
+			{"POST", "/api/v1/chat_applications", map[string]any{"name": strings.Repeat("n", 256)}, "", 422, "validation_failed"},
+			{"POST", "/api/v1/chat_applications", map[string]any{"name": 42}, "", 400, "bad_request"},
+			{"POST", "/api/v1/chat_applications", `{"name": "x"`, "", 400, "bad_request"},
+			{"POST", "/api/v1/chat_applications", `["x"]`, "", 400, "bad_request"},
+			{"POST", "/api/v1/chat_applications", `{"chat_application": "x"}`, "", 400, "bad_request"},
+			{"POST", "/api/v1/chat_applications", "name=x", "application/x-www-form-urlencoded", 415, "unsupported_media_type"},
+			{"POST", "/api/v1/chat_applications", "{\"name\": \"bad \xff utf8\"}", "", 422, "validation_failed"},
+			{"POST", "/api/v1/chat_applications", `{"name": "` + strings.Repeat("x", 1<<20) + `"}`, "", 413, "payload_too_large"},
+			{"PATCH", app, map[string]any{"name": ""}, "", 422, "validation_failed"},
+			{"POST", app + "/chats", `{"oops"`, "", 400, "bad_request"},
+			{"POST", app + "/chats", "hello", "text/plain", 415, "unsupported_media_type"},
+			{"GET", app + "/chats/abc", nil, "", 400, "bad_request"},
+			{"GET", app + "/chats/0", nil, "", 400, "bad_request"},
+			{"GET", app + "/chats/-3", nil, "", 400, "bad_request"},
+			{"GET", app + "/chats?limit=0", nil, "", 400, "bad_request"},
+			{"GET", app + "/chats?limit=201", nil, "", 400, "bad_request"},
+			{"GET", app + "/chats?limit=ten", nil, "", 400, "bad_request"},
+			{"GET", app + "/chats?cursor=not-a-cursor", nil, "", 400, "bad_request"},
+			{"GET", app + "/chats/7", nil, "", 404, "not_found"},
+			{"POST", app + "/chats/7/messages", map[string]any{"body": "hi"}, "", 404, "not_found"},
+			{"POST", app + "/chats/x/messages", map[string]any{"body": "hi"}, "", 400, "bad_request"},
+			{"GET", "/api/v1/nothing-here", nil, "", 404, "not_found"},
+			{"DELETE", app, nil, "", 404, "not_found"},
+		}
+		for _, c := range cases {
+			var headers []string
+			if c.ctype != "" {
+				headers = []string{"Content-Type", c.ctype}
+			}
+			s.call(t, c.method, c.path, c.body, headers...).wantError(t, c.status, c.code)
+		}
+		// Nothing above allocated a chat number.
+		if n := s.call(t, "POST", app+"/chats", nil).want(t, 201).num("number"); n != 1 {
+			t.Fatalf("first chat after refused requests is %d, want 1", n)
+		}
+		msgs := app + "/chats/1/messages"
+		for _, c := range []struct {
+			body   any
+			status int
+			code   string
+		}{
+			{map[string]any{}, 422, "validation_failed"},
+			{map[string]any{"body": ""}, 422, "validation_failed"},
+			{map[string]any{"body": " \n\t"}, 422, "validation_failed"},
+			{map[string]any{"body": []string{"x"}}, 400, "bad_request"},
+			{map[string]any{"body": strings.Repeat("b", 64<<10+1)}, 413, "payload_too_large"},
+		} {
+			s.call(t, "POST", msgs, c.body).wantError(t, c.status, c.code)
+		}
+		if n := s.call(t, "POST", msgs, map[string]any{"body": "first"}).want(t, 201).num("number"); n != 1 {
+			t.Fatalf("first message after refused requests is %d, want 1", n)
+		}
+		s.call(t, "PATCH", msgs+"/2", map[string]any{"body": "x"}).wantError(t, 404, "not_found")
+		s.call(t, "PATCH", msgs+"/1", map[string]any{"body": ""}).wantError(t, 422, "validation_failed")
+		s.call(t, "PATCH", msgs+"/1", map[string]any{"body": 5}).wantError(t, 400, "bad_request")
+		eventually(t, "message 1 persisted", func() bool { return s.call(t, "GET", msgs+"/1", nil).Status == 200 })
+		if b := s.call(t, "GET", msgs+"/1", nil).str("body"); b != "first" {
+			t.Fatalf("a refused edit changed the body to %q", b)
+		}
+	})
+
+	t.Run("chats and messages", func(t *testing.T) {
+		tok := newApplication(t, s, "Chatty")
+		app := "/api/v1/chat_applications/" + tok
+		for want := int64(1); want <= 3; want++ {
+			r := s.call(t, "POST", app+"/chats", nil).want(t, 201)
+			if r.num("number") != want || r.num("messages_count") != 0 {
+				t.Fatalf("chat %s, want number %d", r.Raw, want)
+			}
+		}
+		r := s.call(t, "POST", app+"/chats", map[string]any{"chat": map[string]any{}}).want(t, 201)
+		if r.num("number") != 4 {
+			t.Fatalf("chat with a body %s", r.Raw)
+		}
+		msgs := app + "/chats/2/messages"
+		for i := 1; i <= 5; i++ {
+			r := s.call(t, "POST", msgs, map[string]any{"body": fmt.Sprintf("message %d", i)}).want(t, 201)
+			if r.num("number") != int64(i) || r.str("body") != fmt.Sprintf("message %d", i) {
+				t.Fatalf("message %s", r.Raw)
+			}
+		}
+		r = s.call(t, "POST", msgs, map[string]any{"message": map[string]any{"body": "rails message"}}).want(t, 201)
+		if r.num("number") != 6 {
+			t.Fatalf("Rails-style message %s", r.Raw)
+		}
+		// Edited right after it was created: the edit wins.
+		s.call(t, "POST", msgs, map[string]any{"body": "draft"}).want(t, 201)
+		e := s.call(t, "PATCH", msgs+"/7", map[string]any{"body": "final"}).want(t, 200)
+		if e.str("body") != "final" || e.num("number") != 7 {
+			t.Fatalf("edit answer %s", e.Raw)
+		}
+		s.call(t, "PUT", msgs+"/7", map[string]any{"message": map[string]any{"body": "really final"}}).want(t, 200)
+
+		eventually(t, "7 messages persisted", func() bool {
+			r := s.call(t, "GET", msgs+"?limit=200", nil)
+			return r.Status == 200 && len(r.items(t)) == 7
+		})
+		eventually(t, "the last edit applied", func() bool {
+			return s.call(t, "GET", msgs+"/7", nil).str("body") == "really final"
+		})
+		m := s.call(t, "GET", msgs+"/1", nil).want(t, 200)
+		if got := sortedKeys(m.Body); got != "body,created_at,number,updated_at" {
+			t.Fatalf("message fields %s", got)
+		}
+
+		// Pagination walks every message once, in order, with opaque cursors.
+		var seen []int64
+		cursor := ""
+		for pages := 0; ; pages++ {
+			q := "?limit=3"
+			if cursor != "" {
+				q += "&cursor=" + url.QueryEscape(cursor)
+			}
+			p := s.call(t, "GET", msgs+q, nil).want(t, 200)
+			for _, it := range p.items(t) {
+				seen = append(seen, int64(it["number"].(float64)))
+			}
+			if p.Body["has_more"] != true {
+				if p.Body["next_cursor"] != nil {
+					t.Fatalf("last page with a cursor: %s", p.Raw)
+				}
+				break
+			}
+			cursor = p.str("next_cursor")
+			if cursor == "" || strings.Contains(cursor, "id") {
+				t.Fatalf("cursor %q", cursor)
+			}
+			if pages > 5 {
+				t.Fatal("pagination does not end")
+			}
+		}
+		if fmt.Sprint(seen) != "[1 2 3 4 5 6 7]" {
+			t.Fatalf("paged through %v", seen)
+		}
+
+		eventually(t, "counters converge", func() bool {
+			a := s.call(t, "GET", "/api/v1/chat_applications/"+tok, nil)
+			c := s.call(t, "GET", app+"/chats/2", nil)
+			return a.num("chats_count") == 4 && c.num("messages_count") == 7
+		})
+		chats := s.call(t, "GET", app+"/chats", nil).want(t, 200)
+		if got := sortedKeys(chats.items(t)[0]); got != "created_at,messages_count,number,updated_at" {
+			t.Fatalf("chat fields %s", got)
+		}
+		if len(chats.items(t)) != 4 || chats.Body["has_more"] != false {
+			t.Fatalf("chats page %s", chats.Raw)
+		}
+	})
+
+	t.Run("tenants are isolated", func(t *testing.T) {
+		a, b := newApplication(t, s, "A"), newApplication(t, s, "B")
+		s.call(t, "POST", "/api/v1/chat_applications/"+a+"/chats", nil).want(t, 201)
+		s.call(t, "POST", "/api/v1/chat_applications/"+a+"/chats/1/messages", map[string]any{"body": "for A"}).want(t, 201)
+		eventually(t, "A's message persisted", func() bool {
+			return s.call(t, "GET", "/api/v1/chat_applications/"+a+"/chats/1/messages/1", nil).Status == 200
+		})
+		s.call(t, "GET", "/api/v1/chat_applications/"+b+"/chats/1", nil).wantError(t, 404, "not_found")
+		s.call(t, "GET", "/api/v1/chat_applications/"+b+"/chats/1/messages/1", nil).wantError(t, 404, "not_found")
+		s.call(t, "POST", "/api/v1/chat_applications/"+b+"/chats/1/messages", map[string]any{"body": "x"}).wantError(t, 404, "not_found")
+		if n := len(s.call(t, "GET", "/api/v1/chat_applications/"+b+"/chats", nil).want(t, 200).items(t)); n != 0 {
+			t.Fatalf("B sees %d chats", n)
+		}
+	})
+
+	t.Run("operator listing", func(t *testing.T) {
+		s.call(t, "GET", "/api/v1/chat_applications", nil).wantError(t, 401, "unauthorized")
+		s.call(t, "GET", "/api/v1/chat_applications", nil, "Authorization", "Bearer wrong").wantError(t, 401, "unauthorized")
+		r := s.call(t, "GET", "/api/v1/chat_applications?limit=2", nil, "Authorization", "Bearer operator-secret").want(t, 200)
+		if len(r.items(t)) != 2 || r.Body["has_more"] != true {
+			t.Fatalf("first page %s", r.Raw)
+		}
+		next := s.call(t, "GET", "/api/v1/chat_applications?limit=2&cursor="+url.QueryEscape(r.str("next_cursor")), nil,
+			"Authorization", "Bearer operator-secret").want(t, 200)
+		if next.items(t)[0]["token"] == r.items(t)[1]["token"] {
+			t.Fatal("the second page repeats the first")
+		}
+	})
+
+	t.Run("request ids and operational endpoints", func(t *testing.T) {
+		r := s.call(t, "GET", "/healthz", nil, "X-Request-ID", "trace-me-42").want(t, 200)
+		if r.Header.Get("X-Request-ID") != "trace-me-42" {
+			t.Fatalf("X-Request-ID %q, want the client's", r.Header.Get("X-Request-ID"))
+		}
+		if s.call(t, "GET", "/healthz", nil).Header.Get("X-Request-ID") == "" {
+			t.Fatal("no generated X-Request-ID")
+		}
+		ready := s.call(t, "GET", "/readyz", nil).want(t, 200)
+		if ready.str("status") != "ready" || ready.Body["dependencies"] == nil {
+			t.Fatalf("readyz %s", ready.Raw)
+		}
+		m := s.call(t, "GET", "/metrics", nil).want(t, 200)
+		for _, want := range []string{"chat_http_request_duration_seconds_bucket", `route="/api/v1/chat_applications/:token/chats"`, "chat_events_published_total"} {
+			if !strings.Contains(m.Raw, want) {
+				t.Fatalf("metrics lack %s", want)
+			}
+		}
+	})
+}
