@@ -1,6 +1,9 @@
 package stream
 
 import (
+	"context"
+	"errors"
+
 	"github.com/ThreeDotsLabs/watermill"
 	"go.uber.org/zap"
 )
@@ -21,6 +24,11 @@ func fields(f watermill.LogFields) []zap.Field {
 }
 
 func (z ZapLogger) Error(msg string, err error, f watermill.LogFields) {
+	if errors.Is(err, context.Canceled) {
+		// Watermill reports its own shutdown as read errors.
+		z.l.Debug(msg, append(fields(f), zap.Error(err))...)
+		return
+	}
 	z.l.Error(msg, append(fields(f), zap.Error(err))...)
 }
 func (z ZapLogger) Info(msg string, f watermill.LogFields)  { z.l.Debug(msg, fields(f)...) }

@@ -1,0 +1,266 @@
+package bootstrap_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	goredis "github.com/redis/go-redis/v9"
+	"go.uber.org/fx"
+	"go.uber.org/zap"
+
+	"github.com/chatsvc/chat/adapters/entstore"
+	httpadapter "github.com/chatsvc/chat/adapters/http"
+	"github.com/chatsvc/chat/adapters/stream"
+	"github.com/chatsvc/chat/bootstrap"
+	"github.com/chatsvc/chat/domain"
+)
+
+func TestGraphsValidate(t *testing.T) {
+	env := map[string]string{"CHAT_PROFILE": "production", "CHAT_MYSQL_DSN": "u:p@tcp(127.0.0.1:1)/x", "CHAT_REDIS_ADDR": "127.0.0.1:1"}
+	prod := loadConfig(t, env)
+	emb := loadConfig(t, map[string]string{"CHAT_DATA_DIR": t.TempDir()})
+	for name, opt := range map[string]fx.Option{
+		"api": bootstrap.API(prod), "worker": bootstrap.Worker(prod), "embedded": bootstrap.API(emb),
+	} {
+		if err := fx.ValidateApp(opt, fx.NopLogger); err != nil {
+			t.Errorf("%s graph: %v", name, err)
+		}
+	}
+}
+
+func queryInts(t *testing.T, db *sql.DB, q string, args ...any) []int64 {
+	t.Helper()
+	rows, err := db.Query(q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var n int64
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+func wantOneToN(t *testing.T, what string, got []int64, n int) {
+	t.Helper()
+	sort.Slice(got, func(i, j int) bool { return got[i] < got[j] })
+	if len(got) != n {
+		t.Fatalf("%s: %d rows, want %d", what, len(got), n)
+	}
+	for i, v := range got {
+		if v != int64(i+1) {
+			t.Fatalf("%s: sorted[%d] = %d, want %d", what, i, v, i+1)
+		}
+	}
+}
+
+// Two api instances and two workers, hundreds of concurrent creates on the
+// same application and chats: numbers are exactly 1..N per scope, nothing is
+// lost, and the counters converge.
+func TestConcurrentCreatesOnTwoAPIs(t *testing.T) {
+	env := productionEnv(t, map[string]string{"CHAT_WORKER_CONCURRENCY": "16"})
+	cfg := loadConfig(t, env)
+	s := &stack{Config: cfg, t: t}
+	s.addWorker(env, "w1")
+	s.addWorker(env, "w2")
+	var apis [2]*stack
+	for i := range apis {
+		var srv *httpadapter.Server
+		startApp(t, bootstrap.API(cfg), fx.Populate(&srv))
+		apis[i] = &stack{URL: "http://" + srv.Addr(), Config: cfg, t: t}
+	}
+	tok := newApplication(t, apis[0], "busy")
+	app := "/api/v1/chat_applications/" + tok
+
+	const chats, messagesPerChat, workers = 40, 60, 32
+	var mu sync.Mutex
+	var chatNumbers []int64
+	var wg sync.WaitGroup
+	jobs := make(chan int, chats)
+	for i := 0; i < chats; i++ {
+		jobs <- i
+	}
+	close(jobs)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := range jobs {
+				r := apis[i%2].call(t, "POST", app+"/chats", nil)
+				if r.Status != 201 {
+					t.Errorf("chat create: %d %s", r.Status, r.Raw)
+					return
+				}
+				mu.Lock()
+				chatNumbers = append(chatNumbers, r.num("number"))
+				mu.Unlock()
+			}
+		}(w)
+	}
+	wg.Wait()
+	wantOneToN(t, "chat numbers answered", chatNumbers, chats)
+
+	// Messages go to the first 5 chats, from both apis at once.
+	msgNumbers := make(map[int64][]int64)
+	msgJobs := make(chan int, 5*messagesPerChat)
+	for i := 0; i < 5*messagesPerChat; i++ {
+		msgJobs <- i
+	}
+	close(msgJobs)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range msgJobs {
+				chat := int64(i%5 + 1)
+				r := apis[i%2].call(t, "POST", fmt.Sprintf("%s/chats/%d/messages", app, chat), map[string]any{"body": fmt.Sprintf("m%d", i)})
+				if r.Status != 201 {
+					t.Errorf("message create: %d %s", r.Status, r.Raw)
+					return
+				}
+				mu.Lock()
+				msgNumbers[chat] = append(msgNumbers[chat], r.num("number"))
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	for chat, nums := range msgNumbers {
+		wantOneToN(t, fmt.Sprintf("chat %d message numbers answered", chat), nums, messagesPerChat)
+	}
+
+	db, err := entstore.OpenMySQL(cfg.MySQL.DSN, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	eventually(t, "every chat and message persisted", func() bool {
+		n := queryInts(t, db, "SELECT COUNT(*) FROM messages")
+		c := queryInts(t, db, "SELECT COUNT(*) FROM chats")
+		return c[0] == chats && n[0] == 5*messagesPerChat
+	})
+	wantOneToN(t, "persisted chat numbers", queryInts(t, db, "SELECT number FROM chats"), chats)
+	for chat := int64(1); chat <= 5; chat++ {
+		wantOneToN(t, fmt.Sprintf("persisted messages of chat %d", chat), queryInts(t, db,
+			"SELECT m.number FROM messages m JOIN chats c ON c.id = m.chat_id WHERE c.number = ?", chat), messagesPerChat)
+	}
+	eventually(t, "counters converge", func() bool {
+		a := apis[1].call(t, "GET", "/api/v1/chat_applications/"+tok, nil)
+		c := apis[1].call(t, "GET", app+"/chats/3", nil)
+		return a.num("chats_count") == chats && c.num("messages_count") == messagesPerChat
+	})
+}
+
+// A worker that took events and died before acknowledging them: another
+// worker claims them once they have been idle long enough, and nothing is lost.
+func TestKilledWorkersEventsAreClaimed(t *testing.T) {
+	env := productionEnv(t, map[string]string{"CHAT_CLAIM_IDLE": "1s", "CHAT_CLAIM_INTERVAL": "200ms"})
+	cfg := loadConfig(t, env)
+	s := &stack{Config: cfg, t: t}
+	var srv *httpadapter.Server
+	startApp(t, bootstrap.API(cfg), fx.Populate(&srv))
+	s.URL = "http://" + srv.Addr()
+
+	tok := newApplication(t, s, "fragile")
+	app := "/api/v1/chat_applications/" + tok
+	s.call(t, "POST", app+"/chats", nil).want(t, 201)
+	for i := 0; i < 30; i++ {
+		s.call(t, "POST", app+"/chats/1/messages", map[string]any{"body": fmt.Sprintf("m%d", i)}).want(t, 201)
+	}
+
+	// The doomed worker: it reads every event into its hands and dies
+	// without acknowledging one.
+	rdb := goredis.NewClient(&goredis.Options{Addr: cfg.Redis.Addr})
+	defer rdb.Close()
+	ctx := context.Background()
+	taken := 0
+	for _, topic := range cfg.Stream.Topics.All() {
+		if err := rdb.XGroupCreateMkStream(ctx, topic, cfg.Stream.Redis.ConsumerGroup, "0").Err(); err != nil && err.Error() != "BUSYGROUP Consumer Group name already exists" {
+			t.Fatal(err)
+		}
+		res, err := rdb.XReadGroup(ctx, &goredis.XReadGroupArgs{Group: cfg.Stream.Redis.ConsumerGroup, Consumer: "doomed",
+			Streams: []string{topic, ">"}, Count: 1000, Block: -1}).Result()
+		if err != nil && err != goredis.Nil {
+			t.Fatal(err)
+		}
+		for _, st := range res {
+			taken += len(st.Messages)
+		}
+	}
+	if taken != 31 {
+		t.Fatalf("the doomed worker took %d events, want all 31", taken)
+	}
+
+	s.addWorker(env, "survivor")
+	eventually(t, "the survivor persisted the dead worker's events", func() bool {
+		r := s.call(t, "GET", app+"/chats/1/messages?limit=200", nil)
+		return r.Status == 200 && len(r.items(t)) == 30
+	})
+	eventually(t, "nothing left pending", func() bool {
+		backlog, err := stream.Backlog(ctx, rdb, cfg.Stream.Topics, cfg.Stream.Redis.ConsumerGroup)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := int64(0)
+		for _, n := range backlog {
+			total += n
+		}
+		return total == 0
+	})
+}
+
+// An event that can never succeed goes, after bounded attempts, to the
+// dead-letter stream, where an operator finds it with the reason; the
+// events around it are applied.
+func TestPoisonEventIsDeadLettered(t *testing.T) {
+	env := productionEnv(t, map[string]string{"CHAT_WORKER_MAX_ATTEMPTS": "3", "CHAT_WORKER_RETRY_INITIAL": "10ms"})
+	s := productionStack(t, env)
+	cfg := s.Config
+	tok := newApplication(t, s, "victim")
+	rdb := goredis.NewClient(&goredis.Options{Addr: cfg.Redis.Addr})
+	defer rdb.Close()
+
+	pub, err := stream.NewRedisPublisher(rdb, cfg.Stream.Redis, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := message.NewMessage("bad-1", []byte(`{"token":"nope","number":1}`))
+	bad.Metadata.Set("event_type", "chat.created")
+	if err := pub.Publish(cfg.Stream.Topics.Partition(0), bad); err != nil {
+		t.Fatal(err)
+	}
+	ghost, _ := stream.Encode(domain.ChatCreated{Token: domain.NewToken(), Number: 1, CreatedAt: time.Now()})
+	if err := pub.Publish(cfg.Stream.Topics.Partition(1), ghost); err != nil {
+		t.Fatal(err)
+	}
+	s.call(t, "POST", "/api/v1/chat_applications/"+tok+"/chats", nil).want(t, 201)
+
+	eventually(t, "both poison events dead-lettered", func() bool {
+		n, err := rdb.XLen(context.Background(), cfg.Stream.Topics.DeadLetter()).Result()
+		return err == nil && n == 2
+	})
+	entries, err := rdb.XRange(context.Background(), cfg.Stream.Topics.DeadLetter(), "-", "+").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if md, _ := e.Values["metadata"].(string); !strings.Contains(md, "reason_poisoned") || !strings.Contains(md, "invalid event") {
+			t.Fatalf("dead letter without a reason: %v", e.Values)
+		}
+	}
+	eventually(t, "the good event around them persisted", func() bool {
+		return s.call(t, "GET", "/api/v1/chat_applications/"+tok+"/chats/1", nil).Status == 200
+	})
+}
