@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The project's test command: every package, with the race detector, against
+# the real MariaDB and Redis that scripts/services.sh starts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/services.sh start
+go test -race -count=1 -timeout 20m ./... "$@"
