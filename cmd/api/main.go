@@ -13,6 +13,9 @@ import (
 )
 
 func main() {
+	if bootstrap.Healthcheck(os.Args) {
+		return
+	}
 	cfg, err := bootstrap.LoadConfig(os.Getenv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "api:", err)

@@ -11,6 +11,9 @@ import (
 )
 
 func main() {
+	if bootstrap.Healthcheck(os.Args) {
+		return
+	}
 	cfg, err := bootstrap.LoadConfig(os.Getenv)
 	if err == nil && cfg.Profile != bootstrap.ProfileProduction {
 		err = fmt.Errorf("the worker runs in the production profile only (set CHAT_PROFILE=production); the embedded profile's api consumes in-process")
