@@ -13,7 +13,14 @@ go build -o "$bin" ./cmd/api ./cmd/worker ./cmd/migrate ./cmd/loadgen
 
 db="chat_bench_$$"
 mysql -h127.0.0.1 -uchat -pchat -e "CREATE DATABASE $db CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$bin"; mysql -h127.0.0.1 -uchat -pchat -e "DROP DATABASE IF EXISTS '"$db"'"' EXIT
+cleanup() {
+  kill $(jobs -p) 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$bin"
+  mysql -h127.0.0.1 -uchat -pchat -e "DROP DATABASE IF EXISTS $db"
+  redis-cli --scan --pattern "bench.$$*" | xargs -r redis-cli del >/dev/null
+}
+trap cleanup EXIT
 
 export CHAT_PROFILE=production CHAT_LOG_LEVEL=warn
 export CHAT_MYSQL_DSN="chat:chat@tcp(127.0.0.1:3306)/$db"
@@ -28,4 +35,4 @@ for _ in $(seq 1 50); do curl -fs http://127.0.0.1:18090/readyz >/dev/null 2>&1 
 "$bin/loadgen" -url http://127.0.0.1:18090 "$@"
 echo "worker metrics:"
 curl -s http://127.0.0.1:18091/metrics | grep -E '^chat_(events|stream)' || true
-redis-cli --scan --pattern "bench.$$*" | xargs -r redis-cli del >/dev/null
+
