@@ -47,7 +47,15 @@ type MySQLConfig struct {
 
 type RedisConfig struct{ Addr string }
 
-type OpenSearchConfig struct{ URL string }
+type OpenSearchConfig struct {
+	URL     string
+	Index   string // the alias searches and writes go through
+	Shards  int
+	Refresh string // "wait_for" makes indexed messages searchable before the bulk returns
+	// IndexerGroup is the consumer group that indexes events, apart from the
+	// one that persists them, so that an index outage delays only search.
+	IndexerGroup string
+}
 
 type StreamConfig struct {
 	Topics stream.Topics
@@ -126,6 +134,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	case ProfileProduction:
 		e.require("CHAT_MYSQL_DSN", cfg.MySQL.DSN)
 		e.require("CHAT_REDIS_ADDR", cfg.Redis.Addr)
+		e.require("CHAT_OPENSEARCH_URL", cfg.OpenSearch.URL)
 	default:
 		e.fail("CHAT_PROFILE", "must be embedded or production, not %q", cfg.Profile)
 	}

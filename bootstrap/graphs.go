@@ -11,6 +11,7 @@ import (
 	"github.com/chatsvc/chat/adapters/entstore"
 	httpadapter "github.com/chatsvc/chat/adapters/http"
 	"github.com/chatsvc/chat/adapters/metrics"
+	"github.com/chatsvc/chat/adapters/opensearch"
 	redisadapter "github.com/chatsvc/chat/adapters/redis"
 )
 
@@ -26,11 +27,14 @@ func API(cfg Config) fx.Option {
 		mysqlModule,
 		sequencerModule,
 		redisPublisherModule,
+		opensearchModule,
 		apiModule,
-		fx.Provide(func(s *entstore.Store, r rueidis.Client) []httpadapter.Check {
+		fx.Provide(func(s *entstore.Store, r rueidis.Client, ix *opensearch.Index) []httpadapter.Check {
 			return []httpadapter.Check{
 				{Name: "mysql", Ping: s.Ping},
 				{Name: "redis", Ping: func(ctx context.Context) error { return redisadapter.Ping(ctx, r) }},
+				// Search falls back to MySQL while OpenSearch is down: reported, not required.
+				{Name: "opensearch", Ping: ix.Ping, Optional: true},
 			}
 		}),
 		fx.Invoke(serveHTTP),
@@ -46,10 +50,13 @@ func Worker(cfg Config) fx.Option {
 		redisPublisherModule,
 		redisConsumerModule,
 		workerModule,
-		fx.Provide(func(s *entstore.Store, r goredis.UniversalClient, m *metrics.Metrics, log *zap.Logger) *httpadapter.Server {
+		opensearchModule,
+		indexerModule,
+		fx.Provide(func(s *entstore.Store, r goredis.UniversalClient, ix *opensearch.Index, m *metrics.Metrics, log *zap.Logger) *httpadapter.Server {
 			checks := []httpadapter.Check{
 				{Name: "mysql", Ping: s.Ping},
 				{Name: "redis", Ping: func(ctx context.Context) error { return r.Ping(ctx).Err() }},
+				{Name: "opensearch", Ping: ix.Ping, Optional: true},
 			}
 			return httpadapter.NewOpsServer(httpadapter.Config{Addr: cfg.WorkerHTTPAddr}, checks, m, log)
 		}),
@@ -67,6 +74,7 @@ func Embedded(cfg Config) fx.Option {
 		core(cfg),
 		sqliteModule,
 		inProcessQueueModule,
+		embeddedSearchModule,
 		workerModule,
 		apiModule,
 		fx.Provide(func(s *entstore.Store) []httpadapter.Check {

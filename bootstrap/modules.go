@@ -207,10 +207,12 @@ var apiModule = fx.Module("api",
 		func(cfg Config, seq ports.Sequencer, pub ports.EventPublisher, r ports.MessageReader, clock ports.Clock) *application.Messages {
 			return application.NewMessages(seq, pub, r, clock, cfg.MaxBodyBytes)
 		},
+		newSearchUseCase,
 	),
 	fx.Provide(func(cfg Config, apps *application.Applications, chats *application.Chats, msgs *application.Messages,
-		checks []httpadapter.Check, m *metrics.Metrics, log *zap.Logger) *httpadapter.Server {
-		return httpadapter.NewServer(cfg.HTTP, httpadapter.UseCases{Applications: apps, Chats: chats, Messages: msgs}, checks, m, log)
+		search *application.Search, checks []httpadapter.Check, m *metrics.Metrics, log *zap.Logger) *httpadapter.Server {
+		uc := httpadapter.UseCases{Applications: apps, Chats: chats, Messages: msgs, Search: search}
+		return httpadapter.NewServer(cfg.HTTP, uc, checks, m, log)
 	}),
 )
 

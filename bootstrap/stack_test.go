@@ -75,7 +75,11 @@ func embeddedStack(t *testing.T, extra map[string]string) *stack {
 // productionEnv is a fresh MySQL database, the shared Redis, and stream
 // names of this test's own.
 func productionEnv(t *testing.T, extra map[string]string) map[string]string {
+	osURL, alias := testenv.OpenSearchURL(t)
 	env := baseEnv(map[string]string{
+		"CHAT_OPENSEARCH_URL":     osURL,
+		"CHAT_OPENSEARCH_INDEX":   alias,
+		"CHAT_OPENSEARCH_REFRESH": "wait_for",
 		"CHAT_PROFILE":            "production",
 		"CHAT_MYSQL_DSN":          testenv.MySQLDSN(t),
 		"CHAT_REDIS_ADDR":         testenv.RedisAddr(t),

@@ -23,7 +23,7 @@ import (
 )
 
 func TestGraphsValidate(t *testing.T) {
-	env := map[string]string{"CHAT_PROFILE": "production", "CHAT_MYSQL_DSN": "u:p@tcp(127.0.0.1:1)/x", "CHAT_REDIS_ADDR": "127.0.0.1:1"}
+	env := map[string]string{"CHAT_PROFILE": "production", "CHAT_MYSQL_DSN": "u:p@tcp(127.0.0.1:1)/x", "CHAT_REDIS_ADDR": "127.0.0.1:1", "CHAT_OPENSEARCH_URL": "http://127.0.0.1:1"}
 	prod := loadConfig(t, env)
 	emb := loadConfig(t, map[string]string{"CHAT_DATA_DIR": t.TempDir()})
 	for name, opt := range map[string]fx.Option{

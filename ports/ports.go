@@ -80,3 +80,23 @@ type Counters interface {
 	// ReconcileCounts recomputes every counter that differs from its rows.
 	ReconcileCounts(ctx context.Context) (fixed int, err error)
 }
+
+// SearchIndex is the full-text index of messages.
+type SearchIndex interface {
+	// IndexMessages adds or replaces messages; a message already indexed at a
+	// newer version keeps it, so applying an older event changes nothing.
+	IndexMessages(ctx context.Context, msgs []domain.IndexedMessage) error
+	// Search finds the chat's messages that contain every term.
+	Search(ctx context.Context, token domain.Token, chat int64, q domain.SearchQuery, page domain.PageRequest[domain.SearchCursor]) (domain.Page[domain.Hit], error)
+}
+
+// SearchFallback answers searches from the system of record while the index is down.
+type SearchFallback interface {
+	SearchMessages(ctx context.Context, token domain.Token, chat int64, q domain.SearchQuery, page domain.PageRequest[domain.SearchCursor]) (domain.Page[domain.Hit], error)
+}
+
+// MessageScanner walks every persisted message, for rebuilding and repairing the index.
+// after is an opaque position: 0 to start, then the returned next.
+type MessageScanner interface {
+	ScanMessages(ctx context.Context, after int64, limit int, updatedSince time.Time) (msgs []domain.IndexedMessage, next int64, err error)
+}

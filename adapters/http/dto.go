@@ -37,6 +37,15 @@ type messageJSON struct {
 	UpdatedAt time.Time  `json:"updated_at"`
 }
 
+type hitJSON struct {
+	messageJSON
+	Highlight string `json:"highlight"`
+}
+
+func toHitJSON(h domain.Hit) hitJSON {
+	return hitJSON{messageJSON: toMessageJSON(h.Message), Highlight: h.Highlight}
+}
+
 type pageJSON[T any] struct {
 	Data       []T     `json:"data"`
 	HasMore    bool    `json:"has_more"`

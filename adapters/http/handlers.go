@@ -16,6 +16,7 @@ type UseCases struct {
 	Applications *application.Applications
 	Chats        *application.Chats
 	Messages     *application.Messages
+	Search       *application.Search
 }
 
 type handlers struct {
@@ -158,4 +159,38 @@ func (h *handlers) listMessages(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(toPage(msgs, toMessageJSON, func(m domain.Message) string { return encodeCursor("message", strconv.FormatInt(m.Number, 10)) }))
+}
+
+// searchMessages answers a page of hits; X-Search-Degraded says when the
+// index was down and the answer came from the database fallback (ordered by
+// number rather than relevance).
+func (h *handlers) searchMessages(c *fiber.Ctx) error {
+	limit, err := parseLimit(c)
+	if err != nil {
+		return err
+	}
+	page := domain.PageRequest[domain.SearchCursor]{Limit: limit}
+	if raw := c.Query("cursor"); raw != "" {
+		key, err := decodeCursor("search", raw)
+		if err != nil {
+			return err
+		}
+		score, number, ok := strings.Cut(key, ":")
+		f, err1 := strconv.ParseFloat(score, 64)
+		n, err2 := strconv.ParseInt(number, 10, 64)
+		if !ok || err1 != nil || err2 != nil || n < 1 {
+			return badRequest("cursor is not valid")
+		}
+		page.After = domain.SearchCursor{Score: f, Number: n}
+	}
+	hits, degraded, err := h.uc.Search.Messages(c.UserContext(), c.Params("token"), c.Params("chat"), c.Query("q"), page)
+	if err != nil {
+		return err
+	}
+	if degraded {
+		c.Set("X-Search-Degraded", "database-fallback")
+	}
+	return c.JSON(toPage(hits, toHitJSON, func(h domain.Hit) string {
+		return encodeCursor("search", strconv.FormatFloat(h.Score, 'g', -1, 64)+":"+strconv.FormatInt(h.Message.Number, 10))
+	}))
 }

@@ -76,6 +76,7 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 	api.Get("/chat_applications/:token/chats/:chat", h.getChat)
 	api.Post("/chat_applications/:token/chats/:chat/messages", h.createMessage)
 	api.Get("/chat_applications/:token/chats/:chat/messages", h.listMessages)
+	api.Get("/chat_applications/:token/chats/:chat/messages/search", h.searchMessages)
 	api.Get("/chat_applications/:token/chats/:chat/messages/:message", h.getMessage)
 	api.Patch("/chat_applications/:token/chats/:chat/messages/:message", h.editMessage)
 	api.Put("/chat_applications/:token/chats/:chat/messages/:message", h.editMessage)

@@ -14,6 +14,7 @@ type Metrics struct {
 	RequestDuration *prometheus.HistogramVec
 	EventsPublished *prometheus.CounterVec
 	EventsPersisted prometheus.Counter
+	EventsIndexed   prometheus.Counter
 	EventsFailed    prometheus.Counter
 	EventsDead      prometheus.Counter
 	StreamBacklog   *prometheus.GaugeVec
@@ -36,6 +37,9 @@ func New() *Metrics {
 		EventsPersisted: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "chat_events_persisted_total", Help: "Events applied to the system of record.",
 		}),
+		EventsIndexed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chat_events_indexed_total", Help: "Events applied to the search index.",
+		}),
 		EventsFailed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "chat_events_failed_total", Help: "Failed attempts to apply an event (each is retried or dead-lettered).",
 		}),
@@ -49,7 +53,7 @@ func New() *Metrics {
 			Name: "chat_counters_reconciled_total", Help: "Counters the periodic reconciliation found wrong and fixed.",
 		}),
 	}
-	r.MustRegister(m.RequestDuration, m.EventsPublished, m.EventsPersisted, m.EventsFailed, m.EventsDead,
+	r.MustRegister(m.RequestDuration, m.EventsPublished, m.EventsPersisted, m.EventsIndexed, m.EventsFailed, m.EventsDead,
 		m.StreamBacklog, m.CountersFixed,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

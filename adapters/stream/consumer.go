@@ -29,6 +29,8 @@ type ConsumerConfig struct {
 	RetryInitial time.Duration
 	RetryMax     time.Duration
 	CloseTimeout time.Duration
+	// DeadLetterTopic overrides topics.DeadLetter(), for a second consumer group.
+	DeadLetterTopic string
 }
 
 // Hooks hear what the consumer does, for metrics. Any may be nil.
@@ -69,7 +71,11 @@ func NewConsumer(cfg ConsumerConfig, topics Topics, subscriber func(i int) (mess
 		return nil, err
 	}
 	c := &Consumer{cfg: cfg, router: router, log: log, hooks: hooks, closing: make(chan struct{})}
-	poison, err := middleware.PoisonQueueWithFilter(countingPublisher{dead, hooks.DeadLettered}, topics.DeadLetter(),
+	deadTopic := cfg.DeadLetterTopic
+	if deadTopic == "" {
+		deadTopic = topics.DeadLetter()
+	}
+	poison, err := middleware.PoisonQueueWithFilter(countingPublisher{dead, hooks.DeadLettered}, deadTopic,
 		func(err error) bool { return errors.Is(err, domain.ErrInvalidEvent) })
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -117,4 +118,29 @@ func pingRedis(addr string) error {
 		return fmt.Errorf("unexpected answer %q", buf[:n])
 	}
 	return nil
+}
+
+// OpenSearchURL returns the URL of a reachable OpenSearch and an index (alias)
+// name of this test's own; every index under that name is deleted at the end.
+func OpenSearchURL(t testing.TB) (url, alias string) {
+	t.Helper()
+	url = os.Getenv("CHAT_TEST_OPENSEARCH_URL")
+	if url == "" {
+		url = "http://127.0.0.1:9200"
+	}
+	c := &http.Client{Timeout: 5 * time.Second}
+	res, err := c.Get(url + "/_cluster/health")
+	if err != nil {
+		unavailable(t, "OpenSearch", err)
+		return "", ""
+	}
+	res.Body.Close()
+	alias = "test-" + Suffix()
+	t.Cleanup(func() {
+		req, _ := http.NewRequest(http.MethodDelete, url+"/"+alias+"*", nil)
+		if res, err := c.Do(req); err == nil {
+			res.Body.Close()
+		}
+	})
+	return url, alias
 }

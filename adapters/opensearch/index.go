@@ -1,0 +1,201 @@
+// Package opensearch is the message search index on OpenSearch (the
+// opensearch-go v4 client). It implements ports.SearchIndex and the index
+// lifecycle (create if absent, rebuild behind an alias, repair). It imports
+// domain and ports only.
+package opensearch
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	opensearchgo "github.com/opensearch-project/opensearch-go/v4"
+
+	"github.com/chatsvc/chat/domain"
+)
+
+// Index is one alias (Name) over a concrete index (Name-<timestamp>).
+type Index struct {
+	client *opensearchgo.Client
+	alias  string
+	shards int
+	// Refresh "wait_for" makes indexed documents visible before the bulk
+	// returns (tests); "" leaves it to the 1s refresh interval.
+	refresh string
+}
+
+// Config tunes the index.
+type Config struct {
+	URL     string
+	Alias   string // "messages"
+	Shards  int
+	Refresh string
+}
+
+// New builds the client. It does not contact OpenSearch: Ping and EnsureIndex do.
+func New(cfg Config) (*Index, error) {
+	c, err := opensearchgo.NewClient(opensearchgo.Config{
+		Addresses:  []string{cfg.URL},
+		MaxRetries: 2,
+		Transport:  &http.Transport{MaxIdleConnsPerHost: 64, ResponseHeaderTimeout: 30 * time.Second},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Index{client: c, alias: cfg.Alias, shards: max(cfg.Shards, 1), refresh: cfg.Refresh}, nil
+}
+
+// Alias is the name searches and writes go through.
+func (ix *Index) Alias() string { return ix.alias }
+
+type apiError struct {
+	status int
+	body   string
+}
+
+func (e *apiError) Error() string { return fmt.Sprintf("opensearch: status %d: %s", e.status, e.body) }
+
+// do sends one request; a transport failure or a 5xx is "unavailable".
+func (ix *Index) do(ctx context.Context, method, path string, body []byte, out any) error {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, path, rd)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		ct := "application/json"
+		if strings.HasSuffix(path, "_bulk") || strings.Contains(path, "_bulk?") {
+			ct = "application/x-ndjson"
+		}
+		req.Header.Set("Content-Type", ct)
+	}
+	res, err := ix.client.Perform(req)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return err
+		}
+		return domain.Unavailable("opensearch", err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		return domain.Unavailable("opensearch", err)
+	}
+	if res.StatusCode >= 500 {
+		return domain.Unavailable("opensearch", &apiError{res.StatusCode, string(raw)})
+	}
+	if res.StatusCode >= 300 {
+		return &apiError{res.StatusCode, string(raw)}
+	}
+	if out != nil {
+		return json.Unmarshal(raw, out)
+	}
+	return nil
+}
+
+// Ping tells whether OpenSearch answers.
+func (ix *Index) Ping(ctx context.Context) error {
+	return ix.do(ctx, http.MethodGet, "/_cluster/health", nil, nil)
+}
+
+// docID derives a document's identity from the message's public scope, so
+// that indexing the same message again replaces it; clients never see it.
+func docID(t domain.Token, chat, number int64) string {
+	return string(t) + ":" + strconv.FormatInt(chat, 10) + ":" + strconv.FormatInt(number, 10)
+}
+
+// routing keeps a chat's documents on one shard: a search touches one shard.
+func routing(t domain.Token, chat int64) string { return string(t) + ":" + strconv.FormatInt(chat, 10) }
+
+type source struct {
+	Token     string     `json:"token"`
+	Chat      int64      `json:"chat"`
+	Number    int64      `json:"number"`
+	Body      string     `json:"body"`
+	Version   int64      `json:"version"`
+	CreatedAt *time.Time `json:"created_at,omitempty"`
+	UpdatedAt time.Time  `json:"updated_at"`
+}
+
+func toSource(m domain.IndexedMessage) source {
+	s := source{Token: string(m.Token), Chat: m.Chat, Number: m.Number, Body: m.Body, Version: m.Version, UpdatedAt: m.UpdatedAt}
+	if !m.CreatedAt.IsZero() {
+		s.CreatedAt = &m.CreatedAt
+	}
+	return s
+}
+
+// upsertScript applies a message to an existing document: a newer version
+// replaces the body, an older one changes nothing; created_at, known only to
+// the creation event, is filled in whenever it arrives. An absent document is
+// created from the upsert body as it is.
+const upsertScript = `
+boolean changed = false;
+if (params.version > ctx._source.version) {
+  ctx._source.body = params.body; ctx._source.version = params.version; ctx._source.updated_at = params.updated_at; changed = true;
+}
+if (params.created_at != null && ctx._source.created_at == null) { ctx._source.created_at = params.created_at; changed = true; }
+if (!changed) { ctx.op = 'none'; }`
+
+// IndexMessages upserts messages in one bulk request.
+func (ix *Index) IndexMessages(ctx context.Context, msgs []domain.IndexedMessage) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	for _, m := range msgs {
+		src := toSource(m)
+		_ = enc.Encode(map[string]any{"update": map[string]any{
+			"_index": ix.alias, "_id": docID(m.Token, m.Chat, m.Number), "routing": routing(m.Token, m.Chat), "retry_on_conflict": 5,
+		}})
+		_ = enc.Encode(map[string]any{
+			"script": map[string]any{"source": upsertScript, "lang": "painless", "params": map[string]any{
+				"version": src.Version, "body": src.Body, "updated_at": src.UpdatedAt, "created_at": src.CreatedAt,
+			}},
+			"upsert": src,
+		})
+	}
+	path := "/_bulk"
+	if ix.refresh != "" {
+		path += "?refresh=" + ix.refresh
+	}
+	var res struct {
+		Errors bool `json:"errors"`
+		Items  []map[string]struct {
+			Status int
+			Error  json.RawMessage
+		} `json:"items"`
+	}
+	if err := ix.do(ctx, http.MethodPost, path, buf.Bytes(), &res); err != nil {
+		return err
+	}
+	if !res.Errors {
+		return nil
+	}
+	for _, item := range res.Items {
+		for _, r := range item {
+			if r.Status >= 300 {
+				err := &apiError{r.Status, string(r.Error)}
+				switch {
+				case r.Status >= 500 || r.Status == 429:
+					return domain.Unavailable("opensearch", err)
+				case r.Status == 400:
+					return fmt.Errorf("%w: %v", domain.ErrInvalidEvent, err) // this document can never be indexed
+				}
+				return err
+			}
+		}
+	}
+	return nil
+}

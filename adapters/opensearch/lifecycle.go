@@ -1,0 +1,188 @@
+package opensearch
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/chatsvc/chat/ports"
+)
+
+// Analysis. Partial matching inside words ("ello" finds "Hello") is done at
+// index time: body.grams holds every 3-to-20-character gram of each word,
+// lowercased and accent-folded, so a query term of that length is one exact
+// term lookup, as fast as a whole-word match, and the highlighter can mark
+// the matched part. Terms of 1 or 2 characters would make the gram index
+// explode, so they use a wildcard over the words of body (rare, and bounded by
+// the chat filter); so do terms over 20 characters.
+const (
+	minGram = 3
+	maxGram = 20
+)
+
+func settings(shards int) map[string]any {
+	return map[string]any{
+		"settings": map[string]any{
+			"index": map[string]any{
+				"number_of_shards":   shards,
+				"number_of_replicas": 0,
+				"max_ngram_diff":     maxGram - minGram,
+				"refresh_interval":   "1s",
+			},
+			"analysis": map[string]any{
+				"tokenizer": map[string]any{
+					"grams": map[string]any{"type": "ngram", "min_gram": minGram, "max_gram": maxGram, "token_chars": []string{"letter", "digit"}},
+					"words": map[string]any{"type": "pattern", "pattern": `[^\p{L}\p{N}]+`},
+				},
+				"analyzer": map[string]any{
+					"body_grams": map[string]any{"type": "custom", "tokenizer": "grams", "filter": []string{"lowercase", "asciifolding"}},
+					"body_words": map[string]any{"type": "custom", "tokenizer": "words", "filter": []string{"lowercase", "asciifolding"}},
+				},
+			},
+		},
+		"mappings": map[string]any{
+			"dynamic":  "strict",
+			"_routing": map[string]any{"required": true},
+			"properties": map[string]any{
+				"token":   map[string]any{"type": "keyword"},
+				"chat":    map[string]any{"type": "long"},
+				"number":  map[string]any{"type": "long"},
+				"version": map[string]any{"type": "long"},
+				"body": map[string]any{
+					"type": "text", "analyzer": "body_words",
+					"fields": map[string]any{"grams": map[string]any{"type": "text", "analyzer": "body_grams", "search_analyzer": "body_words"}},
+				},
+				"created_at": map[string]any{"type": "date"},
+				"updated_at": map[string]any{"type": "date"},
+			},
+		},
+	}
+}
+
+func (ix *Index) createIndex(ctx context.Context, name string) error {
+	body, _ := json.Marshal(settings(ix.shards))
+	return ix.do(ctx, http.MethodPut, "/"+name, body, nil)
+}
+
+func (ix *Index) newIndexName() string {
+	return fmt.Sprintf("%s-%d", ix.alias, time.Now().UTC().UnixNano())
+}
+
+// aliasTargets lists the indexes behind the alias.
+func (ix *Index) aliasTargets(ctx context.Context) ([]string, error) {
+	var res map[string]any
+	err := ix.do(ctx, http.MethodGet, "/_alias/"+ix.alias, nil, &res)
+	if ae, ok := err.(*apiError); ok && ae.status == http.StatusNotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(res))
+	for name := range res {
+		out = append(out, name)
+	}
+	return out, nil
+}
+
+// EnsureIndex creates the index and its alias if absent. Several processes
+// may race here: the loser's spare index is removed.
+func (ix *Index) EnsureIndex(ctx context.Context) error {
+	targets, err := ix.aliasTargets(ctx)
+	if err != nil || len(targets) > 0 {
+		return err
+	}
+	name := ix.newIndexName()
+	if err := ix.createIndex(ctx, name); err != nil {
+		return err
+	}
+	body, _ := json.Marshal(map[string]any{"actions": []any{map[string]any{"add": map[string]any{"index": name, "alias": ix.alias}}}})
+	if err := ix.do(ctx, http.MethodPost, "/_aliases", body, nil); err != nil {
+		return err
+	}
+	if targets, err = ix.aliasTargets(ctx); err == nil && len(targets) > 1 {
+		for _, t := range targets {
+			if t != name {
+				continue
+			}
+			remove, _ := json.Marshal(map[string]any{"actions": []any{map[string]any{"remove_index": map[string]any{"index": name}}}})
+			return ix.do(ctx, http.MethodPost, "/_aliases", remove, nil)
+		}
+	}
+	return err
+}
+
+// Rebuild fills a new index from the system of record and moves the alias to
+// it in one atomic step, so searches never see a half-built index; then it
+// replays what changed meanwhile and drops the old index. It returns how
+// many messages it indexed.
+func (ix *Index) Rebuild(ctx context.Context, scan ports.MessageScanner, batch int) (int, error) {
+	started := time.Now().UTC()
+	old, err := ix.aliasTargets(ctx)
+	if err != nil {
+		return 0, err
+	}
+	name := ix.newIndexName()
+	if err := ix.createIndex(ctx, name); err != nil {
+		return 0, err
+	}
+	into := &Index{client: ix.client, alias: name, shards: ix.shards}
+	n, err := copyAll(ctx, scan, into, batch, time.Time{})
+	if err != nil {
+		_ = ix.do(ctx, http.MethodDelete, "/"+name, nil, nil)
+		return n, err
+	}
+	actions := []any{map[string]any{"add": map[string]any{"index": name, "alias": ix.alias}}}
+	for _, o := range old {
+		actions = append(actions, map[string]any{"remove": map[string]any{"index": o, "alias": ix.alias}})
+	}
+	body, _ := json.Marshal(map[string]any{"actions": actions})
+	if err := ix.do(ctx, http.MethodPost, "/_aliases", body, nil); err != nil {
+		return n, err
+	}
+	// Writes that went to the old index while this one was filling.
+	m, err := copyAll(ctx, scan, ix, batch, started.Add(-5*time.Second))
+	if err != nil {
+		return n + m, err
+	}
+	if len(old) > 0 {
+		if err := ix.do(ctx, http.MethodDelete, "/"+strings.Join(old, ","), nil, nil); err != nil {
+			return n + m, err
+		}
+	}
+	return n + m, nil
+}
+
+// Repair re-indexes every message changed since since (all of them for the
+// zero time). Indexing is versioned, so repairing what is already right
+// changes nothing; it is how a gap left by an outage is closed.
+func (ix *Index) Repair(ctx context.Context, scan ports.MessageScanner, batch int, since time.Time) (int, error) {
+	return copyAll(ctx, scan, ix, batch, since)
+}
+
+func copyAll(ctx context.Context, scan ports.MessageScanner, into *Index, batch int, since time.Time) (int, error) {
+	total := 0
+	var after int64
+	for {
+		msgs, next, err := scan.ScanMessages(ctx, after, batch, since)
+		if err != nil {
+			return total, err
+		}
+		if len(msgs) == 0 {
+			return total, nil
+		}
+		if err := into.IndexMessages(ctx, msgs); err != nil {
+			return total, err
+		}
+		total += len(msgs)
+		after = next
+	}
+}
+
+// Refresh makes everything indexed so far searchable (tests, the reindex command).
+func (ix *Index) Refresh(ctx context.Context) error {
+	return ix.do(ctx, http.MethodPost, "/"+ix.alias+"/_refresh", nil, nil)
+}

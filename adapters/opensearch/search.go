@@ -1,0 +1,103 @@
+package opensearch
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/chatsvc/chat/domain"
+)
+
+// fold lowercases and strips accents the way the index's asciifolding does,
+// for the wildcard clauses, which OpenSearch does not analyze.
+func fold(s string) string {
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	out, _, err := transform.String(t, strings.ToLower(s))
+	if err != nil {
+		return strings.ToLower(s)
+	}
+	return out
+}
+
+func escapeWildcard(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`).Replace(s)
+}
+
+// termClause matches one term anywhere inside a word of the body.
+func termClause(term string) map[string]any {
+	if n := utf8.RuneCountInString(term); n >= minGram && n <= maxGram {
+		return map[string]any{"match": map[string]any{"body.grams": map[string]any{"query": term}}}
+	}
+	return map[string]any{"wildcard": map[string]any{"body": map[string]any{"value": "*" + escapeWildcard(fold(term)) + "*"}}}
+}
+
+type searchHit struct {
+	Score     float64             `json:"_score"`
+	Source    source              `json:"_source"`
+	Highlight map[string][]string `json:"highlight"`
+	Sort      []json.RawMessage   `json:"sort"`
+}
+
+// Search finds the chat's messages containing every term, by relevance then
+// number, a page at a time (search_after on the pair).
+func (ix *Index) Search(ctx context.Context, token domain.Token, chat int64, q domain.SearchQuery, page domain.PageRequest[domain.SearchCursor]) (domain.Page[domain.Hit], error) {
+	must := make([]any, 0, len(q.Terms))
+	for _, t := range q.Terms {
+		must = append(must, termClause(t))
+	}
+	req := map[string]any{
+		"size":             page.Limit + 1,
+		"track_scores":     true,
+		"track_total_hits": false,
+		"query": map[string]any{"bool": map[string]any{
+			"must":   must,
+			"filter": []any{map[string]any{"term": map[string]any{"token": string(token)}}, map[string]any{"term": map[string]any{"chat": chat}}},
+		}},
+		"sort": []any{map[string]any{"_score": "desc"}, map[string]any{"number": "asc"}},
+		"highlight": map[string]any{
+			"pre_tags": []string{"<em>"}, "post_tags": []string{"</em>"},
+			"number_of_fragments": 0,
+			"fields":              map[string]any{"body.grams": map[string]any{}, "body": map[string]any{}},
+		},
+	}
+	if page.After != (domain.SearchCursor{}) {
+		req["search_after"] = []any{page.After.Score, page.After.Number}
+	}
+	body, _ := json.Marshal(req)
+	var res struct {
+		Hits struct {
+			Hits []searchHit `json:"hits"`
+		} `json:"hits"`
+	}
+	path := "/" + ix.alias + "/_search?routing=" + routing(token, chat)
+	if err := ix.do(ctx, http.MethodPost, path, body, &res); err != nil {
+		return domain.Page[domain.Hit]{}, err
+	}
+	hits := make([]domain.Hit, 0, len(res.Hits.Hits))
+	for _, h := range res.Hits.Hits {
+		m := domain.Message{Number: h.Source.Number, Body: h.Source.Body, UpdatedAt: h.Source.UpdatedAt.UTC()}
+		if h.Source.CreatedAt != nil {
+			m.CreatedAt = h.Source.CreatedAt.UTC()
+		}
+		hits = append(hits, domain.Hit{Message: m, Score: h.Score, Highlight: pickHighlight(h)})
+	}
+	return domain.TrimPage(hits, page.Limit), nil
+}
+
+// pickHighlight prefers the grams field, which marks the matched part of a
+// word; the words field marks whole words (short or very long terms).
+func pickHighlight(h searchHit) string {
+	for _, f := range []string{"body.grams", "body"} {
+		if frags := h.Highlight[f]; len(frags) > 0 {
+			return strings.Join(frags, " … ")
+		}
+	}
+	return h.Source.Body
+}

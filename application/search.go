@@ -1,0 +1,75 @@
+package application
+
+import (
+	"context"
+	"errors"
+
+	"github.com/chatsvc/chat/domain"
+	"github.com/chatsvc/chat/ports"
+)
+
+// Search finds messages of one chat. When the index is down it answers from
+// the system of record (slower, ordered by number) rather than failing.
+type Search struct {
+	chats    ports.ChatReader
+	index    ports.SearchIndex
+	fallback ports.SearchFallback
+	degraded func(error)
+}
+
+// NewSearch wires the use case; degraded hears each fallback (it may be nil).
+func NewSearch(chats ports.ChatReader, index ports.SearchIndex, fallback ports.SearchFallback, degraded func(error)) *Search {
+	if degraded == nil {
+		degraded = func(error) {}
+	}
+	return &Search{chats: chats, index: index, fallback: fallback, degraded: degraded}
+}
+
+// Messages searches the chat for rawQuery. It reports whether the answer
+// came from the fallback.
+func (u *Search) Messages(ctx context.Context, rawToken, rawChat, rawQuery string, page domain.PageRequest[domain.SearchCursor]) (domain.Page[domain.Hit], bool, error) {
+	token, chat, err := parseChatPath(rawToken, rawChat)
+	if err != nil {
+		return domain.Page[domain.Hit]{}, false, err
+	}
+	q, err := domain.NewSearchQuery(rawQuery)
+	if err != nil {
+		return domain.Page[domain.Hit]{}, false, err
+	}
+	if _, err := u.chats.Chat(ctx, token, chat); err != nil {
+		return domain.Page[domain.Hit]{}, false, err
+	}
+	hits, err := u.index.Search(ctx, token, chat, q, page)
+	if err == nil || !errors.Is(err, domain.ErrUnavailable) || u.fallback == nil {
+		return hits, false, err
+	}
+	u.degraded(err)
+	hits, err = u.fallback.SearchMessages(ctx, token, chat, q, page)
+	return hits, true, err
+}
+
+// Indexer is the worker's indexing use case: it keeps the search index in
+// step with the events, in its own consumer group, so that an index outage
+// delays search and nothing else.
+type Indexer struct{ index ports.SearchIndex }
+
+func NewIndexer(index ports.SearchIndex) *Indexer { return &Indexer{index: index} }
+
+// Apply indexes the messages the events create or edit.
+func (u *Indexer) Apply(ctx context.Context, events []domain.Event) error {
+	msgs := make([]domain.IndexedMessage, 0, len(events))
+	for _, e := range events {
+		switch e := e.(type) {
+		case domain.MessageCreated:
+			msgs = append(msgs, domain.IndexedMessage{Token: e.Token, Chat: e.Chat, Number: e.Number, Body: e.Body,
+				CreatedAt: e.CreatedAt, UpdatedAt: e.CreatedAt})
+		case domain.MessageEdited:
+			msgs = append(msgs, domain.IndexedMessage{Token: e.Token, Chat: e.Chat, Number: e.Number, Body: e.Body,
+				Version: e.Version, UpdatedAt: e.EditedAt})
+		}
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	return u.index.IndexMessages(ctx, msgs)
+}
