@@ -235,6 +235,56 @@ func apiSuite(t *testing.T, s *stack) {
 		}
 	})
 
+	t.Run("search", func(t *testing.T) {
+		tok := newApplication(t, s, "Searchable")
+		app := "/api/v1/chat_applications/" + tok
+		s.call(t, "POST", app+"/chats", nil).want(t, 201)
+		s.call(t, "POST", app+"/chats", nil).want(t, 201)
+		for _, b := range []string{"Hello world", "hello there", "nothing here", "say HELLO to the world"} {
+			s.call(t, "POST", app+"/chats/1/messages", map[string]any{"body": b}).want(t, 201)
+		}
+		s.call(t, "POST", app+"/chats/2/messages", map[string]any{"body": "hello from chat two"}).want(t, 201)
+		other := newApplication(t, s, "Other")
+		s.call(t, "POST", "/api/v1/chat_applications/"+other+"/chats", nil).want(t, 201)
+		s.call(t, "POST", "/api/v1/chat_applications/"+other+"/chats/1/messages", map[string]any{"body": "hello from elsewhere"}).want(t, 201)
+		search := app + "/chats/1/messages/search?q="
+		found := func(q string) []int64 {
+			r := s.call(t, "GET", search+url.QueryEscape(q), nil).want(t, 200)
+			var out []int64
+			for _, it := range r.items(t) {
+				out = append(out, int64(it["number"].(float64)))
+				if !strings.Contains(it["highlight"].(string), "<em>") {
+					t.Fatalf("hit without a marked part: %s", r.Raw)
+				}
+			}
+			sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+			return out
+		}
+		eventually(t, "messages searchable", func() bool { return fmt.Sprint(found("ello")) == "[1 2 4]" })
+		for q, want := range map[string]string{"hel": "[1 2 4]", "HELLO": "[1 2 4]", "hello wor": "[1 4]", "zzz": "[]", "here": "[2 3]"} {
+			if got := fmt.Sprint(found(q)); got != want && !(want == "[]" && got == "[]") {
+				t.Errorf("q=%q: %s, want %s", q, got, want)
+			}
+		}
+		if got := fmt.Sprint(found("from")); got != "[]" {
+			t.Errorf("chat 1 search found other chats' messages: %s", got)
+		}
+		p := s.call(t, "GET", search+"hello&limit=2", nil).want(t, 200)
+		if len(p.items(t)) != 2 || p.Body["has_more"] != true {
+			t.Fatalf("first page %s", p.Raw)
+		}
+		p2 := s.call(t, "GET", search+"hello&limit=2&cursor="+url.QueryEscape(p.str("next_cursor")), nil).want(t, 200)
+		if len(p2.items(t)) != 1 || p2.Body["has_more"] != false {
+			t.Fatalf("second page %s", p2.Raw)
+		}
+		s.call(t, "GET", app+"/chats/1/messages/search", nil).wantError(t, 400, "bad_request")
+		s.call(t, "GET", search+"%20%20", nil).wantError(t, 400, "bad_request")
+		s.call(t, "GET", search+strings.Repeat("a", 257), nil).wantError(t, 400, "bad_request")
+		s.call(t, "GET", search+"x&limit=500", nil).wantError(t, 400, "bad_request")
+		s.call(t, "GET", search+"x&cursor=bogus", nil).wantError(t, 400, "bad_request")
+		s.call(t, "GET", app+"/chats/9/messages/search?q=x", nil).wantError(t, 404, "not_found")
+	})
+
 	t.Run("operator listing", func(t *testing.T) {
 		s.call(t, "GET", "/api/v1/chat_applications", nil).wantError(t, 401, "unauthorized")
 		s.call(t, "GET", "/api/v1/chat_applications", nil, "Authorization", "Bearer wrong").wantError(t, 401, "unauthorized")

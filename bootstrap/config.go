@@ -97,8 +97,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		WorkerHTTPAddr: e.str("CHAT_WORKER_HTTP_ADDR", ":8081"),
 		MySQL:          MySQLConfig{DSN: e.str("CHAT_MYSQL_DSN", ""), MaxOpen: e.int("CHAT_MYSQL_MAX_OPEN", 64)},
 		Redis:          RedisConfig{Addr: e.str("CHAT_REDIS_ADDR", "")},
-		OpenSearch:     OpenSearchConfig{URL: e.str("CHAT_OPENSEARCH_URL", "")},
-		MaxBodyBytes:   e.int("CHAT_MAX_BODY_BYTES", domain.DefaultMaxBodyBytes),
+		OpenSearch: OpenSearchConfig{
+			URL:          e.str("CHAT_OPENSEARCH_URL", ""),
+			Index:        e.str("CHAT_OPENSEARCH_INDEX", "messages"),
+			Shards:       e.int("CHAT_OPENSEARCH_SHARDS", 1),
+			Refresh:      e.str("CHAT_OPENSEARCH_REFRESH", ""),
+			IndexerGroup: e.str("CHAT_INDEXER_GROUP", "chat-indexers"),
+		},
+		MaxBodyBytes: e.int("CHAT_MAX_BODY_BYTES", domain.DefaultMaxBodyBytes),
 		Stream: StreamConfig{
 			Topics: stream.Topics{Prefix: e.str("CHAT_STREAM_PREFIX", "chat.events"), Partitions: e.int("CHAT_STREAM_PARTITIONS", 4)},
 			Redis: stream.RedisConfig{

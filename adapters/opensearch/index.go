@@ -29,6 +29,8 @@ type Index struct {
 	// Refresh "wait_for" makes indexed documents visible before the bulk
 	// returns (tests); "" leaves it to the 1s refresh interval.
 	refresh string
+	// requireAlias is off only while Rebuild fills a new concrete index.
+	requireAlias bool
 }
 
 // Config tunes the index.
@@ -49,7 +51,7 @@ func New(cfg Config) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Index{client: c, alias: cfg.Alias, shards: max(cfg.Shards, 1), refresh: cfg.Refresh}, nil
+	return &Index{client: c, alias: cfg.Alias, shards: max(cfg.Shards, 1), refresh: cfg.Refresh, requireAlias: true}, nil
 }
 
 // Alias is the name searches and writes go through.
@@ -166,9 +168,11 @@ func (ix *Index) IndexMessages(ctx context.Context, msgs []domain.IndexedMessage
 			"upsert": src,
 		})
 	}
-	path := "/_bulk"
+	// require_alias: a write before EnsureIndex must fail (and be retried),
+	// not auto-create a concrete index under the alias's name.
+	path := "/_bulk?require_alias=" + strconv.FormatBool(ix.requireAlias)
 	if ix.refresh != "" {
-		path += "?refresh=" + ix.refresh
+		path += "&refresh=" + ix.refresh
 	}
 	var res struct {
 		Errors bool `json:"errors"`
@@ -190,7 +194,7 @@ func (ix *Index) IndexMessages(ctx context.Context, msgs []domain.IndexedMessage
 				switch {
 				case r.Status >= 500 || r.Status == 429:
 					return domain.Unavailable("opensearch", err)
-				case r.Status == 400:
+				case r.Status == 400 && strings.Contains(string(r.Error), "parsing_exception"):
 					return fmt.Errorf("%w: %v", domain.ErrInvalidEvent, err) // this document can never be indexed
 				}
 				return err

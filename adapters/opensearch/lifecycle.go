@@ -62,8 +62,12 @@ func settings(shards int) map[string]any {
 	}
 }
 
-func (ix *Index) createIndex(ctx context.Context, name string) error {
-	body, _ := json.Marshal(settings(ix.shards))
+func (ix *Index) createIndex(ctx context.Context, name string, withAlias bool) error {
+	def := settings(ix.shards)
+	if withAlias {
+		def["aliases"] = map[string]any{ix.alias: map[string]any{}}
+	}
+	body, _ := json.Marshal(def)
 	return ix.do(ctx, http.MethodPut, "/"+name, body, nil)
 }
 
@@ -88,29 +92,17 @@ func (ix *Index) aliasTargets(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-// EnsureIndex creates the index and its alias if absent. Several processes
-// may race here: the loser's spare index is removed.
+// EnsureIndex creates the index and its alias if absent. The first index
+// has a fixed name and is created with its alias in one request, so that
+// processes racing here agree: one creates it, the others are told it exists.
 func (ix *Index) EnsureIndex(ctx context.Context) error {
 	targets, err := ix.aliasTargets(ctx)
 	if err != nil || len(targets) > 0 {
 		return err
 	}
-	name := ix.newIndexName()
-	if err := ix.createIndex(ctx, name); err != nil {
-		return err
-	}
-	body, _ := json.Marshal(map[string]any{"actions": []any{map[string]any{"add": map[string]any{"index": name, "alias": ix.alias}}}})
-	if err := ix.do(ctx, http.MethodPost, "/_aliases", body, nil); err != nil {
-		return err
-	}
-	if targets, err = ix.aliasTargets(ctx); err == nil && len(targets) > 1 {
-		for _, t := range targets {
-			if t != name {
-				continue
-			}
-			remove, _ := json.Marshal(map[string]any{"actions": []any{map[string]any{"remove_index": map[string]any{"index": name}}}})
-			return ix.do(ctx, http.MethodPost, "/_aliases", remove, nil)
-		}
+	err = ix.createIndex(ctx, ix.alias+"-000001", true)
+	if ae, ok := err.(*apiError); ok && ae.status == http.StatusBadRequest && strings.Contains(ae.body, "resource_already_exists_exception") {
+		return nil
 	}
 	return err
 }
@@ -126,10 +118,10 @@ func (ix *Index) Rebuild(ctx context.Context, scan ports.MessageScanner, batch i
 		return 0, err
 	}
 	name := ix.newIndexName()
-	if err := ix.createIndex(ctx, name); err != nil {
+	if err := ix.createIndex(ctx, name, false); err != nil {
 		return 0, err
 	}
-	into := &Index{client: ix.client, alias: name, shards: ix.shards}
+	into := &Index{client: ix.client, alias: name, shards: ix.shards, requireAlias: false}
 	n, err := copyAll(ctx, scan, into, batch, time.Time{})
 	if err != nil {
 		_ = ix.do(ctx, http.MethodDelete, "/"+name, nil, nil)

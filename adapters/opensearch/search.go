@@ -78,6 +78,10 @@ func (ix *Index) Search(ctx context.Context, token domain.Token, chat int64, q d
 	}
 	path := "/" + ix.alias + "/_search?routing=" + routing(token, chat)
 	if err := ix.do(ctx, http.MethodPost, path, body, &res); err != nil {
+		if ae, ok := err.(*apiError); ok && ae.status == http.StatusNotFound {
+			// The index is not created yet (EnsureIndex is retrying): as good as down.
+			return domain.Page[domain.Hit]{}, domain.Unavailable("opensearch", err)
+		}
 		return domain.Page[domain.Hit]{}, err
 	}
 	hits := make([]domain.Hit, 0, len(res.Hits.Hits))
