@@ -178,3 +178,12 @@ func copyAll(ctx context.Context, scan ports.MessageScanner, into *Index, batch 
 func (ix *Index) Refresh(ctx context.Context) error {
 	return ix.do(ctx, http.MethodPost, "/"+ix.alias+"/_refresh", nil, nil)
 }
+
+// Drop deletes the alias's indexes (benchmarks and tests clean up with it).
+func (ix *Index) Drop(ctx context.Context) error {
+	targets, err := ix.aliasTargets(ctx)
+	if err != nil || len(targets) == 0 {
+		return err
+	}
+	return ix.do(ctx, http.MethodDelete, "/"+strings.Join(targets, ","), nil, nil)
+}

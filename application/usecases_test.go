@@ -1,0 +1,161 @@
+package application_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"entgo.io/ent/dialect"
+
+	"github.com/chatsvc/chat/adapters/embedded"
+	"github.com/chatsvc/chat/adapters/entstore"
+	"github.com/chatsvc/chat/application"
+	"github.com/chatsvc/chat/domain"
+)
+
+type fixedClock struct{ t time.Time }
+
+func (c fixedClock) Now() time.Time { return c.t }
+
+// recorder is an EventPublisher that keeps what it was given, or fails.
+type recorder struct {
+	mu     sync.Mutex
+	events []domain.Event
+	fail   error
+}
+
+func (r *recorder) Publish(_ context.Context, e domain.Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fail != nil {
+		return r.fail
+	}
+	r.events = append(r.events, e)
+	return nil
+}
+
+type fixture struct {
+	store *entstore.Store
+	apps  *application.Applications
+	chats *application.Chats
+	msgs  *application.Messages
+	pub   *recorder
+}
+
+// Use cases on the embedded adapters (SQLite), with a recording publisher.
+func newFixture(t *testing.T) fixture {
+	t.Helper()
+	db, err := entstore.OpenSQLite(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := entstore.Migrate(context.Background(), db, "sqlite3"); err != nil {
+		t.Fatal(err)
+	}
+	store := entstore.New(db, dialect.SQLite)
+	t.Cleanup(func() { store.Close() })
+	seq, err := embedded.NewSequencer(context.Background(), db, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := fixedClock{time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)}
+	pub := &recorder{}
+	return fixture{
+		store: store,
+		apps:  application.NewApplications(store, seq, clock, nil),
+		chats: application.NewChats(seq, pub, store, clock),
+		msgs:  application.NewMessages(seq, pub, store, clock, 0),
+		pub:   pub,
+	}
+}
+
+func TestRefusedInputAllocatesNothing(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	app, err := f.apps.Create(ctx, "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := string(app.Token)
+	if _, err := f.chats.Create(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	var v *domain.ValidationError
+	if _, err := f.msgs.Create(ctx, tok, "1", "   "); !errors.As(err, &v) {
+		t.Fatalf("blank body: %v", err)
+	}
+	if _, err := f.msgs.Create(ctx, tok, "0", "hi"); err == nil {
+		t.Fatal("chat 0 accepted")
+	}
+	m, err := f.msgs.Create(ctx, tok, "1", "hi")
+	if err != nil || m.Number != 1 {
+		t.Fatalf("first accepted message: %+v %v", m, err)
+	}
+	if len(f.pub.events) != 2 {
+		t.Fatalf("%d events published, want 2 (the chat and one message)", len(f.pub.events))
+	}
+	ev := f.pub.events[1].(domain.MessageCreated)
+	if ev.Token != app.Token || ev.Chat != 1 || ev.Number != 1 || ev.Body != "hi" {
+		t.Fatalf("event %+v", ev)
+	}
+}
+
+func TestEditNeedsAnAllocatedMessage(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	app, _ := f.apps.Create(ctx, "app")
+	tok := string(app.Token)
+	_, _ = f.chats.Create(ctx, tok)
+	if _, err := f.msgs.Edit(ctx, tok, "1", "1", "new"); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("edit of a message never created: %v", err)
+	}
+	_, _ = f.msgs.Create(ctx, tok, "1", "old")
+	m, err := f.msgs.Edit(ctx, tok, "1", "1", "new")
+	if err != nil || m.Body != "new" {
+		t.Fatalf("edit: %+v %v", m, err)
+	}
+	e1 := f.pub.events[len(f.pub.events)-1].(domain.MessageEdited)
+	_, _ = f.msgs.Edit(ctx, tok, "1", "1", "newer")
+	e2 := f.pub.events[len(f.pub.events)-1].(domain.MessageEdited)
+	if e2.Version <= e1.Version {
+		t.Fatalf("versions %d then %d", e1.Version, e2.Version)
+	}
+}
+
+func TestPublishFailureIsReported(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	app, _ := f.apps.Create(ctx, "app")
+	f.pub.fail = domain.Unavailable("redis", errors.New("down"))
+	if _, err := f.chats.Create(ctx, string(app.Token)); !errors.Is(err, domain.ErrUnavailable) {
+		t.Fatalf("create while the queue is down: %v", err)
+	}
+}
+
+func TestProjectorCountsConverge(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	app, _ := f.apps.Create(ctx, "app")
+	tok := string(app.Token)
+	_, _ = f.chats.Create(ctx, tok)
+	for i := 0; i < 3; i++ {
+		_, _ = f.msgs.Create(ctx, tok, "1", "m")
+	}
+	p := application.NewProjector(f.store, f.store)
+	if err := p.Apply(ctx, f.pub.events); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Apply(ctx, f.pub.events); err != nil { // redelivered
+		t.Fatal(err)
+	}
+	if err := p.FlushCounts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := f.apps.Get(ctx, tok)
+	c, _ := f.chats.Get(ctx, tok, "1")
+	if a.ChatsCount != 1 || c.MessagesCount != 3 {
+		t.Fatalf("counts %d chats, %d messages; want 1 and 3", a.ChatsCount, c.MessagesCount)
+	}
+}

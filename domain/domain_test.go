@@ -1,0 +1,105 @@
+package domain_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/chatsvc/chat/domain"
+)
+
+func TestNewName(t *testing.T) {
+	for _, ok := range []string{"a", "Acme Inc.", strings.Repeat("é", 255)} {
+		if _, err := domain.NewName(ok); err != nil {
+			t.Errorf("NewName(%q): %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "   ", "\t\n", strings.Repeat("x", 256), "bad \xff"} {
+		_, err := domain.NewName(bad)
+		var v *domain.ValidationError
+		if !errors.As(err, &v) || v.Field != "name" {
+			t.Errorf("NewName(%q) = %v, want a validation error on name", bad, err)
+		}
+	}
+}
+
+func TestNewBody(t *testing.T) {
+	if _, err := domain.NewBody("hi", 0); err != nil {
+		t.Fatal(err)
+	}
+	var tooLarge *domain.TooLargeError
+	if _, err := domain.NewBody(strings.Repeat("b", domain.DefaultMaxBodyBytes+1), 0); !errors.As(err, &tooLarge) {
+		t.Fatalf("oversized body: %v", err)
+	}
+	if _, err := domain.NewBody("12345", 4); !errors.As(err, &tooLarge) {
+		t.Fatalf("body over a custom limit: %v", err)
+	}
+	var v *domain.ValidationError
+	for _, bad := range []string{"", " ", "\xff"} {
+		if _, err := domain.NewBody(bad, 0); !errors.As(err, &v) {
+			t.Errorf("NewBody(%q) = %v", bad, err)
+		}
+	}
+}
+
+func TestTokens(t *testing.T) {
+	seen := map[domain.Token]bool{}
+	for i := 0; i < 1000; i++ {
+		tok := domain.NewToken()
+		if seen[tok] {
+			t.Fatal("a token repeated")
+		}
+		seen[tok] = true
+		if _, err := domain.ParseToken(string(tok)); err != nil {
+			t.Fatalf("ParseToken(%q): %v", tok, err)
+		}
+	}
+	for _, bad := range []string{"", "short", strings.Repeat("a", 23) + "!", strings.Repeat("a", 25)} {
+		if _, err := domain.ParseToken(bad); !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("ParseToken(%q) = %v, want not found", bad, err)
+		}
+	}
+}
+
+func TestParseNumber(t *testing.T) {
+	if n, err := domain.ParseNumber("chat", "42"); err != nil || n != 42 {
+		t.Fatalf("42: %d %v", n, err)
+	}
+	var bad *domain.BadRequestError
+	for _, raw := range []string{"", "0", "-1", "1.5", "abc", "99999999999999999999"} {
+		if _, err := domain.ParseNumber("chat", raw); !errors.As(err, &bad) {
+			t.Errorf("ParseNumber(%q) = %v", raw, err)
+		}
+	}
+}
+
+func TestSearchQuery(t *testing.T) {
+	q, err := domain.NewSearchQuery("  Hello, wor  hello ")
+	if err != nil || strings.Join(q.Terms, "|") != "hello|wor" {
+		t.Fatalf("terms %q, %v", q.Terms, err)
+	}
+	q, err = domain.NewSearchQuery("Café")
+	if err != nil || q.Terms[0] != "café" {
+		t.Fatalf("accented term %q, %v", q.Terms, err)
+	}
+	var bad *domain.BadRequestError
+	for _, raw := range []string{"", "   ", "!!!", strings.Repeat("a", 257)} {
+		if _, err := domain.NewSearchQuery(raw); !errors.As(err, &bad) {
+			t.Errorf("NewSearchQuery(%q) = %v", raw, err)
+		}
+	}
+	if _, err := domain.NewSearchQuery(strings.Repeat("a", 256)); err != nil {
+		t.Errorf("256 characters refused: %v", err)
+	}
+}
+
+func TestErrorsWrap(t *testing.T) {
+	err := domain.Unavailable("redis", errors.New("boom"))
+	if !errors.Is(err, domain.ErrUnavailable) {
+		t.Fatal("Unavailable does not wrap ErrUnavailable")
+	}
+	nf := domain.NotFoundf("chat %d not found", 7)
+	if !errors.Is(nf, domain.ErrNotFound) || nf.Error() != "chat 7 not found" {
+		t.Fatalf("NotFoundf: %v", nf)
+	}
+}
