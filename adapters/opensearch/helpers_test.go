@@ -2,8 +2,6 @@ package opensearch_test
 
 import (
 	"errors"
-	"sort"
-	"strings"
 	"testing"
 )
 
@@ -15,12 +13,3 @@ func must(t testing.TB, err error) {
 }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
-
-func sortCSV(s string) string {
-	if s == "" {
-		return ""
-	}
-	parts := strings.Split(s, ",")
-	sort.Strings(parts)
-	return strings.Join(parts, ",")
-}

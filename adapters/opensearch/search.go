@@ -5,26 +5,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
-
+	"github.com/chatsvc/chat/adapters/textfold"
 	"github.com/chatsvc/chat/domain"
 )
-
-// fold lowercases and strips accents the way the index's asciifolding does,
-// for the wildcard clauses, which OpenSearch does not analyze.
-func fold(s string) string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	out, _, err := transform.String(t, strings.ToLower(s))
-	if err != nil {
-		return strings.ToLower(s)
-	}
-	return out
-}
 
 func escapeWildcard(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`).Replace(s)
@@ -35,7 +20,7 @@ func termClause(term string) map[string]any {
 	if n := utf8.RuneCountInString(term); n >= minGram && n <= maxGram {
 		return map[string]any{"match": map[string]any{"body.grams": map[string]any{"query": term}}}
 	}
-	return map[string]any{"wildcard": map[string]any{"body": map[string]any{"value": "*" + escapeWildcard(fold(term)) + "*"}}}
+	return map[string]any{"wildcard": map[string]any{"body": map[string]any{"value": "*" + escapeWildcard(textfold.Fold(term)) + "*"}}}
 }
 
 type searchHit struct {

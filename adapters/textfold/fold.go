@@ -1,0 +1,62 @@
+// Package textfold folds text the way the search indexes compare it:
+// lowercased, accents removed. The OpenSearch and the embedded index use it
+// for what their engines do not analyze (wildcard terms, highlights).
+package textfold
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Fold lowercases s and strips its combining marks ("Café" -> "cafe").
+func Fold(s string) string {
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	out, _, err := transform.String(t, strings.ToLower(s))
+	if err != nil {
+		return strings.ToLower(s)
+	}
+	return out
+}
+
+// MarkWords wraps in <em>…</em> every word of body (a run of letters and
+// digits) whose folded form contains one of the folded terms.
+func MarkWords(body string, terms []string) string {
+	folded := make([]string, len(terms))
+	for i, t := range terms {
+		folded[i] = Fold(t)
+	}
+	var b strings.Builder
+	isWord := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+	start := -1
+	flush := func(end int) {
+		w := body[start:end]
+		fw := Fold(w)
+		for _, t := range folded {
+			if strings.Contains(fw, t) {
+				b.WriteString("<em>" + w + "</em>")
+				return
+			}
+		}
+		b.WriteString(w)
+	}
+	for i, r := range body {
+		switch {
+		case isWord(r) && start < 0:
+			start = i
+		case !isWord(r):
+			if start >= 0 {
+				flush(i)
+				start = -1
+			}
+			b.WriteRune(r)
+		}
+	}
+	if start >= 0 {
+		flush(len(body))
+	}
+	return b.String()
+}
