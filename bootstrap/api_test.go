@@ -240,7 +240,7 @@ func apiSuite(t *testing.T, s *stack) {
 		app := "/api/v1/chat_applications/" + tok
 		s.call(t, "POST", app+"/chats", nil).want(t, 201)
 		s.call(t, "POST", app+"/chats", nil).want(t, 201)
-		for _, b := range []string{"Hello world", "hello there", "nothing here", "say HELLO to the world"} {
+		for _, b := range []string{"Hello world", "hello there", "nothing here", "say HELLO to the world", "un café au lait"} {
 			s.call(t, "POST", app+"/chats/1/messages", map[string]any{"body": b}).want(t, 201)
 		}
 		s.call(t, "POST", app+"/chats/2/messages", map[string]any{"body": "hello from chat two"}).want(t, 201)
@@ -260,8 +260,8 @@ func apiSuite(t *testing.T, s *stack) {
 			sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 			return out
 		}
-		eventually(t, "messages searchable", func() bool { return fmt.Sprint(found("ello")) == "[1 2 4]" })
-		for q, want := range map[string]string{"hel": "[1 2 4]", "HELLO": "[1 2 4]", "hello wor": "[1 4]", "zzz": "[]", "here": "[2 3]"} {
+		eventually(t, "messages searchable", func() bool { return fmt.Sprint(found("ello")) == "[1 2 4]" && fmt.Sprint(found("lait")) == "[5]" })
+		for q, want := range map[string]string{"hel": "[1 2 4]", "HELLO": "[1 2 4]", "hello wor": "[1 4]", "zzz": "[]", "here": "[2 3]", "cafe": "[5]", "CAFÉ": "[5]", "afe": "[5]"} {
 			if got := fmt.Sprint(found(q)); got != want && !(want == "[]" && got == "[]") {
 				t.Errorf("q=%q: %s, want %s", q, got, want)
 			}

@@ -13,6 +13,8 @@ import (
 	"github.com/chatsvc/chat/adapters/metrics"
 	"github.com/chatsvc/chat/adapters/opensearch"
 	redisadapter "github.com/chatsvc/chat/adapters/redis"
+	"github.com/chatsvc/chat/adapters/stream"
+	"github.com/chatsvc/chat/application"
 )
 
 // API is the api process: in production it serves HTTP and publishes to
@@ -50,6 +52,7 @@ func Worker(cfg Config) fx.Option {
 		redisPublisherModule,
 		redisConsumerModule,
 		workerModule,
+		fx.Provide(func(p *application.Projector) stream.Applier { return p }),
 		opensearchModule,
 		indexerModule,
 		fx.Provide(func(s *entstore.Store, r goredis.UniversalClient, ix *opensearch.Index, m *metrics.Metrics, log *zap.Logger) *httpadapter.Server {

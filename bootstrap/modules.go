@@ -225,9 +225,9 @@ func serveHTTP(lc fx.Lifecycle, s *httpadapter.Server) {
 // The worker's use case and consumer.
 var workerModule = fx.Module("worker",
 	fx.Provide(application.NewProjector),
-	fx.Provide(func(cfg Config, sub func(int) (message.Subscriber, error), dead deadLetters, p *application.Projector,
+	fx.Provide(func(cfg Config, sub func(int) (message.Subscriber, error), dead deadLetters, a stream.Applier,
 		m *metrics.Metrics, log *zap.Logger) (*stream.Consumer, error) {
-		return stream.NewConsumer(cfg.Worker.Consumer, cfg.Stream.Topics, sub, dead, p, log.Named("consumer"), stream.Hooks{
+		return stream.NewConsumer(cfg.Worker.Consumer, cfg.Stream.Topics, sub, dead, a, log.Named("consumer"), stream.Hooks{
 			Applied: m.EventsPersisted.Inc, Failed: m.EventsFailed.Inc, DeadLettered: m.EventsDead.Inc,
 		})
 	}),

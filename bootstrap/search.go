@@ -2,12 +2,14 @@ package bootstrap
 
 import (
 	"context"
+	"path/filepath"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
+	"github.com/chatsvc/chat/adapters/embedded"
 	"github.com/chatsvc/chat/adapters/entstore"
 	"github.com/chatsvc/chat/adapters/metrics"
 	"github.com/chatsvc/chat/adapters/opensearch"
@@ -84,16 +86,55 @@ var indexerModule = fx.Module("indexer",
 	}),
 )
 
-// storeSearch lets the embedded profile search its SQLite database directly.
-type storeSearch struct{ fallback ports.SearchFallback }
-
-func (s storeSearch) IndexMessages(context.Context, []domain.IndexedMessage) error { return nil }
-
-func (s storeSearch) Search(ctx context.Context, t domain.Token, chat int64, q domain.SearchQuery, p domain.PageRequest[domain.SearchCursor]) (domain.Page[domain.Hit], error) {
-	return s.fallback.SearchMessages(ctx, t, chat, q, p)
+// persistAndIndex is the embedded profile's applier: one in-process consumer
+// persists each batch, then indexes it.
+type persistAndIndex struct {
+	projector *application.Projector
+	indexer   *application.Indexer
 }
 
+func (a persistAndIndex) Apply(ctx context.Context, events []domain.Event) error {
+	if err := a.projector.Apply(ctx, events); err != nil {
+		return err
+	}
+	return a.indexer.Apply(ctx, events)
+}
+
+// The embedded search index (Bleve) under CHAT_DATA_DIR. Bleve persists in
+// the background, so a crash can lose its last writes: at every start the
+// index is repaired from the database (versioned, so this changes nothing
+// that is already right), in the background. While it is unusable, search
+// answers from the database.
 var embeddedSearchModule = fx.Module("embedded-search",
-	fx.Provide(func(s *entstore.Store) ports.SearchIndex { return storeSearch{fallback: s} }),
-	fx.Provide(func() ports.SearchFallback { return nil }),
+	fx.Provide(func(cfg Config, lc fx.Lifecycle) (*embedded.Search, error) {
+		s, err := embedded.OpenSearch(filepath.Join(cfg.DataDir, "search.bleve"))
+		if err != nil {
+			return nil, err
+		}
+		lc.Append(fx.StopHook(s.Close))
+		return s, nil
+	}),
+	fx.Provide(func(s *embedded.Search) ports.SearchIndex { return s }),
+	fx.Provide(func(s *entstore.Store) ports.SearchFallback { return s }),
+	fx.Provide(application.NewIndexer),
+	fx.Provide(func(p *application.Projector, ix *application.Indexer) stream.Applier { return persistAndIndex{p, ix} }),
+	fx.Invoke(func(lc fx.Lifecycle, ix *embedded.Search, store *entstore.Store, log *zap.Logger) {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		lc.Append(fx.Hook{
+			OnStart: func(context.Context) error {
+				go func() {
+					defer close(done)
+					n, err := embedded.RepairSearch(ctx, ix, store)
+					if err != nil && ctx.Err() == nil {
+						log.Warn("repairing the embedded search index", zap.Error(err))
+						return
+					}
+					log.Debug("embedded search index repaired", zap.Int("messages", n))
+				}()
+				return nil
+			},
+			OnStop: func(context.Context) error { cancel(); <-done; return nil },
+		})
+	}),
 )

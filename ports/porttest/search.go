@@ -91,8 +91,15 @@ func searchSemantics(t *testing.T, ix ports.SearchIndex) {
 		}
 	}
 	// Relevance: the message saying hello most comes first; ties go by number.
-	if got := numbers(searchIndex(t, ix, tok, 1, "hello")); !strings.HasPrefix(got, "5,") {
-		t.Errorf("hits for hello in order %s, want 5 first", got)
+	must(t, ix.IndexMessages(ctx, []domain.IndexedMessage{
+		imsg(tok, 3, 1, "hello there world"), imsg(tok, 3, 2, "hello hello hello world"),
+		imsg(tok, 3, 3, "same words here"), imsg(tok, 3, 4, "same words here"),
+	}))
+	if got := numbers(searchIndex(t, ix, tok, 3, "hello")); got != "2,1" {
+		t.Errorf("hits for hello in order %s, want 2,1", got)
+	}
+	if got := numbers(searchIndex(t, ix, tok, 3, "same")); got != "3,4" {
+		t.Errorf("equal hits in order %s, want by number 3,4", got)
 	}
 	if got := numbers(searchIndex(t, ix, tok, 1, "zzz")); got != "" {
 		t.Errorf("unexpected hits %s", got)

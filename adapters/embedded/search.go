@@ -1,0 +1,266 @@
+package embedded
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/token/ngram"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/chatsvc/chat/adapters/textfold"
+	"github.com/chatsvc/chat/domain"
+	"github.com/chatsvc/chat/ports"
+)
+
+// The embedded search index (Bleve), with the semantics of the OpenSearch
+// one: words are folded (lowercase, no accents); body_grams holds every 3 to
+// 20 character gram of every word, so a term of that length is one term
+// lookup that matches inside words; shorter and longer terms use a wildcard
+// over the words. Hits are ordered by relevance, then number.
+const (
+	minGram = 3
+	maxGram = 20
+	// maxHits bounds one search: the embedded profile serves small
+	// deployments, and pages are cut from this sorted window.
+	maxHits = 10000
+)
+
+// Search implements ports.SearchIndex on Bleve.
+type Search struct {
+	mu    sync.Mutex // versioned upserts read then write
+	index bleve.Index
+}
+
+type bleveDoc struct {
+	Scope     string  `json:"scope"`
+	Number    float64 `json:"number"`
+	Version   float64 `json:"version"`
+	Body      string  `json:"body"`
+	BodyGrams string  `json:"body_grams"`
+	CreatedAt string  `json:"created_at"`
+	UpdatedAt string  `json:"updated_at"`
+}
+
+func indexMapping() (mapping.IndexMapping, error) {
+	im := bleve.NewIndexMapping()
+	if err := im.AddCustomTokenFilter("grams", map[string]any{"type": ngram.Name, "min": float64(minGram), "max": float64(maxGram)}); err != nil {
+		return nil, err
+	}
+	for name, filters := range map[string][]string{"words": {lowercase.Name}, "grams": {lowercase.Name, "grams"}} {
+		if err := im.AddCustomAnalyzer(name, map[string]any{
+			"type": custom.Name, "char_filters": []string{asciifolding.Name}, "tokenizer": unicode.Name, "token_filters": filters,
+		}); err != nil {
+			return nil, err
+		}
+	}
+	doc := bleve.NewDocumentMapping()
+	text := func(analyzer string, store bool) *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Analyzer, f.Store, f.IncludeTermVectors, f.IncludeInAll = analyzer, store, false, false
+		return f
+	}
+	stored := func() *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Index, f.Store, f.IncludeInAll = false, true, false
+		return f
+	}
+	num := bleve.NewNumericFieldMapping()
+	num.IncludeInAll, num.Store = false, true
+	doc.AddFieldMappingsAt("scope", text(keyword.Name, true))
+	doc.AddFieldMappingsAt("number", num)
+	doc.AddFieldMappingsAt("version", num)
+	doc.AddFieldMappingsAt("body", text("words", true))
+	doc.AddFieldMappingsAt("body_grams", text("grams", false))
+	doc.AddFieldMappingsAt("created_at", stored())
+	doc.AddFieldMappingsAt("updated_at", stored())
+	im.DefaultMapping = doc
+	im.DefaultAnalyzer = "words"
+	// BM25, as OpenSearch scores: term frequency saturates and long bodies are
+	// not punished as hard as under tf-idf.
+	im.ScoringModel = "bm25"
+	return im, nil
+}
+
+// OpenSearch opens (or creates) the Bleve index at path.
+func OpenSearch(path string) (*Search, error) {
+	ix, err := bleve.Open(path)
+	if err == bleve.ErrorIndexPathDoesNotExist {
+		var m mapping.IndexMapping
+		if m, err = indexMapping(); err != nil {
+			return nil, err
+		}
+		ix, err = bleve.New(path, m)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("search index %s: %w", path, err)
+	}
+	return &Search{index: ix}, nil
+}
+
+// Close closes the index.
+func (s *Search) Close() error { return s.index.Close() }
+
+func scope(t domain.Token, chat int64) string { return string(t) + ":" + strconv.FormatInt(chat, 10) }
+
+func docID(t domain.Token, chat, n int64) string {
+	return scope(t, chat) + ":" + strconv.FormatInt(n, 10)
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// IndexMessages upserts messages the way the OpenSearch index does: a newer
+// version replaces the body, an older one changes nothing, and created_at
+// (known only to the creation) is filled in whenever it arrives.
+func (s *Search) IndexMessages(_ context.Context, msgs []domain.IndexedMessage) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	batch := s.index.NewBatch()
+	pending := map[string]bleveDoc{}
+	for _, m := range msgs {
+		id := docID(m.Token, m.Chat, m.Number)
+		doc := bleveDoc{Scope: scope(m.Token, m.Chat), Number: float64(m.Number), Version: float64(m.Version),
+			Body: m.Body, BodyGrams: m.Body, CreatedAt: fmtTime(m.CreatedAt), UpdatedAt: fmtTime(m.UpdatedAt)}
+		old, exists := pending[id]
+		if !exists {
+			var err error
+			if old, exists, err = s.document(id); err != nil {
+				return err
+			}
+		}
+		if exists {
+			next, changed := old, false
+			if doc.Version > old.Version {
+				next.Body, next.BodyGrams, next.Version, next.UpdatedAt = doc.Body, doc.BodyGrams, doc.Version, doc.UpdatedAt
+				changed = true
+			}
+			if next.CreatedAt == "" && doc.CreatedAt != "" {
+				next.CreatedAt, changed = doc.CreatedAt, true
+			}
+			if !changed {
+				continue
+			}
+			doc = next
+		}
+		pending[id] = doc
+		if err := batch.Index(id, doc); err != nil {
+			return domain.Unavailable("search index", err)
+		}
+	}
+	if err := s.index.Batch(batch); err != nil {
+		return domain.Unavailable("search index", err)
+	}
+	return nil
+}
+
+// document reads a stored document back, if there is one.
+func (s *Search) document(id string) (bleveDoc, bool, error) {
+	req := bleve.NewSearchRequest(query.NewDocIDQuery([]string{id}))
+	req.Fields = []string{"*"}
+	res, err := s.index.Search(req)
+	if err != nil {
+		return bleveDoc{}, false, domain.Unavailable("search index", err)
+	}
+	if len(res.Hits) == 0 {
+		return bleveDoc{}, false, nil
+	}
+	f := res.Hits[0].Fields
+	d := bleveDoc{}
+	d.Scope, _ = f["scope"].(string)
+	d.Number, _ = f["number"].(float64)
+	d.Version, _ = f["version"].(float64)
+	d.Body, _ = f["body"].(string)
+	d.BodyGrams = d.Body
+	d.CreatedAt, _ = f["created_at"].(string)
+	d.UpdatedAt, _ = f["updated_at"].(string)
+	return d, true, nil
+}
+
+// Search finds the chat's messages containing every term.
+func (s *Search) Search(_ context.Context, token domain.Token, chat int64, q domain.SearchQuery, page domain.PageRequest[domain.SearchCursor]) (domain.Page[domain.Hit], error) {
+	scopeQ := query.NewTermQuery(scope(token, chat))
+	scopeQ.SetField("scope")
+	clauses := []query.Query{scopeQ}
+	for _, term := range q.Terms {
+		t := textfold.Fold(term)
+		if n := utf8.RuneCountInString(t); n >= minGram && n <= maxGram {
+			tq := query.NewTermQuery(t)
+			tq.SetField("body_grams")
+			clauses = append(clauses, tq)
+		} else {
+			wq := query.NewWildcardQuery("*" + t + "*")
+			wq.SetField("body")
+			clauses = append(clauses, wq)
+		}
+	}
+	req := bleve.NewSearchRequestOptions(query.NewConjunctionQuery(clauses), maxHits, 0, false)
+	req.Fields = []string{"number", "body", "created_at", "updated_at"}
+	res, err := s.index.Search(req)
+	if err != nil {
+		return domain.Page[domain.Hit]{}, domain.Unavailable("search index", err)
+	}
+	hits := make([]domain.Hit, 0, len(res.Hits))
+	for _, h := range res.Hits {
+		num, _ := h.Fields["number"].(float64)
+		body, _ := h.Fields["body"].(string)
+		m := domain.Message{Number: int64(num), Body: body}
+		if c, _ := h.Fields["created_at"].(string); c != "" {
+			m.CreatedAt, _ = time.Parse(time.RFC3339Nano, c)
+		}
+		if u, _ := h.Fields["updated_at"].(string); u != "" {
+			m.UpdatedAt, _ = time.Parse(time.RFC3339Nano, u)
+		}
+		hits = append(hits, domain.Hit{Message: m, Score: h.Score, Highlight: textfold.MarkWords(body, q.Terms)})
+	}
+	sort.Slice(hits, func(i, j int) bool {
+		if hits[i].Score != hits[j].Score {
+			return hits[i].Score > hits[j].Score
+		}
+		return hits[i].Message.Number < hits[j].Message.Number
+	})
+	if page.After != (domain.SearchCursor{}) {
+		a := page.After
+		k := sort.Search(len(hits), func(i int) bool {
+			h := hits[i]
+			return h.Score < a.Score || (h.Score == a.Score && h.Message.Number > a.Number)
+		})
+		hits = hits[k:]
+	}
+	if len(hits) > page.Limit+1 {
+		hits = hits[:page.Limit+1]
+	}
+	return domain.TrimPage(hits, page.Limit), nil
+}
+
+// RepairSearch re-indexes every message of the database into the index.
+func RepairSearch(ctx context.Context, s *Search, scan ports.MessageScanner) (int, error) {
+	total := 0
+	var after int64
+	for {
+		msgs, next, err := scan.ScanMessages(ctx, after, 500, time.Time{})
+		if err != nil || len(msgs) == 0 {
+			return total, err
+		}
+		if err := s.IndexMessages(ctx, msgs); err != nil {
+			return total, err
+		}
+		total += len(msgs)
+		after = next
+	}
+}
