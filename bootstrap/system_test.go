@@ -263,4 +263,24 @@ func TestPoisonEventIsDeadLettered(t *testing.T) {
 	eventually(t, "the good event around them persisted", func() bool {
 		return s.call(t, "GET", "/api/v1/chat_applications/"+tok+"/chats/1", nil).Status == 200
 	})
+
+	// The operator lists them with the reason, and replays them; a replayed
+	// event that still cannot succeed comes back to the dead letters.
+	letters, err := stream.DeadLetters(context.Background(), rdb, cfg.Stream.Topics.DeadLetter(), 10)
+	if err != nil || len(letters) != 2 {
+		t.Fatalf("dead letters %v, %v", letters, err)
+	}
+	for _, l := range letters {
+		if l.Reason == "" || l.Topic == "" || l.Kind != "chat.created" {
+			t.Fatalf("dead letter %+v", l)
+		}
+	}
+	n, err := stream.Replay(context.Background(), rdb, pub, cfg.Stream.Topics.DeadLetter(), letters[:1])
+	if err != nil || n != 1 {
+		t.Fatalf("replay: %d %v", n, err)
+	}
+	eventually(t, "the replayed poison event dead-lettered again", func() bool {
+		l, err := stream.DeadLetters(context.Background(), rdb, cfg.Stream.Topics.DeadLetter(), 10)
+		return err == nil && len(l) == 2 && l[1].UUID == letters[0].UUID
+	})
 }

@@ -1,0 +1,63 @@
+package stream
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ThreeDotsLabs/watermill-redisstream/pkg/redisstream"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// DeadLetter is one event the worker gave up on, as an operator sees it.
+type DeadLetter struct {
+	StreamID string // the entry's id in the dead-letter stream
+	UUID     string
+	Topic    string // where it came from, and where a replay sends it
+	Reason   string
+	Kind     string
+	Payload  string
+}
+
+// DeadLetters lists up to count entries of a dead-letter stream, oldest first.
+func DeadLetters(ctx context.Context, client goredis.UniversalClient, stream string, count int64) ([]DeadLetter, error) {
+	entries, err := client.XRangeN(ctx, stream, "-", "+", count).Result()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DeadLetter, 0, len(entries))
+	for _, e := range entries {
+		msg, err := redisstream.DefaultMarshallerUnmarshaller{}.Unmarshal(e.Values)
+		if err != nil {
+			return nil, fmt.Errorf("entry %s: %w", e.ID, err)
+		}
+		out = append(out, DeadLetter{
+			StreamID: e.ID, UUID: msg.UUID, Topic: msg.Metadata.Get(middleware.PoisonedTopicKey),
+			Reason: msg.Metadata.Get(middleware.ReasonForPoisonedKey), Kind: msg.Metadata.Get(typeKey), Payload: string(msg.Payload),
+		})
+	}
+	return out, nil
+}
+
+// Replay sends dead letters back to the topic they came from (once the cause
+// is fixed) and removes them from the dead-letter stream. Applying an event
+// is idempotent, so a replay of one that did get applied changes nothing.
+func Replay(ctx context.Context, client goredis.UniversalClient, pub message.Publisher, stream string, letters []DeadLetter) (int, error) {
+	n := 0
+	for _, l := range letters {
+		if l.Topic == "" {
+			return n, fmt.Errorf("entry %s does not say where it came from", l.StreamID)
+		}
+		msg := message.NewMessage(l.UUID, []byte(l.Payload))
+		msg.Metadata.Set(typeKey, l.Kind)
+		if err := pub.Publish(l.Topic, msg); err != nil {
+			return n, err
+		}
+		if err := client.XDel(ctx, stream, l.StreamID).Err(); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}

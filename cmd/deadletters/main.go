@@ -1,0 +1,66 @@
+// Command deadletters shows the events the workers gave up on, and replays
+// them once their cause is fixed (production profile).
+//
+//	deadletters                 list the persisting workers' dead letters
+//	deadletters -index          the indexers' instead
+//	deadletters -replay         send them back to their streams
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+
+	goredis "github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+
+	"github.com/chatsvc/chat/adapters/stream"
+	"github.com/chatsvc/chat/bootstrap"
+)
+
+func main() {
+	replay := flag.Bool("replay", false, "replay the listed dead letters")
+	index := flag.Bool("index", false, "the search indexers' dead letters")
+	count := flag.Int64("n", 100, "how many, oldest first")
+	flag.Parse()
+	if err := run(*replay, *index, *count); err != nil {
+		fmt.Fprintln(os.Stderr, "deadletters:", err)
+		os.Exit(1)
+	}
+}
+
+func run(replay, index bool, count int64) error {
+	cfg, err := bootstrap.LoadConfig(os.Getenv)
+	if err != nil {
+		return err
+	}
+	if cfg.Redis.Addr == "" {
+		return fmt.Errorf("CHAT_REDIS_ADDR is required")
+	}
+	ctx := context.Background()
+	client := goredis.NewClient(&goredis.Options{Addr: cfg.Redis.Addr})
+	defer client.Close()
+	name := cfg.Stream.Topics.DeadLetter()
+	if index {
+		name += ".index"
+	}
+	letters, err := stream.DeadLetters(ctx, client, name, count)
+	if err != nil {
+		return err
+	}
+	for _, l := range letters {
+		fmt.Printf("%s  %s  from %s  %s\n    reason: %s\n    payload: %s\n", l.StreamID, l.Kind, l.Topic, l.UUID, l.Reason, l.Payload)
+	}
+	fmt.Printf("%d dead letter(s) in %s\n", len(letters), name)
+	if !replay || len(letters) == 0 {
+		return nil
+	}
+	pub, err := stream.NewRedisPublisher(client, cfg.Stream.Redis, zap.NewNop())
+	if err != nil {
+		return err
+	}
+	n, err := stream.Replay(ctx, client, pub, name, letters)
+	fmt.Printf("%d replayed\n", n)
+	return err
+}
