@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Message-creation load test on this machine: starts MariaDB and Redis, one
+# Message-creation load test on this machine: starts MariaDB, Redis and OpenSearch, one
 # api and one worker (production profile) on loopback, drives them with
 # cmd/loadgen, and prints throughput, latency percentiles and persistence lag.
 # Usage: scripts/bench.sh [-c connections] [-d duration]
@@ -19,12 +19,14 @@ cleanup() {
   rm -rf "$bin"
   mysql -h127.0.0.1 -uchat -pchat -e "DROP DATABASE IF EXISTS $db"
   redis-cli --scan --pattern "bench.$$*" | xargs -r redis-cli del >/dev/null
+  curl -s -XDELETE "http://127.0.0.1:9200/bench-$$*" >/dev/null || true
 }
 trap cleanup EXIT
 
 export CHAT_PROFILE=production CHAT_LOG_LEVEL=warn
 export CHAT_MYSQL_DSN="chat:chat@tcp(127.0.0.1:3306)/$db"
 export CHAT_REDIS_ADDR=127.0.0.1:6379
+export CHAT_OPENSEARCH_URL=http://127.0.0.1:9200 CHAT_OPENSEARCH_INDEX="bench-$$"
 export CHAT_STREAM_PREFIX="bench.$$"
 export CHAT_HTTP_ADDR=127.0.0.1:18090 CHAT_WORKER_HTTP_ADDR=127.0.0.1:18091
 "$bin/migrate"
