@@ -149,18 +149,45 @@ if (params.version > ctx._source.version) {
 if (params.created_at != null && ctx._source.created_at == null) { ctx._source.created_at = params.created_at; changed = true; }
 if (!changed) { ctx.op = 'none'; }`
 
-// IndexMessages upserts messages in one bulk request.
+// IndexMessages upserts messages in bulk. A creation (version 0, the
+// common case) is sent as a plain create, which costs OpenSearch no script;
+// only when the document already exists (an edit overtook it, or a
+// redelivery) is it sent again as the versioned scripted upsert, like edits.
 func (ix *Index) IndexMessages(ctx context.Context, msgs []domain.IndexedMessage) error {
+	var creates, upserts []domain.IndexedMessage
+	for _, m := range msgs {
+		if m.Version == 0 && !m.CreatedAt.IsZero() {
+			creates = append(creates, m)
+		} else {
+			upserts = append(upserts, m)
+		}
+	}
+	conflicts, err := ix.bulk(ctx, creates, true)
+	if err != nil {
+		return err
+	}
+	_, err = ix.bulk(ctx, append(upserts, conflicts...), false)
+	return err
+}
+
+// bulk sends one bulk request of creates or of scripted upserts. With
+// creates, it returns the messages whose document already existed.
+func (ix *Index) bulk(ctx context.Context, msgs []domain.IndexedMessage, create bool) ([]domain.IndexedMessage, error) {
 	if len(msgs) == 0 {
-		return nil
+		return nil, nil
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	for _, m := range msgs {
 		src := toSource(m)
-		_ = enc.Encode(map[string]any{"update": map[string]any{
-			"_index": ix.alias, "_id": docID(m.Token, m.Chat, m.Number), "routing": routing(m.Token, m.Chat), "retry_on_conflict": 5,
-		}})
+		meta := map[string]any{"_index": ix.alias, "_id": docID(m.Token, m.Chat, m.Number), "routing": routing(m.Token, m.Chat)}
+		if create {
+			_ = enc.Encode(map[string]any{"create": meta})
+			_ = enc.Encode(src)
+			continue
+		}
+		meta["retry_on_conflict"] = 5
+		_ = enc.Encode(map[string]any{"update": meta})
 		_ = enc.Encode(map[string]any{
 			"script": map[string]any{"source": upsertScript, "lang": "painless", "params": map[string]any{
 				"version": src.Version, "body": src.Body, "updated_at": src.UpdatedAt, "created_at": src.CreatedAt,
@@ -182,24 +209,27 @@ func (ix *Index) IndexMessages(ctx context.Context, msgs []domain.IndexedMessage
 		} `json:"items"`
 	}
 	if err := ix.do(ctx, http.MethodPost, path, buf.Bytes(), &res); err != nil {
-		return err
+		return nil, err
 	}
 	if !res.Errors {
-		return nil
+		return nil, nil
 	}
-	for _, item := range res.Items {
+	var conflicts []domain.IndexedMessage
+	for i, item := range res.Items {
 		for _, r := range item {
-			if r.Status >= 300 {
-				err := &apiError{r.Status, string(r.Error)}
-				switch {
-				case r.Status >= 500 || r.Status == 429:
-					return domain.Unavailable("opensearch", err)
-				case r.Status == 400 && strings.Contains(string(r.Error), "parsing_exception"):
-					return fmt.Errorf("%w: %v", domain.ErrInvalidEvent, err) // this document can never be indexed
-				}
-				return err
+			switch {
+			case r.Status < 300:
+			case create && r.Status == http.StatusConflict:
+				conflicts = append(conflicts, msgs[i])
+			case r.Status >= 500 || r.Status == http.StatusTooManyRequests:
+				return nil, domain.Unavailable("opensearch", &apiError{r.Status, string(r.Error)})
+			case r.Status == http.StatusBadRequest && strings.Contains(string(r.Error), "parsing_exception"):
+				// This document can never be indexed.
+				return nil, fmt.Errorf("%w: %v", domain.ErrInvalidEvent, &apiError{r.Status, string(r.Error)})
+			default:
+				return nil, &apiError{r.Status, string(r.Error)}
 			}
 		}
 	}
-	return nil
+	return conflicts, nil
 }

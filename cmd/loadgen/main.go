@@ -24,8 +24,9 @@ func main() {
 	dur := flag.Duration("d", 20*time.Second, "how long to send")
 	chats := flag.Int("chats", 16, "chats the messages are spread over")
 	sampleEvery := flag.Int("sample", 200, "measure the persistence lag of one message in this many")
+	rate := flag.Int("rate", 0, "requests per second to offer (0: as fast as the connections go)")
 	flag.Parse()
-	if err := run(*base, *conns, *dur, *chats, *sampleEvery); err != nil {
+	if err := run(*base, *conns, *dur, *chats, *sampleEvery, *rate); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
 	}
@@ -36,7 +37,7 @@ type sample struct {
 	acked time.Time
 }
 
-func run(base string, conns int, dur time.Duration, chats, sampleEvery int) error {
+func run(base string, conns int, dur time.Duration, chats, sampleEvery, rate int) error {
 	client := &fasthttp.Client{MaxConnsPerHost: conns * 2, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
 	post := func(path string, body []byte) (int, []byte, error) {
 		req, res := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
@@ -66,6 +67,30 @@ func run(base string, conns int, dur time.Duration, chats, sampleEvery int) erro
 	latencies := make([][]time.Duration, conns)
 	samples := make(chan sample, 100000)
 	deadline := time.Now().Add(dur)
+	// At a fixed rate, a pacer hands out permits every millisecond; a request
+	// waits for one. Without a rate, permits is nil and requests go back to back.
+	var permits chan struct{}
+	if rate > 0 {
+		permits = make(chan struct{}, rate)
+		go func() {
+			tick := time.NewTicker(time.Millisecond)
+			defer tick.Stop()
+			start, issued := time.Now(), 0
+			for now := range tick.C {
+				if now.After(deadline) {
+					close(permits)
+					return
+				}
+				due := int(now.Sub(start).Seconds() * float64(rate))
+				for ; issued < due; issued++ {
+					select {
+					case permits <- struct{}{}:
+					default: // the connections are saturated: the permit is dropped, not queued
+					}
+				}
+			}
+		}()
+	}
 	var wg sync.WaitGroup
 	msgBody := []byte(`{"body":"the quick brown fox jumps over the lazy dog"}`)
 	for w := 0; w < conns; w++ {
@@ -74,6 +99,11 @@ func run(base string, conns int, dur time.Duration, chats, sampleEvery int) erro
 			defer wg.Done()
 			var number struct{ Number int64 }
 			for i := 0; time.Now().Before(deadline); i++ {
+				if permits != nil {
+					if _, ok := <-permits; !ok {
+						return
+					}
+				}
 				chat := (w*7919+i)%chats + 1
 				path := fmt.Sprintf("%s/%d/messages", prefix, chat)
 				start := time.Now()
@@ -128,7 +158,11 @@ func run(base string, conns int, dur time.Duration, chats, sampleEvery int) erro
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
 	sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
-	fmt.Printf("messages created: %d in %s (%d failed) with %d connections\n", sent.Load(), elapsed.Round(time.Millisecond), failed.Load(), conns)
+	offered := "as fast as possible"
+	if rate > 0 {
+		offered = fmt.Sprintf("offered %d/s", rate)
+	}
+	fmt.Printf("messages created: %d in %s (%d failed) with %d connections, %s\n", sent.Load(), elapsed.Round(time.Millisecond), failed.Load(), conns, offered)
 	fmt.Printf("throughput:       %.0f requests/s\n", float64(len(all))/elapsed.Seconds())
 	fmt.Printf("latency:          p50 %s  p90 %s  p99 %s  max %s\n", pct(all, 50), pct(all, 90), pct(all, 99), pct(all, 100))
 	fmt.Printf("persistence lag:  p50 %s  p99 %s  max %s  (%d samples, 201 -> readable)\n", pct(lags, 50), pct(lags, 99), pct(lags, 100), len(lags))
