@@ -233,27 +233,15 @@ var workerModule = fx.Module("worker",
 	}),
 )
 
-// consume starts the consumer and the counters' loop.
+// consume starts the counters' loop, then the consumer; at stop the
+// consumer finishes first, so the counters' last flush sees its last batch.
 func consume(lc fx.Lifecycle, cfg Config, c *stream.Consumer, p *application.Projector, m *metrics.Metrics, log *zap.Logger) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	lc.Append(fx.Hook{
-		OnStart: func(startCtx context.Context) error {
-			go func() {
-				defer close(done)
-				p.RunCounters(ctx, cfg.Worker.FlushEvery, cfg.Worker.ReconcileEvery,
-					func(err error) { log.Warn("counters", zap.Error(err)) },
-					func(n int) { m.CountersFixed.Add(float64(n)); log.Info("reconciled counters", zap.Int("fixed", n)) })
-			}()
-			return c.Start(startCtx)
-		},
-		OnStop: func(context.Context) error {
-			err := c.Close()
-			cancel()
-			<-done
-			return err
-		},
+	inBackground(lc, func(ctx context.Context) {
+		p.RunCounters(ctx, cfg.Worker.FlushEvery, cfg.Worker.ReconcileEvery,
+			func(err error) { log.Warn("counters", zap.Error(err)) },
+			func(n int) { m.CountersFixed.Add(float64(n)); log.Info("reconciled counters", zap.Int("fixed", n)) })
 	})
+	lc.Append(fx.Hook{OnStart: c.Start, OnStop: func(context.Context) error { return c.Close() }})
 }
 
 // Redis Streams subscribers, the dead-letter publisher and the backlog gauge: the production queue, worker side.
@@ -266,30 +254,37 @@ var redisConsumerModule = fx.Module("stream-consumer",
 )
 
 func watchBacklog(lc fx.Lifecycle, cfg Config, client goredis.UniversalClient, m *metrics.Metrics, log *zap.Logger) {
+	inBackground(lc, func(ctx context.Context) {
+		t := time.NewTicker(cfg.Worker.BacklogEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			backlog, err := stream.Backlog(ctx, client, cfg.Stream.Topics, cfg.Stream.Redis.ConsumerGroup)
+			if err != nil {
+				log.Debug("stream backlog", zap.Error(err))
+				continue
+			}
+			for topic, n := range backlog {
+				m.StreamBacklog.WithLabelValues(topic).Set(float64(n))
+			}
+		}
+	})
+}
+
+// inBackground runs fn from start to stop: its context ends at stop, and
+// stop waits for it to return. Start hooks must not block.
+func inBackground(lc fx.Lifecycle, fn func(ctx context.Context)) {
 	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
 	lc.Append(fx.Hook{
 		OnStart: func(context.Context) error {
-			go func() {
-				t := time.NewTicker(cfg.Worker.BacklogEvery)
-				defer t.Stop()
-				for {
-					select {
-					case <-ctx.Done():
-						return
-					case <-t.C:
-					}
-					backlog, err := stream.Backlog(ctx, client, cfg.Stream.Topics, cfg.Stream.Redis.ConsumerGroup)
-					if err != nil {
-						log.Debug("stream backlog", zap.Error(err))
-						continue
-					}
-					for topic, n := range backlog {
-						m.StreamBacklog.WithLabelValues(topic).Set(float64(n))
-					}
-				}
-			}()
+			go func() { defer close(done); fn(ctx) }()
 			return nil
 		},
-		OnStop: func(context.Context) error { cancel(); return nil },
+		OnStop: func(context.Context) error { cancel(); <-done; return nil },
 	})
 }

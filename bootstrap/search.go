@@ -39,30 +39,21 @@ var opensearchModule = fx.Module("opensearch",
 )
 
 func ensureIndex(lc fx.Lifecycle, ix *opensearch.Index, log *zap.Logger) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	lc.Append(fx.Hook{
-		OnStart: func(context.Context) error {
-			go func() {
-				defer close(done)
-				for attempt := 0; ; attempt++ {
-					err := ix.EnsureIndex(ctx)
-					if err == nil || ctx.Err() != nil {
-						return
-					}
-					if attempt == 0 {
-						log.Warn("search index not ready; retrying in the background", zap.Error(err))
-					}
-					select {
-					case <-ctx.Done():
-						return
-					case <-time.After(2 * time.Second):
-					}
-				}
-			}()
-			return nil
-		},
-		OnStop: func(context.Context) error { cancel(); <-done; return nil },
+	inBackground(lc, func(ctx context.Context) {
+		for attempt := 0; ; attempt++ {
+			err := ix.EnsureIndex(ctx)
+			if err == nil || ctx.Err() != nil {
+				return
+			}
+			if attempt == 0 {
+				log.Warn("search index not ready; retrying in the background", zap.Error(err))
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(2 * time.Second):
+			}
+		}
 	})
 }
 
@@ -119,22 +110,13 @@ var embeddedSearchModule = fx.Module("embedded-search",
 	fx.Provide(application.NewIndexer),
 	fx.Provide(func(p *application.Projector, ix *application.Indexer) stream.Applier { return persistAndIndex{p, ix} }),
 	fx.Invoke(func(lc fx.Lifecycle, ix *embedded.Search, store *entstore.Store, log *zap.Logger) {
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		lc.Append(fx.Hook{
-			OnStart: func(context.Context) error {
-				go func() {
-					defer close(done)
-					n, err := embedded.RepairSearch(ctx, ix, store)
-					if err != nil && ctx.Err() == nil {
-						log.Warn("repairing the embedded search index", zap.Error(err))
-						return
-					}
-					log.Debug("embedded search index repaired", zap.Int("messages", n))
-				}()
-				return nil
-			},
-			OnStop: func(context.Context) error { cancel(); <-done; return nil },
+		inBackground(lc, func(ctx context.Context) {
+			n, err := embedded.RepairSearch(ctx, ix, store)
+			if err != nil && ctx.Err() == nil {
+				log.Warn("repairing the embedded search index", zap.Error(err))
+				return
+			}
+			log.Debug("embedded search index repaired", zap.Int("messages", n))
 		})
 	}),
 )
