@@ -136,7 +136,10 @@ var sequencerModule = fx.Module("sequencer",
 // go-redis for Watermill's Redis Streams, kept apart from rueidis.
 func newGoRedis(cfg Config, lc fx.Lifecycle) (goredis.UniversalClient, error) {
 	pool := 2*cfg.Worker.Consumer.Concurrency*cfg.Stream.Topics.Partitions + 64
-	client := goredis.NewClient(&goredis.Options{Addr: cfg.Redis.Addr, PoolSize: pool, MinIdleConns: 16})
+	client := goredis.NewClient(&goredis.Options{Addr: cfg.Redis.Addr, PoolSize: pool, MinIdleConns: 16,
+		// RESP2: the streams need no push notifications, and go-redis checks
+		// for them around every command under RESP3 (a tenth of the worker's CPU).
+		Protocol: 2})
 	lc.Append(fx.Hook{
 		OnStart: func(ctx context.Context) error {
 			var err error

@@ -34,7 +34,10 @@ export CHAT_HTTP_ADDR=127.0.0.1:18090 CHAT_WORKER_HTTP_ADDR=127.0.0.1:18091
 "$bin/api" &
 for _ in $(seq 1 50); do curl -fs http://127.0.0.1:18090/readyz >/dev/null 2>&1 && break; sleep 0.2; done
 
-"$bin/loadgen" -url http://127.0.0.1:18090 "$@"
+"$bin/loadgen" -url http://127.0.0.1:18090 "$@" &
+lg=$!
+if [ -n "${BENCH_PROFILE:-}" ]; then sleep 3; curl -s -o "$BENCH_PROFILE" "http://127.0.0.1:18091/debug/pprof/profile?seconds=10"; fi
+wait $lg
 echo "worker metrics:"
 curl -s http://127.0.0.1:18091/metrics | grep -E '^chat_(events|stream)' || true
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
+	"github.com/gofiber/fiber/v2/middleware/pprof"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -84,9 +85,11 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 	return s
 }
 
-// NewOpsServer serves only the operational endpoints (the worker's).
+// NewOpsServer serves only the operational endpoints (the worker's), plus
+// Go's profiler under /debug/pprof: the worker's port is an operator's.
 func NewOpsServer(cfg Config, checks []Check, m *metrics.Metrics, log *zap.Logger) *Server {
 	s := newBare(cfg, checks, m, log)
+	s.app.Use(pprof.New())
 	s.app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return s
 }
