@@ -1,0 +1,143 @@
+package stream_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	goredis "github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+
+	"github.com/chatsvc/chat/adapters/stream"
+	"github.com/chatsvc/chat/domain"
+	"github.com/chatsvc/chat/internal/testenv"
+)
+
+// transport is one queue the contract runs on: how to publish, how to
+// subscribe, and how many subscribers a partition may have.
+type transport struct {
+	pub         message.Publisher
+	sub         func(int) (message.Subscriber, error)
+	concurrency int
+}
+
+// recorder applies events by remembering them; it fails the first tries of
+// events it is told to, as a database that is briefly down would.
+type recorder struct {
+	mu       sync.Mutex
+	got      map[string]domain.Event
+	failLeft map[string]int
+}
+
+func (r *recorder) Apply(_ context.Context, events []domain.Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range events {
+		key := fmt.Sprint(e)
+		if r.failLeft[key] > 0 {
+			r.failLeft[key]--
+			return domain.Unavailable("database", errors.New("down for a moment"))
+		}
+	}
+	for _, e := range events {
+		r.got[fmt.Sprint(e)] = e
+	}
+	return nil
+}
+
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.got)
+}
+
+// The publisher/consumer contract: every published event reaches the
+// applier intact, a transient failure is retried until it passes, and an
+// event that cannot be decoded goes to the dead letters.
+func consumerContract(t *testing.T, newTransport func(t *testing.T, topics stream.Topics) transport) {
+	topics := stream.Topics{Prefix: "contract." + testenv.Suffix(), Partitions: 2}
+	tr := newTransport(t, topics)
+	rec := &recorder{got: map[string]domain.Event{}, failLeft: map[string]int{}}
+	dead := 0
+	var deadMu sync.Mutex
+	c, err := stream.NewConsumer(stream.ConsumerConfig{
+		Concurrency: tr.concurrency, MaxBatch: 16, Flushers: 1, Linger: time.Millisecond,
+		MaxAttempts: 2, RetryInitial: 5 * time.Millisecond, RetryMax: 20 * time.Millisecond, CloseTimeout: 5 * time.Second,
+	}, topics, tr.sub, tr.pub, rec, zap.NewNop(), stream.Hooks{DeadLettered: func() { deadMu.Lock(); dead++; deadMu.Unlock() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+
+	pub := stream.NewPublisher(tr.pub, topics, "queue", nil)
+	tok := domain.NewToken()
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	events := []domain.Event{domain.ChatCreated{Token: tok, Number: 1, CreatedAt: at}}
+	for i := int64(1); i <= 40; i++ {
+		events = append(events, domain.MessageCreated{Token: tok, Chat: 1 + i%3, Number: i, Body: fmt.Sprintf("body %d", i), CreatedAt: at})
+	}
+	events = append(events, domain.MessageEdited{Token: tok, Chat: 2, Number: 5, Body: "edited", Version: 3, EditedAt: at})
+	rec.failLeft[fmt.Sprint(events[3])] = 1 // transient: applied on a later try
+	var wg sync.WaitGroup
+	for _, e := range events {
+		wg.Add(1)
+		go func(e domain.Event) {
+			defer wg.Done()
+			if err := pub.Publish(context.Background(), e); err != nil {
+				t.Error(err)
+			}
+		}(e)
+	}
+	wg.Wait()
+	bad := message.NewMessage("bad", []byte("not json"))
+	bad.Metadata.Set("event_type", "message.created")
+	if err := tr.pub.Publish(topics.Partition(0), bad); err != nil {
+		t.Fatal(err)
+	}
+
+	deadline := time.Now().Add(20 * time.Second)
+	for rec.count() < len(events) || func() bool { deadMu.Lock(); defer deadMu.Unlock(); return dead < 1 }() {
+		if time.Now().After(deadline) {
+			t.Fatalf("applied %d of %d events, %d dead letters", rec.count(), len(events), dead)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, e := range events {
+		if got, ok := rec.got[fmt.Sprint(e)]; !ok || got != e {
+			t.Fatalf("event %v arrived as %v", e, got)
+		}
+	}
+}
+
+func TestInProcessQueueContract(t *testing.T) {
+	consumerContract(t, func(t *testing.T, _ stream.Topics) transport {
+		ch := stream.NewInProcess(zap.NewNop())
+		t.Cleanup(func() { ch.Close() })
+		return transport{pub: ch, sub: func(int) (message.Subscriber, error) { return ch, nil }, concurrency: 1}
+	})
+}
+
+func TestRedisStreamsContract(t *testing.T) {
+	consumerContract(t, func(t *testing.T, topics stream.Topics) transport {
+		client := goredis.NewClient(&goredis.Options{Addr: testenv.RedisAddr(t), Protocol: 2})
+		t.Cleanup(func() {
+			for _, tp := range append(topics.All(), topics.DeadLetter()) {
+				client.Del(context.Background(), tp)
+			}
+			client.Close()
+		})
+		cfg := stream.RedisConfig{ConsumerGroup: "contract", ConsumerName: "c", ClaimIdle: time.Minute, ClaimInterval: time.Second}
+		pub, err := stream.NewRedisPublisher(client, cfg, zap.NewNop())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return transport{pub: pub, sub: stream.NewRedisSubscriberFactory(client, cfg, zap.NewNop()), concurrency: 4}
+	})
+}
