@@ -19,7 +19,13 @@ import (
 // process is killed (SIGKILL) in the middle of a load and restarted, and
 // every message it answered 201 for is there, once, and numbering goes on
 // without reusing a number.
-func TestEmbeddedSurvivesKill9(t *testing.T) {
+func TestEmbeddedSurvivesKill9(t *testing.T) { stopUnderLoad(t, syscall.SIGKILL) }
+
+// SIGTERM drains: requests in flight finish, the process exits cleanly, and
+// every acknowledged message is there after a restart.
+func TestEmbeddedDrainsOnSIGTERM(t *testing.T) { stopUnderLoad(t, syscall.SIGTERM) }
+
+func stopUnderLoad(t *testing.T, sig syscall.Signal) {
 	bin := filepath.Join(t.TempDir(), "api")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
@@ -94,10 +100,13 @@ func TestEmbeddedSurvivesKill9(t *testing.T) {
 		}(w)
 	}
 	time.Sleep(1500 * time.Millisecond)
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
-	_ = cmd.Wait()
+	werr := cmd.Wait()
+	if sig == syscall.SIGTERM && werr != nil {
+		t.Fatalf("after SIGTERM the api exited with %v, want a clean exit", werr)
+	}
 	close(stop)
 	wg.Wait()
 	if len(acked) < 10 {
@@ -149,7 +158,7 @@ func TestEmbeddedSurvivesKill9(t *testing.T) {
 	if status != 201 || int64(m["number"].(float64)) <= maxAcked {
 		t.Fatalf("after the restart: %d %v, want a number above %d", status, m, maxAcked)
 	}
-	t.Logf("%d messages acknowledged before SIGKILL, all present after the restart", len(acked))
+	t.Logf("%d messages acknowledged before %v, all present after the restart", len(acked), sig)
 }
 
 func freeAddr(t *testing.T) string {
