@@ -60,6 +60,8 @@ type OpenSearchConfig struct {
 type StreamConfig struct {
 	Topics stream.Topics
 	Redis  stream.RedisConfig
+	// TrimEvery: how often a worker removes events every group acknowledged.
+	TrimEvery time.Duration
 }
 
 type WorkerConfig struct {
@@ -106,7 +108,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		},
 		MaxBodyBytes: e.int("CHAT_MAX_BODY_BYTES", domain.DefaultMaxBodyBytes),
 		Stream: StreamConfig{
-			Topics: stream.Topics{Prefix: e.str("CHAT_STREAM_PREFIX", "chat.events"), Partitions: e.int("CHAT_STREAM_PARTITIONS", 4)},
+			Topics:    stream.Topics{Prefix: e.str("CHAT_STREAM_PREFIX", "chat.events"), Partitions: e.int("CHAT_STREAM_PARTITIONS", 4)},
+			TrimEvery: e.dur("CHAT_STREAM_TRIM_INTERVAL", 30*time.Second),
 			Redis: stream.RedisConfig{
 				ConsumerGroup: e.str("CHAT_CONSUMER_GROUP", "chat-workers"),
 				ConsumerName:  e.str("CHAT_CONSUMER_NAME", fmt.Sprintf("%s-%d", host, os.Getpid())),

@@ -254,7 +254,30 @@ var redisConsumerModule = fx.Module("stream-consumer",
 	}),
 	fx.Provide(func(pub message.Publisher) deadLetters { return deadLetters{pub} }),
 	fx.Invoke(watchBacklog),
+	fx.Invoke(trimStreams),
 )
+
+// trimStreams drops from the streams what both consumer groups (persisting
+// and indexing) acknowledged, so Redis holds the backlog, not the history.
+func trimStreams(lc fx.Lifecycle, cfg Config, client goredis.UniversalClient, log *zap.Logger) {
+	groups := []string{cfg.Stream.Redis.ConsumerGroup, cfg.OpenSearch.IndexerGroup}
+	inBackground(lc, func(ctx context.Context) {
+		t := time.NewTicker(cfg.Stream.TrimEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			if n, err := stream.TrimAcknowledged(ctx, client, cfg.Stream.Topics, groups); err != nil {
+				log.Debug("trimming the streams", zap.Error(err))
+			} else if n > 0 {
+				log.Debug("trimmed acknowledged events", zap.Int64("entries", n))
+			}
+		}
+	})
+}
 
 func watchBacklog(lc fx.Lifecycle, cfg Config, client goredis.UniversalClient, m *metrics.Metrics, log *zap.Logger) {
 	inBackground(lc, func(ctx context.Context) {

@@ -70,7 +70,7 @@ func wantOneToN(t *testing.T, what string, got []int64, n int) {
 // same application and chats: numbers are exactly 1..N per scope, nothing is
 // lost, and the counters converge.
 func TestConcurrentCreatesOnTwoAPIs(t *testing.T) {
-	env := productionEnv(t, map[string]string{"CHAT_WORKER_CONCURRENCY": "16"})
+	env := productionEnv(t, map[string]string{"CHAT_WORKER_CONCURRENCY": "16", "CHAT_STREAM_TRIM_INTERVAL": "200ms"})
 	cfg := loadConfig(t, env)
 	s := &stack{Config: cfg, t: t}
 	s.addWorker(env, "w1")
@@ -160,6 +160,18 @@ func TestConcurrentCreatesOnTwoAPIs(t *testing.T) {
 		a := apis[1].call(t, "GET", "/api/v1/chat_applications/"+tok, nil)
 		c := apis[1].call(t, "GET", app+"/chats/3", nil)
 		return a.num("chats_count") == chats && c.num("messages_count") == messagesPerChat
+	})
+	// Once both groups (persisting, indexing) acknowledged everything, the
+	// streams are trimmed: Redis keeps the backlog, not the history.
+	rdb := goredis.NewClient(&goredis.Options{Addr: cfg.Redis.Addr})
+	defer rdb.Close()
+	eventually(t, "streams trimmed", func() bool {
+		total := int64(0)
+		for _, topic := range cfg.Stream.Topics.All() {
+			n, _ := rdb.XLen(context.Background(), topic).Result()
+			total += n
+		}
+		return total == 0
 	})
 }
 

@@ -141,3 +141,50 @@ func TestRedisStreamsContract(t *testing.T) {
 		return transport{pub: pub, sub: stream.NewRedisSubscriberFactory(client, cfg, zap.NewNop()), concurrency: 4}
 	})
 }
+
+// Trimming keeps what any group still needs and drops what all acknowledged.
+func TestTrimAcknowledged(t *testing.T) {
+	ctx := context.Background()
+	client := goredis.NewClient(&goredis.Options{Addr: testenv.RedisAddr(t), Protocol: 2})
+	topics := stream.Topics{Prefix: "trim." + testenv.Suffix(), Partitions: 1}
+	topic := topics.Partition(0)
+	defer func() { client.Del(ctx, topic); client.Close() }()
+	var ids []string
+	for i := 0; i < 10; i++ {
+		id, err := client.XAdd(ctx, &goredis.XAddArgs{Stream: topic, Values: map[string]any{"i": i}}).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	for _, g := range []string{"fast", "slow"} {
+		if err := client.XGroupCreate(ctx, topic, g, "0").Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func(group string, n int64, ack bool) {
+		res, err := client.XReadGroup(ctx, &goredis.XReadGroupArgs{Group: group, Consumer: "c", Streams: []string{topic, ">"}, Count: n, Block: -1}).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ack {
+			for _, m := range res[0].Messages {
+				client.XAck(ctx, topic, group, m.ID)
+			}
+		}
+	}
+	read("fast", 10, true) // fast acknowledged all
+	read("slow", 6, true)  // slow acknowledged 6, holds 2 pending, has 2 unread
+	read("slow", 2, false)
+	if n, err := stream.TrimAcknowledged(ctx, client, topics, []string{"fast", "slow", "missing"}); err != nil || n != 0 {
+		t.Fatalf("with a group that does not exist, trimmed %d (%v), want 0", n, err)
+	}
+	n, err := stream.TrimAcknowledged(ctx, client, topics, []string{"fast", "slow"})
+	if err != nil || n != 6 {
+		t.Fatalf("trimmed %d (%v), want the 6 both groups acknowledged", n, err)
+	}
+	left, _ := client.XRange(ctx, topic, "-", "+").Result()
+	if len(left) != 4 || left[0].ID != ids[6] {
+		t.Fatalf("left %d entries starting at %v, want 4 from %s", len(left), left, ids[6])
+	}
+}

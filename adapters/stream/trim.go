@@ -1,0 +1,79 @@
+package stream
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// TrimAcknowledged removes from each partition the entries that every
+// consumer group named has acknowledged, so the streams hold the backlog and
+// not the history. An entry is kept while any group has yet to read it or
+// holds it pending; a group that does not exist yet keeps everything.
+// It returns how many entries were removed.
+func TrimAcknowledged(ctx context.Context, client goredis.UniversalClient, topics Topics, groups []string) (int64, error) {
+	var removed int64
+	for _, topic := range topics.All() {
+		infos, err := client.XInfoGroups(ctx, topic).Result()
+		if err != nil {
+			if strings.Contains(err.Error(), "no such key") {
+				continue
+			}
+			return removed, err
+		}
+		byName := map[string]goredis.XInfoGroup{}
+		for _, g := range infos {
+			byName[g.Name] = g
+		}
+		keep := ""
+		for _, name := range groups {
+			g, ok := byName[name]
+			if !ok {
+				keep = "0-0"
+				break
+			}
+			// The oldest entry this group still needs: its oldest pending one,
+			// or else the one after the last it was given.
+			need := nextID(g.LastDeliveredID)
+			if g.Pending > 0 {
+				p, err := client.XPending(ctx, topic, name).Result()
+				if err != nil {
+					return removed, err
+				}
+				need = p.Lower
+			}
+			if keep == "" || lessID(need, keep) {
+				keep = need
+			}
+		}
+		if keep == "" || keep == "0-0" {
+			continue
+		}
+		n, err := client.XTrimMinID(ctx, topic, keep).Result()
+		if err != nil {
+			return removed, err
+		}
+		removed += n
+	}
+	return removed, nil
+}
+
+func parseID(id string) (ms, seq uint64) {
+	a, b, _ := strings.Cut(id, "-")
+	ms, _ = strconv.ParseUint(a, 10, 64)
+	seq, _ = strconv.ParseUint(b, 10, 64)
+	return ms, seq
+}
+
+func lessID(a, b string) bool {
+	am, as := parseID(a)
+	bm, bs := parseID(b)
+	return am < bm || (am == bm && as < bs)
+}
+
+func nextID(id string) string {
+	ms, seq := parseID(id)
+	return strconv.FormatUint(ms, 10) + "-" + strconv.FormatUint(seq+1, 10)
+}
