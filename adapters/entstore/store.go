@@ -8,7 +8,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"sync"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -30,14 +29,15 @@ type Store struct {
 
 	// Ids never change once a row exists, so they are cached for the worker's
 	// hot path; nothing is ever deleted, so the caches never go stale.
-	appIDs  sync.Map // domain.Token -> int
-	chatIDs sync.Map // domain.ChatKey -> int
+	appIDs  *idCache[domain.Token]
+	chatIDs *idCache[domain.ChatKey]
 }
 
 // New wraps an open database of the given ent dialect (dialect.MySQL or dialect.SQLite).
 func New(db *sql.DB, dialectName string) *Store {
 	drv := entsql.OpenDB(dialectName, db)
-	return &Store{db: db, client: ent.NewClient(ent.Driver(drv)), dialect: dialectName}
+	return &Store{db: db, client: ent.NewClient(ent.Driver(drv)), dialect: dialectName,
+		appIDs: newIDCache[domain.Token](1 << 20), chatIDs: newIDCache[domain.ChatKey](4 << 20)}
 }
 
 // DB is the underlying pool, for health checks.
@@ -134,7 +134,7 @@ func (s *Store) Applications(ctx context.Context, page domain.PageRequest[domain
 // appID resolves a token to its row id, from the cache when it can.
 func (s *Store) appID(ctx context.Context, client *ent.Client, token domain.Token) (int, error) {
 	if id, ok := s.appIDs.Load(token); ok {
-		return id.(int), nil
+		return id, nil
 	}
 	id, err := client.Application.Query().Where(application.Token(string(token))).OnlyID(ctx)
 	if err != nil {
@@ -146,7 +146,7 @@ func (s *Store) appID(ctx context.Context, client *ent.Client, token domain.Toke
 
 func (s *Store) chatID(ctx context.Context, client *ent.Client, key domain.ChatKey) (int, error) {
 	if id, ok := s.chatIDs.Load(key); ok {
-		return id.(int), nil
+		return id, nil
 	}
 	appID, err := s.appID(ctx, client, key.Token)
 	if err != nil {
