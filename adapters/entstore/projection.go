@@ -100,8 +100,8 @@ func (s *Store) insertChats(ctx context.Context, tx *ent.Client, events []domain
 			SetCreatedAt(e.CreatedAt).SetUpdatedAt(e.CreatedAt))
 	}
 	err := tx.Chat.CreateBulk(builders...).
-		OnConflict(entsql.ConflictColumns(chat.FieldApplicationID, chat.FieldNumber)).
-		DoNothing().Exec(ctx)
+		OnConflict(entsql.ConflictColumns(chat.FieldApplicationID, chat.FieldNumber), s.keepEarliest()).
+		Exec(ctx)
 	return ignoreNoRows(err)
 }
 
@@ -163,8 +163,8 @@ func (s *Store) insertMessages(ctx context.Context, tx *ent.Client, events []dom
 			SetVersion(0).SetCreatedAt(e.CreatedAt).SetUpdatedAt(e.CreatedAt))
 	}
 	err := tx.Message.CreateBulk(builders...).
-		OnConflict(entsql.ConflictColumns(message.FieldChatID, message.FieldNumber)).
-		DoNothing().Exec(ctx)
+		OnConflict(entsql.ConflictColumns(message.FieldChatID, message.FieldNumber), s.keepEarliest()).
+		Exec(ctx)
 	return ignoreNoRows(err)
 }
 
@@ -198,6 +198,20 @@ func (s *Store) applyEdit(ctx context.Context, tx *ent.Client, e domain.MessageE
 	}
 	_, err = update() // a concurrent insert won the race: make sure the newer body wins
 	return err
+}
+
+// keepEarliest resolves a creation that finds its row already there (a
+// redelivery, or a row a later event had to create first) by keeping
+// everything but created_at, which takes the earlier of the two: the
+// creation event carries the true one.
+func (s *Store) keepEarliest() entsql.ConflictOption {
+	return entsql.ResolveWith(func(u *entsql.UpdateSet) {
+		if s.isSQLite() {
+			u.Set("created_at", entsql.Expr("MIN(created_at, excluded.created_at)"))
+			return
+		}
+		u.Set("created_at", entsql.Expr("LEAST(created_at, VALUES(created_at))"))
+	})
 }
 
 func (s *Store) forgetChats(created []domain.MessageCreated, edited []domain.MessageEdited) {

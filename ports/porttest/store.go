@@ -174,6 +174,15 @@ func StoreContract(t *testing.T, newStore func(t *testing.T) Store) {
 		if len(chats.Items) != 1 {
 			t.Fatalf("chats %+v, want exactly one", chats.Items)
 		}
+		// The rows the edits had to create first carry the creations' true dates.
+		m, err := s.Message(ctx, a.Token, 1, 1)
+		must(t, err)
+		if !m.CreatedAt.Equal(t0) || !m.UpdatedAt.Equal(t0.Add(2*time.Second)) {
+			t.Fatalf("message dates %v %v, want created %v, updated %v", m.CreatedAt, m.UpdatedAt, t0, t0.Add(2*time.Second))
+		}
+		if !chats.Items[0].CreatedAt.Equal(t0) {
+			t.Fatalf("chat created_at %v, want %v", chats.Items[0].CreatedAt, t0)
+		}
 	})
 
 	t.Run("counters are exact after a refresh and a reconcile", func(t *testing.T) {
