@@ -34,8 +34,24 @@ start_redis() {
   echo "services: redis did not start" >&2; cat "$STATE_DIR/redis.log" >&2; exit 1
 }
 
+grant_chat() {
+  "$@" <<SQL
+CREATE DATABASE IF NOT EXISTS chat CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS 'chat'@'127.0.0.1' IDENTIFIED BY 'chat';
+CREATE USER IF NOT EXISTS 'chat'@'localhost' IDENTIFIED BY 'chat';
+GRANT ALL PRIVILEGES ON *.* TO 'chat'@'127.0.0.1';
+GRANT ALL PRIVILEGES ON *.* TO 'chat'@'localhost';
+FLUSH PRIVILEGES;
+SQL
+}
+
 start_mariadb() {
   if mysqladmin --protocol=tcp -h127.0.0.1 -P"$MYSQL_PORT" -uchat -pchat ping >/dev/null 2>&1; then return; fi
+  # A server the package itself started (where the system allows it): add our user to it.
+  if [ "$(id -u)" -eq 0 ] && mysqladmin -uroot ping >/dev/null 2>&1; then
+    grant_chat mysql -uroot
+    mysqladmin --protocol=tcp -h127.0.0.1 -P"$MYSQL_PORT" -uchat -pchat ping >/dev/null && return
+  fi
   local datadir="$STATE_DIR/mysql"
   if [ ! -d "$datadir/mysql" ]; then
     mkdir -p "$datadir"
@@ -52,14 +68,7 @@ start_mariadb() {
   for _ in $(seq 1 100); do
     mysqladmin --socket="$STATE_DIR/mysql.sock" -uroot ping >/dev/null 2>&1 && break; sleep 0.2
   done
-  mysql --socket="$STATE_DIR/mysql.sock" -uroot <<SQL
-CREATE DATABASE IF NOT EXISTS chat CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
-CREATE USER IF NOT EXISTS 'chat'@'127.0.0.1' IDENTIFIED BY 'chat';
-CREATE USER IF NOT EXISTS 'chat'@'localhost' IDENTIFIED BY 'chat';
-GRANT ALL PRIVILEGES ON *.* TO 'chat'@'127.0.0.1';
-GRANT ALL PRIVILEGES ON *.* TO 'chat'@'localhost';
-FLUSH PRIVILEGES;
-SQL
+  grant_chat mysql --socket="$STATE_DIR/mysql.sock" -uroot
   mysqladmin --protocol=tcp -h127.0.0.1 -P"$MYSQL_PORT" -uchat -pchat ping >/dev/null
 }
 
