@@ -269,6 +269,9 @@ func apiSuite(t *testing.T, s *stack) {
 		if got := fmt.Sprint(found("from")); got != "[]" {
 			t.Errorf("chat 1 search found other chats' messages: %s", got)
 		}
+		if raw := s.call(t, "GET", search+"lait", nil).Raw; !strings.Contains(raw, `<em>lait</em>`) {
+			t.Errorf("highlight not marked as <em> in the body: %s", raw)
+		}
 		p := s.call(t, "GET", search+"hello&limit=2", nil).want(t, 200)
 		if len(p.items(t)) != 2 || p.Body["has_more"] != true {
 			t.Fatalf("first page %s", p.Raw)

@@ -4,8 +4,10 @@
 package http
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
+	"encoding/json"
 	"net"
 	"strconv"
 	"strings"
@@ -103,6 +105,7 @@ func newBare(cfg Config, checks []Check, m *metrics.Metrics, log *zap.Logger) *S
 		// Fiber's strings otherwise point into request buffers that it reuses;
 		// the use cases keep some of them (cache keys, events) past the request.
 		Immutable:             true,
+		JSONEncoder:           encodeJSON,
 		BodyLimit:             cfg.MaxRequestBytes,
 		ErrorHandler:          errorHandler(log),
 		DisableStartupMessage: true,
@@ -189,6 +192,18 @@ func readyz(checks []Check) fiber.Handler {
 		}
 		return c.Status(code).JSON(fiber.Map{"status": status, "dependencies": deps})
 	}
+}
+
+// encodeJSON is encoding/json without HTML escaping, so that a highlight's
+// <em> reads as <em> in the body rather than \u003cem\u003e.
+func encodeJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 func requestID(c *fiber.Ctx) string { return string(c.Response().Header.Peek(fiber.HeaderXRequestID)) }
