@@ -261,41 +261,39 @@ var redisConsumerModule = fx.Module("stream-consumer",
 // and indexing) acknowledged, so Redis holds the backlog, not the history.
 func trimStreams(lc fx.Lifecycle, cfg Config, client goredis.UniversalClient, log *zap.Logger) {
 	groups := []string{cfg.Stream.Redis.ConsumerGroup, cfg.OpenSearch.IndexerGroup}
-	inBackground(lc, func(ctx context.Context) {
-		t := time.NewTicker(cfg.Stream.TrimEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			if n, err := stream.TrimAcknowledged(ctx, client, cfg.Stream.Topics, groups); err != nil {
-				log.Debug("trimming the streams", zap.Error(err))
-			} else if n > 0 {
-				log.Debug("trimmed acknowledged events", zap.Int64("entries", n))
-			}
+	every(lc, cfg.Stream.TrimEvery, func(ctx context.Context) {
+		if n, err := stream.TrimAcknowledged(ctx, client, cfg.Stream.Topics, groups); err != nil {
+			log.Debug("trimming the streams", zap.Error(err))
+		} else if n > 0 {
+			log.Debug("trimmed acknowledged events", zap.Int64("entries", n))
 		}
 	})
 }
 
 func watchBacklog(lc fx.Lifecycle, cfg Config, client goredis.UniversalClient, m *metrics.Metrics, log *zap.Logger) {
+	every(lc, cfg.Worker.BacklogEvery, func(ctx context.Context) {
+		backlog, err := stream.Backlog(ctx, client, cfg.Stream.Topics, cfg.Stream.Redis.ConsumerGroup)
+		if err != nil {
+			log.Debug("stream backlog", zap.Error(err))
+			return
+		}
+		for topic, n := range backlog {
+			m.StreamBacklog.WithLabelValues(topic).Set(float64(n))
+		}
+	})
+}
+
+// every runs fn at each interval from start to stop.
+func every(lc fx.Lifecycle, interval time.Duration, fn func(ctx context.Context)) {
 	inBackground(lc, func(ctx context.Context) {
-		t := time.NewTicker(cfg.Worker.BacklogEvery)
+		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-			}
-			backlog, err := stream.Backlog(ctx, client, cfg.Stream.Topics, cfg.Stream.Redis.ConsumerGroup)
-			if err != nil {
-				log.Debug("stream backlog", zap.Error(err))
-				continue
-			}
-			for topic, n := range backlog {
-				m.StreamBacklog.WithLabelValues(topic).Set(float64(n))
+				fn(ctx)
 			}
 		}
 	})
