@@ -40,9 +40,6 @@ func New(db *sql.DB, dialectName string) *Store {
 		appIDs: newIDCache[domain.Token](1 << 20), chatIDs: newIDCache[domain.ChatKey](4 << 20)}
 }
 
-// DB is the underlying pool, for health checks.
-func (s *Store) DB() *sql.DB { return s.db }
-
 // Ping tells whether the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 

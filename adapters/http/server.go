@@ -47,11 +47,10 @@ type Check struct {
 
 // Server is the api's HTTP server.
 type Server struct {
-	app  *fiber.App
-	cfg  Config
-	log  *zap.Logger
-	ln   net.Listener
-	done chan error
+	app *fiber.App
+	cfg Config
+	log *zap.Logger
+	ln  net.Listener
 }
 
 // NewServer builds the routes.
@@ -139,8 +138,11 @@ func (s *Server) Start(context.Context) error {
 		return err
 	}
 	s.ln = ln
-	s.done = make(chan error, 1)
-	go func() { s.done <- s.app.Listener(ln) }()
+	go func() {
+		if err := s.app.Listener(ln); err != nil {
+			s.log.Error("api stopped serving", zap.Error(err))
+		}
+	}()
 	s.log.Info("api listening", zap.String("addr", ln.Addr().String()))
 	return nil
 }

@@ -54,9 +54,6 @@ func New(cfg Config) (*Index, error) {
 	return &Index{client: c, alias: cfg.Alias, shards: max(cfg.Shards, 1), refresh: cfg.Refresh, requireAlias: true}, nil
 }
 
-// Alias is the name searches and writes go through.
-func (ix *Index) Alias() string { return ix.alias }
-
 type apiError struct {
 	status int
 	body   string
