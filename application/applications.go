@@ -9,19 +9,13 @@ import (
 
 // Applications creates, reads, renames and lists applications.
 type Applications struct {
-	store    ports.ApplicationStore
-	seq      ports.Sequencer
-	clock    ports.Clock
-	onSeqErr func(error)
+	store ports.ApplicationStore
+	seq   ports.Sequencer
+	clock ports.Clock
 }
 
-// NewApplications wires the use case. onSeqErr hears sequencer failures that
-// the use case survives (the sequence is seeded lazily later); it may be nil.
-func NewApplications(store ports.ApplicationStore, seq ports.Sequencer, clock ports.Clock, onSeqErr func(error)) *Applications {
-	if onSeqErr == nil {
-		onSeqErr = func(error) {}
-	}
-	return &Applications{store: store, seq: seq, clock: clock, onSeqErr: onSeqErr}
+func NewApplications(store ports.ApplicationStore, seq ports.Sequencer, clock ports.Clock) *Applications {
+	return &Applications{store: store, seq: seq, clock: clock}
 }
 
 // Create stores a new application under a fresh token.
@@ -32,13 +26,15 @@ func (u *Applications) Create(ctx context.Context, rawName string) (domain.Appli
 	}
 	now := u.clock.Now()
 	app := domain.Application{Token: domain.NewToken(), Name: name, CreatedAt: now, UpdatedAt: now}
-	if err := u.store.CreateApplication(ctx, app); err != nil {
+	// The sequence first: a sequencer that finds a stored application without
+	// its sequence takes it for a data loss and fences it (numbering resumes
+	// after a gap). A sequence whose store write then fails names a token
+	// nobody was given.
+	if err := u.seq.RegisterApplication(ctx, app.Token); err != nil {
 		return domain.Application{}, err
 	}
-	// The store is the truth; a sequencer that missed the registration seeds
-	// itself from the store on first use, so this failure is not the client's.
-	if err := u.seq.RegisterApplication(ctx, app.Token); err != nil {
-		u.onSeqErr(err)
+	if err := u.store.CreateApplication(ctx, app); err != nil {
+		return domain.Application{}, err
 	}
 	return app, nil
 }

@@ -10,14 +10,13 @@ import (
 // Chats creates and reads chats. Creation allocates the number and queues the
 // event; the worker persists it.
 type Chats struct {
-	seq    ports.Sequencer
-	events ports.EventPublisher
+	queue  ports.EventQueue
 	reader ports.ChatReader
 	clock  ports.Clock
 }
 
-func NewChats(seq ports.Sequencer, events ports.EventPublisher, reader ports.ChatReader, clock ports.Clock) *Chats {
-	return &Chats{seq: seq, events: events, reader: reader, clock: clock}
+func NewChats(queue ports.EventQueue, reader ports.ChatReader, clock ports.Clock) *Chats {
+	return &Chats{queue: queue, reader: reader, clock: clock}
 }
 
 // Create allocates the application's next chat number and queues its creation.
@@ -26,15 +25,12 @@ func (u *Chats) Create(ctx context.Context, rawToken string) (domain.Chat, error
 	if err != nil {
 		return domain.Chat{}, err
 	}
-	n, err := u.seq.NextChatNumber(ctx, token)
+	now := u.clock.Now()
+	ev, err := u.queue.Append(ctx, domain.ChatCreated{Token: token, CreatedAt: now})
 	if err != nil {
 		return domain.Chat{}, err
 	}
-	now := u.clock.Now()
-	if err := u.events.Publish(ctx, domain.ChatCreated{Token: token, Number: n, CreatedAt: now}); err != nil {
-		return domain.Chat{}, err
-	}
-	return domain.Chat{Number: n, CreatedAt: now, UpdatedAt: now}, nil
+	return domain.Chat{Number: ev.(domain.ChatCreated).Number, CreatedAt: now, UpdatedAt: now}, nil
 }
 
 // Get reads one persisted chat.

@@ -11,15 +11,14 @@ import (
 // Messages creates, edits and reads messages. Creation and edits are queued;
 // the worker persists them.
 type Messages struct {
-	seq          ports.Sequencer
-	events       ports.EventPublisher
+	queue        ports.EventQueue
 	reader       ports.MessageReader
 	clock        ports.Clock
 	maxBodyBytes int
 }
 
-func NewMessages(seq ports.Sequencer, events ports.EventPublisher, reader ports.MessageReader, clock ports.Clock, maxBodyBytes int) *Messages {
-	return &Messages{seq: seq, events: events, reader: reader, clock: clock, maxBodyBytes: maxBodyBytes}
+func NewMessages(queue ports.EventQueue, reader ports.MessageReader, clock ports.Clock, maxBodyBytes int) *Messages {
+	return &Messages{queue: queue, reader: reader, clock: clock, maxBodyBytes: maxBodyBytes}
 }
 
 // Create allocates the chat's next message number and queues the message.
@@ -32,16 +31,12 @@ func (u *Messages) Create(ctx context.Context, rawToken, rawChat, rawBody string
 	if err != nil {
 		return domain.Message{}, err
 	}
-	n, err := u.seq.NextMessageNumber(ctx, token, chat)
+	now := u.clock.Now()
+	ev, err := u.queue.Append(ctx, domain.MessageCreated{Token: token, Chat: chat, Body: body.String(), CreatedAt: now})
 	if err != nil {
 		return domain.Message{}, err
 	}
-	now := u.clock.Now()
-	ev := domain.MessageCreated{Token: token, Chat: chat, Number: n, Body: body.String(), CreatedAt: now}
-	if err := u.events.Publish(ctx, ev); err != nil {
-		return domain.Message{}, err
-	}
-	return domain.Message{Number: n, Body: body.String(), CreatedAt: now, UpdatedAt: now}, nil
+	return domain.Message{Number: ev.(domain.MessageCreated).Number, Body: body.String(), CreatedAt: now, UpdatedAt: now}, nil
 }
 
 // Edit queues a new body for an existing message. The answer carries the new
@@ -59,13 +54,8 @@ func (u *Messages) Edit(ctx context.Context, rawToken, rawChat, rawNumber, rawBo
 	if err != nil {
 		return domain.Message{}, err
 	}
-	version, err := u.seq.NextEditVersion(ctx, token, chat, n)
-	if err != nil {
-		return domain.Message{}, err
-	}
 	now := u.clock.Now()
-	ev := domain.MessageEdited{Token: token, Chat: chat, Number: n, Body: body.String(), Version: version, EditedAt: now}
-	if err := u.events.Publish(ctx, ev); err != nil {
+	if _, err := u.queue.Append(ctx, domain.MessageEdited{Token: token, Chat: chat, Number: n, Body: body.String(), EditedAt: now}); err != nil {
 		return domain.Message{}, err
 	}
 	msg := domain.Message{Number: n, Body: body.String(), UpdatedAt: now}

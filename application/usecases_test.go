@@ -64,9 +64,9 @@ func newFixture(t *testing.T) fixture {
 	pub := &recorder{}
 	return fixture{
 		store: store,
-		apps:  application.NewApplications(store, seq, clock, nil),
-		chats: application.NewChats(seq, pub, store, clock),
-		msgs:  application.NewMessages(seq, pub, store, clock, 0),
+		apps:  application.NewApplications(store, seq, clock),
+		chats: application.NewChats(application.NewSequencedQueue(seq, pub), store, clock),
+		msgs:  application.NewMessages(application.NewSequencedQueue(seq, pub), store, clock, 0),
 		pub:   pub,
 	}
 }

@@ -45,7 +45,12 @@ type MySQLConfig struct {
 	MaxOpen int
 }
 
-type RedisConfig struct{ Addr string }
+type RedisConfig struct {
+	Addr string
+	// ReseedGap: after Redis lost a sequence, numbering resumes this far
+	// above the highest persisted number (see ports.SequenceFences).
+	ReseedGap int64
+}
 
 type OpenSearchConfig struct {
 	URL     string
@@ -69,6 +74,8 @@ type WorkerConfig struct {
 	FlushEvery     time.Duration
 	ReconcileEvery time.Duration
 	BacklogEvery   time.Duration
+	// GroupCheckEvery: how often a worker checks that its consumer groups exist.
+	GroupCheckEvery time.Duration
 }
 
 type LogConfig struct {
@@ -98,7 +105,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DataDir:        e.str("CHAT_DATA_DIR", "./data"),
 		WorkerHTTPAddr: e.str("CHAT_WORKER_HTTP_ADDR", ":8081"),
 		MySQL:          MySQLConfig{DSN: e.str("CHAT_MYSQL_DSN", ""), MaxOpen: e.int("CHAT_MYSQL_MAX_OPEN", 64)},
-		Redis:          RedisConfig{Addr: e.str("CHAT_REDIS_ADDR", "")},
+		Redis:          RedisConfig{Addr: e.str("CHAT_REDIS_ADDR", ""), ReseedGap: int64(e.int("CHAT_RESEED_GAP", 1000))},
 		OpenSearch: OpenSearchConfig{
 			URL:          e.str("CHAT_OPENSEARCH_URL", ""),
 			Index:        e.str("CHAT_OPENSEARCH_INDEX", "messages"),
@@ -129,9 +136,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 				RetryMax:     e.dur("CHAT_WORKER_RETRY_MAX", 10*time.Second),
 				CloseTimeout: e.dur("CHAT_WORKER_CLOSE_TIMEOUT", 20*time.Second),
 			},
-			FlushEvery:     e.dur("CHAT_COUNTER_FLUSH_INTERVAL", time.Second),
-			ReconcileEvery: e.dur("CHAT_RECONCILE_INTERVAL", 10*time.Minute),
-			BacklogEvery:   e.dur("CHAT_BACKLOG_INTERVAL", 5*time.Second),
+			FlushEvery:      e.dur("CHAT_COUNTER_FLUSH_INTERVAL", time.Second),
+			ReconcileEvery:  e.dur("CHAT_RECONCILE_INTERVAL", 10*time.Minute),
+			BacklogEvery:    e.dur("CHAT_BACKLOG_INTERVAL", 5*time.Second),
+			GroupCheckEvery: e.dur("CHAT_GROUP_CHECK_INTERVAL", 2*time.Second),
 		},
 		Log:     LogConfig{Level: e.str("CHAT_LOG_LEVEL", "info"), Format: e.str("CHAT_LOG_FORMAT", "json")},
 		Startup: StartupConfig{Attempts: e.int("CHAT_STARTUP_ATTEMPTS", 15), Every: e.dur("CHAT_STARTUP_RETRY", time.Second)},

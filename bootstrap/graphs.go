@@ -55,10 +55,12 @@ func Worker(cfg Config) fx.Option {
 		fx.Provide(func(p *application.Projector) stream.Applier { return p }),
 		opensearchModule,
 		indexerModule,
-		fx.Provide(func(s *entstore.Store, r goredis.UniversalClient, ix *opensearch.Index, m *metrics.Metrics, log *zap.Logger) *httpadapter.Server {
+		fx.Provide(func(s *entstore.Store, r goredis.UniversalClient, groups *groupKeeper, ix *opensearch.Index, m *metrics.Metrics, log *zap.Logger) *httpadapter.Server {
 			checks := []httpadapter.Check{
 				{Name: "mysql", Ping: s.Ping},
 				{Name: "redis", Ping: func(ctx context.Context) error { return r.Ping(ctx).Err() }},
+				// Down while Redis has lost the groups and they could not be made again.
+				{Name: "consumer-groups", Ping: groups.Ready},
 				{Name: "opensearch", Ping: ix.Ping, Optional: true},
 			}
 			return httpadapter.NewOpsServer(httpadapter.Config{Addr: cfg.WorkerHTTPAddr}, checks, m, log)

@@ -3,7 +3,9 @@ package bootstrap
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -23,6 +25,7 @@ import (
 	redisadapter "github.com/chatsvc/chat/adapters/redis"
 	"github.com/chatsvc/chat/adapters/stream"
 	"github.com/chatsvc/chat/application"
+	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/ports"
 )
 
@@ -69,7 +72,7 @@ func newLogger(cfg Config, lc fx.Lifecycle) (*zap.Logger, error) {
 var storePorts = fx.Provide(
 	fx.Annotate(func(s *entstore.Store) *entstore.Store { return s },
 		fx.As(new(ports.ApplicationStore)), fx.As(new(ports.ChatReader)), fx.As(new(ports.MessageReader)),
-		fx.As(new(ports.SequenceSeeds)), fx.As(new(ports.Projection)), fx.As(new(ports.Counters))),
+		fx.As(new(ports.SequenceSeeds)), fx.As(new(ports.SequenceFences)), fx.As(new(ports.Projection)), fx.As(new(ports.Counters))),
 )
 
 // MySQL: the production system of record.
@@ -130,8 +133,31 @@ var sequencerModule = fx.Module("sequencer",
 		lc.Append(fx.StopHook(client.Close))
 		return client, nil
 	}),
-	fx.Provide(fx.Annotate(redisadapter.NewSequencer, fx.As(new(ports.Sequencer)))),
+	// One script allocates a number and appends its event: the sequencer is the api's queue.
+	fx.Provide(func(cfg Config, client rueidis.Client, fences ports.SequenceFences) *redisadapter.Sequencer {
+		return redisadapter.NewSequencer(client, fences, redisadapter.Config{
+			Topics: cfg.Stream.Topics, MaxLen: cfg.Stream.Redis.MaxLen, Gap: cfg.Redis.ReseedGap})
+	}),
+	fx.Provide(func(s *redisadapter.Sequencer) ports.Sequencer { return s }),
+	fx.Provide(fx.Annotate(func(cfg Config, seq *redisadapter.Sequencer, m *metrics.Metrics) countingQueue {
+		return countingQueue{seq, cfg.Stream.Topics, m}
+	}, fx.As(new(ports.EventQueue)))),
 )
+
+// countingQueue counts the events a queue appends, by topic.
+type countingQueue struct {
+	ports.EventQueue
+	topics stream.Topics
+	m      *metrics.Metrics
+}
+
+func (q countingQueue) Append(ctx context.Context, draft domain.Event) (domain.Event, error) {
+	ev, err := q.EventQueue.Append(ctx, draft)
+	if err == nil {
+		q.m.EventsPublished.WithLabelValues(q.topics.For(ev.Scope())).Inc()
+	}
+	return ev, err
+}
 
 // go-redis for Watermill's Redis Streams, kept apart from rueidis.
 func newGoRedis(cfg Config, lc fx.Lifecycle) (goredis.UniversalClient, error) {
@@ -189,6 +215,7 @@ var inProcessQueueModule = fx.Module("in-process-queue",
 		func(cfg Config, ch *gochannel.GoChannel, m *metrics.Metrics) *stream.Publisher {
 			return newEventPublisher(cfg, ch, m, "queue")
 		}, fx.As(new(ports.EventPublisher)))),
+	fx.Provide(fx.Annotate(application.NewSequencedQueue, fx.As(new(ports.EventQueue)))),
 	fx.Provide(func(ch *gochannel.GoChannel) func(int) (message.Subscriber, error) {
 		return func(int) (message.Subscriber, error) { return ch, nil }
 	}),
@@ -201,14 +228,10 @@ type deadLetters struct{ message.Publisher }
 // The api's use cases and HTTP server.
 var apiModule = fx.Module("api",
 	fx.Provide(
-		func(store ports.ApplicationStore, seq ports.Sequencer, clock ports.Clock, log *zap.Logger) *application.Applications {
-			return application.NewApplications(store, seq, clock, func(err error) {
-				log.Warn("sequencer missed an application's registration; it will seed itself on first use", zap.Error(err))
-			})
-		},
+		application.NewApplications,
 		application.NewChats,
-		func(cfg Config, seq ports.Sequencer, pub ports.EventPublisher, r ports.MessageReader, clock ports.Clock) *application.Messages {
-			return application.NewMessages(seq, pub, r, clock, cfg.MaxBodyBytes)
+		func(cfg Config, q ports.EventQueue, r ports.MessageReader, clock ports.Clock) *application.Messages {
+			return application.NewMessages(q, r, clock, cfg.MaxBodyBytes)
 		},
 		newSearchUseCase,
 	),
@@ -232,6 +255,7 @@ var workerModule = fx.Module("worker",
 		m *metrics.Metrics, log *zap.Logger) (*stream.Consumer, error) {
 		return stream.NewConsumer(cfg.Worker.Consumer, cfg.Stream.Topics, sub, dead, a, log.Named("consumer"), stream.Hooks{
 			Applied: m.EventsPersisted.Inc, Failed: m.EventsFailed.Inc, DeadLettered: m.EventsDead.Inc,
+			Conflict: m.NumberConflicts.Inc,
 		})
 	}),
 )
@@ -253,9 +277,41 @@ var redisConsumerModule = fx.Module("stream-consumer",
 		return stream.NewRedisSubscriberFactory(client, cfg.Stream.Redis, log)
 	}),
 	fx.Provide(func(pub message.Publisher) deadLetters { return deadLetters{pub} }),
+	fx.Provide(newGroupKeeper),
 	fx.Invoke(watchBacklog),
 	fx.Invoke(trimStreams),
 )
+
+// groupKeeper recreates the consumer groups (persisting and indexing) when
+// Redis lost them, and remembers whether it could, for /readyz.
+type groupKeeper struct {
+	mu  sync.Mutex
+	err error
+}
+
+func newGroupKeeper(lc fx.Lifecycle, cfg Config, client goredis.UniversalClient, log *zap.Logger) *groupKeeper {
+	k := &groupKeeper{err: errors.New("consumer groups not checked yet")}
+	groups := []string{cfg.Stream.Redis.ConsumerGroup, cfg.OpenSearch.IndexerGroup}
+	check := func(ctx context.Context) {
+		n, err := stream.EnsureGroups(ctx, client, cfg.Stream.Topics, groups)
+		if n > 0 {
+			log.Warn("recreated missing consumer groups (did Redis lose its data?)", zap.Int("groups", n))
+		}
+		k.mu.Lock()
+		k.err = err
+		k.mu.Unlock()
+	}
+	lc.Append(fx.StartHook(check)) // before the subscribers start: a failure is only reported
+	every(lc, cfg.Worker.GroupCheckEvery, check)
+	return k
+}
+
+// Ready says whether every consumer group was there at the last check.
+func (k *groupKeeper) Ready(context.Context) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.err
+}
 
 // trimStreams drops from the streams what both consumer groups (persisting
 // and indexing) acknowledged, so Redis holds the backlog, not the history.

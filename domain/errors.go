@@ -15,6 +15,19 @@ var ErrUnavailable = errors.New("dependency unavailable")
 // to the dead-letter stream instead of retrying it forever.
 var ErrInvalidEvent = errors.New("invalid event")
 
+// ErrNumberConflict marks an event whose number may have been handed out
+// again after the sequencer lost its state: it was allocated in an older
+// epoch of its sequence, above the point the sequence was re-seeded from, or
+// the system of record already holds another event under its number. It can
+// never be applied safely (it wraps ErrInvalidEvent, so it is dead-lettered),
+// and it is an alarm: an operator must look at it.
+var ErrNumberConflict = fmt.Errorf("%w: number conflict", ErrInvalidEvent)
+
+// ErrBusy says that the request's scope is being made safe again (a sequence
+// re-seeded after the sequencer lost its state) and the request can be
+// retried in a moment. It wraps ErrUnavailable, so it maps to 503.
+var ErrBusy = fmt.Errorf("%w: numbering is being restored", ErrUnavailable)
+
 // ValidationError says which field of a request is wrong and why.
 type ValidationError struct {
 	Field  string

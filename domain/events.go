@@ -19,6 +19,10 @@ type ChatCreated struct {
 	Token     Token
 	Number    int64
 	CreatedAt time.Time
+	// Epoch is the life of the application's chat sequence the number came
+	// from: it grows each time the sequence is re-seeded after the sequencer
+	// lost its state (see SequenceFences).
+	Epoch int64
 }
 
 func (e ChatCreated) Scope() string { return string(e.Token) }
@@ -30,6 +34,7 @@ type MessageCreated struct {
 	Number    int64
 	Body      string
 	CreatedAt time.Time
+	Epoch     int64 // the life of the chat's message sequence the number came from
 }
 
 func (e MessageCreated) Scope() string { return chatScope(e.Token, e.Chat) }
@@ -44,6 +49,7 @@ type MessageEdited struct {
 	Body     string
 	Version  int64
 	EditedAt time.Time
+	Epoch    int64 // the life of the chat's sequences the version came from
 }
 
 func (e MessageEdited) Scope() string { return chatScope(e.Token, e.Chat) }

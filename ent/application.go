@@ -23,6 +23,8 @@ type Application struct {
 	Name string `json:"name,omitempty"`
 	// ChatsCount holds the value of the "chats_count" field.
 	ChatsCount int64 `json:"chats_count,omitempty"`
+	// SeqEpoch holds the value of the "seq_epoch" field.
+	SeqEpoch int64 `json:"seq_epoch,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
@@ -56,7 +58,7 @@ func (*Application) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case application.FieldID, application.FieldChatsCount:
+		case application.FieldID, application.FieldChatsCount, application.FieldSeqEpoch:
 			values[i] = new(sql.NullInt64)
 		case application.FieldToken, application.FieldName:
 			values[i] = new(sql.NullString)
@@ -100,6 +102,12 @@ func (_m *Application) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field chats_count", values[i])
 			} else if value.Valid {
 				_m.ChatsCount = value.Int64
+			}
+		case application.FieldSeqEpoch:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field seq_epoch", values[i])
+			} else if value.Valid {
+				_m.SeqEpoch = value.Int64
 			}
 		case application.FieldCreatedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -162,6 +170,9 @@ func (_m *Application) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("chats_count=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ChatsCount))
+	builder.WriteString(", ")
+	builder.WriteString("seq_epoch=")
+	builder.WriteString(fmt.Sprintf("%v", _m.SeqEpoch))
 	builder.WriteString(", ")
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))

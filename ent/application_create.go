@@ -49,6 +49,20 @@ func (_c *ApplicationCreate) SetNillableChatsCount(v *int64) *ApplicationCreate 
 	return _c
 }
 
+// SetSeqEpoch sets the "seq_epoch" field.
+func (_c *ApplicationCreate) SetSeqEpoch(v int64) *ApplicationCreate {
+	_c.mutation.SetSeqEpoch(v)
+	return _c
+}
+
+// SetNillableSeqEpoch sets the "seq_epoch" field if the given value is not nil.
+func (_c *ApplicationCreate) SetNillableSeqEpoch(v *int64) *ApplicationCreate {
+	if v != nil {
+		_c.SetSeqEpoch(*v)
+	}
+	return _c
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (_c *ApplicationCreate) SetCreatedAt(v time.Time) *ApplicationCreate {
 	_c.mutation.SetCreatedAt(v)
@@ -115,6 +129,10 @@ func (_c *ApplicationCreate) defaults() {
 		v := application.DefaultChatsCount
 		_c.mutation.SetChatsCount(v)
 	}
+	if _, ok := _c.mutation.SeqEpoch(); !ok {
+		v := application.DefaultSeqEpoch
+		_c.mutation.SetSeqEpoch(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -130,13 +148,11 @@ func (_c *ApplicationCreate) check() error {
 	if _, ok := _c.mutation.Name(); !ok {
 		return &ValidationError{Name: "name", err: errors.New(`ent: missing required field "Application.name"`)}
 	}
-	if v, ok := _c.mutation.Name(); ok {
-		if err := application.NameValidator(v); err != nil {
-			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Application.name": %w`, err)}
-		}
-	}
 	if _, ok := _c.mutation.ChatsCount(); !ok {
 		return &ValidationError{Name: "chats_count", err: errors.New(`ent: missing required field "Application.chats_count"`)}
+	}
+	if _, ok := _c.mutation.SeqEpoch(); !ok {
+		return &ValidationError{Name: "seq_epoch", err: errors.New(`ent: missing required field "Application.seq_epoch"`)}
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "Application.created_at"`)}
@@ -182,6 +198,10 @@ func (_c *ApplicationCreate) createSpec() (*Application, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ChatsCount(); ok {
 		_spec.SetField(application.FieldChatsCount, field.TypeInt64, value)
 		_node.ChatsCount = value
+	}
+	if value, ok := _c.mutation.SeqEpoch(); ok {
+		_spec.SetField(application.FieldSeqEpoch, field.TypeInt64, value)
+		_node.SeqEpoch = value
 	}
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(application.FieldCreatedAt, field.TypeTime, value)
@@ -289,6 +309,24 @@ func (u *ApplicationUpsert) AddChatsCount(v int64) *ApplicationUpsert {
 	return u
 }
 
+// SetSeqEpoch sets the "seq_epoch" field.
+func (u *ApplicationUpsert) SetSeqEpoch(v int64) *ApplicationUpsert {
+	u.Set(application.FieldSeqEpoch, v)
+	return u
+}
+
+// UpdateSeqEpoch sets the "seq_epoch" field to the value that was provided on create.
+func (u *ApplicationUpsert) UpdateSeqEpoch() *ApplicationUpsert {
+	u.SetExcluded(application.FieldSeqEpoch)
+	return u
+}
+
+// AddSeqEpoch adds v to the "seq_epoch" field.
+func (u *ApplicationUpsert) AddSeqEpoch(v int64) *ApplicationUpsert {
+	u.Add(application.FieldSeqEpoch, v)
+	return u
+}
+
 // SetUpdatedAt sets the "updated_at" field.
 func (u *ApplicationUpsert) SetUpdatedAt(v time.Time) *ApplicationUpsert {
 	u.Set(application.FieldUpdatedAt, v)
@@ -381,6 +419,27 @@ func (u *ApplicationUpsertOne) AddChatsCount(v int64) *ApplicationUpsertOne {
 func (u *ApplicationUpsertOne) UpdateChatsCount() *ApplicationUpsertOne {
 	return u.Update(func(s *ApplicationUpsert) {
 		s.UpdateChatsCount()
+	})
+}
+
+// SetSeqEpoch sets the "seq_epoch" field.
+func (u *ApplicationUpsertOne) SetSeqEpoch(v int64) *ApplicationUpsertOne {
+	return u.Update(func(s *ApplicationUpsert) {
+		s.SetSeqEpoch(v)
+	})
+}
+
+// AddSeqEpoch adds v to the "seq_epoch" field.
+func (u *ApplicationUpsertOne) AddSeqEpoch(v int64) *ApplicationUpsertOne {
+	return u.Update(func(s *ApplicationUpsert) {
+		s.AddSeqEpoch(v)
+	})
+}
+
+// UpdateSeqEpoch sets the "seq_epoch" field to the value that was provided on create.
+func (u *ApplicationUpsertOne) UpdateSeqEpoch() *ApplicationUpsertOne {
+	return u.Update(func(s *ApplicationUpsert) {
+		s.UpdateSeqEpoch()
 	})
 }
 
@@ -644,6 +703,27 @@ func (u *ApplicationUpsertBulk) AddChatsCount(v int64) *ApplicationUpsertBulk {
 func (u *ApplicationUpsertBulk) UpdateChatsCount() *ApplicationUpsertBulk {
 	return u.Update(func(s *ApplicationUpsert) {
 		s.UpdateChatsCount()
+	})
+}
+
+// SetSeqEpoch sets the "seq_epoch" field.
+func (u *ApplicationUpsertBulk) SetSeqEpoch(v int64) *ApplicationUpsertBulk {
+	return u.Update(func(s *ApplicationUpsert) {
+		s.SetSeqEpoch(v)
+	})
+}
+
+// AddSeqEpoch adds v to the "seq_epoch" field.
+func (u *ApplicationUpsertBulk) AddSeqEpoch(v int64) *ApplicationUpsertBulk {
+	return u.Update(func(s *ApplicationUpsert) {
+		s.AddSeqEpoch(v)
+	})
+}
+
+// UpdateSeqEpoch sets the "seq_epoch" field to the value that was provided on create.
+func (u *ApplicationUpsertBulk) UpdateSeqEpoch() *ApplicationUpsertBulk {
+	return u.Update(func(s *ApplicationUpsert) {
+		s.UpdateSeqEpoch()
 	})
 }
 

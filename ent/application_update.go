@@ -65,6 +65,27 @@ func (_u *ApplicationUpdate) AddChatsCount(v int64) *ApplicationUpdate {
 	return _u
 }
 
+// SetSeqEpoch sets the "seq_epoch" field.
+func (_u *ApplicationUpdate) SetSeqEpoch(v int64) *ApplicationUpdate {
+	_u.mutation.ResetSeqEpoch()
+	_u.mutation.SetSeqEpoch(v)
+	return _u
+}
+
+// SetNillableSeqEpoch sets the "seq_epoch" field if the given value is not nil.
+func (_u *ApplicationUpdate) SetNillableSeqEpoch(v *int64) *ApplicationUpdate {
+	if v != nil {
+		_u.SetSeqEpoch(*v)
+	}
+	return _u
+}
+
+// AddSeqEpoch adds value to the "seq_epoch" field.
+func (_u *ApplicationUpdate) AddSeqEpoch(v int64) *ApplicationUpdate {
+	_u.mutation.AddSeqEpoch(v)
+	return _u
+}
+
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *ApplicationUpdate) SetUpdatedAt(v time.Time) *ApplicationUpdate {
 	_u.mutation.SetUpdatedAt(v)
@@ -147,16 +168,6 @@ func (_u *ApplicationUpdate) ExecX(ctx context.Context) {
 	}
 }
 
-// check runs all checks and user-defined validators on the builder.
-func (_u *ApplicationUpdate) check() error {
-	if v, ok := _u.mutation.Name(); ok {
-		if err := application.NameValidator(v); err != nil {
-			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Application.name": %w`, err)}
-		}
-	}
-	return nil
-}
-
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *ApplicationUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ApplicationUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -164,9 +175,6 @@ func (_u *ApplicationUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *Ap
 }
 
 func (_u *ApplicationUpdate) sqlSave(ctx context.Context) (_node int, err error) {
-	if err := _u.check(); err != nil {
-		return _node, err
-	}
 	_spec := sqlgraph.NewUpdateSpec(application.Table, application.Columns, sqlgraph.NewFieldSpec(application.FieldID, field.TypeInt))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -183,6 +191,12 @@ func (_u *ApplicationUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	}
 	if value, ok := _u.mutation.AddedChatsCount(); ok {
 		_spec.AddField(application.FieldChatsCount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.SeqEpoch(); ok {
+		_spec.SetField(application.FieldSeqEpoch, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedSeqEpoch(); ok {
+		_spec.AddField(application.FieldSeqEpoch, field.TypeInt64, value)
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(application.FieldUpdatedAt, field.TypeTime, value)
@@ -289,6 +303,27 @@ func (_u *ApplicationUpdateOne) AddChatsCount(v int64) *ApplicationUpdateOne {
 	return _u
 }
 
+// SetSeqEpoch sets the "seq_epoch" field.
+func (_u *ApplicationUpdateOne) SetSeqEpoch(v int64) *ApplicationUpdateOne {
+	_u.mutation.ResetSeqEpoch()
+	_u.mutation.SetSeqEpoch(v)
+	return _u
+}
+
+// SetNillableSeqEpoch sets the "seq_epoch" field if the given value is not nil.
+func (_u *ApplicationUpdateOne) SetNillableSeqEpoch(v *int64) *ApplicationUpdateOne {
+	if v != nil {
+		_u.SetSeqEpoch(*v)
+	}
+	return _u
+}
+
+// AddSeqEpoch adds value to the "seq_epoch" field.
+func (_u *ApplicationUpdateOne) AddSeqEpoch(v int64) *ApplicationUpdateOne {
+	_u.mutation.AddSeqEpoch(v)
+	return _u
+}
+
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *ApplicationUpdateOne) SetUpdatedAt(v time.Time) *ApplicationUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
@@ -384,16 +419,6 @@ func (_u *ApplicationUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
-// check runs all checks and user-defined validators on the builder.
-func (_u *ApplicationUpdateOne) check() error {
-	if v, ok := _u.mutation.Name(); ok {
-		if err := application.NameValidator(v); err != nil {
-			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Application.name": %w`, err)}
-		}
-	}
-	return nil
-}
-
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *ApplicationUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ApplicationUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -401,9 +426,6 @@ func (_u *ApplicationUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) 
 }
 
 func (_u *ApplicationUpdateOne) sqlSave(ctx context.Context) (_node *Application, err error) {
-	if err := _u.check(); err != nil {
-		return _node, err
-	}
 	_spec := sqlgraph.NewUpdateSpec(application.Table, application.Columns, sqlgraph.NewFieldSpec(application.FieldID, field.TypeInt))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -437,6 +459,12 @@ func (_u *ApplicationUpdateOne) sqlSave(ctx context.Context) (_node *Application
 	}
 	if value, ok := _u.mutation.AddedChatsCount(); ok {
 		_spec.AddField(application.FieldChatsCount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.SeqEpoch(); ok {
+		_spec.SetField(application.FieldSeqEpoch, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedSeqEpoch(); ok {
+		_spec.AddField(application.FieldSeqEpoch, field.TypeInt64, value)
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(application.FieldUpdatedAt, field.TypeTime, value)

@@ -24,6 +24,8 @@ type Chat struct {
 	Number int64 `json:"number,omitempty"`
 	// MessagesCount holds the value of the "messages_count" field.
 	MessagesCount int64 `json:"messages_count,omitempty"`
+	// SeqEpoch holds the value of the "seq_epoch" field.
+	SeqEpoch int64 `json:"seq_epoch,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
@@ -70,7 +72,7 @@ func (*Chat) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case chat.FieldID, chat.FieldApplicationID, chat.FieldNumber, chat.FieldMessagesCount:
+		case chat.FieldID, chat.FieldApplicationID, chat.FieldNumber, chat.FieldMessagesCount, chat.FieldSeqEpoch:
 			values[i] = new(sql.NullInt64)
 		case chat.FieldCreatedAt, chat.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -112,6 +114,12 @@ func (_m *Chat) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field messages_count", values[i])
 			} else if value.Valid {
 				_m.MessagesCount = value.Int64
+			}
+		case chat.FieldSeqEpoch:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field seq_epoch", values[i])
+			} else if value.Valid {
+				_m.SeqEpoch = value.Int64
 			}
 		case chat.FieldCreatedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -179,6 +187,9 @@ func (_m *Chat) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("messages_count=")
 	builder.WriteString(fmt.Sprintf("%v", _m.MessagesCount))
+	builder.WriteString(", ")
+	builder.WriteString("seq_epoch=")
+	builder.WriteString(fmt.Sprintf("%v", _m.SeqEpoch))
 	builder.WriteString(", ")
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))

@@ -50,6 +50,20 @@ func (_c *ChatCreate) SetNillableMessagesCount(v *int64) *ChatCreate {
 	return _c
 }
 
+// SetSeqEpoch sets the "seq_epoch" field.
+func (_c *ChatCreate) SetSeqEpoch(v int64) *ChatCreate {
+	_c.mutation.SetSeqEpoch(v)
+	return _c
+}
+
+// SetNillableSeqEpoch sets the "seq_epoch" field if the given value is not nil.
+func (_c *ChatCreate) SetNillableSeqEpoch(v *int64) *ChatCreate {
+	if v != nil {
+		_c.SetSeqEpoch(*v)
+	}
+	return _c
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (_c *ChatCreate) SetCreatedAt(v time.Time) *ChatCreate {
 	_c.mutation.SetCreatedAt(v)
@@ -121,6 +135,10 @@ func (_c *ChatCreate) defaults() {
 		v := chat.DefaultMessagesCount
 		_c.mutation.SetMessagesCount(v)
 	}
+	if _, ok := _c.mutation.SeqEpoch(); !ok {
+		v := chat.DefaultSeqEpoch
+		_c.mutation.SetSeqEpoch(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -138,6 +156,9 @@ func (_c *ChatCreate) check() error {
 	}
 	if _, ok := _c.mutation.MessagesCount(); !ok {
 		return &ValidationError{Name: "messages_count", err: errors.New(`ent: missing required field "Chat.messages_count"`)}
+	}
+	if _, ok := _c.mutation.SeqEpoch(); !ok {
+		return &ValidationError{Name: "seq_epoch", err: errors.New(`ent: missing required field "Chat.seq_epoch"`)}
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "Chat.created_at"`)}
@@ -182,6 +203,10 @@ func (_c *ChatCreate) createSpec() (*Chat, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.MessagesCount(); ok {
 		_spec.SetField(chat.FieldMessagesCount, field.TypeInt64, value)
 		_node.MessagesCount = value
+	}
+	if value, ok := _c.mutation.SeqEpoch(); ok {
+		_spec.SetField(chat.FieldSeqEpoch, field.TypeInt64, value)
+		_node.SeqEpoch = value
 	}
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(chat.FieldCreatedAt, field.TypeTime, value)
@@ -294,6 +319,24 @@ func (u *ChatUpsert) AddMessagesCount(v int64) *ChatUpsert {
 	return u
 }
 
+// SetSeqEpoch sets the "seq_epoch" field.
+func (u *ChatUpsert) SetSeqEpoch(v int64) *ChatUpsert {
+	u.Set(chat.FieldSeqEpoch, v)
+	return u
+}
+
+// UpdateSeqEpoch sets the "seq_epoch" field to the value that was provided on create.
+func (u *ChatUpsert) UpdateSeqEpoch() *ChatUpsert {
+	u.SetExcluded(chat.FieldSeqEpoch)
+	return u
+}
+
+// AddSeqEpoch adds v to the "seq_epoch" field.
+func (u *ChatUpsert) AddSeqEpoch(v int64) *ChatUpsert {
+	u.Add(chat.FieldSeqEpoch, v)
+	return u
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (u *ChatUpsert) SetCreatedAt(v time.Time) *ChatUpsert {
 	u.Set(chat.FieldCreatedAt, v)
@@ -384,6 +427,27 @@ func (u *ChatUpsertOne) AddMessagesCount(v int64) *ChatUpsertOne {
 func (u *ChatUpsertOne) UpdateMessagesCount() *ChatUpsertOne {
 	return u.Update(func(s *ChatUpsert) {
 		s.UpdateMessagesCount()
+	})
+}
+
+// SetSeqEpoch sets the "seq_epoch" field.
+func (u *ChatUpsertOne) SetSeqEpoch(v int64) *ChatUpsertOne {
+	return u.Update(func(s *ChatUpsert) {
+		s.SetSeqEpoch(v)
+	})
+}
+
+// AddSeqEpoch adds v to the "seq_epoch" field.
+func (u *ChatUpsertOne) AddSeqEpoch(v int64) *ChatUpsertOne {
+	return u.Update(func(s *ChatUpsert) {
+		s.AddSeqEpoch(v)
+	})
+}
+
+// UpdateSeqEpoch sets the "seq_epoch" field to the value that was provided on create.
+func (u *ChatUpsertOne) UpdateSeqEpoch() *ChatUpsertOne {
+	return u.Update(func(s *ChatUpsert) {
+		s.UpdateSeqEpoch()
 	})
 }
 
@@ -647,6 +711,27 @@ func (u *ChatUpsertBulk) AddMessagesCount(v int64) *ChatUpsertBulk {
 func (u *ChatUpsertBulk) UpdateMessagesCount() *ChatUpsertBulk {
 	return u.Update(func(s *ChatUpsert) {
 		s.UpdateMessagesCount()
+	})
+}
+
+// SetSeqEpoch sets the "seq_epoch" field.
+func (u *ChatUpsertBulk) SetSeqEpoch(v int64) *ChatUpsertBulk {
+	return u.Update(func(s *ChatUpsert) {
+		s.SetSeqEpoch(v)
+	})
+}
+
+// AddSeqEpoch adds v to the "seq_epoch" field.
+func (u *ChatUpsertBulk) AddSeqEpoch(v int64) *ChatUpsertBulk {
+	return u.Update(func(s *ChatUpsert) {
+		s.AddSeqEpoch(v)
+	})
+}
+
+// UpdateSeqEpoch sets the "seq_epoch" field to the value that was provided on create.
+func (u *ChatUpsertBulk) UpdateSeqEpoch() *ChatUpsertBulk {
+	return u.Update(func(s *ChatUpsert) {
+		s.UpdateSeqEpoch()
 	})
 }
 

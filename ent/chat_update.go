@@ -51,6 +51,27 @@ func (_u *ChatUpdate) AddMessagesCount(v int64) *ChatUpdate {
 	return _u
 }
 
+// SetSeqEpoch sets the "seq_epoch" field.
+func (_u *ChatUpdate) SetSeqEpoch(v int64) *ChatUpdate {
+	_u.mutation.ResetSeqEpoch()
+	_u.mutation.SetSeqEpoch(v)
+	return _u
+}
+
+// SetNillableSeqEpoch sets the "seq_epoch" field if the given value is not nil.
+func (_u *ChatUpdate) SetNillableSeqEpoch(v *int64) *ChatUpdate {
+	if v != nil {
+		_u.SetSeqEpoch(*v)
+	}
+	return _u
+}
+
+// AddSeqEpoch adds value to the "seq_epoch" field.
+func (_u *ChatUpdate) AddSeqEpoch(v int64) *ChatUpdate {
+	_u.mutation.AddSeqEpoch(v)
+	return _u
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (_u *ChatUpdate) SetCreatedAt(v time.Time) *ChatUpdate {
 	_u.mutation.SetCreatedAt(v)
@@ -179,6 +200,12 @@ func (_u *ChatUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.AddedMessagesCount(); ok {
 		_spec.AddField(chat.FieldMessagesCount, field.TypeInt64, value)
 	}
+	if value, ok := _u.mutation.SeqEpoch(); ok {
+		_spec.SetField(chat.FieldSeqEpoch, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedSeqEpoch(); ok {
+		_spec.AddField(chat.FieldSeqEpoch, field.TypeInt64, value)
+	}
 	if value, ok := _u.mutation.CreatedAt(); ok {
 		_spec.SetField(chat.FieldCreatedAt, field.TypeTime, value)
 	}
@@ -270,6 +297,27 @@ func (_u *ChatUpdateOne) SetNillableMessagesCount(v *int64) *ChatUpdateOne {
 // AddMessagesCount adds value to the "messages_count" field.
 func (_u *ChatUpdateOne) AddMessagesCount(v int64) *ChatUpdateOne {
 	_u.mutation.AddMessagesCount(v)
+	return _u
+}
+
+// SetSeqEpoch sets the "seq_epoch" field.
+func (_u *ChatUpdateOne) SetSeqEpoch(v int64) *ChatUpdateOne {
+	_u.mutation.ResetSeqEpoch()
+	_u.mutation.SetSeqEpoch(v)
+	return _u
+}
+
+// SetNillableSeqEpoch sets the "seq_epoch" field if the given value is not nil.
+func (_u *ChatUpdateOne) SetNillableSeqEpoch(v *int64) *ChatUpdateOne {
+	if v != nil {
+		_u.SetSeqEpoch(*v)
+	}
+	return _u
+}
+
+// AddSeqEpoch adds value to the "seq_epoch" field.
+func (_u *ChatUpdateOne) AddSeqEpoch(v int64) *ChatUpdateOne {
+	_u.mutation.AddSeqEpoch(v)
 	return _u
 }
 
@@ -430,6 +478,12 @@ func (_u *ChatUpdateOne) sqlSave(ctx context.Context) (_node *Chat, err error) {
 	}
 	if value, ok := _u.mutation.AddedMessagesCount(); ok {
 		_spec.AddField(chat.FieldMessagesCount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.SeqEpoch(); ok {
+		_spec.SetField(chat.FieldSeqEpoch, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedSeqEpoch(); ok {
+		_spec.AddField(chat.FieldSeqEpoch, field.TypeInt64, value)
 	}
 	if value, ok := _u.mutation.CreatedAt(); ok {
 		_spec.SetField(chat.FieldCreatedAt, field.TypeTime, value)

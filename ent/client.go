@@ -18,6 +18,7 @@ import (
 	"github.com/chatsvc/chat/ent/application"
 	"github.com/chatsvc/chat/ent/chat"
 	"github.com/chatsvc/chat/ent/message"
+	"github.com/chatsvc/chat/ent/sequencefence"
 
 	stdsql "database/sql"
 )
@@ -33,6 +34,8 @@ type Client struct {
 	Chat *ChatClient
 	// Message is the client for interacting with the Message builders.
 	Message *MessageClient
+	// SequenceFence is the client for interacting with the SequenceFence builders.
+	SequenceFence *SequenceFenceClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -47,6 +50,7 @@ func (c *Client) init() {
 	c.Application = NewApplicationClient(c.config)
 	c.Chat = NewChatClient(c.config)
 	c.Message = NewMessageClient(c.config)
+	c.SequenceFence = NewSequenceFenceClient(c.config)
 }
 
 type (
@@ -137,11 +141,12 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:         ctx,
-		config:      cfg,
-		Application: NewApplicationClient(cfg),
-		Chat:        NewChatClient(cfg),
-		Message:     NewMessageClient(cfg),
+		ctx:           ctx,
+		config:        cfg,
+		Application:   NewApplicationClient(cfg),
+		Chat:          NewChatClient(cfg),
+		Message:       NewMessageClient(cfg),
+		SequenceFence: NewSequenceFenceClient(cfg),
 	}, nil
 }
 
@@ -159,11 +164,12 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:         ctx,
-		config:      cfg,
-		Application: NewApplicationClient(cfg),
-		Chat:        NewChatClient(cfg),
-		Message:     NewMessageClient(cfg),
+		ctx:           ctx,
+		config:        cfg,
+		Application:   NewApplicationClient(cfg),
+		Chat:          NewChatClient(cfg),
+		Message:       NewMessageClient(cfg),
+		SequenceFence: NewSequenceFenceClient(cfg),
 	}, nil
 }
 
@@ -195,6 +201,7 @@ func (c *Client) Use(hooks ...Hook) {
 	c.Application.Use(hooks...)
 	c.Chat.Use(hooks...)
 	c.Message.Use(hooks...)
+	c.SequenceFence.Use(hooks...)
 }
 
 // Intercept adds the query interceptors to all the entity clients.
@@ -203,6 +210,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	c.Application.Intercept(interceptors...)
 	c.Chat.Intercept(interceptors...)
 	c.Message.Intercept(interceptors...)
+	c.SequenceFence.Intercept(interceptors...)
 }
 
 // Mutate implements the ent.Mutator interface.
@@ -214,6 +222,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Chat.mutate(ctx, m)
 	case *MessageMutation:
 		return c.Message.mutate(ctx, m)
+	case *SequenceFenceMutation:
+		return c.SequenceFence.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -682,13 +692,146 @@ func (c *MessageClient) mutate(ctx context.Context, m *MessageMutation) (Value, 
 	}
 }
 
+// SequenceFenceClient is a client for the SequenceFence schema.
+type SequenceFenceClient struct {
+	config
+}
+
+// NewSequenceFenceClient returns a client for the SequenceFence from the given config.
+func NewSequenceFenceClient(c config) *SequenceFenceClient {
+	return &SequenceFenceClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `sequencefence.Hooks(f(g(h())))`.
+func (c *SequenceFenceClient) Use(hooks ...Hook) {
+	c.hooks.SequenceFence = append(c.hooks.SequenceFence, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `sequencefence.Intercept(f(g(h())))`.
+func (c *SequenceFenceClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SequenceFence = append(c.inters.SequenceFence, interceptors...)
+}
+
+// Create returns a builder for creating a SequenceFence entity.
+func (c *SequenceFenceClient) Create() *SequenceFenceCreate {
+	mutation := newSequenceFenceMutation(c.config, OpCreate)
+	return &SequenceFenceCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SequenceFence entities.
+func (c *SequenceFenceClient) CreateBulk(builders ...*SequenceFenceCreate) *SequenceFenceCreateBulk {
+	return &SequenceFenceCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SequenceFenceClient) MapCreateBulk(slice any, setFunc func(*SequenceFenceCreate, int)) *SequenceFenceCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SequenceFenceCreateBulk{err: fmt.Errorf("calling to SequenceFenceClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SequenceFenceCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SequenceFenceCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SequenceFence.
+func (c *SequenceFenceClient) Update() *SequenceFenceUpdate {
+	mutation := newSequenceFenceMutation(c.config, OpUpdate)
+	return &SequenceFenceUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SequenceFenceClient) UpdateOne(_m *SequenceFence) *SequenceFenceUpdateOne {
+	mutation := newSequenceFenceMutation(c.config, OpUpdateOne, withSequenceFence(_m))
+	return &SequenceFenceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SequenceFenceClient) UpdateOneID(id int) *SequenceFenceUpdateOne {
+	mutation := newSequenceFenceMutation(c.config, OpUpdateOne, withSequenceFenceID(id))
+	return &SequenceFenceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SequenceFence.
+func (c *SequenceFenceClient) Delete() *SequenceFenceDelete {
+	mutation := newSequenceFenceMutation(c.config, OpDelete)
+	return &SequenceFenceDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SequenceFenceClient) DeleteOne(_m *SequenceFence) *SequenceFenceDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SequenceFenceClient) DeleteOneID(id int) *SequenceFenceDeleteOne {
+	builder := c.Delete().Where(sequencefence.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SequenceFenceDeleteOne{builder}
+}
+
+// Query returns a query builder for SequenceFence.
+func (c *SequenceFenceClient) Query() *SequenceFenceQuery {
+	return &SequenceFenceQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSequenceFence},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SequenceFence entity by its id.
+func (c *SequenceFenceClient) Get(ctx context.Context, id int) (*SequenceFence, error) {
+	return c.Query().Where(sequencefence.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SequenceFenceClient) GetX(ctx context.Context, id int) *SequenceFence {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *SequenceFenceClient) Hooks() []Hook {
+	return c.hooks.SequenceFence
+}
+
+// Interceptors returns the client interceptors.
+func (c *SequenceFenceClient) Interceptors() []Interceptor {
+	return c.inters.SequenceFence
+}
+
+func (c *SequenceFenceClient) mutate(ctx context.Context, m *SequenceFenceMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SequenceFenceCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SequenceFenceUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SequenceFenceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SequenceFenceDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SequenceFence mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Application, Chat, Message []ent.Hook
+		Application, Chat, Message, SequenceFence []ent.Hook
 	}
 	inters struct {
-		Application, Chat, Message []ent.Interceptor
+		Application, Chat, Message, SequenceFence []ent.Interceptor
 	}
 )
 

@@ -15,6 +15,7 @@ import (
 	"github.com/chatsvc/chat/ent/application"
 	"github.com/chatsvc/chat/ent/chat"
 	"github.com/chatsvc/chat/ent/message"
+	"github.com/chatsvc/chat/ent/sequencefence"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -75,9 +76,10 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			application.Table: application.ValidColumn,
-			chat.Table:        chat.ValidColumn,
-			message.Table:     message.ValidColumn,
+			application.Table:   application.ValidColumn,
+			chat.Table:          chat.ValidColumn,
+			message.Table:       message.ValidColumn,
+			sequencefence.Table: sequencefence.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

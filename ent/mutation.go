@@ -15,6 +15,7 @@ import (
 	"github.com/chatsvc/chat/ent/chat"
 	"github.com/chatsvc/chat/ent/message"
 	"github.com/chatsvc/chat/ent/predicate"
+	"github.com/chatsvc/chat/ent/sequencefence"
 )
 
 const (
@@ -26,9 +27,10 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeApplication = "Application"
-	TypeChat        = "Chat"
-	TypeMessage     = "Message"
+	TypeApplication   = "Application"
+	TypeChat          = "Chat"
+	TypeMessage       = "Message"
+	TypeSequenceFence = "SequenceFence"
 )
 
 // ApplicationMutation represents an operation that mutates the Application nodes in the graph.
@@ -41,6 +43,8 @@ type ApplicationMutation struct {
 	name           *string
 	chats_count    *int64
 	addchats_count *int64
+	seq_epoch      *int64
+	addseq_epoch   *int64
 	created_at     *time.Time
 	updated_at     *time.Time
 	clearedFields  map[string]struct{}
@@ -278,6 +282,62 @@ func (m *ApplicationMutation) ResetChatsCount() {
 	m.addchats_count = nil
 }
 
+// SetSeqEpoch sets the "seq_epoch" field.
+func (m *ApplicationMutation) SetSeqEpoch(i int64) {
+	m.seq_epoch = &i
+	m.addseq_epoch = nil
+}
+
+// SeqEpoch returns the value of the "seq_epoch" field in the mutation.
+func (m *ApplicationMutation) SeqEpoch() (r int64, exists bool) {
+	v := m.seq_epoch
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeqEpoch returns the old "seq_epoch" field's value of the Application entity.
+// If the Application object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ApplicationMutation) OldSeqEpoch(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeqEpoch is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeqEpoch requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeqEpoch: %w", err)
+	}
+	return oldValue.SeqEpoch, nil
+}
+
+// AddSeqEpoch adds i to the "seq_epoch" field.
+func (m *ApplicationMutation) AddSeqEpoch(i int64) {
+	if m.addseq_epoch != nil {
+		*m.addseq_epoch += i
+	} else {
+		m.addseq_epoch = &i
+	}
+}
+
+// AddedSeqEpoch returns the value that was added to the "seq_epoch" field in this mutation.
+func (m *ApplicationMutation) AddedSeqEpoch() (r int64, exists bool) {
+	v := m.addseq_epoch
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSeqEpoch resets all changes to the "seq_epoch" field.
+func (m *ApplicationMutation) ResetSeqEpoch() {
+	m.seq_epoch = nil
+	m.addseq_epoch = nil
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (m *ApplicationMutation) SetCreatedAt(t time.Time) {
 	m.created_at = &t
@@ -438,7 +498,7 @@ func (m *ApplicationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ApplicationMutation) Fields() []string {
-	fields := make([]string, 0, 5)
+	fields := make([]string, 0, 6)
 	if m.token != nil {
 		fields = append(fields, application.FieldToken)
 	}
@@ -447,6 +507,9 @@ func (m *ApplicationMutation) Fields() []string {
 	}
 	if m.chats_count != nil {
 		fields = append(fields, application.FieldChatsCount)
+	}
+	if m.seq_epoch != nil {
+		fields = append(fields, application.FieldSeqEpoch)
 	}
 	if m.created_at != nil {
 		fields = append(fields, application.FieldCreatedAt)
@@ -468,6 +531,8 @@ func (m *ApplicationMutation) Field(name string) (ent.Value, bool) {
 		return m.Name()
 	case application.FieldChatsCount:
 		return m.ChatsCount()
+	case application.FieldSeqEpoch:
+		return m.SeqEpoch()
 	case application.FieldCreatedAt:
 		return m.CreatedAt()
 	case application.FieldUpdatedAt:
@@ -487,6 +552,8 @@ func (m *ApplicationMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldName(ctx)
 	case application.FieldChatsCount:
 		return m.OldChatsCount(ctx)
+	case application.FieldSeqEpoch:
+		return m.OldSeqEpoch(ctx)
 	case application.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
 	case application.FieldUpdatedAt:
@@ -521,6 +588,13 @@ func (m *ApplicationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetChatsCount(v)
 		return nil
+	case application.FieldSeqEpoch:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeqEpoch(v)
+		return nil
 	case application.FieldCreatedAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -546,6 +620,9 @@ func (m *ApplicationMutation) AddedFields() []string {
 	if m.addchats_count != nil {
 		fields = append(fields, application.FieldChatsCount)
 	}
+	if m.addseq_epoch != nil {
+		fields = append(fields, application.FieldSeqEpoch)
+	}
 	return fields
 }
 
@@ -556,6 +633,8 @@ func (m *ApplicationMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case application.FieldChatsCount:
 		return m.AddedChatsCount()
+	case application.FieldSeqEpoch:
+		return m.AddedSeqEpoch()
 	}
 	return nil, false
 }
@@ -571,6 +650,13 @@ func (m *ApplicationMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddChatsCount(v)
+		return nil
+	case application.FieldSeqEpoch:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSeqEpoch(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Application numeric field %s", name)
@@ -607,6 +693,9 @@ func (m *ApplicationMutation) ResetField(name string) error {
 		return nil
 	case application.FieldChatsCount:
 		m.ResetChatsCount()
+		return nil
+	case application.FieldSeqEpoch:
+		m.ResetSeqEpoch()
 		return nil
 	case application.FieldCreatedAt:
 		m.ResetCreatedAt()
@@ -712,6 +801,8 @@ type ChatMutation struct {
 	addnumber          *int64
 	messages_count     *int64
 	addmessages_count  *int64
+	seq_epoch          *int64
+	addseq_epoch       *int64
 	created_at         *time.Time
 	updated_at         *time.Time
 	clearedFields      map[string]struct{}
@@ -971,6 +1062,62 @@ func (m *ChatMutation) ResetMessagesCount() {
 	m.addmessages_count = nil
 }
 
+// SetSeqEpoch sets the "seq_epoch" field.
+func (m *ChatMutation) SetSeqEpoch(i int64) {
+	m.seq_epoch = &i
+	m.addseq_epoch = nil
+}
+
+// SeqEpoch returns the value of the "seq_epoch" field in the mutation.
+func (m *ChatMutation) SeqEpoch() (r int64, exists bool) {
+	v := m.seq_epoch
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeqEpoch returns the old "seq_epoch" field's value of the Chat entity.
+// If the Chat object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChatMutation) OldSeqEpoch(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeqEpoch is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeqEpoch requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeqEpoch: %w", err)
+	}
+	return oldValue.SeqEpoch, nil
+}
+
+// AddSeqEpoch adds i to the "seq_epoch" field.
+func (m *ChatMutation) AddSeqEpoch(i int64) {
+	if m.addseq_epoch != nil {
+		*m.addseq_epoch += i
+	} else {
+		m.addseq_epoch = &i
+	}
+}
+
+// AddedSeqEpoch returns the value that was added to the "seq_epoch" field in this mutation.
+func (m *ChatMutation) AddedSeqEpoch() (r int64, exists bool) {
+	v := m.addseq_epoch
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSeqEpoch resets all changes to the "seq_epoch" field.
+func (m *ChatMutation) ResetSeqEpoch() {
+	m.seq_epoch = nil
+	m.addseq_epoch = nil
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (m *ChatMutation) SetCreatedAt(t time.Time) {
 	m.created_at = &t
@@ -1158,7 +1305,7 @@ func (m *ChatMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ChatMutation) Fields() []string {
-	fields := make([]string, 0, 5)
+	fields := make([]string, 0, 6)
 	if m.application != nil {
 		fields = append(fields, chat.FieldApplicationID)
 	}
@@ -1167,6 +1314,9 @@ func (m *ChatMutation) Fields() []string {
 	}
 	if m.messages_count != nil {
 		fields = append(fields, chat.FieldMessagesCount)
+	}
+	if m.seq_epoch != nil {
+		fields = append(fields, chat.FieldSeqEpoch)
 	}
 	if m.created_at != nil {
 		fields = append(fields, chat.FieldCreatedAt)
@@ -1188,6 +1338,8 @@ func (m *ChatMutation) Field(name string) (ent.Value, bool) {
 		return m.Number()
 	case chat.FieldMessagesCount:
 		return m.MessagesCount()
+	case chat.FieldSeqEpoch:
+		return m.SeqEpoch()
 	case chat.FieldCreatedAt:
 		return m.CreatedAt()
 	case chat.FieldUpdatedAt:
@@ -1207,6 +1359,8 @@ func (m *ChatMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldNumber(ctx)
 	case chat.FieldMessagesCount:
 		return m.OldMessagesCount(ctx)
+	case chat.FieldSeqEpoch:
+		return m.OldSeqEpoch(ctx)
 	case chat.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
 	case chat.FieldUpdatedAt:
@@ -1241,6 +1395,13 @@ func (m *ChatMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetMessagesCount(v)
 		return nil
+	case chat.FieldSeqEpoch:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeqEpoch(v)
+		return nil
 	case chat.FieldCreatedAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -1269,6 +1430,9 @@ func (m *ChatMutation) AddedFields() []string {
 	if m.addmessages_count != nil {
 		fields = append(fields, chat.FieldMessagesCount)
 	}
+	if m.addseq_epoch != nil {
+		fields = append(fields, chat.FieldSeqEpoch)
+	}
 	return fields
 }
 
@@ -1281,6 +1445,8 @@ func (m *ChatMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedNumber()
 	case chat.FieldMessagesCount:
 		return m.AddedMessagesCount()
+	case chat.FieldSeqEpoch:
+		return m.AddedSeqEpoch()
 	}
 	return nil, false
 }
@@ -1303,6 +1469,13 @@ func (m *ChatMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddMessagesCount(v)
+		return nil
+	case chat.FieldSeqEpoch:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSeqEpoch(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Chat numeric field %s", name)
@@ -1339,6 +1512,9 @@ func (m *ChatMutation) ResetField(name string) error {
 		return nil
 	case chat.FieldMessagesCount:
 		m.ResetMessagesCount()
+		return nil
+	case chat.FieldSeqEpoch:
+		m.ResetSeqEpoch()
 		return nil
 	case chat.FieldCreatedAt:
 		m.ResetCreatedAt()
@@ -2169,4 +2345,648 @@ func (m *MessageMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Message edge %s", name)
+}
+
+// SequenceFenceMutation represents an operation that mutates the SequenceFence nodes in the graph.
+type SequenceFenceMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	scope           *string
+	parent_id       *int
+	addparent_id    *int
+	epoch           *int64
+	addepoch        *int64
+	resume_after    *int64
+	addresume_after *int64
+	created_at      *time.Time
+	clearedFields   map[string]struct{}
+	done            bool
+	oldValue        func(context.Context) (*SequenceFence, error)
+	predicates      []predicate.SequenceFence
+}
+
+var _ ent.Mutation = (*SequenceFenceMutation)(nil)
+
+// sequencefenceOption allows management of the mutation configuration using functional options.
+type sequencefenceOption func(*SequenceFenceMutation)
+
+// newSequenceFenceMutation creates new mutation for the SequenceFence entity.
+func newSequenceFenceMutation(c config, op Op, opts ...sequencefenceOption) *SequenceFenceMutation {
+	m := &SequenceFenceMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSequenceFence,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSequenceFenceID sets the ID field of the mutation.
+func withSequenceFenceID(id int) sequencefenceOption {
+	return func(m *SequenceFenceMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SequenceFence
+		)
+		m.oldValue = func(ctx context.Context) (*SequenceFence, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SequenceFence.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSequenceFence sets the old SequenceFence of the mutation.
+func withSequenceFence(node *SequenceFence) sequencefenceOption {
+	return func(m *SequenceFenceMutation) {
+		m.oldValue = func(context.Context) (*SequenceFence, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SequenceFenceMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SequenceFenceMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SequenceFenceMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SequenceFenceMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SequenceFence.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetScope sets the "scope" field.
+func (m *SequenceFenceMutation) SetScope(s string) {
+	m.scope = &s
+}
+
+// Scope returns the value of the "scope" field in the mutation.
+func (m *SequenceFenceMutation) Scope() (r string, exists bool) {
+	v := m.scope
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScope returns the old "scope" field's value of the SequenceFence entity.
+// If the SequenceFence object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SequenceFenceMutation) OldScope(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScope is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScope requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScope: %w", err)
+	}
+	return oldValue.Scope, nil
+}
+
+// ResetScope resets all changes to the "scope" field.
+func (m *SequenceFenceMutation) ResetScope() {
+	m.scope = nil
+}
+
+// SetParentID sets the "parent_id" field.
+func (m *SequenceFenceMutation) SetParentID(i int) {
+	m.parent_id = &i
+	m.addparent_id = nil
+}
+
+// ParentID returns the value of the "parent_id" field in the mutation.
+func (m *SequenceFenceMutation) ParentID() (r int, exists bool) {
+	v := m.parent_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldParentID returns the old "parent_id" field's value of the SequenceFence entity.
+// If the SequenceFence object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SequenceFenceMutation) OldParentID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldParentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldParentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldParentID: %w", err)
+	}
+	return oldValue.ParentID, nil
+}
+
+// AddParentID adds i to the "parent_id" field.
+func (m *SequenceFenceMutation) AddParentID(i int) {
+	if m.addparent_id != nil {
+		*m.addparent_id += i
+	} else {
+		m.addparent_id = &i
+	}
+}
+
+// AddedParentID returns the value that was added to the "parent_id" field in this mutation.
+func (m *SequenceFenceMutation) AddedParentID() (r int, exists bool) {
+	v := m.addparent_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetParentID resets all changes to the "parent_id" field.
+func (m *SequenceFenceMutation) ResetParentID() {
+	m.parent_id = nil
+	m.addparent_id = nil
+}
+
+// SetEpoch sets the "epoch" field.
+func (m *SequenceFenceMutation) SetEpoch(i int64) {
+	m.epoch = &i
+	m.addepoch = nil
+}
+
+// Epoch returns the value of the "epoch" field in the mutation.
+func (m *SequenceFenceMutation) Epoch() (r int64, exists bool) {
+	v := m.epoch
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEpoch returns the old "epoch" field's value of the SequenceFence entity.
+// If the SequenceFence object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SequenceFenceMutation) OldEpoch(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEpoch is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEpoch requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEpoch: %w", err)
+	}
+	return oldValue.Epoch, nil
+}
+
+// AddEpoch adds i to the "epoch" field.
+func (m *SequenceFenceMutation) AddEpoch(i int64) {
+	if m.addepoch != nil {
+		*m.addepoch += i
+	} else {
+		m.addepoch = &i
+	}
+}
+
+// AddedEpoch returns the value that was added to the "epoch" field in this mutation.
+func (m *SequenceFenceMutation) AddedEpoch() (r int64, exists bool) {
+	v := m.addepoch
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetEpoch resets all changes to the "epoch" field.
+func (m *SequenceFenceMutation) ResetEpoch() {
+	m.epoch = nil
+	m.addepoch = nil
+}
+
+// SetResumeAfter sets the "resume_after" field.
+func (m *SequenceFenceMutation) SetResumeAfter(i int64) {
+	m.resume_after = &i
+	m.addresume_after = nil
+}
+
+// ResumeAfter returns the value of the "resume_after" field in the mutation.
+func (m *SequenceFenceMutation) ResumeAfter() (r int64, exists bool) {
+	v := m.resume_after
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResumeAfter returns the old "resume_after" field's value of the SequenceFence entity.
+// If the SequenceFence object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SequenceFenceMutation) OldResumeAfter(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResumeAfter is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResumeAfter requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResumeAfter: %w", err)
+	}
+	return oldValue.ResumeAfter, nil
+}
+
+// AddResumeAfter adds i to the "resume_after" field.
+func (m *SequenceFenceMutation) AddResumeAfter(i int64) {
+	if m.addresume_after != nil {
+		*m.addresume_after += i
+	} else {
+		m.addresume_after = &i
+	}
+}
+
+// AddedResumeAfter returns the value that was added to the "resume_after" field in this mutation.
+func (m *SequenceFenceMutation) AddedResumeAfter() (r int64, exists bool) {
+	v := m.addresume_after
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetResumeAfter resets all changes to the "resume_after" field.
+func (m *SequenceFenceMutation) ResetResumeAfter() {
+	m.resume_after = nil
+	m.addresume_after = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SequenceFenceMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SequenceFenceMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the SequenceFence entity.
+// If the SequenceFence object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SequenceFenceMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SequenceFenceMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// Where appends a list predicates to the SequenceFenceMutation builder.
+func (m *SequenceFenceMutation) Where(ps ...predicate.SequenceFence) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SequenceFenceMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SequenceFenceMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SequenceFence, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SequenceFenceMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SequenceFenceMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SequenceFence).
+func (m *SequenceFenceMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SequenceFenceMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.scope != nil {
+		fields = append(fields, sequencefence.FieldScope)
+	}
+	if m.parent_id != nil {
+		fields = append(fields, sequencefence.FieldParentID)
+	}
+	if m.epoch != nil {
+		fields = append(fields, sequencefence.FieldEpoch)
+	}
+	if m.resume_after != nil {
+		fields = append(fields, sequencefence.FieldResumeAfter)
+	}
+	if m.created_at != nil {
+		fields = append(fields, sequencefence.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SequenceFenceMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case sequencefence.FieldScope:
+		return m.Scope()
+	case sequencefence.FieldParentID:
+		return m.ParentID()
+	case sequencefence.FieldEpoch:
+		return m.Epoch()
+	case sequencefence.FieldResumeAfter:
+		return m.ResumeAfter()
+	case sequencefence.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SequenceFenceMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case sequencefence.FieldScope:
+		return m.OldScope(ctx)
+	case sequencefence.FieldParentID:
+		return m.OldParentID(ctx)
+	case sequencefence.FieldEpoch:
+		return m.OldEpoch(ctx)
+	case sequencefence.FieldResumeAfter:
+		return m.OldResumeAfter(ctx)
+	case sequencefence.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown SequenceFence field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SequenceFenceMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case sequencefence.FieldScope:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScope(v)
+		return nil
+	case sequencefence.FieldParentID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetParentID(v)
+		return nil
+	case sequencefence.FieldEpoch:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEpoch(v)
+		return nil
+	case sequencefence.FieldResumeAfter:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResumeAfter(v)
+		return nil
+	case sequencefence.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SequenceFence field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SequenceFenceMutation) AddedFields() []string {
+	var fields []string
+	if m.addparent_id != nil {
+		fields = append(fields, sequencefence.FieldParentID)
+	}
+	if m.addepoch != nil {
+		fields = append(fields, sequencefence.FieldEpoch)
+	}
+	if m.addresume_after != nil {
+		fields = append(fields, sequencefence.FieldResumeAfter)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SequenceFenceMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case sequencefence.FieldParentID:
+		return m.AddedParentID()
+	case sequencefence.FieldEpoch:
+		return m.AddedEpoch()
+	case sequencefence.FieldResumeAfter:
+		return m.AddedResumeAfter()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SequenceFenceMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case sequencefence.FieldParentID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddParentID(v)
+		return nil
+	case sequencefence.FieldEpoch:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddEpoch(v)
+		return nil
+	case sequencefence.FieldResumeAfter:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddResumeAfter(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SequenceFence numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SequenceFenceMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SequenceFenceMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SequenceFenceMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown SequenceFence nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SequenceFenceMutation) ResetField(name string) error {
+	switch name {
+	case sequencefence.FieldScope:
+		m.ResetScope()
+		return nil
+	case sequencefence.FieldParentID:
+		m.ResetParentID()
+		return nil
+	case sequencefence.FieldEpoch:
+		m.ResetEpoch()
+		return nil
+	case sequencefence.FieldResumeAfter:
+		m.ResetResumeAfter()
+		return nil
+	case sequencefence.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SequenceFence field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SequenceFenceMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SequenceFenceMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SequenceFenceMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SequenceFenceMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SequenceFenceMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SequenceFenceMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SequenceFenceMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown SequenceFence unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SequenceFenceMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown SequenceFence edge %s", name)
 }

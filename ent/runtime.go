@@ -7,6 +7,7 @@ import (
 	"github.com/chatsvc/chat/ent/chat"
 	"github.com/chatsvc/chat/ent/message"
 	"github.com/chatsvc/chat/ent/schema"
+	"github.com/chatsvc/chat/ent/sequencefence"
 )
 
 // The init function reads all schema descriptors with runtime code
@@ -33,14 +34,14 @@ func init() {
 			return nil
 		}
 	}()
-	// applicationDescName is the schema descriptor for name field.
-	applicationDescName := applicationFields[1].Descriptor()
-	// application.NameValidator is a validator for the "name" field. It is called by the builders before save.
-	application.NameValidator = applicationDescName.Validators[0].(func(string) error)
 	// applicationDescChatsCount is the schema descriptor for chats_count field.
 	applicationDescChatsCount := applicationFields[2].Descriptor()
 	// application.DefaultChatsCount holds the default value on creation for the chats_count field.
 	application.DefaultChatsCount = applicationDescChatsCount.Default.(int64)
+	// applicationDescSeqEpoch is the schema descriptor for seq_epoch field.
+	applicationDescSeqEpoch := applicationFields[3].Descriptor()
+	// application.DefaultSeqEpoch holds the default value on creation for the seq_epoch field.
+	application.DefaultSeqEpoch = applicationDescSeqEpoch.Default.(int64)
 	chatFields := schema.Chat{}.Fields()
 	_ = chatFields
 	// chatDescNumber is the schema descriptor for number field.
@@ -51,6 +52,10 @@ func init() {
 	chatDescMessagesCount := chatFields[2].Descriptor()
 	// chat.DefaultMessagesCount holds the default value on creation for the messages_count field.
 	chat.DefaultMessagesCount = chatDescMessagesCount.Default.(int64)
+	// chatDescSeqEpoch is the schema descriptor for seq_epoch field.
+	chatDescSeqEpoch := chatFields[3].Descriptor()
+	// chat.DefaultSeqEpoch holds the default value on creation for the seq_epoch field.
+	chat.DefaultSeqEpoch = chatDescSeqEpoch.Default.(int64)
 	messageFields := schema.Message{}.Fields()
 	_ = messageFields
 	// messageDescNumber is the schema descriptor for number field.
@@ -61,4 +66,10 @@ func init() {
 	messageDescVersion := messageFields[3].Descriptor()
 	// message.DefaultVersion holds the default value on creation for the version field.
 	message.DefaultVersion = messageDescVersion.Default.(int64)
+	sequencefenceFields := schema.SequenceFence{}.Fields()
+	_ = sequencefenceFields
+	// sequencefenceDescScope is the schema descriptor for scope field.
+	sequencefenceDescScope := sequencefenceFields[0].Descriptor()
+	// sequencefence.ScopeValidator is a validator for the "scope" field. It is called by the builders before save.
+	sequencefence.ScopeValidator = sequencefenceDescScope.Validators[0].(func(string) error)
 }

@@ -20,6 +20,8 @@ type Tx struct {
 	Chat *ChatClient
 	// Message is the client for interacting with the Message builders.
 	Message *MessageClient
+	// SequenceFence is the client for interacting with the SequenceFence builders.
+	SequenceFence *SequenceFenceClient
 
 	// lazily loaded.
 	client     *Client
@@ -154,6 +156,7 @@ func (tx *Tx) init() {
 	tx.Application = NewApplicationClient(tx.config)
 	tx.Chat = NewChatClient(tx.config)
 	tx.Message = NewMessageClient(tx.config)
+	tx.SequenceFence = NewSequenceFenceClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

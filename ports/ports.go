@@ -50,14 +50,44 @@ type Sequencer interface {
 	NextEditVersion(ctx context.Context, token domain.Token, chat, message int64) (int64, error)
 }
 
-// SequenceSeeds tells a sequencer that lost its state where each sequence
-// stands in the system of record, so that numbering resumes after the last
-// persisted number instead of restarting at 1.
+// SequenceSeeds tells a sequencer that keeps its state beside the system of
+// record (the embedded one) where each sequence stands there, for an
+// application stored before its sequence was.
 type SequenceSeeds interface {
 	// ChatSeed: the highest chat number of the application; ErrNotFound if it does not exist.
 	ChatSeed(ctx context.Context, token domain.Token) (int64, error)
 	// MessageSeed: the highest message number and edit version in the chat; ErrNotFound if it does not exist.
 	MessageSeed(ctx context.Context, token domain.Token, chat int64) (number, version int64, err error)
+}
+
+// SequenceFences is what a sequencer that lost its state (Redis restarted
+// empty) asks the system of record before it numbers a scope again. Events
+// allocated before the loss may still be in a worker's hands, unwritten, so
+// the highest persisted number is not where numbering may resume. A fence
+// starts a new epoch of the scope's sequence, resuming gap numbers above the
+// highest persisted one, and is recorded beside the rows; from then on the
+// projection refuses an event of an older epoch whose number is above the
+// fence (ErrNumberConflict). Numbers in the gap are never handed out again,
+// so an older event below the fence is applied as usual: a number is never
+// acknowledged twice, at the price of a gap after a disaster.
+type SequenceFences interface {
+	// FenceChats fences the application's chat numbers: numbering resumes
+	// after resume, in epoch. ErrNotFound if the application does not exist.
+	FenceChats(ctx context.Context, token domain.Token, gap int64) (resume, epoch int64, err error)
+	// FenceMessages fences the chat's message numbers likewise; edit versions
+	// resume at version. ErrNotFound if the chat is not persisted.
+	FenceMessages(ctx context.Context, token domain.Token, chat, gap int64) (resume, version, epoch int64, err error)
+}
+
+// EventQueue numbers and queues the api's writes. Append allocates the next
+// number of the draft's scope (the chat's number of a ChatCreated, the
+// message's of a MessageCreated, the version of a MessageEdited, whose
+// message must exist), stamps it and its epoch on the event and queues the
+// event, as one step: a number is never handed out without its event, nor
+// an event queued under a number handed out twice. A nil error means the
+// event is durably queued.
+type EventQueue interface {
+	Append(ctx context.Context, draft domain.Event) (domain.Event, error)
 }
 
 // EventPublisher appends an event to the queue. A nil error means the event is

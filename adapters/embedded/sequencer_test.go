@@ -12,7 +12,7 @@ import (
 )
 
 func TestSequencerContract(t *testing.T) {
-	porttest.SequencerContract(t, func(t *testing.T, seeds ports.SequenceSeeds) ports.Sequencer {
+	porttest.SequencerContract(t, func(t *testing.T, seeds *porttest.Seeds) ports.Sequencer {
 		db, err := entstore.OpenSQLite(t.TempDir())
 		if err != nil {
 			t.Fatal(err)

@@ -57,6 +57,9 @@ func (s *Store) ApplyEvents(ctx context.Context, events []domain.Event) (domain.
 		for _, t := range ensured {
 			touched.Add(domain.ChatCreated{Token: t})
 		}
+		if err := s.checkMessageEpochs(ctx, tx, created, edited); err != nil {
+			return err
+		}
 		if err := s.insertMessages(ctx, tx, created); err != nil {
 			return err
 		}
@@ -86,23 +89,74 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *ent.Client) error) error {
 	return storeErr(tx.Commit(), "")
 }
 
+// insertChats inserts the chats' rows in one statement. A chat already there
+// is a redelivery, a row a message event had to create first (its
+// created_at is then corrected to the creation's), or, if it was created
+// earlier than this event, another chat under the same number: an alarm.
 func (s *Store) insertChats(ctx context.Context, tx *ent.Client, events []domain.ChatCreated) error {
 	if len(events) == 0 {
 		return nil
 	}
-	builders := make([]*ent.ChatCreate, 0, len(events))
-	for _, e := range events {
+	claims := make([]numbered, len(events))
+	rows := make([][]any, len(events))
+	for i, e := range events {
 		appID, err := s.appID(ctx, tx, e.Token)
 		if err != nil {
 			return eventErr(err)
 		}
-		builders = append(builders, tx.Chat.Create().SetApplicationID(appID).SetNumber(e.Number).
-			SetCreatedAt(e.CreatedAt).SetUpdatedAt(e.CreatedAt))
+		claims[i] = numbered{parent: appID, number: e.Number, epoch: e.Epoch, event: e}
+		rows[i] = []any{appID, e.Number, e.CreatedAt, e.CreatedAt}
 	}
-	err := tx.Chat.CreateBulk(builders...).
-		OnConflict(entsql.ConflictColumns(chat.FieldApplicationID, chat.FieldNumber), s.keepEarliest()).
-		Exec(ctx)
-	return ignoreNoRows(err)
+	if err := s.checkEpochs(ctx, tx, "applications", scopeApp, claims); err != nil {
+		return err
+	}
+	inserted, err := s.insertIgnore(ctx, tx, "chats", []string{"application_id", "number", "created_at", "updated_at"}, rows)
+	if err != nil || inserted == len(events) {
+		return err
+	}
+	for i, e := range events {
+		var at time.Time
+		if err := scanRow(ctx, tx, []any{&at}, "SELECT created_at FROM chats WHERE application_id = ? AND number = ?", claims[i].parent, e.Number); err != nil {
+			return storeErr(err, "")
+		}
+		switch stored, want := at.UTC().Truncate(time.Microsecond), e.CreatedAt.UTC().Truncate(time.Microsecond); {
+		case stored.Before(want):
+			return conflict(e, "the store holds a chat created earlier under this number")
+		case stored.After(want):
+			if _, err := tx.ExecContext(ctx, "UPDATE chats SET created_at = ? WHERE application_id = ? AND number = ?", e.CreatedAt, claims[i].parent, e.Number); err != nil {
+				return storeErr(err, "")
+			}
+		}
+	}
+	return nil
+}
+
+// insertIgnore inserts rows in one statement, leaving alone those whose
+// unique key is taken, and returns how many it inserted.
+func (s *Store) insertIgnore(ctx context.Context, tx *ent.Client, table string, columns []string, rows [][]any) (int, error) {
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") VALUES ")
+	row := "(" + placeholders(len(columns)) + ")"
+	args := make([]any, 0, len(rows)*len(columns))
+	for i, r := range rows {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(row)
+		args = append(args, r...)
+	}
+	if s.isSQLite() {
+		b.WriteString(" ON CONFLICT DO NOTHING")
+	} else {
+		// Affected rows count 1 per inserted row and 0 per row left as it was.
+		b.WriteString(" ON DUPLICATE KEY UPDATE id = id")
+	}
+	res, err := tx.ExecContext(ctx, b.String(), args...)
+	if err != nil {
+		return 0, storeErr(err, "")
+	}
+	n, err := res.RowsAffected()
+	return int(n), storeErr(err, "")
 }
 
 // ensureChats makes sure every chat the message events name has a row and its
@@ -149,23 +203,72 @@ func (s *Store) ensureChats(ctx context.Context, tx *ent.Client, created []domai
 	return inserted, nil
 }
 
+// checkMessageEpochs refuses message events numbered in an older epoch of
+// their chat's sequences above the fence (see checkEpochs).
+func (s *Store) checkMessageEpochs(ctx context.Context, tx *ent.Client, created []domain.MessageCreated, edited []domain.MessageEdited) error {
+	claims := make([]numbered, 0, len(created)+len(edited))
+	add := func(e domain.Event, token domain.Token, chat, number, epoch int64) error {
+		id, err := s.chatID(ctx, tx, domain.ChatKey{Token: token, Number: chat})
+		if err != nil {
+			return eventErr(err)
+		}
+		claims = append(claims, numbered{parent: id, number: number, epoch: epoch, event: e})
+		return nil
+	}
+	for _, e := range created {
+		if err := add(e, e.Token, e.Chat, e.Number, e.Epoch); err != nil {
+			return err
+		}
+	}
+	for _, e := range edited {
+		if err := add(e, e.Token, e.Chat, e.Number, e.Epoch); err != nil {
+			return err
+		}
+	}
+	return s.checkEpochs(ctx, tx, "chats", scopeChat, claims)
+}
+
+// insertMessages inserts the messages' rows in one statement. A message
+// already there is a redelivery, or a row its edit created first (created_at
+// is then corrected to the creation's); any other row under the number is
+// another message: an alarm, never a silent drop.
 func (s *Store) insertMessages(ctx context.Context, tx *ent.Client, events []domain.MessageCreated) error {
 	if len(events) == 0 {
 		return nil
 	}
-	builders := make([]*ent.MessageCreate, 0, len(events))
-	for _, e := range events {
+	chatIDs := make([]int, len(events))
+	rows := make([][]any, len(events))
+	for i, e := range events {
 		chatID, err := s.chatID(ctx, tx, domain.ChatKey{Token: e.Token, Number: e.Chat})
 		if err != nil {
 			return eventErr(err)
 		}
-		builders = append(builders, tx.Message.Create().SetChatID(chatID).SetNumber(e.Number).SetBody(e.Body).
-			SetVersion(0).SetCreatedAt(e.CreatedAt).SetUpdatedAt(e.CreatedAt))
+		chatIDs[i] = chatID
+		rows[i] = []any{chatID, e.Number, e.Body, 0, e.CreatedAt, e.CreatedAt}
 	}
-	err := tx.Message.CreateBulk(builders...).
-		OnConflict(entsql.ConflictColumns(message.FieldChatID, message.FieldNumber), s.keepEarliest()).
-		Exec(ctx)
-	return ignoreNoRows(err)
+	inserted, err := s.insertIgnore(ctx, tx, "messages", []string{"chat_id", "number", "body", "version", "created_at", "updated_at"}, rows)
+	if err != nil || inserted == len(events) {
+		return err
+	}
+	// Some rows were there already (rare: redeliveries): look at each.
+	for i, e := range events {
+		var at time.Time
+		var body string
+		var version int64
+		if err := scanRow(ctx, tx, []any{&at, &body, &version}, "SELECT created_at, body, version FROM messages WHERE chat_id = ? AND number = ?", chatIDs[i], e.Number); err != nil {
+			return storeErr(err, "")
+		}
+		stored, want := at.UTC().Truncate(time.Microsecond), e.CreatedAt.UTC().Truncate(time.Microsecond)
+		switch {
+		case stored.Before(want), version == 0 && (stored.After(want) || body != e.Body):
+			return conflict(e, "the store holds another message under this number")
+		case stored.After(want): // created by its edit, which overtook it
+			if _, err := tx.ExecContext(ctx, "UPDATE messages SET created_at = ? WHERE chat_id = ? AND number = ?", e.CreatedAt, chatIDs[i], e.Number); err != nil {
+				return storeErr(err, "")
+			}
+		}
+	}
+	return nil
 }
 
 // applyEdit replaces the body if the stored version is older; if the message
@@ -198,20 +301,6 @@ func (s *Store) applyEdit(ctx context.Context, tx *ent.Client, e domain.MessageE
 	}
 	_, err = update() // a concurrent insert won the race: make sure the newer body wins
 	return err
-}
-
-// keepEarliest resolves a creation that finds its row already there (a
-// redelivery, or a row a later event had to create first) by keeping
-// everything but created_at, which takes the earlier of the two: the
-// creation event carries the true one.
-func (s *Store) keepEarliest() entsql.ConflictOption {
-	return entsql.ResolveWith(func(u *entsql.UpdateSet) {
-		if s.isSQLite() {
-			u.Set("created_at", entsql.Expr("MIN(created_at, excluded.created_at)"))
-			return
-		}
-		u.Set("created_at", entsql.Expr("LEAST(created_at, VALUES(created_at))"))
-	})
 }
 
 func (s *Store) forgetChats(created []domain.MessageCreated, edited []domain.MessageEdited) {

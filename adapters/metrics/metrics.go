@@ -17,6 +17,7 @@ type Metrics struct {
 	EventsIndexed   prometheus.Counter
 	EventsFailed    prometheus.Counter
 	EventsDead      prometheus.Counter
+	NumberConflicts prometheus.Counter
 	StreamBacklog   *prometheus.GaugeVec
 	CountersFixed   prometheus.Counter
 }
@@ -46,6 +47,10 @@ func New() *Metrics {
 		EventsDead: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "chat_events_dead_lettered_total", Help: "Events sent to the dead-letter stream.",
 		}),
+		NumberConflicts: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chat_number_conflicts_total",
+			Help: "Events refused because their number may have been handed out twice (after Redis lost data): each is an alarm.",
+		}),
 		StreamBacklog: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "chat_stream_backlog", Help: "Events not yet acknowledged by the worker group, by topic.",
 		}, []string{"topic"}),
@@ -54,7 +59,7 @@ func New() *Metrics {
 		}),
 	}
 	r.MustRegister(m.RequestDuration, m.EventsPublished, m.EventsPersisted, m.EventsIndexed, m.EventsFailed, m.EventsDead,
-		m.StreamBacklog, m.CountersFixed,
+		m.NumberConflicts, m.StreamBacklog, m.CountersFixed,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

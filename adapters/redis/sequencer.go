@@ -1,16 +1,23 @@
-// Package redis implements the number sequencer on Redis with rueidis. It
-// imports domain and ports, never the store: what it must learn from the
-// system of record it asks through ports.SequenceSeeds.
+// Package redis implements the number sequencer on Redis with rueidis, and
+// the api's event queue on top of it: one Lua script allocates a number and
+// appends its event to the Redis stream, in Watermill's wire format. It
+// imports domain, ports and the stream package's wire format, never the
+// store: what it must learn from the system of record it asks through
+// ports.SequenceFences.
 package redis
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/redis/rueidis"
 
+	"github.com/chatsvc/chat/adapters/stream"
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/ports"
 )
@@ -19,13 +26,21 @@ import (
 // that on a Redis Cluster a script touching the application and one of its
 // chats stays on one slot, while different applications spread over slots.
 //
-//	chat:{token}:app      hash  c = last chat number, r = last chat number when re-seeded
-//	chat:{token}:chat:N   hash  m = last message number, v = last edit version
+//	chat:{token}:app        hash  c = last chat number, r = last chat number when re-seeded,
+//	                              e = epoch of the chat sequence (absent: 0)
+//	chat:{token}:chat:N     hash  m = last message number, v = last edit version,
+//	                              e = epoch of the chat's sequences (absent: 0)
+//	chat:{token}:seeding[:N] string  held by the api re-seeding that sequence
 //
 // A chat hash is created by its first message. A missing chat hash is
 // therefore ambiguous after Redis lost its data; r resolves it: chats up to r
-// existed before the loss and are re-seeded from the store, later ones are new.
-const luaChatState = `
+// may have existed before the loss and are re-seeded from the store, later
+// ones are new.
+//
+// Allocation and append are one script, so the stream key is touched by the
+// same script as the sequence keys. (On a Redis Cluster the stream partition
+// must then share the application's slot.)
+const luaLib = `
 local function chat_state(app, chatkey, n)
   if redis.call('EXISTS', chatkey) == 1 then return 0 end
   local c = redis.call('HGET', app, 'c')
@@ -34,29 +49,64 @@ local function chat_state(app, chatkey, n)
   if n <= tonumber(redis.call('HGET', app, 'r') or '0') then return -3 end
   return 0
 end
+local function epoch(key) return tonumber(redis.call('HGET', key, 'e') or '0') end
+-- append writes the event entry, its payload led by the allocated numbers.
+-- a: uuid, rest of the payload, metadata, maxlen (0: none).
+local function append(stream, head, a)
+  if stream == nil then return end
+  if a[4] ~= '0' then
+    redis.call('XADD', stream, 'MAXLEN', '~', a[4], '*', '_watermill_message_uuid', a[1], 'payload', head .. a[2], 'metadata', a[3])
+  else
+    redis.call('XADD', stream, '*', '_watermill_message_uuid', a[1], 'payload', head .. a[2], 'metadata', a[3])
+  end
+end
+local function fmt(n) return string.format('%d', n) end
 `
 
 var (
 	scriptRegister = rueidis.NewLuaScript(`return redis.call('HSETNX', KEYS[1], 'c', 0)`)
-	scriptNextChat = rueidis.NewLuaScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-return redis.call('HINCRBY', KEYS[1], 'c', 1)`)
-	scriptNextMessage = rueidis.NewLuaScript(luaChatState + `
-local s = chat_state(KEYS[1], KEYS[2], tonumber(ARGV[1]))
-if s < 0 then return s end
-return redis.call('HINCRBY', KEYS[2], 'm', 1)`)
-	scriptNextEdit = rueidis.NewLuaScript(luaChatState + `
-local s = chat_state(KEYS[1], KEYS[2], tonumber(ARGV[1]))
-if s < 0 then return s end
-if tonumber(ARGV[2]) > tonumber(redis.call('HGET', KEYS[2], 'm') or '0') then return -4 end
-return redis.call('HINCRBY', KEYS[2], 'v', 1)`)
+	// KEYS: app [stream]; ARGV: uuid rest metadata maxlen
+	scriptNextChat = rueidis.NewLuaScript(luaLib + `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
+local n = redis.call('HINCRBY', KEYS[1], 'c', 1)
+local e = epoch(KEYS[1])
+append(KEYS[2], '{"number":' .. fmt(n) .. ',"epoch":' .. fmt(e) .. ',', ARGV)
+return {n, e}`)
+	// KEYS: app chat [stream]; ARGV: uuid rest metadata maxlen chat
+	scriptNextMessage = rueidis.NewLuaScript(luaLib + `
+local s = chat_state(KEYS[1], KEYS[2], tonumber(ARGV[5]))
+if s < 0 then return {s, 0} end
+local n = redis.call('HINCRBY', KEYS[2], 'm', 1)
+local e = epoch(KEYS[2])
+append(KEYS[3], '{"number":' .. fmt(n) .. ',"epoch":' .. fmt(e) .. ',', ARGV)
+return {n, e}`)
+	// KEYS: app chat [stream]; ARGV: uuid rest metadata maxlen chat message
+	scriptNextEdit = rueidis.NewLuaScript(luaLib + `
+local s = chat_state(KEYS[1], KEYS[2], tonumber(ARGV[5]))
+if s < 0 then return {s, 0} end
+if tonumber(ARGV[6]) > tonumber(redis.call('HGET', KEYS[2], 'm') or '0') then return {-4, 0} end
+local v = redis.call('HINCRBY', KEYS[2], 'v', 1)
+local e = epoch(KEYS[2])
+append(KEYS[3], '{"number":' .. ARGV[6] .. ',"version":' .. fmt(v) .. ',"epoch":' .. fmt(e) .. ',', ARGV)
+return {v, e}`)
+	// KEYS: sequence lock; ARGV: holder ttl-ms. 1: locked; 0: already seeded; -1: another holds it.
+	scriptLock = rueidis.NewLuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+return -1`)
+	// KEYS: app lock; ARGV: holder resume epoch
 	scriptSeedApp = rueidis.NewLuaScript(`
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[2])
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'c', ARGV[1], 'r', ARGV[1])
+redis.call('HSET', KEYS[1], 'c', ARGV[2], 'r', ARGV[2], 'e', ARGV[3])
 return 1`)
+	// KEYS: chat lock; ARGV: holder resume version epoch
 	scriptSeedChat = rueidis.NewLuaScript(`
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[2])
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'm', ARGV[1], 'v', ARGV[2])
+redis.call('HSET', KEYS[1], 'm', ARGV[2], 'v', ARGV[3], 'e', ARGV[4])
 return 1`)
 )
 
@@ -67,30 +117,62 @@ const (
 	stateMessageUnknown = -4
 )
 
-// Sequencer implements ports.Sequencer on Redis.
-type Sequencer struct {
-	client rueidis.Client
-	seeds  ports.SequenceSeeds
+// Config tunes the sequencer.
+type Config struct {
+	// Topics are the event streams Append writes to; MaxLen caps each (approximately; 0: no cap).
+	Topics stream.Topics
+	MaxLen int64
+	// Gap is how far above the highest persisted number a sequence resumes
+	// after Redis lost it: room for the events workers held, unwritten, at
+	// the loss. An older event above the gap is refused by the projection
+	// (an alarm), never applied under a number handed out again.
+	Gap int64
+	// SeedWait bounds how long a request waits for another api to finish
+	// re-seeding the sequence it needs before answering 503.
+	SeedWait time.Duration
 }
 
-// NewSequencer uses client for the sequences and seeds to re-seed lost ones.
-func NewSequencer(client rueidis.Client, seeds ports.SequenceSeeds) *Sequencer {
-	return &Sequencer{client: client, seeds: seeds}
+// Sequencer implements ports.Sequencer and ports.EventQueue on Redis.
+type Sequencer struct {
+	client rueidis.Client
+	fences ports.SequenceFences
+	cfg    Config
+}
+
+// seedLockTTL outlives any fence: the fence's transaction is given a third of it.
+const seedLockTTL = 30 * time.Second
+
+// NewSequencer uses client for the sequences and fences to re-seed lost ones.
+func NewSequencer(client rueidis.Client, fences ports.SequenceFences, cfg Config) *Sequencer {
+	if cfg.SeedWait <= 0 {
+		cfg.SeedWait = 2 * time.Second
+	}
+	if cfg.Gap < 0 {
+		cfg.Gap = 0
+	}
+	return &Sequencer{client: client, fences: fences, cfg: cfg}
 }
 
 func appKey(t domain.Token) string { return "chat:{" + string(t) + "}:app" }
-
 func chatKey(t domain.Token, n int64) string {
 	return "chat:{" + string(t) + "}:chat:" + strconv.FormatInt(n, 10)
+}
+func appLockKey(t domain.Token) string { return "chat:{" + string(t) + "}:seeding" }
+func chatLockKey(t domain.Token, n int64) string {
+	return "chat:{" + string(t) + "}:seeding:" + strconv.FormatInt(n, 10)
+}
+
+func unavailable(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	return domain.Unavailable("redis", err)
 }
 
 func (s *Sequencer) run(ctx context.Context, script *rueidis.Lua, keys []string, args ...string) (int64, error) {
 	n, err := script.Exec(ctx, s.client, keys, args).AsInt64()
 	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return 0, err
-		}
-		return 0, domain.Unavailable("redis", err)
+		return 0, unavailable(err)
 	}
 	return n, nil
 }
@@ -103,73 +185,199 @@ func (s *Sequencer) RegisterApplication(ctx context.Context, token domain.Token)
 
 // NextChatNumber allocates the next chat number of the application.
 func (s *Sequencer) NextChatNumber(ctx context.Context, token domain.Token) (int64, error) {
-	for attempt := 0; attempt < 3; attempt++ {
-		n, err := s.run(ctx, scriptNextChat, []string{appKey(token)})
-		if err != nil || n > 0 {
-			return n, err
-		}
-		if err := s.seedApp(ctx, token); err != nil {
-			return 0, err
-		}
-	}
-	return 0, domain.Unavailable("redis", errors.New("sequence kept vanishing while being seeded"))
+	n, _, err := s.allocate(ctx, domain.ChatCreated{Token: token}, nil)
+	return n, err
 }
 
 // NextMessageNumber allocates the next message number of the chat.
 func (s *Sequencer) NextMessageNumber(ctx context.Context, token domain.Token, chat int64) (int64, error) {
-	return s.inChat(ctx, token, chat, scriptNextMessage, strconv.FormatInt(chat, 10))
+	n, _, err := s.allocate(ctx, domain.MessageCreated{Token: token, Chat: chat}, nil)
+	return n, err
 }
 
 // NextEditVersion checks that the message was allocated and returns a fresh version.
 func (s *Sequencer) NextEditVersion(ctx context.Context, token domain.Token, chat, message int64) (int64, error) {
-	return s.inChat(ctx, token, chat, scriptNextEdit, strconv.FormatInt(chat, 10), strconv.FormatInt(message, 10))
+	n, _, err := s.allocate(ctx, domain.MessageEdited{Token: token, Chat: chat, Number: message}, nil)
+	return n, err
 }
 
-func (s *Sequencer) inChat(ctx context.Context, token domain.Token, chat int64, script *rueidis.Lua, args ...string) (int64, error) {
-	keys := []string{appKey(token), chatKey(token, chat)}
-	for attempt := 0; attempt < 3; attempt++ {
-		n, err := s.run(ctx, script, keys, args...)
-		if err != nil || n > 0 {
-			return n, err
+// Append allocates the draft's number and appends its event to the stream
+// in one script: one round trip, and no number without its event.
+func (s *Sequencer) Append(ctx context.Context, draft domain.Event) (domain.Event, error) {
+	entry, err := stream.Template(draft)
+	if err != nil {
+		return nil, err
+	}
+	n, epoch, err := s.allocate(ctx, draft, &entry)
+	if err != nil {
+		return nil, err
+	}
+	switch e := draft.(type) {
+	case domain.ChatCreated:
+		e.Number, e.Epoch = n, epoch
+		return e, nil
+	case domain.MessageCreated:
+		e.Number, e.Epoch = n, epoch
+		return e, nil
+	case domain.MessageEdited:
+		e.Version, e.Epoch = n, epoch
+		return e, nil
+	}
+	return nil, fmt.Errorf("cannot append %T", draft)
+}
+
+// allocate runs the draft's script, appending entry when it is given, and
+// re-seeds the sequence when Redis lost it.
+func (s *Sequencer) allocate(ctx context.Context, draft domain.Event, entry *stream.Entry) (n, epoch int64, err error) {
+	var script *rueidis.Lua
+	var keys, args []string
+	var token domain.Token
+	chat := int64(0)
+	args = []string{"", "", "", "0"}
+	if entry != nil {
+		args = []string{entry.UUID, entry.Rest, entry.Metadata, strconv.FormatInt(s.cfg.MaxLen, 10)}
+	}
+	switch e := draft.(type) {
+	case domain.ChatCreated:
+		token, script, keys = e.Token, scriptNextChat, []string{appKey(e.Token)}
+	case domain.MessageCreated:
+		token, chat, script = e.Token, e.Chat, scriptNextMessage
+		keys = []string{appKey(e.Token), chatKey(e.Token, e.Chat)}
+		args = append(args, strconv.FormatInt(e.Chat, 10))
+	case domain.MessageEdited:
+		token, chat, script = e.Token, e.Chat, scriptNextEdit
+		keys = []string{appKey(e.Token), chatKey(e.Token, e.Chat)}
+		args = append(args, strconv.FormatInt(e.Chat, 10), strconv.FormatInt(e.Number, 10))
+	default:
+		return 0, 0, fmt.Errorf("cannot number %T", draft)
+	}
+	if entry != nil {
+		keys = append(keys, s.cfg.Topics.For(draft.Scope()))
+	}
+	deadline := time.Now().Add(s.cfg.SeedWait)
+	for {
+		res, err := script.Exec(ctx, s.client, keys, args).AsIntSlice()
+		if err != nil {
+			return 0, 0, unavailable(err)
 		}
-		switch n {
+		if len(res) != 2 {
+			return 0, 0, fmt.Errorf("sequencer script answered %v", res)
+		}
+		if res[0] > 0 {
+			return res[0], res[1], nil
+		}
+		switch res[0] {
 		case stateAppMissing:
 			err = s.seedApp(ctx, token)
 		case stateChatNeedsSeed:
 			err = s.seedChat(ctx, token, chat)
 		case stateChatUnknown:
-			return 0, domain.NotFoundf("chat %d not found in this application", chat)
+			return 0, 0, domain.NotFoundf("chat %d not found in this application", chat)
 		case stateMessageUnknown:
-			return 0, domain.NotFoundf("message %s not found in chat %d", args[len(args)-1], chat)
+			return 0, 0, domain.NotFoundf("message %s not found in chat %d", args[len(args)-1], chat)
 		default:
-			return 0, fmt.Errorf("sequencer script answered %d", n)
+			return 0, 0, fmt.Errorf("sequencer script answered %d", res[0])
+		}
+		if errors.Is(err, errSeedBusy) {
+			if time.Now().After(deadline) {
+				return 0, 0, domain.ErrBusy
+			}
+			select {
+			case <-ctx.Done():
+				return 0, 0, ctx.Err()
+			case <-time.After(20 * time.Millisecond):
+			}
+			continue
 		}
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	}
-	return 0, domain.Unavailable("redis", errors.New("sequence kept vanishing while being seeded"))
+}
+
+// errSeedBusy: another api is re-seeding the sequence; try again shortly.
+var errSeedBusy = errors.New("sequence is being re-seeded")
+
+// lock takes the seeding lock of one sequence (key), so that one api at a
+// time fences it: two fences would start two epochs, and events numbered in
+// the losing one would be refused. The check that the sequence is still
+// missing is made under the lock: a holder creates it as it lets go.
+// errSeeded says another api seeded it meanwhile.
+func (s *Sequencer) lock(ctx context.Context, key, lockKey string) (string, error) {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	holder := hex.EncodeToString(b)
+	n, err := s.run(ctx, scriptLock, []string{key, lockKey}, holder, strconv.FormatInt(seedLockTTL.Milliseconds(), 10))
+	switch {
+	case err != nil:
+		return "", err
+	case n == 0:
+		return "", errSeeded
+	case n < 0:
+		return "", errSeedBusy
+	}
+	return holder, nil
+}
+
+var errSeeded = errors.New("sequence seeded meanwhile")
+
+// fenceCtx bounds the fence well inside the lock's life, so that a fence
+// never commits after another api could have taken the lock over.
+func fenceCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, seedLockTTL/3)
+}
+
+func ignoreSeeded(err error) error {
+	if errors.Is(err, errSeeded) {
+		return nil // allocate again
+	}
+	return err
+}
+
+func (s *Sequencer) unlock(key string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = s.client.Do(ctx, s.client.B().Del().Key(key).Build()).Error()
 }
 
 // seedApp runs when the application's hash is missing: either the token is
-// unknown, or Redis lost its data. The store tells which, and where to resume.
+// unknown, or Redis lost its data. The store tells which, and fences the
+// application's chat numbers.
 func (s *Sequencer) seedApp(ctx context.Context, token domain.Token) error {
-	last, err := s.seeds.ChatSeed(ctx, token)
+	lockKey := appLockKey(token)
+	holder, err := s.lock(ctx, appKey(token), lockKey)
 	if err != nil {
+		return ignoreSeeded(err)
+	}
+	fctx, cancel := fenceCtx(ctx)
+	resume, epoch, err := s.fences.FenceChats(fctx, token, s.cfg.Gap)
+	cancel()
+	if err != nil {
+		s.unlock(lockKey)
 		return err
 	}
-	_, err = s.run(ctx, scriptSeedApp, []string{appKey(token)}, strconv.FormatInt(last, 10))
+	_, err = s.run(ctx, scriptSeedApp, []string{appKey(token), lockKey}, holder,
+		strconv.FormatInt(resume, 10), strconv.FormatInt(epoch, 10))
 	return err
 }
 
 func (s *Sequencer) seedChat(ctx context.Context, token domain.Token, chat int64) error {
-	number, version, err := s.seeds.MessageSeed(ctx, token, chat)
+	lockKey := chatLockKey(token, chat)
+	holder, err := s.lock(ctx, chatKey(token, chat), lockKey)
 	if err != nil {
+		return ignoreSeeded(err)
+	}
+	fctx, cancel := fenceCtx(ctx)
+	resume, version, epoch, err := s.fences.FenceMessages(fctx, token, chat, s.cfg.Gap)
+	cancel()
+	if err != nil {
+		s.unlock(lockKey)
 		if errors.Is(err, domain.ErrNotFound) {
 			return domain.NotFoundf("chat %d not found in this application", chat)
 		}
 		return err
 	}
-	_, err = s.run(ctx, scriptSeedChat, []string{chatKey(token, chat)}, strconv.FormatInt(number, 10), strconv.FormatInt(version, 10))
+	_, err = s.run(ctx, scriptSeedChat, []string{chatKey(token, chat), lockKey}, holder,
+		strconv.FormatInt(resume, 10), strconv.FormatInt(version, 10), strconv.FormatInt(epoch, 10))
 	return err
 }

@@ -3,12 +3,15 @@ package redis_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/ThreeDotsLabs/watermill-redisstream/pkg/redisstream"
 	"github.com/redis/rueidis"
 
 	redisadapter "github.com/chatsvc/chat/adapters/redis"
+	"github.com/chatsvc/chat/adapters/stream"
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/internal/testenv"
 	"github.com/chatsvc/chat/ports"
@@ -28,8 +31,8 @@ func client(t *testing.T) rueidis.Client {
 
 func TestSequencerContract(t *testing.T) {
 	c := client(t)
-	porttest.SequencerContract(t, func(t *testing.T, seeds ports.SequenceSeeds) ports.Sequencer {
-		return redisadapter.NewSequencer(c, seeds)
+	porttest.SequencerContract(t, func(t *testing.T, seeds *porttest.Seeds) ports.Sequencer {
+		return redisadapter.NewSequencer(c, seeds, redisadapter.Config{})
 	})
 }
 
@@ -39,7 +42,7 @@ func TestSequencerReseedsAfterDataLoss(t *testing.T) {
 	ctx := context.Background()
 	c := client(t)
 	seeds := porttest.NewSeeds()
-	seq := redisadapter.NewSequencer(c, seeds)
+	seq := redisadapter.NewSequencer(c, seeds, redisadapter.Config{Gap: 100})
 	tok := domain.NewToken()
 	if err := seq.RegisterApplication(ctx, tok); err != nil {
 		t.Fatal(err)
@@ -62,20 +65,125 @@ func TestSequencerReseedsAfterDataLoss(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if n, err := seq.NextMessageNumber(ctx, tok, 2); err != nil || n != 5 {
-		t.Fatalf("message after loss = %d, %v; want 5", n, err)
+	// Numbering resumes Gap above what was persisted: room for events a
+	// worker still held, unwritten, at the loss.
+	if n, err := seq.NextMessageNumber(ctx, tok, 2); err != nil || n != 105 {
+		t.Fatalf("message after loss = %d, %v; want 105", n, err)
 	}
-	if n, err := seq.NextMessageNumber(ctx, tok, 3); err != nil || n != 1 {
-		t.Fatalf("first message of an old empty chat after loss = %d, %v; want 1", n, err)
+	if n, err := seq.NextMessageNumber(ctx, tok, 3); err != nil || n != 101 {
+		t.Fatalf("first message of an old empty chat after loss = %d, %v; want 101", n, err)
 	}
-	if n, err := seq.NextChatNumber(ctx, tok); err != nil || n != 4 {
-		t.Fatalf("chat after loss = %d, %v; want 4", n, err)
+	if v, err := seq.NextEditVersion(ctx, tok, 2, 1); err != nil || v <= 1<<32 {
+		t.Fatalf("edit version after loss = %d, %v; want above every version of epoch 0", v, err)
 	}
-	if n, err := seq.NextMessageNumber(ctx, tok, 4); err != nil || n != 1 {
+	if n, err := seq.NextChatNumber(ctx, tok); err != nil || n != 104 {
+		t.Fatalf("chat after loss = %d, %v; want 104", n, err)
+	}
+	if n, err := seq.NextMessageNumber(ctx, tok, 104); err != nil || n != 1 {
 		t.Fatalf("first message of a new chat = %d, %v; want 1", n, err)
 	}
-	if _, err := seq.NextMessageNumber(ctx, tok, 5); err == nil {
-		t.Fatal("chat 5 was never allocated, yet a message number was handed out")
+	if _, err := seq.NextMessageNumber(ctx, tok, 105); err == nil {
+		t.Fatal("chat 105 was never allocated, yet a message number was handed out")
+	}
+	// Chats 4..103 are the gap: never handed out, so not found.
+	if _, err := seq.NextMessageNumber(ctx, tok, 50); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("a chat in the gap: %v, want not found", err)
+	}
+}
+
+// Many apis meet the lost sequence at once: one fences it (one new epoch),
+// the others wait for it, and every number is handed out once.
+func TestSequencerOneFenceUnderConcurrency(t *testing.T) {
+	ctx := context.Background()
+	c := client(t)
+	seeds := porttest.NewSeeds()
+	tok := domain.NewToken()
+	seeds.Chats[tok] = 1
+	seeds.Messages[domain.ChatKey{Token: tok, Number: 1}] = [2]int64{10, 0}
+	const apis, each = 8, 25
+	got := make(chan int64, apis*each)
+	var wg sync.WaitGroup
+	for i := 0; i < apis; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			seq := redisadapter.NewSequencer(c, seeds, redisadapter.Config{Gap: 5})
+			for j := 0; j < each; j++ {
+				n, err := seq.NextMessageNumber(ctx, tok, 1)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				got <- n
+			}
+		}()
+	}
+	wg.Wait()
+	close(got)
+	seen := map[int64]bool{}
+	for n := range got {
+		if seen[n] || n <= 15 || n > 15+apis*each {
+			t.Fatalf("number %d handed out twice or outside 16..%d", n, 15+apis*each)
+		}
+		seen[n] = true
+	}
+	if _, _, epoch, _ := seeds.FenceMessages(ctx, tok, 1, 0); epoch != 2 {
+		t.Fatalf("the chat was fenced %d times, want once", epoch-1)
+	}
+}
+
+// Append allocates and appends in one script: the entry on the stream is
+// the event, in Watermill's wire format, under the number it was given.
+func TestAppendWritesTheNumberedEvent(t *testing.T) {
+	ctx := context.Background()
+	c := client(t)
+	topics := stream.Topics{Prefix: "seqappend." + testenv.Suffix(), Partitions: 2}
+	t.Cleanup(func() {
+		for _, tp := range topics.All() {
+			c.Do(context.Background(), c.B().Del().Key(tp).Build())
+		}
+	})
+	seq := redisadapter.NewSequencer(c, porttest.NewSeeds(), redisadapter.Config{Topics: topics})
+	tok := domain.NewToken()
+	if err := seq.RegisterApplication(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().UTC().Truncate(time.Microsecond)
+	want := []domain.Event{
+		domain.ChatCreated{Token: tok, Number: 1, CreatedAt: at},
+		domain.MessageCreated{Token: tok, Chat: 1, Number: 1, Body: `say "hi" \ é`, CreatedAt: at},
+		domain.MessageEdited{Token: tok, Chat: 1, Number: 1, Body: "edited", Version: 1, EditedAt: at},
+	}
+	drafts := []domain.Event{
+		domain.ChatCreated{Token: tok, CreatedAt: at},
+		domain.MessageCreated{Token: tok, Chat: 1, Body: `say "hi" \ é`, CreatedAt: at},
+		domain.MessageEdited{Token: tok, Chat: 1, Number: 1, Body: "edited", EditedAt: at},
+	}
+	for i, d := range drafts {
+		got, err := seq.Append(ctx, d)
+		if err != nil || got != want[i] {
+			t.Fatalf("Append(%v) = %v, %v; want %v", d, got, err, want[i])
+		}
+		entries, err := c.Do(ctx, c.B().Xrange().Key(topics.For(d.Scope())).Start("-").End("+").Build()).AsXRange()
+		if err != nil || len(entries) == 0 {
+			t.Fatalf("stream %s: %v %v", topics.For(d.Scope()), entries, err)
+		}
+		last := entries[len(entries)-1].FieldValues
+		values := map[string]any{}
+		for k, v := range last {
+			values[k] = v
+		}
+		msg, err := redisstream.DefaultMarshallerUnmarshaller{}.Unmarshal(values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, err := stream.Decode(msg)
+		if err != nil || ev != want[i] {
+			t.Fatalf("entry decodes to %v, %v; want %v", ev, err, want[i])
+		}
+	}
+	if _, err := seq.Append(ctx, domain.MessageCreated{Token: tok, Chat: 2, Body: "x", CreatedAt: at}); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("a message in an unallocated chat: %v, want not found", err)
 	}
 }
 
@@ -85,7 +193,7 @@ func TestSequencerUnavailable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seq := redisadapter.NewSequencer(c, porttest.NewSeeds())
+	seq := redisadapter.NewSequencer(c, porttest.NewSeeds(), redisadapter.Config{})
 	c.Close()
 	_, err = seq.NextChatNumber(context.Background(), domain.NewToken())
 	if !errors.Is(err, domain.ErrUnavailable) {

@@ -7,9 +7,11 @@ package stream
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill-redisstream/pkg/redisstream"
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/chatsvc/chat/domain"
@@ -19,27 +21,39 @@ const typeKey = "event_type"
 
 // wire is the JSON payload of every event; fields unused by a type are omitted.
 type wire struct {
-	Token   string    `json:"token"`
-	Chat    int64     `json:"chat,omitempty"`
-	Number  int64     `json:"number"`
-	Body    string    `json:"body,omitempty"`
-	Version int64     `json:"version,omitempty"`
-	At      time.Time `json:"at"`
+	numbered
+	Token string    `json:"token"`
+	Chat  int64     `json:"chat,omitempty"`
+	Body  string    `json:"body,omitempty"`
+	At    time.Time `json:"at"`
+}
+
+// numbered is what the sequencer allocates: the number (or, for an edit, the
+// version) and the epoch of the sequence it came from. It leads the payload,
+// so that a Redis script can write it in front of the rest (see Template).
+type numbered struct {
+	Number  int64 `json:"number"`
+	Version int64 `json:"version,omitempty"`
+	Epoch   int64 `json:"epoch,omitempty"`
+}
+
+func toWire(e domain.Event) (string, wire, error) {
+	switch e := e.(type) {
+	case domain.ChatCreated:
+		return "chat.created", wire{numbered: numbered{Number: e.Number, Epoch: e.Epoch}, Token: string(e.Token), At: e.CreatedAt}, nil
+	case domain.MessageCreated:
+		return "message.created", wire{numbered: numbered{Number: e.Number, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, Body: e.Body, At: e.CreatedAt}, nil
+	case domain.MessageEdited:
+		return "message.edited", wire{numbered: numbered{Number: e.Number, Version: e.Version, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, Body: e.Body, At: e.EditedAt}, nil
+	}
+	return "", wire{}, fmt.Errorf("cannot encode %T", e)
 }
 
 // Encode turns an event into a Watermill message.
 func Encode(e domain.Event) (*message.Message, error) {
-	var w wire
-	var kind string
-	switch e := e.(type) {
-	case domain.ChatCreated:
-		kind, w = "chat.created", wire{Token: string(e.Token), Number: e.Number, At: e.CreatedAt}
-	case domain.MessageCreated:
-		kind, w = "message.created", wire{Token: string(e.Token), Chat: e.Chat, Number: e.Number, Body: e.Body, At: e.CreatedAt}
-	case domain.MessageEdited:
-		kind, w = "message.edited", wire{Token: string(e.Token), Chat: e.Chat, Number: e.Number, Body: e.Body, Version: e.Version, At: e.EditedAt}
-	default:
-		return nil, fmt.Errorf("cannot encode %T", e)
+	kind, w, err := toWire(e)
+	if err != nil {
+		return nil, err
 	}
 	payload, err := json.Marshal(w)
 	if err != nil {
@@ -48,6 +62,45 @@ func Encode(e domain.Event) (*message.Message, error) {
 	msg := message.NewMessage(watermill.NewULID(), payload)
 	msg.Metadata.Set(typeKey, kind)
 	return msg, nil
+}
+
+// Entry is an event as a Redis stream entry in Watermill's wire format
+// (redisstream's default marshaller), with its leading numbers left out:
+// a script that allocates them appends the entry as
+//
+//	XADD stream * _watermill_message_uuid UUID payload '{"number":N,"version":V,"epoch":E,'..Rest metadata Metadata
+//
+// so that the number and its event reach Redis in one atomic step.
+type Entry struct {
+	UUID     string
+	Rest     string // the payload after its numbers: `"token":…}`
+	Metadata string // msgpack, as redisstream writes it
+}
+
+// Template encodes the event, whose numbers are still to be allocated, as an Entry.
+func Template(e domain.Event) (Entry, error) {
+	kind, w, err := toWire(e)
+	if err != nil {
+		return Entry{}, err
+	}
+	w.numbered = numbered{}
+	payload, err := json.Marshal(w)
+	if err != nil {
+		return Entry{}, err
+	}
+	// {"number":0,"token":…} → "token":…}
+	rest, ok := strings.CutPrefix(string(payload), `{"number":0,`)
+	if !ok {
+		return Entry{}, fmt.Errorf("unexpected payload layout %.40q", payload)
+	}
+	msg := message.NewMessage(watermill.NewULID(), nil)
+	msg.Metadata.Set(typeKey, kind)
+	values, err := redisstream.DefaultMarshallerUnmarshaller{}.Marshal("", msg)
+	if err != nil {
+		return Entry{}, err
+	}
+	md, _ := values["metadata"].([]byte)
+	return Entry{UUID: msg.UUID, Rest: rest, Metadata: string(md)}, nil
 }
 
 // Decode reads an event back. A message that is not a valid event can never
@@ -67,11 +120,11 @@ func Decode(msg *message.Message) (domain.Event, error) {
 	}
 	switch kind {
 	case "chat.created":
-		return domain.ChatCreated{Token: token, Number: w.Number, CreatedAt: w.At}, nil
+		return domain.ChatCreated{Token: token, Number: w.Number, CreatedAt: w.At, Epoch: w.Epoch}, nil
 	case "message.created":
-		return domain.MessageCreated{Token: token, Chat: w.Chat, Number: w.Number, Body: w.Body, CreatedAt: w.At}, nil
+		return domain.MessageCreated{Token: token, Chat: w.Chat, Number: w.Number, Body: w.Body, CreatedAt: w.At, Epoch: w.Epoch}, nil
 	case "message.edited":
-		return domain.MessageEdited{Token: token, Chat: w.Chat, Number: w.Number, Body: w.Body, Version: w.Version, EditedAt: w.At}, nil
+		return domain.MessageEdited{Token: token, Chat: w.Chat, Number: w.Number, Body: w.Body, Version: w.Version, EditedAt: w.At, Epoch: w.Epoch}, nil
 	}
 	return nil, fmt.Errorf("%w: unknown event type %q", domain.ErrInvalidEvent, kind)
 }

@@ -38,6 +38,9 @@ type Hooks struct {
 	Applied      func()
 	Failed       func()
 	DeadLettered func()
+	// Conflict hears each event refused because its number may have been
+	// handed out twice (domain.ErrNumberConflict): an alarm.
+	Conflict func()
 }
 
 // Consumer runs the worker's handlers on a Watermill router.
@@ -65,6 +68,9 @@ func NewConsumer(cfg ConsumerConfig, topics Topics, subscriber func(i int) (mess
 	}
 	if hooks.DeadLettered == nil {
 		hooks.DeadLettered = func() {}
+	}
+	if hooks.Conflict == nil {
+		hooks.Conflict = func() {}
 	}
 	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: cfg.CloseTimeout}, NewZapLogger(log))
 	if err != nil {
@@ -139,6 +145,14 @@ func (c *Consumer) handle(msg *message.Message) error {
 			return nil
 		}
 		c.hooks.Failed()
+		if errors.Is(err, domain.ErrNumberConflict) {
+			// Deterministic: retrying cannot help. The event keeps its
+			// payload in the dead-letter stream for an operator.
+			c.hooks.Conflict()
+			c.log.Error("ALARM: event refused, its number may have been handed out twice; dead-lettering it",
+				zap.String("message_uuid", msg.UUID), zap.Error(err))
+			return err
+		}
 		if errors.Is(err, domain.ErrInvalidEvent) && attempt >= c.cfg.MaxAttempts {
 			c.log.Error("event cannot be applied; dead-lettering it", zap.String("message_uuid", msg.UUID), zap.Error(err))
 			return err

@@ -2,7 +2,9 @@ package stream
 
 import (
 	"context"
+	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill-redisstream/pkg/redisstream"
@@ -72,4 +74,27 @@ func Backlog(ctx context.Context, client goredis.UniversalClient, topics Topics,
 		}
 	}
 	return out, nil
+}
+
+// EnsureGroups creates each consumer group on each partition where it is
+// missing, reading from the start of the stream. Subscribers create their
+// group once, when they start; after Redis lost its data (restarted empty)
+// the groups are gone and every read fails with NOGROUP until something
+// creates them again: workers call this periodically so that they carry on
+// by themselves. It returns how many groups it created.
+func EnsureGroups(ctx context.Context, client goredis.UniversalClient, topics Topics, groups []string) (int, error) {
+	created := 0
+	for _, topic := range topics.All() {
+		for _, g := range groups {
+			err := client.XGroupCreateMkStream(ctx, topic, g, "0").Err()
+			switch {
+			case err == nil:
+				created++
+			case strings.HasPrefix(err.Error(), "BUSYGROUP"):
+			default:
+				return created, fmt.Errorf("consumer group %s on %s: %w", g, topic, err)
+			}
+		}
+	}
+	return created, nil
 }

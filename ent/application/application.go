@@ -18,6 +18,8 @@ const (
 	FieldName = "name"
 	// FieldChatsCount holds the string denoting the chats_count field in the database.
 	FieldChatsCount = "chats_count"
+	// FieldSeqEpoch holds the string denoting the seq_epoch field in the database.
+	FieldSeqEpoch = "seq_epoch"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
 	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
@@ -41,6 +43,7 @@ var Columns = []string{
 	FieldToken,
 	FieldName,
 	FieldChatsCount,
+	FieldSeqEpoch,
 	FieldCreatedAt,
 	FieldUpdatedAt,
 }
@@ -58,10 +61,10 @@ func ValidColumn(column string) bool {
 var (
 	// TokenValidator is a validator for the "token" field. It is called by the builders before save.
 	TokenValidator func(string) error
-	// NameValidator is a validator for the "name" field. It is called by the builders before save.
-	NameValidator func(string) error
 	// DefaultChatsCount holds the default value on creation for the "chats_count" field.
 	DefaultChatsCount int64
+	// DefaultSeqEpoch holds the default value on creation for the "seq_epoch" field.
+	DefaultSeqEpoch int64
 )
 
 // OrderOption defines the ordering options for the Application queries.
@@ -85,6 +88,11 @@ func ByName(opts ...sql.OrderTermOption) OrderOption {
 // ByChatsCountField orders the results by the chats_count field.
 func ByChatsCountField(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldChatsCount, opts...).ToFunc()
+}
+
+// BySeqEpoch orders the results by the seq_epoch field.
+func BySeqEpoch(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSeqEpoch, opts...).ToFunc()
 }
 
 // ByCreatedAt orders the results by the created_at field.

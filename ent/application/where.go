@@ -70,6 +70,11 @@ func ChatsCount(v int64) predicate.Application {
 	return predicate.Application(sql.FieldEQ(FieldChatsCount, v))
 }
 
+// SeqEpoch applies equality check predicate on the "seq_epoch" field. It's identical to SeqEpochEQ.
+func SeqEpoch(v int64) predicate.Application {
+	return predicate.Application(sql.FieldEQ(FieldSeqEpoch, v))
+}
+
 // CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
 func CreatedAt(v time.Time) predicate.Application {
 	return predicate.Application(sql.FieldEQ(FieldCreatedAt, v))
@@ -248,6 +253,46 @@ func ChatsCountLT(v int64) predicate.Application {
 // ChatsCountLTE applies the LTE predicate on the "chats_count" field.
 func ChatsCountLTE(v int64) predicate.Application {
 	return predicate.Application(sql.FieldLTE(FieldChatsCount, v))
+}
+
+// SeqEpochEQ applies the EQ predicate on the "seq_epoch" field.
+func SeqEpochEQ(v int64) predicate.Application {
+	return predicate.Application(sql.FieldEQ(FieldSeqEpoch, v))
+}
+
+// SeqEpochNEQ applies the NEQ predicate on the "seq_epoch" field.
+func SeqEpochNEQ(v int64) predicate.Application {
+	return predicate.Application(sql.FieldNEQ(FieldSeqEpoch, v))
+}
+
+// SeqEpochIn applies the In predicate on the "seq_epoch" field.
+func SeqEpochIn(vs ...int64) predicate.Application {
+	return predicate.Application(sql.FieldIn(FieldSeqEpoch, vs...))
+}
+
+// SeqEpochNotIn applies the NotIn predicate on the "seq_epoch" field.
+func SeqEpochNotIn(vs ...int64) predicate.Application {
+	return predicate.Application(sql.FieldNotIn(FieldSeqEpoch, vs...))
+}
+
+// SeqEpochGT applies the GT predicate on the "seq_epoch" field.
+func SeqEpochGT(v int64) predicate.Application {
+	return predicate.Application(sql.FieldGT(FieldSeqEpoch, v))
+}
+
+// SeqEpochGTE applies the GTE predicate on the "seq_epoch" field.
+func SeqEpochGTE(v int64) predicate.Application {
+	return predicate.Application(sql.FieldGTE(FieldSeqEpoch, v))
+}
+
+// SeqEpochLT applies the LT predicate on the "seq_epoch" field.
+func SeqEpochLT(v int64) predicate.Application {
+	return predicate.Application(sql.FieldLT(FieldSeqEpoch, v))
+}
+
+// SeqEpochLTE applies the LTE predicate on the "seq_epoch" field.
+func SeqEpochLTE(v int64) predicate.Application {
+	return predicate.Application(sql.FieldLTE(FieldSeqEpoch, v))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.

@@ -18,6 +18,8 @@ const (
 	FieldNumber = "number"
 	// FieldMessagesCount holds the string denoting the messages_count field in the database.
 	FieldMessagesCount = "messages_count"
+	// FieldSeqEpoch holds the string denoting the seq_epoch field in the database.
+	FieldSeqEpoch = "seq_epoch"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
 	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
@@ -50,6 +52,7 @@ var Columns = []string{
 	FieldApplicationID,
 	FieldNumber,
 	FieldMessagesCount,
+	FieldSeqEpoch,
 	FieldCreatedAt,
 	FieldUpdatedAt,
 }
@@ -69,6 +72,8 @@ var (
 	NumberValidator func(int64) error
 	// DefaultMessagesCount holds the default value on creation for the "messages_count" field.
 	DefaultMessagesCount int64
+	// DefaultSeqEpoch holds the default value on creation for the "seq_epoch" field.
+	DefaultSeqEpoch int64
 )
 
 // OrderOption defines the ordering options for the Chat queries.
@@ -92,6 +97,11 @@ func ByNumber(opts ...sql.OrderTermOption) OrderOption {
 // ByMessagesCountField orders the results by the messages_count field.
 func ByMessagesCountField(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldMessagesCount, opts...).ToFunc()
+}
+
+// BySeqEpoch orders the results by the seq_epoch field.
+func BySeqEpoch(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSeqEpoch, opts...).ToFunc()
 }
 
 // ByCreatedAt orders the results by the created_at field.

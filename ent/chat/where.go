@@ -70,6 +70,11 @@ func MessagesCount(v int64) predicate.Chat {
 	return predicate.Chat(sql.FieldEQ(FieldMessagesCount, v))
 }
 
+// SeqEpoch applies equality check predicate on the "seq_epoch" field. It's identical to SeqEpochEQ.
+func SeqEpoch(v int64) predicate.Chat {
+	return predicate.Chat(sql.FieldEQ(FieldSeqEpoch, v))
+}
+
 // CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
 func CreatedAt(v time.Time) predicate.Chat {
 	return predicate.Chat(sql.FieldEQ(FieldCreatedAt, v))
@@ -178,6 +183,46 @@ func MessagesCountLT(v int64) predicate.Chat {
 // MessagesCountLTE applies the LTE predicate on the "messages_count" field.
 func MessagesCountLTE(v int64) predicate.Chat {
 	return predicate.Chat(sql.FieldLTE(FieldMessagesCount, v))
+}
+
+// SeqEpochEQ applies the EQ predicate on the "seq_epoch" field.
+func SeqEpochEQ(v int64) predicate.Chat {
+	return predicate.Chat(sql.FieldEQ(FieldSeqEpoch, v))
+}
+
+// SeqEpochNEQ applies the NEQ predicate on the "seq_epoch" field.
+func SeqEpochNEQ(v int64) predicate.Chat {
+	return predicate.Chat(sql.FieldNEQ(FieldSeqEpoch, v))
+}
+
+// SeqEpochIn applies the In predicate on the "seq_epoch" field.
+func SeqEpochIn(vs ...int64) predicate.Chat {
+	return predicate.Chat(sql.FieldIn(FieldSeqEpoch, vs...))
+}
+
+// SeqEpochNotIn applies the NotIn predicate on the "seq_epoch" field.
+func SeqEpochNotIn(vs ...int64) predicate.Chat {
+	return predicate.Chat(sql.FieldNotIn(FieldSeqEpoch, vs...))
+}
+
+// SeqEpochGT applies the GT predicate on the "seq_epoch" field.
+func SeqEpochGT(v int64) predicate.Chat {
+	return predicate.Chat(sql.FieldGT(FieldSeqEpoch, v))
+}
+
+// SeqEpochGTE applies the GTE predicate on the "seq_epoch" field.
+func SeqEpochGTE(v int64) predicate.Chat {
+	return predicate.Chat(sql.FieldGTE(FieldSeqEpoch, v))
+}
+
+// SeqEpochLT applies the LT predicate on the "seq_epoch" field.
+func SeqEpochLT(v int64) predicate.Chat {
+	return predicate.Chat(sql.FieldLT(FieldSeqEpoch, v))
+}
+
+// SeqEpochLTE applies the LTE predicate on the "seq_epoch" field.
+func SeqEpochLTE(v int64) predicate.Chat {
+	return predicate.Chat(sql.FieldLTE(FieldSeqEpoch, v))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.

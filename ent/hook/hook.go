@@ -45,6 +45,18 @@ func (f MessageFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MessageMutation", m)
 }
 
+// The SequenceFenceFunc type is an adapter to allow the use of ordinary
+// function as SequenceFence mutator.
+type SequenceFenceFunc func(context.Context, *ent.SequenceFenceMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SequenceFenceFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SequenceFenceMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SequenceFenceMutation", m)
+}
+
 // Condition is a hook condition function.
 type Condition func(context.Context, ent.Mutation) bool
 

@@ -3,6 +3,7 @@
 package migrate
 
 import (
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/dialect/sql/schema"
 	"entgo.io/ent/schema/field"
 )
@@ -12,8 +13,9 @@ var (
 	ApplicationsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "token", Type: field.TypeString, Size: 64},
-		{Name: "name", Type: field.TypeString, Size: 255},
+		{Name: "name", Type: field.TypeString},
 		{Name: "chats_count", Type: field.TypeInt64, Default: 0},
+		{Name: "seq_epoch", Type: field.TypeInt64, Default: 0},
 		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "updated_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 	}
@@ -35,6 +37,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "number", Type: field.TypeInt64},
 		{Name: "messages_count", Type: field.TypeInt64, Default: 0},
+		{Name: "seq_epoch", Type: field.TypeInt64, Default: 0},
 		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "updated_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "application_id", Type: field.TypeInt},
@@ -47,7 +50,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "chats_applications_chats",
-				Columns:    []*schema.Column{ChatsColumns[5]},
+				Columns:    []*schema.Column{ChatsColumns[6]},
 				RefColumns: []*schema.Column{ApplicationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -56,7 +59,7 @@ var (
 			{
 				Name:    "chat_application_id_number",
 				Unique:  true,
-				Columns: []*schema.Column{ChatsColumns[5], ChatsColumns[1]},
+				Columns: []*schema.Column{ChatsColumns[6], ChatsColumns[1]},
 			},
 		},
 	}
@@ -91,15 +94,41 @@ var (
 			},
 		},
 	}
+	// SequenceFencesColumns holds the columns for the "sequence_fences" table.
+	SequenceFencesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "scope", Type: field.TypeString, Size: 8},
+		{Name: "parent_id", Type: field.TypeInt},
+		{Name: "epoch", Type: field.TypeInt64},
+		{Name: "resume_after", Type: field.TypeInt64},
+		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+	}
+	// SequenceFencesTable holds the schema information for the "sequence_fences" table.
+	SequenceFencesTable = &schema.Table{
+		Name:       "sequence_fences",
+		Columns:    SequenceFencesColumns,
+		PrimaryKey: []*schema.Column{SequenceFencesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "sequencefence_scope_parent_id_epoch",
+				Unique:  true,
+				Columns: []*schema.Column{SequenceFencesColumns[1], SequenceFencesColumns[2], SequenceFencesColumns[3]},
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		ApplicationsTable,
 		ChatsTable,
 		MessagesTable,
+		SequenceFencesTable,
 	}
 )
 
 func init() {
 	ChatsTable.ForeignKeys[0].RefTable = ApplicationsTable
 	MessagesTable.ForeignKeys[0].RefTable = ChatsTable
+	SequenceFencesTable.Annotation = &entsql.Annotation{
+		Table: "sequence_fences",
+	}
 }

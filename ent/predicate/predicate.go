@@ -14,3 +14,6 @@ type Chat func(*sql.Selector)
 
 // Message is the predicate function for message builders.
 type Message func(*sql.Selector)
+
+// SequenceFence is the predicate function for sequencefence builders.
+type SequenceFence func(*sql.Selector)

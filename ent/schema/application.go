@@ -20,8 +20,13 @@ type Application struct{ ent.Schema }
 func (Application) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("token").MaxLen(64).NotEmpty().Immutable(),
-		field.String("name").MaxLen(255),
+		// The API counts a name's characters, and MySQL's VARCHAR(255) too;
+		// ent's MaxLen would count bytes, so domain.NewName is the check.
+		field.String("name"),
 		field.Int64("chats_count").Default(0),
+		// seq_epoch is the epoch of the chat-number sequence: it grows with
+		// each fence (see ports.SequenceFences and sequence_fences).
+		field.Int64("seq_epoch").Default(0),
 		field.Time("created_at").Immutable().SchemaType(datetime),
 		field.Time("updated_at").SchemaType(datetime),
 	}

@@ -16,6 +16,8 @@ func (Chat) Fields() []ent.Field {
 		field.Int("application_id").Immutable(),
 		field.Int64("number").Positive().Immutable(),
 		field.Int64("messages_count").Default(0),
+		// seq_epoch is the epoch of the chat's message sequence (see sequence_fences).
+		field.Int64("seq_epoch").Default(0),
 		field.Time("created_at").SchemaType(datetime),
 		field.Time("updated_at").SchemaType(datetime),
 	}

@@ -13,6 +13,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -143,4 +145,31 @@ func OpenSearchURL(t testing.TB) (url, alias string) {
 		}
 	})
 	return url, alias
+}
+
+// OwnRedis starts a Redis server of the test's own on a free loopback port
+// (no persistence), for tests that flush or stop it, and returns its address.
+func OwnRedis(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	cmd := exec.Command("redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", t.TempDir())
+	if err := cmd.Start(); err != nil {
+		unavailable(t, "redis-server", err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	for i := 0; ; i++ {
+		if err := pingRedis(addr); err == nil {
+			return addr
+		} else if i == 100 {
+			t.Fatalf("own redis-server did not answer: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

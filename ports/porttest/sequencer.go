@@ -3,6 +3,7 @@ package porttest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"sync"
 	"testing"
@@ -11,16 +12,41 @@ import (
 	"github.com/chatsvc/chat/ports"
 )
 
-// Seeds is an in-memory ports.SequenceSeeds: what the system of record would
-// say about persisted chats and messages.
+// Seeds is an in-memory ports.SequenceSeeds and ports.SequenceFences: what
+// the system of record would say about persisted chats and messages.
 type Seeds struct {
 	mu       sync.Mutex
 	Chats    map[domain.Token]int64
 	Messages map[domain.ChatKey][2]int64 // number, version
+	epochs   map[string]int64
 }
 
 func NewSeeds() *Seeds {
-	return &Seeds{Chats: map[domain.Token]int64{}, Messages: map[domain.ChatKey][2]int64{}}
+	return &Seeds{Chats: map[domain.Token]int64{}, Messages: map[domain.ChatKey][2]int64{}, epochs: map[string]int64{}}
+}
+
+func (s *Seeds) FenceChats(ctx context.Context, t domain.Token, gap int64) (int64, int64, error) {
+	n, err := s.ChatSeed(ctx, t)
+	if err != nil {
+		return 0, 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.epochs[string(t)]++
+	return n + gap, s.epochs[string(t)], nil
+}
+
+func (s *Seeds) FenceMessages(ctx context.Context, t domain.Token, chat, gap int64) (int64, int64, int64, error) {
+	n, v, err := s.MessageSeed(ctx, t, chat)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := domain.ChatKey{Token: t, Number: chat}
+	k := fmt.Sprint(key)
+	s.epochs[k]++
+	return n + gap, max(v, s.epochs[k]<<32), s.epochs[k], nil
 }
 
 func (s *Seeds) ChatSeed(_ context.Context, t domain.Token) (int64, error) {
@@ -47,7 +73,7 @@ func (s *Seeds) MessageSeed(_ context.Context, t domain.Token, chat int64) (int6
 
 // SequencerContract runs the ports.Sequencer suite. newSeq builds a fresh
 // sequencer that re-seeds itself from seeds.
-func SequencerContract(t *testing.T, newSeq func(t *testing.T, seeds ports.SequenceSeeds) ports.Sequencer) {
+func SequencerContract(t *testing.T, newSeq func(t *testing.T, seeds *Seeds) ports.Sequencer) {
 	ctx := context.Background()
 	t.Run("chat numbers start at 1 and grow by 1", func(t *testing.T) {
 		seq := newSeq(t, NewSeeds())

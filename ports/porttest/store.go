@@ -16,6 +16,7 @@ type Store interface {
 	ports.ChatReader
 	ports.MessageReader
 	ports.SequenceSeeds
+	ports.SequenceFences
 	ports.Projection
 	ports.Counters
 }
@@ -250,6 +251,72 @@ func StoreContract(t *testing.T, newStore func(t *testing.T) Store) {
 		wantNotFound(t, err)
 	})
 
+	t.Run("after a fence, older events above it are refused and below it applied", func(t *testing.T) {
+		s := newStore(t)
+		tok := newApp(t, s, "fenced").Token
+		apply(t, s, domain.ChatCreated{Token: tok, Number: 1, CreatedAt: t0},
+			domain.MessageCreated{Token: tok, Chat: 1, Number: 1, Body: "one", CreatedAt: t0},
+			domain.MessageCreated{Token: tok, Chat: 1, Number: 2, Body: "two", CreatedAt: t0})
+		// Redis lost the chat's sequence while a worker held messages 3 and 9
+		// and an edit of 9, all of epoch 0, unwritten. The fence resumes at 2+5.
+		resume, version, epoch, err := s.FenceMessages(ctx, tok, 1, 5)
+		must(t, err)
+		if resume != 7 || epoch != 1 || version < 1<<32 {
+			t.Fatalf("fence at %d, epoch %d, version %d; want 7, 1, above every version of epoch 0", resume, epoch, version)
+		}
+		apply(t, s, domain.MessageCreated{Token: tok, Chat: 1, Number: 3, Body: "three", CreatedAt: t0})
+		for _, late := range []domain.Event{
+			domain.MessageCreated{Token: tok, Chat: 1, Number: 9, Body: "nine", CreatedAt: t0},
+			domain.MessageEdited{Token: tok, Chat: 1, Number: 9, Body: "nine!", Version: 4, EditedAt: t0},
+		} {
+			if _, err := s.ApplyEvents(ctx, []domain.Event{late}); !errors.Is(err, domain.ErrNumberConflict) || !errors.Is(err, domain.ErrInvalidEvent) {
+				t.Fatalf("%T of epoch 0 above the fence: %v, want a number conflict", late, err)
+			}
+		}
+		// The new epoch's own numbers go in, and so would a second fence's.
+		apply(t, s, domain.MessageCreated{Token: tok, Chat: 1, Number: 8, Body: "eight", CreatedAt: t0.Add(time.Second), Epoch: 1})
+		if body(t, s, tok, 1, 3) != "three" || body(t, s, tok, 1, 8) != "eight" {
+			t.Fatal("events allowed by the fence were not applied")
+		}
+		if _, err := s.Message(ctx, tok, 1, 9); !errors.Is(err, domain.ErrNotFound) {
+			t.Fatalf("refused message 9: %v, want not found", err)
+		}
+		// Chat numbers are fenced the same way.
+		resume, epoch, err = s.FenceChats(ctx, tok, 10)
+		must(t, err)
+		if resume != 11 || epoch != 1 {
+			t.Fatalf("chat fence at %d, epoch %d; want 11, 1", resume, epoch)
+		}
+		apply(t, s, domain.ChatCreated{Token: tok, Number: 11, CreatedAt: t0})
+		if _, err := s.ApplyEvents(ctx, []domain.Event{domain.ChatCreated{Token: tok, Number: 12, CreatedAt: t0}}); !errors.Is(err, domain.ErrNumberConflict) {
+			t.Fatalf("chat of epoch 0 above the fence: %v, want a number conflict", err)
+		}
+		if _, _, err := s.FenceChats(ctx, domain.NewToken(), 1); !errors.Is(err, domain.ErrNotFound) {
+			t.Fatalf("fence of an unknown application: %v", err)
+		}
+		if _, _, _, err := s.FenceMessages(ctx, tok, 99, 1); !errors.Is(err, domain.ErrNotFound) {
+			t.Fatalf("fence of an unknown chat: %v", err)
+		}
+	})
+	t.Run("two different events under one number are an alarm, never a silent drop", func(t *testing.T) {
+		s := newStore(t)
+		tok := newApp(t, s, "conflicts").Token
+		first := domain.MessageCreated{Token: tok, Chat: 1, Number: 1, Body: "first", CreatedAt: t0}
+		apply(t, s, domain.ChatCreated{Token: tok, Number: 1, CreatedAt: t0}, first)
+		apply(t, s, first, domain.ChatCreated{Token: tok, Number: 1, CreatedAt: t0}) // redeliveries change nothing
+		for _, other := range []domain.Event{
+			domain.MessageCreated{Token: tok, Chat: 1, Number: 1, Body: "second", CreatedAt: t0.Add(time.Second)},
+			domain.MessageCreated{Token: tok, Chat: 1, Number: 1, Body: "second", CreatedAt: t0},
+			domain.ChatCreated{Token: tok, Number: 1, CreatedAt: t0.Add(time.Second)},
+		} {
+			if _, err := s.ApplyEvents(ctx, []domain.Event{other}); !errors.Is(err, domain.ErrNumberConflict) {
+				t.Fatalf("%+v over a taken number: %v, want a number conflict", other, err)
+			}
+		}
+		if body(t, s, tok, 1, 1) != "first" {
+			t.Fatal("the first message was overwritten")
+		}
+	})
 	t.Run("an event of an unknown application can never be applied", func(t *testing.T) {
 		s := newStore(t)
 		_, err := s.ApplyEvents(ctx, []domain.Event{domain.ChatCreated{Token: domain.NewToken(), Number: 1, CreatedAt: t0}})

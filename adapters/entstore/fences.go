@@ -1,0 +1,198 @@
+package entstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/chatsvc/chat/domain"
+	"github.com/chatsvc/chat/ent"
+)
+
+// Fences (ports.SequenceFences) are raw SQL: they need locking reads, which
+// ent's builders do not say in both dialects.
+//
+// A fence and the projection's epoch check serialize on the parent row (the
+// application for chat numbers, the chat for message numbers): the fence
+// holds it exclusively while it reads the highest persisted number and
+// starts the new epoch; a batch reads the epochs it checks against with a
+// shared lock, which inserting child rows takes anyway (the foreign key). So
+// either a batch commits before the fence reads the maximum (and its numbers
+// count), or it sees the new epoch and is checked against the fence.
+
+const (
+	scopeApp  = "app"
+	scopeChat = "chat"
+	// versionEpochShift puts the epoch in an edit version's high bits, so
+	// that every edit allocated after a fence outranks every edit before it.
+	versionEpochShift = 32
+)
+
+func (s *Store) lockForUpdate() string {
+	if s.isSQLite() {
+		return "" // SQLite transactions already exclude each other
+	}
+	return " FOR UPDATE"
+}
+
+func (s *Store) lockShared() string {
+	if s.isSQLite() {
+		return ""
+	}
+	return " LOCK IN SHARE MODE"
+}
+
+// FenceChats starts a new epoch of the application's chat numbers, resuming gap above the highest persisted one.
+func (s *Store) FenceChats(ctx context.Context, token domain.Token, gap int64) (resume, epoch int64, err error) {
+	err = s.inTx(ctx, func(tx *ent.Client) error {
+		var id, cur int64
+		err := scanRow(ctx, tx, []any{&id, &cur}, "SELECT id, seq_epoch FROM applications WHERE token = ?"+s.lockForUpdate(), string(token))
+		if errors.Is(err, sql.ErrNoRows) {
+			return domain.NotFoundf("application not found")
+		}
+		if err != nil {
+			return err
+		}
+		var last sql.NullInt64
+		if err := scanRow(ctx, tx, []any{&last}, "SELECT MAX(number) FROM chats WHERE application_id = ?"+s.lockShared(), id); err != nil {
+			return err
+		}
+		epoch, resume = cur+1, last.Int64+gap
+		return s.recordFence(ctx, tx, "applications", scopeApp, id, epoch, resume)
+	})
+	return resume, epoch, err
+}
+
+// FenceMessages starts a new epoch of the chat's message numbers and edit versions.
+func (s *Store) FenceMessages(ctx context.Context, token domain.Token, chat, gap int64) (resume, version, epoch int64, err error) {
+	err = s.inTx(ctx, func(tx *ent.Client) error {
+		appID, err := s.appID(ctx, tx, token)
+		if err != nil {
+			return err
+		}
+		var id, cur int64
+		err = scanRow(ctx, tx, []any{&id, &cur}, "SELECT id, seq_epoch FROM chats WHERE application_id = ? AND number = ?"+s.lockForUpdate(), appID, chat)
+		if errors.Is(err, sql.ErrNoRows) {
+			return domain.NotFoundf("chat %d not found in this application", chat)
+		}
+		if err != nil {
+			return err
+		}
+		var last, lastVersion sql.NullInt64
+		if err := scanRow(ctx, tx, []any{&last, &lastVersion}, "SELECT MAX(number), MAX(version) FROM messages WHERE chat_id = ?"+s.lockShared(), id); err != nil {
+			return err
+		}
+		epoch, resume = cur+1, last.Int64+gap
+		version = max(lastVersion.Int64, epoch<<versionEpochShift)
+		return s.recordFence(ctx, tx, "chats", scopeChat, id, epoch, resume)
+	})
+	return resume, version, epoch, err
+}
+
+func (s *Store) recordFence(ctx context.Context, tx *ent.Client, table, scope string, id, epoch, resume int64) error {
+	if _, err := tx.ExecContext(ctx, "UPDATE "+table+" SET seq_epoch = ? WHERE id = ?", epoch, id); err != nil {
+		return storeErr(err, "")
+	}
+	_, err := tx.ExecContext(ctx, "INSERT INTO sequence_fences (scope, parent_id, epoch, resume_after, created_at) VALUES (?, ?, ?, ?, CURRENT_TIMESTAMP)",
+		scope, id, epoch, resume)
+	return storeErr(err, "")
+}
+
+func scanRow(ctx context.Context, tx *ent.Client, dest []any, query string, args ...any) error {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return storeErr(err, "")
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return storeErr(err, "")
+		}
+		return sql.ErrNoRows
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return storeErr(err, "")
+	}
+	return storeErr(rows.Err(), "")
+}
+
+// numbered is an event's claim on a number of a sequence, for the epoch check.
+type numbered struct {
+	parent int   // the application's or chat's row id
+	number int64 // the number the event claims (the message's, for an edit)
+	epoch  int64
+	event  domain.Event
+}
+
+// checkEpochs refuses events numbered in an older epoch of their sequence
+// above the fence that ended it: their numbers may have been handed out
+// again. It reads the parents' epochs with a shared lock (see above).
+func (s *Store) checkEpochs(ctx context.Context, tx *ent.Client, table, scope string, claims []numbered) error {
+	if len(claims) == 0 {
+		return nil
+	}
+	ids := map[int]bool{}
+	args := make([]any, 0, len(claims))
+	for _, c := range claims {
+		if !ids[c.parent] {
+			ids[c.parent] = true
+			args = append(args, c.parent)
+		}
+	}
+	rows, err := tx.QueryContext(ctx, fmt.Sprintf("SELECT id, seq_epoch FROM %s WHERE id IN (%s)%s",
+		table, placeholders(len(args)), s.lockShared()), args...)
+	if err != nil {
+		return storeErr(err, "")
+	}
+	current := map[int]int64{}
+	for rows.Next() {
+		var id int
+		var e int64
+		if err := rows.Scan(&id, &e); err != nil {
+			rows.Close()
+			return storeErr(err, "")
+		}
+		current[id] = e
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return storeErr(err, "")
+	}
+	for _, c := range claims {
+		if c.epoch >= current[c.parent] {
+			continue
+		}
+		var resume int64
+		err := scanRow(ctx, tx, []any{&resume},
+			"SELECT resume_after FROM sequence_fences WHERE scope = ? AND parent_id = ? AND epoch > ? ORDER BY epoch LIMIT 1",
+			scope, c.parent, c.epoch)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if err == nil && c.number > resume {
+			return conflict(c.event, fmt.Sprintf("numbered in epoch %d, above the fence at %d of epoch %d", c.epoch, resume, current[c.parent]))
+		}
+	}
+	return nil
+}
+
+// conflict is the alarm of an event that cannot be applied under its number.
+func conflict(e domain.Event, why string) error {
+	return fmt.Errorf("%w: %T %s #%d: %s", domain.ErrNumberConflict, e, e.Scope(), eventNumber(e), why)
+}
+
+func eventNumber(e domain.Event) int64 {
+	switch e := e.(type) {
+	case domain.ChatCreated:
+		return e.Number
+	case domain.MessageCreated:
+		return e.Number
+	case domain.MessageEdited:
+		return e.Number
+	}
+	return 0
+}
+
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
