@@ -47,9 +47,10 @@ type MySQLConfig struct {
 
 type RedisConfig struct {
 	Addr string
-	// ReseedGap: after Redis lost a sequence, numbering resumes this far
-	// above the highest persisted number (see ports.SequenceFences).
-	ReseedGap int64
+	// SequenceLease: numbers a sequence hands out before it reserves more in
+	// MySQL; after Redis lost a sequence, numbering resumes above its
+	// reservation (see ports.SequenceFences).
+	SequenceLease int64
 }
 
 type OpenSearchConfig struct {
@@ -105,7 +106,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DataDir:        e.str("CHAT_DATA_DIR", "./data"),
 		WorkerHTTPAddr: e.str("CHAT_WORKER_HTTP_ADDR", ":8081"),
 		MySQL:          MySQLConfig{DSN: e.str("CHAT_MYSQL_DSN", ""), MaxOpen: e.int("CHAT_MYSQL_MAX_OPEN", 64)},
-		Redis:          RedisConfig{Addr: e.str("CHAT_REDIS_ADDR", ""), ReseedGap: int64(e.int("CHAT_RESEED_GAP", 1000))},
+		Redis:          RedisConfig{Addr: e.str("CHAT_REDIS_ADDR", ""), SequenceLease: int64(e.int("CHAT_SEQUENCE_LEASE", 1000))},
 		OpenSearch: OpenSearchConfig{
 			URL:          e.str("CHAT_OPENSEARCH_URL", ""),
 			Index:        e.str("CHAT_OPENSEARCH_INDEX", "messages"),
@@ -162,6 +163,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if cfg.Log.Format != "json" && cfg.Log.Format != "console" {
 		e.fail("CHAT_LOG_FORMAT", "must be json or console")
+	}
+	if cfg.Redis.SequenceLease < 1 {
+		e.fail("CHAT_SEQUENCE_LEASE", "must be at least 1")
 	}
 	if cfg.Stream.Topics.Partitions < 1 {
 		e.fail("CHAT_STREAM_PARTITIONS", "must be at least 1")

@@ -3,6 +3,7 @@ package bootstrap_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -27,7 +28,7 @@ func TestRedisDataLossUnderLoad(t *testing.T) {
 		"CHAT_REDIS_ADDR":           redisAddr,
 		"CHAT_WORKER_RETRY_MAX":     "200ms",
 		"CHAT_GROUP_CHECK_INTERVAL": "200ms",
-		"CHAT_RESEED_GAP":           "1000",
+		"CHAT_SEQUENCE_LEASE":       "16", // small, so that load crosses reservations
 	})
 	// The worker reaches MySQL through a proxy that the test stops; the api does not.
 	dsn, err := mysql.ParseDSN(env["CHAT_MYSQL_DSN"])
@@ -77,7 +78,8 @@ func TestRedisDataLossUnderLoad(t *testing.T) {
 	}
 	createMany(5, "persisted")
 	eventually(t, "the first messages persisted", func() bool {
-		return len(s.call(t, "GET", app+"/chats/1/messages", nil).items(t)) == 5
+		r := s.call(t, "GET", app+"/chats/1/messages", nil)
+		return r.Status == 200 && len(r.items(t)) == 5
 	})
 
 	px.stop()
@@ -92,10 +94,19 @@ func TestRedisDataLossUnderLoad(t *testing.T) {
 	createMany(20, "after") // the api fences the sequences and numbers above the gap
 	px.start(t)
 
+	var highestBefore, lowestAfter int64 = 0, 1 << 62
 	for n, bodies := range acked {
 		if len(bodies) > 1 {
 			t.Fatalf("number %d acknowledged %d times: %v", n, len(bodies), bodies)
 		}
+		if strings.HasPrefix(bodies[0], "after-") {
+			lowestAfter = min(lowestAfter, n)
+		} else {
+			highestBefore = max(highestBefore, n)
+		}
+	}
+	if lowestAfter <= highestBefore {
+		t.Fatalf("after the loss numbering resumed at %d, below %d handed out before", lowestAfter, highestBefore)
 	}
 	// The workers carry on by themselves: everything acknowledged after the
 	// loss is persisted, and so is every event the worker held.
@@ -119,7 +130,7 @@ func TestRedisDataLossUnderLoad(t *testing.T) {
 			if want := acked[n]; len(want) != 1 || want[0] != body {
 				t.Fatalf("message %d persisted as %q, acknowledged as %v", n, body, want)
 			}
-			if n > 1000 {
+			if strings.HasPrefix(body, "after-") {
 				after++
 			}
 		}

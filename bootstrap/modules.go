@@ -136,7 +136,7 @@ var sequencerModule = fx.Module("sequencer",
 	// One script allocates a number and appends its event: the sequencer is the api's queue.
 	fx.Provide(func(cfg Config, client rueidis.Client, fences ports.SequenceFences) *redisadapter.Sequencer {
 		return redisadapter.NewSequencer(client, fences, redisadapter.Config{
-			Topics: cfg.Stream.Topics, MaxLen: cfg.Stream.Redis.MaxLen, Gap: cfg.Redis.ReseedGap})
+			Topics: cfg.Stream.Topics, MaxLen: cfg.Stream.Redis.MaxLen, Lease: cfg.Redis.SequenceLease})
 	}),
 	fx.Provide(func(s *redisadapter.Sequencer) ports.Sequencer { return s }),
 	fx.Provide(fx.Annotate(func(cfg Config, seq *redisadapter.Sequencer, m *metrics.Metrics) countingQueue {

@@ -60,23 +60,34 @@ type SequenceSeeds interface {
 	MessageSeed(ctx context.Context, token domain.Token, chat int64) (number, version int64, err error)
 }
 
-// SequenceFences is what a sequencer that lost its state (Redis restarted
-// empty) asks the system of record before it numbers a scope again. Events
-// allocated before the loss may still be in a worker's hands, unwritten, so
-// the highest persisted number is not where numbering may resume. A fence
-// starts a new epoch of the scope's sequence, resuming gap numbers above the
-// highest persisted one, and is recorded beside the rows; from then on the
-// projection refuses an event of an older epoch whose number is above the
-// fence (ErrNumberConflict). Numbers in the gap are never handed out again,
-// so an older event below the fence is applied as usual: a number is never
-// acknowledged twice, at the price of a gap after a disaster.
+// SequenceFences is how a sequencer that can lose its state (Redis restarted
+// empty) stays safe. A number handed out may still be in a queue or in a
+// worker's hands, unwritten, when the sequencer loses its state, so the
+// highest persisted number is not where numbering may resume. Two records in
+// the system of record make it safe:
+//
+//   - a lease: a sequence hands out numbers only up to what it reserved
+//     (Reserve, rarely: the reservation grows geometrically; below floor, the
+//     reservation every sequence has without asking);
+//   - a fence: a sequence found lost resumes after the highest of its
+//     persisted number, its reservation and floor, in a new epoch; the
+//     projection refuses an older event numbered above a later fence
+//     (ErrNumberConflict), which the lease makes impossible but which is
+//     checked all the same.
+//
+// So no number is ever handed out twice, at the price of a gap after a loss.
 type SequenceFences interface {
+	// Reserve records that the sequence of scope (chat 0: the application's
+	// chat numbers; else that chat's message numbers) may hand out numbers
+	// up to upTo. Reservations only grow.
+	Reserve(ctx context.Context, token domain.Token, chat, upTo int64) error
 	// FenceChats fences the application's chat numbers: numbering resumes
 	// after resume, in epoch. ErrNotFound if the application does not exist.
-	FenceChats(ctx context.Context, token domain.Token, gap int64) (resume, epoch int64, err error)
+	FenceChats(ctx context.Context, token domain.Token, floor int64) (resume, epoch int64, err error)
 	// FenceMessages fences the chat's message numbers likewise; edit versions
-	// resume at version. ErrNotFound if the chat is not persisted.
-	FenceMessages(ctx context.Context, token domain.Token, chat, gap int64) (resume, version, epoch int64, err error)
+	// resume at version, above every version handed out before. ErrNotFound
+	// if the chat is not persisted.
+	FenceMessages(ctx context.Context, token domain.Token, chat, floor int64) (resume, version, epoch int64, err error)
 }
 
 // EventQueue numbers and queues the api's writes. Append allocates the next

@@ -44,8 +44,32 @@ func (s *Store) lockShared() string {
 	return " LOCK IN SHARE MODE"
 }
 
-// FenceChats starts a new epoch of the application's chat numbers, resuming gap above the highest persisted one.
-func (s *Store) FenceChats(ctx context.Context, token domain.Token, gap int64) (resume, epoch int64, err error) {
+// Reserve raises the reservation of a sequence to upTo (never lowers it).
+// Leases are keyed by public identifiers: a chat's messages are numbered
+// before its row is persisted.
+func (s *Store) Reserve(ctx context.Context, token domain.Token, chat, upTo int64) error {
+	q := "INSERT INTO sequence_leases (scope_token, scope_chat, reserved) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE reserved = GREATEST(reserved, VALUES(reserved))"
+	if s.isSQLite() {
+		q = "INSERT INTO sequence_leases (scope_token, scope_chat, reserved) VALUES (?, ?, ?) ON CONFLICT (scope_token, scope_chat) DO UPDATE SET reserved = MAX(reserved, excluded.reserved)"
+	}
+	_, err := s.db.ExecContext(ctx, q, string(token), chat, upTo)
+	return storeErr(err, "")
+}
+
+// reserved reads a sequence's reservation (0 if it never asked for one),
+// under a shared lock so that it cannot grow while a fence reads it.
+func (s *Store) reserved(ctx context.Context, tx *ent.Client, token domain.Token, chat int64) (int64, error) {
+	var n int64
+	err := scanRow(ctx, tx, []any{&n}, "SELECT reserved FROM sequence_leases WHERE scope_token = ? AND scope_chat = ?"+s.lockShared(), string(token), chat)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return n, err
+}
+
+// FenceChats starts a new epoch of the application's chat numbers, resuming
+// after the highest of the persisted chats, the reservation and floor.
+func (s *Store) FenceChats(ctx context.Context, token domain.Token, floor int64) (resume, epoch int64, err error) {
 	err = s.inTx(ctx, func(tx *ent.Client) error {
 		var id, cur int64
 		err := scanRow(ctx, tx, []any{&id, &cur}, "SELECT id, seq_epoch FROM applications WHERE token = ?"+s.lockForUpdate(), string(token))
@@ -59,14 +83,18 @@ func (s *Store) FenceChats(ctx context.Context, token domain.Token, gap int64) (
 		if err := scanRow(ctx, tx, []any{&last}, "SELECT MAX(number) FROM chats WHERE application_id = ?"+s.lockShared(), id); err != nil {
 			return err
 		}
-		epoch, resume = cur+1, last.Int64+gap
+		lease, err := s.reserved(ctx, tx, token, 0)
+		if err != nil {
+			return err
+		}
+		epoch, resume = cur+1, max(last.Int64, lease, floor)
 		return s.recordFence(ctx, tx, "applications", scopeApp, id, epoch, resume)
 	})
 	return resume, epoch, err
 }
 
 // FenceMessages starts a new epoch of the chat's message numbers and edit versions.
-func (s *Store) FenceMessages(ctx context.Context, token domain.Token, chat, gap int64) (resume, version, epoch int64, err error) {
+func (s *Store) FenceMessages(ctx context.Context, token domain.Token, chat, floor int64) (resume, version, epoch int64, err error) {
 	err = s.inTx(ctx, func(tx *ent.Client) error {
 		appID, err := s.appID(ctx, tx, token)
 		if err != nil {
@@ -84,7 +112,11 @@ func (s *Store) FenceMessages(ctx context.Context, token domain.Token, chat, gap
 		if err := scanRow(ctx, tx, []any{&last, &lastVersion}, "SELECT MAX(number), MAX(version) FROM messages WHERE chat_id = ?"+s.lockShared(), id); err != nil {
 			return err
 		}
-		epoch, resume = cur+1, last.Int64+gap
+		lease, err := s.reserved(ctx, tx, token, chat)
+		if err != nil {
+			return err
+		}
+		epoch, resume = cur+1, max(last.Int64, lease, floor)
 		version = max(lastVersion.Int64, epoch<<versionEpochShift)
 		return s.recordFence(ctx, tx, "chats", scopeChat, id, epoch, resume)
 	})

@@ -27,8 +27,10 @@ import (
 // chats stays on one slot, while different applications spread over slots.
 //
 //	chat:{token}:app        hash  c = last chat number, r = last chat number when re-seeded,
+//	                              l = chat numbers reserved (absent: the initial lease),
 //	                              e = epoch of the chat sequence (absent: 0)
 //	chat:{token}:chat:N     hash  m = last message number, v = last edit version,
+//	                              l = message numbers reserved (absent: the initial lease),
 //	                              e = epoch of the chat's sequences (absent: 0)
 //	chat:{token}:seeding[:N] string  held by the api re-seeding that sequence
 //
@@ -36,6 +38,13 @@ import (
 // therefore ambiguous after Redis lost its data; r resolves it: chats up to r
 // may have existed before the loss and are re-seeded from the store, later
 // ones are new.
+//
+// A sequence hands out numbers only up to what the system of record has
+// reserved for it (l): past it, the script answers -5 and the api reserves
+// more (ports.SequenceFences.Reserve, each time as many again, so a chat of a
+// million messages asks about ten times), then allocates again. That is what
+// lets a sequence that Redis lost resume above every number it ever handed
+// out, queued or not.
 //
 // Allocation and append are one script, so the stream key is touched by the
 // same script as the sequence keys. (On a Redis Cluster the stream partition
@@ -65,29 +74,33 @@ local function fmt(n) return string.format('%d', n) end
 
 var (
 	scriptRegister = rueidis.NewLuaScript(`return redis.call('HSETNX', KEYS[1], 'c', 0)`)
-	// KEYS: app [stream]; ARGV: uuid rest metadata maxlen
+	// KEYS: app [stream]; ARGV: uuid rest metadata maxlen lease
 	scriptNextChat = rueidis.NewLuaScript(luaLib + `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
-local n = redis.call('HINCRBY', KEYS[1], 'c', 1)
+local n = tonumber(redis.call('HGET', KEYS[1], 'c')) + 1
+if n > tonumber(redis.call('HGET', KEYS[1], 'l') or ARGV[5]) then return {-5, n} end
+redis.call('HSET', KEYS[1], 'c', fmt(n))
 local e = epoch(KEYS[1])
 append(KEYS[2], '{"number":' .. fmt(n) .. ',"epoch":' .. fmt(e) .. ',', ARGV)
 return {n, e}`)
-	// KEYS: app chat [stream]; ARGV: uuid rest metadata maxlen chat
+	// KEYS: app chat [stream]; ARGV: uuid rest metadata maxlen lease chat
 	scriptNextMessage = rueidis.NewLuaScript(luaLib + `
-local s = chat_state(KEYS[1], KEYS[2], tonumber(ARGV[5]))
+local s = chat_state(KEYS[1], KEYS[2], tonumber(ARGV[6]))
 if s < 0 then return {s, 0} end
-local n = redis.call('HINCRBY', KEYS[2], 'm', 1)
+local n = tonumber(redis.call('HGET', KEYS[2], 'm') or '0') + 1
+if n > tonumber(redis.call('HGET', KEYS[2], 'l') or ARGV[5]) then return {-5, n} end
+redis.call('HSET', KEYS[2], 'm', fmt(n))
 local e = epoch(KEYS[2])
 append(KEYS[3], '{"number":' .. fmt(n) .. ',"epoch":' .. fmt(e) .. ',', ARGV)
 return {n, e}`)
-	// KEYS: app chat [stream]; ARGV: uuid rest metadata maxlen chat message
+	// KEYS: app chat [stream]; ARGV: uuid rest metadata maxlen lease chat message
 	scriptNextEdit = rueidis.NewLuaScript(luaLib + `
-local s = chat_state(KEYS[1], KEYS[2], tonumber(ARGV[5]))
+local s = chat_state(KEYS[1], KEYS[2], tonumber(ARGV[6]))
 if s < 0 then return {s, 0} end
-if tonumber(ARGV[6]) > tonumber(redis.call('HGET', KEYS[2], 'm') or '0') then return {-4, 0} end
+if tonumber(ARGV[7]) > tonumber(redis.call('HGET', KEYS[2], 'm') or '0') then return {-4, 0} end
 local v = redis.call('HINCRBY', KEYS[2], 'v', 1)
 local e = epoch(KEYS[2])
-append(KEYS[3], '{"number":' .. ARGV[6] .. ',"version":' .. fmt(v) .. ',"epoch":' .. fmt(e) .. ',', ARGV)
+append(KEYS[3], '{"number":' .. ARGV[7] .. ',"version":' .. fmt(v) .. ',"epoch":' .. fmt(e) .. ',', ARGV)
 return {v, e}`)
 	// KEYS: sequence lock; ARGV: holder ttl-ms. 1: locked; 0: already seeded; -1: another holds it.
 	scriptLock = rueidis.NewLuaScript(`
@@ -99,14 +112,19 @@ return -1`)
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[2])
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'c', ARGV[2], 'r', ARGV[2], 'e', ARGV[3])
+redis.call('HSET', KEYS[1], 'c', ARGV[2], 'r', ARGV[2], 'l', ARGV[2], 'e', ARGV[3])
 return 1`)
 	// KEYS: chat lock; ARGV: holder resume version epoch
 	scriptSeedChat = rueidis.NewLuaScript(`
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[2])
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'm', ARGV[2], 'v', ARGV[3], 'e', ARGV[4])
+redis.call('HSET', KEYS[1], 'm', ARGV[2], 'l', ARGV[2], 'v', ARGV[3], 'e', ARGV[4])
+return 1`)
+	// KEYS: sequence hash; ARGV: reserved. Raises l once the reservation is recorded.
+	scriptExtend = rueidis.NewLuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if tonumber(ARGV[1]) > tonumber(redis.call('HGET', KEYS[1], 'l') or '0') then redis.call('HSET', KEYS[1], 'l', ARGV[1]) end
 return 1`)
 )
 
@@ -115,6 +133,7 @@ const (
 	stateChatUnknown    = -2
 	stateChatNeedsSeed  = -3
 	stateMessageUnknown = -4
+	stateLeaseSpent     = -5
 )
 
 // Config tunes the sequencer.
@@ -122,11 +141,12 @@ type Config struct {
 	// Topics are the event streams Append writes to; MaxLen caps each (approximately; 0: no cap).
 	Topics stream.Topics
 	MaxLen int64
-	// Gap is how far above the highest persisted number a sequence resumes
-	// after Redis lost it: room for the events workers held, unwritten, at
-	// the loss. An older event above the gap is refused by the projection
-	// (an alarm), never applied under a number handed out again.
-	Gap int64
+	// Lease is how many numbers every sequence may hand out before it asks
+	// the system of record to reserve more (then as many again as it has).
+	// After Redis lost a sequence, numbering resumes above its reservation:
+	// a small sequence leaves a gap of up to Lease numbers. Never lower it
+	// on a running system: it is the reservation sequences did not record.
+	Lease int64
 	// SeedWait bounds how long a request waits for another api to finish
 	// re-seeding the sequence it needs before answering 503.
 	SeedWait time.Duration
@@ -147,8 +167,8 @@ func NewSequencer(client rueidis.Client, fences ports.SequenceFences, cfg Config
 	if cfg.SeedWait <= 0 {
 		cfg.SeedWait = 2 * time.Second
 	}
-	if cfg.Gap < 0 {
-		cfg.Gap = 0
+	if cfg.Lease < 1 {
+		cfg.Lease = 1
 	}
 	return &Sequencer{client: client, fences: fences, cfg: cfg}
 }
@@ -233,9 +253,10 @@ func (s *Sequencer) allocate(ctx context.Context, draft domain.Event, entry *str
 	var keys, args []string
 	var token domain.Token
 	chat := int64(0)
-	args = []string{"", "", "", "0"}
+	lease := strconv.FormatInt(s.cfg.Lease, 10)
+	args = []string{"", "", "", "0", lease}
 	if entry != nil {
-		args = []string{entry.UUID, entry.Rest, entry.Metadata, strconv.FormatInt(s.cfg.MaxLen, 10)}
+		args = []string{entry.UUID, entry.Rest, entry.Metadata, strconv.FormatInt(s.cfg.MaxLen, 10), lease}
 	}
 	switch e := draft.(type) {
 	case domain.ChatCreated:
@@ -271,6 +292,8 @@ func (s *Sequencer) allocate(ctx context.Context, draft domain.Event, entry *str
 			err = s.seedApp(ctx, token)
 		case stateChatNeedsSeed:
 			err = s.seedChat(ctx, token, chat)
+		case stateLeaseSpent:
+			err = s.reserve(ctx, token, chat, keys[len(keys)-1-boolInt(entry != nil)], res[1])
 		case stateChatUnknown:
 			return 0, 0, domain.NotFoundf("chat %d not found in this application", chat)
 		case stateMessageUnknown:
@@ -293,6 +316,24 @@ func (s *Sequencer) allocate(ctx context.Context, draft domain.Event, entry *str
 			return 0, 0, err
 		}
 	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// reserve records a larger reservation for the sequence (chat 0: the
+// application's chats) whose next number is next, then lets Redis use it.
+func (s *Sequencer) reserve(ctx context.Context, token domain.Token, chat int64, key string, next int64) error {
+	upTo := next - 1 + max(s.cfg.Lease, next-1)
+	if err := s.fences.Reserve(ctx, token, chat, upTo); err != nil {
+		return err
+	}
+	_, err := s.run(ctx, scriptExtend, []string{key}, strconv.FormatInt(upTo, 10))
+	return err
 }
 
 // errSeedBusy: another api is re-seeding the sequence; try again shortly.
@@ -350,7 +391,7 @@ func (s *Sequencer) seedApp(ctx context.Context, token domain.Token) error {
 		return ignoreSeeded(err)
 	}
 	fctx, cancel := fenceCtx(ctx)
-	resume, epoch, err := s.fences.FenceChats(fctx, token, s.cfg.Gap)
+	resume, epoch, err := s.fences.FenceChats(fctx, token, s.cfg.Lease)
 	cancel()
 	if err != nil {
 		s.unlock(lockKey)
@@ -368,7 +409,7 @@ func (s *Sequencer) seedChat(ctx context.Context, token domain.Token, chat int64
 		return ignoreSeeded(err)
 	}
 	fctx, cancel := fenceCtx(ctx)
-	resume, version, epoch, err := s.fences.FenceMessages(fctx, token, chat, s.cfg.Gap)
+	resume, version, epoch, err := s.fences.FenceMessages(fctx, token, chat, s.cfg.Lease)
 	cancel()
 	if err != nil {
 		s.unlock(lockKey)

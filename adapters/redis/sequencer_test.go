@@ -3,6 +3,7 @@ package redis_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -42,7 +43,7 @@ func TestSequencerReseedsAfterDataLoss(t *testing.T) {
 	ctx := context.Background()
 	c := client(t)
 	seeds := porttest.NewSeeds()
-	seq := redisadapter.NewSequencer(c, seeds, redisadapter.Config{Gap: 100})
+	seq := redisadapter.NewSequencer(c, seeds, redisadapter.Config{Lease: 100})
 	tok := domain.NewToken()
 	if err := seq.RegisterApplication(ctx, tok); err != nil {
 		t.Fatal(err)
@@ -65,10 +66,9 @@ func TestSequencerReseedsAfterDataLoss(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Numbering resumes Gap above what was persisted: room for events a
-	// worker still held, unwritten, at the loss.
-	if n, err := seq.NextMessageNumber(ctx, tok, 2); err != nil || n != 105 {
-		t.Fatalf("message after loss = %d, %v; want 105", n, err)
+	// Numbering resumes above the reservation: here the initial lease, 100.
+	if n, err := seq.NextMessageNumber(ctx, tok, 2); err != nil || n != 101 {
+		t.Fatalf("message after loss = %d, %v; want 101", n, err)
 	}
 	if n, err := seq.NextMessageNumber(ctx, tok, 3); err != nil || n != 101 {
 		t.Fatalf("first message of an old empty chat after loss = %d, %v; want 101", n, err)
@@ -76,18 +76,63 @@ func TestSequencerReseedsAfterDataLoss(t *testing.T) {
 	if v, err := seq.NextEditVersion(ctx, tok, 2, 1); err != nil || v <= 1<<32 {
 		t.Fatalf("edit version after loss = %d, %v; want above every version of epoch 0", v, err)
 	}
-	if n, err := seq.NextChatNumber(ctx, tok); err != nil || n != 104 {
-		t.Fatalf("chat after loss = %d, %v; want 104", n, err)
+	if n, err := seq.NextChatNumber(ctx, tok); err != nil || n != 101 {
+		t.Fatalf("chat after loss = %d, %v; want 101", n, err)
 	}
-	if n, err := seq.NextMessageNumber(ctx, tok, 104); err != nil || n != 1 {
+	if n, err := seq.NextMessageNumber(ctx, tok, 101); err != nil || n != 1 {
 		t.Fatalf("first message of a new chat = %d, %v; want 1", n, err)
 	}
-	if _, err := seq.NextMessageNumber(ctx, tok, 105); err == nil {
-		t.Fatal("chat 105 was never allocated, yet a message number was handed out")
+	if _, err := seq.NextMessageNumber(ctx, tok, 102); err == nil {
+		t.Fatal("chat 102 was never allocated, yet a message number was handed out")
 	}
-	// Chats 4..103 are the gap: never handed out, so not found.
+	// Chats 4..100 are the gap: never handed out, so not found.
 	if _, err := seq.NextMessageNumber(ctx, tok, 50); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("a chat in the gap: %v, want not found", err)
+	}
+}
+
+// Numbers handed out but never persisted (queued, or in a worker's hands,
+// when Redis lost its data) are never handed out again: a sequence only
+// numbers what it reserved in the system of record first.
+func TestSequencerNeverReissuesUnpersistedNumbers(t *testing.T) {
+	ctx := context.Background()
+	c := client(t)
+	seeds := porttest.NewSeeds()
+	seq := redisadapter.NewSequencer(c, seeds, redisadapter.Config{Lease: 4})
+	tok := domain.NewToken()
+	if err := seq.RegisterApplication(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	handed := map[string]bool{}
+	note := func(what string, n int64, err error) {
+		t.Helper()
+		key := fmt.Sprint(what, n)
+		if err != nil || handed[key] {
+			t.Fatalf("%s %d: %v (handed out before: %v)", what, n, err, handed[key])
+		}
+		handed[key] = true
+	}
+	for i := 0; i < 9; i++ {
+		n, err := seq.NextChatNumber(ctx, tok)
+		note("chat", n, err)
+	}
+	for i := 0; i < 37; i++ {
+		n, err := seq.NextMessageNumber(ctx, tok, 1)
+		note("message", n, err)
+	}
+	// Only chat 1 and none of its messages reached the store.
+	seeds.Chats[tok] = 1
+	for loss := 0; loss < 2; loss++ {
+		keys, _ := c.Do(ctx, c.B().Keys().Pattern("chat:{"+string(tok)+"}*").Build()).AsStrSlice()
+		if err := c.Do(ctx, c.B().Del().Key(keys...).Build()).Error(); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 5; i++ {
+			n, err := seq.NextMessageNumber(ctx, tok, 1)
+			note("message", n, err)
+			n, err = seq.NextChatNumber(ctx, tok)
+			note("chat", n, err)
+		}
 	}
 }
 
@@ -107,7 +152,7 @@ func TestSequencerOneFenceUnderConcurrency(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			seq := redisadapter.NewSequencer(c, seeds, redisadapter.Config{Gap: 5})
+			seq := redisadapter.NewSequencer(c, seeds, redisadapter.Config{Lease: 15})
 			for j := 0; j < each; j++ {
 				n, err := seq.NextMessageNumber(ctx, tok, 1)
 				if err != nil {

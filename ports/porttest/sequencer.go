@@ -18,35 +18,46 @@ type Seeds struct {
 	mu       sync.Mutex
 	Chats    map[domain.Token]int64
 	Messages map[domain.ChatKey][2]int64 // number, version
-	epochs   map[string]int64
+	// Reserved and Epochs are keyed by fmt.Sprint(domain.ChatKey{token, chat}), chat 0 for the application.
+	Reserved map[string]int64
+	Epochs   map[string]int64
 }
 
 func NewSeeds() *Seeds {
-	return &Seeds{Chats: map[domain.Token]int64{}, Messages: map[domain.ChatKey][2]int64{}, epochs: map[string]int64{}}
+	return &Seeds{Chats: map[domain.Token]int64{}, Messages: map[domain.ChatKey][2]int64{},
+		Reserved: map[string]int64{}, Epochs: map[string]int64{}}
 }
 
-func (s *Seeds) FenceChats(ctx context.Context, t domain.Token, gap int64) (int64, int64, error) {
+func (s *Seeds) Reserve(_ context.Context, t domain.Token, chat, upTo int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := fmt.Sprint(domain.ChatKey{Token: t, Number: chat})
+	s.Reserved[k] = max(s.Reserved[k], upTo)
+	return nil
+}
+
+func (s *Seeds) FenceChats(ctx context.Context, t domain.Token, floor int64) (int64, int64, error) {
 	n, err := s.ChatSeed(ctx, t)
 	if err != nil {
 		return 0, 0, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.epochs[string(t)]++
-	return n + gap, s.epochs[string(t)], nil
+	k := fmt.Sprint(domain.ChatKey{Token: t})
+	s.Epochs[k]++
+	return max(n, s.Reserved[k], floor), s.Epochs[k], nil
 }
 
-func (s *Seeds) FenceMessages(ctx context.Context, t domain.Token, chat, gap int64) (int64, int64, int64, error) {
+func (s *Seeds) FenceMessages(ctx context.Context, t domain.Token, chat, floor int64) (int64, int64, int64, error) {
 	n, v, err := s.MessageSeed(ctx, t, chat)
 	if err != nil {
 		return 0, 0, 0, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	key := domain.ChatKey{Token: t, Number: chat}
-	k := fmt.Sprint(key)
-	s.epochs[k]++
-	return n + gap, max(v, s.epochs[k]<<32), s.epochs[k], nil
+	k := fmt.Sprint(domain.ChatKey{Token: t, Number: chat})
+	s.Epochs[k]++
+	return max(n, s.Reserved[k], floor), max(v, s.Epochs[k]<<32), s.Epochs[k], nil
 }
 
 func (s *Seeds) ChatSeed(_ context.Context, t domain.Token) (int64, error) {

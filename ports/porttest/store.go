@@ -257,9 +257,13 @@ func StoreContract(t *testing.T, newStore func(t *testing.T) Store) {
 		apply(t, s, domain.ChatCreated{Token: tok, Number: 1, CreatedAt: t0},
 			domain.MessageCreated{Token: tok, Chat: 1, Number: 1, Body: "one", CreatedAt: t0},
 			domain.MessageCreated{Token: tok, Chat: 1, Number: 2, Body: "two", CreatedAt: t0})
-		// Redis lost the chat's sequence while a worker held messages 3 and 9
-		// and an edit of 9, all of epoch 0, unwritten. The fence resumes at 2+5.
-		resume, version, epoch, err := s.FenceMessages(ctx, tok, 1, 5)
+		// The sequence reserved numbers up to 7 (and never lowers it); then
+		// Redis lost it while a worker held messages 3 and 9 and an edit of 9,
+		// all of epoch 0, unwritten. (9 above the reservation cannot happen
+		// with leases; the projection checks all the same.)
+		must(t, s.Reserve(ctx, tok, 1, 7))
+		must(t, s.Reserve(ctx, tok, 1, 4))
+		resume, version, epoch, err := s.FenceMessages(ctx, tok, 1, 0)
 		must(t, err)
 		if resume != 7 || epoch != 1 || version < 1<<32 {
 			t.Fatalf("fence at %d, epoch %d, version %d; want 7, 1, above every version of epoch 0", resume, epoch, version)
@@ -282,7 +286,7 @@ func StoreContract(t *testing.T, newStore func(t *testing.T) Store) {
 			t.Fatalf("refused message 9: %v, want not found", err)
 		}
 		// Chat numbers are fenced the same way.
-		resume, epoch, err = s.FenceChats(ctx, tok, 10)
+		resume, epoch, err = s.FenceChats(ctx, tok, 11) // no reservation: the floor
 		must(t, err)
 		if resume != 11 || epoch != 1 {
 			t.Fatalf("chat fence at %d, epoch %d; want 11, 1", resume, epoch)

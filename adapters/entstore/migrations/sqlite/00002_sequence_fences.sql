@@ -13,6 +13,13 @@ CREATE TABLE sequence_fences (
   created_at DATETIME NOT NULL
 );
 CREATE UNIQUE INDEX sequencefence_scope_parent_id_epoch ON sequence_fences (scope, parent_id, epoch);
+CREATE TABLE sequence_leases (
+  scope_token TEXT NOT NULL,
+  scope_chat INTEGER NOT NULL,
+  reserved INTEGER NOT NULL,
+  PRIMARY KEY (scope_token, scope_chat)
+);
 
 -- +goose Down
+DROP TABLE sequence_leases;
 DROP TABLE sequence_fences;
