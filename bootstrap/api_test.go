@@ -1,7 +1,11 @@
 package bootstrap_test
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
 	"fmt"
+	"net/http"
 	"net/url"
 	"sort"
 	"strings"
@@ -93,7 +97,13 @@ func apiSuite(t *testing.T, s *stack) {
 			{"POST", app + "/chats/7/messages", map[string]any{"body": "hi"}, "", 404, "not_found"},
 			{"POST", app + "/chats/x/messages", map[string]any{"body": "hi"}, "", 400, "bad_request"},
 			{"GET", "/api/v1/nothing-here", nil, "", 404, "not_found"},
-			{"DELETE", app, nil, "", 404, "not_found"},
+			{"DELETE", app, nil, "", 405, "method_not_allowed"},
+			{"POST", app + "/chats", "null", "", 400, "bad_request"},
+			{"POST", "/api/v1/chat_applications", "null", "", 400, "bad_request"},
+			{"POST", "/api/v1/chat_applications", `{"name": "a\ud800b"}`, "", 422, "validation_failed"},
+			{"POST", "/api/v1/chat_applications", `{"name": "\udc00"}`, "", 422, "validation_failed"},
+			{"POST", "/api/v1/chat_applications", `{"name": "\ud83d\ud83d"}`, "", 422, "validation_failed"},
+			{"GET", app + "/chats?cursor=" + base64.RawURLEncoding.EncodeToString([]byte("v1:chat:")), nil, "", 400, "bad_request"},
 		}
 		for _, c := range cases {
 			var headers []string
@@ -126,9 +136,80 @@ func apiSuite(t *testing.T, s *stack) {
 		s.call(t, "PATCH", msgs+"/2", map[string]any{"body": "x"}).wantError(t, 404, "not_found")
 		s.call(t, "PATCH", msgs+"/1", map[string]any{"body": ""}).wantError(t, 422, "validation_failed")
 		s.call(t, "PATCH", msgs+"/1", map[string]any{"body": 5}).wantError(t, 400, "bad_request")
+		s.call(t, "PATCH", msgs+"/1", `{"body": "x\udfffy"}`).wantError(t, 422, "validation_failed")
+		s.call(t, "POST", msgs, `{"body": "\ud800"}`).wantError(t, 422, "validation_failed")
 		eventually(t, "message 1 persisted", func() bool { return s.call(t, "GET", msgs+"/1", nil).Status == 200 })
 		if b := s.call(t, "GET", msgs+"/1", nil).str("body"); b != "first" {
 			t.Fatalf("a refused edit changed the body to %q", b)
+		}
+	})
+
+	t.Run("hostile requests", func(t *testing.T) {
+		tok := newApplication(t, s, "Hostile")
+		app := "/api/v1/chat_applications/" + tok
+		// A compressed body is refused before anything inflates it.
+		var zipped bytes.Buffer
+		zw := gzip.NewWriter(&zipped)
+		_, _ = zw.Write([]byte(`{"name": "` + strings.Repeat("z", 4<<20) + `"}`))
+		_ = zw.Close()
+		for _, enc := range []string{"gzip", "gzip, gzip", "deflate", "br"} {
+			s.call(t, "POST", "/api/v1/chat_applications", zipped.Bytes(), "Content-Encoding", enc).wantError(t, 415, "unsupported_media_type")
+			s.call(t, "POST", app+"/chats", zipped.Bytes(), "Content-Encoding", enc).wantError(t, 415, "unsupported_media_type")
+		}
+		s.call(t, "POST", app+"/chats", `{}`, "Content-Encoding", "identity").want(t, 201)
+		// Names count characters, as the API says, everywhere.
+		for _, name := range []string{strings.Repeat("é", 128), strings.Repeat("é", 255), strings.Repeat("😀", 255)} {
+			r := s.call(t, "POST", "/api/v1/chat_applications", map[string]any{"name": name}).want(t, 201)
+			if got := s.call(t, "GET", "/api/v1/chat_applications/"+r.str("token"), nil).want(t, 200).str("name"); got != name {
+				t.Fatalf("name of %d characters read back as %q", len([]rune(name)), got)
+			}
+			s.call(t, "PATCH", app, map[string]any{"name": name}).want(t, 200)
+		}
+		s.call(t, "PATCH", app, map[string]any{"name": strings.Repeat("é", 256)}).wantError(t, 422, "validation_failed")
+		// Methods: 405 with Allow, and JSON with a request id for unknown ones.
+		r := s.call(t, "DELETE", app+"/chats", nil)
+		r.wantError(t, 405, "method_not_allowed")
+		if allow := r.Header.Get("Allow"); !strings.Contains(allow, "GET") || !strings.Contains(allow, "POST") || strings.Contains(allow, "DELETE") {
+			t.Fatalf("Allow %q", allow)
+		}
+		r = s.call(t, "BREW", app, nil)
+		r.wantError(t, 405, "method_not_allowed")
+		if r.Header.Get("X-Request-ID") == "" || !strings.Contains(r.Header.Get("Allow"), "PATCH") {
+			t.Fatalf("unknown method: headers %v", r.Header)
+		}
+		s.call(t, "GET", "/api/v1/chat_applications", nil).wantError(t, 401, "unauthorized")
+		if h := s.call(t, "GET", "/api/v1/chat_applications", nil).Header.Get("WWW-Authenticate"); !strings.HasPrefix(h, "Bearer") {
+			t.Fatalf("401 with WWW-Authenticate %q", h)
+		}
+		s.call(t, "GET", "/api/v1/chat_applications?cursor="+base64.RawURLEncoding.EncodeToString([]byte("v1:app:")), nil,
+			"Authorization", "Bearer operator-secret").wantError(t, 400, "bad_request")
+		// Requests the parser refuses get fixed messages: nothing of the request is echoed.
+		for _, raw := range []string{
+			"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Bad: a\x00b\r\nAuthorization: Bearer s3cret-token\r\nCookie: sid=s3cret-cookie\r\n\r\n",
+			"GET /healthz HTTP/1.1\r\nAuthorization: Bearer s3cret-token\r\n\r\n",
+		} {
+			got := rawRequest(t, s, raw)
+			if !strings.HasPrefix(got, "HTTP/1.1 400") || strings.Contains(got, "s3cret") || !strings.Contains(got, `"bad_request"`) {
+				t.Fatalf("malformed request answered %q", got)
+			}
+		}
+		// Bare LF line endings are answered at once (the read has a deadline).
+		if got := rawRequest(t, s, "GET /healthz HTTP/1.1\nHost: x\n\n"); !strings.HasPrefix(got, "HTTP/1.1 400") {
+			t.Fatalf("bare LF request answered %q", got)
+		}
+		// A body over the limit reaches the client as a 413, not as a reset.
+		big := strings.Repeat("x", 3<<20)
+		for i := 0; i < 5; i++ {
+			req, _ := http.NewRequest("POST", s.URL+"/api/v1/chat_applications", strings.NewReader(`{"name":"`+big+`"}`))
+			req.Header.Set("Content-Type", "application/json")
+			res, err := client.Do(req)
+			if err != nil {
+				t.Fatalf("oversized body: %v (want a 413)", err)
+			}
+			res.Body.Close()
+			if res.StatusCode != 413 {
+				t.Fatalf("oversized body: %d", res.StatusCode)
+			}
 		}
 	})
 
@@ -260,7 +341,10 @@ func apiSuite(t *testing.T, s *stack) {
 			sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 			return out
 		}
-		eventually(t, "messages searchable", func() bool { return fmt.Sprint(found("ello")) == "[1 2 4]" && fmt.Sprint(found("lait")) == "[5]" })
+		eventually(t, "messages searchable", func() bool {
+			// The chat is read first: until it is persisted, search answers 404.
+			return s.call(t, "GET", search+"ello", nil).Status == 200 && fmt.Sprint(found("ello")) == "[1 2 4]" && fmt.Sprint(found("lait")) == "[5]"
+		})
 		for q, want := range map[string]string{"hel": "[1 2 4]", "HELLO": "[1 2 4]", "hello wor": "[1 4]", "zzz": "[]", "here": "[2 3]", "cafe": "[5]", "CAFÉ": "[5]", "afe": "[5]"} {
 			if got := fmt.Sprint(found(q)); got != want && !(want == "[]" && got == "[]") {
 				t.Errorf("q=%q: %s, want %s", q, got, want)

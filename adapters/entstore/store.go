@@ -12,6 +12,7 @@ import (
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
+	"github.com/go-sql-driver/mysql"
 
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/ent"
@@ -54,6 +55,19 @@ func storeErr(err error, notFound string) error {
 	}
 	if ent.IsNotFound(err) {
 		return domain.NotFoundf("%s", notFound)
+	}
+	// A value the schema refuses is the request's fault, never "unavailable"
+	// (the domain checks first; this is the net under it).
+	var ve *ent.ValidationError
+	if errors.As(err, &ve) {
+		return &domain.ValidationError{Field: ve.Name, Reason: "is not valid"}
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1406, 1366, 1264: // data too long, incorrect string value, out of range
+			return &domain.ValidationError{Field: "value", Reason: "does not fit the stored field"}
+		}
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err

@@ -89,7 +89,7 @@ func encodeCursor(kind, key string) string {
 func decodeCursor(kind, raw string) (string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(raw)
 	prefix := "v1:" + kind + ":"
-	if err != nil || !strings.HasPrefix(string(b), prefix) {
+	if err != nil || !strings.HasPrefix(string(b), prefix) || len(b) == len(prefix) {
 		return "", badRequest("cursor is not valid")
 	}
 	return strings.TrimPrefix(string(b), prefix), nil
@@ -150,6 +150,9 @@ func decodeObject(c *fiber.Ctx, field string) (map[string]json.RawMessage, error
 	if err := json.Unmarshal(body, &top); err != nil {
 		return nil, badRequest("request body must be a JSON object: " + jsonProblem(err))
 	}
+	if top == nil { // the body was null
+		return nil, badRequest("request body must be a JSON object")
+	}
 	return top, nil
 }
 
@@ -176,7 +179,46 @@ func decodeAttribute(c *fiber.Ctx, wrapper, name string) (string, error) {
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return "", badRequest(name + " must be a string")
 	}
+	if loneSurrogate(raw) {
+		// encoding/json would store U+FFFD in its place: the text would change.
+		return "", &domain.ValidationError{Field: name, Reason: "must be valid UTF-8 (a \\u escape names half a surrogate pair)"}
+	}
 	return s, nil
+}
+
+// loneSurrogate says whether a JSON string literal escapes half of a UTF-16
+// surrogate pair without the other half.
+func loneSurrogate(raw []byte) bool {
+	for i := 0; i+6 <= len(raw); i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		if raw[i+1] != 'u' {
+			i++ // skip the escaped character, which may be a backslash
+			continue
+		}
+		u, err := strconv.ParseUint(string(raw[i+2:i+6]), 16, 16)
+		if err != nil {
+			return false // not valid JSON; the decoder said otherwise
+		}
+		switch {
+		case u >= 0xDC00 && u <= 0xDFFF:
+			return true // a low half with no high half before it
+		case u >= 0xD800 && u <= 0xDBFF:
+			next := raw[i+6:]
+			if len(next) < 6 || next[0] != '\\' || next[1] != 'u' {
+				return true
+			}
+			l, err := strconv.ParseUint(string(next[2:6]), 16, 16)
+			if err != nil || l < 0xDC00 || l > 0xDFFF {
+				return true
+			}
+			i += 11
+		default:
+			i += 5
+		}
+	}
+	return false
 }
 
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }

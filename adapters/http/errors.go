@@ -70,6 +70,8 @@ func classify(err error) (int, string, string) {
 	return fiber.StatusInternalServerError, "internal", "internal error"
 }
 
+// fiberError answers Fiber's and the HTTP parser's own errors with fixed
+// messages: theirs may quote the raw request, credentials included.
 func fiberError(fe *fiber.Error) (int, string, string) {
 	switch fe.Code {
 	case fiber.StatusNotFound:
@@ -79,14 +81,18 @@ func fiberError(fe *fiber.Error) (int, string, string) {
 	case fiber.StatusRequestEntityTooLarge:
 		return fe.Code, "payload_too_large", "request body is larger than the limit"
 	case fiber.StatusUnsupportedMediaType:
-		return fe.Code, "unsupported_media_type", fe.Message
+		return fe.Code, "unsupported_media_type", "unsupported media type"
 	case fiber.StatusTooManyRequests:
 		return fe.Code, "rate_limited", "too many requests; retry later"
 	case fiber.StatusServiceUnavailable:
-		return fe.Code, "unavailable", fe.Message
+		return fe.Code, "unavailable", "service unavailable; retry later"
+	case fiber.StatusRequestTimeout:
+		return fe.Code, "request_timeout", "the request was not received in time"
+	case fiber.StatusRequestHeaderFieldsTooLarge:
+		return fe.Code, "headers_too_large", "request header fields are too large"
 	}
 	if fe.Code >= 400 && fe.Code < 500 {
-		return fe.Code, "bad_request", fe.Message
+		return fe.Code, "bad_request", "malformed request"
 	}
 	return fiber.StatusInternalServerError, "internal", "internal error"
 }

@@ -66,6 +66,7 @@ func (h *handlers) listApplications(c *fiber.Ctx) error {
 	}
 	given, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
 	if !ok || subtle.ConstantTimeCompare([]byte(given), []byte(h.adminToken)) != 1 {
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="chat operator"`)
 		return &apiError{fiber.StatusUnauthorized, "unauthorized", "operator credentials are missing or wrong"}
 	}
 	limit, err := parseLimit(c)

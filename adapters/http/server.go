@@ -9,8 +9,10 @@ import (
 	_ "embed"
 	"encoding/json"
 	"net"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -19,6 +21,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
 	"go.uber.org/zap"
 
@@ -51,6 +54,9 @@ type Server struct {
 	cfg Config
 	log *zap.Logger
 	ln  net.Listener
+
+	routesOnce sync.Once
+	routes     []route
 }
 
 // NewServer builds the routes.
@@ -82,7 +88,7 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 	api.Get("/chat_applications/:token/chats/:chat/messages/:message", h.getMessage)
 	api.Patch("/chat_applications/:token/chats/:chat/messages/:message", h.editMessage)
 	api.Put("/chat_applications/:token/chats/:chat/messages/:message", h.editMessage)
-	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	app.Use(s.unmatched)
 	return s
 }
 
@@ -91,7 +97,7 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 func NewOpsServer(cfg Config, checks []Check, m *metrics.Metrics, log *zap.Logger) *Server {
 	s := newBare(cfg, checks, m, log)
 	s.app.Use(pprof.New())
-	s.app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	s.app.Use(s.unmatched)
 	return s
 }
 
@@ -115,6 +121,7 @@ func newBare(cfg Config, checks []Check, m *metrics.Metrics, log *zap.Logger) *S
 	app.Use(recover.New())
 	app.Use(requestid.New(requestid.Config{Header: fiber.HeaderXRequestID}))
 	app.Use(observe(m))
+	app.Use(refuseEncodedBodies)
 
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/readyz", readyz(checks))
@@ -125,7 +132,95 @@ func newBare(cfg Config, checks []Check, m *metrics.Metrics, log *zap.Logger) *S
 		return c.Send(openAPI)
 	})
 
-	return &Server{app: app, cfg: cfg, log: log}
+	s := &Server{app: app, cfg: cfg, log: log}
+	srv := app.Server()
+	// Parse errors quote the request (credentials included) unless told not to;
+	// the error handler answers them with fixed messages anyway.
+	srv.SecureErrorLogMessage = true
+	srv.Handler = s.knownMethodsOnly(srv.Handler)
+	return s
+}
+
+// refuseEncodedBodies: Fiber would inflate a compressed body without a
+// bound (536 bytes can become 210 MB), so compressed requests are refused.
+func refuseEncodedBodies(c *fiber.Ctx) error {
+	if enc := strings.TrimSpace(c.Get(fiber.HeaderContentEncoding)); enc != "" && !strings.EqualFold(enc, "identity") {
+		return &apiError{fiber.StatusUnsupportedMediaType, "unsupported_media_type", "compressed request bodies (Content-Encoding) are not accepted"}
+	}
+	return c.Next()
+}
+
+// route is a registered path split into segments; ":x" matches any one.
+type route struct {
+	method   string
+	segments []string
+}
+
+// allowed lists the methods some route serves at path (empty: no route has the path).
+func (s *Server) allowed(path string) []string {
+	s.routesOnce.Do(func() {
+		for _, r := range s.app.GetRoutes(true) {
+			s.routes = append(s.routes, route{method: r.Method, segments: strings.Split(strings.Trim(strings.ToLower(r.Path), "/"), "/")})
+		}
+	})
+	segs := strings.Split(strings.Trim(strings.ToLower(path), "/"), "/")
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range s.routes {
+		if len(r.segments) != len(segs) || seen[r.method] {
+			continue
+		}
+		match := true
+		for i, seg := range r.segments {
+			if !strings.HasPrefix(seg, ":") && seg != segs[i] || strings.HasPrefix(seg, ":") && segs[i] == "" {
+				match = false
+				break
+			}
+		}
+		if match {
+			seen[r.method] = true
+			out = append(out, r.method)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// unmatched answers what no route took: 405 with Allow when the path exists
+// under other methods, else 404.
+func (s *Server) unmatched(c *fiber.Ctx) error {
+	if allow := s.allowed(c.Path()); len(allow) > 0 {
+		c.Set(fiber.HeaderAllow, strings.Join(allow, ", "))
+		return fiber.ErrMethodNotAllowed
+	}
+	return fiber.ErrNotFound
+}
+
+// knownMethodsOnly answers a method Fiber does not know (it would answer a
+// text/plain 400 without a request id) as a JSON 405 with Allow.
+func (s *Server) knownMethodsOnly(next fasthttp.RequestHandler) fasthttp.RequestHandler {
+	known := map[string]bool{}
+	for _, m := range fiber.DefaultMethods {
+		known[m] = true
+	}
+	return func(ctx *fasthttp.RequestCtx) {
+		if known[string(ctx.Method())] {
+			next(ctx)
+			return
+		}
+		id := string(ctx.Request.Header.Peek(fiber.HeaderXRequestID))
+		if id == "" {
+			id = requestid.ConfigDefault.Generator()
+		}
+		ctx.Response.Header.Set(fiber.HeaderXRequestID, id)
+		if allow := s.allowed(string(ctx.Path())); len(allow) > 0 {
+			ctx.Response.Header.Set(fiber.HeaderAllow, strings.Join(allow, ", "))
+		}
+		body, _ := encodeJSON(errorBody{Error: errorDetail{Code: "method_not_allowed", Message: "unknown HTTP method"}})
+		ctx.SetStatusCode(fiber.StatusMethodNotAllowed)
+		ctx.SetContentType(fiber.MIMEApplicationJSON)
+		ctx.SetBody(body)
+	}
 }
 
 // App is the Fiber app, for tests that call it in-process.
@@ -137,6 +232,9 @@ func (s *Server) Start(context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Linger up to twice the request limit (what a client may still be
+	// sending of an oversized body) for up to two seconds.
+	ln = guardListener{Listener: ln, lingerBytes: 2 * int64(s.cfg.MaxRequestBytes), lingerTime: 2 * time.Second}
 	s.ln = ln
 	go func() {
 		if err := s.app.Listener(ln); err != nil {
