@@ -3,6 +3,7 @@ package application
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/ports"
@@ -15,14 +16,20 @@ type Search struct {
 	index    ports.SearchIndex
 	fallback ports.SearchFallback
 	degraded func(error)
+	timeout  time.Duration
 }
 
 // NewSearch wires the use case; degraded hears each fallback (it may be nil).
-func NewSearch(chats ports.ChatReader, index ports.SearchIndex, fallback ports.SearchFallback, degraded func(error)) *Search {
+// A search (fallback included) that has not finished within timeout is
+// abandoned (0: 3 s): one costly query must not hold a server.
+func NewSearch(chats ports.ChatReader, index ports.SearchIndex, fallback ports.SearchFallback, degraded func(error), timeout time.Duration) *Search {
 	if degraded == nil {
 		degraded = func(error) {}
 	}
-	return &Search{chats: chats, index: index, fallback: fallback, degraded: degraded}
+	if timeout <= 0 {
+		timeout = 3 * time.Second
+	}
+	return &Search{chats: chats, index: index, fallback: fallback, degraded: degraded, timeout: timeout}
 }
 
 // Messages searches the chat for rawQuery. It reports whether the answer
@@ -39,8 +46,10 @@ func (u *Search) Messages(ctx context.Context, rawToken, rawChat, rawQuery strin
 	if _, err := u.chats.Chat(ctx, token, chat); err != nil {
 		return domain.Page[domain.Hit]{}, false, err
 	}
+	ctx, cancel := context.WithTimeout(ctx, u.timeout)
+	defer cancel()
 	hits, err := u.index.Search(ctx, token, chat, q, page)
-	if err == nil || !errors.Is(err, domain.ErrUnavailable) || u.fallback == nil {
+	if err == nil || !errors.Is(err, domain.ErrUnavailable) || u.fallback == nil || ctx.Err() != nil {
 		return hits, false, err
 	}
 	u.degraded(err)

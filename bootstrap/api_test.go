@@ -370,6 +370,16 @@ func apiSuite(t *testing.T, s *stack) {
 		s.call(t, "GET", search+"x&limit=500", nil).wantError(t, 400, "bad_request")
 		s.call(t, "GET", search+"x&cursor=bogus", nil).wantError(t, 400, "bad_request")
 		s.call(t, "GET", app+"/chats/9/messages/search?q=x", nil).wantError(t, 404, "not_found")
+		var many []string
+		for i := 0; i < 128; i++ {
+			many = append(many, string(rune('a'+i%26)))
+		}
+		s.call(t, "GET", search+url.QueryEscape(strings.Join(many, " ")), nil).wantError(t, 400, "bad_request")
+		s.call(t, "POST", app+"/chats/2/messages", map[string]any{"body": "你好，世界 こんにちは"}).want(t, 201)
+		eventually(t, "text without spaces is searchable inside its runs", func() bool {
+			r := s.call(t, "GET", app+"/chats/2/messages/search?q="+url.QueryEscape("世界 こんに"), nil)
+			return r.Status == 200 && len(r.items(t)) == 1
+		})
 	})
 
 	t.Run("operator listing", func(t *testing.T) {

@@ -61,6 +61,8 @@ type OpenSearchConfig struct {
 	// IndexerGroup is the consumer group that indexes events, apart from the
 	// one that persists them, so that an index outage delays only search.
 	IndexerGroup string
+	// Timeout abandons a search (fallback included) that takes longer; 503.
+	Timeout time.Duration
 }
 
 type StreamConfig struct {
@@ -113,6 +115,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			Shards:       e.int("CHAT_OPENSEARCH_SHARDS", 1),
 			Refresh:      e.str("CHAT_OPENSEARCH_REFRESH", ""),
 			IndexerGroup: e.str("CHAT_INDEXER_GROUP", "chat-indexers"),
+			Timeout:      e.dur("CHAT_SEARCH_TIMEOUT", 3*time.Second),
 		},
 		MaxBodyBytes: e.int("CHAT_MAX_BODY_BYTES", domain.DefaultMaxBodyBytes),
 		Stream: StreamConfig{

@@ -2,6 +2,7 @@ package bootstrap
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"time"
 
@@ -19,10 +20,10 @@ import (
 	"github.com/chatsvc/chat/ports"
 )
 
-func newSearchUseCase(chats ports.ChatReader, index ports.SearchIndex, fallback ports.SearchFallback, log *zap.Logger) *application.Search {
+func newSearchUseCase(cfg Config, chats ports.ChatReader, index ports.SearchIndex, fallback ports.SearchFallback, log *zap.Logger) *application.Search {
 	return application.NewSearch(chats, index, fallback, func(err error) {
 		log.Warn("search index unavailable; answering from the database", zap.Error(err))
-	})
+	}, cfg.OpenSearch.Timeout)
 }
 
 // OpenSearch: the production search index. A process starts even while
@@ -42,6 +43,10 @@ func ensureIndex(lc fx.Lifecycle, ix *opensearch.Index, log *zap.Logger) {
 	inBackground(lc, func(ctx context.Context) {
 		for attempt := 0; ; attempt++ {
 			err := ix.EnsureIndex(ctx)
+			if errors.Is(err, opensearch.ErrOldAnalysis) {
+				log.Error("search index is out of date; short terms are searched slowly until it is rebuilt", zap.Error(err))
+				return
+			}
 			if err == nil || ctx.Err() != nil {
 				return
 			}

@@ -91,6 +91,13 @@ func TestSearchQuery(t *testing.T) {
 	if _, err := domain.NewSearchQuery(strings.Repeat("a", 256)); err != nil {
 		t.Errorf("256 characters refused: %v", err)
 	}
+	// Many short terms would be many lookups: at most 16 distinct ones.
+	if _, err := domain.NewSearchQuery(strings.TrimSpace(strings.Repeat("a b c d e f g h i j k l m n o p q ", 7))); !errors.As(err, &bad) {
+		t.Errorf("17 distinct terms accepted: %v", err)
+	}
+	if _, err := domain.NewSearchQuery(strings.Repeat("a ", 128)); err != nil {
+		t.Errorf("one term repeated refused: %v", err)
+	}
 }
 
 func TestErrorsWrap(t *testing.T) {

@@ -10,6 +10,10 @@ import (
 // MaxQueryLength bounds a search query, in characters after trimming.
 const MaxQueryLength = 256
 
+// MaxQueryTerms bounds the distinct terms of a query: each is one lookup
+// in the index, and every one must match.
+const MaxQueryTerms = 16
+
 // SearchQuery is a validated search: the terms every hit must contain.
 type SearchQuery struct {
 	Text  string
@@ -40,6 +44,9 @@ func NewSearchQuery(raw string) (SearchQuery, error) {
 	}
 	if len(terms) == 0 {
 		return SearchQuery{}, &BadRequestError{Reason: "q must contain a letter or a digit"}
+	}
+	if len(terms) > MaxQueryTerms {
+		return SearchQuery{}, &BadRequestError{Reason: "q may have at most 16 distinct terms"}
 	}
 	return SearchQuery{Text: q, Terms: terms}, nil
 }

@@ -3,6 +3,7 @@ package embedded
 import (
 	"context"
 	"fmt"
+	"os"
 	"sort"
 	"strconv"
 	"sync"
@@ -15,7 +16,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/token/ngram"
-	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/regexp"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
 
@@ -25,10 +26,12 @@ import (
 )
 
 // The embedded search index (Bleve), with the semantics of the OpenSearch
-// one: words are folded (lowercase, no accents); body_grams holds every 3 to
-// 20 character gram of every word, so a term of that length is one term
-// lookup that matches inside words; shorter and longer terms use a wildcard
-// over the words. Hits are ordered by relevance, then number.
+// one: words are runs of letters and digits (so Chinese or Japanese text,
+// written without spaces, is matched inside its runs), folded (lowercase,
+// no accents); body_grams holds every 3 to 20 character gram of every word
+// and body_short every 1 and 2 character one, so a term of up to 20
+// characters is one term lookup that matches inside words; longer terms use
+// a wildcard over the words. Hits are ordered by relevance, then number.
 const (
 	minGram = 3
 	maxGram = 20
@@ -49,6 +52,7 @@ type bleveDoc struct {
 	Version   float64 `json:"version"`
 	Body      string  `json:"body"`
 	BodyGrams string  `json:"body_grams"`
+	BodyShort string  `json:"body_short"`
 	CreatedAt string  `json:"created_at"`
 	UpdatedAt string  `json:"updated_at"`
 }
@@ -58,9 +62,15 @@ func indexMapping() (mapping.IndexMapping, error) {
 	if err := im.AddCustomTokenFilter("grams", map[string]any{"type": ngram.Name, "min": float64(minGram), "max": float64(maxGram)}); err != nil {
 		return nil, err
 	}
-	for name, filters := range map[string][]string{"words": {lowercase.Name}, "grams": {lowercase.Name, "grams"}} {
+	if err := im.AddCustomTokenFilter("short", map[string]any{"type": ngram.Name, "min": 1.0, "max": float64(minGram - 1)}); err != nil {
+		return nil, err
+	}
+	if err := im.AddCustomTokenizer("words", map[string]any{"type": regexp.Name, "regexp": `[\p{L}\p{N}]+`}); err != nil {
+		return nil, err
+	}
+	for name, filters := range map[string][]string{"words": {lowercase.Name}, "grams": {lowercase.Name, "grams"}, "short": {lowercase.Name, "short"}} {
 		if err := im.AddCustomAnalyzer(name, map[string]any{
-			"type": custom.Name, "char_filters": []string{asciifolding.Name}, "tokenizer": unicode.Name, "token_filters": filters,
+			"type": custom.Name, "char_filters": []string{asciifolding.Name}, "tokenizer": "words", "token_filters": filters,
 		}); err != nil {
 			return nil, err
 		}
@@ -83,6 +93,7 @@ func indexMapping() (mapping.IndexMapping, error) {
 	doc.AddFieldMappingsAt("version", num)
 	doc.AddFieldMappingsAt("body", text("words", true))
 	doc.AddFieldMappingsAt("body_grams", text("grams", false))
+	doc.AddFieldMappingsAt("body_short", text("short", false))
 	doc.AddFieldMappingsAt("created_at", stored())
 	doc.AddFieldMappingsAt("updated_at", stored())
 	im.DefaultMapping = doc
@@ -93,9 +104,18 @@ func indexMapping() (mapping.IndexMapping, error) {
 	return im, nil
 }
 
-// OpenSearch opens (or creates) the Bleve index at path.
+// OpenSearch opens (or creates) the Bleve index at path. An index made with
+// an older analysis is dropped and made anew: it is derived data, repaired
+// from the database at every start.
 func OpenSearch(path string) (*Search, error) {
 	ix, err := bleve.Open(path)
+	if err == nil && ix.Mapping().AnalyzerNamed("short") == nil {
+		_ = ix.Close()
+		if err = os.RemoveAll(path); err != nil {
+			return nil, fmt.Errorf("search index %s: %w", path, err)
+		}
+		err = bleve.ErrorIndexPathDoesNotExist
+	}
 	if err == bleve.ErrorIndexPathDoesNotExist {
 		var m mapping.IndexMapping
 		if m, err = indexMapping(); err != nil {
@@ -136,7 +156,7 @@ func (s *Search) IndexMessages(_ context.Context, msgs []domain.IndexedMessage) 
 	for _, m := range msgs {
 		id := docID(m.Token, m.Chat, m.Number)
 		doc := bleveDoc{Scope: scope(m.Token, m.Chat), Number: float64(m.Number), Version: float64(m.Version),
-			Body: m.Body, BodyGrams: m.Body, CreatedAt: fmtTime(m.CreatedAt), UpdatedAt: fmtTime(m.UpdatedAt)}
+			Body: m.Body, BodyGrams: m.Body, BodyShort: m.Body, CreatedAt: fmtTime(m.CreatedAt), UpdatedAt: fmtTime(m.UpdatedAt)}
 		old, exists := pending[id]
 		if !exists {
 			var err error
@@ -147,7 +167,7 @@ func (s *Search) IndexMessages(_ context.Context, msgs []domain.IndexedMessage) 
 		if exists {
 			next, changed := old, false
 			if doc.Version > old.Version {
-				next.Body, next.BodyGrams, next.Version, next.UpdatedAt = doc.Body, doc.BodyGrams, doc.Version, doc.UpdatedAt
+				next.Body, next.BodyGrams, next.BodyShort, next.Version, next.UpdatedAt = doc.Body, doc.BodyGrams, doc.BodyShort, doc.Version, doc.UpdatedAt
 				changed = true
 			}
 			if next.CreatedAt == "" && doc.CreatedAt != "" {
@@ -186,22 +206,25 @@ func (s *Search) document(id string) (bleveDoc, bool, error) {
 	d.Number, _ = f["number"].(float64)
 	d.Version, _ = f["version"].(float64)
 	d.Body, _ = f["body"].(string)
-	d.BodyGrams = d.Body
+	d.BodyGrams, d.BodyShort = d.Body, d.Body
 	d.CreatedAt, _ = f["created_at"].(string)
 	d.UpdatedAt, _ = f["updated_at"].(string)
 	return d, true, nil
 }
 
 // Search finds the chat's messages containing every term.
-func (s *Search) Search(_ context.Context, token domain.Token, chat int64, q domain.SearchQuery, page domain.PageRequest[domain.SearchCursor]) (domain.Page[domain.Hit], error) {
+func (s *Search) Search(ctx context.Context, token domain.Token, chat int64, q domain.SearchQuery, page domain.PageRequest[domain.SearchCursor]) (domain.Page[domain.Hit], error) {
 	scopeQ := query.NewTermQuery(scope(token, chat))
 	scopeQ.SetField("scope")
 	clauses := []query.Query{scopeQ}
 	for _, term := range q.Terms {
 		t := textfold.Fold(term)
-		if n := utf8.RuneCountInString(t); n >= minGram && n <= maxGram {
+		if n := utf8.RuneCountInString(t); n <= maxGram {
 			tq := query.NewTermQuery(t)
 			tq.SetField("body_grams")
+			if n < minGram {
+				tq.SetField("body_short")
+			}
 			clauses = append(clauses, tq)
 		} else {
 			wq := query.NewWildcardQuery("*" + t + "*")
@@ -211,7 +234,7 @@ func (s *Search) Search(_ context.Context, token domain.Token, chat int64, q dom
 	}
 	req := bleve.NewSearchRequestOptions(query.NewConjunctionQuery(clauses), maxHits, 0, false)
 	req.Fields = []string{"number", "body", "created_at", "updated_at"}
-	res, err := s.index.Search(req)
+	res, err := s.index.SearchInContext(ctx, req)
 	if err != nil {
 		return domain.Page[domain.Hit]{}, domain.Unavailable("search index", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	opensearchgo "github.com/opensearch-project/opensearch-go/v4"
@@ -31,6 +32,9 @@ type Index struct {
 	refresh string
 	// requireAlias is off only while Rebuild fills a new concrete index.
 	requireAlias bool
+	// shortGrams says the index has body.short (EnsureIndex found the
+	// current analysis); until then short terms use a wildcard.
+	shortGrams atomic.Bool
 }
 
 // Config tunes the index.

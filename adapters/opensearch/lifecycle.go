@@ -3,6 +3,7 @@ package opensearch
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -21,6 +22,9 @@ import (
 const (
 	minGram = 3
 	maxGram = 20
+	// analysisVersion is written in the index's _meta: an index made by an
+	// older version lacks fields that searches use (rebuild it: cmd/reindex).
+	analysisVersion = 2
 )
 
 func settings(shards int) map[string]any {
@@ -35,16 +39,19 @@ func settings(shards int) map[string]any {
 			"analysis": map[string]any{
 				"tokenizer": map[string]any{
 					"grams": map[string]any{"type": "ngram", "min_gram": minGram, "max_gram": maxGram, "token_chars": []string{"letter", "digit"}},
+					"short": map[string]any{"type": "ngram", "min_gram": 1, "max_gram": minGram - 1, "token_chars": []string{"letter", "digit"}},
 					"words": map[string]any{"type": "pattern", "pattern": `[^\p{L}\p{N}]+`},
 				},
 				"analyzer": map[string]any{
 					"body_grams": map[string]any{"type": "custom", "tokenizer": "grams", "filter": []string{"lowercase", "asciifolding"}},
+					"body_short": map[string]any{"type": "custom", "tokenizer": "short", "filter": []string{"lowercase", "asciifolding"}},
 					"body_words": map[string]any{"type": "custom", "tokenizer": "words", "filter": []string{"lowercase", "asciifolding"}},
 				},
 			},
 		},
 		"mappings": map[string]any{
 			"dynamic":  "strict",
+			"_meta":    map[string]any{"analysis_version": analysisVersion},
 			"_routing": map[string]any{"required": true},
 			"properties": map[string]any{
 				"token":   map[string]any{"type": "keyword"},
@@ -53,7 +60,11 @@ func settings(shards int) map[string]any {
 				"version": map[string]any{"type": "long"},
 				"body": map[string]any{
 					"type": "text", "analyzer": "body_words",
-					"fields": map[string]any{"grams": map[string]any{"type": "text", "analyzer": "body_grams", "search_analyzer": "body_words"}},
+					"fields": map[string]any{
+						"grams": map[string]any{"type": "text", "analyzer": "body_grams", "search_analyzer": "body_words"},
+						"short": map[string]any{"type": "text", "analyzer": "body_short", "search_analyzer": "body_words",
+							"index_options": "freqs", "norms": false},
+					},
 				},
 				"created_at": map[string]any{"type": "date"},
 				"updated_at": map[string]any{"type": "date"},
@@ -97,14 +108,46 @@ func (ix *Index) aliasTargets(ctx context.Context) ([]string, error) {
 // processes racing here agree: one creates it, the others are told it exists.
 func (ix *Index) EnsureIndex(ctx context.Context) error {
 	targets, err := ix.aliasTargets(ctx)
-	if err != nil || len(targets) > 0 {
+	if err != nil {
 		return err
 	}
-	err = ix.createIndex(ctx, ix.alias+"-000001", true)
-	if ae, ok := err.(*apiError); ok && ae.status == http.StatusBadRequest && strings.Contains(ae.body, "resource_already_exists_exception") {
-		return nil
+	if len(targets) == 0 {
+		err = ix.createIndex(ctx, ix.alias+"-000001", true)
+		if ae, ok := err.(*apiError); ok && ae.status == http.StatusBadRequest && strings.Contains(ae.body, "resource_already_exists_exception") {
+			err = nil
+		}
+		if err != nil {
+			return err
+		}
 	}
-	return err
+	return ix.checkAnalysis(ctx)
+}
+
+// ErrOldAnalysis: the index behind the alias predates the current analysis.
+// Searches go on (short terms by wildcard) until it is rebuilt.
+var ErrOldAnalysis = errors.New("the search index predates the current analysis: rebuild it with cmd/reindex")
+
+// checkAnalysis reads the analysis version of the index behind the alias.
+func (ix *Index) checkAnalysis(ctx context.Context) error {
+	var res map[string]struct {
+		Mappings struct {
+			Meta map[string]any `json:"_meta"`
+		} `json:"mappings"`
+	}
+	if err := ix.do(ctx, http.MethodGet, "/"+ix.alias+"/_mapping", nil, &res); err != nil {
+		return err
+	}
+	current := len(res) > 0
+	for _, idx := range res {
+		if v, _ := idx.Mappings.Meta["analysis_version"].(float64); int(v) < analysisVersion {
+			current = false
+		}
+	}
+	ix.shortGrams.Store(current)
+	if !current {
+		return ErrOldAnalysis
+	}
+	return nil
 }
 
 // Rebuild fills a new index from the system of record and moves the alias to
@@ -145,7 +188,7 @@ func (ix *Index) Rebuild(ctx context.Context, scan ports.MessageScanner, batch i
 			return n + m, err
 		}
 	}
-	return n + m, nil
+	return n + m, ix.checkAnalysis(ctx)
 }
 
 // Repair re-indexes every message changed since since (all of them for the

@@ -3,8 +3,10 @@ package opensearch
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/chatsvc/chat/adapters/textfold"
@@ -16,9 +18,13 @@ func escapeWildcard(s string) string {
 }
 
 // termClause matches one term anywhere inside a word of the body.
-func termClause(term string) map[string]any {
-	if n := utf8.RuneCountInString(term); n >= minGram && n <= maxGram {
+func (ix *Index) termClause(term string) map[string]any {
+	n := utf8.RuneCountInString(term)
+	switch {
+	case n >= minGram && n <= maxGram:
 		return map[string]any{"match": map[string]any{"body.grams": map[string]any{"query": term}}}
+	case n < minGram && ix.shortGrams.Load():
+		return map[string]any{"match": map[string]any{"body.short": map[string]any{"query": term}}}
 	}
 	return map[string]any{"wildcard": map[string]any{"body": map[string]any{"value": "*" + escapeWildcard(textfold.Fold(term)) + "*"}}}
 }
@@ -35,7 +41,7 @@ type searchHit struct {
 func (ix *Index) Search(ctx context.Context, token domain.Token, chat int64, q domain.SearchQuery, page domain.PageRequest[domain.SearchCursor]) (domain.Page[domain.Hit], error) {
 	must := make([]any, 0, len(q.Terms))
 	for _, t := range q.Terms {
-		must = append(must, termClause(t))
+		must = append(must, ix.termClause(t))
 	}
 	req := map[string]any{
 		"size":             page.Limit + 1,
@@ -49,15 +55,20 @@ func (ix *Index) Search(ctx context.Context, token domain.Token, chat int64, q d
 		"highlight": map[string]any{
 			"pre_tags": []string{"<em>"}, "post_tags": []string{"</em>"},
 			"number_of_fragments": 0,
-			"fields":              map[string]any{"body.grams": map[string]any{}, "body": map[string]any{}},
+			"fields":              map[string]any{"body.grams": map[string]any{}, "body.short": map[string]any{}, "body": map[string]any{}},
 		},
 	}
 	if page.After != (domain.SearchCursor{}) {
 		req["search_after"] = []any{page.After.Score, page.After.Number}
 	}
+	if deadline, ok := ctx.Deadline(); ok {
+		// The shard stops working at the caller's deadline, not only the client.
+		req["timeout"] = fmt.Sprintf("%dms", max(time.Until(deadline).Milliseconds(), 1))
+	}
 	body, _ := json.Marshal(req)
 	var res struct {
-		Hits struct {
+		TimedOut bool `json:"timed_out"`
+		Hits     struct {
 			Hits []searchHit `json:"hits"`
 		} `json:"hits"`
 	}
@@ -68,6 +79,10 @@ func (ix *Index) Search(ctx context.Context, token domain.Token, chat int64, q d
 			return domain.Page[domain.Hit]{}, domain.Unavailable("opensearch", err)
 		}
 		return domain.Page[domain.Hit]{}, err
+	}
+	if res.TimedOut {
+		// Partial hits would be a wrong answer: say the search could not finish.
+		return domain.Page[domain.Hit]{}, domain.Unavailable("opensearch", context.DeadlineExceeded)
 	}
 	hits := make([]domain.Hit, 0, len(res.Hits.Hits))
 	for _, h := range res.Hits.Hits {
@@ -83,7 +98,7 @@ func (ix *Index) Search(ctx context.Context, token domain.Token, chat int64, q d
 // pickHighlight prefers the grams field, which marks the matched part of a
 // word; the words field marks whole words (short or very long terms).
 func pickHighlight(h searchHit) string {
-	for _, f := range []string{"body.grams", "body"} {
+	for _, f := range []string{"body.grams", "body.short", "body"} {
 		if frags := h.Highlight[f]; len(frags) > 0 {
 			return strings.Join(frags, " … ")
 		}

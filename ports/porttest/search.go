@@ -90,6 +90,22 @@ func searchSemantics(t *testing.T, ix ports.SearchIndex) {
 			t.Errorf("q=%q: hits %q, want %q", c.q, got, c.want)
 		}
 	}
+	// Scripts written without spaces are matched inside their runs, and
+	// short terms are exact lookups too.
+	must(t, ix.IndexMessages(ctx, []domain.IndexedMessage{
+		imsg(tok, 4, 1, "你好，世界 こんにちは 안녕하세요"),
+		imsg(tok, 4, 2, "我爱北京天安门"),
+		imsg(tok, 4, 3, "plain latin words"),
+	}))
+	for _, c := range []struct{ q, want string }{
+		{"你好", "1"}, {"世界", "1"}, {"こんに", "1"}, {"にち", "1"}, {"안녕", "1"}, {"하세요", "1"},
+		{"北京", "2"}, {"天安门", "2"}, {"爱", "2"}, {"好", "1"}, {"你好 世界", "1"}, {"北京 世界", ""},
+		{"in", "3"}, {"l", "3"}, {"a b c d e f g h i j k l m n o p", ""},
+	} {
+		if got := numbers(searchIndex(t, ix, tok, 4, c.q)); sortCSV(got) != c.want {
+			t.Errorf("q=%q in chat 4: hits %q, want %q", c.q, got, c.want)
+		}
+	}
 	// Relevance: the message saying hello most comes first; ties go by number.
 	must(t, ix.IndexMessages(ctx, []domain.IndexedMessage{
 		imsg(tok, 3, 1, "hello there world"), imsg(tok, 3, 2, "hello hello hello world"),
