@@ -136,11 +136,15 @@ func numberPage(c *fiber.Ctx, kind string) (domain.PageRequest[int64], error) {
 // A body that is not JSON by its Content-Type is a 415, invalid UTF-8 a 422,
 // anything else that is not a JSON object a 400.
 func decodeObject(c *fiber.Ctx, field string) (map[string]json.RawMessage, error) {
-	body := c.Body()
+	return parseObject(c.Body(), isJSON(c), field)
+}
+
+// parseObject is decodeObject's work on the raw body (and fuzzed as such).
+func parseObject(body []byte, isJSON bool, field string) (map[string]json.RawMessage, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, nil
 	}
-	if !isJSON(c) {
+	if !isJSON {
 		return nil, &apiError{fiber.StatusUnsupportedMediaType, "unsupported_media_type", "request body must be application/json"}
 	}
 	if !utf8.Valid(body) {
@@ -160,7 +164,12 @@ func decodeObject(c *fiber.Ctx, field string) (map[string]json.RawMessage, error
 // wrapped the Rails way ({"chat_application": {"name": "x"}}). A missing or
 // null attribute reads as "", which the domain then rejects as blank.
 func decodeAttribute(c *fiber.Ctx, wrapper, name string) (string, error) {
-	top, err := decodeObject(c, name)
+	return parseAttribute(c.Body(), isJSON(c), wrapper, name)
+}
+
+// parseAttribute is decodeAttribute's work on the raw body (and fuzzed as such).
+func parseAttribute(body []byte, isJSON bool, wrapper, name string) (string, error) {
+	top, err := parseObject(body, isJSON, name)
 	if err != nil {
 		return "", err
 	}
