@@ -131,7 +131,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		},
 		Worker: WorkerConfig{
 			Consumer: stream.ConsumerConfig{
-				Concurrency:  e.int("CHAT_WORKER_CONCURRENCY", 64),
+				Concurrency:  e.int("CHAT_WORKER_CONCURRENCY", 512),
 				MaxBatch:     e.int("CHAT_WORKER_MAX_BATCH", 256),
 				Flushers:     e.int("CHAT_WORKER_FLUSHERS", 2),
 				Linger:       e.dur("CHAT_WORKER_LINGER", 2*time.Millisecond),
@@ -150,8 +150,6 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	switch cfg.Profile {
 	case ProfileEmbedded:
-		// One in-process subscriber per partition: see stream.NewInProcess.
-		cfg.Worker.Consumer.Concurrency = 1
 	case ProfileProduction:
 		e.require("CHAT_MYSQL_DSN", cfg.MySQL.DSN)
 		e.require("CHAT_REDIS_ADDR", cfg.Redis.Addr)

@@ -13,9 +13,6 @@ func TestConfigDefaultsToEmbedded(t *testing.T) {
 	if cfg.Profile != bootstrap.ProfileEmbedded || cfg.HTTP.Addr != ":8080" || cfg.DataDir != "./data" || cfg.HTTP.AdminToken != "" {
 		t.Fatalf("defaults %+v", cfg)
 	}
-	if cfg.Worker.Consumer.Concurrency != 1 {
-		t.Fatal("the embedded profile must consume with one subscriber per partition")
-	}
 }
 
 func TestConfigReportsEveryProblem(t *testing.T) {

@@ -161,7 +161,9 @@ func (q countingQueue) Append(ctx context.Context, draft domain.Event) (domain.E
 
 // go-redis for Watermill's Redis Streams, kept apart from rueidis.
 func newGoRedis(cfg Config, lc fx.Lifecycle) (goredis.UniversalClient, error) {
-	pool := 2*cfg.Worker.Consumer.Concurrency*cfg.Stream.Topics.Partitions + 64
+	// Per partition and consumer group: a blocked reader, a claimer and an
+	// acknowledger; plus the publishers, trims and gauges.
+	pool := 6*cfg.Stream.Topics.Partitions + 32
 	client := goredis.NewClient(&goredis.Options{Addr: cfg.Redis.Addr, PoolSize: pool, MinIdleConns: 16,
 		// RESP2: the streams need no push notifications, and go-redis checks
 		// for them around every command under RESP3 (a tenth of the worker's CPU).
@@ -216,11 +218,14 @@ var inProcessQueueModule = fx.Module("in-process-queue",
 			return newEventPublisher(cfg, ch, m, "queue")
 		}, fx.As(new(ports.EventPublisher)))),
 	fx.Provide(fx.Annotate(application.NewSequencedQueue, fx.As(new(ports.EventQueue)))),
-	fx.Provide(func(ch *gochannel.GoChannel) func(int) (message.Subscriber, error) {
-		return func(int) (message.Subscriber, error) { return ch, nil }
+	fx.Provide(func(ch *gochannel.GoChannel) subscribe {
+		return func(string) (message.Subscriber, error) { return ch, nil }
 	}),
 	fx.Provide(func(ch *gochannel.GoChannel) deadLetters { return deadLetters{ch} }),
 )
+
+// subscribe gives a subscriber in a consumer group (the in-process queue has one).
+type subscribe func(group string) (message.Subscriber, error)
 
 // deadLetters is the publisher of the dead-letter stream.
 type deadLetters struct{ message.Publisher }
@@ -251,8 +256,12 @@ func serveHTTP(lc fx.Lifecycle, s *httpadapter.Server) {
 // The worker's use case and consumer.
 var workerModule = fx.Module("worker",
 	fx.Provide(application.NewProjector),
-	fx.Provide(func(cfg Config, sub func(int) (message.Subscriber, error), dead deadLetters, a stream.Applier,
+	fx.Provide(func(cfg Config, subscribeTo subscribe, dead deadLetters, a stream.Applier,
 		m *metrics.Metrics, log *zap.Logger) (*stream.Consumer, error) {
+		sub, err := subscribeTo(cfg.Stream.Redis.ConsumerGroup)
+		if err != nil {
+			return nil, err
+		}
 		return stream.NewConsumer(cfg.Worker.Consumer, cfg.Stream.Topics, sub, dead, a, log.Named("consumer"), stream.Hooks{
 			Applied: m.EventsPersisted.Inc, Failed: m.EventsFailed.Inc, DeadLettered: m.EventsDead.Inc,
 			Conflict: m.NumberConflicts.Inc,
@@ -273,8 +282,12 @@ func consume(lc fx.Lifecycle, cfg Config, c *stream.Consumer, p *application.Pro
 
 // Redis Streams subscribers, the dead-letter publisher and the backlog gauge: the production queue, worker side.
 var redisConsumerModule = fx.Module("stream-consumer",
-	fx.Provide(func(cfg Config, client goredis.UniversalClient, log *zap.Logger) func(int) (message.Subscriber, error) {
-		return stream.NewRedisSubscriberFactory(client, cfg.Stream.Redis, log)
+	fx.Provide(func(cfg Config, client goredis.UniversalClient, log *zap.Logger) subscribe {
+		return func(group string) (message.Subscriber, error) {
+			rc := cfg.Stream.Redis
+			rc.ConsumerGroup = group
+			return stream.NewRedisSubscriber(client, rc, cfg.Worker.Consumer.Concurrency, log)
+		}
 	}),
 	fx.Provide(func(pub message.Publisher) deadLetters { return deadLetters{pub} }),
 	fx.Provide(newGroupKeeper),

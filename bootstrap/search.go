@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
@@ -67,13 +66,15 @@ type indexConsumer struct{ *stream.Consumer }
 
 var indexerModule = fx.Module("indexer",
 	fx.Provide(func(ix ports.SearchIndex) *application.Indexer { return application.NewIndexer(ix) }),
-	fx.Provide(func(cfg Config, client goredis.UniversalClient, dead deadLetters, ix *application.Indexer,
+	fx.Provide(func(cfg Config, subscribeTo subscribe, dead deadLetters, ix *application.Indexer,
 		m *metrics.Metrics, log *zap.Logger) (indexConsumer, error) {
-		rc := cfg.Stream.Redis
-		rc.ConsumerGroup = cfg.OpenSearch.IndexerGroup
 		cc := cfg.Worker.Consumer
 		cc.DeadLetterTopic = cfg.Stream.Topics.DeadLetter() + ".index"
-		c, err := stream.NewConsumer(cc, cfg.Stream.Topics, stream.NewRedisSubscriberFactory(client, rc, log), dead, ix,
+		sub, err := subscribeTo(cfg.OpenSearch.IndexerGroup)
+		if err != nil {
+			return indexConsumer{}, err
+		}
+		c, err := stream.NewConsumer(cc, cfg.Stream.Topics, sub, dead, ix,
 			log.Named("indexer"), stream.Hooks{Applied: m.EventsIndexed.Inc, Failed: m.EventsFailed.Inc, DeadLettered: m.EventsDead.Inc})
 		return indexConsumer{c}, err
 	}),

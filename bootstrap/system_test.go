@@ -70,7 +70,7 @@ func wantOneToN(t *testing.T, what string, got []int64, n int) {
 // same application and chats: numbers are exactly 1..N per scope, nothing is
 // lost, and the counters converge.
 func TestConcurrentCreatesOnTwoAPIs(t *testing.T) {
-	env := productionEnv(t, map[string]string{"CHAT_WORKER_CONCURRENCY": "16", "CHAT_STREAM_TRIM_INTERVAL": "200ms"})
+	env := productionEnv(t, map[string]string{"CHAT_WORKER_CONCURRENCY": "16", "CHAT_STREAM_TRIM_INTERVAL": "200ms", "CHAT_LOG_LEVEL": "warn"})
 	cfg := loadConfig(t, env)
 	s := &stack{Config: cfg, t: t}
 	s.addWorker(env, "w1")
@@ -170,6 +170,13 @@ func TestConcurrentCreatesOnTwoAPIs(t *testing.T) {
 		for _, topic := range cfg.Stream.Topics.All() {
 			n, _ := rdb.XLen(context.Background(), topic).Result()
 			total += n
+		}
+		if total != 0 {
+			for _, topic := range cfg.Stream.Topics.All() {
+				g, _ := rdb.XInfoGroups(context.Background(), topic).Result()
+				n, _ := rdb.XLen(context.Background(), topic).Result()
+				t.Logf("DEBUG %s len %d groups %+v", topic, n, g)
+			}
 		}
 		return total == 0
 	})

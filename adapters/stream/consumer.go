@@ -16,8 +16,8 @@ import (
 
 // ConsumerConfig tunes the worker's consumption.
 type ConsumerConfig struct {
-	// Concurrency is the number of events in hand at once per partition; it
-	// bounds the batch size a worker can reach.
+	// Concurrency is the number of events in hand at once per partition (the
+	// Redis subscriber's MaxInFlight); it bounds the batch size a worker can reach.
 	Concurrency int
 	MaxBatch    int
 	Flushers    int
@@ -55,10 +55,9 @@ type Consumer struct {
 	done    chan error
 }
 
-// NewConsumer subscribes Concurrency handlers to every partition of topics.
-// subscriber(i) gives the i-th subscriber (each its own consumer name in the
-// group); dead is where events that can never succeed are published.
-func NewConsumer(cfg ConsumerConfig, topics Topics, subscriber func(i int) (message.Subscriber, error),
+// NewConsumer subscribes one handler to every partition of topics through
+// sub; dead is where events that can never succeed are published.
+func NewConsumer(cfg ConsumerConfig, topics Topics, sub message.Subscriber,
 	dead message.Publisher, applier Applier, log *zap.Logger, hooks Hooks) (*Consumer, error) {
 	if hooks.Applied == nil {
 		hooks.Applied = func() {}
@@ -87,14 +86,8 @@ func NewConsumer(cfg ConsumerConfig, topics Topics, subscriber func(i int) (mess
 		return nil, err
 	}
 	router.AddMiddleware(middleware.Recoverer, poison)
-	for i := 0; i < max(cfg.Concurrency, 1); i++ {
-		sub, err := subscriber(i)
-		if err != nil {
-			return nil, err
-		}
-		for _, topic := range topics.All() {
-			router.AddConsumerHandler(fmt.Sprintf("apply-%s-%d", topic, i), topic, sub, c.handle)
-		}
+	for _, topic := range topics.All() {
+		router.AddConsumerHandler("apply-"+topic, topic, sub, c.handle)
 	}
 	c.batcher = newBatcher(applier, cfg.MaxBatch, cfg.Flushers, cfg.Linger)
 	return c, nil

@@ -21,7 +21,7 @@ import (
 // subscribe, and how many subscribers a partition may have.
 type transport struct {
 	pub         message.Publisher
-	sub         func(int) (message.Subscriber, error)
+	sub         message.Subscriber
 	concurrency int
 }
 
@@ -120,7 +120,7 @@ func TestInProcessQueueContract(t *testing.T) {
 	consumerContract(t, func(t *testing.T, _ stream.Topics) transport {
 		ch := stream.NewInProcess(zap.NewNop())
 		t.Cleanup(func() { ch.Close() })
-		return transport{pub: ch, sub: func(int) (message.Subscriber, error) { return ch, nil }, concurrency: 1}
+		return transport{pub: ch, sub: ch, concurrency: 1}
 	})
 }
 
@@ -138,7 +138,11 @@ func TestRedisStreamsContract(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return transport{pub: pub, sub: stream.NewRedisSubscriberFactory(client, cfg, zap.NewNop()), concurrency: 4}
+		sub, err := stream.NewRedisSubscriber(client, cfg, 4, zap.NewNop())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return transport{pub: pub, sub: sub, concurrency: 4}
 	})
 }
 

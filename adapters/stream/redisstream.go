@@ -3,7 +3,6 @@ package stream
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -38,20 +37,20 @@ func NewRedisPublisher(client goredis.UniversalClient, cfg RedisConfig, log *zap
 	return redisstream.NewPublisher(redisstream.PublisherConfig{Client: shared{client}, DefaultMaxlen: cfg.MaxLen}, NewZapLogger(log))
 }
 
-// NewRedisSubscriberFactory gives the consumer its i-th subscriber.
-func NewRedisSubscriberFactory(client goredis.UniversalClient, cfg RedisConfig, log *zap.Logger) func(int) (message.Subscriber, error) {
-	return func(i int) (message.Subscriber, error) {
-		return redisstream.NewSubscriber(redisstream.SubscriberConfig{
-			Client:          shared{client},
-			Consumer:        cfg.ConsumerName + "-" + strconv.Itoa(i),
-			ConsumerGroup:   cfg.ConsumerGroup,
-			ClaimInterval:   cfg.ClaimInterval,
-			MaxIdleTime:     cfg.ClaimIdle,
-			BlockTime:       time.Second,
-			OldestId:        "0", // a group created late still sees every event
-			NackResendSleep: 100 * time.Millisecond,
-		}, NewZapLogger(log))
-	}
+// NewRedisSubscriber is the worker's subscriber in cfg's consumer group:
+// batched reads and acknowledgements, up to inFlight events in hand per
+// partition.
+func NewRedisSubscriber(client goredis.UniversalClient, cfg RedisConfig, inFlight int, log *zap.Logger) (message.Subscriber, error) {
+	return NewBatchSubscriber(BatchSubscriberConfig{
+		Client:        client,
+		ConsumerGroup: cfg.ConsumerGroup,
+		Consumer:      cfg.ConsumerName,
+		MaxInFlight:   inFlight,
+		ReadCount:     int64(min(max(inFlight, 1), 256)),
+		ClaimIdle:     cfg.ClaimIdle,
+		ClaimInterval: cfg.ClaimInterval,
+		OldestID:      "0", // a group created late still sees every event
+	}, NewZapLogger(log))
 }
 
 // Backlog is, per partition, the events not yet acknowledged by the group:
