@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -79,7 +80,15 @@ type WorkerConfig struct {
 	BacklogEvery   time.Duration
 	// GroupCheckEvery: how often a worker checks that its consumer groups exist.
 	GroupCheckEvery time.Duration
+	// Roles: what a worker process does, "persist" and/or "index".
+	Roles []string
 }
+
+// Persists says whether the worker persists events (and keeps the counters).
+func (w WorkerConfig) Persists() bool { return slices.Contains(w.Roles, "persist") }
+
+// Indexes says whether the worker indexes events for search.
+func (w WorkerConfig) Indexes() bool { return slices.Contains(w.Roles, "index") }
 
 type LogConfig struct {
 	Level  string
@@ -144,6 +153,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			ReconcileEvery:  e.dur("CHAT_RECONCILE_INTERVAL", 10*time.Minute),
 			BacklogEvery:    e.dur("CHAT_BACKLOG_INTERVAL", 5*time.Second),
 			GroupCheckEvery: e.dur("CHAT_GROUP_CHECK_INTERVAL", 2*time.Second),
+			Roles:           e.list("CHAT_WORKER_ROLES", "persist,index"),
 		},
 		Log:     LogConfig{Level: e.str("CHAT_LOG_LEVEL", "info"), Format: e.str("CHAT_LOG_FORMAT", "json")},
 		Startup: StartupConfig{Attempts: e.int("CHAT_STARTUP_ATTEMPTS", 15), Every: e.dur("CHAT_STARTUP_RETRY", time.Second)},
@@ -164,6 +174,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if cfg.Log.Format != "json" && cfg.Log.Format != "console" {
 		e.fail("CHAT_LOG_FORMAT", "must be json or console")
+	}
+	for _, r := range cfg.Worker.Roles {
+		if r != "persist" && r != "index" {
+			e.fail("CHAT_WORKER_ROLES", "must list persist and/or index, not %q", r)
+		}
+	}
+	if len(cfg.Worker.Roles) == 0 {
+		e.fail("CHAT_WORKER_ROLES", "must list persist and/or index")
 	}
 	if cfg.Redis.SequenceLease < 1 {
 		e.fail("CHAT_SEQUENCE_LEASE", "must be at least 1")
@@ -197,6 +215,16 @@ func (e *env) str(key, def string) string {
 		return v
 	}
 	return def
+}
+
+func (e *env) list(key, def string) []string {
+	var out []string
+	for _, v := range strings.Split(e.str(key, def), ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func (e *env) int(key string, def int) int {

@@ -45,7 +45,17 @@ func API(cfg Config) fx.Option {
 
 // Worker is the worker process: it consumes the stream into MySQL, and
 // serves /healthz, /readyz and /metrics on CHAT_WORKER_HTTP_ADDR.
+//
+// CHAT_WORKER_ROLES splits the two consumer groups over processes: a worker
+// persists (and keeps the counters), indexes, or both.
 func Worker(cfg Config) fx.Option {
+	roles := fx.Options()
+	if cfg.Worker.Persists() {
+		roles = fx.Options(roles, fx.Invoke(consume))
+	}
+	if cfg.Worker.Indexes() {
+		roles = fx.Options(roles, indexerModule)
+	}
 	return fx.Options(
 		core(cfg),
 		mysqlModule,
@@ -54,7 +64,7 @@ func Worker(cfg Config) fx.Option {
 		workerModule,
 		fx.Provide(func(p *application.Projector) stream.Applier { return p }),
 		opensearchModule,
-		indexerModule,
+		roles,
 		fx.Provide(func(s *entstore.Store, r goredis.UniversalClient, groups *groupKeeper, ix *opensearch.Index, m *metrics.Metrics, log *zap.Logger) *httpadapter.Server {
 			checks := []httpadapter.Check{
 				{Name: "mysql", Ping: s.Ping},
@@ -65,7 +75,6 @@ func Worker(cfg Config) fx.Option {
 			}
 			return httpadapter.NewOpsServer(httpadapter.Config{Addr: cfg.WorkerHTTPAddr}, checks, m, log)
 		}),
-		fx.Invoke(consume),
 		fx.Invoke(serveHTTP),
 	)
 }

@@ -137,6 +137,11 @@ func (c *Consumer) handle(msg *message.Message) error {
 			c.hooks.Applied()
 			return nil
 		}
+		if msg.Context().Err() != nil {
+			// The subscriber is stopping: the event stays pending, for this
+			// worker's next start or another worker to take.
+			return fmt.Errorf("stopping: %w", err)
+		}
 		c.hooks.Failed()
 		if errors.Is(err, domain.ErrNumberConflict) {
 			// Deterministic: retrying cannot help. The event keeps its
