@@ -1,43 +1,109 @@
 #!/usr/bin/env bash
-# Message-creation load test on this machine: starts MariaDB, Redis and OpenSearch, one
-# api and one worker (production profile) on loopback, drives them with
-# cmd/loadgen, and prints throughput, latency percentiles and persistence lag.
-# Usage: scripts/bench.sh [-c connections] [-d duration]
+# The write pipeline's benchmark, on this machine: MariaDB, Redis and
+# OpenSearch (scripts/services.sh), one api, one persisting and one indexing
+# worker (production profile) and the load generator, all on loopback.
+#
+# First the ceiling: a bare Fiber handler that parses the same JSON, driven
+# the same way. Then, for each offered rate (0: as fast as the connections
+# go), creates for the duration, then waits until every acknowledged message
+# is persisted and indexed (the drain). For each step it prints creates/s,
+# latency, persistence and index lag, the drain, the effective rate
+# (persisted and indexed, over load + drain) and CPU per event of each
+# process.
+#
+# Usage: scripts/bench.sh [-c connections] [-d duration] [-rates "2000 4000 0"] [other loadgen flags]
+# BENCH_PROFILE=file: a CPU profile of the persisting worker during the first step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+conns=64 dur=15s rates=0 extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -c) conns=$2; shift 2 ;;
+    -d) dur=$2; shift 2 ;;
+    -rates) rates=$2; shift 2 ;;
+    *) extra+=("$1"); shift ;;
+  esac
+done
+
 scripts/services.sh start >/dev/null
+STATE_DIR=${CHAT_SERVICES_DIR:-/tmp/chat-services}
 
 bin=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$bin"' EXIT
-go build -o "$bin" ./cmd/api ./cmd/worker ./cmd/migrate ./cmd/loadgen
-
 db="chat_bench_$$"
-mysql -h127.0.0.1 -uchat -pchat -e "CREATE DATABASE $db CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
 cleanup() {
   kill $(jobs -p) 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$bin"
-  mysql -h127.0.0.1 -uchat -pchat -e "DROP DATABASE IF EXISTS $db"
+  mysql -h127.0.0.1 -uchat -pchat -e "DROP DATABASE IF EXISTS $db" 2>/dev/null || true
   redis-cli --scan --pattern "bench.$$*" | xargs -r redis-cli del >/dev/null
   curl -s -XDELETE "http://127.0.0.1:9200/bench-$$*" >/dev/null || true
 }
 trap cleanup EXIT
+go build -o "$bin" ./cmd/api ./cmd/worker ./cmd/migrate ./cmd/loadgen
 
-export CHAT_PROFILE=production CHAT_LOG_LEVEL=warn
+echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(date -u +%F)"
+"$bin/loadgen" -serve 127.0.0.1:18099 &
+ceiling_pid=$!
+for _ in $(seq 1 50); do curl -s -o /dev/null -XPOST http://127.0.0.1:18099/x -d '{}' && break; sleep 0.1; done
+"$bin/loadgen" -ceiling -url http://127.0.0.1:18099 -c "$conns" -d 5s
+kill $ceiling_pid; wait $ceiling_pid 2>/dev/null || true
+
+mysql -h127.0.0.1 -uchat -pchat -e "CREATE DATABASE $db CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+export CHAT_PROFILE=production CHAT_LOG_LEVEL=error
 export CHAT_MYSQL_DSN="chat:chat@tcp(127.0.0.1:3306)/$db"
 export CHAT_REDIS_ADDR=127.0.0.1:6379
 export CHAT_OPENSEARCH_URL=http://127.0.0.1:9200 CHAT_OPENSEARCH_INDEX="bench-$$"
 export CHAT_STREAM_PREFIX="bench.$$"
-export CHAT_HTTP_ADDR=127.0.0.1:18090 CHAT_WORKER_HTTP_ADDR=127.0.0.1:18091
-"$bin/migrate"
-"$bin/worker" &
-"$bin/api" &
-for _ in $(seq 1 50); do curl -fs http://127.0.0.1:18090/readyz >/dev/null 2>&1 && break; sleep 0.2; done
+"$bin/migrate" >/dev/null
+CHAT_WORKER_ROLES=persist CHAT_WORKER_HTTP_ADDR=127.0.0.1:18091 CHAT_CONSUMER_NAME=persist "$bin/worker" &
+persist_pid=$!
+CHAT_WORKER_ROLES=index CHAT_WORKER_HTTP_ADDR=127.0.0.1:18092 CHAT_CONSUMER_NAME=index "$bin/worker" &
+index_pid=$!
+CHAT_HTTP_ADDR=127.0.0.1:18090 "$bin/api" &
+api_pid=$!
+for _ in $(seq 1 100); do curl -fs http://127.0.0.1:18090/readyz >/dev/null 2>&1 && curl -fs http://127.0.0.1:18092/readyz >/dev/null 2>&1 && break; sleep 0.2; done
 
-"$bin/loadgen" -url http://127.0.0.1:18090 "$@" &
-lg=$!
-if [ -n "${BENCH_PROFILE:-}" ]; then sleep 3; curl -s -o "$BENCH_PROFILE" "http://127.0.0.1:18091/debug/pprof/profile?seconds=10"; fi
-wait $lg
-echo "worker metrics:"
-curl -s http://127.0.0.1:18091/metrics | grep -E '^chat_(events|stream)' || true
-
+mariadb_pid=$(pgrep -o -x mariadbd || pgrep -o mysqld || echo "")
+redis_pid=$(redis-cli info server | tr -d '\r' | awk -F: '/^process_id/{print $2}')
+opensearch_pid=$(cat "$STATE_DIR/opensearch.pid" 2>/dev/null || echo "")
+procs="api:$api_pid persist-worker:$persist_pid index-worker:$index_pid mariadb:$mariadb_pid redis:$redis_pid opensearch:$opensearch_pid"
+ticks() { # utime+stime of a pid, in clock ticks
+  [ -n "$1" ] && [ -r "/proc/$1/stat" ] && awk '{print $14+$15}' "/proc/$1/stat" || echo 0
+}
+counter() { # a counter of a worker's /metrics
+  curl -s "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1==m{print int($2)}'
+}
+hz=$(getconf CLK_TCK)
+expected=0
+step=0
+for rate in $rates; do
+  step=$((step + 1))
+  declare -A before=()
+  for p in $procs; do before[${p%%:*}]=$(ticks "${p#*:}"); done
+  echo "== step $step: rate ${rate/#0/as fast as possible}, $dur, $conns connections"
+  if [ -n "${BENCH_PROFILE:-}" ] && [ $step -eq 1 ]; then
+    (sleep 3; curl -s -o "$BENCH_PROFILE" "http://127.0.0.1:18091/debug/pprof/profile?seconds=10") &
+  fi
+  start=$(date +%s.%N)
+  out=$("$bin/loadgen" -url http://127.0.0.1:18090 -c "$conns" -d "$dur" -rate "$rate" -chats 16 "${extra[@]}")
+  loaded=$(date +%s.%N)
+  echo "$out" | grep -v '^sent='
+  sent=$(echo "$out" | awk -F= '/^sent=/{print $2}')
+  expected=$((expected + sent + 16)) # the chats' creations are events too
+  while :; do
+    p=$(counter 18091 chat_events_persisted_total); i=$(counter 18092 chat_events_indexed_total)
+    [ "${p:-0}" -ge $expected ] && [ "${i:-0}" -ge $expected ] && break
+    sleep 0.1
+  done
+  drained=$(date +%s.%N)
+  load_s=$(echo "$loaded - $start" | bc -l); drain_s=$(echo "$drained - $loaded" | bc -l)
+  printf 'drain:            %.1f s after the load until everything acknowledged was persisted and indexed\n' "$drain_s"
+  printf 'effective:        %.0f messages/s persisted and indexed (acknowledged / (load + drain))\n' "$(echo "$sent / ($load_s + $drain_s)" | bc -l)"
+  line="cpu per event:   "
+  for p in $procs; do
+    name=${p%%:*}; t=$(( $(ticks "${p#*:}") - ${before[$name]} ))
+    line+=$(printf ' %s %.0f µs' "$name" "$(echo "$t * 1000000 / $hz / $sent" | bc -l)")
+  done
+  echo "$line"
+done

@@ -1,20 +1,25 @@
-// Command loadgen drives message creation through a running api over HTTP
-// and reports throughput, latency percentiles and the persistence lag
-// (201 answered -> message readable through the api, which reads MySQL).
-//
-//	go run ./cmd/loadgen -url http://127.0.0.1:8080 -c 64 -d 20s
+// Command loadgen drives message creation against a running api and reports
+// throughput, latency, and how long acknowledged messages take to be
+// readable (persisted) and findable (indexed). With -serve it is instead the
+// ceiling the figures are compared with: a bare Fiber handler that parses
+// the same JSON and answers a message-sized document.
 package main
 
 import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math/rand/v2"
+	"net/url"
 	"os"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
 )
 
@@ -23,55 +28,122 @@ func main() {
 	conns := flag.Int("c", 64, "concurrent connections")
 	dur := flag.Duration("d", 20*time.Second, "how long to send")
 	chats := flag.Int("chats", 16, "chats the messages are spread over")
-	sampleEvery := flag.Int("sample", 200, "measure the persistence lag of one message in this many")
+	sampleEvery := flag.Int("sample", 500, "measure the persistence and index lag of one message in this many")
 	rate := flag.Int("rate", 0, "requests per second to offer (0: as fast as the connections go)")
+	serve := flag.String("serve", "", "serve the bare Fiber ceiling handler on this address instead")
+	ceiling := flag.Bool("ceiling", false, "drive a -serve ceiling (POST of the same bodies) and print its throughput only")
 	flag.Parse()
-	if err := run(*base, *conns, *dur, *chats, *sampleEvery, *rate); err != nil {
+	var err error
+	switch {
+	case *serve != "":
+		err = serveCeiling(*serve)
+	default:
+		err = run(config{base: *base, conns: *conns, dur: *dur, chats: *chats, sampleEvery: *sampleEvery, rate: *rate, ceiling: *ceiling})
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
 	}
 }
 
-type sample struct {
-	path  string
-	acked time.Time
+// serveCeiling is the bare handler: what Fiber does for a create with no
+// use case behind it.
+func serveCeiling(addr string) error {
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	var n atomic.Int64
+	app.Post("/*", func(c *fiber.Ctx) error {
+		var in struct {
+			Body string `json:"body"`
+		}
+		if err := json.Unmarshal(c.Body(), &in); err != nil {
+			return fiber.ErrBadRequest
+		}
+		now := time.Now().UTC()
+		return c.Status(fiber.StatusCreated).JSON(fiber.Map{"number": n.Add(1), "body": in.Body, "created_at": now, "updated_at": now})
+	})
+	return app.Listen(addr)
 }
 
-func run(base string, conns int, dur time.Duration, chats, sampleEvery, rate int) error {
-	client := &fasthttp.Client{MaxConnsPerHost: conns * 2, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
+type config struct {
+	base              string
+	conns, chats      int
+	dur               time.Duration
+	sampleEvery, rate int
+	ceiling           bool
+}
+
+// vocabulary is 20,000 made-up words of 3 to 10 letters, the same every run.
+var vocabulary = func() []string {
+	r := rand.New(rand.NewPCG(1, 2))
+	words := make([]string, 20000)
+	for i := range words {
+		b := make([]byte, 3+r.IntN(8))
+		for j := range b {
+			b[j] = byte('a' + r.IntN(26))
+		}
+		words[i] = string(b)
+	}
+	return words
+}()
+
+// body is 5 to 14 words of the vocabulary; marker, if given, is one more,
+// unique, so that the message can be searched for.
+func body(r *rand.Rand, marker string) []byte {
+	n := 5 + r.IntN(10)
+	words := make([]string, 0, n+1)
+	for i := 0; i < n; i++ {
+		words = append(words, vocabulary[r.IntN(len(vocabulary))])
+	}
+	if marker != "" {
+		words = append(words, marker)
+	}
+	out, _ := json.Marshal(map[string]string{"body": strings.Join(words, " ")})
+	return out
+}
+
+type sample struct {
+	path, search string
+	acked        time.Time
+}
+
+func run(cfg config) error {
+	client := &fasthttp.Client{MaxConnsPerHost: cfg.conns * 2, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
 	post := func(path string, body []byte) (int, []byte, error) {
 		req, res := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 		defer fasthttp.ReleaseRequest(req)
 		defer fasthttp.ReleaseResponse(res)
-		req.SetRequestURI(base + path)
+		req.SetRequestURI(cfg.base + path)
 		req.Header.SetMethod("POST")
 		req.Header.SetContentType("application/json")
 		req.SetBody(body)
 		err := client.Do(req, res)
 		return res.StatusCode(), append([]byte(nil), res.Body()...), err
 	}
-	status, body, err := post("/api/v1/chat_applications", []byte(`{"name":"loadgen"}`))
-	if err != nil || status != 201 {
-		return fmt.Errorf("create application: %d %s %v", status, body, err)
-	}
-	var app struct{ Token string }
-	_ = json.Unmarshal(body, &app)
-	prefix := "/api/v1/chat_applications/" + app.Token + "/chats"
-	for i := 0; i < chats; i++ {
-		if status, body, err := post(prefix, nil); err != nil || status != 201 {
-			return fmt.Errorf("create chat: %d %s %v", status, body, err)
+	prefix := "/ceiling/chats"
+	if !cfg.ceiling {
+		status, body, err := post("/api/v1/chat_applications", []byte(`{"name":"loadgen"}`))
+		if err != nil || status != 201 {
+			return fmt.Errorf("create application: %d %s %v", status, body, err)
+		}
+		var app struct{ Token string }
+		_ = json.Unmarshal(body, &app)
+		prefix = "/api/v1/chat_applications/" + app.Token + "/chats"
+		for i := 0; i < cfg.chats; i++ {
+			if status, body, err := post(prefix, nil); err != nil || status != 201 {
+				return fmt.Errorf("create chat: %d %s %v", status, body, err)
+			}
 		}
 	}
 
 	var sent, failed atomic.Int64
-	latencies := make([][]time.Duration, conns)
+	latencies := make([][]time.Duration, cfg.conns)
 	samples := make(chan sample, 100000)
-	deadline := time.Now().Add(dur)
+	deadline := time.Now().Add(cfg.dur)
 	// At a fixed rate, a pacer hands out permits every millisecond; a request
 	// waits for one. Without a rate, permits is nil and requests go back to back.
 	var permits chan struct{}
-	if rate > 0 {
-		permits = make(chan struct{}, rate)
+	if cfg.rate > 0 {
+		permits = make(chan struct{}, cfg.rate)
 		go func() {
 			tick := time.NewTicker(time.Millisecond)
 			defer tick.Stop()
@@ -81,7 +153,7 @@ func run(base string, conns int, dur time.Duration, chats, sampleEvery, rate int
 					close(permits)
 					return
 				}
-				due := int(now.Sub(start).Seconds() * float64(rate))
+				due := int(now.Sub(start).Seconds() * float64(cfg.rate))
 				for ; issued < due; issued++ {
 					select {
 					case permits <- struct{}{}:
@@ -92,11 +164,12 @@ func run(base string, conns int, dur time.Duration, chats, sampleEvery, rate int
 		}()
 	}
 	var wg sync.WaitGroup
-	msgBody := []byte(`{"body":"the quick brown fox jumps over the lazy dog"}`)
-	for w := 0; w < conns; w++ {
+	var markers atomic.Int64
+	for w := 0; w < cfg.conns; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
 			var number struct{ Number int64 }
 			for i := 0; time.Now().Before(deadline); i++ {
 				if permits != nil {
@@ -104,52 +177,77 @@ func run(base string, conns int, dur time.Duration, chats, sampleEvery, rate int
 						return
 					}
 				}
-				chat := (w*7919+i)%chats + 1
+				chat := (w*7919+i)%cfg.chats + 1
 				path := fmt.Sprintf("%s/%d/messages", prefix, chat)
+				marker := ""
+				sampled := !cfg.ceiling && (sent.Load()+1)%int64(cfg.sampleEvery) == 0
+				if sampled {
+					// A word no other message has: the search for it finds just this one.
+					marker = "zq" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36) + strconv.FormatInt(markers.Add(1), 36)
+				}
 				start := time.Now()
-				status, body, err := post(path, msgBody)
+				status, resBody, err := post(path, body(r, marker))
 				latencies[w] = append(latencies[w], time.Since(start))
 				if err != nil || status != 201 {
-					failed.Add(1)
+					if failed.Add(1) <= 3 {
+						fmt.Fprintf(os.Stderr, "loadgen: create answered %d %.200s %v\n", status, resBody, err)
+					}
 					continue
 				}
-				if n := sent.Add(1); n%int64(sampleEvery) == 0 {
-					_ = json.Unmarshal(body, &number)
+				sent.Add(1)
+				if sampled {
+					_ = json.Unmarshal(resBody, &number)
 					select {
-					case samples <- sample{path: fmt.Sprintf("%s/%d", path, number.Number), acked: time.Now()}:
+					case samples <- sample{path: fmt.Sprintf("%s/%d", path, number.Number),
+						search: fmt.Sprintf("%s/%d/messages/search?q=%s", prefix, chat, url.QueryEscape(marker)), acked: time.Now()}:
 					default:
 					}
 				}
 			}
 		}(w)
 	}
-	var lags []time.Duration
-	var lagWG sync.WaitGroup
+	var persistLags, indexLags []time.Duration
 	var lagMu sync.Mutex
+	var lagWG sync.WaitGroup
+	// Each sample is watched by goroutines of its own, so that a slow one
+	// does not delay the next. They poll every 10 ms at first, then less
+	// often (up to 250 ms), so that the watching itself stays a small load.
+	watch := func(s sample, path string, found func([]byte) bool, into *[]time.Duration) {
+		defer lagWG.Done()
+		pause := 10 * time.Millisecond
+		for {
+			code, body, err := client.GetTimeout(nil, cfg.base+path, 5*time.Second)
+			if err == nil && code == 200 && found(body) {
+				lagMu.Lock()
+				*into = append(*into, time.Since(s.acked))
+				lagMu.Unlock()
+				return
+			}
+			if time.Since(s.acked) > 120*time.Second {
+				fmt.Fprintln(os.Stderr, "loadgen: message never became visible:", path)
+				return
+			}
+			time.Sleep(pause)
+			pause = min(pause*5/4, 250*time.Millisecond)
+		}
+	}
 	lagWG.Add(1)
 	go func() {
 		defer lagWG.Done()
 		for s := range samples {
-			for {
-				code, _, err := client.GetTimeout(nil, base+s.path, 5*time.Second)
-				if err == nil && code == 200 {
-					lagMu.Lock()
-					lags = append(lags, time.Since(s.acked))
-					lagMu.Unlock()
-					break
-				}
-				if time.Since(s.acked) > 60*time.Second {
-					fmt.Fprintln(os.Stderr, "loadgen: message never became readable:", s.path)
-					break
-				}
-				time.Sleep(2 * time.Millisecond)
-			}
+			lagWG.Add(2)
+			go watch(s, s.path, func([]byte) bool { return true }, &persistLags)
+			go watch(s, s.search, func(b []byte) bool { return strings.Contains(string(b), `"number"`) }, &indexLags)
 		}
 	}()
 	started := time.Now()
 	wg.Wait()
 	elapsed := time.Since(started)
 	close(samples)
+	if cfg.ceiling {
+		fmt.Printf("ceiling: %.0f requests/s (bare Fiber handler, same bodies, %d connections)\n", float64(sent.Load())/elapsed.Seconds(), cfg.conns)
+		return nil
+	}
 	lagWG.Wait()
 
 	var all []time.Duration
@@ -157,15 +255,18 @@ func run(base string, conns int, dur time.Duration, chats, sampleEvery, rate int
 		all = append(all, l...)
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
-	sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
+	sort.Slice(persistLags, func(i, j int) bool { return persistLags[i] < persistLags[j] })
+	sort.Slice(indexLags, func(i, j int) bool { return indexLags[i] < indexLags[j] })
 	offered := "as fast as possible"
-	if rate > 0 {
-		offered = fmt.Sprintf("offered %d/s", rate)
+	if cfg.rate > 0 {
+		offered = fmt.Sprintf("offered %d/s", cfg.rate)
 	}
-	fmt.Printf("messages created: %d in %s (%d failed) with %d connections, %s\n", sent.Load(), elapsed.Round(time.Millisecond), failed.Load(), conns, offered)
-	fmt.Printf("throughput:       %.0f requests/s\n", float64(len(all))/elapsed.Seconds())
+	fmt.Printf("messages created: %d in %s (%d failed) with %d connections, %s\n", sent.Load(), elapsed.Round(time.Millisecond), failed.Load(), cfg.conns, offered)
+	fmt.Printf("created:          %.0f requests/s\n", float64(sent.Load())/elapsed.Seconds())
 	fmt.Printf("latency:          p50 %s  p90 %s  p99 %s  max %s\n", pct(all, 50), pct(all, 90), pct(all, 99), pct(all, 100))
-	fmt.Printf("persistence lag:  p50 %s  p99 %s  max %s  (%d samples, 201 -> readable)\n", pct(lags, 50), pct(lags, 99), pct(lags, 100), len(lags))
+	fmt.Printf("persistence lag:  p50 %s  p99 %s  max %s  (%d samples, 201 -> readable)\n", pct(persistLags, 50), pct(persistLags, 99), pct(persistLags, 100), len(persistLags))
+	fmt.Printf("index lag:        p50 %s  p99 %s  max %s  (%d samples, 201 -> found by search)\n", pct(indexLags, 50), pct(indexLags, 99), pct(indexLags, 100), len(indexLags))
+	fmt.Printf("sent=%d\n", sent.Load())
 	return nil
 }
 
