@@ -64,6 +64,13 @@ type OpenSearchConfig struct {
 	IndexerGroup string
 	// Timeout abandons a search (fallback included) that takes longer; 503.
 	Timeout time.Duration
+	// Analysis of a new index: "trigrams" or "grams" (adapters/opensearch/analysis.go).
+	Analysis string
+	// MaxBatch and Linger shape the indexer's bulk requests: OpenSearch
+	// does far less work per document in large bulks, and search may lag
+	// by a second anyway (the refresh interval).
+	MaxBatch int
+	Linger   time.Duration
 }
 
 type StreamConfig struct {
@@ -125,6 +132,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			Refresh:      e.str("CHAT_OPENSEARCH_REFRESH", ""),
 			IndexerGroup: e.str("CHAT_INDEXER_GROUP", "chat-indexers"),
 			Timeout:      e.dur("CHAT_SEARCH_TIMEOUT", 3*time.Second),
+			Analysis:     e.str("CHAT_SEARCH_ANALYSIS", "trigrams"),
+			MaxBatch:     e.int("CHAT_INDEXER_MAX_BATCH", 1000),
+			Linger:       e.dur("CHAT_INDEXER_LINGER", 20*time.Millisecond),
 		},
 		MaxBodyBytes: e.int("CHAT_MAX_BODY_BYTES", domain.DefaultMaxBodyBytes),
 		Stream: StreamConfig{
@@ -171,6 +181,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		if u, err := url.Parse(cfg.OpenSearch.URL); err != nil || u.Scheme == "" || u.Host == "" {
 			e.fail("CHAT_OPENSEARCH_URL", "must be a URL such as http://localhost:9200")
 		}
+	}
+	if a := cfg.OpenSearch.Analysis; a != "trigrams" && a != "grams" {
+		e.fail("CHAT_SEARCH_ANALYSIS", "must be trigrams or grams, not %q", a)
 	}
 	if cfg.Log.Format != "json" && cfg.Log.Format != "console" {
 		e.fail("CHAT_LOG_FORMAT", "must be json or console")

@@ -30,7 +30,7 @@ func newSearchUseCase(cfg Config, chats ports.ChatReader, index ports.SearchInde
 // alias are created in the background as soon as OpenSearch answers.
 var opensearchModule = fx.Module("opensearch",
 	fx.Provide(func(cfg Config) (*opensearch.Index, error) {
-		return opensearch.New(opensearch.Config{URL: cfg.OpenSearch.URL, Alias: cfg.OpenSearch.Index,
+		return opensearch.New(opensearch.Config{URL: cfg.OpenSearch.URL, Alias: cfg.OpenSearch.Index, Analysis: cfg.OpenSearch.Analysis,
 			Shards: cfg.OpenSearch.Shards, Refresh: cfg.OpenSearch.Refresh})
 	}),
 	fx.Provide(func(ix *opensearch.Index) ports.SearchIndex { return ix }),
@@ -70,6 +70,7 @@ var indexerModule = fx.Module("indexer",
 		m *metrics.Metrics, log *zap.Logger) (indexConsumer, error) {
 		cc := cfg.Worker.Consumer
 		cc.DeadLetterTopic = cfg.Stream.Topics.DeadLetter() + ".index"
+		cc.MaxBatch, cc.Linger = cfg.OpenSearch.MaxBatch, cfg.OpenSearch.Linger
 		sub, err := subscribeTo(cfg.OpenSearch.IndexerGroup)
 		if err != nil {
 			return indexConsumer{}, err

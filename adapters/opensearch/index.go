@@ -32,9 +32,10 @@ type Index struct {
 	refresh string
 	// requireAlias is off only while Rebuild fills a new concrete index.
 	requireAlias bool
-	// shortGrams says the index has body.short (EnsureIndex found the
-	// current analysis); until then short terms use a wildcard.
-	shortGrams atomic.Bool
+	// newAnalysis is what a new index is made with; analysis is what the
+	// index behind the alias was made with (EnsureIndex reads it).
+	newAnalysis string
+	analysis    atomic.Value
 }
 
 // Config tunes the index.
@@ -43,6 +44,8 @@ type Config struct {
 	Alias   string // "messages"
 	Shards  int
 	Refresh string
+	// Analysis of new indexes: "trigrams" (the default) or "grams" (see analysis.go).
+	Analysis string
 }
 
 // New builds the client. It does not contact OpenSearch: Ping and EnsureIndex do.
@@ -55,7 +58,16 @@ func New(cfg Config) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Index{client: c, alias: cfg.Alias, shards: max(cfg.Shards, 1), refresh: cfg.Refresh, requireAlias: true}, nil
+	switch cfg.Analysis {
+	case "":
+		cfg.Analysis = analysisTrigrams
+	case analysisTrigrams, analysisGrams:
+	default:
+		return nil, fmt.Errorf("unknown search analysis %q (trigrams or grams)", cfg.Analysis)
+	}
+	ix := &Index{client: c, alias: cfg.Alias, shards: max(cfg.Shards, 1), refresh: cfg.Refresh, requireAlias: true, newAnalysis: cfg.Analysis}
+	ix.analysis.Store(analysisLegacy) // until EnsureIndex has looked
+	return ix, nil
 }
 
 type apiError struct {

@@ -12,10 +12,12 @@ import (
 	"github.com/chatsvc/chat/ports/porttest"
 )
 
-func newIndex(t *testing.T) *opensearch.Index {
+func newIndex(t *testing.T) *opensearch.Index { return newIndexOf(t, "") }
+
+func newIndexOf(t *testing.T, analysis string) *opensearch.Index {
 	t.Helper()
 	url, alias := testenv.OpenSearchURL(t)
-	ix, err := opensearch.New(opensearch.Config{URL: url, Alias: alias, Refresh: "wait_for"})
+	ix, err := opensearch.New(opensearch.Config{URL: url, Alias: alias, Refresh: "wait_for", Analysis: analysis})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,6 +29,12 @@ func newIndex(t *testing.T) *opensearch.Index {
 
 func TestSearchIndexContract(t *testing.T) {
 	porttest.SearchIndexContract(t, func(t *testing.T) ports.SearchIndex { return newIndex(t) })
+}
+
+// The analysis before trigrams still answers the same: an index made with
+// it keeps working until it is rebuilt.
+func TestSearchIndexContractGrams(t *testing.T) {
+	porttest.SearchIndexContract(t, func(t *testing.T) ports.SearchIndex { return newIndexOf(t, "grams") })
 }
 
 func msg(tok domain.Token, chat, n int64, body string) domain.IndexedMessage {

@@ -12,69 +12,8 @@ import (
 	"github.com/chatsvc/chat/ports"
 )
 
-// Analysis. Partial matching inside words ("ello" finds "Hello") is done at
-// index time: body.grams holds every 3-to-20-character gram of each word,
-// lowercased and accent-folded, so a query term of that length is one exact
-// term lookup, as fast as a whole-word match, and the highlighter can mark
-// the matched part. Terms of 1 or 2 characters would make the gram index
-// explode, so they use a wildcard over the words of body (rare, and bounded by
-// the chat filter); so do terms over 20 characters.
-const (
-	minGram = 3
-	maxGram = 20
-	// analysisVersion is written in the index's _meta: an index made by an
-	// older version lacks fields that searches use (rebuild it: cmd/reindex).
-	analysisVersion = 2
-)
-
-func settings(shards int) map[string]any {
-	return map[string]any{
-		"settings": map[string]any{
-			"index": map[string]any{
-				"number_of_shards":   shards,
-				"number_of_replicas": 0,
-				"max_ngram_diff":     maxGram - minGram,
-				"refresh_interval":   "1s",
-			},
-			"analysis": map[string]any{
-				"tokenizer": map[string]any{
-					"grams": map[string]any{"type": "ngram", "min_gram": minGram, "max_gram": maxGram, "token_chars": []string{"letter", "digit"}},
-					"short": map[string]any{"type": "ngram", "min_gram": 1, "max_gram": minGram - 1, "token_chars": []string{"letter", "digit"}},
-					"words": map[string]any{"type": "pattern", "pattern": `[^\p{L}\p{N}]+`},
-				},
-				"analyzer": map[string]any{
-					"body_grams": map[string]any{"type": "custom", "tokenizer": "grams", "filter": []string{"lowercase", "asciifolding"}},
-					"body_short": map[string]any{"type": "custom", "tokenizer": "short", "filter": []string{"lowercase", "asciifolding"}},
-					"body_words": map[string]any{"type": "custom", "tokenizer": "words", "filter": []string{"lowercase", "asciifolding"}},
-				},
-			},
-		},
-		"mappings": map[string]any{
-			"dynamic":  "strict",
-			"_meta":    map[string]any{"analysis_version": analysisVersion},
-			"_routing": map[string]any{"required": true},
-			"properties": map[string]any{
-				"token":   map[string]any{"type": "keyword"},
-				"chat":    map[string]any{"type": "long"},
-				"number":  map[string]any{"type": "long"},
-				"version": map[string]any{"type": "long"},
-				"body": map[string]any{
-					"type": "text", "analyzer": "body_words",
-					"fields": map[string]any{
-						"grams": map[string]any{"type": "text", "analyzer": "body_grams", "search_analyzer": "body_words"},
-						"short": map[string]any{"type": "text", "analyzer": "body_short", "search_analyzer": "body_words",
-							"index_options": "freqs", "norms": false},
-					},
-				},
-				"created_at": map[string]any{"type": "date"},
-				"updated_at": map[string]any{"type": "date"},
-			},
-		},
-	}
-}
-
 func (ix *Index) createIndex(ctx context.Context, name string, withAlias bool) error {
-	def := settings(ix.shards)
+	def := settings(ix.shards, ix.newAnalysis)
 	if withAlias {
 		def["aliases"] = map[string]any{ix.alias: map[string]any{}}
 	}
@@ -123,11 +62,12 @@ func (ix *Index) EnsureIndex(ctx context.Context) error {
 	return ix.checkAnalysis(ctx)
 }
 
-// ErrOldAnalysis: the index behind the alias predates the current analysis.
-// Searches go on (short terms by wildcard) until it is rebuilt.
+// ErrOldAnalysis: the index behind the alias predates the analyses this
+// version knows. Searches go on (short terms by wildcard) until it is rebuilt.
 var ErrOldAnalysis = errors.New("the search index predates the current analysis: rebuild it with cmd/reindex")
 
-// checkAnalysis reads the analysis version of the index behind the alias.
+// checkAnalysis reads which analysis the index behind the alias was made
+// with: searches are written for that one.
 func (ix *Index) checkAnalysis(ctx context.Context) error {
 	var res map[string]struct {
 		Mappings struct {
@@ -137,14 +77,16 @@ func (ix *Index) checkAnalysis(ctx context.Context) error {
 	if err := ix.do(ctx, http.MethodGet, "/"+ix.alias+"/_mapping", nil, &res); err != nil {
 		return err
 	}
-	current := len(res) > 0
+	found := analysisLegacy
 	for _, idx := range res {
-		if v, _ := idx.Mappings.Meta["analysis_version"].(float64); int(v) < analysisVersion {
-			current = false
+		if name, _ := idx.Mappings.Meta["analysis"].(string); name == analysisTrigrams || name == analysisGrams {
+			found = name
+		} else if v, _ := idx.Mappings.Meta["analysis_version"].(float64); v == 2 {
+			found = analysisGrams // the first version that recorded itself
 		}
 	}
-	ix.shortGrams.Store(current)
-	if !current {
+	ix.analysis.Store(found)
+	if found == analysisLegacy {
 		return ErrOldAnalysis
 	}
 	return nil

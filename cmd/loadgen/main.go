@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/chatsvc/chat/internal/corpus"
 	"github.com/valyala/fasthttp"
 )
 
@@ -72,32 +74,16 @@ type config struct {
 	ceiling           bool
 }
 
-// vocabulary is 20,000 made-up words of 3 to 10 letters, the same every run.
-var vocabulary = func() []string {
-	r := rand.New(rand.NewPCG(1, 2))
-	words := make([]string, 20000)
-	for i := range words {
-		b := make([]byte, 3+r.IntN(8))
-		for j := range b {
-			b[j] = byte('a' + r.IntN(26))
-		}
-		words[i] = string(b)
-	}
-	return words
-}()
-
-// body is 5 to 14 words of the vocabulary; marker, if given, is one more,
-// unique, so that the message can be searched for.
+// body is a JSON create request of corpus.Body; marker, if given, is one
+// more word, unique, so that the message can be searched for.
 func body(r *rand.Rand, marker string) []byte {
-	n := 5 + r.IntN(10)
-	words := make([]string, 0, n+1)
-	for i := 0; i < n; i++ {
-		words = append(words, vocabulary[r.IntN(len(vocabulary))])
-	}
+	var text string
 	if marker != "" {
-		words = append(words, marker)
+		text = corpus.Body(r, marker)
+	} else {
+		text = corpus.Body(r)
 	}
-	out, _ := json.Marshal(map[string]string{"body": strings.Join(words, " ")})
+	out, _ := json.Marshal(map[string]string{"body": text})
 	return out
 }
 

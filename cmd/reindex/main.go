@@ -48,7 +48,7 @@ func run(repair bool, since time.Duration, batch int) error {
 	}
 	store := entstore.New(db, dialect.MySQL)
 	defer store.Close()
-	ix, err := opensearch.New(opensearch.Config{URL: cfg.OpenSearch.URL, Alias: cfg.OpenSearch.Index, Shards: cfg.OpenSearch.Shards})
+	ix, err := opensearch.New(opensearch.Config{URL: cfg.OpenSearch.URL, Alias: cfg.OpenSearch.Index, Shards: cfg.OpenSearch.Shards, Analysis: cfg.OpenSearch.Analysis})
 	if err != nil {
 		return err
 	}

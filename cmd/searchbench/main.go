@@ -1,17 +1,27 @@
 // Command searchbench loads one chat with many messages into OpenSearch
-// through the service's own index adapter, then measures search latency
-// for prefix, infix and multi-term queries.
+// through the service's own index adapter, then measures search latency by
+// query shape. Bodies are 5 to 14 words of a 20,000-word vocabulary (as the
+// load generator sends), plus "hello" in one message in three (a common
+// word). It reports the indexing rate, OpenSearch's CPU per message indexed
+// (when it runs from scripts/services.sh) and the size of the index, so
+// that analyses can be compared on the same corpus:
 //
-//	go run ./cmd/searchbench -url http://127.0.0.1:9200 -n 1000000
+//	go run ./cmd/searchbench -n 1000000 -analysis trigrams
+//	go run ./cmd/searchbench -n 1000000 -analysis grams
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
 	"os"
+	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,13 +29,8 @@ import (
 
 	"github.com/chatsvc/chat/adapters/opensearch"
 	"github.com/chatsvc/chat/domain"
+	"github.com/chatsvc/chat/internal/corpus"
 )
-
-var words = strings.Fields(`alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike
-november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu hello world
-message chat server client request response latency throughput search index shard replica cluster
-café naïve résumé coffee morning evening meeting project deadline release feature bugfix review
-deploy rollback database cache queue stream worker consumer producer partition offset commit`)
 
 func main() {
 	url := flag.String("url", "http://127.0.0.1:9200", "OpenSearch URL")
@@ -34,26 +39,60 @@ func main() {
 	writers := flag.Int("writers", 2, "concurrent bulk requests")
 	queries := flag.Int("queries", 300, "queries of each kind")
 	keep := flag.Bool("keep", false, "keep the index afterwards")
+	analysis := flag.String("analysis", "trigrams", "analysis of the index: trigrams or grams")
 	flag.Parse()
-	if err := run(*url, *n, *batch, *writers, *queries, *keep); err != nil {
+	if err := run(*url, *n, *batch, *writers, *queries, *keep, *analysis); err != nil {
 		fmt.Fprintln(os.Stderr, "searchbench:", err)
 		os.Exit(1)
 	}
 }
 
-func body(r *rand.Rand) string {
-	k := 5 + r.IntN(15)
-	parts := make([]string, k)
-	for i := range parts {
-		parts[i] = words[r.IntN(len(words))]
+// cpuTicks is OpenSearch's CPU time so far, when scripts/services.sh started it.
+func cpuTicks() (float64, bool) {
+	dir := os.Getenv("CHAT_SERVICES_DIR")
+	if dir == "" {
+		dir = "/tmp/chat-services"
 	}
-	return strings.Join(parts, " ")
+	pid, err := os.ReadFile(filepath.Join(dir, "opensearch.pid"))
+	if err != nil {
+		return 0, false
+	}
+	stat, err := os.ReadFile("/proc/" + strings.TrimSpace(string(pid)) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	f := strings.Fields(string(stat))
+	u, _ := strconv.ParseFloat(f[13], 64)
+	s, _ := strconv.ParseFloat(f[14], 64)
+	return (u + s) / 100, true // clock ticks of 1/100 s
 }
 
-func run(url string, n, batch, writers, queries int, keep bool) error {
+func indexSize(url, alias string) string {
+	res, err := http.Get(url + "/" + alias + "/_stats/store")
+	if err != nil {
+		return "?"
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	var stats struct {
+		All struct {
+			Primaries struct {
+				Store struct {
+					Bytes int64 `json:"size_in_bytes"`
+				} `json:"store"`
+			} `json:"primaries"`
+		} `json:"_all"`
+	}
+	if json.Unmarshal(raw, &stats) != nil {
+		return "?"
+	}
+	return fmt.Sprintf("%.0f MB", float64(stats.All.Primaries.Store.Bytes)/1e6)
+}
+
+func run(url string, n, batch, writers, queries int, keep bool, analysis string) error {
 	ctx := context.Background()
 	alias := fmt.Sprintf("searchbench-%d", time.Now().Unix())
-	ix, err := opensearch.New(opensearch.Config{URL: url, Alias: alias})
+	ix, err := opensearch.New(opensearch.Config{URL: url, Alias: alias, Analysis: analysis})
 	if err != nil {
 		return err
 	}
@@ -70,6 +109,7 @@ func run(url string, n, batch, writers, queries int, keep bool) error {
 	var wg sync.WaitGroup
 	var firstErr error
 	var once sync.Once
+	cpu0, haveCPU := cpuTicks()
 	start := time.Now()
 	for w := 0; w < writers; w++ {
 		wg.Add(1)
@@ -79,7 +119,13 @@ func run(url string, n, batch, writers, queries int, keep bool) error {
 			for from := range jobs {
 				msgs := make([]domain.IndexedMessage, 0, batch)
 				for i := from; i < min(from+batch, n); i++ {
-					msgs = append(msgs, domain.IndexedMessage{Token: tok, Chat: 1, Number: int64(i + 1), Body: body(r), CreatedAt: now, UpdatedAt: now})
+					var text string
+					if i%3 == 0 {
+						text = corpus.Body(r, "hello")
+					} else {
+						text = corpus.Body(r)
+					}
+					msgs = append(msgs, domain.IndexedMessage{Token: tok, Chat: 1, Number: int64(i + 1), Body: text, CreatedAt: now, UpdatedAt: now})
 				}
 				if err := ix.IndexMessages(ctx, msgs); err != nil {
 					once.Do(func() { firstErr = err })
@@ -103,22 +149,31 @@ func run(url string, n, batch, writers, queries int, keep bool) error {
 		return err
 	}
 	took := time.Since(start)
-	fmt.Printf("indexed %d messages in one chat in %s: %.0f messages/s\n", n, took.Round(time.Second), float64(n)/took.Seconds())
+	cpu := ""
+	if cpu1, ok := cpuTicks(); ok && haveCPU {
+		cpu = fmt.Sprintf(", OpenSearch CPU %.0f µs per message", (cpu1-cpu0)*1e6/float64(n))
+	}
+	fmt.Printf("analysis %s: indexed %d messages in one chat in %s: %.0f messages/s%s; index %s\n",
+		analysis, n, took.Round(time.Second), float64(n)/took.Seconds(), cpu, indexSize(url, alias))
 
 	r := rand.New(rand.NewPCG(7, 7))
+	word := func() string { return corpus.Vocabulary[r.IntN(len(corpus.Vocabulary))] }
 	kinds := []struct {
 		name string
 		q    func() string
 	}{
-		{"prefix", func() string { w := words[r.IntN(len(words))]; return w[:min(3, len(w))] }},
+		{"prefix", func() string { return word()[:3] }},
 		{"infix", func() string {
-			w := words[r.IntN(len(words))]
-			if len(w) < 5 {
-				return w
+			w := word()
+			for len(w) < 5 {
+				w = word()
 			}
 			return w[1 : len(w)-1]
 		}},
-		{"multi-term", func() string { return words[r.IntN(len(words))] + " " + words[r.IntN(len(words))][:3] }},
+		{"multi-term", func() string { return word() + " " + word()[:3] }},
+		{"rare word", word},
+		{"common word", func() string { return "hello" }},
+		{"short (2)", func() string { return word()[1:3] }},
 	}
 	for _, k := range kinds {
 		lat := make([]time.Duration, 0, queries)
@@ -131,7 +186,7 @@ func run(url string, n, batch, writers, queries int, keep bool) error {
 			lat = append(lat, time.Since(t))
 		}
 		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-		fmt.Printf("search %-10s p50 %6s  p99 %6s  (%d queries, page of 50)\n", k.name, lat[len(lat)/2].Round(100*time.Microsecond), lat[len(lat)*99/100].Round(100*time.Microsecond), queries)
+		fmt.Printf("search %-12s p50 %6s  p99 %6s  (%d queries, page of 50)\n", k.name, lat[len(lat)/2].Round(100*time.Microsecond), lat[len(lat)*99/100].Round(100*time.Microsecond), queries)
 	}
 	return nil
 }

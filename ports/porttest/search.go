@@ -82,6 +82,8 @@ func searchSemantics(t *testing.T, ix ports.SearchIndex) {
 		{"xy", "6"},          // a two-character term
 		{"e", "1,2,3,4,5"},   // a one-character term, inside words
 		{"hello zzz", ""},    // a missing term
+		{"lowo", ""},         // not inside one word: "hel-lo wo-rld"
+		{"ohel", ""},         // nor across words the other way
 		{"wonderfulwonderfulwonderful", ""},
 	} {
 		got := numbers(searchIndex(t, ix, tok, 1, c.q))
