@@ -41,6 +41,14 @@ func (p *Projector) Apply(ctx context.Context, events []domain.Event) error {
 	return nil
 }
 
+// MarkTouched records what a batch written elsewhere (the embedded queue's
+// group commit) touched, for the next FlushCounts.
+func (p *Projector) MarkTouched(touched domain.Touched) {
+	p.mu.Lock()
+	p.dirty.Merge(touched)
+	p.mu.Unlock()
+}
+
 // FlushCounts recomputes the counters of everything applied since the last
 // flush. On failure the dirty set is kept for the next try.
 func (p *Projector) FlushCounts(ctx context.Context) error {

@@ -56,10 +56,7 @@ func newFixture(t *testing.T) fixture {
 	}
 	store := entstore.New(db, dialect.SQLite)
 	t.Cleanup(func() { store.Close() })
-	seq, err := embedded.NewSequencer(context.Background(), db, store)
-	if err != nil {
-		t.Fatal(err)
-	}
+	seq := embedded.NewSequencer(db, store)
 	clock := fixedClock{time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)}
 	pub := &recorder{}
 	return fixture{

@@ -30,13 +30,16 @@ type Config struct {
 	DataDir string
 	// WorkerHTTPAddr is where a worker serves its health and metrics.
 	WorkerHTTPAddr string
-	MySQL          MySQLConfig
-	Redis          RedisConfig
-	OpenSearch     OpenSearchConfig
-	Stream         StreamConfig
-	Worker         WorkerConfig
-	Log            LogConfig
-	Startup        StartupConfig
+	// DebugAddr, when set, serves Go's profiler (net/http/pprof) there: an
+	// operator's port, for the api (the worker's ops port has it already).
+	DebugAddr  string
+	MySQL      MySQLConfig
+	Redis      RedisConfig
+	OpenSearch OpenSearchConfig
+	Stream     StreamConfig
+	Worker     WorkerConfig
+	Log        LogConfig
+	Startup    StartupConfig
 	// MaxBodyBytes limits a message body.
 	MaxBodyBytes int
 }
@@ -123,6 +126,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		},
 		DataDir:        e.str("CHAT_DATA_DIR", "./data"),
 		WorkerHTTPAddr: e.str("CHAT_WORKER_HTTP_ADDR", ":8081"),
+		DebugAddr:      e.str("CHAT_DEBUG_ADDR", ""),
 		MySQL:          MySQLConfig{DSN: e.str("CHAT_MYSQL_DSN", ""), MaxOpen: e.int("CHAT_MYSQL_MAX_OPEN", 64)},
 		Redis:          RedisConfig{Addr: e.str("CHAT_REDIS_ADDR", ""), SequenceLease: int64(e.int("CHAT_SEQUENCE_LEASE", 1000))},
 		OpenSearch: OpenSearchConfig{

@@ -80,21 +80,21 @@ func Worker(cfg Config) fx.Option {
 }
 
 // Embedded is the whole service in one process with nothing installed:
-// SQLite for the store and the sequences, an in-process queue, the worker's
-// consumer beside the HTTP server. The consumer starts before the server, so
-// no request can publish before anything consumes.
+// SQLite for the store and the sequences, creates numbered and persisted in
+// group-committed transactions (answered once durable), Bleve indexed in
+// the background, the counters' loop beside the HTTP server.
 func Embedded(cfg Config) fx.Option {
 	return fx.Options(
 		core(cfg),
 		sqliteModule,
-		inProcessQueueModule,
 		embeddedSearchModule,
-		workerModule,
+		embeddedQueueModule,
+		fx.Provide(application.NewProjector),
 		apiModule,
 		fx.Provide(func(s *entstore.Store) []httpadapter.Check {
 			return []httpadapter.Check{{Name: "database", Ping: s.Ping}}
 		}),
-		fx.Invoke(consume),
+		fx.Invoke(keepCounts),
 		fx.Invoke(serveHTTP),
 	)
 }

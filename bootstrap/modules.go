@@ -5,12 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/pprof"
 	"sync"
 	"time"
 
 	"entgo.io/ent/dialect"
 	"github.com/ThreeDotsLabs/watermill/message"
-	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/redis/rueidis"
 	"go.uber.org/fx"
@@ -47,7 +49,32 @@ func core(cfg Config) fx.Option {
 			return z
 		}),
 		fx.StartTimeout(time.Duration(cfg.Startup.Attempts+5)*cfg.Startup.Every+15*time.Second),
+		fx.Invoke(serveDebug),
 	)
+}
+
+// serveDebug serves Go's profiler on CHAT_DEBUG_ADDR, when set.
+func serveDebug(lc fx.Lifecycle, cfg Config, log *zap.Logger) {
+	if cfg.DebugAddr == "" {
+		return
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Addr: cfg.DebugAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error {
+			ln, err := net.Listen("tcp", cfg.DebugAddr)
+			if err != nil {
+				return fmt.Errorf("CHAT_DEBUG_ADDR: %w", err)
+			}
+			go func() { _ = srv.Serve(ln) }()
+			log.Info("profiler listening", zap.String("addr", ln.Addr().String()))
+			return nil
+		},
+		OnStop: srv.Shutdown,
+	})
 }
 
 func newLogger(cfg Config, lc fx.Lifecycle) (*zap.Logger, error) {
@@ -115,10 +142,8 @@ var sqliteModule = fx.Module("sqlite",
 		return s, db, nil
 	}),
 	storePorts,
-	fx.Provide(fx.Annotate(
-		func(db *sql.DB, seeds ports.SequenceSeeds) (*embedded.Sequencer, error) {
-			return embedded.NewSequencer(context.Background(), db, seeds)
-		}, fx.As(new(ports.Sequencer)))),
+	fx.Provide(embedded.NewSequencer),
+	fx.Provide(func(s *embedded.Sequencer) ports.Sequencer { return s }),
 )
 
 // Redis (rueidis): the production number sequences.
@@ -206,22 +231,34 @@ var redisPublisherModule = fx.Module("stream-publisher",
 		}, fx.As(new(ports.EventPublisher)))),
 )
 
-// The in-process queue of the embedded profile: publisher and consumer share it.
-var inProcessQueueModule = fx.Module("in-process-queue",
-	fx.Provide(func(log *zap.Logger, lc fx.Lifecycle) *gochannel.GoChannel {
-		ch := stream.NewInProcess(log)
-		lc.Append(fx.StopHook(ch.Close))
-		return ch
+// The embedded profile's queue: creates numbered and persisted in
+// group-committed SQLite transactions, indexed in the background.
+var embeddedQueueModule = fx.Module("embedded-queue",
+	fx.Provide(func(lc fx.Lifecycle, ix *application.Indexer, log *zap.Logger) *application.BackgroundIndexer {
+		b := application.NewBackgroundIndexer(ix, 1024, 2000, 200*time.Millisecond, func(err error) {
+			log.Warn("indexing committed messages", zap.Error(err))
+		})
+		lc.Append(fx.Hook{
+			OnStart: func(context.Context) error { go b.Run(); return nil },
+			OnStop:  func(context.Context) error { b.Close(); return nil },
+		})
+		return b
 	}),
-	fx.Provide(fx.Annotate(
-		func(cfg Config, ch *gochannel.GoChannel, m *metrics.Metrics) *stream.Publisher {
-			return newEventPublisher(cfg, ch, m, "queue")
-		}, fx.As(new(ports.EventPublisher)))),
-	fx.Provide(fx.Annotate(application.NewSequencedQueue, fx.As(new(ports.EventQueue)))),
-	fx.Provide(func(ch *gochannel.GoChannel) subscribe {
-		return func(string) (message.Subscriber, error) { return ch, nil }
+	fx.Provide(func(lc fx.Lifecycle, seq *embedded.Sequencer, store *entstore.Store, p *application.Projector,
+		bg *application.BackgroundIndexer) *embedded.Queue {
+		apply := func(ctx context.Context, allocate func(context.Context, embedded.Tx) ([]domain.Event, error)) (domain.Touched, error) {
+			return store.ApplyAllocated(ctx, func(ctx context.Context, tx entstore.SQLTx) ([]domain.Event, error) { return allocate(ctx, tx) })
+		}
+		q := embedded.NewQueue(seq, apply, func(events []domain.Event, touched domain.Touched) {
+			p.MarkTouched(touched)
+			bg.Add(events)
+		}, 512)
+		lc.Append(fx.StopHook(q.Close))
+		return q
 	}),
-	fx.Provide(func(ch *gochannel.GoChannel) deadLetters { return deadLetters{ch} }),
+	fx.Provide(func(cfg Config, q *embedded.Queue, m *metrics.Metrics) ports.EventQueue {
+		return countingQueue{q, cfg.Stream.Topics, m}
+	}),
 )
 
 // subscribe gives a subscriber in a consumer group (the in-process queue has one).
@@ -272,12 +309,18 @@ var workerModule = fx.Module("worker",
 // consume starts the counters' loop, then the consumer; at stop the
 // consumer finishes first, so the counters' last flush sees its last batch.
 func consume(lc fx.Lifecycle, cfg Config, c *stream.Consumer, p *application.Projector, m *metrics.Metrics, log *zap.Logger) {
+	keepCounts(lc, cfg, p, m, log)
+	lc.Append(fx.Hook{OnStart: c.Start, OnStop: func(context.Context) error { return c.Close() }})
+}
+
+// keepCounts runs the counters' loop: touched counters every
+// CHAT_COUNTER_FLUSH_INTERVAL, all of them every CHAT_RECONCILE_INTERVAL.
+func keepCounts(lc fx.Lifecycle, cfg Config, p *application.Projector, m *metrics.Metrics, log *zap.Logger) {
 	inBackground(lc, func(ctx context.Context) {
 		p.RunCounters(ctx, cfg.Worker.FlushEvery, cfg.Worker.ReconcileEvery,
 			func(err error) { log.Warn("counters", zap.Error(err)) },
 			func(n int) { m.CountersFixed.Add(float64(n)); log.Info("reconciled counters", zap.Int("fixed", n)) })
 	})
-	lc.Append(fx.Hook{OnStart: c.Start, OnStop: func(context.Context) error { return c.Close() }})
 }
 
 // Redis Streams subscribers, the dead-letter publisher and the backlog gauge: the production queue, worker side.

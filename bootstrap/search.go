@@ -15,7 +15,6 @@ import (
 	"github.com/chatsvc/chat/adapters/opensearch"
 	"github.com/chatsvc/chat/adapters/stream"
 	"github.com/chatsvc/chat/application"
-	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/ports"
 )
 
@@ -84,20 +83,6 @@ var indexerModule = fx.Module("indexer",
 	}),
 )
 
-// persistAndIndex is the embedded profile's applier: one in-process consumer
-// persists each batch, then indexes it.
-type persistAndIndex struct {
-	projector *application.Projector
-	indexer   *application.Indexer
-}
-
-func (a persistAndIndex) Apply(ctx context.Context, events []domain.Event) error {
-	if err := a.projector.Apply(ctx, events); err != nil {
-		return err
-	}
-	return a.indexer.Apply(ctx, events)
-}
-
 // The embedded search index (Bleve) under CHAT_DATA_DIR. Bleve persists in
 // the background, so a crash can lose its last writes: at every start the
 // index is repaired from the database (versioned, so this changes nothing
@@ -115,7 +100,6 @@ var embeddedSearchModule = fx.Module("embedded-search",
 	fx.Provide(func(s *embedded.Search) ports.SearchIndex { return s }),
 	fx.Provide(func(s *entstore.Store) ports.SearchFallback { return s }),
 	fx.Provide(application.NewIndexer),
-	fx.Provide(func(p *application.Projector, ix *application.Indexer) stream.Applier { return persistAndIndex{p, ix} }),
 	fx.Invoke(func(lc fx.Lifecycle, ix *embedded.Search, store *entstore.Store, log *zap.Logger) {
 		inBackground(lc, func(ctx context.Context) {
 			n, err := embedded.RepairSearch(ctx, ix, store)

@@ -16,9 +16,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-conns=64 dur=15s rates=0 extra=()
+conns=64 dur=15s rates=0 extra=() embedded=""
 while [ $# -gt 0 ]; do
   case "$1" in
+    -embedded) embedded=1; shift ;;
     -c) conns=$2; shift 2 ;;
     -d) dur=$2; shift 2 ;;
     -rates) rates=$2; shift 2 ;;
@@ -48,6 +49,25 @@ ceiling_pid=$!
 for _ in $(seq 1 50); do curl -s -o /dev/null -XPOST http://127.0.0.1:18099/x -d '{}' && break; sleep 0.1; done
 "$bin/loadgen" -ceiling -url http://127.0.0.1:18099 -c "$conns" -d 5s
 kill $ceiling_pid; wait $ceiling_pid 2>/dev/null || true
+
+if [ -n "$embedded" ]; then
+  # The embedded profile: one process, SQLite and Bleve. A create is
+  # answered once durable, so there is nothing to drain but the index.
+  data=$(mktemp -d)
+  CHAT_DATA_DIR=$data CHAT_HTTP_ADDR=127.0.0.1:18090 CHAT_LOG_LEVEL=error "$bin/api" &
+  api_pid=$!
+  for _ in $(seq 1 100); do curl -fs http://127.0.0.1:18090/readyz >/dev/null 2>&1 && break; sleep 0.1; done
+  for rate in $rates; do
+    before=$(awk '{print $14+$15}' /proc/$api_pid/stat)
+    echo "== embedded: rate ${rate/#0/as fast as possible}, $dur, $conns connections"
+    out=$("$bin/loadgen" -url http://127.0.0.1:18090 -c "$conns" -d "$dur" -rate "$rate" -chats 16 "${extra[@]}")
+    echo "$out" | grep -v '^sent='
+    sent=$(echo "$out" | awk -F= '/^sent=/{print $2}')
+    printf 'cpu per create:   api %.0f µs\n' "$(echo "($(awk '{print $14+$15}' /proc/$api_pid/stat) - $before) * 1000000 / $(getconf CLK_TCK) / $sent" | bc -l)"
+  done
+  rm -rf "$data"
+  exit 0
+fi
 
 mysql -h127.0.0.1 -uchat -pchat -e "CREATE DATABASE $db CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
 export CHAT_PROFILE=production CHAT_LOG_LEVEL=error

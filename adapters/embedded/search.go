@@ -6,14 +6,15 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
+	"github.com/blevesearch/bleve/v2/analysis/token/length"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/token/ngram"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/regexp"
@@ -28,13 +29,14 @@ import (
 // The embedded search index (Bleve), with the semantics of the OpenSearch
 // one: words are runs of letters and digits (so Chinese or Japanese text,
 // written without spaces, is matched inside its runs), folded (lowercase,
-// no accents); body_grams holds every 3 to 20 character gram of every word
-// and body_short every 1 and 2 character one, so a term of up to 20
-// characters is one term lookup that matches inside words; longer terms use
-// a wildcard over the words. Hits are ordered by relevance, then number.
+// no accents). body_tri holds every 3-character gram of every word and
+// body_tiny the words of one or two characters. A term of 3 characters or
+// more must have all its trigrams in the message (term lookups), and the
+// candidates are then checked against the body (the term inside one word),
+// since Bleve keeps no order among the grams of a word; shorter terms
+// expand over the trigram and tiny-word dictionaries only. Hits are
+// ordered by relevance, then number.
 const (
-	minGram = 3
-	maxGram = 20
 	// maxHits bounds one search: the embedded profile serves small
 	// deployments, and pages are cut from this sorted window.
 	maxHits = 10000
@@ -51,24 +53,24 @@ type bleveDoc struct {
 	Number    float64 `json:"number"`
 	Version   float64 `json:"version"`
 	Body      string  `json:"body"`
-	BodyGrams string  `json:"body_grams"`
-	BodyShort string  `json:"body_short"`
+	BodyTri   string  `json:"body_tri"`
+	BodyTiny  string  `json:"body_tiny"`
 	CreatedAt string  `json:"created_at"`
 	UpdatedAt string  `json:"updated_at"`
 }
 
 func indexMapping() (mapping.IndexMapping, error) {
 	im := bleve.NewIndexMapping()
-	if err := im.AddCustomTokenFilter("grams", map[string]any{"type": ngram.Name, "min": float64(minGram), "max": float64(maxGram)}); err != nil {
+	if err := im.AddCustomTokenFilter("tri", map[string]any{"type": ngram.Name, "min": 3.0, "max": 3.0}); err != nil {
 		return nil, err
 	}
-	if err := im.AddCustomTokenFilter("short", map[string]any{"type": ngram.Name, "min": 1.0, "max": float64(minGram - 1)}); err != nil {
+	if err := im.AddCustomTokenFilter("tiny", map[string]any{"type": length.Name, "min": 1.0, "max": 2.0}); err != nil {
 		return nil, err
 	}
 	if err := im.AddCustomTokenizer("words", map[string]any{"type": regexp.Name, "regexp": `[\p{L}\p{N}]+`}); err != nil {
 		return nil, err
 	}
-	for name, filters := range map[string][]string{"words": {lowercase.Name}, "grams": {lowercase.Name, "grams"}, "short": {lowercase.Name, "short"}} {
+	for name, filters := range map[string][]string{"words": {lowercase.Name}, "tri": {lowercase.Name, "tri"}, "tiny": {lowercase.Name, "tiny"}} {
 		if err := im.AddCustomAnalyzer(name, map[string]any{
 			"type": custom.Name, "char_filters": []string{asciifolding.Name}, "tokenizer": "words", "token_filters": filters,
 		}); err != nil {
@@ -78,12 +80,13 @@ func indexMapping() (mapping.IndexMapping, error) {
 	doc := bleve.NewDocumentMapping()
 	text := func(analyzer string, store bool) *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
-		f.Analyzer, f.Store, f.IncludeTermVectors, f.IncludeInAll = analyzer, store, false, false
+		f.Analyzer, f.Store, f.IncludeTermVectors, f.IncludeInAll, f.DocValues = analyzer, store, false, false, false
 		return f
 	}
+	// stored fields are only read back: the body is searched through body_tri and body_tiny.
 	stored := func() *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
-		f.Index, f.Store, f.IncludeInAll = false, true, false
+		f.Index, f.Store, f.IncludeInAll, f.DocValues = false, true, false, false
 		return f
 	}
 	num := bleve.NewNumericFieldMapping()
@@ -91,9 +94,9 @@ func indexMapping() (mapping.IndexMapping, error) {
 	doc.AddFieldMappingsAt("scope", text(keyword.Name, true))
 	doc.AddFieldMappingsAt("number", num)
 	doc.AddFieldMappingsAt("version", num)
-	doc.AddFieldMappingsAt("body", text("words", true))
-	doc.AddFieldMappingsAt("body_grams", text("grams", false))
-	doc.AddFieldMappingsAt("body_short", text("short", false))
+	doc.AddFieldMappingsAt("body", stored())
+	doc.AddFieldMappingsAt("body_tri", text("tri", false))
+	doc.AddFieldMappingsAt("body_tiny", text("tiny", false))
 	doc.AddFieldMappingsAt("created_at", stored())
 	doc.AddFieldMappingsAt("updated_at", stored())
 	im.DefaultMapping = doc
@@ -109,7 +112,7 @@ func indexMapping() (mapping.IndexMapping, error) {
 // from the database at every start.
 func OpenSearch(path string) (*Search, error) {
 	ix, err := bleve.Open(path)
-	if err == nil && ix.Mapping().AnalyzerNamed("short") == nil {
+	if err == nil && (ix.Mapping().AnalyzerNamed("tri") == nil || bodyIndexed(ix.Mapping())) {
 		_ = ix.Close()
 		if err = os.RemoveAll(path); err != nil {
 			return nil, fmt.Errorf("search index %s: %w", path, err)
@@ -156,7 +159,7 @@ func (s *Search) IndexMessages(_ context.Context, msgs []domain.IndexedMessage) 
 	for _, m := range msgs {
 		id := docID(m.Token, m.Chat, m.Number)
 		doc := bleveDoc{Scope: scope(m.Token, m.Chat), Number: float64(m.Number), Version: float64(m.Version),
-			Body: m.Body, BodyGrams: m.Body, BodyShort: m.Body, CreatedAt: fmtTime(m.CreatedAt), UpdatedAt: fmtTime(m.UpdatedAt)}
+			Body: m.Body, BodyTri: m.Body, BodyTiny: m.Body, CreatedAt: fmtTime(m.CreatedAt), UpdatedAt: fmtTime(m.UpdatedAt)}
 		old, exists := pending[id]
 		if !exists {
 			var err error
@@ -167,7 +170,7 @@ func (s *Search) IndexMessages(_ context.Context, msgs []domain.IndexedMessage) 
 		if exists {
 			next, changed := old, false
 			if doc.Version > old.Version {
-				next.Body, next.BodyGrams, next.BodyShort, next.Version, next.UpdatedAt = doc.Body, doc.BodyGrams, doc.BodyShort, doc.Version, doc.UpdatedAt
+				next.Body, next.BodyTri, next.BodyTiny, next.Version, next.UpdatedAt = doc.Body, doc.BodyTri, doc.BodyTiny, doc.Version, doc.UpdatedAt
 				changed = true
 			}
 			if next.CreatedAt == "" && doc.CreatedAt != "" {
@@ -206,7 +209,7 @@ func (s *Search) document(id string) (bleveDoc, bool, error) {
 	d.Number, _ = f["number"].(float64)
 	d.Version, _ = f["version"].(float64)
 	d.Body, _ = f["body"].(string)
-	d.BodyGrams, d.BodyShort = d.Body, d.Body
+	d.BodyTri, d.BodyTiny = d.Body, d.Body
 	d.CreatedAt, _ = f["created_at"].(string)
 	d.UpdatedAt, _ = f["updated_at"].(string)
 	return d, true, nil
@@ -218,19 +221,7 @@ func (s *Search) Search(ctx context.Context, token domain.Token, chat int64, q d
 	scopeQ.SetField("scope")
 	clauses := []query.Query{scopeQ}
 	for _, term := range q.Terms {
-		t := textfold.Fold(term)
-		if n := utf8.RuneCountInString(t); n <= maxGram {
-			tq := query.NewTermQuery(t)
-			tq.SetField("body_grams")
-			if n < minGram {
-				tq.SetField("body_short")
-			}
-			clauses = append(clauses, tq)
-		} else {
-			wq := query.NewWildcardQuery("*" + t + "*")
-			wq.SetField("body")
-			clauses = append(clauses, wq)
-		}
+		clauses = append(clauses, termQuery(textfold.Fold(term)))
 	}
 	req := bleve.NewSearchRequestOptions(query.NewConjunctionQuery(clauses), maxHits, 0, false)
 	req.Fields = []string{"number", "body", "created_at", "updated_at"}
@@ -242,6 +233,9 @@ func (s *Search) Search(ctx context.Context, token domain.Token, chat int64, q d
 	for _, h := range res.Hits {
 		num, _ := h.Fields["number"].(float64)
 		body, _ := h.Fields["body"].(string)
+		if !textfold.ContainsAll(body, q.Terms) {
+			continue // its trigrams are there, but not in order inside one word
+		}
 		m := domain.Message{Number: int64(num), Body: body}
 		if c, _ := h.Fields["created_at"].(string); c != "" {
 			m.CreatedAt, _ = time.Parse(time.RFC3339Nano, c)
@@ -269,6 +263,56 @@ func (s *Search) Search(ctx context.Context, token domain.Token, chat int64, q d
 		hits = hits[:page.Limit+1]
 	}
 	return domain.TrimPage(hits, page.Limit), nil
+}
+
+// termQuery finds the messages that may contain the folded term inside a
+// word (see the comment at the top; Search checks the candidates).
+func termQuery(t string) query.Query {
+	runes := []rune(t)
+	field := func(q interface{ SetField(string) }, f string) { q.SetField(f) }
+	switch {
+	case len(runes) >= 3:
+		seen := map[string]bool{}
+		var grams []query.Query
+		for i := 0; i+3 <= len(runes); i++ {
+			g := string(runes[i : i+3])
+			if !seen[g] {
+				seen[g] = true
+				tq := query.NewTermQuery(g)
+				field(tq, "body_tri")
+				grams = append(grams, tq)
+			}
+		}
+		return query.NewConjunctionQuery(grams)
+	case len(runes) == 2:
+		prefix := query.NewPrefixQuery(t)
+		field(prefix, "body_tri")
+		suffix := query.NewWildcardQuery("?" + escapeWildcard(t))
+		field(suffix, "body_tri")
+		tiny := query.NewTermQuery(t)
+		field(tiny, "body_tiny")
+		return query.NewDisjunctionQuery([]query.Query{prefix, suffix, tiny})
+	default:
+		inTri := query.NewWildcardQuery("*" + escapeWildcard(t) + "*")
+		field(inTri, "body_tri")
+		inTiny := query.NewWildcardQuery("*" + escapeWildcard(t) + "*")
+		field(inTiny, "body_tiny")
+		return query.NewDisjunctionQuery([]query.Query{inTri, inTiny})
+	}
+}
+
+func escapeWildcard(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`).Replace(s)
+}
+
+// bodyIndexed tells an index of an earlier layout, which analyzed body too.
+func bodyIndexed(m mapping.IndexMapping) bool {
+	im, ok := m.(*mapping.IndexMappingImpl)
+	if !ok || im.DefaultMapping == nil {
+		return false
+	}
+	f := im.DefaultMapping.Properties["body"]
+	return f != nil && len(f.Fields) > 0 && f.Fields[0].Index
 }
 
 // RepairSearch re-indexes every message of the database into the index.

@@ -1,6 +1,7 @@
 // Package embedded holds the embedded profile's own adapters: a number
-// sequencer kept in the embedded SQLite database. (The embedded store is the
-// ent store on SQLite, and the queue is the stream package's in-process one.)
+// sequencer kept in the embedded SQLite database, the event queue that
+// numbers and persists creations in group-committed transactions, and the
+// Bleve search index. (The embedded store is the ent store on SQLite.)
 package embedded
 
 import (
@@ -13,34 +14,45 @@ import (
 	"github.com/chatsvc/chat/ports"
 )
 
-const schema = `
-CREATE TABLE IF NOT EXISTS seq_applications (
-  token TEXT PRIMARY KEY,
-  last_chat INTEGER NOT NULL,
-  seeded_upto INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS seq_chats (
-  token TEXT NOT NULL,
-  chat INTEGER NOT NULL,
-  last_message INTEGER NOT NULL,
-  last_version INTEGER NOT NULL,
-  PRIMARY KEY (token, chat)
-);`
+// Tx is what the sequencer needs of a transaction: *sql.Tx and the ent
+// store's transaction client both have it.
+type Tx interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
 
-// Sequencer implements ports.Sequencer in SQLite. Every allocation is a
-// committed transaction (synchronous=FULL), so a number handed out before a
-// crash is never handed out again after it.
+// queryRow scans the first row of a query; sql.ErrNoRows if there is none.
+func queryRow(ctx context.Context, tx Tx, dest []any, query string, args ...any) error {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+// Sequencer implements ports.Sequencer in SQLite (tables seq_applications
+// and seq_chats, created by the SQLite migrations). Every allocation is part
+// of a committed transaction (synchronous=FULL), so a number handed out
+// before a crash is never handed out again after it.
 type Sequencer struct {
 	db    *sql.DB
 	seeds ports.SequenceSeeds
 }
 
-// NewSequencer creates its tables if needed.
-func NewSequencer(ctx context.Context, db *sql.DB, seeds ports.SequenceSeeds) (*Sequencer, error) {
-	if _, err := db.ExecContext(ctx, schema); err != nil {
-		return nil, fmt.Errorf("sequencer tables: %w", err)
-	}
-	return &Sequencer{db: db, seeds: seeds}, nil
+// NewSequencer uses db's sequence tables; seeds tells where the sequence of
+// an application stored before its sequence was stands.
+func NewSequencer(db *sql.DB, seeds ports.SequenceSeeds) *Sequencer {
+	return &Sequencer{db: db, seeds: seeds}
 }
 
 func dbErr(err error) error {
@@ -58,9 +70,9 @@ func (s *Sequencer) RegisterApplication(ctx context.Context, token domain.Token)
 
 // lastChat reads the application's sequence, seeding it from the store when
 // the application was stored without being registered.
-func (s *Sequencer) lastChat(ctx context.Context, tx *sql.Tx, token domain.Token) (int64, error) {
+func (s *Sequencer) lastChat(ctx context.Context, tx Tx, token domain.Token) (int64, error) {
 	var last int64
-	err := tx.QueryRowContext(ctx, `SELECT last_chat FROM seq_applications WHERE token = ?`, string(token)).Scan(&last)
+	err := queryRow(ctx, tx, []any{&last}, `SELECT last_chat FROM seq_applications WHERE token = ?`, string(token))
 	if !errors.Is(err, sql.ErrNoRows) {
 		return last, err
 	}
@@ -74,35 +86,10 @@ func (s *Sequencer) lastChat(ctx context.Context, tx *sql.Tx, token domain.Token
 	return last, err
 }
 
-func (s *Sequencer) inTx(ctx context.Context, fn func(tx *sql.Tx) (int64, error)) (int64, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, dbErr(err)
-	}
-	n, err := fn(tx)
-	if err != nil {
-		_ = tx.Rollback()
-		return 0, dbErr(err)
-	}
-	return n, dbErr(tx.Commit())
-}
-
-// NextChatNumber allocates the application's next chat number.
-func (s *Sequencer) NextChatNumber(ctx context.Context, token domain.Token) (int64, error) {
-	return s.inTx(ctx, func(tx *sql.Tx) (int64, error) {
-		last, err := s.lastChat(ctx, tx, token)
-		if err != nil {
-			return 0, err
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE seq_applications SET last_chat = ? WHERE token = ?`, last+1, string(token))
-		return last + 1, err
-	})
-}
-
 // ensureChat checks that the chat was allocated and that its message
 // sequence exists, seeding it from the store for a chat that predates the
 // application's own sequence.
-func (s *Sequencer) ensureChat(ctx context.Context, tx *sql.Tx, token domain.Token, chat int64) error {
+func (s *Sequencer) ensureChat(ctx context.Context, tx Tx, token domain.Token, chat int64) error {
 	last, err := s.lastChat(ctx, tx, token)
 	if err != nil {
 		return err
@@ -111,12 +98,12 @@ func (s *Sequencer) ensureChat(ctx context.Context, tx *sql.Tx, token domain.Tok
 		return domain.NotFoundf("chat %d not found in this application", chat)
 	}
 	var exists int
-	err = tx.QueryRowContext(ctx, `SELECT 1 FROM seq_chats WHERE token = ? AND chat = ?`, string(token), chat).Scan(&exists)
+	err = queryRow(ctx, tx, []any{&exists}, `SELECT 1 FROM seq_chats WHERE token = ? AND chat = ?`, string(token), chat)
 	if !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
 	var seededUpto, number, version int64
-	if err := tx.QueryRowContext(ctx, `SELECT seeded_upto FROM seq_applications WHERE token = ?`, string(token)).Scan(&seededUpto); err != nil {
+	if err := queryRow(ctx, tx, []any{&seededUpto}, `SELECT seeded_upto FROM seq_applications WHERE token = ?`, string(token)); err != nil {
 		return err
 	}
 	if chat <= seededUpto {
@@ -129,31 +116,79 @@ func (s *Sequencer) ensureChat(ctx context.Context, tx *sql.Tx, token domain.Tok
 	return err
 }
 
+// Allocate numbers the draft inside tx: the next chat number of a
+// ChatCreated, message number of a MessageCreated, version of a
+// MessageEdited (whose message must have been allocated).
+func (s *Sequencer) Allocate(ctx context.Context, tx Tx, draft domain.Event) (domain.Event, error) {
+	switch e := draft.(type) {
+	case domain.ChatCreated:
+		last, err := s.lastChat(ctx, tx, e.Token)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE seq_applications SET last_chat = ? WHERE token = ?`, last+1, string(e.Token)); err != nil {
+			return nil, err
+		}
+		e.Number = last + 1
+		return e, nil
+	case domain.MessageCreated:
+		if err := s.ensureChat(ctx, tx, e.Token, e.Chat); err != nil {
+			return nil, err
+		}
+		err := queryRow(ctx, tx, []any{&e.Number}, `UPDATE seq_chats SET last_message = last_message + 1
+WHERE token = ? AND chat = ? RETURNING last_message`, string(e.Token), e.Chat)
+		return e, err
+	case domain.MessageEdited:
+		if err := s.ensureChat(ctx, tx, e.Token, e.Chat); err != nil {
+			return nil, err
+		}
+		err := queryRow(ctx, tx, []any{&e.Version}, `UPDATE seq_chats SET last_version = last_version + 1
+WHERE token = ? AND chat = ? AND last_message >= ? RETURNING last_version`, string(e.Token), e.Chat, e.Number)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, domain.NotFoundf("message %d not found in chat %d", e.Number, e.Chat)
+		}
+		return e, err
+	}
+	return nil, fmt.Errorf("cannot number %T", draft)
+}
+
+// allocate numbers one draft in a transaction of its own.
+func (s *Sequencer) allocate(ctx context.Context, draft domain.Event) (domain.Event, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, dbErr(err)
+	}
+	ev, err := s.Allocate(ctx, tx, draft)
+	if err != nil {
+		_ = tx.Rollback()
+		return nil, dbErr(err)
+	}
+	return ev, dbErr(tx.Commit())
+}
+
+// NextChatNumber allocates the application's next chat number.
+func (s *Sequencer) NextChatNumber(ctx context.Context, token domain.Token) (int64, error) {
+	ev, err := s.allocate(ctx, domain.ChatCreated{Token: token})
+	if err != nil {
+		return 0, err
+	}
+	return ev.(domain.ChatCreated).Number, nil
+}
+
 // NextMessageNumber allocates the chat's next message number.
 func (s *Sequencer) NextMessageNumber(ctx context.Context, token domain.Token, chat int64) (int64, error) {
-	return s.inTx(ctx, func(tx *sql.Tx) (int64, error) {
-		if err := s.ensureChat(ctx, tx, token, chat); err != nil {
-			return 0, err
-		}
-		var n int64
-		err := tx.QueryRowContext(ctx, `UPDATE seq_chats SET last_message = last_message + 1
-WHERE token = ? AND chat = ? RETURNING last_message`, string(token), chat).Scan(&n)
-		return n, err
-	})
+	ev, err := s.allocate(ctx, domain.MessageCreated{Token: token, Chat: chat})
+	if err != nil {
+		return 0, err
+	}
+	return ev.(domain.MessageCreated).Number, nil
 }
 
 // NextEditVersion checks that the message was allocated and returns a fresh version.
 func (s *Sequencer) NextEditVersion(ctx context.Context, token domain.Token, chat, message int64) (int64, error) {
-	return s.inTx(ctx, func(tx *sql.Tx) (int64, error) {
-		if err := s.ensureChat(ctx, tx, token, chat); err != nil {
-			return 0, err
-		}
-		var v int64
-		err := tx.QueryRowContext(ctx, `UPDATE seq_chats SET last_version = last_version + 1
-WHERE token = ? AND chat = ? AND last_message >= ? RETURNING last_version`, string(token), chat, message).Scan(&v)
-		if errors.Is(err, sql.ErrNoRows) {
-			return 0, domain.NotFoundf("message %d not found in chat %d", message, chat)
-		}
-		return v, err
-	})
+	ev, err := s.allocate(ctx, domain.MessageEdited{Token: token, Chat: chat, Number: message})
+	if err != nil {
+		return 0, err
+	}
+	return ev.(domain.MessageEdited).Version, nil
 }

@@ -2,6 +2,7 @@ package embedded_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 
 	"github.com/chatsvc/chat/adapters/embedded"
@@ -11,18 +12,24 @@ import (
 	"github.com/chatsvc/chat/ports/porttest"
 )
 
+// openDB opens and migrates the embedded database in dir.
+func openDB(t *testing.T, dir string) *sql.DB {
+	t.Helper()
+	db, err := entstore.OpenSQLite(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := entstore.Migrate(context.Background(), db, "sqlite3"); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 func TestSequencerContract(t *testing.T) {
 	porttest.SequencerContract(t, func(t *testing.T, seeds *porttest.Seeds) ports.Sequencer {
-		db, err := entstore.OpenSQLite(t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
+		db := openDB(t, t.TempDir())
 		t.Cleanup(func() { db.Close() })
-		seq, err := embedded.NewSequencer(context.Background(), db, seeds)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return seq
+		return embedded.NewSequencer(db, seeds)
 	})
 }
 
@@ -33,15 +40,8 @@ func TestSequencerSurvivesReopen(t *testing.T) {
 	dir := t.TempDir()
 	seeds := porttest.NewSeeds()
 	open := func() (*embedded.Sequencer, func()) {
-		db, err := entstore.OpenSQLite(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		seq, err := embedded.NewSequencer(ctx, db, seeds)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return seq, func() { db.Close() }
+		db := openDB(t, dir)
+		return embedded.NewSequencer(db, seeds), func() { db.Close() }
 	}
 	seq, closeDB := open()
 	tok := domain.NewToken()

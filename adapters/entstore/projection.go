@@ -23,10 +23,50 @@ import (
 // chat row is not there yet creates the chat row too, so that the order in
 // which workers happen to apply events does not matter.
 func (s *Store) ApplyEvents(ctx context.Context, events []domain.Event) (domain.Touched, error) {
-	var touched domain.Touched
 	if len(events) == 0 {
-		return touched, nil
+		return domain.Touched{}, nil
 	}
+	var touched domain.Touched
+	err := s.inTx(ctx, func(tx *ent.Client) (err error) {
+		touched, err = s.apply(ctx, tx, events)
+		return err
+	})
+	if err != nil {
+		s.forgetChats(events) // a rolled-back transaction may have cached ids of its rows
+	}
+	return touched, err
+}
+
+// SQLTx is the transaction ApplyAllocated lends: plain SQL on it is part of
+// the same transaction as the rows it writes.
+type SQLTx interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// ApplyAllocated runs allocate and applies the events it returns in one
+// transaction, so that numbers and the rows they number are committed
+// together, with one sync (the embedded profile's group commit).
+func (s *Store) ApplyAllocated(ctx context.Context, allocate func(ctx context.Context, tx SQLTx) ([]domain.Event, error)) (domain.Touched, error) {
+	var touched domain.Touched
+	var events []domain.Event
+	err := s.inTx(ctx, func(tx *ent.Client) (err error) {
+		events, err = allocate(ctx, tx)
+		if err != nil || len(events) == 0 {
+			return err
+		}
+		touched, err = s.apply(ctx, tx, events)
+		return err
+	})
+	if err != nil {
+		s.forgetChats(events)
+	}
+	return touched, err
+}
+
+// apply writes events inside tx.
+func (s *Store) apply(ctx context.Context, tx *ent.Client, events []domain.Event) (domain.Touched, error) {
+	var touched domain.Touched
 	var chats []domain.ChatCreated
 	var created []domain.MessageCreated
 	var edited []domain.MessageEdited
@@ -45,8 +85,7 @@ func (s *Store) ApplyEvents(ctx context.Context, events []domain.Event) (domain.
 	}
 	// Older edits first, so that within a batch each later edit supersedes.
 	sort.Slice(edited, func(i, j int) bool { return edited[i].Version < edited[j].Version })
-
-	err := s.inTx(ctx, func(tx *ent.Client) error {
+	err := func() error {
 		if err := s.insertChats(ctx, tx, chats); err != nil {
 			return err
 		}
@@ -69,11 +108,7 @@ func (s *Store) ApplyEvents(ctx context.Context, events []domain.Event) (domain.
 			}
 		}
 		return nil
-	})
-	if err != nil {
-		// A failed transaction may have cached ids of rows it rolled back.
-		s.forgetChats(created, edited)
-	}
+	}()
 	return touched, err
 }
 
@@ -303,12 +338,14 @@ func (s *Store) applyEdit(ctx context.Context, tx *ent.Client, e domain.MessageE
 	return err
 }
 
-func (s *Store) forgetChats(created []domain.MessageCreated, edited []domain.MessageEdited) {
-	for _, e := range created {
-		s.chatIDs.Delete(domain.ChatKey{Token: e.Token, Number: e.Chat})
-	}
-	for _, e := range edited {
-		s.chatIDs.Delete(domain.ChatKey{Token: e.Token, Number: e.Chat})
+func (s *Store) forgetChats(events []domain.Event) {
+	for _, e := range events {
+		switch e := e.(type) {
+		case domain.MessageCreated:
+			s.chatIDs.Delete(domain.ChatKey{Token: e.Token, Number: e.Chat})
+		case domain.MessageEdited:
+			s.chatIDs.Delete(domain.ChatKey{Token: e.Token, Number: e.Chat})
+		}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
 	goredis "github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
@@ -118,7 +119,7 @@ func consumerContract(t *testing.T, newTransport func(t *testing.T, topics strea
 
 func TestInProcessQueueContract(t *testing.T) {
 	consumerContract(t, func(t *testing.T, _ stream.Topics) transport {
-		ch := stream.NewInProcess(zap.NewNop())
+		ch := gochannel.NewGoChannel(gochannel.Config{BlockPublishUntilSubscriberAck: true}, stream.NewZapLogger(zap.NewNop()))
 		t.Cleanup(func() { ch.Close() })
 		return transport{pub: ch, sub: ch, concurrency: 1}
 	})

@@ -60,3 +60,22 @@ func MarkWords(body string, terms []string) string {
 	}
 	return b.String()
 }
+
+// ContainsAll says whether every folded term occurs inside some word of
+// body (a run of letters and digits): the search semantics of API.md.
+func ContainsAll(body string, terms []string) bool {
+	words := strings.FieldsFunc(Fold(body), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	for _, t := range terms {
+		ft, found := Fold(t), false
+		for _, w := range words {
+			if strings.Contains(w, ft) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}

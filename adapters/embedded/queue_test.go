@@ -1,0 +1,96 @@
+package embedded_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"entgo.io/ent/dialect"
+
+	"github.com/chatsvc/chat/adapters/embedded"
+	"github.com/chatsvc/chat/adapters/entstore"
+	"github.com/chatsvc/chat/domain"
+)
+
+// Concurrent creates share transactions: every create is answered with a
+// number that is unique and gapless, and its row is in the database when
+// the answer comes. A draft the sequencer refuses fails alone.
+func TestQueueGroupCommits(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, t.TempDir())
+	store := entstore.New(db, dialect.SQLite)
+	t.Cleanup(func() { store.Close() })
+	seq := embedded.NewSequencer(db, store)
+	var mu sync.Mutex
+	committed, groups := 0, 0
+	q := embedded.NewQueue(seq, func(ctx context.Context, allocate func(context.Context, embedded.Tx) ([]domain.Event, error)) (domain.Touched, error) {
+		return store.ApplyAllocated(ctx, func(ctx context.Context, tx entstore.SQLTx) ([]domain.Event, error) { return allocate(ctx, tx) })
+	}, func(events []domain.Event, _ domain.Touched) {
+		mu.Lock()
+		committed += len(events)
+		groups++
+		mu.Unlock()
+	}, 64)
+	defer q.Close()
+
+	name, _ := domain.NewName("app")
+	app := domain.Application{Token: domain.NewToken(), Name: name, CreatedAt: time.Now().UTC(), UpdatedAt: time.Now().UTC()}
+	if err := seq.RegisterApplication(ctx, app.Token); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.CreateApplication(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Append(ctx, domain.ChatCreated{Token: app.Token, CreatedAt: time.Now().UTC()}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 300
+	numbers := make(chan int64, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			ev, err := q.Append(ctx, domain.MessageCreated{Token: app.Token, Chat: 1, Body: fmt.Sprint("m", i), CreatedAt: time.Now().UTC()})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			m := ev.(domain.MessageCreated)
+			if got, err := store.Message(ctx, app.Token, 1, m.Number); err != nil || got.Body != m.Body {
+				t.Errorf("message %d answered but not stored: %+v %v", m.Number, got, err)
+			}
+			numbers <- m.Number
+		}(i)
+		if i%50 == 0 { // a refused draft among them fails alone
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := q.Append(ctx, domain.MessageCreated{Token: app.Token, Chat: 9, Body: "x", CreatedAt: time.Now().UTC()}); !errors.Is(err, domain.ErrNotFound) {
+					t.Errorf("a message in a chat never created: %v", err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(numbers)
+	var got []int64
+	for v := range numbers {
+		got = append(got, v)
+	}
+	sort.Slice(got, func(i, j int) bool { return got[i] < got[j] })
+	for i, v := range got {
+		if v != int64(i+1) {
+			t.Fatalf("numbers[%d] = %d, want %d", i, v, i+1)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if committed != n+1 || groups > n/2 {
+		t.Fatalf("%d events committed in %d groups; want %d in far fewer groups than creates", committed, groups, n+1)
+	}
+}
