@@ -109,7 +109,10 @@ type EventPublisher interface {
 
 // Projection applies events to the system of record. ApplyEvents is
 // idempotent: applying an event again, or an older edit after a newer one,
-// changes nothing. It returns what it touched, for the counters.
+// changes nothing. It adds what it inserts to the counters in the same
+// transaction, and returns the applications and chats whose counters it
+// could not account for exactly (a batch that met rows already there), for
+// RefreshCounts.
 type Projection interface {
 	ApplyEvents(ctx context.Context, events []domain.Event) (domain.Touched, error)
 }
@@ -117,6 +120,7 @@ type Projection interface {
 // Counters recomputes chats_count and messages_count from the rows.
 type Counters interface {
 	// RefreshCounts recomputes the counters of the given applications and chats exactly.
+	// It costs a count of their rows: it is for the rare batches ApplyEvents could not account for.
 	RefreshCounts(ctx context.Context, touched domain.Touched) error
 	// ReconcileCounts recomputes every counter that differs from its rows.
 	ReconcileCounts(ctx context.Context) (fixed int, err error)

@@ -17,10 +17,12 @@ import (
 // A fence and the projection's epoch check serialize on the parent row (the
 // application for chat numbers, the chat for message numbers): the fence
 // holds it exclusively while it reads the highest persisted number and
-// starts the new epoch; a batch reads the epochs it checks against with a
-// shared lock, which inserting child rows takes anyway (the foreign key). So
+// starts the new epoch; a batch reads the epochs it checks against under a
+// lock of its own. So
 // either a batch commits before the fence reads the maximum (and its numbers
-// count), or it sees the new epoch and is checked against the fence.
+// count), or it sees the new epoch and is checked against the fence. (A
+// batch locks the parents exclusively, since it also adds to their
+// counters: see lockRows.)
 
 const (
 	scopeApp  = "app"
@@ -160,37 +162,18 @@ type numbered struct {
 
 // checkEpochs refuses events numbered in an older epoch of their sequence
 // above the fence that ended it: their numbers may have been handed out
-// again. It reads the parents' epochs with a shared lock (see above).
+// again. It locks the parents' rows (see above, and lockRows).
 func (s *Store) checkEpochs(ctx context.Context, tx *ent.Client, table, scope string, claims []numbered) error {
 	if len(claims) == 0 {
 		return nil
 	}
-	ids := map[int]bool{}
-	args := make([]any, 0, len(claims))
+	ids := make([]int, 0, len(claims))
 	for _, c := range claims {
-		if !ids[c.parent] {
-			ids[c.parent] = true
-			args = append(args, c.parent)
-		}
+		ids = append(ids, c.parent)
 	}
-	rows, err := tx.QueryContext(ctx, fmt.Sprintf("SELECT id, seq_epoch FROM %s WHERE id IN (%s)%s",
-		table, placeholders(len(args)), s.lockShared()), args...)
+	current, err := s.lockRows(ctx, tx, table, ids)
 	if err != nil {
-		return storeErr(err, "")
-	}
-	current := map[int]int64{}
-	for rows.Next() {
-		var id int
-		var e int64
-		if err := rows.Scan(&id, &e); err != nil {
-			rows.Close()
-			return storeErr(err, "")
-		}
-		current[id] = e
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return storeErr(err, "")
+		return err
 	}
 	for _, c := range claims {
 		if c.epoch >= current[c.parent] {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/ent"
-	"github.com/chatsvc/chat/ent/chat"
 	"github.com/chatsvc/chat/ent/message"
 )
 
@@ -64,7 +63,11 @@ func (s *Store) ApplyAllocated(ctx context.Context, allocate func(ctx context.Co
 	return touched, err
 }
 
-// apply writes events inside tx.
+// apply writes events inside tx, and adds what it inserted to the
+// counters in the same transaction, so that a counter's cost follows the
+// writes and never the size of the chat. It returns the applications and
+// chats whose counters it could not account for exactly (a batch that met
+// rows already there: redeliveries), for an exact recount.
 func (s *Store) apply(ctx context.Context, tx *ent.Client, events []domain.Event) (domain.Touched, error) {
 	var touched domain.Touched
 	var chats []domain.ChatCreated
@@ -81,25 +84,20 @@ func (s *Store) apply(ctx context.Context, tx *ent.Client, events []domain.Event
 		default:
 			return touched, fmt.Errorf("%w: unknown event %T", domain.ErrInvalidEvent, e)
 		}
-		touched.Add(e)
 	}
 	// Older edits first, so that within a batch each later edit supersedes.
 	sort.Slice(edited, func(i, j int) bool { return edited[i].Version < edited[j].Version })
 	err := func() error {
-		if err := s.insertChats(ctx, tx, chats); err != nil {
+		if err := s.insertChats(ctx, tx, chats, &touched); err != nil {
 			return err
 		}
-		ensured, err := s.ensureChats(ctx, tx, created, edited)
-		if err != nil {
+		if err := s.ensureChats(ctx, tx, created, edited); err != nil {
 			return err
-		}
-		for _, t := range ensured {
-			touched.Add(domain.ChatCreated{Token: t})
 		}
 		if err := s.checkMessageEpochs(ctx, tx, created, edited); err != nil {
 			return err
 		}
-		if err := s.insertMessages(ctx, tx, created); err != nil {
+		if err := s.insertMessages(ctx, tx, created, &touched); err != nil {
 			return err
 		}
 		for _, e := range edited {
@@ -128,7 +126,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *ent.Client) error) error {
 // is a redelivery, a row a message event had to create first (its
 // created_at is then corrected to the creation's), or, if it was created
 // earlier than this event, another chat under the same number: an alarm.
-func (s *Store) insertChats(ctx context.Context, tx *ent.Client, events []domain.ChatCreated) error {
+func (s *Store) insertChats(ctx context.Context, tx *ent.Client, events []domain.ChatCreated, recount *domain.Touched) error {
 	if len(events) == 0 {
 		return nil
 	}
@@ -146,10 +144,18 @@ func (s *Store) insertChats(ctx context.Context, tx *ent.Client, events []domain
 		return err
 	}
 	inserted, err := s.insertIgnore(ctx, tx, "chats", []string{"application_id", "number", "created_at", "updated_at"}, rows)
-	if err != nil || inserted == len(events) {
+	if err != nil {
 		return err
 	}
+	if inserted == len(events) {
+		add := map[int]int64{}
+		for _, c := range claims {
+			add[c.parent]++
+		}
+		return s.addCounts(ctx, tx, chatsCount, add)
+	}
 	for i, e := range events {
+		recount.Add(e) // which rows this statement inserted is not known: count them exactly later
 		var at time.Time
 		if err := scanRow(ctx, tx, []any{&at}, "SELECT created_at FROM chats WHERE application_id = ? AND number = ?", claims[i].parent, e.Number); err != nil {
 			return storeErr(err, "")
@@ -194,9 +200,10 @@ func (s *Store) insertIgnore(ctx context.Context, tx *ent.Client, table string, 
 	return int(n), storeErr(err, "")
 }
 
-// ensureChats makes sure every chat the message events name has a row and its
-// id is cached. It returns the applications whose chats it had to insert.
-func (s *Store) ensureChats(ctx context.Context, tx *ent.Client, created []domain.MessageCreated, edited []domain.MessageEdited) ([]domain.Token, error) {
+// ensureChats makes sure every chat the message events name has a row and
+// its id is cached, inserting the rows that are missing (a message event
+// applied before its chat's creation) and counting them.
+func (s *Store) ensureChats(ctx context.Context, tx *ent.Client, created []domain.MessageCreated, edited []domain.MessageEdited) error {
 	firstSeen := map[domain.ChatKey]time.Time{}
 	note := func(k domain.ChatKey, at time.Time) {
 		if t, ok := firstSeen[k]; !ok || at.Before(t) {
@@ -209,7 +216,6 @@ func (s *Store) ensureChats(ctx context.Context, tx *ent.Client, created []domai
 	for _, e := range edited {
 		note(domain.ChatKey{Token: e.Token, Number: e.Chat}, e.EditedAt)
 	}
-	var inserted []domain.Token
 	for key, at := range firstSeen {
 		if _, ok := s.chatIDs.Load(key); ok {
 			continue
@@ -219,23 +225,31 @@ func (s *Store) ensureChats(ctx context.Context, tx *ent.Client, created []domai
 			continue
 		}
 		if !errors.Is(err, domain.ErrNotFound) {
-			return nil, eventErr(err)
+			return eventErr(err)
 		}
 		appID, err := s.appID(ctx, tx, key.Token)
 		if err != nil {
-			return nil, eventErr(err)
+			return eventErr(err)
 		}
-		err = tx.Chat.Create().SetApplicationID(appID).SetNumber(key.Number).SetCreatedAt(at).SetUpdatedAt(at).
-			OnConflict(entsql.ConflictColumns(chat.FieldApplicationID, chat.FieldNumber)).DoNothing().Exec(ctx)
-		if err := ignoreNoRows(err); err != nil {
-			return nil, err
+		// The application's row first, as the counter update would: a lock
+		// taken in the same order by every batch cannot deadlock.
+		if _, err := s.lockRows(ctx, tx, "applications", []int{appID}); err != nil {
+			return err
+		}
+		n, err := s.insertIgnore(ctx, tx, "chats", []string{"application_id", "number", "created_at", "updated_at"}, [][]any{{appID, key.Number, at, at}})
+		if err != nil {
+			return err
+		}
+		if n == 1 {
+			if err := s.addCounts(ctx, tx, chatsCount, map[int]int64{appID: 1}); err != nil {
+				return err
+			}
 		}
 		if _, err := s.chatID(ctx, tx, key); err != nil {
-			return nil, eventErr(err)
+			return eventErr(err)
 		}
-		inserted = append(inserted, key.Token)
 	}
-	return inserted, nil
+	return nil
 }
 
 // checkMessageEpochs refuses message events numbered in an older epoch of
@@ -267,7 +281,7 @@ func (s *Store) checkMessageEpochs(ctx context.Context, tx *ent.Client, created 
 // already there is a redelivery, or a row its edit created first (created_at
 // is then corrected to the creation's); any other row under the number is
 // another message: an alarm, never a silent drop.
-func (s *Store) insertMessages(ctx context.Context, tx *ent.Client, events []domain.MessageCreated) error {
+func (s *Store) insertMessages(ctx context.Context, tx *ent.Client, events []domain.MessageCreated, recount *domain.Touched) error {
 	if len(events) == 0 {
 		return nil
 	}
@@ -282,11 +296,19 @@ func (s *Store) insertMessages(ctx context.Context, tx *ent.Client, events []dom
 		rows[i] = []any{chatID, e.Number, e.Body, 0, e.CreatedAt, e.CreatedAt}
 	}
 	inserted, err := s.insertIgnore(ctx, tx, "messages", []string{"chat_id", "number", "body", "version", "created_at", "updated_at"}, rows)
-	if err != nil || inserted == len(events) {
+	if err != nil {
 		return err
+	}
+	if inserted == len(events) {
+		add := map[int]int64{}
+		for _, id := range chatIDs {
+			add[id]++
+		}
+		return s.addCounts(ctx, tx, messagesCount, add)
 	}
 	// Some rows were there already (rare: redeliveries): look at each.
 	for i, e := range events {
+		recount.Add(e)
 		var at time.Time
 		var body string
 		var version int64

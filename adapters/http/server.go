@@ -232,9 +232,9 @@ func (s *Server) Start(context.Context) error {
 	if err != nil {
 		return err
 	}
-	// Linger up to twice the request limit (what a client may still be
-	// sending of an oversized body) for up to two seconds.
-	ln = guardListener{Listener: ln, lingerBytes: 2 * int64(s.cfg.MaxRequestBytes), lingerTime: 2 * time.Second}
+	// Linger over what a client may still be sending of an oversized body
+	// (up to 8 times the request limit, at least 8 MiB) for up to two seconds.
+	ln = guardListener{Listener: ln, lingerBytes: max(8*int64(s.cfg.MaxRequestBytes), 8<<20), lingerTime: 2 * time.Second}
 	s.ln = ln
 	go func() {
 		if err := s.app.Listener(ln); err != nil {
