@@ -16,9 +16,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-conns=64 dur=15s rates=0 extra=() embedded=""
+conns=64 dur=15s rates=0 extra=() embedded="" apionly=""
 while [ $# -gt 0 ]; do
   case "$1" in
+    -api-only) apionly=1; shift ;;
     -embedded) embedded=1; shift ;;
     -c) conns=$2; shift 2 ;;
     -d) dur=$2; shift 2 ;;
@@ -76,6 +77,17 @@ export CHAT_REDIS_ADDR=127.0.0.1:6379
 export CHAT_OPENSEARCH_URL=http://127.0.0.1:9200 CHAT_OPENSEARCH_INDEX="bench-$$"
 export CHAT_STREAM_PREFIX="bench.$$"
 "$bin/migrate" >/dev/null
+if [ -n "$apionly" ]; then
+  # The api alone: creates are numbered and queued in Redis; no worker reads them.
+  CHAT_HTTP_ADDR=127.0.0.1:18090 "$bin/api" &
+  api_pid=$!
+  for _ in $(seq 1 100); do curl -fs http://127.0.0.1:18090/readyz >/dev/null 2>&1 && break; sleep 0.1; done
+  for rate in $rates; do
+    echo "== api alone: rate ${rate/#0/as fast as possible}, $dur, $conns connections"
+    "$bin/loadgen" -url http://127.0.0.1:18090 -c "$conns" -d "$dur" -rate "$rate" -chats 16 -sample 1000000000 "${extra[@]}" | grep -v '^sent=\|lag:'
+  done
+  exit 0
+fi
 CHAT_WORKER_ROLES=persist CHAT_WORKER_HTTP_ADDR=127.0.0.1:18091 CHAT_CONSUMER_NAME=persist "$bin/worker" &
 persist_pid=$!
 CHAT_WORKER_ROLES=index CHAT_WORKER_HTTP_ADDR=127.0.0.1:18092 CHAT_CONSUMER_NAME=index "$bin/worker" &

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
@@ -93,14 +94,29 @@ func Template(e domain.Event) (Entry, error) {
 	if !ok {
 		return Entry{}, fmt.Errorf("unexpected payload layout %.40q", payload)
 	}
-	msg := message.NewMessage(watermill.NewULID(), nil)
-	msg.Metadata.Set(typeKey, kind)
-	values, err := redisstream.DefaultMarshallerUnmarshaller{}.Marshal("", msg)
+	md, err := metadataOf(kind)
 	if err != nil {
 		return Entry{}, err
 	}
+	return Entry{UUID: watermill.NewULID(), Rest: rest, Metadata: md}, nil
+}
+
+// metadata is the encoded metadata of each event type: it never changes.
+var metadata sync.Map
+
+func metadataOf(kind string) (string, error) {
+	if md, ok := metadata.Load(kind); ok {
+		return md.(string), nil
+	}
+	msg := message.NewMessage("", nil)
+	msg.Metadata.Set(typeKey, kind)
+	values, err := redisstream.DefaultMarshallerUnmarshaller{}.Marshal("", msg)
+	if err != nil {
+		return "", err
+	}
 	md, _ := values["metadata"].([]byte)
-	return Entry{UUID: msg.UUID, Rest: rest, Metadata: string(md)}, nil
+	metadata.Store(kind, string(md))
+	return string(md), nil
 }
 
 // Decode reads an event back. A message that is not a valid event can never

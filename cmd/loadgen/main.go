@@ -34,13 +34,17 @@ func main() {
 	rate := flag.Int("rate", 0, "requests per second to offer (0: as fast as the connections go)")
 	serve := flag.String("serve", "", "serve the bare Fiber ceiling handler on this address instead")
 	ceiling := flag.Bool("ceiling", false, "drive a -serve ceiling (POST of the same bodies) and print its throughput only")
+	get := flag.String("get", "", "GET this path (under -url) instead of creating messages: a read benchmark")
+	count := flag.Int("count", 0, "create this many messages, then stop (one in three also says hello), and print the token")
 	flag.Parse()
 	var err error
 	switch {
 	case *serve != "":
 		err = serveCeiling(*serve)
+	case *get != "":
+		err = reads(*base+*get, *conns, *dur)
 	default:
-		err = run(config{base: *base, conns: *conns, dur: *dur, chats: *chats, sampleEvery: *sampleEvery, rate: *rate, ceiling: *ceiling})
+		err = run(config{base: *base, conns: *conns, dur: *dur, chats: *chats, sampleEvery: *sampleEvery, rate: *rate, ceiling: *ceiling, count: *count})
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
@@ -63,7 +67,54 @@ func serveCeiling(addr string) error {
 		now := time.Now().UTC()
 		return c.Status(fiber.StatusCreated).JSON(fiber.Map{"number": n.Add(1), "body": in.Body, "created_at": now, "updated_at": now})
 	})
+	// The ceiling of a read: a message-sized document.
+	app.Get("/*", func(c *fiber.Ctx) error {
+		now := time.Now().UTC()
+		return c.JSON(fiber.Map{"number": 17, "body": "the quick brown fox jumps over the lazy dog again and again", "created_at": now, "updated_at": now})
+	})
 	return app.Listen(addr)
+}
+
+// reads GETs one URL from every connection for dur and prints req/s and latency.
+func reads(target string, conns int, dur time.Duration) error {
+	client := &fasthttp.Client{MaxConnsPerHost: conns * 2, ReadTimeout: 10 * time.Second}
+	deadline := time.Now().Add(dur)
+	latencies := make([][]time.Duration, conns)
+	var failed atomic.Int64
+	var firstFail atomic.Value
+	var wg sync.WaitGroup
+	started := time.Now()
+	for w := 0; w < conns; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			req, res := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+			defer fasthttp.ReleaseRequest(req)
+			defer fasthttp.ReleaseResponse(res)
+			for time.Now().Before(deadline) {
+				req.SetRequestURI(target)
+				t := time.Now()
+				err := client.Do(req, res)
+				latencies[w] = append(latencies[w], time.Since(t))
+				if err != nil || res.StatusCode() != 200 {
+					failed.Add(1)
+					firstFail.CompareAndSwap(nil, fmt.Sprintf("%d %.200s %v", res.StatusCode(), res.Body(), err))
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	elapsed := time.Since(started)
+	var all []time.Duration
+	for _, l := range latencies {
+		all = append(all, l...)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	fmt.Printf("reads: %.0f requests/s  p50 %s  p99 %s  (%d failed)\n", float64(len(all))/elapsed.Seconds(), pct(all, 50), pct(all, 99), failed.Load())
+	if f := firstFail.Load(); f != nil {
+		fmt.Fprintln(os.Stderr, "loadgen: a read answered", f)
+	}
+	return nil
 }
 
 type config struct {
@@ -71,6 +122,7 @@ type config struct {
 	conns, chats      int
 	dur               time.Duration
 	sampleEvery, rate int
+	count             int
 	ceiling           bool
 }
 
@@ -114,6 +166,9 @@ func run(cfg config) error {
 		var app struct{ Token string }
 		_ = json.Unmarshal(body, &app)
 		prefix = "/api/v1/chat_applications/" + app.Token + "/chats"
+		if cfg.count > 0 {
+			fmt.Printf("token=%s\n", app.Token)
+		}
 		for i := 0; i < cfg.chats; i++ {
 			if status, body, err := post(prefix, nil); err != nil || status != 201 {
 				return fmt.Errorf("create chat: %d %s %v", status, body, err)
@@ -150,7 +205,7 @@ func run(cfg config) error {
 		}()
 	}
 	var wg sync.WaitGroup
-	var markers atomic.Int64
+	var markers, issued atomic.Int64
 	for w := 0; w < cfg.conns; w++ {
 		wg.Add(1)
 		go func(w int) {
@@ -163,10 +218,19 @@ func run(cfg config) error {
 						return
 					}
 				}
+				marker := ""
+				if cfg.count > 0 {
+					k := issued.Add(1)
+					if k > int64(cfg.count) {
+						return
+					}
+					if k%3 == 0 {
+						marker = "hello"
+					}
+				}
 				chat := (w*7919+i)%cfg.chats + 1
 				path := fmt.Sprintf("%s/%d/messages", prefix, chat)
-				marker := ""
-				sampled := !cfg.ceiling && (sent.Load()+1)%int64(cfg.sampleEvery) == 0
+				sampled := !cfg.ceiling && marker == "" && (sent.Load()+1)%int64(cfg.sampleEvery) == 0
 				if sampled {
 					// A word no other message has: the search for it finds just this one.
 					marker = "zq" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36) + strconv.FormatInt(markers.Add(1), 36)

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The read benchmark, on this machine: the production stack (api, worker,
+# MariaDB, Redis, OpenSearch) with one chat of N varied messages, persisted
+# and indexed, then each kind of read as fast as the connections go, beside
+# the ceiling measured in the same run (a bare Fiber handler answering a
+# message-sized JSON document).
+#
+# Usage: scripts/bench-reads.sh [-n messages] [-c connections] [-d duration]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+n=20000 conns=64 dur=8s
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -n) n=$2; shift 2 ;;
+    -c) conns=$2; shift 2 ;;
+    -d) dur=$2; shift 2 ;;
+    *) echo "usage: $0 [-n messages] [-c connections] [-d duration]" >&2; exit 2 ;;
+  esac
+done
+
+scripts/services.sh start >/dev/null
+bin=$(mktemp -d)
+db="chat_reads_$$"
+cleanup() {
+  kill $(jobs -p) 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$bin"
+  mysql -h127.0.0.1 -uchat -pchat -e "DROP DATABASE IF EXISTS $db" 2>/dev/null || true
+  redis-cli --scan --pattern "reads.$$*" | xargs -r redis-cli del >/dev/null
+  curl -s -XDELETE "http://127.0.0.1:9200/reads-$$*" >/dev/null || true
+}
+trap cleanup EXIT
+go build -o "$bin" ./cmd/api ./cmd/worker ./cmd/migrate ./cmd/loadgen
+
+mysql -h127.0.0.1 -uchat -pchat -e "CREATE DATABASE $db CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+export CHAT_PROFILE=production CHAT_LOG_LEVEL=error
+export CHAT_MYSQL_DSN="chat:chat@tcp(127.0.0.1:3306)/$db"
+export CHAT_REDIS_ADDR=127.0.0.1:6379
+export CHAT_OPENSEARCH_URL=http://127.0.0.1:9200 CHAT_OPENSEARCH_INDEX="reads-$$"
+export CHAT_STREAM_PREFIX="reads.$$"
+"$bin/migrate" >/dev/null
+CHAT_WORKER_HTTP_ADDR=127.0.0.1:18191 "$bin/worker" &
+CHAT_HTTP_ADDR=127.0.0.1:18190 "$bin/api" &
+for _ in $(seq 1 100); do curl -fs http://127.0.0.1:18190/readyz >/dev/null 2>&1 && break; sleep 0.2; done
+
+# One application, one chat of n messages (the load generator's bodies).
+out=$("$bin/loadgen" -url http://127.0.0.1:18190 -c 32 -d 1h -chats 1 -sample 1000000000 -count "$n")
+token=$(echo "$out" | awk -F= '/^token=/{print $2}')
+base="/api/v1/chat_applications/$token/chats/1"
+echo "== one chat of $n messages; waiting until all are persisted and indexed"
+for _ in $(seq 1 600); do
+  p=$(curl -s http://127.0.0.1:18191/metrics | awk '$1=="chat_events_persisted_total"{print int($2)}')
+  i=$(curl -s http://127.0.0.1:18191/metrics | awk '$1=="chat_events_indexed_total"{print int($2)}')
+  [ "${p:-0}" -ge $((n + 1)) ] && [ "${i:-0}" -ge $((n + 1)) ] && break
+  sleep 0.5
+done
+sleep 2 # one refresh interval, and a little
+
+"$bin/loadgen" -serve 127.0.0.1:18199 &
+for _ in $(seq 1 50); do curl -fs -o /dev/null http://127.0.0.1:18199/x && break; sleep 0.1; done
+ceiling=$("$bin/loadgen" -url http://127.0.0.1:18199 -get /messages/17 -c "$conns" -d "$dur" | awk '{print $2}')
+echo "ceiling (bare Fiber handler, message-sized JSON): $ceiling requests/s"
+kill %+ 2>/dev/null || true
+
+rare=$(curl -s "http://127.0.0.1:18190$base/messages/7" | sed -E 's/.*"body":"([a-z]+) .*/\1/')
+row() {
+  r=$("$bin/loadgen" -url http://127.0.0.1:18190 -get "$2" -c "$conns" -d "$dur")
+  rps=$(echo "$r" | awk '{print $2}')
+  printf '%-36s %8.0f req/s  %5.3f of the ceiling  %s\n' "$1" "$rps" "$(echo "$rps / $ceiling" | bc -l)" "$(echo "$r" | awk '{for (i = 4; i <= NF; i++) printf "%s ", $i}')"
+}
+row "GET one message" "$base/messages/17"
+row "GET a page of 50 messages" "$base/messages?limit=50"
+row "GET one chat" "$base"
+row "search, a rare word ($rare)" "$base/messages/search?q=$rare"
+row "search, an infix (${rare:1:3})" "$base/messages/search?q=${rare:1:3}"
+row "search, a common word (hello)" "$base/messages/search?q=hello"
