@@ -43,7 +43,7 @@ func (u *Search) Messages(ctx context.Context, rawToken, rawChat, rawQuery strin
 	if err != nil {
 		return domain.Page[domain.Hit]{}, false, err
 	}
-	if _, err := u.chats.Chat(ctx, token, chat); err != nil {
+	if err := u.chats.ChatExists(ctx, token, chat); err != nil {
 		return domain.Page[domain.Hit]{}, false, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, u.timeout)

@@ -256,6 +256,23 @@ func apiSuite(t *testing.T, s *stack) {
 		if got := sortedKeys(m.Body); got != "body,created_at,number,updated_at" {
 			t.Fatalf("message fields %s", got)
 		}
+		// Conditional reads: 304 while unchanged, the new body once edited.
+		for _, path := range []string{msgs + "/7", msgs + "?limit=3", app + "/chats/2"} {
+			r := s.call(t, "GET", path, nil).want(t, 200)
+			tag := r.Header.Get("ETag")
+			if tag == "" {
+				t.Fatalf("GET %s without an ETag", path)
+			}
+			if nm := s.call(t, "GET", path, nil, "If-None-Match", tag); nm.Status != 304 || nm.Raw != "" {
+				t.Fatalf("GET %s with its ETag: %d %q, want 304 and no body", path, nm.Status, nm.Raw)
+			}
+		}
+		tag := s.call(t, "GET", msgs+"/7", nil).Header.Get("ETag")
+		s.call(t, "PATCH", msgs+"/7", map[string]any{"body": "edited once more"}).want(t, 200)
+		eventually(t, "the edit applied", func() bool {
+			r := s.call(t, "GET", msgs+"/7", nil, "If-None-Match", tag)
+			return r.Status == 200 && r.str("body") == "edited once more" && r.Header.Get("ETag") != tag
+		})
 
 		// Pagination walks every message once, in order, with opaque cursors.
 		var seen []int64

@@ -25,6 +25,9 @@ type ApplicationStore interface {
 
 // ChatReader reads persisted chats.
 type ChatReader interface {
+	// ChatExists is nil for a persisted chat, ErrNotFound otherwise; it is
+	// cheap (what exists stays), for requests that only need to know.
+	ChatExists(ctx context.Context, token domain.Token, number int64) error
 	Chat(ctx context.Context, token domain.Token, number int64) (domain.Chat, error)
 	Chats(ctx context.Context, token domain.Token, page domain.PageRequest[int64]) (domain.Page[domain.Chat], error)
 }

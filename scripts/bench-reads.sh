@@ -6,6 +6,7 @@
 # message-sized JSON document).
 #
 # Usage: scripts/bench-reads.sh [-n messages] [-c connections] [-d duration]
+# BENCH_PROFILE_DIR=dir: a CPU profile of the api during each read (dir/readN.pprof).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,7 +42,7 @@ export CHAT_OPENSEARCH_URL=http://127.0.0.1:9200 CHAT_OPENSEARCH_INDEX="reads-$$
 export CHAT_STREAM_PREFIX="reads.$$"
 "$bin/migrate" >/dev/null
 CHAT_WORKER_HTTP_ADDR=127.0.0.1:18191 "$bin/worker" &
-CHAT_HTTP_ADDR=127.0.0.1:18190 "$bin/api" &
+CHAT_HTTP_ADDR=127.0.0.1:18190 CHAT_DEBUG_ADDR=127.0.0.1:18192 "$bin/api" &
 for _ in $(seq 1 100); do curl -fs http://127.0.0.1:18190/readyz >/dev/null 2>&1 && break; sleep 0.2; done
 
 # One application, one chat of n messages (the load generator's bodies).
@@ -64,7 +65,12 @@ echo "ceiling (bare Fiber handler, message-sized JSON): $ceiling requests/s"
 kill %+ 2>/dev/null || true
 
 rare=$(curl -s "http://127.0.0.1:18190$base/messages/7" | sed -E 's/.*"body":"([a-z]+) .*/\1/')
+rows=0
 row() {
+  rows=$((rows + 1))
+  if [ -n "${BENCH_PROFILE_DIR:-}" ]; then # a CPU profile of the api during each read
+    (sleep 1; curl -s -o "$BENCH_PROFILE_DIR/read$rows.pprof" "http://127.0.0.1:18192/debug/pprof/profile?seconds=4") &
+  fi
   r=$("$bin/loadgen" -url http://127.0.0.1:18190 -get "$2" -c "$conns" -d "$dur")
   rps=$(echo "$r" | awk '{print $2}')
   printf '%-36s %8.0f req/s  %5.3f of the ceiling  %s\n' "$1" "$rps" "$(echo "$rps / $ceiling" | bc -l)" "$(echo "$r" | awk '{for (i = 4; i <= NF; i++) printf "%s ", $i}')"

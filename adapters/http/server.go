@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/etag"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/pprof"
 	"github.com/gofiber/fiber/v2/middleware/recover"
@@ -73,6 +74,9 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 			},
 		}))
 	}
+	// A client that has a resource or a page asks with If-None-Match and
+	// gets 304 while it has not changed (an edit changes its ETag).
+	api.Use(etag.New())
 	h := &handlers{uc: uc, adminToken: cfg.AdminToken}
 	api.Post("/chat_applications", h.createApplication)
 	api.Get("/chat_applications", h.listApplications)
@@ -297,6 +301,9 @@ func readyz(checks []Check) fiber.Handler {
 // encodeJSON is encoding/json without HTML escaping, so that a highlight's
 // <em> reads as <em> in the body rather than \u003cem\u003e.
 func encodeJSON(v any) ([]byte, error) {
+	if b, ok := fastJSON(v); ok {
+		return b, nil
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

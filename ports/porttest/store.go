@@ -146,6 +146,9 @@ func StoreContract(t *testing.T, newStore func(t *testing.T) Store) {
 		wantNotFound(t, err)
 		_, err = s.Chat(ctx, b.Token, 1)
 		wantNotFound(t, err)
+		wantNotFound(t, s.ChatExists(ctx, b.Token, 1))
+		wantNotFound(t, s.ChatExists(ctx, a.Token, 2))
+		must(t, s.ChatExists(ctx, a.Token, 1))
 	})
 
 	t.Run("the last edit wins whatever the order of delivery", func(t *testing.T) {
