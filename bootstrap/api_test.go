@@ -57,6 +57,18 @@ func apiSuite(t *testing.T, s *stack) {
 		if r.str("name") != "Rails way" {
 			t.Fatalf("Rails-style create %s", r.Raw)
 		}
+		// The original Rails service's form bodies.
+		form := []string{"Content-Type", "application/x-www-form-urlencoded"}
+		r = s.call(t, "POST", "/api/v1/chat_applications", "chat_application%5Bname%5D=Form+app+%C3%A9", form...).want(t, 201)
+		if r.str("name") != "Form app é" {
+			t.Fatalf("form create %s", r.Raw)
+		}
+		formTok := r.str("token")
+		s.call(t, "PUT", "/api/v1/chat_applications/"+formTok, "name=Renamed", form...).want(t, 200)
+		s.call(t, "POST", "/api/v1/chat_applications/"+formTok+"/chats", "", form...).want(t, 201)
+		if m := s.call(t, "POST", "/api/v1/chat_applications/"+formTok+"/chats/1/messages", "message%5Bbody%5D=hi+there", form...).want(t, 201); m.str("body") != "hi there" {
+			t.Fatalf("form message %s", m.Raw)
+		}
 		s.call(t, "GET", "/api/v1/chat_applications/AAAAAAAAAAAAAAAAAAAAAAAA", nil).wantError(t, 404, "not_found")
 		s.call(t, "GET", "/api/v1/chat_applications/nope", nil).wantError(t, 404, "not_found")
 		s.call(t, "PATCH", "/api/v1/chat_applications/AAAAAAAAAAAAAAAAAAAAAAAA", map[string]any{"name": "x"}).wantError(t, 404, "not_found")
@@ -80,7 +92,10 @@ func apiSuite(t *testing.T, s *stack) {
 			{"POST", "/api/v1/chat_applications", `{"name": "x"`, "", 400, "bad_request"},
 			{"POST", "/api/v1/chat_applications", `["x"]`, "", 400, "bad_request"},
 			{"POST", "/api/v1/chat_applications", `{"chat_application": "x"}`, "", 400, "bad_request"},
-			{"POST", "/api/v1/chat_applications", "name=x", "application/x-www-form-urlencoded", 415, "unsupported_media_type"},
+			{"POST", "/api/v1/chat_applications", "name=x", "text/csv", 415, "unsupported_media_type"},
+			{"POST", "/api/v1/chat_applications", "chat_application%5Bname%5D=", "application/x-www-form-urlencoded", 422, "validation_failed"},
+			{"POST", "/api/v1/chat_applications", "name=%FF", "application/x-www-form-urlencoded", 422, "validation_failed"},
+			{"POST", "/api/v1/chat_applications", "name=%zz", "application/x-www-form-urlencoded", 400, "bad_request"},
 			{"POST", "/api/v1/chat_applications", "{\"name\": \"bad \xff utf8\"}", "", 422, "validation_failed"},
 			{"POST", "/api/v1/chat_applications", `{"name": "` + strings.Repeat("x", 1<<20) + `"}`, "", 413, "payload_too_large"},
 			{"PATCH", app, map[string]any{"name": ""}, "", 422, "validation_failed"},

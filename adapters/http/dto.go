@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -136,16 +137,41 @@ func numberPage(c *fiber.Ctx, kind string) (domain.PageRequest[int64], error) {
 // A body that is not JSON by its Content-Type is a 415, invalid UTF-8 a 422,
 // anything else that is not a JSON object a 400.
 func decodeObject(c *fiber.Ctx, field string) (map[string]json.RawMessage, error) {
-	return parseObject(c.Body(), isJSON(c), field)
+	return parseObject(c.Body(), mediaOf(c), field)
+}
+
+// media is what a request body is, by its Content-Type.
+type media int
+
+const (
+	mediaOther media = iota
+	mediaJSON
+	mediaForm // application/x-www-form-urlencoded, as the original Rails service's clients send
+)
+
+func mediaOf(c *fiber.Ctx) media {
+	ct := strings.ToLower(strings.TrimSpace(strings.SplitN(c.Get(fiber.HeaderContentType), ";", 2)[0]))
+	switch {
+	case ct == fiber.MIMEApplicationJSON || (strings.HasPrefix(ct, "application/") && strings.HasSuffix(ct, "+json")):
+		return mediaJSON
+	case ct == fiber.MIMEApplicationForm:
+		return mediaForm
+	}
+	return mediaOther
 }
 
 // parseObject is decodeObject's work on the raw body (and fuzzed as such).
-func parseObject(body []byte, isJSON bool, field string) (map[string]json.RawMessage, error) {
+// A form body reads as the JSON object it stands for: name=x as
+// {"name":"x"}, chat_application[name]=x as {"chat_application":{"name":"x"}}.
+func parseObject(body []byte, m media, field string) (map[string]json.RawMessage, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, nil
 	}
-	if !isJSON {
-		return nil, &apiError{fiber.StatusUnsupportedMediaType, "unsupported_media_type", "request body must be application/json"}
+	switch m {
+	case mediaForm:
+		return parseForm(body, field)
+	case mediaOther:
+		return nil, &apiError{fiber.StatusUnsupportedMediaType, "unsupported_media_type", "request body must be application/json or application/x-www-form-urlencoded"}
 	}
 	if !utf8.Valid(body) {
 		return nil, &domain.ValidationError{Field: field, Reason: "must be valid UTF-8"}
@@ -164,12 +190,40 @@ func parseObject(body []byte, isJSON bool, field string) (map[string]json.RawMes
 // wrapped the Rails way ({"chat_application": {"name": "x"}}). A missing or
 // null attribute reads as "", which the domain then rejects as blank.
 func decodeAttribute(c *fiber.Ctx, wrapper, name string) (string, error) {
-	return parseAttribute(c.Body(), isJSON(c), wrapper, name)
+	return parseAttribute(c.Body(), mediaOf(c), wrapper, name)
+}
+
+// parseForm turns a form body into the object it stands for.
+func parseForm(body []byte, field string) (map[string]json.RawMessage, error) {
+	values, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, badRequest("request body is not a valid form: " + err.Error())
+	}
+	top := map[string]json.RawMessage{}
+	nested := map[string]map[string]string{}
+	for key, vs := range values {
+		v := vs[0]
+		if !utf8.ValidString(v) || !utf8.ValidString(key) {
+			return nil, &domain.ValidationError{Field: field, Reason: "must be valid UTF-8"}
+		}
+		if outer, inner, ok := strings.Cut(key, "["); ok && strings.HasSuffix(inner, "]") {
+			if nested[outer] == nil {
+				nested[outer] = map[string]string{}
+			}
+			nested[outer][strings.TrimSuffix(inner, "]")] = v
+			continue
+		}
+		top[key], _ = json.Marshal(v)
+	}
+	for outer, fields := range nested {
+		top[outer], _ = json.Marshal(fields)
+	}
+	return top, nil
 }
 
 // parseAttribute is decodeAttribute's work on the raw body (and fuzzed as such).
-func parseAttribute(body []byte, isJSON bool, wrapper, name string) (string, error) {
-	top, err := parseObject(body, isJSON, name)
+func parseAttribute(body []byte, m media, wrapper, name string) (string, error) {
+	top, err := parseObject(body, m, name)
 	if err != nil {
 		return "", err
 	}
@@ -231,11 +285,6 @@ func loneSurrogate(raw []byte) bool {
 }
 
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
-
-func isJSON(c *fiber.Ctx) bool {
-	ct := strings.ToLower(strings.TrimSpace(strings.SplitN(c.Get(fiber.HeaderContentType), ";", 2)[0]))
-	return ct == fiber.MIMEApplicationJSON || (strings.HasPrefix(ct, "application/") && strings.HasSuffix(ct, "+json"))
-}
 
 func jsonProblem(err error) string {
 	var syntax *json.SyntaxError

@@ -20,28 +20,47 @@ func FuzzParseAttribute(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
+	f.Add([]byte("chat_application%5Bname%5D=x"))
+	f.Add([]byte("name=%FF"))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		got, err := parseAttribute(body, true, "chat_application", "name")
+		got, err := parseAttribute(body, mediaJSON, "chat_application", "name")
+		if err == nil {
+			checkAccepted(t, body, got)
+		} else {
+			checkRefused(t, body, err)
+		}
+		// The same bytes as a form body obey the same rules.
+		got, err = parseAttribute(body, mediaForm, "chat_application", "name")
 		if err != nil {
-			var api *apiError
-			var v *domain.ValidationError
-			if !errors.As(err, &api) && !errors.As(err, &v) {
-				t.Fatalf("untyped error %T %v for %q", err, err, body)
-			}
-			return
-		}
-		if !utf8.ValidString(got) {
-			t.Fatalf("accepted invalid UTF-8 %q from %q", got, body)
-		}
-		if strings.ContainsRune(got, utf8.RuneError) && !strings.ContainsRune(string(body), utf8.RuneError) && !strings.Contains(strings.ToLower(string(body)), `\ufffd`) {
-			t.Fatalf("the decoder altered the text: %q from %q", got, body)
-		}
-		if got != "" {
-			if _, err := json.Marshal(got); err != nil {
-				t.Fatal(err)
-			}
+			checkRefused(t, body, err)
+		} else if !utf8.ValidString(got) {
+			t.Fatalf("form: accepted invalid UTF-8 %q from %q", got, body)
 		}
 	})
+}
+
+func checkRefused(t *testing.T, body []byte, err error) {
+	t.Helper()
+	var api *apiError
+	var v *domain.ValidationError
+	if !errors.As(err, &api) && !errors.As(err, &v) {
+		t.Fatalf("untyped error %T %v for %q", err, err, body)
+	}
+}
+
+func checkAccepted(t *testing.T, body []byte, got string) {
+	t.Helper()
+	if !utf8.ValidString(got) {
+		t.Fatalf("accepted invalid UTF-8 %q from %q", got, body)
+	}
+	if strings.ContainsRune(got, utf8.RuneError) && !strings.ContainsRune(string(body), utf8.RuneError) && !strings.Contains(strings.ToLower(string(body)), `\ufffd`) {
+		t.Fatalf("the decoder altered the text: %q from %q", got, body)
+	}
+	if got != "" {
+		if _, err := json.Marshal(got); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // Cursors: a decoded cursor is never empty, and what encodeCursor makes
