@@ -48,7 +48,10 @@ func (u *Chats) List(ctx context.Context, rawToken string, page domain.PageReque
 	if err != nil {
 		return domain.Page[domain.Chat]{}, err
 	}
-	return u.reader.Chats(ctx, token, page)
+	return pageByNumber(ctx, page, func(c domain.Chat) int64 { return c.Number },
+		func(ctx context.Context, p domain.PageRequest[int64]) (domain.Page[domain.Chat], error) {
+			return u.reader.Chats(ctx, token, p)
+		})
 }
 
 func parseChatPath(rawToken, rawChat string) (domain.Token, int64, error) {

@@ -87,5 +87,8 @@ func (u *Messages) List(ctx context.Context, rawToken, rawChat string, page doma
 	if err != nil {
 		return domain.Page[domain.Message]{}, err
 	}
-	return u.reader.Messages(ctx, token, chat, page)
+	return pageByNumber(ctx, page, func(m domain.Message) int64 { return m.Number },
+		func(ctx context.Context, p domain.PageRequest[int64]) (domain.Page[domain.Message], error) {
+			return u.reader.Messages(ctx, token, chat, p)
+		})
 }

@@ -318,6 +318,48 @@ func apiSuite(t *testing.T, s *stack) {
 		if fmt.Sprint(seen) != "[1 2 3 4 5 6 7]" {
 			t.Fatalf("paged through %v", seen)
 		}
+		// Paging both ways, by number, as chat screens load history.
+		numbersOf := func(r response) string {
+			var out []string
+			for _, it := range r.items(t) {
+				out = append(out, fmt.Sprint(it["number"]))
+			}
+			return strings.Join(out, ",")
+		}
+		page := func(q string) response { return s.call(t, "GET", msgs+q, nil).want(t, 200) }
+		walk := func(q string) []string {
+			var got []string
+			r := page(q)
+			for {
+				got = append(got, numbersOf(r))
+				if r.Body["next_cursor"] == nil {
+					return got
+				}
+				// The cursor carries the direction and the order.
+				r = page("?limit=3&cursor=" + url.QueryEscape(r.str("next_cursor")))
+			}
+		}
+		for q, want := range map[string]string{
+			"?order=desc&limit=3":          "[7,6,5 4,3,2 1]",
+			"?limit=3&before=7":            "[4,5,6 1,2,3]",
+			"?limit=3&before=7&order=desc": "[6,5,4 3,2,1]",
+			"?limit=3&after=2":             "[3,4,5 6,7]",
+			"?limit=3&around=4":            "[3,4,5]",
+			"?limit=3&around=4&order=desc": "[5,4,3]",
+			"?limit=4&around=1":            "[1,2,3,4]",
+			"?limit=3&around=7":            "[6,7]",
+		} {
+			if got := fmt.Sprint(walk(q)); got != want {
+				t.Errorf("GET messages%s walked %s, want %s", q, got, want)
+			}
+		}
+		if got := numbersOf(s.call(t, "GET", app+"/chats?order=desc&limit=2", nil).want(t, 200)); got != "4,3" {
+			t.Errorf("chats newest first: %s", got)
+		}
+		for _, q := range []string{"?after=1&before=3", "?around=2&after=1", "?order=sideways", "?around=0", "?before=x", "?after=-1",
+			"?after=1&cursor=" + url.QueryEscape(page("?limit=1").str("next_cursor"))} {
+			s.call(t, "GET", msgs+q, nil).wantError(t, 400, "bad_request")
+		}
 
 		eventually(t, "counters converge", func() bool {
 			a := s.call(t, "GET", "/api/v1/chat_applications/"+tok, nil)

@@ -190,15 +190,22 @@ func (s *Store) Chat(ctx context.Context, token domain.Token, number int64) (dom
 	return toChat(c), nil
 }
 
-// Chats pages through an application's chats by number.
+// Chats pages through an application's chats by number, in the direction
+// the request walks (the closest first).
 func (s *Store) Chats(ctx context.Context, token domain.Token, page domain.PageRequest[int64]) (domain.Page[domain.Chat], error) {
 	appID, err := s.appID(ctx, s.client, token)
 	if err != nil {
 		return domain.Page[domain.Chat]{}, err
 	}
-	rows, err := s.client.Chat.Query().
-		Where(chat.ApplicationID(appID), chat.NumberGT(page.After)).
-		Order(ent.Asc(chat.FieldNumber)).Limit(page.Limit + 1).All(ctx)
+	q := s.client.Chat.Query().Where(chat.ApplicationID(appID), chat.NumberGT(page.After))
+	if page.Before > 0 {
+		q = q.Where(chat.NumberLT(page.Before))
+	}
+	order := ent.Asc(chat.FieldNumber)
+	if page.Backward {
+		order = ent.Desc(chat.FieldNumber)
+	}
+	rows, err := q.Order(order).Limit(page.Limit + 1).All(ctx)
 	if err != nil {
 		return domain.Page[domain.Chat]{}, storeErr(err, "")
 	}
@@ -242,14 +249,23 @@ func (s *Store) Message(ctx context.Context, token domain.Token, chatNumber, num
 	return m, storeErr(err, "")
 }
 
-// Messages pages through a chat's messages by number.
+// Messages pages through a chat's messages by number, in the direction the
+// request walks (the closest first).
 func (s *Store) Messages(ctx context.Context, token domain.Token, chatNumber int64, page domain.PageRequest[int64]) (domain.Page[domain.Message], error) {
 	chatID, err := s.chatID(ctx, s.client, domain.ChatKey{Token: token, Number: chatNumber})
 	if err != nil {
 		return domain.Page[domain.Message]{}, err
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT "+messageColumns+" FROM messages WHERE chat_id = ? AND number > ? ORDER BY number LIMIT ?",
-		chatID, page.After, page.Limit+1)
+	query, args := "SELECT "+messageColumns+" FROM messages WHERE chat_id = ? AND number > ?", []any{chatID, page.After}
+	if page.Before > 0 {
+		query, args = query+" AND number < ?", append(args, page.Before)
+	}
+	if page.Backward {
+		query += " ORDER BY number DESC LIMIT ?"
+	} else {
+		query += " ORDER BY number LIMIT ?"
+	}
+	rows, err := s.db.QueryContext(ctx, query, append(args, page.Limit+1)...)
 	if err != nil {
 		return domain.Page[domain.Message]{}, storeErr(err, "")
 	}

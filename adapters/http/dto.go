@@ -74,7 +74,7 @@ func toPage[T, J any](p domain.Page[T], conv func(T) J, cursor func(T) string) p
 	for i, item := range p.Items {
 		out.Data[i] = conv(item)
 	}
-	if p.HasMore && len(p.Items) > 0 {
+	if p.HasMore && len(p.Items) > 0 && cursor != nil {
 		c := cursor(p.Items[len(p.Items)-1])
 		out.NextCursor = &c
 	}
@@ -113,24 +113,91 @@ func parseLimit(c *fiber.Ctx) (int, error) {
 	return n, nil
 }
 
+// numberPage reads how a client pages a list ordered by number: a cursor,
+// or one of after=N, before=N and around=N, with order=asc|desc (asc by
+// default; desc with no position starts from the newest). Two positions at
+// once, or a position with a cursor, make no sense: 400.
 func numberPage(c *fiber.Ctx, kind string) (domain.PageRequest[int64], error) {
 	limit, err := parseLimit(c)
 	if err != nil {
 		return domain.PageRequest[int64]{}, err
 	}
 	page := domain.PageRequest[int64]{Limit: limit}
-	if raw := c.Query("cursor"); raw != "" {
+	switch order := c.Query("order"); order {
+	case "", "asc":
+	case "desc":
+		page.Desc = true
+	default:
+		return page, badRequest("order must be asc or desc")
+	}
+	given := 0
+	for _, p := range []struct {
+		name string
+		into *int64
+	}{{"after", &page.After}, {"before", &page.Before}, {"around", &page.Around}} {
+		raw := c.Query(p.name)
+		if raw == "" {
+			continue
+		}
+		given++
+		n, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || n < 1 {
+			return page, badRequest(p.name + " must be a positive integer")
+		}
+		*p.into = n
+	}
+	raw := c.Query("cursor")
+	if raw != "" {
+		given++
+	}
+	if given > 1 {
+		return page, badRequest("use one of cursor, after, before and around")
+	}
+	switch {
+	case raw != "":
 		key, err := decodeCursor(kind, raw)
 		if err != nil {
 			return page, err
 		}
-		n, err := strconv.ParseInt(key, 10, 64)
+		// n, then :b when the pages walk backward, :d when they answer newest first.
+		number, desc := strings.CutSuffix(key, ":d")
+		number, backward := strings.CutSuffix(number, ":b")
+		n, err := strconv.ParseInt(number, 10, 64)
 		if err != nil || n < 1 {
 			return page, badRequest("cursor is not valid")
 		}
-		page.After = n
+		if backward {
+			page.Before, page.Backward = n, true
+		} else {
+			page.After = n
+		}
+		if c.Query("order") == "" {
+			page.Desc = desc
+		}
+	case page.Before > 0:
+		page.Backward = true
+	case page.After == 0 && page.Around == 0 && page.Desc:
+		page.Backward = true // newest first: from the end
 	}
 	return page, nil
+}
+
+// numberCursor is where the page after p goes on: past its farthest item
+// in the direction the request walked.
+func numberCursor[T any](kind string, req domain.PageRequest[int64], p domain.Page[T], number func(T) int64) *string {
+	if !p.HasMore || len(p.Items) == 0 || req.Around > 0 {
+		return nil
+	}
+	first, last := number(p.Items[0]), number(p.Items[len(p.Items)-1])
+	key := strconv.FormatInt(max(first, last), 10)
+	if req.Backward {
+		key = strconv.FormatInt(min(first, last), 10) + ":b"
+	}
+	if req.Desc {
+		key += ":d"
+	}
+	c := encodeCursor(kind, key)
+	return &c
 }
 
 // decodeObject reads a JSON object body; an empty body is an empty object.

@@ -115,7 +115,9 @@ func (h *handlers) listChats(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(toPage(chats, toChatJSON, func(ch domain.Chat) string { return encodeCursor("chat", strconv.FormatInt(ch.Number, 10)) }))
+	out := toPage(chats, toChatJSON, nil)
+	out.NextCursor = numberCursor("chat", page, chats, func(ch domain.Chat) int64 { return ch.Number })
+	return c.JSON(out)
 }
 
 func (h *handlers) createMessage(c *fiber.Ctx) error {
@@ -159,7 +161,9 @@ func (h *handlers) listMessages(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(toPage(msgs, toMessageJSON, func(m domain.Message) string { return encodeCursor("message", strconv.FormatInt(m.Number, 10)) }))
+	out := toPage(msgs, toMessageJSON, nil)
+	out.NextCursor = numberCursor("message", page, msgs, func(m domain.Message) int64 { return m.Number })
+	return c.JSON(out)
 }
 
 // searchMessages answers a page of hits; X-Search-Degraded says when the
