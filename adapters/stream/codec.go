@@ -1,7 +1,9 @@
-// Package stream carries domain events through Watermill: Redis Streams in
-// production, an in-process Go channel in the embedded profile. It holds the
-// publisher (the api's side), the consumer (the worker's side: batching,
-// retries, the dead-letter stream) and the event wire format.
+// Package stream carries domain events through Watermill on Redis Streams:
+// the event wire format (and the template a Redis script writes events
+// with, adapters/redis), the batch-reading subscriber, the consumer (the
+// worker's side: batching, retries, the dead-letter stream), a publisher over
+// any Watermill publisher (dead-letter replays, tests), and the stream
+// upkeep (consumer groups, trimming, backlog).
 package stream
 
 import (

@@ -1,0 +1,34 @@
+package bootstrap
+
+import (
+	"go.uber.org/fx"
+	"go.uber.org/zap"
+
+	httpadapter "github.com/chatsvc/chat/adapters/http"
+	"github.com/chatsvc/chat/adapters/metrics"
+	"github.com/chatsvc/chat/application"
+	"github.com/chatsvc/chat/ports"
+)
+
+// The api's use cases and HTTP server.
+var apiModule = fx.Module("api",
+	fx.Provide(
+		application.NewApplications,
+		application.NewChats,
+		func(cfg Config, q ports.EventQueue, r ports.MessageReader, clock ports.Clock) *application.Messages {
+			return application.NewMessages(q, r, clock, cfg.MaxBodyBytes)
+		},
+		newSearchUseCase,
+	),
+	fx.Provide(func(cfg Config, apps *application.Applications, chats *application.Chats, msgs *application.Messages,
+		search *application.Search, checks []httpadapter.Check, m *metrics.Metrics, log *zap.Logger) *httpadapter.Server {
+		uc := httpadapter.UseCases{Applications: apps, Chats: chats, Messages: msgs, Search: search}
+		return httpadapter.NewServer(cfg.HTTP, uc, checks, m, log)
+	}),
+)
+
+// serveHTTP starts the server last and stops it first, so that in-flight
+// requests finish while everything they need is still there.
+func serveHTTP(lc fx.Lifecycle, s *httpadapter.Server) {
+	lc.Append(fx.Hook{OnStart: s.Start, OnStop: s.Stop})
+}

@@ -1,0 +1,46 @@
+package bootstrap
+
+import (
+	"context"
+	"time"
+
+	"go.uber.org/fx"
+	"go.uber.org/zap"
+
+	"github.com/chatsvc/chat/adapters/embedded"
+	"github.com/chatsvc/chat/adapters/entstore"
+	"github.com/chatsvc/chat/adapters/metrics"
+	"github.com/chatsvc/chat/application"
+	"github.com/chatsvc/chat/domain"
+	"github.com/chatsvc/chat/ports"
+)
+
+// The embedded profile's queue: creates numbered and persisted in
+// group-committed SQLite transactions, indexed in the background.
+var embeddedQueueModule = fx.Module("embedded-queue",
+	fx.Provide(func(lc fx.Lifecycle, ix *application.Indexer, log *zap.Logger) *application.BackgroundIndexer {
+		b := application.NewBackgroundIndexer(ix, 1024, 2000, 200*time.Millisecond, func(err error) {
+			log.Warn("indexing committed messages", zap.Error(err))
+		})
+		lc.Append(fx.Hook{
+			OnStart: func(context.Context) error { go b.Run(); return nil },
+			OnStop:  func(context.Context) error { b.Close(); return nil },
+		})
+		return b
+	}),
+	fx.Provide(func(lc fx.Lifecycle, seq *embedded.Sequencer, store *entstore.Store, p *application.Projector,
+		bg *application.BackgroundIndexer) *embedded.Queue {
+		apply := func(ctx context.Context, allocate func(context.Context, embedded.Tx) ([]domain.Event, error)) (domain.Touched, error) {
+			return store.ApplyAllocated(ctx, func(ctx context.Context, tx entstore.SQLTx) ([]domain.Event, error) { return allocate(ctx, tx) })
+		}
+		q := embedded.NewQueue(seq, apply, func(events []domain.Event, touched domain.Touched) {
+			p.MarkTouched(touched)
+			bg.Add(events)
+		}, 512)
+		lc.Append(fx.StopHook(q.Close))
+		return q
+	}),
+	fx.Provide(func(cfg Config, q *embedded.Queue, m *metrics.Metrics) ports.EventQueue {
+		return countingQueue{q, cfg.Stream.Topics, m}
+	}),
+)

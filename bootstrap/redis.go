@@ -1,0 +1,104 @@
+package bootstrap
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/redis/rueidis"
+	"go.uber.org/fx"
+	"go.uber.org/zap"
+
+	"github.com/chatsvc/chat/adapters/metrics"
+	redisadapter "github.com/chatsvc/chat/adapters/redis"
+	"github.com/chatsvc/chat/adapters/stream"
+	"github.com/chatsvc/chat/domain"
+	"github.com/chatsvc/chat/ports"
+)
+
+// Redis (rueidis): the production number sequences.
+var sequencerModule = fx.Module("sequencer",
+	fx.Provide(func(cfg Config, lc fx.Lifecycle) (rueidis.Client, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.Startup.Attempts)*cfg.Startup.Every+5*time.Second)
+		defer cancel()
+		client, err := redisadapter.Connect(ctx, cfg.Redis.Addr, cfg.Startup.Attempts, cfg.Startup.Every)
+		if err != nil {
+			return nil, fmt.Errorf("Redis (CHAT_REDIS_ADDR) cannot be reached: %w", err)
+		}
+		lc.Append(fx.StopHook(client.Close))
+		return client, nil
+	}),
+	// One script allocates a number and appends its event: the sequencer is the api's queue.
+	fx.Provide(func(cfg Config, client rueidis.Client, fences ports.SequenceFences) *redisadapter.Sequencer {
+		return redisadapter.NewSequencer(client, fences, redisadapter.Config{
+			Topics: cfg.Stream.Topics, MaxLen: cfg.Stream.Redis.MaxLen, Lease: cfg.Redis.SequenceLease})
+	}),
+	fx.Provide(func(s *redisadapter.Sequencer) ports.Sequencer { return s }),
+	fx.Provide(fx.Annotate(func(cfg Config, seq *redisadapter.Sequencer, m *metrics.Metrics) countingQueue {
+		return countingQueue{seq, cfg.Stream.Topics, m}
+	}, fx.As(new(ports.EventQueue)))),
+)
+
+// countingQueue counts the events a queue appends, by topic.
+type countingQueue struct {
+	ports.EventQueue
+	topics stream.Topics
+	m      *metrics.Metrics
+}
+
+func (q countingQueue) Append(ctx context.Context, draft domain.Event) (domain.Event, error) {
+	ev, err := q.EventQueue.Append(ctx, draft)
+	if err == nil {
+		q.m.EventsPublished.WithLabelValues(q.topics.For(ev.Scope())).Inc()
+	}
+	return ev, err
+}
+
+// go-redis for Watermill's Redis Streams, kept apart from rueidis.
+func newGoRedis(cfg Config, lc fx.Lifecycle) (goredis.UniversalClient, error) {
+	// Per partition and consumer group: a blocked reader, a claimer and an
+	// acknowledger; plus the publishers, trims and gauges.
+	pool := 6*cfg.Stream.Topics.Partitions + 32
+	client := goredis.NewClient(&goredis.Options{Addr: cfg.Redis.Addr, PoolSize: pool, MinIdleConns: 16,
+		// RESP2: the streams need no push notifications, and go-redis checks
+		// for them around every command under RESP3 (a tenth of the worker's CPU).
+		Protocol: 2})
+	lc.Append(fx.Hook{
+		OnStart: func(ctx context.Context) error {
+			var err error
+			for i := 0; i < cfg.Startup.Attempts; i++ {
+				if err = client.Ping(ctx).Err(); err == nil {
+					return nil
+				}
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(cfg.Startup.Every):
+				}
+			}
+			return fmt.Errorf("Redis (CHAT_REDIS_ADDR) cannot be reached: %w", err)
+		},
+		OnStop: func(context.Context) error { return client.Close() },
+	})
+	return client, nil
+}
+
+func newEventPublisher(cfg Config, pub message.Publisher, m *metrics.Metrics, dependency string) *stream.Publisher {
+	return stream.NewPublisher(pub, cfg.Stream.Topics, dependency, func(topic string) {
+		m.EventsPublished.WithLabelValues(topic).Inc()
+	})
+}
+
+// Redis Streams publisher: the production queue, api side.
+var redisPublisherModule = fx.Module("stream-publisher",
+	fx.Provide(newGoRedis),
+	fx.Provide(func(cfg Config, client goredis.UniversalClient, log *zap.Logger) (message.Publisher, error) {
+		return stream.NewRedisPublisher(client, cfg.Stream.Redis, log)
+	}),
+	fx.Provide(fx.Annotate(
+		func(cfg Config, pub message.Publisher, m *metrics.Metrics) *stream.Publisher {
+			return newEventPublisher(cfg, pub, m, "redis")
+		}, fx.As(new(ports.EventPublisher)))),
+)

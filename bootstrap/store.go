@@ -1,0 +1,66 @@
+package bootstrap
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"entgo.io/ent/dialect"
+	"go.uber.org/fx"
+	"go.uber.org/zap"
+
+	"github.com/chatsvc/chat/adapters/embedded"
+	"github.com/chatsvc/chat/adapters/entstore"
+	"github.com/chatsvc/chat/ports"
+)
+
+// storePorts binds the ent store to every port it implements.
+var storePorts = fx.Provide(
+	fx.Annotate(func(s *entstore.Store) *entstore.Store { return s },
+		fx.As(new(ports.ApplicationStore)), fx.As(new(ports.ChatReader)), fx.As(new(ports.MessageReader)),
+		fx.As(new(ports.SequenceSeeds)), fx.As(new(ports.SequenceFences)), fx.As(new(ports.Projection)), fx.As(new(ports.Counters))),
+)
+
+// MySQL: the production system of record.
+var mysqlModule = fx.Module("mysql",
+	fx.Provide(func(cfg Config, lc fx.Lifecycle, log *zap.Logger) (*entstore.Store, error) {
+		db, err := entstore.OpenMySQL(cfg.MySQL.DSN, cfg.MySQL.MaxOpen)
+		if err != nil {
+			return nil, err
+		}
+		s := entstore.New(db, dialect.MySQL)
+		lc.Append(fx.Hook{
+			OnStart: func(ctx context.Context) error {
+				if err := entstore.WaitReady(ctx, db, cfg.Startup.Attempts, cfg.Startup.Every); err != nil {
+					return fmt.Errorf("MySQL (CHAT_MYSQL_DSN) cannot be reached: %w", err)
+				}
+				return nil
+			},
+			OnStop: func(context.Context) error { return s.Close() },
+		})
+		return s, nil
+	}),
+	storePorts,
+)
+
+// SQLite: the embedded profile's system of record, migrated at start.
+var sqliteModule = fx.Module("sqlite",
+	fx.Provide(func(cfg Config, lc fx.Lifecycle, log *zap.Logger) (*entstore.Store, *sql.DB, error) {
+		db, err := entstore.OpenSQLite(cfg.DataDir)
+		if err != nil {
+			return nil, nil, err
+		}
+		n, err := entstore.Migrate(context.Background(), db, "sqlite3")
+		if err != nil {
+			_ = db.Close()
+			return nil, nil, fmt.Errorf("embedded database in %s: %w", cfg.DataDir, err)
+		}
+		log.Info("embedded profile", zap.String("data_dir", cfg.DataDir), zap.Int("migrations_applied", n))
+		s := entstore.New(db, dialect.SQLite)
+		lc.Append(fx.StopHook(s.Close))
+		return s, db, nil
+	}),
+	storePorts,
+	fx.Provide(embedded.NewSequencer),
+	fx.Provide(func(s *embedded.Sequencer) ports.Sequencer { return s }),
+)
