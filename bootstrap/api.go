@@ -21,8 +21,8 @@ var apiModule = fx.Module("api",
 		newSearchUseCase,
 	),
 	fx.Provide(func(cfg Config, apps *application.Applications, chats *application.Chats, msgs *application.Messages,
-		search *application.Search, checks []httpadapter.Check, m *metrics.Metrics, log *zap.Logger) *httpadapter.Server {
-		uc := httpadapter.UseCases{Applications: apps, Chats: chats, Messages: msgs, Search: search}
+		search *application.Search, limiter ports.RateLimiter, checks []httpadapter.Check, m *metrics.Metrics, log *zap.Logger) *httpadapter.Server {
+		uc := httpadapter.UseCases{Applications: apps, Chats: chats, Messages: msgs, Search: search, Limiter: limiter}
 		return httpadapter.NewServer(cfg.HTTP, uc, checks, m, log)
 	}),
 )

@@ -123,6 +123,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			AdminToken:      e.str("CHAT_ADMIN_TOKEN", ""),
 			MaxRequestBytes: e.int("CHAT_MAX_REQUEST_BYTES", 1<<20),
 			RateLimit:       e.int("CHAT_RATE_LIMIT", 0),
+			AppLimits: httpadapter.AppLimits{
+				WriteRate: e.int("CHAT_APP_WRITE_RATE", 0), WriteBurst: e.int("CHAT_APP_WRITE_BURST", 0),
+				ReadRate: e.int("CHAT_APP_READ_RATE", 0), ReadBurst: e.int("CHAT_APP_READ_BURST", 0),
+			},
 		},
 		DataDir:        e.str("CHAT_DATA_DIR", "./data"),
 		WorkerHTTPAddr: e.str("CHAT_WORKER_HTTP_ADDR", ":8081"),

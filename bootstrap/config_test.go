@@ -1,10 +1,14 @@
 package bootstrap_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"go.uber.org/fx"
+
+	httpadapter "github.com/chatsvc/chat/adapters/http"
 	"github.com/chatsvc/chat/bootstrap"
 )
 
@@ -63,4 +67,42 @@ func TestRateLimit(t *testing.T) {
 func TestOperatorEndpointWithoutAdminToken(t *testing.T) {
 	s := embeddedStack(t, map[string]string{"CHAT_ADMIN_TOKEN": " "})
 	s.call(t, "GET", "/api/v1/chat_applications", nil, "Authorization", "Bearer ").wantError(t, 403, "forbidden")
+}
+
+// Per-application budgets: writes and reads apart, one application's spending
+// does not touch another's, every answer says where the budget stands, and
+// in production the budget is shared by every api instance (Redis).
+func TestAppRateLimits(t *testing.T) {
+	limits := map[string]string{"CHAT_APP_WRITE_RATE": "1", "CHAT_APP_WRITE_BURST": "4", "CHAT_APP_READ_RATE": "1000", "CHAT_APP_READ_BURST": "1000"}
+	check := func(t *testing.T, apis []*stack) {
+		tok := newApplication(t, apis[0], "limited")
+		other := newApplication(t, apis[0], "other")
+		path := "/api/v1/chat_applications/" + tok + "/chats"
+		for i := 0; i < 4; i++ {
+			r := apis[i%len(apis)].call(t, "POST", path, nil).want(t, 201)
+			if r.Header.Get("RateLimit-Limit") != "4" || r.Header.Get("RateLimit-Remaining") != fmt.Sprint(3-i) || r.Header.Get("RateLimit-Reset") == "" {
+				t.Fatalf("create %d: rate headers %v", i+1, r.Header)
+			}
+		}
+		r := apis[len(apis)-1].call(t, "POST", path, nil)
+		r.wantError(t, 429, "rate_limited")
+		if r.Header.Get("Retry-After") == "" || r.Header.Get("RateLimit-Remaining") != "0" {
+			t.Fatalf("429 headers %v", r.Header)
+		}
+		apis[0].call(t, "POST", "/api/v1/chat_applications/"+other+"/chats", nil).want(t, 201) // another budget
+		if r := apis[0].call(t, "GET", "/api/v1/chat_applications/"+tok, nil).want(t, 200); r.Header.Get("RateLimit-Limit") != "1000" {
+			t.Fatalf("reads have a budget of their own: %v", r.Header)
+		}
+	}
+	t.Run("embedded", func(t *testing.T) { check(t, []*stack{embeddedStack(t, limits)}) })
+	t.Run("production, two api instances", func(t *testing.T) {
+		cfg := loadConfig(t, productionEnv(t, limits))
+		var apis []*stack
+		for i := 0; i < 2; i++ {
+			var srv *httpadapter.Server
+			startApp(t, bootstrap.API(cfg), fx.Populate(&srv))
+			apis = append(apis, &stack{URL: "http://" + srv.Addr(), Config: cfg, t: t})
+		}
+		check(t, apis)
+	})
 }

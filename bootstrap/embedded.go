@@ -40,6 +40,8 @@ var embeddedQueueModule = fx.Module("embedded-queue",
 		lc.Append(fx.StopHook(q.Close))
 		return q
 	}),
+	// The per-application rate limits, in process: the embedded profile is one.
+	fx.Provide(func() ports.RateLimiter { return embedded.NewLimiter() }),
 	fx.Provide(func(cfg Config, q *embedded.Queue, m *metrics.Metrics) ports.EventQueue {
 		return countingQueue{q, cfg.Stream.Topics, m}
 	}),

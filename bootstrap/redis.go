@@ -36,6 +36,8 @@ var sequencerModule = fx.Module("sequencer",
 			Topics: cfg.Stream.Topics, MaxLen: cfg.Stream.Redis.MaxLen, Lease: cfg.Redis.SequenceLease})
 	}),
 	fx.Provide(func(s *redisadapter.Sequencer) ports.Sequencer { return s }),
+	// The per-application rate limits, shared by every api instance.
+	fx.Provide(func(client rueidis.Client) ports.RateLimiter { return redisadapter.NewLimiter(client) }),
 	fx.Provide(fx.Annotate(func(cfg Config, seq *redisadapter.Sequencer, m *metrics.Metrics) countingQueue {
 		return countingQueue{seq, cfg.Stream.Topics, m}
 	}, fx.As(new(ports.EventQueue)))),

@@ -148,3 +148,17 @@ type SearchFallback interface {
 type MessageScanner interface {
 	ScanMessages(ctx context.Context, after int64, limit int, updatedSince time.Time) (msgs []domain.IndexedMessage, next int64, err error)
 }
+
+// RateLimiter counts requests against a per-application budget (kind
+// "write" or "read"), shared by every api instance.
+type RateLimiter interface {
+	Allow(ctx context.Context, token domain.Token, kind string, rate, burst int) (RateLimit, error)
+}
+
+// RateLimit is a rate limiter's answer for one request.
+type RateLimit struct {
+	Allowed    bool
+	Remaining  int           // requests left in the burst after this one
+	RetryAfter time.Duration // when denied: until one request is allowed again
+	ResetAfter time.Duration // until the whole burst is available again
+}

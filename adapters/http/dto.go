@@ -238,7 +238,7 @@ func parseObject(body []byte, m media, field string) (map[string]json.RawMessage
 	case mediaForm:
 		return parseForm(body, field)
 	case mediaOther:
-		return nil, &apiError{fiber.StatusUnsupportedMediaType, "unsupported_media_type", "request body must be application/json or application/x-www-form-urlencoded"}
+		return nil, &apiError{status: fiber.StatusUnsupportedMediaType, code: "unsupported_media_type", message: "request body must be application/json or application/x-www-form-urlencoded"}
 	}
 	if !utf8.Valid(body) {
 		return nil, &domain.ValidationError{Field: field, Reason: "must be valid UTF-8"}

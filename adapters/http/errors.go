@@ -17,11 +17,15 @@ type apiError struct {
 	status  int
 	code    string
 	message string
+	// retryAfter, in seconds, overrides the default Retry-After of a 429 or 503.
+	retryAfter int
 }
 
 func (e *apiError) Error() string { return e.message }
 
-func badRequest(msg string) error { return &apiError{fiber.StatusBadRequest, "bad_request", msg} }
+func badRequest(msg string) error {
+	return &apiError{status: fiber.StatusBadRequest, code: "bad_request", message: msg}
+}
 
 type errorBody struct {
 	Error errorDetail `json:"error"`
@@ -107,7 +111,12 @@ func errorHandler(log *zap.Logger) fiber.ErrorHandler {
 			log.Warn("dependency unavailable", zap.String("path", c.Path()), zap.Error(err))
 		}
 		if status == fiber.StatusTooManyRequests || status == fiber.StatusServiceUnavailable {
-			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(retryAfterSeconds))
+			after := retryAfterSeconds
+			var api *apiError
+			if errors.As(err, &api) && api.retryAfter > 0 {
+				after = api.retryAfter
+			}
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(after))
 		}
 		ensureRequestID(c)
 		return c.Status(status).JSON(errorBody{Error: errorDetail{Code: code, Message: msg}})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/chatsvc/chat/application"
 	"github.com/chatsvc/chat/domain"
+	"github.com/chatsvc/chat/ports"
 )
 
 // UseCases are what the handlers call.
@@ -17,6 +18,8 @@ type UseCases struct {
 	Chats        *application.Chats
 	Messages     *application.Messages
 	Search       *application.Search
+	// Limiter counts the per-application budgets; nil: none.
+	Limiter ports.RateLimiter
 }
 
 type handlers struct {
@@ -62,12 +65,12 @@ func (h *handlers) renameApplication(c *fiber.Ctx) error {
 // listApplications hands out every token, so only an operator may call it.
 func (h *handlers) listApplications(c *fiber.Ctx) error {
 	if h.adminToken == "" {
-		return &apiError{fiber.StatusForbidden, "forbidden", "listing applications is disabled: no admin token is configured"}
+		return &apiError{status: fiber.StatusForbidden, code: "forbidden", message: "listing applications is disabled: no admin token is configured"}
 	}
 	given, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
 	if !ok || subtle.ConstantTimeCompare([]byte(given), []byte(h.adminToken)) != 1 {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="chat operator"`)
-		return &apiError{fiber.StatusUnauthorized, "unauthorized", "operator credentials are missing or wrong"}
+		return &apiError{status: fiber.StatusUnauthorized, code: "unauthorized", message: "operator credentials are missing or wrong"}
 	}
 	limit, err := parseLimit(c)
 	if err != nil {

@@ -39,6 +39,8 @@ type Config struct {
 	MaxRequestBytes int
 	// RateLimit is requests per second per client address; 0 turns it off.
 	RateLimit int
+	// AppLimits are the per-application budgets (UseCases.Limiter counts them).
+	AppLimits AppLimits
 }
 
 // Check is one dependency /readyz reports on.
@@ -78,20 +80,23 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 	// gets 304 while it has not changed (an edit changes its ETag).
 	api.Use(etag.New())
 	h := &handlers{uc: uc, adminToken: cfg.AdminToken}
+	l := cfg.AppLimits
+	write := limitApp(uc.Limiter, "write", l.WriteRate, l.WriteBurst, log)
+	read := limitApp(uc.Limiter, "read", l.ReadRate, l.ReadBurst, log)
 	api.Post("/chat_applications", h.createApplication)
 	api.Get("/chat_applications", h.listApplications)
-	api.Get("/chat_applications/:token", h.getApplication)
-	api.Patch("/chat_applications/:token", h.renameApplication)
-	api.Put("/chat_applications/:token", h.renameApplication)
-	api.Post("/chat_applications/:token/chats", h.createChat)
-	api.Get("/chat_applications/:token/chats", h.listChats)
-	api.Get("/chat_applications/:token/chats/:chat", h.getChat)
-	api.Post("/chat_applications/:token/chats/:chat/messages", h.createMessage)
-	api.Get("/chat_applications/:token/chats/:chat/messages", h.listMessages)
-	api.Get("/chat_applications/:token/chats/:chat/messages/search", h.searchMessages)
-	api.Get("/chat_applications/:token/chats/:chat/messages/:message", h.getMessage)
-	api.Patch("/chat_applications/:token/chats/:chat/messages/:message", h.editMessage)
-	api.Put("/chat_applications/:token/chats/:chat/messages/:message", h.editMessage)
+	api.Get("/chat_applications/:token", read, h.getApplication)
+	api.Patch("/chat_applications/:token", write, h.renameApplication)
+	api.Put("/chat_applications/:token", write, h.renameApplication)
+	api.Post("/chat_applications/:token/chats", write, h.createChat)
+	api.Get("/chat_applications/:token/chats", read, h.listChats)
+	api.Get("/chat_applications/:token/chats/:chat", read, h.getChat)
+	api.Post("/chat_applications/:token/chats/:chat/messages", write, h.createMessage)
+	api.Get("/chat_applications/:token/chats/:chat/messages", read, h.listMessages)
+	api.Get("/chat_applications/:token/chats/:chat/messages/search", read, h.searchMessages)
+	api.Get("/chat_applications/:token/chats/:chat/messages/:message", read, h.getMessage)
+	api.Patch("/chat_applications/:token/chats/:chat/messages/:message", write, h.editMessage)
+	api.Put("/chat_applications/:token/chats/:chat/messages/:message", write, h.editMessage)
 	app.Use(s.unmatched)
 	return s
 }
@@ -149,7 +154,7 @@ func newBare(cfg Config, checks []Check, m *metrics.Metrics, log *zap.Logger) *S
 // bound (536 bytes can become 210 MB), so compressed requests are refused.
 func refuseEncodedBodies(c *fiber.Ctx) error {
 	if enc := strings.TrimSpace(c.Get(fiber.HeaderContentEncoding)); enc != "" && !strings.EqualFold(enc, "identity") {
-		return &apiError{fiber.StatusUnsupportedMediaType, "unsupported_media_type", "compressed request bodies (Content-Encoding) are not accepted"}
+		return &apiError{status: fiber.StatusUnsupportedMediaType, code: "unsupported_media_type", message: "compressed request bodies (Content-Encoding) are not accepted"}
 	}
 	return c.Next()
 }
