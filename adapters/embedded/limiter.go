@@ -45,6 +45,6 @@ func (l *Limiter) Allow(_ context.Context, token domain.Token, kind string, rate
 	}
 	next := tat.Add(interval)
 	l.tat[key] = next
-	return ports.RateLimit{Allowed: true, Remaining: int(now.Sub(next.Add(-time.Duration(burst) * interval)) / interval),
+	return ports.RateLimit{Allowed: true, Remaining: int(now.Sub(next.Add(-time.Duration(burst)*interval)) / interval),
 		ResetAfter: next.Sub(now)}, nil
 }
