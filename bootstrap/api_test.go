@@ -449,6 +449,15 @@ func apiSuite(t *testing.T, s *stack) {
 			many = append(many, string(rune('a'+i%26)))
 		}
 		s.call(t, "GET", search+url.QueryEscape(strings.Join(many, " ")), nil).wantError(t, 400, "bad_request")
+		// Operators: an exact phrase, an excluded term; malformed ones are a 400.
+		for q, want := range map[string]string{`"hello world"`: "[1]", `hello -there -lait`: "[1 4]", `"to the world" hel`: "[4]"} {
+			if got := fmt.Sprint(found(q)); got != want {
+				t.Errorf("q=%s: %s, want %s", q, got, want)
+			}
+		}
+		for _, q := range []string{`"unclosed`, `-only`, `""`, `-"a phrase"`} {
+			s.call(t, "GET", search+url.QueryEscape(q), nil).wantError(t, 400, "bad_request")
+		}
 		s.call(t, "POST", app+"/chats/2/messages", map[string]any{"body": "你好，世界 こんにちは"}).want(t, 201)
 		eventually(t, "text without spaces is searchable inside its runs", func() bool {
 			r := s.call(t, "GET", app+"/chats/2/messages/search?q="+url.QueryEscape("世界 こんに"), nil)

@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -97,6 +98,15 @@ func TestSearchQuery(t *testing.T) {
 	}
 	if _, err := domain.NewSearchQuery(strings.Repeat("a ", 128)); err != nil {
 		t.Errorf("one term repeated refused: %v", err)
+	}
+	q, err = domain.NewSearchQuery(`hel "Quick,  brown" -Fox -x-y wor`)
+	if err != nil || strings.Join(q.Terms, "|") != "hel|wor" || fmt.Sprint(q.Phrases) != "[[quick brown]]" || strings.Join(q.Exclude, "|") != "fox|x|y" {
+		t.Fatalf("operators: %+v %v", q, err)
+	}
+	for _, raw := range []string{`"unclosed`, `""`, `" , "`, `-only -terms`, `-`, `- -`, `-"a phrase"`, `hello -!!`, `"a b c d e f g h i" j k l m n o p q`} {
+		if _, err := domain.NewSearchQuery(raw); !errors.As(err, &bad) {
+			t.Errorf("NewSearchQuery(%q) = %v, want a bad request", raw, err)
+		}
 	}
 }
 

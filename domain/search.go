@@ -10,19 +10,40 @@ import (
 // MaxQueryLength bounds a search query, in characters after trimming.
 const MaxQueryLength = 256
 
-// MaxQueryTerms bounds the distinct terms of a query: each is one lookup
-// in the index, and every one must match.
+// MaxQueryTerms bounds the words of a query (terms, words of phrases and
+// excluded terms together): each is a lookup in the index.
 const MaxQueryTerms = 16
 
-// SearchQuery is a validated search: the terms every hit must contain.
+// SearchQuery is a validated search. Every hit contains every term (inside
+// a word), every phrase (its words whole and adjacent, in order), and none
+// of the excluded terms (inside a word).
 type SearchQuery struct {
-	Text  string
-	Terms []string // lowercased runs of letters and digits, in order, without repeats
+	Text    string
+	Terms   []string   // lowercased runs of letters and digits, in order, without repeats
+	Phrases [][]string // from "quoted words": the lowercased words, in order
+	Exclude []string   // from -term: lowercased, without repeats
 }
 
-// NewSearchQuery validates q: 1 to 256 characters after trimming, with at
-// least one letter or digit. Terms split on anything else, so "hello, wor"
-// is two terms that must both match.
+// Words are every word the query looks for (terms and the words of
+// phrases), to mark in a highlight.
+func (q SearchQuery) Words() []string {
+	out := append([]string(nil), q.Terms...)
+	for _, p := range q.Phrases {
+		out = append(out, p...)
+	}
+	return out
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+func words(s string) []string { return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !isWordRune(r) }) }
+
+// NewSearchQuery validates q: 1 to 256 characters after trimming. Terms
+// split on anything but letters and digits, so "hello, wor" is two terms
+// that must both match; "exact phrase" in double quotes must appear as it
+// is (whole words, adjacent); -term excludes the messages that contain it.
+// There must be something to find (a term or a phrase), a quote must be
+// closed, and at most 16 words in all.
 func NewSearchQuery(raw string) (SearchQuery, error) {
 	q := strings.TrimSpace(raw)
 	if q == "" {
@@ -34,21 +55,64 @@ func NewSearchQuery(raw string) (SearchQuery, error) {
 	if utf8.RuneCountInString(q) > MaxQueryLength {
 		return SearchQuery{}, &BadRequestError{Reason: "q must be at most 256 characters"}
 	}
-	seen := map[string]bool{}
-	var terms []string
-	for _, t := range strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-		if !seen[t] {
-			seen[t] = true
-			terms = append(terms, t)
+	out := SearchQuery{Text: q}
+	seen, excluded := map[string]bool{}, map[string]bool{}
+	count := 0
+	rest := q
+	for rest = strings.TrimLeftFunc(rest, unicode.IsSpace); rest != ""; rest = strings.TrimLeftFunc(rest, unicode.IsSpace) {
+		switch {
+		case rest[0] == '"':
+			end := strings.IndexByte(rest[1:], '"')
+			if end < 0 {
+				return SearchQuery{}, &BadRequestError{Reason: "q has a phrase without its closing quote"}
+			}
+			phrase := words(rest[1 : 1+end])
+			if len(phrase) == 0 {
+				return SearchQuery{}, &BadRequestError{Reason: "q has an empty phrase"}
+			}
+			out.Phrases = append(out.Phrases, phrase)
+			count += len(phrase)
+			rest = rest[end+2:]
+		default:
+			n := strings.IndexFunc(rest, func(r rune) bool { return unicode.IsSpace(r) || r == '"' })
+			if n < 0 {
+				n = len(rest)
+			}
+			segment := rest[:n]
+			rest = rest[n:]
+			if segment == "-" && strings.HasPrefix(rest, `"`) {
+				return SearchQuery{}, &BadRequestError{Reason: "q excludes a phrase: exclude its words one by one (-word)"}
+			}
+			if strings.HasPrefix(segment, "-") && len(segment) > 1 {
+				ws := words(segment[1:])
+				if len(ws) == 0 {
+					return SearchQuery{}, &BadRequestError{Reason: "q excludes nothing: -term needs a letter or a digit"}
+				}
+				for _, w := range ws {
+					if !excluded[w] {
+						excluded[w] = true
+						out.Exclude = append(out.Exclude, w)
+						count++
+					}
+				}
+				continue
+			}
+			for _, w := range words(segment) {
+				if !seen[w] {
+					seen[w] = true
+					out.Terms = append(out.Terms, w)
+					count++
+				}
+			}
 		}
 	}
-	if len(terms) == 0 {
-		return SearchQuery{}, &BadRequestError{Reason: "q must contain a letter or a digit"}
+	if len(out.Terms) == 0 && len(out.Phrases) == 0 {
+		return SearchQuery{}, &BadRequestError{Reason: "q must contain a letter or a digit to find"}
 	}
-	if len(terms) > MaxQueryTerms {
-		return SearchQuery{}, &BadRequestError{Reason: "q may have at most 16 distinct terms"}
+	if count > MaxQueryTerms {
+		return SearchQuery{}, &BadRequestError{Reason: "q may have at most 16 words"}
 	}
-	return SearchQuery{Text: q, Terms: terms}, nil
+	return out, nil
 }
 
 // SearchCursor is the position after the last hit of a page: results are

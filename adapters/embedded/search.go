@@ -220,7 +220,9 @@ func (s *Search) Search(ctx context.Context, token domain.Token, chat int64, q d
 	scopeQ := query.NewTermQuery(scope(token, chat))
 	scopeQ.SetField("scope")
 	clauses := []query.Query{scopeQ}
-	for _, term := range q.Terms {
+	// Candidates have every term and every word of the phrases; the body
+	// then decides (phrases whole and in order, excluded terms absent).
+	for _, term := range q.Words() {
 		clauses = append(clauses, termQuery(textfold.Fold(term)))
 	}
 	req := bleve.NewSearchRequestOptions(query.NewConjunctionQuery(clauses), maxHits, 0, false)
@@ -233,8 +235,8 @@ func (s *Search) Search(ctx context.Context, token domain.Token, chat int64, q d
 	for _, h := range res.Hits {
 		num, _ := h.Fields["number"].(float64)
 		body, _ := h.Fields["body"].(string)
-		if !textfold.ContainsAll(body, q.Terms) {
-			continue // its trigrams are there, but not in order inside one word
+		if !textfold.Matches(body, q.Terms, q.Phrases, q.Exclude) {
+			continue // its trigrams are there, but not in order inside one word; or a phrase or an exclusion says no
 		}
 		m := domain.Message{Number: int64(num), Body: body}
 		if c, _ := h.Fields["created_at"].(string); c != "" {
@@ -243,7 +245,7 @@ func (s *Search) Search(ctx context.Context, token domain.Token, chat int64, q d
 		if u, _ := h.Fields["updated_at"].(string); u != "" {
 			m.UpdatedAt, _ = time.Parse(time.RFC3339Nano, u)
 		}
-		hits = append(hits, domain.Hit{Message: m, Score: h.Score, Highlight: textfold.MarkWords(body, q.Terms)})
+		hits = append(hits, domain.Hit{Message: m, Score: h.Score, Highlight: textfold.MarkWords(body, q.Words())})
 	}
 	sort.Slice(hits, func(i, j int) bool {
 		if hits[i].Score != hits[j].Score {

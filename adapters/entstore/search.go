@@ -2,60 +2,65 @@ package entstore
 
 import (
 	"context"
-	"regexp"
 	"strings"
 	"time"
 
+	"github.com/chatsvc/chat/adapters/textfold"
 	"github.com/chatsvc/chat/domain"
-	"github.com/chatsvc/chat/ent"
-	"github.com/chatsvc/chat/ent/message"
-
-	entsql "entgo.io/ent/dialect/sql"
 )
 
-// SearchMessages is the fallback while the search index is down: every term
-// must occur in the body (LIKE, case- and accent-insensitive under MySQL's
-// utf8mb4_unicode_ci collation; case-insensitive for ASCII only on SQLite).
-// It scans the chat in number order, so results come by number, not by
-// relevance, and it is slower on a large chat: a degraded mode, not the search.
+// SearchMessages is the fallback while the search index is down: LIKE finds
+// the candidates (every term and phrase word in the body; case- and
+// accent-insensitive under MySQL's utf8mb4_unicode_ci, ASCII case only on
+// SQLite), and textfold.Matches keeps those that are hits, as the indexes
+// do. It scans the chat in number order, so results come by number, not by
+// relevance, and it is slower on a large chat: a degraded mode, not the
+// search. Raw SQL: the LIKE ... ESCAPE clauses have no ent builder.
 func (s *Store) SearchMessages(ctx context.Context, token domain.Token, chat int64, q domain.SearchQuery, page domain.PageRequest[domain.SearchCursor]) (domain.Page[domain.Hit], error) {
 	chatID, err := s.chatID(ctx, s.client, domain.ChatKey{Token: token, Number: chat})
 	if err != nil {
 		return domain.Page[domain.Hit]{}, err
 	}
-	query := s.client.Message.Query().Where(message.ChatID(chatID), message.NumberGT(page.After.Number))
-	for _, t := range q.Terms {
-		pattern := "%" + escapeLike(t) + "%"
-		query = query.Where(func(sel *entsql.Selector) {
-			sel.Where(entsql.P(func(b *entsql.Builder) {
-				b.Ident(sel.C(message.FieldBody)).WriteString(" LIKE ").Arg(pattern).WriteString(` ESCAPE '!'`)
-			}))
-		})
+	where := "chat_id = ? AND number > ?"
+	var likes []any
+	for _, t := range q.Words() {
+		where += " AND body LIKE ? ESCAPE '!'"
+		likes = append(likes, "%"+escapeLike(t)+"%")
 	}
-	rows, err := query.Order(ent.Asc(message.FieldNumber)).Limit(page.Limit + 1).All(ctx)
-	if err != nil {
-		return domain.Page[domain.Hit]{}, storeErr(err, "")
-	}
-	mark := highlighter(q.Terms)
-	hits := make([]domain.Hit, len(rows))
-	for i, r := range rows {
-		hits[i] = domain.Hit{Message: toMessage(r), Highlight: mark(r.Body)}
+	const chunk = 200
+	hits := make([]domain.Hit, 0, page.Limit+1)
+	after := page.After.Number
+	for len(hits) <= page.Limit {
+		args := append([]any{chatID, after}, likes...)
+		rows, err := s.db.QueryContext(ctx, "SELECT "+messageColumns+" FROM messages WHERE "+where+" ORDER BY number LIMIT ?", append(args, chunk)...)
+		if err != nil {
+			return domain.Page[domain.Hit]{}, storeErr(err, "")
+		}
+		n := 0
+		for rows.Next() {
+			m, err := scanMessage(rows)
+			if err != nil {
+				rows.Close()
+				return domain.Page[domain.Hit]{}, storeErr(err, "")
+			}
+			n, after = n+1, m.Number
+			if len(hits) <= page.Limit && textfold.Matches(m.Body, q.Terms, q.Phrases, q.Exclude) {
+				hits = append(hits, domain.Hit{Message: m, Highlight: textfold.MarkWords(m.Body, q.Words())})
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return domain.Page[domain.Hit]{}, storeErr(err, "")
+		}
+		if n < chunk {
+			break
+		}
 	}
 	return domain.TrimPage(hits, page.Limit), nil
 }
 
 func escapeLike(s string) string {
 	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
-}
-
-// highlighter marks every case-insensitive occurrence of the terms.
-func highlighter(terms []string) func(string) string {
-	quoted := make([]string, len(terms))
-	for i, t := range terms {
-		quoted[i] = regexp.QuoteMeta(t)
-	}
-	re := regexp.MustCompile("(?i)(" + strings.Join(quoted, "|") + ")")
-	return func(body string) string { return re.ReplaceAllString(body, "<em>$1</em>") }
 }
 
 // ScanMessages walks persisted messages in id order, for the index's rebuild

@@ -89,7 +89,7 @@ func FuzzDecodeCursor(f *testing.F) {
 
 // Search queries: bounded, every term a non-empty run of letters or digits.
 func FuzzSearchQuery(f *testing.F) {
-	for _, seed := range []string{"hello wor", "你好，世界", strings.Repeat("a ", 200), "", "!!!", "Café"} {
+	for _, seed := range []string{"hello wor", "你好，世界", strings.Repeat("a ", 200), "", "!!!", "Café", `"a b" -c`, `-"x"`, `"`, `-`} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
@@ -101,10 +101,10 @@ func FuzzSearchQuery(f *testing.F) {
 			}
 			return
 		}
-		if len(q.Terms) == 0 || len(q.Terms) > domain.MaxQueryTerms {
-			t.Fatalf("%d terms from %q", len(q.Terms), raw)
+		if len(q.Terms)+len(q.Phrases) == 0 || len(q.Words())+len(q.Exclude) > domain.MaxQueryTerms {
+			t.Fatalf("%d terms, %d phrases, %d exclusions from %q", len(q.Terms), len(q.Phrases), len(q.Exclude), raw)
 		}
-		for _, term := range q.Terms {
+		for _, term := range append(q.Words(), q.Exclude...) {
 			if term == "" || !utf8.ValidString(term) {
 				t.Fatalf("term %q from %q", term, raw)
 			}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/chatsvc/chat/adapters/textfold"
@@ -20,17 +21,26 @@ type searchHit struct {
 // number, a page at a time (search_after on the pair).
 func (ix *Index) Search(ctx context.Context, token domain.Token, chat int64, q domain.SearchQuery, page domain.PageRequest[domain.SearchCursor]) (domain.Page[domain.Hit], error) {
 	analysis, _ := ix.analysis.Load().(string)
-	must := make([]any, 0, len(q.Terms))
+	must := make([]any, 0, len(q.Terms)+len(q.Phrases))
 	for _, t := range q.Terms {
 		must = append(must, termClause(analysis, t))
+	}
+	for _, p := range q.Phrases {
+		// body holds the folded words: a phrase of them is whole words, adjacent.
+		must = append(must, map[string]any{"match_phrase": map[string]any{"body": map[string]any{"query": strings.Join(p, " ")}}})
+	}
+	mustNot := make([]any, 0, len(q.Exclude))
+	for _, t := range q.Exclude {
+		mustNot = append(mustNot, termClause(analysis, t))
 	}
 	req := map[string]any{
 		"size":             page.Limit + 1,
 		"track_scores":     true,
 		"track_total_hits": false,
 		"query": map[string]any{"bool": map[string]any{
-			"must":   must,
-			"filter": []any{map[string]any{"term": map[string]any{"token": string(token)}}, map[string]any{"term": map[string]any{"chat": chat}}},
+			"must":     must,
+			"must_not": mustNot,
+			"filter":   []any{map[string]any{"term": map[string]any{"token": string(token)}}, map[string]any{"term": map[string]any{"chat": chat}}},
 		}},
 		"sort": []any{map[string]any{"_score": "desc"}, map[string]any{"number": "asc"}},
 		// Only what a hit shows; the highlight is marked here, from the body,
@@ -69,7 +79,7 @@ func (ix *Index) Search(ctx context.Context, token domain.Token, chat int64, q d
 		if h.Source.CreatedAt != nil {
 			m.CreatedAt = h.Source.CreatedAt.UTC()
 		}
-		hits = append(hits, domain.Hit{Message: m, Score: h.Score, Highlight: textfold.MarkWords(h.Source.Body, q.Terms)})
+		hits = append(hits, domain.Hit{Message: m, Score: h.Score, Highlight: textfold.MarkWords(h.Source.Body, q.Words())})
 	}
 	return domain.TrimPage(hits, page.Limit), nil
 }

@@ -4,6 +4,7 @@
 package textfold
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -83,21 +84,48 @@ func MarkWords(body string, terms []string) string {
 	return b.String()
 }
 
-// ContainsAll says whether every folded term occurs inside some word of
-// body (a run of letters and digits): the search semantics of API.md.
-func ContainsAll(body string, terms []string) bool {
+// Matches says whether body is a hit of a search: every term inside some
+// word, every phrase's words whole and adjacent, in order, and no excluded
+// term inside any word (API.md's semantics, all three indexes check it or
+// query it).
+func Matches(body string, terms []string, phrases [][]string, exclude []string) bool {
 	words := strings.FieldsFunc(Fold(body), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-	for _, t := range terms {
-		ft, found := Fold(t), false
+	inWord := func(t string) bool {
+		ft := Fold(t)
 		for _, w := range words {
 			if strings.Contains(w, ft) {
-				found = true
-				break
+				return true
 			}
 		}
-		if !found {
+		return false
+	}
+	for _, t := range terms {
+		if !inWord(t) {
+			return false
+		}
+	}
+	for _, t := range exclude {
+		if inWord(t) {
+			return false
+		}
+	}
+	for _, p := range phrases {
+		if !containsRun(words, p) {
 			return false
 		}
 	}
 	return true
+}
+
+func containsRun(words, phrase []string) bool {
+	folded := make([]string, len(phrase))
+	for i, w := range phrase {
+		folded[i] = Fold(w)
+	}
+	for i := 0; i+len(folded) <= len(words); i++ {
+		if slices.Equal(words[i:i+len(folded)], folded) {
+			return true
+		}
+	}
+	return false
 }

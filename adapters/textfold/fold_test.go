@@ -16,13 +16,28 @@ func TestFold(t *testing.T) {
 	}
 }
 
-func TestMarkWordsAndContainsAll(t *testing.T) {
+func TestMarkWordsAndMatches(t *testing.T) {
 	body := "Un café au lait, hello World"
 	if got := textfold.MarkWords(body, []string{"cafe", "wor"}); got != "Un <em>café</em> au lait, hello <em>World</em>" {
 		t.Fatalf("MarkWords: %q", got)
 	}
-	if !textfold.ContainsAll(body, []string{"afe", "ello"}) || textfold.ContainsAll(body, []string{"lait hello"}) || textfold.ContainsAll(body, []string{"ohel"}) {
-		t.Fatal("ContainsAll")
+	for _, c := range []struct {
+		terms, exclude []string
+		phrases        [][]string
+		want           bool
+	}{
+		{terms: []string{"afe", "ello"}, want: true},
+		{terms: []string{"ohel"}, want: false},
+		{phrases: [][]string{{"lait", "hello"}}, want: true},
+		{phrases: [][]string{{"cafe", "au"}}, want: true},
+		{phrases: [][]string{{"au", "cafe"}}, want: false},
+		{phrases: [][]string{{"caf", "au"}}, want: false}, // whole words
+		{terms: []string{"hello"}, exclude: []string{"orl"}, want: false},
+		{terms: []string{"hello"}, exclude: []string{"zzz"}, want: true},
+	} {
+		if got := textfold.Matches(body, c.terms, c.phrases, c.exclude); got != c.want {
+			t.Errorf("Matches(%+v) = %v", c, got)
+		}
 	}
 }
 

@@ -108,6 +108,32 @@ func searchSemantics(t *testing.T, ix ports.SearchIndex) {
 			t.Errorf("q=%q in chat 4: hits %q, want %q", c.q, got, c.want)
 		}
 	}
+	// Operators: "an exact phrase" (whole words, adjacent, in order) and -excluded terms.
+	must(t, ix.IndexMessages(ctx, []domain.IndexedMessage{
+		imsg(tok, 5, 1, "the quick brown fox"),
+		imsg(tok, 5, 2, "the brown quick fox"),
+		imsg(tok, 5, 3, "a quick, Brown fox jumps"),
+		imsg(tok, 5, 4, "quickly brownish foxes"),
+	}))
+	for _, c := range []struct{ q, want string }{
+		{`"quick brown"`, "1,3"},       // punctuation between the words is fine
+		{`"QUICK BROWN" fox`, "1,3"},   // with a term
+		{`"quick brown" -jumps`, "1"},  // and an exclusion
+		{`fox -ump`, "1,2,4"},          // an excluded term matches inside words too
+		{`quick -brown`, ""},           // every one has brown somewhere
+		{`"brown quick"`, "2"},         // order matters
+		{`"uick brow"`, ""},            // whole words
+		{`"fox"`, "1,2,3"},             // a one-word phrase is a whole word
+		{`qui -zzz -nothing`, "1,2,3,4"},
+	} {
+		q, err := domain.NewSearchQuery(c.q)
+		must(t, err)
+		p, err := ix.Search(ctx, tok, 5, q, domain.PageRequest[domain.SearchCursor]{Limit: 50})
+		must(t, err)
+		if got := numbers(p.Items); sortCSV(got) != c.want {
+			t.Errorf("q=%s in chat 5: hits %q, want %q", c.q, got, c.want)
+		}
+	}
 	// Relevance: the message saying hello most comes first; ties go by number.
 	must(t, ix.IndexMessages(ctx, []domain.IndexedMessage{
 		imsg(tok, 3, 1, "hello there world"), imsg(tok, 3, 2, "hello hello hello world"),

@@ -3,6 +3,7 @@ package porttest
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ type Store interface {
 	ports.SequenceFences
 	ports.Projection
 	ports.Counters
+	ports.SearchFallback
 }
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 123456000, time.UTC)
@@ -334,6 +336,31 @@ func StoreContract(t *testing.T, newStore func(t *testing.T) Store) {
 		}
 		if body(t, s, tok, 1, 1) != "first" {
 			t.Fatal("the first message was overwritten")
+		}
+	})
+	t.Run("the search fallback has the search semantics, operators included", func(t *testing.T) {
+		s := newStore(t)
+		tok := newApp(t, s, "fallback").Token
+		events := []domain.Event{domain.ChatCreated{Token: tok, Number: 1, CreatedAt: t0}}
+		for i, b := range []string{"the quick brown fox", "the brown quick fox", "a quick, Brown fox jumps", "quickly brownish foxes", "hello world"} {
+			events = append(events, domain.MessageCreated{Token: tok, Chat: 1, Number: int64(i + 1), Body: b, CreatedAt: t0})
+		}
+		apply(t, s, events...)
+		for _, c := range []struct{ q, want string }{
+			{`ello`, "5"}, {`"quick brown"`, "1,3"}, {`"quick brown" -jumps`, "1"}, {`fox -ump`, "1,2,4"}, {`"uick brow"`, ""}, {`qui bro`, "1,2,3,4"},
+		} {
+			q, err := domain.NewSearchQuery(c.q)
+			must(t, err)
+			p, err := s.SearchMessages(ctx, tok, 1, q, domain.PageRequest[domain.SearchCursor]{Limit: 50})
+			must(t, err)
+			if got := numbers(p.Items); got != c.want {
+				t.Errorf("fallback q=%s: %q, want %q", c.q, got, c.want)
+			}
+			for _, h := range p.Items {
+				if !strings.Contains(h.Highlight, "<em>") {
+					t.Errorf("fallback hit without a marked word: %q", h.Highlight)
+				}
+			}
 		}
 	})
 	t.Run("an event of an unknown application can never be applied", func(t *testing.T) {
