@@ -36,7 +36,9 @@ func (q SearchQuery) Words() []string {
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
-func words(s string) []string { return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !isWordRune(r) }) }
+func words(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !isWordRune(r) })
+}
 
 // NewSearchQuery validates q: 1 to 256 characters after trimming. Terms
 // split on anything but letters and digits, so "hello, wor" is two terms

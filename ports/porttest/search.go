@@ -116,14 +116,14 @@ func searchSemantics(t *testing.T, ix ports.SearchIndex) {
 		imsg(tok, 5, 4, "quickly brownish foxes"),
 	}))
 	for _, c := range []struct{ q, want string }{
-		{`"quick brown"`, "1,3"},       // punctuation between the words is fine
-		{`"QUICK BROWN" fox`, "1,3"},   // with a term
-		{`"quick brown" -jumps`, "1"},  // and an exclusion
-		{`fox -ump`, "1,2,4"},          // an excluded term matches inside words too
-		{`quick -brown`, ""},           // every one has brown somewhere
-		{`"brown quick"`, "2"},         // order matters
-		{`"uick brow"`, ""},            // whole words
-		{`"fox"`, "1,2,3"},             // a one-word phrase is a whole word
+		{`"quick brown"`, "1,3"},      // punctuation between the words is fine
+		{`"QUICK BROWN" fox`, "1,3"},  // with a term
+		{`"quick brown" -jumps`, "1"}, // and an exclusion
+		{`fox -ump`, "1,2,4"},         // an excluded term matches inside words too
+		{`quick -brown`, ""},          // every one has brown somewhere
+		{`"brown quick"`, "2"},        // order matters
+		{`"uick brow"`, ""},           // whole words
+		{`"fox"`, "1,2,3"},            // a one-word phrase is a whole word
 		{`qui -zzz -nothing`, "1,2,3,4"},
 	} {
 		q, err := domain.NewSearchQuery(c.q)
