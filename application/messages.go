@@ -68,6 +68,21 @@ func (u *Messages) Edit(ctx context.Context, rawToken, rawChat, rawNumber, rawBo
 	return msg, nil
 }
 
+// Delete queues the message's deletion. Its number is never handed out
+// again; reading it gives not found once the deletion is applied.
+func (u *Messages) Delete(ctx context.Context, rawToken, rawChat, rawNumber string) error {
+	token, chat, err := parseChatPath(rawToken, rawChat)
+	if err != nil {
+		return err
+	}
+	n, err := domain.ParseNumber("message number", rawNumber)
+	if err != nil {
+		return err
+	}
+	_, err = u.queue.Append(ctx, domain.MessageDeleted{Token: token, Chat: chat, Number: n, DeletedAt: u.clock.Now()})
+	return err
+}
+
 // Get reads one persisted message.
 func (u *Messages) Get(ctx context.Context, rawToken, rawChat, rawNumber string) (domain.Message, error) {
 	token, chat, err := parseChatPath(rawToken, rawChat)

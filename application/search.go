@@ -75,6 +75,9 @@ func (u *Indexer) Apply(ctx context.Context, events []domain.Event) error {
 		case domain.MessageEdited:
 			msgs = append(msgs, domain.IndexedMessage{Token: e.Token, Chat: e.Chat, Number: e.Number, Body: e.Body,
 				Version: e.Version, UpdatedAt: e.EditedAt})
+		case domain.MessageDeleted:
+			msgs = append(msgs, domain.IndexedMessage{Token: e.Token, Chat: e.Chat, Number: e.Number,
+				Version: e.Version, UpdatedAt: e.DeletedAt, Deleted: true})
 		}
 	}
 	if len(msgs) == 0 {

@@ -375,6 +375,45 @@ func apiSuite(t *testing.T, s *stack) {
 		}
 	})
 
+	t.Run("deleting a message", func(t *testing.T) {
+		tok := newApplication(t, s, "Deleter")
+		app := "/api/v1/chat_applications/" + tok
+		s.call(t, "POST", app+"/chats", nil).want(t, 201)
+		msgs := app + "/chats/1/messages"
+		for _, b := range []string{"keep apple", "drop apple", "keep pear", "drop pear"} {
+			s.call(t, "POST", msgs, map[string]any{"body": b}).want(t, 201)
+		}
+		eventually(t, "4 messages searchable", func() bool {
+			r := s.call(t, "GET", msgs+"/search?q=apple", nil)
+			return r.Status == 200 && len(r.items(t)) == 2
+		})
+		s.call(t, "PATCH", msgs+"/2", map[string]any{"body": "drop apple, edited"}).want(t, 200)
+		if r := s.call(t, "DELETE", msgs+"/2", nil).want(t, 204); r.Raw != "" {
+			t.Fatalf("204 with a body %q", r.Raw)
+		}
+		s.call(t, "DELETE", msgs+"/4", nil).want(t, 204)
+		s.call(t, "DELETE", msgs+"/4", nil).want(t, 204) // again: nothing more happens
+		s.call(t, "PATCH", msgs+"/4", map[string]any{"body": "back?"}).want(t, 200)
+		s.call(t, "DELETE", msgs+"/9", nil).wantError(t, 404, "not_found")
+		s.call(t, "DELETE", msgs+"/x", nil).wantError(t, 400, "bad_request")
+		eventually(t, "the deletes applied", func() bool {
+			r := s.call(t, "GET", msgs, nil)
+			return r.Status == 200 && fmt.Sprint(len(r.items(t))) == "2" && s.call(t, "GET", msgs+"/2", nil).Status == 404 &&
+				s.call(t, "GET", msgs+"/4", nil).Status == 404
+		})
+		eventually(t, "they left search", func() bool {
+			r := s.call(t, "GET", msgs+"/search?q=drop", nil)
+			return r.Status == 200 && len(r.items(t)) == 0
+		})
+		eventually(t, "and the counter", func() bool { return s.call(t, "GET", app+"/chats/1", nil).num("messages_count") == 2 })
+		if n := s.call(t, "POST", msgs, map[string]any{"body": "next"}).want(t, 201).num("number"); n != 5 {
+			t.Fatalf("the number after deletes is %d, want 5: numbers are never reused", n)
+		}
+		if got := s.call(t, "GET", msgs+"?order=desc&limit=2", nil); got.Status == 200 && len(got.items(t)) > 0 && got.items(t)[0]["number"].(float64) == 4 {
+			t.Fatal("a deleted message is listed")
+		}
+	})
+
 	t.Run("tenants are isolated", func(t *testing.T) {
 		a, b := newApplication(t, s, "A"), newApplication(t, s, "B")
 		s.call(t, "POST", "/api/v1/chat_applications/"+a+"/chats", nil).want(t, 201)

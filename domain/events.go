@@ -54,6 +54,21 @@ type MessageEdited struct {
 
 func (e MessageEdited) Scope() string { return chatScope(e.Token, e.Chat) }
 
+// MessageDeleted: the message is gone for good. It carries a version like an
+// edit, allocated from the same sequence; the store keeps a tombstone, so
+// that no edit, older or newer, brings the message back, and its number is
+// never handed out again.
+type MessageDeleted struct {
+	Token     Token
+	Chat      int64
+	Number    int64
+	Version   int64
+	DeletedAt time.Time
+	Epoch     int64
+}
+
+func (e MessageDeleted) Scope() string { return chatScope(e.Token, e.Chat) }
+
 func chatScope(t Token, chat int64) string { return string(t) + "/" + strconv.FormatInt(chat, 10) }
 
 // ChatKey names a chat by its public identifiers.
@@ -81,6 +96,8 @@ func (t *Touched) Add(e Event) {
 	case MessageCreated:
 		t.Chats[ChatKey{e.Token, e.Chat}] = struct{}{}
 	case MessageEdited:
+		t.Chats[ChatKey{e.Token, e.Chat}] = struct{}{}
+	case MessageDeleted:
 		t.Chats[ChatKey{e.Token, e.Chat}] = struct{}{}
 	}
 }

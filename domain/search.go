@@ -141,4 +141,7 @@ type IndexedMessage struct {
 	Version   int64
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// Deleted is a tombstone: the message leaves search for good (no edit,
+	// older or newer, brings it back).
+	Deleted bool
 }

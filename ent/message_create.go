@@ -55,6 +55,20 @@ func (_c *MessageCreate) SetNillableVersion(v *int64) *MessageCreate {
 	return _c
 }
 
+// SetDeleted sets the "deleted" field.
+func (_c *MessageCreate) SetDeleted(v bool) *MessageCreate {
+	_c.mutation.SetDeleted(v)
+	return _c
+}
+
+// SetNillableDeleted sets the "deleted" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableDeleted(v *bool) *MessageCreate {
+	if v != nil {
+		_c.SetDeleted(*v)
+	}
+	return _c
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (_c *MessageCreate) SetCreatedAt(v time.Time) *MessageCreate {
 	_c.mutation.SetCreatedAt(v)
@@ -111,6 +125,10 @@ func (_c *MessageCreate) defaults() {
 		v := message.DefaultVersion
 		_c.mutation.SetVersion(v)
 	}
+	if _, ok := _c.mutation.Deleted(); !ok {
+		v := message.DefaultDeleted
+		_c.mutation.SetDeleted(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -131,6 +149,9 @@ func (_c *MessageCreate) check() error {
 	}
 	if _, ok := _c.mutation.Version(); !ok {
 		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "Message.version"`)}
+	}
+	if _, ok := _c.mutation.Deleted(); !ok {
+		return &ValidationError{Name: "deleted", err: errors.New(`ent: missing required field "Message.deleted"`)}
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "Message.created_at"`)}
@@ -179,6 +200,10 @@ func (_c *MessageCreate) createSpec() (*Message, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Version(); ok {
 		_spec.SetField(message.FieldVersion, field.TypeInt64, value)
 		_node.Version = value
+	}
+	if value, ok := _c.mutation.Deleted(); ok {
+		_spec.SetField(message.FieldDeleted, field.TypeBool, value)
+		_node.Deleted = value
 	}
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(message.FieldCreatedAt, field.TypeTime, value)
@@ -287,6 +312,18 @@ func (u *MessageUpsert) AddVersion(v int64) *MessageUpsert {
 	return u
 }
 
+// SetDeleted sets the "deleted" field.
+func (u *MessageUpsert) SetDeleted(v bool) *MessageUpsert {
+	u.Set(message.FieldDeleted, v)
+	return u
+}
+
+// UpdateDeleted sets the "deleted" field to the value that was provided on create.
+func (u *MessageUpsert) UpdateDeleted() *MessageUpsert {
+	u.SetExcluded(message.FieldDeleted)
+	return u
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (u *MessageUpsert) SetCreatedAt(v time.Time) *MessageUpsert {
 	u.Set(message.FieldCreatedAt, v)
@@ -391,6 +428,20 @@ func (u *MessageUpsertOne) AddVersion(v int64) *MessageUpsertOne {
 func (u *MessageUpsertOne) UpdateVersion() *MessageUpsertOne {
 	return u.Update(func(s *MessageUpsert) {
 		s.UpdateVersion()
+	})
+}
+
+// SetDeleted sets the "deleted" field.
+func (u *MessageUpsertOne) SetDeleted(v bool) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetDeleted(v)
+	})
+}
+
+// UpdateDeleted sets the "deleted" field to the value that was provided on create.
+func (u *MessageUpsertOne) UpdateDeleted() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateDeleted()
 	})
 }
 
@@ -668,6 +719,20 @@ func (u *MessageUpsertBulk) AddVersion(v int64) *MessageUpsertBulk {
 func (u *MessageUpsertBulk) UpdateVersion() *MessageUpsertBulk {
 	return u.Update(func(s *MessageUpsert) {
 		s.UpdateVersion()
+	})
+}
+
+// SetDeleted sets the "deleted" field.
+func (u *MessageUpsertBulk) SetDeleted(v bool) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetDeleted(v)
+	})
+}
+
+// UpdateDeleted sets the "deleted" field to the value that was provided on create.
+func (u *MessageUpsertBulk) UpdateDeleted() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateDeleted()
 	})
 }
 

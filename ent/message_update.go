@@ -64,6 +64,20 @@ func (_u *MessageUpdate) AddVersion(v int64) *MessageUpdate {
 	return _u
 }
 
+// SetDeleted sets the "deleted" field.
+func (_u *MessageUpdate) SetDeleted(v bool) *MessageUpdate {
+	_u.mutation.SetDeleted(v)
+	return _u
+}
+
+// SetNillableDeleted sets the "deleted" field if the given value is not nil.
+func (_u *MessageUpdate) SetNillableDeleted(v *bool) *MessageUpdate {
+	if v != nil {
+		_u.SetDeleted(*v)
+	}
+	return _u
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (_u *MessageUpdate) SetCreatedAt(v time.Time) *MessageUpdate {
 	_u.mutation.SetCreatedAt(v)
@@ -159,6 +173,9 @@ func (_u *MessageUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(message.FieldVersion, field.TypeInt64, value)
 	}
+	if value, ok := _u.mutation.Deleted(); ok {
+		_spec.SetField(message.FieldDeleted, field.TypeBool, value)
+	}
 	if value, ok := _u.mutation.CreatedAt(); ok {
 		_spec.SetField(message.FieldCreatedAt, field.TypeTime, value)
 	}
@@ -219,6 +236,20 @@ func (_u *MessageUpdateOne) SetNillableVersion(v *int64) *MessageUpdateOne {
 // AddVersion adds value to the "version" field.
 func (_u *MessageUpdateOne) AddVersion(v int64) *MessageUpdateOne {
 	_u.mutation.AddVersion(v)
+	return _u
+}
+
+// SetDeleted sets the "deleted" field.
+func (_u *MessageUpdateOne) SetDeleted(v bool) *MessageUpdateOne {
+	_u.mutation.SetDeleted(v)
+	return _u
+}
+
+// SetNillableDeleted sets the "deleted" field if the given value is not nil.
+func (_u *MessageUpdateOne) SetNillableDeleted(v *bool) *MessageUpdateOne {
+	if v != nil {
+		_u.SetDeleted(*v)
+	}
 	return _u
 }
 
@@ -346,6 +377,9 @@ func (_u *MessageUpdateOne) sqlSave(ctx context.Context) (_node *Message, err er
 	}
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(message.FieldVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.Deleted(); ok {
+		_spec.SetField(message.FieldDeleted, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.CreatedAt(); ok {
 		_spec.SetField(message.FieldCreatedAt, field.TypeTime, value)

@@ -1639,6 +1639,7 @@ type MessageMutation struct {
 	body          *string
 	version       *int64
 	addversion    *int64
+	deleted       *bool
 	created_at    *time.Time
 	updated_at    *time.Time
 	clearedFields map[string]struct{}
@@ -1931,6 +1932,42 @@ func (m *MessageMutation) ResetVersion() {
 	m.addversion = nil
 }
 
+// SetDeleted sets the "deleted" field.
+func (m *MessageMutation) SetDeleted(b bool) {
+	m.deleted = &b
+}
+
+// Deleted returns the value of the "deleted" field in the mutation.
+func (m *MessageMutation) Deleted() (r bool, exists bool) {
+	v := m.deleted
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeleted returns the old "deleted" field's value of the Message entity.
+// If the Message object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMutation) OldDeleted(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeleted is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeleted requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeleted: %w", err)
+	}
+	return oldValue.Deleted, nil
+}
+
+// ResetDeleted resets all changes to the "deleted" field.
+func (m *MessageMutation) ResetDeleted() {
+	m.deleted = nil
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (m *MessageMutation) SetCreatedAt(t time.Time) {
 	m.created_at = &t
@@ -2064,7 +2101,7 @@ func (m *MessageMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MessageMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 7)
 	if m.chat != nil {
 		fields = append(fields, message.FieldChatID)
 	}
@@ -2076,6 +2113,9 @@ func (m *MessageMutation) Fields() []string {
 	}
 	if m.version != nil {
 		fields = append(fields, message.FieldVersion)
+	}
+	if m.deleted != nil {
+		fields = append(fields, message.FieldDeleted)
 	}
 	if m.created_at != nil {
 		fields = append(fields, message.FieldCreatedAt)
@@ -2099,6 +2139,8 @@ func (m *MessageMutation) Field(name string) (ent.Value, bool) {
 		return m.Body()
 	case message.FieldVersion:
 		return m.Version()
+	case message.FieldDeleted:
+		return m.Deleted()
 	case message.FieldCreatedAt:
 		return m.CreatedAt()
 	case message.FieldUpdatedAt:
@@ -2120,6 +2162,8 @@ func (m *MessageMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldBody(ctx)
 	case message.FieldVersion:
 		return m.OldVersion(ctx)
+	case message.FieldDeleted:
+		return m.OldDeleted(ctx)
 	case message.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
 	case message.FieldUpdatedAt:
@@ -2160,6 +2204,13 @@ func (m *MessageMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetVersion(v)
+		return nil
+	case message.FieldDeleted:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeleted(v)
 		return nil
 	case message.FieldCreatedAt:
 		v, ok := value.(time.Time)
@@ -2262,6 +2313,9 @@ func (m *MessageMutation) ResetField(name string) error {
 		return nil
 	case message.FieldVersion:
 		m.ResetVersion()
+		return nil
+	case message.FieldDeleted:
+		m.ResetDeleted()
 		return nil
 	case message.FieldCreatedAt:
 		m.ResetCreatedAt()

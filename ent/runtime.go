@@ -66,6 +66,10 @@ func init() {
 	messageDescVersion := messageFields[3].Descriptor()
 	// message.DefaultVersion holds the default value on creation for the version field.
 	message.DefaultVersion = messageDescVersion.Default.(int64)
+	// messageDescDeleted is the schema descriptor for deleted field.
+	messageDescDeleted := messageFields[4].Descriptor()
+	// message.DefaultDeleted holds the default value on creation for the deleted field.
+	message.DefaultDeleted = messageDescDeleted.Default.(bool)
 	sequencefenceFields := schema.SequenceFence{}.Fields()
 	_ = sequencefenceFields
 	// sequencefenceDescScope is the schema descriptor for scope field.

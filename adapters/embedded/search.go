@@ -55,6 +55,7 @@ type bleveDoc struct {
 	Body      string  `json:"body"`
 	BodyTri   string  `json:"body_tri"`
 	BodyTiny  string  `json:"body_tiny"`
+	Deleted   string  `json:"deleted"` // "true" on a tombstone
 	CreatedAt string  `json:"created_at"`
 	UpdatedAt string  `json:"updated_at"`
 }
@@ -97,6 +98,7 @@ func indexMapping() (mapping.IndexMapping, error) {
 	doc.AddFieldMappingsAt("body", stored())
 	doc.AddFieldMappingsAt("body_tri", text("tri", false))
 	doc.AddFieldMappingsAt("body_tiny", text("tiny", false))
+	doc.AddFieldMappingsAt("deleted", stored())
 	doc.AddFieldMappingsAt("created_at", stored())
 	doc.AddFieldMappingsAt("updated_at", stored())
 	im.DefaultMapping = doc
@@ -160,6 +162,9 @@ func (s *Search) IndexMessages(_ context.Context, msgs []domain.IndexedMessage) 
 		id := docID(m.Token, m.Chat, m.Number)
 		doc := bleveDoc{Scope: scope(m.Token, m.Chat), Number: float64(m.Number), Version: float64(m.Version),
 			Body: m.Body, BodyTri: m.Body, BodyTiny: m.Body, CreatedAt: fmtTime(m.CreatedAt), UpdatedAt: fmtTime(m.UpdatedAt)}
+		if m.Deleted {
+			doc.Body, doc.BodyTri, doc.BodyTiny, doc.Deleted = "", "", "", "true"
+		}
 		old, exists := pending[id]
 		if !exists {
 			var err error
@@ -168,8 +173,14 @@ func (s *Search) IndexMessages(_ context.Context, msgs []domain.IndexedMessage) 
 			}
 		}
 		if exists {
+			if old.Deleted == "true" {
+				continue // a tombstone is final
+			}
 			next, changed := old, false
-			if doc.Version > old.Version {
+			if doc.Deleted == "true" {
+				next, changed = doc, true
+				next.CreatedAt = old.CreatedAt
+			} else if doc.Version > old.Version {
 				next.Body, next.BodyTri, next.BodyTiny, next.Version, next.UpdatedAt = doc.Body, doc.BodyTri, doc.BodyTiny, doc.Version, doc.UpdatedAt
 				changed = true
 			}
@@ -212,6 +223,7 @@ func (s *Search) document(id string) (bleveDoc, bool, error) {
 	d.BodyTri, d.BodyTiny = d.Body, d.Body
 	d.CreatedAt, _ = f["created_at"].(string)
 	d.UpdatedAt, _ = f["updated_at"].(string)
+	d.Deleted, _ = f["deleted"].(string)
 	return d, true, nil
 }
 
@@ -226,7 +238,7 @@ func (s *Search) Search(ctx context.Context, token domain.Token, chat int64, q d
 		clauses = append(clauses, termQuery(textfold.Fold(term)))
 	}
 	req := bleve.NewSearchRequestOptions(query.NewConjunctionQuery(clauses), maxHits, 0, false)
-	req.Fields = []string{"number", "body", "created_at", "updated_at"}
+	req.Fields = []string{"number", "body", "created_at", "updated_at", "deleted"}
 	res, err := s.index.SearchInContext(ctx, req)
 	if err != nil {
 		return domain.Page[domain.Hit]{}, domain.Unavailable("search index", err)
@@ -235,6 +247,9 @@ func (s *Search) Search(ctx context.Context, token domain.Token, chat int64, q d
 	for _, h := range res.Hits {
 		num, _ := h.Fields["number"].(float64)
 		body, _ := h.Fields["body"].(string)
+		if d, _ := h.Fields["deleted"].(string); d == "true" {
+			continue
+		}
 		if !textfold.Matches(body, q.Terms, q.Phrases, q.Exclude) {
 			continue // its trigrams are there, but not in order inside one word; or a phrase or an exclusion says no
 		}

@@ -139,17 +139,29 @@ func (s *Sequencer) Allocate(ctx context.Context, tx Tx, draft domain.Event) (do
 WHERE token = ? AND chat = ? RETURNING last_message`, string(e.Token), e.Chat)
 		return e, err
 	case domain.MessageEdited:
-		if err := s.ensureChat(ctx, tx, e.Token, e.Chat); err != nil {
-			return nil, err
-		}
-		err := queryRow(ctx, tx, []any{&e.Version}, `UPDATE seq_chats SET last_version = last_version + 1
-WHERE token = ? AND chat = ? AND last_message >= ? RETURNING last_version`, string(e.Token), e.Chat, e.Number)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, domain.NotFoundf("message %d not found in chat %d", e.Number, e.Chat)
-		}
+		v, err := s.nextVersion(ctx, tx, e.Token, e.Chat, e.Number)
+		e.Version = v
+		return e, err
+	case domain.MessageDeleted:
+		v, err := s.nextVersion(ctx, tx, e.Token, e.Chat, e.Number)
+		e.Version = v
 		return e, err
 	}
 	return nil, fmt.Errorf("cannot number %T", draft)
+}
+
+// nextVersion allocates an edit (or delete) version of an allocated message.
+func (s *Sequencer) nextVersion(ctx context.Context, tx Tx, token domain.Token, chat, message int64) (int64, error) {
+	if err := s.ensureChat(ctx, tx, token, chat); err != nil {
+		return 0, err
+	}
+	var v int64
+	err := queryRow(ctx, tx, []any{&v}, `UPDATE seq_chats SET last_version = last_version + 1
+WHERE token = ? AND chat = ? AND last_message >= ? RETURNING last_version`, string(token), chat, message)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, domain.NotFoundf("message %d not found in chat %d", message, chat)
+	}
+	return v, err
 }
 
 // allocate numbers one draft in a transaction of its own.

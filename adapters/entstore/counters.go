@@ -25,11 +25,12 @@ import (
 // two batches deadlock upgrading the shared locks of their inserts.
 type counter struct {
 	parent, column, child, fk string
+	live                      string // the condition a child row is counted under
 }
 
 var (
-	chatsCount    = counter{parent: "applications", column: "chats_count", child: "chats", fk: "application_id"}
-	messagesCount = counter{parent: "chats", column: "messages_count", child: "messages", fk: "chat_id"}
+	chatsCount    = counter{parent: "applications", column: "chats_count", child: "chats", fk: "application_id", live: "1 = 1"}
+	messagesCount = counter{parent: "chats", column: "messages_count", child: "messages", fk: "chat_id", live: "deleted = 0"} // tombstones do not count
 )
 
 const (
@@ -134,7 +135,7 @@ func (s *Store) recount(ctx context.Context, c counter, ids []int64, stored map[
 		if _, err := s.lockRows(ctx, tx, c.parent, locked); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, fmt.Sprintf("SELECT %s, COUNT(*) FROM %s WHERE %s IN (%s) GROUP BY %s", c.fk, c.child, c.fk, placeholders(len(ids)), c.fk), args...)
+		rows, err := tx.QueryContext(ctx, fmt.Sprintf("SELECT %s, COUNT(*) FROM %s WHERE %s IN (%s) AND %s GROUP BY %s", c.fk, c.child, c.fk, placeholders(len(ids)), c.live, c.fk), args...)
 		if err != nil {
 			return storeErr(err, "")
 		}

@@ -73,6 +73,7 @@ func (s *Store) apply(ctx context.Context, tx *ent.Client, events []domain.Event
 	var chats []domain.ChatCreated
 	var created []domain.MessageCreated
 	var edited []domain.MessageEdited
+	var deleted []domain.MessageDeleted
 	for _, e := range events {
 		switch e := e.(type) {
 		case domain.ChatCreated:
@@ -81,6 +82,8 @@ func (s *Store) apply(ctx context.Context, tx *ent.Client, events []domain.Event
 			created = append(created, e)
 		case domain.MessageEdited:
 			edited = append(edited, e)
+		case domain.MessageDeleted:
+			deleted = append(deleted, e)
 		default:
 			return touched, fmt.Errorf("%w: unknown event %T", domain.ErrInvalidEvent, e)
 		}
@@ -91,10 +94,10 @@ func (s *Store) apply(ctx context.Context, tx *ent.Client, events []domain.Event
 		if err := s.insertChats(ctx, tx, chats, &touched); err != nil {
 			return err
 		}
-		if err := s.ensureChats(ctx, tx, created, edited); err != nil {
+		if err := s.ensureChats(ctx, tx, created, edited, deleted); err != nil {
 			return err
 		}
-		if err := s.checkMessageEpochs(ctx, tx, created, edited); err != nil {
+		if err := s.checkMessageEpochs(ctx, tx, created, edited, deleted); err != nil {
 			return err
 		}
 		if err := s.insertMessages(ctx, tx, created, &touched); err != nil {
@@ -102,6 +105,11 @@ func (s *Store) apply(ctx context.Context, tx *ent.Client, events []domain.Event
 		}
 		for _, e := range edited {
 			if err := s.applyEdit(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		for _, e := range deleted {
+			if err := s.applyDelete(ctx, tx, e); err != nil {
 				return err
 			}
 		}
@@ -203,7 +211,7 @@ func (s *Store) insertIgnore(ctx context.Context, tx *ent.Client, table string, 
 // ensureChats makes sure every chat the message events name has a row and
 // its id is cached, inserting the rows that are missing (a message event
 // applied before its chat's creation) and counting them.
-func (s *Store) ensureChats(ctx context.Context, tx *ent.Client, created []domain.MessageCreated, edited []domain.MessageEdited) error {
+func (s *Store) ensureChats(ctx context.Context, tx *ent.Client, created []domain.MessageCreated, edited []domain.MessageEdited, deleted []domain.MessageDeleted) error {
 	firstSeen := map[domain.ChatKey]time.Time{}
 	note := func(k domain.ChatKey, at time.Time) {
 		if t, ok := firstSeen[k]; !ok || at.Before(t) {
@@ -215,6 +223,9 @@ func (s *Store) ensureChats(ctx context.Context, tx *ent.Client, created []domai
 	}
 	for _, e := range edited {
 		note(domain.ChatKey{Token: e.Token, Number: e.Chat}, e.EditedAt)
+	}
+	for _, e := range deleted {
+		note(domain.ChatKey{Token: e.Token, Number: e.Chat}, e.DeletedAt)
 	}
 	for key, at := range firstSeen {
 		if _, ok := s.chatIDs.Load(key); ok {
@@ -254,8 +265,8 @@ func (s *Store) ensureChats(ctx context.Context, tx *ent.Client, created []domai
 
 // checkMessageEpochs refuses message events numbered in an older epoch of
 // their chat's sequences above the fence (see checkEpochs).
-func (s *Store) checkMessageEpochs(ctx context.Context, tx *ent.Client, created []domain.MessageCreated, edited []domain.MessageEdited) error {
-	claims := make([]numbered, 0, len(created)+len(edited))
+func (s *Store) checkMessageEpochs(ctx context.Context, tx *ent.Client, created []domain.MessageCreated, edited []domain.MessageEdited, deleted []domain.MessageDeleted) error {
+	claims := make([]numbered, 0, len(created)+len(edited)+len(deleted))
 	add := func(e domain.Event, token domain.Token, chat, number, epoch int64) error {
 		id, err := s.chatID(ctx, tx, domain.ChatKey{Token: token, Number: chat})
 		if err != nil {
@@ -270,6 +281,11 @@ func (s *Store) checkMessageEpochs(ctx context.Context, tx *ent.Client, created 
 		}
 	}
 	for _, e := range edited {
+		if err := add(e, e.Token, e.Chat, e.Number, e.Epoch); err != nil {
+			return err
+		}
+	}
+	for _, e := range deleted {
 		if err := add(e, e.Token, e.Chat, e.Number, e.Epoch); err != nil {
 			return err
 		}
@@ -338,7 +354,7 @@ func (s *Store) applyEdit(ctx context.Context, tx *ent.Client, e domain.MessageE
 	}
 	update := func() (int, error) {
 		n, err := tx.Message.Update().
-			Where(message.ChatID(chatID), message.Number(e.Number), message.VersionLT(e.Version)).
+			Where(message.ChatID(chatID), message.Number(e.Number), message.VersionLT(e.Version), message.Deleted(false)).
 			SetBody(e.Body).SetVersion(e.Version).SetUpdatedAt(e.EditedAt).Save(ctx)
 		return n, storeErr(err, "")
 	}
@@ -360,12 +376,36 @@ func (s *Store) applyEdit(ctx context.Context, tx *ent.Client, e domain.MessageE
 	return err
 }
 
+// applyDelete turns the message into a tombstone: the body is gone, the
+// number stays taken, and no edit (older or newer) brings it back. A live
+// message deleted leaves its chat's counter; a delete that overtook the
+// creation leaves a tombstone the creation then finds.
+func (s *Store) applyDelete(ctx context.Context, tx *ent.Client, e domain.MessageDeleted) error {
+	chatID, err := s.chatID(ctx, tx, domain.ChatKey{Token: e.Token, Number: e.Chat})
+	if err != nil {
+		return eventErr(err)
+	}
+	res, err := tx.ExecContext(ctx, "UPDATE messages SET deleted = ?, body = '', version = ?, updated_at = ? WHERE chat_id = ? AND number = ? AND deleted = ?",
+		true, e.Version, e.DeletedAt, chatID, e.Number, false)
+	if err != nil {
+		return storeErr(err, "")
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return s.addCounts(ctx, tx, messagesCount, map[int]int64{chatID: -1})
+	}
+	_, err = s.insertIgnore(ctx, tx, "messages", []string{"chat_id", "number", "body", "version", "deleted", "created_at", "updated_at"},
+		[][]any{{chatID, e.Number, "", e.Version, true, e.DeletedAt, e.DeletedAt}})
+	return err
+}
+
 func (s *Store) forgetChats(events []domain.Event) {
 	for _, e := range events {
 		switch e := e.(type) {
 		case domain.MessageCreated:
 			s.chatIDs.Delete(domain.ChatKey{Token: e.Token, Number: e.Chat})
 		case domain.MessageEdited:
+			s.chatIDs.Delete(domain.ChatKey{Token: e.Token, Number: e.Chat})
+		case domain.MessageDeleted:
 			s.chatIDs.Delete(domain.ChatKey{Token: e.Token, Number: e.Chat})
 		}
 	}

@@ -21,7 +21,7 @@ func (s *Store) SearchMessages(ctx context.Context, token domain.Token, chat int
 	if err != nil {
 		return domain.Page[domain.Hit]{}, err
 	}
-	where := "chat_id = ? AND number > ?"
+	where := "chat_id = ? AND deleted = ? AND number > ?"
 	var likes []any
 	for _, t := range q.Words() {
 		where += " AND body LIKE ? ESCAPE '!'"
@@ -31,7 +31,7 @@ func (s *Store) SearchMessages(ctx context.Context, token domain.Token, chat int
 	hits := make([]domain.Hit, 0, page.Limit+1)
 	after := page.After.Number
 	for len(hits) <= page.Limit {
-		args := append([]any{chatID, after}, likes...)
+		args := append([]any{chatID, false, after}, likes...)
 		rows, err := s.db.QueryContext(ctx, "SELECT "+messageColumns+" FROM messages WHERE "+where+" ORDER BY number LIMIT ?", append(args, chunk)...)
 		if err != nil {
 			return domain.Page[domain.Hit]{}, storeErr(err, "")
@@ -68,8 +68,8 @@ func escapeLike(s string) string {
 func (s *Store) ScanMessages(ctx context.Context, after int64, limit int, updatedSince time.Time) ([]domain.IndexedMessage, int64, error) {
 	q := `SELECT m.id, a.token, c.number, m.number, m.body, m.version, m.created_at, m.updated_at
 FROM messages m JOIN chats c ON c.id = m.chat_id JOIN applications a ON a.id = c.application_id
-WHERE m.id > ?`
-	args := []any{after}
+WHERE m.id > ? AND m.deleted = ?`
+	args := []any{after, false}
 	if !updatedSince.IsZero() {
 		q += " AND m.updated_at >= ?"
 		args = append(args, updatedSince.UTC())

@@ -234,7 +234,7 @@ func (s *Store) Message(ctx context.Context, token domain.Token, chatNumber, num
 	if err != nil {
 		return domain.Message{}, err
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT "+messageColumns+" FROM messages WHERE chat_id = ? AND number = ?", chatID, number)
+	rows, err := s.db.QueryContext(ctx, "SELECT "+messageColumns+" FROM messages WHERE chat_id = ? AND number = ? AND deleted = ?", chatID, number, false)
 	if err != nil {
 		return domain.Message{}, storeErr(err, "")
 	}
@@ -256,7 +256,7 @@ func (s *Store) Messages(ctx context.Context, token domain.Token, chatNumber int
 	if err != nil {
 		return domain.Page[domain.Message]{}, err
 	}
-	query, args := "SELECT "+messageColumns+" FROM messages WHERE chat_id = ? AND number > ?", []any{chatID, page.After}
+	query, args := "SELECT "+messageColumns+" FROM messages WHERE chat_id = ? AND deleted = ? AND number > ?", []any{chatID, false, page.After}
 	if page.Before > 0 {
 		query, args = query+" AND number < ?", append(args, page.Before)
 	}

@@ -147,6 +147,13 @@ func (h *handlers) editMessage(c *fiber.Ctx) error {
 	return c.JSON(toMessageJSON(msg))
 }
 
+func (h *handlers) deleteMessage(c *fiber.Ctx) error {
+	if err := h.uc.Messages.Delete(c.UserContext(), c.Params("token"), c.Params("chat"), c.Params("message")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
 func (h *handlers) getMessage(c *fiber.Ctx) error {
 	msg, err := h.uc.Messages.Get(c.UserContext(), c.Params("token"), c.Params("chat"), c.Params("message"))
 	if err != nil {

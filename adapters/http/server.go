@@ -97,6 +97,7 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 	api.Get("/chat_applications/:token/chats/:chat/messages/:message", read, h.getMessage)
 	api.Patch("/chat_applications/:token/chats/:chat/messages/:message", write, h.editMessage)
 	api.Put("/chat_applications/:token/chats/:chat/messages/:message", write, h.editMessage)
+	api.Delete("/chat_applications/:token/chats/:chat/messages/:message", write, h.deleteMessage)
 	app.Use(s.unmatched)
 	return s
 }

@@ -82,6 +82,7 @@ func settings(shards int, analysis string) map[string]any {
 				"chat":       map[string]any{"type": "long"},
 				"number":     map[string]any{"type": "long"},
 				"version":    map[string]any{"type": "long"},
+				"deleted":    map[string]any{"type": "boolean"},
 				"body":       map[string]any{"type": "text", "analyzer": "body_words", "fields": fields},
 				"created_at": map[string]any{"type": "date"},
 				"updated_at": map[string]any{"type": "date"},

@@ -140,21 +140,28 @@ type source struct {
 	Version   int64      `json:"version"`
 	CreatedAt *time.Time `json:"created_at,omitempty"`
 	UpdatedAt time.Time  `json:"updated_at"`
+	Deleted   bool       `json:"deleted,omitempty"`
 }
 
 func toSource(m domain.IndexedMessage) source {
-	s := source{Token: string(m.Token), Chat: m.Chat, Number: m.Number, Body: m.Body, Version: m.Version, UpdatedAt: m.UpdatedAt}
+	s := source{Token: string(m.Token), Chat: m.Chat, Number: m.Number, Body: m.Body, Version: m.Version, UpdatedAt: m.UpdatedAt, Deleted: m.Deleted}
 	if !m.CreatedAt.IsZero() {
 		s.CreatedAt = &m.CreatedAt
 	}
 	return s
 }
 
-// upsertScript applies a message to an existing document: a newer version
-// replaces the body, an older one changes nothing; created_at, known only to
+// upsertScript applies a message to an existing document: a tombstone is
+// final (a delete empties it, and nothing changes it after); a newer
+// version replaces the body, an older one changes nothing; created_at, known only to
 // the creation event, is filled in whenever it arrives. An absent document is
 // created from the upsert body as it is.
 const upsertScript = `
+if (ctx._source.deleted == true) { ctx.op = 'none'; return; }
+if (params.deleted) {
+  ctx._source.deleted = true; ctx._source.body = ''; ctx._source.version = params.version; ctx._source.updated_at = params.updated_at;
+  return;
+}
 boolean changed = false;
 if (params.version > ctx._source.version) {
   ctx._source.body = params.body; ctx._source.version = params.version; ctx._source.updated_at = params.updated_at; changed = true;
@@ -203,7 +210,7 @@ func (ix *Index) bulk(ctx context.Context, msgs []domain.IndexedMessage, create 
 		_ = enc.Encode(map[string]any{"update": meta})
 		_ = enc.Encode(map[string]any{
 			"script": map[string]any{"source": upsertScript, "lang": "painless", "params": map[string]any{
-				"version": src.Version, "body": src.Body, "updated_at": src.UpdatedAt, "created_at": src.CreatedAt,
+				"version": src.Version, "body": src.Body, "updated_at": src.UpdatedAt, "created_at": src.CreatedAt, "deleted": src.Deleted,
 			}},
 			"upsert": src,
 		})

@@ -50,6 +50,13 @@ func (ix *Index) EnsureIndex(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if len(targets) > 0 {
+		// Fields added since the index was made (deleted: tombstones).
+		body := []byte(`{"properties":{"deleted":{"type":"boolean"}}}`)
+		if err := ix.do(ctx, http.MethodPut, "/"+ix.alias+"/_mapping", body, nil); err != nil {
+			return err
+		}
+	}
 	if len(targets) == 0 {
 		err = ix.createIndex(ctx, ix.alias+"-000001", true)
 		if ae, ok := err.(*apiError); ok && ae.status == http.StatusBadRequest && strings.Contains(ae.body, "resource_already_exists_exception") {

@@ -29,7 +29,8 @@ func (ix *Index) Search(ctx context.Context, token domain.Token, chat int64, q d
 		// body holds the folded words: a phrase of them is whole words, adjacent.
 		must = append(must, map[string]any{"match_phrase": map[string]any{"body": map[string]any{"query": strings.Join(p, " ")}}})
 	}
-	mustNot := make([]any, 0, len(q.Exclude))
+	mustNot := make([]any, 0, len(q.Exclude)+1)
+	mustNot = append(mustNot, map[string]any{"term": map[string]any{"deleted": true}}) // tombstones
 	for _, t := range q.Exclude {
 		mustNot = append(mustNot, termClause(analysis, t))
 	}

@@ -242,6 +242,9 @@ func (s *Sequencer) Append(ctx context.Context, draft domain.Event) (domain.Even
 	case domain.MessageEdited:
 		e.Version, e.Epoch = n, epoch
 		return e, nil
+	case domain.MessageDeleted:
+		e.Version, e.Epoch = n, epoch
+		return e, nil
 	}
 	return nil, fmt.Errorf("cannot append %T", draft)
 }
@@ -266,6 +269,10 @@ func (s *Sequencer) allocate(ctx context.Context, draft domain.Event, entry *str
 		keys = []string{appKey(e.Token), chatKey(e.Token, e.Chat)}
 		args = append(args, strconv.FormatInt(e.Chat, 10))
 	case domain.MessageEdited:
+		token, chat, script = e.Token, e.Chat, scriptNextEdit
+		keys = []string{appKey(e.Token), chatKey(e.Token, e.Chat)}
+		args = append(args, strconv.FormatInt(e.Chat, 10), strconv.FormatInt(e.Number, 10))
+	case domain.MessageDeleted: // a version from the edits' sequence
 		token, chat, script = e.Token, e.Chat, scriptNextEdit
 		keys = []string{appKey(e.Token), chatKey(e.Token, e.Chat)}
 		args = append(args, strconv.FormatInt(e.Chat, 10), strconv.FormatInt(e.Number, 10))

@@ -48,6 +48,8 @@ func toWire(e domain.Event) (string, wire, error) {
 		return "message.created", wire{numbered: numbered{Number: e.Number, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, Body: e.Body, At: e.CreatedAt}, nil
 	case domain.MessageEdited:
 		return "message.edited", wire{numbered: numbered{Number: e.Number, Version: e.Version, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, Body: e.Body, At: e.EditedAt}, nil
+	case domain.MessageDeleted:
+		return "message.deleted", wire{numbered: numbered{Number: e.Number, Version: e.Version, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, At: e.DeletedAt}, nil
 	}
 	return "", wire{}, fmt.Errorf("cannot encode %T", e)
 }
@@ -143,6 +145,8 @@ func Decode(msg *message.Message) (domain.Event, error) {
 		return domain.MessageCreated{Token: token, Chat: w.Chat, Number: w.Number, Body: w.Body, CreatedAt: w.At, Epoch: w.Epoch}, nil
 	case "message.edited":
 		return domain.MessageEdited{Token: token, Chat: w.Chat, Number: w.Number, Body: w.Body, Version: w.Version, EditedAt: w.At, Epoch: w.Epoch}, nil
+	case "message.deleted":
+		return domain.MessageDeleted{Token: token, Chat: w.Chat, Number: w.Number, Version: w.Version, DeletedAt: w.At, Epoch: w.Epoch}, nil
 	}
 	return nil, fmt.Errorf("%w: unknown event type %q", domain.ErrInvalidEvent, kind)
 }

@@ -20,6 +20,8 @@ const (
 	FieldBody = "body"
 	// FieldVersion holds the string denoting the version field in the database.
 	FieldVersion = "version"
+	// FieldDeleted holds the string denoting the deleted field in the database.
+	FieldDeleted = "deleted"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
 	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
@@ -44,6 +46,7 @@ var Columns = []string{
 	FieldNumber,
 	FieldBody,
 	FieldVersion,
+	FieldDeleted,
 	FieldCreatedAt,
 	FieldUpdatedAt,
 }
@@ -63,6 +66,8 @@ var (
 	NumberValidator func(int64) error
 	// DefaultVersion holds the default value on creation for the "version" field.
 	DefaultVersion int64
+	// DefaultDeleted holds the default value on creation for the "deleted" field.
+	DefaultDeleted bool
 )
 
 // OrderOption defines the ordering options for the Message queries.
@@ -91,6 +96,11 @@ func ByBody(opts ...sql.OrderTermOption) OrderOption {
 // ByVersion orders the results by the version field.
 func ByVersion(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldVersion, opts...).ToFunc()
+}
+
+// ByDeleted orders the results by the deleted field.
+func ByDeleted(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDeleted, opts...).ToFunc()
 }
 
 // ByCreatedAt orders the results by the created_at field.

@@ -75,6 +75,11 @@ func Version(v int64) predicate.Message {
 	return predicate.Message(sql.FieldEQ(FieldVersion, v))
 }
 
+// Deleted applies equality check predicate on the "deleted" field. It's identical to DeletedEQ.
+func Deleted(v bool) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldDeleted, v))
+}
+
 // CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
 func CreatedAt(v time.Time) predicate.Message {
 	return predicate.Message(sql.FieldEQ(FieldCreatedAt, v))
@@ -248,6 +253,16 @@ func VersionLT(v int64) predicate.Message {
 // VersionLTE applies the LTE predicate on the "version" field.
 func VersionLTE(v int64) predicate.Message {
 	return predicate.Message(sql.FieldLTE(FieldVersion, v))
+}
+
+// DeletedEQ applies the EQ predicate on the "deleted" field.
+func DeletedEQ(v bool) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldDeleted, v))
+}
+
+// DeletedNEQ applies the NEQ predicate on the "deleted" field.
+func DeletedNEQ(v bool) predicate.Message {
+	return predicate.Message(sql.FieldNEQ(FieldDeleted, v))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.

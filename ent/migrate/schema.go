@@ -69,6 +69,7 @@ var (
 		{Name: "number", Type: field.TypeInt64},
 		{Name: "body", Type: field.TypeString, Size: 2147483647, SchemaType: map[string]string{"mysql": "mediumtext"}},
 		{Name: "version", Type: field.TypeInt64, Default: 0},
+		{Name: "deleted", Type: field.TypeBool, Default: false},
 		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "updated_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "chat_id", Type: field.TypeInt},
@@ -81,7 +82,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "messages_chats_messages",
-				Columns:    []*schema.Column{MessagesColumns[6]},
+				Columns:    []*schema.Column{MessagesColumns[7]},
 				RefColumns: []*schema.Column{ChatsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -90,7 +91,7 @@ var (
 			{
 				Name:    "message_chat_id_number",
 				Unique:  true,
-				Columns: []*schema.Column{MessagesColumns[6], MessagesColumns[1]},
+				Columns: []*schema.Column{MessagesColumns[7], MessagesColumns[1]},
 			},
 		},
 	}

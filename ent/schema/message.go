@@ -19,6 +19,9 @@ func (Message) Fields() []ent.Field {
 		field.Int64("number").Positive().Immutable(),
 		field.Text("body").SchemaType(map[string]string{dialect.MySQL: "mediumtext"}),
 		field.Int64("version").Default(0),
+		// deleted marks a tombstone: the number stays taken, the body is gone,
+		// and no edit brings the message back.
+		field.Bool("deleted").Default(false),
 		field.Time("created_at").SchemaType(datetime),
 		field.Time("updated_at").SchemaType(datetime),
 	}

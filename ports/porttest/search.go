@@ -19,6 +19,7 @@ func SearchIndexContract(t *testing.T, newIndex func(t *testing.T) ports.SearchI
 	t.Run("semantics", func(t *testing.T) { searchSemantics(t, newIndex(t)) })
 	t.Run("pagination", func(t *testing.T) { searchPagination(t, newIndex(t)) })
 	t.Run("edits replace and stay replaced", func(t *testing.T) { editsReplace(t, newIndex(t)) })
+	t.Run("a deleted message leaves search for good", func(t *testing.T) { deletesStay(t, newIndex(t)) })
 }
 
 func sortCSV(s string) string {
@@ -218,5 +219,26 @@ func editsReplace(t *testing.T, ix ports.SearchIndex) {
 	hit := searchIndex(t, ix, tok, 1, "banana")[0]
 	if !hit.Message.CreatedAt.Equal(s0) || !hit.Message.UpdatedAt.Equal(s0.Add(time.Minute)) {
 		t.Errorf("timestamps after the late creation: %+v", hit.Message)
+	}
+}
+
+// A delete takes the message out of search, and no edit, older or newer,
+// nor its creation applied late, brings it back.
+func deletesStay(t *testing.T, ix ports.SearchIndex) {
+	ctx := context.Background()
+	tok := domain.NewToken()
+	gone := func(n, v int64) domain.IndexedMessage {
+		return domain.IndexedMessage{Token: tok, Chat: 1, Number: n, Version: v, UpdatedAt: s0.Add(time.Hour), Deleted: true}
+	}
+	edit := func(n, v int64, body string) domain.IndexedMessage {
+		return domain.IndexedMessage{Token: tok, Chat: 1, Number: n, Body: body, Version: v, UpdatedAt: s0.Add(time.Minute)}
+	}
+	must(t, ix.IndexMessages(ctx, []domain.IndexedMessage{imsg(tok, 1, 1, "apple one"), imsg(tok, 1, 2, "apple two"), imsg(tok, 1, 3, "apple three")}))
+	must(t, ix.IndexMessages(ctx, []domain.IndexedMessage{gone(1, 2)}))
+	must(t, ix.IndexMessages(ctx, []domain.IndexedMessage{edit(1, 1, "apple older"), edit(1, 3, "apple newer")}))
+	must(t, ix.IndexMessages(ctx, []domain.IndexedMessage{gone(4, 5)}))                    // before its creation
+	must(t, ix.IndexMessages(ctx, []domain.IndexedMessage{imsg(tok, 1, 4, "apple four")})) // which comes late
+	if got := numbers(searchIndex(t, ix, tok, 1, "apple")); sortCSV(got) != "2,3" {
+		t.Fatalf("after deletes: %q, want 2,3", got)
 	}
 }

@@ -3,6 +3,7 @@ package porttest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -338,6 +339,57 @@ func StoreContract(t *testing.T, newStore func(t *testing.T) Store) {
 			t.Fatal("the first message was overwritten")
 		}
 	})
+	t.Run("a deleted message stays deleted whatever the order of delivery", func(t *testing.T) {
+		s := newStore(t)
+		tok := newApp(t, s, "deletes").Token
+		at := t0
+		var events []domain.Event
+		events = append(events, domain.ChatCreated{Token: tok, Number: 1, CreatedAt: at})
+		for n := int64(1); n <= 5; n++ {
+			events = append(events, domain.MessageCreated{Token: tok, Chat: 1, Number: n, Body: fmt.Sprint("body ", n), CreatedAt: at})
+		}
+		apply(t, s, events...)
+		del := func(n, v int64) domain.MessageDeleted {
+			return domain.MessageDeleted{Token: tok, Chat: 1, Number: n, Version: v, DeletedAt: at.Add(time.Minute)}
+		}
+		edit := func(n, v int64, body string) domain.MessageEdited {
+			return domain.MessageEdited{Token: tok, Chat: 1, Number: n, Body: body, Version: v, EditedAt: at.Add(time.Second)}
+		}
+		apply(t, s, del(1, 2))
+		apply(t, s, del(1, 2))                       // redelivered: counted once
+		apply(t, s, edit(1, 1, "older edit"))        // an older edit does not bring it back
+		apply(t, s, edit(1, 3, "newer edit"))        // nor a newer one
+		apply(t, s, edit(2, 4, "edited"), del(2, 5)) // delete after edit, one batch
+		apply(t, s, del(3, 7), edit(3, 6, "late"))   // an edit that arrives after the delete
+		// A delete that overtakes its message's creation leaves a tombstone.
+		touched := apply(t, s, del(6, 8))
+		touched.Merge(apply(t, s, domain.MessageCreated{Token: tok, Chat: 1, Number: 6, Body: "never seen", CreatedAt: at}))
+		must(t, s.RefreshCounts(ctx, touched))
+		for _, n := range []int64{1, 2, 3, 6} {
+			if _, err := s.Message(ctx, tok, 1, n); !errors.Is(err, domain.ErrNotFound) {
+				t.Errorf("deleted message %d: %v, want not found", n, err)
+			}
+		}
+		page, err := s.Messages(ctx, tok, 1, domain.PageRequest[int64]{Limit: 50})
+		must(t, err)
+		if len(page.Items) != 2 || page.Items[0].Number != 4 || page.Items[1].Number != 5 {
+			t.Fatalf("page after deletes: %+v", page.Items)
+		}
+		checkCounts(t, s, tok, 1, map[int64]int64{1: 2})
+		q, _ := domain.NewSearchQuery("body")
+		hits, err := s.SearchMessages(ctx, tok, 1, q, domain.PageRequest[domain.SearchCursor]{Limit: 50})
+		must(t, err)
+		if got := numbers(hits.Items); got != "4,5" {
+			t.Fatalf("fallback search after deletes: %s", got)
+		}
+		if number, _, err := s.MessageSeed(ctx, tok, 1); err != nil || number != 6 {
+			t.Fatalf("a deleted number is still taken: seed %d, %v", number, err)
+		}
+		if fixed, err := s.ReconcileCounts(ctx); err != nil || fixed != 0 {
+			t.Fatalf("reconcile after deletes fixed %d (%v), want 0", fixed, err)
+		}
+	})
+
 	t.Run("the search fallback has the search semantics, operators included", func(t *testing.T) {
 		s := newStore(t)
 		tok := newApp(t, s, "fallback").Token
