@@ -19,18 +19,19 @@ func NewChats(queue ports.EventQueue, reader ports.ChatReader, clock ports.Clock
 	return &Chats{queue: queue, reader: reader, clock: clock}
 }
 
-// Create allocates the application's next chat number and queues its creation.
-func (u *Chats) Create(ctx context.Context, rawToken string) (domain.Chat, error) {
+// Create allocates the application's next chat number and queues its
+// creation; a retry with the same idempotency key gets the same chat.
+func (u *Chats) Create(ctx context.Context, rawToken string, idem domain.Idempotency) (domain.Chat, error) {
 	token, err := domain.ParseToken(rawToken)
 	if err != nil {
 		return domain.Chat{}, err
 	}
-	now := u.clock.Now()
-	ev, err := u.queue.Append(ctx, domain.ChatCreated{Token: token, CreatedAt: now})
+	ev, _, err := u.queue.Append(ctx, domain.ChatCreated{Token: token, CreatedAt: u.clock.Now()}, idem)
 	if err != nil {
 		return domain.Chat{}, err
 	}
-	return domain.Chat{Number: ev.(domain.ChatCreated).Number, CreatedAt: now, UpdatedAt: now}, nil
+	c := ev.(domain.ChatCreated)
+	return domain.Chat{Number: c.Number, CreatedAt: c.CreatedAt, UpdatedAt: c.CreatedAt}, nil
 }
 
 // Get reads one persisted chat.

@@ -21,8 +21,9 @@ func NewMessages(queue ports.EventQueue, reader ports.MessageReader, clock ports
 	return &Messages{queue: queue, reader: reader, clock: clock, maxBodyBytes: maxBodyBytes}
 }
 
-// Create allocates the chat's next message number and queues the message.
-func (u *Messages) Create(ctx context.Context, rawToken, rawChat, rawBody string) (domain.Message, error) {
+// Create allocates the chat's next message number and queues the message;
+// a retry with the same idempotency key gets the same message.
+func (u *Messages) Create(ctx context.Context, rawToken, rawChat, rawBody string, idem domain.Idempotency) (domain.Message, error) {
 	token, chat, err := parseChatPath(rawToken, rawChat)
 	if err != nil {
 		return domain.Message{}, err
@@ -31,17 +32,17 @@ func (u *Messages) Create(ctx context.Context, rawToken, rawChat, rawBody string
 	if err != nil {
 		return domain.Message{}, err
 	}
-	now := u.clock.Now()
-	ev, err := u.queue.Append(ctx, domain.MessageCreated{Token: token, Chat: chat, Body: body.String(), CreatedAt: now})
+	ev, _, err := u.queue.Append(ctx, domain.MessageCreated{Token: token, Chat: chat, Body: body.String(), CreatedAt: u.clock.Now()}, idem)
 	if err != nil {
 		return domain.Message{}, err
 	}
-	return domain.Message{Number: ev.(domain.MessageCreated).Number, Body: body.String(), CreatedAt: now, UpdatedAt: now}, nil
+	m := ev.(domain.MessageCreated)
+	return domain.Message{Number: m.Number, Body: body.String(), CreatedAt: m.CreatedAt, UpdatedAt: m.CreatedAt}, nil
 }
 
 // Edit queues a new body for an existing message. The answer carries the new
 // body; created_at is known only once the message is persisted (zero before).
-func (u *Messages) Edit(ctx context.Context, rawToken, rawChat, rawNumber, rawBody string) (domain.Message, error) {
+func (u *Messages) Edit(ctx context.Context, rawToken, rawChat, rawNumber, rawBody string, idem domain.Idempotency) (domain.Message, error) {
 	token, chat, err := parseChatPath(rawToken, rawChat)
 	if err != nil {
 		return domain.Message{}, err
@@ -54,11 +55,11 @@ func (u *Messages) Edit(ctx context.Context, rawToken, rawChat, rawNumber, rawBo
 	if err != nil {
 		return domain.Message{}, err
 	}
-	now := u.clock.Now()
-	if _, err := u.queue.Append(ctx, domain.MessageEdited{Token: token, Chat: chat, Number: n, Body: body.String(), EditedAt: now}); err != nil {
+	ev, _, err := u.queue.Append(ctx, domain.MessageEdited{Token: token, Chat: chat, Number: n, Body: body.String(), EditedAt: u.clock.Now()}, idem)
+	if err != nil {
 		return domain.Message{}, err
 	}
-	msg := domain.Message{Number: n, Body: body.String(), UpdatedAt: now}
+	msg := domain.Message{Number: n, Body: body.String(), UpdatedAt: ev.(domain.MessageEdited).EditedAt}
 	// Best effort: the edit is queued whatever the store says now.
 	if stored, err := u.reader.Message(ctx, token, chat, n); err == nil {
 		msg.CreatedAt = stored.CreatedAt
@@ -70,7 +71,7 @@ func (u *Messages) Edit(ctx context.Context, rawToken, rawChat, rawNumber, rawBo
 
 // Delete queues the message's deletion. Its number is never handed out
 // again; reading it gives not found once the deletion is applied.
-func (u *Messages) Delete(ctx context.Context, rawToken, rawChat, rawNumber string) error {
+func (u *Messages) Delete(ctx context.Context, rawToken, rawChat, rawNumber string, idem domain.Idempotency) error {
 	token, chat, err := parseChatPath(rawToken, rawChat)
 	if err != nil {
 		return err
@@ -79,7 +80,7 @@ func (u *Messages) Delete(ctx context.Context, rawToken, rawChat, rawNumber stri
 	if err != nil {
 		return err
 	}
-	_, err = u.queue.Append(ctx, domain.MessageDeleted{Token: token, Chat: chat, Number: n, DeletedAt: u.clock.Now()})
+	_, _, err = u.queue.Append(ctx, domain.MessageDeleted{Token: token, Chat: chat, Number: n, DeletedAt: u.clock.Now()}, idem)
 	return err
 }
 

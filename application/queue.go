@@ -21,7 +21,13 @@ func NewSequencedQueue(seq ports.Sequencer, pub ports.EventPublisher) *Sequenced
 }
 
 // Append allocates the draft's number, then publishes the numbered event.
-func (q *SequencedQueue) Append(ctx context.Context, draft domain.Event) (domain.Event, error) {
+// It keeps no idempotency keys (a test double of a queue).
+func (q *SequencedQueue) Append(ctx context.Context, draft domain.Event, _ domain.Idempotency) (domain.Event, bool, error) {
+	ev, err := q.append(ctx, draft)
+	return ev, false, err
+}
+
+func (q *SequencedQueue) append(ctx context.Context, draft domain.Event) (domain.Event, error) {
 	var ev domain.Event
 	switch e := draft.(type) {
 	case domain.ChatCreated:
@@ -39,6 +45,13 @@ func (q *SequencedQueue) Append(ctx context.Context, draft domain.Event) (domain
 		e.Number = n
 		ev = e
 	case domain.MessageEdited:
+		v, err := q.seq.NextEditVersion(ctx, e.Token, e.Chat, e.Number)
+		if err != nil {
+			return nil, err
+		}
+		e.Version = v
+		ev = e
+	case domain.MessageDeleted:
 		v, err := q.seq.NextEditVersion(ctx, e.Token, e.Chat, e.Number)
 		if err != nil {
 			return nil, err

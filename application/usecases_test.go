@@ -76,17 +76,17 @@ func TestRefusedInputAllocatesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok := string(app.Token)
-	if _, err := f.chats.Create(ctx, tok); err != nil {
+	if _, err := f.chats.Create(ctx, tok, domain.Idempotency{}); err != nil {
 		t.Fatal(err)
 	}
 	var v *domain.ValidationError
-	if _, err := f.msgs.Create(ctx, tok, "1", "   "); !errors.As(err, &v) {
+	if _, err := f.msgs.Create(ctx, tok, "1", "   ", domain.Idempotency{}); !errors.As(err, &v) {
 		t.Fatalf("blank body: %v", err)
 	}
-	if _, err := f.msgs.Create(ctx, tok, "0", "hi"); err == nil {
+	if _, err := f.msgs.Create(ctx, tok, "0", "hi", domain.Idempotency{}); err == nil {
 		t.Fatal("chat 0 accepted")
 	}
-	m, err := f.msgs.Create(ctx, tok, "1", "hi")
+	m, err := f.msgs.Create(ctx, tok, "1", "hi", domain.Idempotency{})
 	if err != nil || m.Number != 1 {
 		t.Fatalf("first accepted message: %+v %v", m, err)
 	}
@@ -104,17 +104,17 @@ func TestEditNeedsAnAllocatedMessage(t *testing.T) {
 	f := newFixture(t)
 	app, _ := f.apps.Create(ctx, "app")
 	tok := string(app.Token)
-	_, _ = f.chats.Create(ctx, tok)
-	if _, err := f.msgs.Edit(ctx, tok, "1", "1", "new"); !errors.Is(err, domain.ErrNotFound) {
+	_, _ = f.chats.Create(ctx, tok, domain.Idempotency{})
+	if _, err := f.msgs.Edit(ctx, tok, "1", "1", "new", domain.Idempotency{}); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("edit of a message never created: %v", err)
 	}
-	_, _ = f.msgs.Create(ctx, tok, "1", "old")
-	m, err := f.msgs.Edit(ctx, tok, "1", "1", "new")
+	_, _ = f.msgs.Create(ctx, tok, "1", "old", domain.Idempotency{})
+	m, err := f.msgs.Edit(ctx, tok, "1", "1", "new", domain.Idempotency{})
 	if err != nil || m.Body != "new" {
 		t.Fatalf("edit: %+v %v", m, err)
 	}
 	e1 := f.pub.events[len(f.pub.events)-1].(domain.MessageEdited)
-	_, _ = f.msgs.Edit(ctx, tok, "1", "1", "newer")
+	_, _ = f.msgs.Edit(ctx, tok, "1", "1", "newer", domain.Idempotency{})
 	e2 := f.pub.events[len(f.pub.events)-1].(domain.MessageEdited)
 	if e2.Version <= e1.Version {
 		t.Fatalf("versions %d then %d", e1.Version, e2.Version)
@@ -126,7 +126,7 @@ func TestPublishFailureIsReported(t *testing.T) {
 	f := newFixture(t)
 	app, _ := f.apps.Create(ctx, "app")
 	f.pub.fail = domain.Unavailable("redis", errors.New("down"))
-	if _, err := f.chats.Create(ctx, string(app.Token)); !errors.Is(err, domain.ErrUnavailable) {
+	if _, err := f.chats.Create(ctx, string(app.Token), domain.Idempotency{}); !errors.Is(err, domain.ErrUnavailable) {
 		t.Fatalf("create while the queue is down: %v", err)
 	}
 }
@@ -136,9 +136,9 @@ func TestProjectorCountsConverge(t *testing.T) {
 	f := newFixture(t)
 	app, _ := f.apps.Create(ctx, "app")
 	tok := string(app.Token)
-	_, _ = f.chats.Create(ctx, tok)
+	_, _ = f.chats.Create(ctx, tok, domain.Idempotency{})
 	for i := 0; i < 3; i++ {
-		_, _ = f.msgs.Create(ctx, tok, "1", "m")
+		_, _ = f.msgs.Create(ctx, tok, "1", "m", domain.Idempotency{})
 	}
 	p := application.NewProjector(f.store, f.store)
 	if err := p.Apply(ctx, f.pub.events); err != nil {

@@ -106,3 +106,17 @@ func TestAppRateLimits(t *testing.T) {
 		check(t, apis)
 	})
 }
+
+// A retry with its key on another api instance gets the first answer.
+func TestIdempotencyAcrossAPIs(t *testing.T) {
+	env := productionEnv(t, nil)
+	cfg := loadConfig(t, env)
+	var apis []*stack
+	for i := 0; i < 2; i++ {
+		var srv *httpadapter.Server
+		startApp(t, bootstrap.API(cfg), fx.Populate(&srv))
+		apis = append(apis, &stack{URL: "http://" + srv.Addr(), Config: cfg, t: t})
+	}
+	apis[0].addWorker(env, "w0")
+	idempotencySuite(t, apis)
+}

@@ -50,12 +50,12 @@ type countingQueue struct {
 	m      *metrics.Metrics
 }
 
-func (q countingQueue) Append(ctx context.Context, draft domain.Event) (domain.Event, error) {
-	ev, err := q.EventQueue.Append(ctx, draft)
-	if err == nil {
+func (q countingQueue) Append(ctx context.Context, draft domain.Event, idem domain.Idempotency) (domain.Event, bool, error) {
+	ev, replayed, err := q.EventQueue.Append(ctx, draft, idem)
+	if err == nil && !replayed {
 		q.m.EventsPublished.WithLabelValues(q.topics.For(ev.Scope())).Inc()
 	}
-	return ev, err
+	return ev, replayed, err
 }
 
 // go-redis for Watermill's Redis Streams, kept apart from rueidis.

@@ -28,6 +28,12 @@ var ErrNumberConflict = fmt.Errorf("%w: number conflict", ErrInvalidEvent)
 // retried in a moment. It wraps ErrUnavailable, so it maps to 503.
 var ErrBusy = fmt.Errorf("%w: numbering is being restored", ErrUnavailable)
 
+// ErrIdempotencyKeyReused: an Idempotency-Key came back with another request.
+var ErrIdempotencyKeyReused = errors.New("idempotency key reused with another request")
+
+// ErrIdempotencyKeyInUse: the first request with this Idempotency-Key is still being served.
+var ErrIdempotencyKeyInUse = errors.New("idempotency key in use by a request in progress")
+
 // ValidationError says which field of a request is wrong and why.
 type ValidationError struct {
 	Field  string

@@ -114,3 +114,14 @@ func (t *Touched) Merge(o Touched) {
 
 // Empty says whether nothing was touched.
 func (t Touched) Empty() bool { return len(t.Applications) == 0 && len(t.Chats) == 0 }
+
+// Idempotency names a client's retry-safe request: a Key (scoped to the
+// application) and the Fingerprint of the request it was first sent with.
+// The zero value is a request without a key.
+type Idempotency struct {
+	Key         string
+	Fingerprint string
+}
+
+// IdempotencyTTL is how long a key is kept: at least a day, as API.md says.
+const IdempotencyTTL = 24 * time.Hour

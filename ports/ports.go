@@ -95,13 +95,18 @@ type SequenceFences interface {
 
 // EventQueue numbers and queues the api's writes. Append allocates the next
 // number of the draft's scope (the chat's number of a ChatCreated, the
-// message's of a MessageCreated, the version of a MessageEdited, whose
-// message must exist), stamps it and its epoch on the event and queues the
-// event, as one step: a number is never handed out without its event, nor
-// an event queued under a number handed out twice. A nil error means the
-// event is durably queued.
+// message's of a MessageCreated, the version of a MessageEdited or
+// MessageDeleted, whose message must exist), stamps it and its epoch on the
+// event and queues the event, as one step: a number is never handed out
+// without its event, nor an event queued under a number handed out twice. A
+// nil error means the event is durably queued.
+//
+// With an idempotency key, the same step records it: a later Append with the
+// same key and fingerprint queues nothing and returns the event first queued
+// (its number and time), with replayed true; with another fingerprint it is
+// domain.ErrIdempotencyKeyReused. A retry never takes a second number.
 type EventQueue interface {
-	Append(ctx context.Context, draft domain.Event) (domain.Event, error)
+	Append(ctx context.Context, draft domain.Event, idem domain.Idempotency) (ev domain.Event, replayed bool, err error)
 }
 
 // EventPublisher appends an event to the queue. A nil error means the event is

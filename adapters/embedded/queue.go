@@ -2,8 +2,11 @@ package embedded
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"sync"
+	"time"
 
 	"github.com/chatsvc/chat/domain"
 )
@@ -36,12 +39,14 @@ type Queue struct {
 type request struct {
 	ctx   context.Context
 	draft domain.Event
+	idem  domain.Idempotency
 	reply chan result
 }
 
 type result struct {
-	ev  domain.Event
-	err error
+	ev       domain.Event
+	replayed bool
+	err      error
 }
 
 // NewQueue starts the writer; Close stops it.
@@ -54,20 +59,22 @@ func NewQueue(seq *Sequencer, apply ApplyFunc, committed Committed, maxBatch int
 
 var errClosed = domain.Unavailable("database", errors.New("the embedded queue is closed"))
 
-// Append numbers the draft and persists it; it returns once committed.
-func (q *Queue) Append(ctx context.Context, draft domain.Event) (domain.Event, error) {
-	r := request{ctx: ctx, draft: draft, reply: make(chan result, 1)}
+// Append numbers the draft and persists it; it returns once committed. An
+// idempotency key is recorded in the same transaction; a retry gets the
+// event first stored.
+func (q *Queue) Append(ctx context.Context, draft domain.Event, idem domain.Idempotency) (domain.Event, bool, error) {
+	r := request{ctx: ctx, draft: draft, idem: idem, reply: make(chan result, 1)}
 	select {
 	case q.in <- r:
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, false, ctx.Err()
 	case <-q.stop:
-		return nil, errClosed
+		return nil, false, errClosed
 	}
 	// Once handed over the outcome always comes: a transaction is not
 	// abandoned halfway because one of its callers went away.
 	res := <-r.reply
-	return res.ev, res.err
+	return res.ev, res.replayed, res.err
 }
 
 // Close lets the group being written finish, then stops.
@@ -133,6 +140,16 @@ func (q *Queue) commit(batch []request, results []result) ([]domain.Event, domai
 				results[i] = result{err: r.ctx.Err()} // gone before its number was taken
 				continue
 			}
+			if r.idem.Key != "" {
+				ev, seen, err := replay(ctx, tx, r.draft, r.idem)
+				if err != nil && !errors.Is(err, domain.ErrIdempotencyKeyReused) {
+					return nil, err
+				}
+				if seen || err != nil {
+					results[i] = result{ev: ev, replayed: seen, err: err}
+					continue
+				}
+			}
 			ev, err := q.seq.Allocate(ctx, tx, r.draft)
 			if errors.Is(err, domain.ErrNotFound) {
 				results[i] = result{err: err}
@@ -141,10 +158,83 @@ func (q *Queue) commit(batch []request, results []result) ([]domain.Event, domai
 			if err != nil {
 				return nil, err
 			}
+			if r.idem.Key != "" {
+				if err := record(ctx, tx, ev, r.idem); err != nil {
+					return nil, err
+				}
+			}
 			results[i] = result{ev: ev}
 			events = append(events, ev)
 		}
 		return events, nil
 	})
 	return events, touched, dbErr(err)
+}
+
+// replay finds the event an idempotency key was first recorded with.
+func replay(ctx context.Context, tx Tx, draft domain.Event, idem domain.Idempotency) (domain.Event, bool, error) {
+	var fp string
+	var n, at int64
+	err := queryRow(ctx, tx, []any{&fp, &n, &at}, `SELECT fingerprint, number, at_micros FROM idempotency_keys
+WHERE token = ? AND idem_key = ? AND expires_at > ?`, string(tokenOf(draft)), idem.Key, time.Now().UnixMicro())
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if fp != idem.Fingerprint {
+		return nil, false, domain.ErrIdempotencyKeyReused
+	}
+	when := time.UnixMicro(at).UTC()
+	switch e := draft.(type) {
+	case domain.ChatCreated:
+		e.Number, e.CreatedAt = n, when
+		return e, true, nil
+	case domain.MessageCreated:
+		e.Number, e.CreatedAt = n, when
+		return e, true, nil
+	case domain.MessageEdited:
+		e.Version, e.EditedAt = n, when
+		return e, true, nil
+	case domain.MessageDeleted:
+		e.Version, e.DeletedAt = n, when
+		return e, true, nil
+	}
+	return nil, false, fmt.Errorf("cannot replay %T", draft)
+}
+
+// record keeps an idempotency key with the event it numbered (a day; an
+// expired key is replaced).
+func record(ctx context.Context, tx Tx, ev domain.Event, idem domain.Idempotency) error {
+	var n int64
+	var at time.Time
+	switch e := ev.(type) {
+	case domain.ChatCreated:
+		n, at = e.Number, e.CreatedAt
+	case domain.MessageCreated:
+		n, at = e.Number, e.CreatedAt
+	case domain.MessageEdited:
+		n, at = e.Version, e.EditedAt
+	case domain.MessageDeleted:
+		n, at = e.Version, e.DeletedAt
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (token, idem_key, fingerprint, number, at_micros, expires_at) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (token, idem_key) DO UPDATE SET fingerprint = excluded.fingerprint, number = excluded.number, at_micros = excluded.at_micros, expires_at = excluded.expires_at`,
+		string(tokenOf(ev)), idem.Key, idem.Fingerprint, n, at.UnixMicro(), time.Now().Add(domain.IdempotencyTTL).UnixMicro())
+	return err
+}
+
+func tokenOf(e domain.Event) domain.Token {
+	switch e := e.(type) {
+	case domain.ChatCreated:
+		return e.Token
+	case domain.MessageCreated:
+		return e.Token
+	case domain.MessageEdited:
+		return e.Token
+	case domain.MessageDeleted:
+		return e.Token
+	}
+	return ""
 }

@@ -45,7 +45,7 @@ func TestQueueGroupCommits(t *testing.T) {
 	if err := store.CreateApplication(ctx, app); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := q.Append(ctx, domain.ChatCreated{Token: app.Token, CreatedAt: time.Now().UTC()}); err != nil {
+	if _, _, err := q.Append(ctx, domain.ChatCreated{Token: app.Token, CreatedAt: time.Now().UTC()}, domain.Idempotency{}); err != nil {
 		t.Fatal(err)
 	}
 	const n = 300
@@ -55,7 +55,7 @@ func TestQueueGroupCommits(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			ev, err := q.Append(ctx, domain.MessageCreated{Token: app.Token, Chat: 1, Body: fmt.Sprint("m", i), CreatedAt: time.Now().UTC()})
+			ev, _, err := q.Append(ctx, domain.MessageCreated{Token: app.Token, Chat: 1, Body: fmt.Sprint("m", i), CreatedAt: time.Now().UTC()}, domain.Idempotency{})
 			if err != nil {
 				t.Error(err)
 				return
@@ -70,7 +70,7 @@ func TestQueueGroupCommits(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, err := q.Append(ctx, domain.MessageCreated{Token: app.Token, Chat: 9, Body: "x", CreatedAt: time.Now().UTC()}); !errors.Is(err, domain.ErrNotFound) {
+				if _, _, err := q.Append(ctx, domain.MessageCreated{Token: app.Token, Chat: 9, Body: "x", CreatedAt: time.Now().UTC()}, domain.Idempotency{}); !errors.Is(err, domain.ErrNotFound) {
 					t.Errorf("a message in a chat never created: %v", err)
 				}
 			}()

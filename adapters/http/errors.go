@@ -57,6 +57,10 @@ func classify(err error) (int, string, string) {
 		return fiber.StatusRequestEntityTooLarge, "payload_too_large", tooLarge.Error()
 	case errors.As(err, &bad):
 		return fiber.StatusBadRequest, "bad_request", bad.Error()
+	case errors.Is(err, domain.ErrIdempotencyKeyReused):
+		return fiber.StatusUnprocessableEntity, "idempotency_key_reused", "this Idempotency-Key was used with another request"
+	case errors.Is(err, domain.ErrIdempotencyKeyInUse):
+		return fiber.StatusConflict, "idempotency_key_in_use", "the first request with this Idempotency-Key is still in progress; retry later"
 	case errors.As(err, &notFound):
 		return fiber.StatusNotFound, "not_found", notFound.Message
 	case errors.Is(err, domain.ErrNotFound):

@@ -1,7 +1,9 @@
 package http
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"strconv"
 	"strings"
 
@@ -94,7 +96,11 @@ func (h *handlers) createChat(c *fiber.Ctx) error {
 	if _, err := decodeObject(c, "chat"); err != nil {
 		return err
 	}
-	chat, err := h.uc.Chats.Create(c.UserContext(), c.Params("token"))
+	idem, err := idempotency(c)
+	if err != nil {
+		return err
+	}
+	chat, err := h.uc.Chats.Create(c.UserContext(), c.Params("token"), idem)
 	if err != nil {
 		return err
 	}
@@ -128,7 +134,11 @@ func (h *handlers) createMessage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	msg, err := h.uc.Messages.Create(c.UserContext(), c.Params("token"), c.Params("chat"), body)
+	idem, err := idempotency(c)
+	if err != nil {
+		return err
+	}
+	msg, err := h.uc.Messages.Create(c.UserContext(), c.Params("token"), c.Params("chat"), body, idem)
 	if err != nil {
 		return err
 	}
@@ -140,7 +150,11 @@ func (h *handlers) editMessage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	msg, err := h.uc.Messages.Edit(c.UserContext(), c.Params("token"), c.Params("chat"), c.Params("message"), body)
+	idem, err := idempotency(c)
+	if err != nil {
+		return err
+	}
+	msg, err := h.uc.Messages.Edit(c.UserContext(), c.Params("token"), c.Params("chat"), c.Params("message"), body, idem)
 	if err != nil {
 		return err
 	}
@@ -148,7 +162,11 @@ func (h *handlers) editMessage(c *fiber.Ctx) error {
 }
 
 func (h *handlers) deleteMessage(c *fiber.Ctx) error {
-	if err := h.uc.Messages.Delete(c.UserContext(), c.Params("token"), c.Params("chat"), c.Params("message")); err != nil {
+	idem, err := idempotency(c)
+	if err != nil {
+		return err
+	}
+	if err := h.uc.Messages.Delete(c.UserContext(), c.Params("token"), c.Params("chat"), c.Params("message"), idem); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -208,4 +226,28 @@ func (h *handlers) searchMessages(c *fiber.Ctx) error {
 	return c.JSON(toPage(hits, toHitJSON, func(h domain.Hit) string {
 		return encodeCursor("search", strconv.FormatFloat(h.Score, 'g', -1, 64)+":"+strconv.FormatInt(h.Message.Number, 10))
 	}))
+}
+
+// idempotency reads a request's Idempotency-Key: 1 to 255 visible ASCII
+// characters. The request's fingerprint (method, path, media type, body)
+// tells a retry from another request under the same key.
+func idempotency(c *fiber.Ctx) (domain.Idempotency, error) {
+	key := c.Get("Idempotency-Key")
+	if key == "" {
+		return domain.Idempotency{}, nil
+	}
+	if len(key) > 255 {
+		return domain.Idempotency{}, badRequest("Idempotency-Key must be at most 255 characters")
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] < 0x21 || key[i] > 0x7e {
+			return domain.Idempotency{}, badRequest("Idempotency-Key must be visible ASCII characters")
+		}
+	}
+	h := sha256.New()
+	for _, part := range [][]byte{c.Request().Header.Method(), c.Request().URI().Path(), c.Request().Header.ContentType(), c.Body()} {
+		h.Write(part)
+		h.Write([]byte{0})
+	}
+	return domain.Idempotency{Key: key, Fingerprint: hex.EncodeToString(h.Sum(nil)[:16])}, nil
 }

@@ -70,38 +70,62 @@ local function append(stream, head, a)
   end
 end
 local function fmt(n) return string.format('%d', n) end
+-- Idempotency keys (ARGV 6: fingerprint, '' for none; 7: the event's time
+-- in µs; 8: ttl in s) hold 'fingerprint|number|epoch|time'.
+local function idem_check(key, a)
+  if a[6] == '' then return nil end
+  local v = redis.call('GET', key)
+  if not v then return nil end
+  local fp, n, e, at = string.match(v, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
+  if fp ~= a[6] then return {-6, 0, 0} end
+  return {tonumber(n), tonumber(e), tonumber(at)}
+end
+local function idem_record(key, a, n, e)
+  if a[6] == '' then return end
+  redis.call('SET', key, a[6] .. '|' .. fmt(n) .. '|' .. fmt(e) .. '|' .. a[7], 'EX', a[8])
+end
 `
 
 var (
 	scriptRegister = rueidis.NewLuaScript(`return redis.call('HSETNX', KEYS[1], 'c', 0)`)
-	// KEYS: app [stream]; ARGV: uuid rest metadata maxlen lease
+	// KEYS: app idem [stream]; ARGV: uuid rest metadata maxlen lease idem-fp at ttl
+	// Returns {number, epoch, 0}, or {number, epoch, time} for a replay.
 	scriptNextChat = rueidis.NewLuaScript(luaLib + `
-if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
+local seen = idem_check(KEYS[2], ARGV)
+if seen then return seen end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0, 0} end
 local n = tonumber(redis.call('HGET', KEYS[1], 'c')) + 1
-if n > tonumber(redis.call('HGET', KEYS[1], 'l') or ARGV[5]) then return {-5, n} end
+if n > tonumber(redis.call('HGET', KEYS[1], 'l') or ARGV[5]) then return {-5, n, 0} end
 redis.call('HSET', KEYS[1], 'c', fmt(n))
 local e = epoch(KEYS[1])
-append(KEYS[2], '{"number":' .. fmt(n) .. ',"epoch":' .. fmt(e) .. ',', ARGV)
-return {n, e}`)
-	// KEYS: app chat [stream]; ARGV: uuid rest metadata maxlen lease chat
+append(KEYS[3], '{"number":' .. fmt(n) .. ',"epoch":' .. fmt(e) .. ',', ARGV)
+idem_record(KEYS[2], ARGV, n, e)
+return {n, e, 0}`)
+	// KEYS: app chat idem [stream]; ARGV: uuid rest metadata maxlen lease idem-fp at ttl chat
 	scriptNextMessage = rueidis.NewLuaScript(luaLib + `
-local s = chat_state(KEYS[1], KEYS[2], tonumber(ARGV[6]))
-if s < 0 then return {s, 0} end
+local seen = idem_check(KEYS[3], ARGV)
+if seen then return seen end
+local s = chat_state(KEYS[1], KEYS[2], tonumber(ARGV[9]))
+if s < 0 then return {s, 0, 0} end
 local n = tonumber(redis.call('HGET', KEYS[2], 'm') or '0') + 1
-if n > tonumber(redis.call('HGET', KEYS[2], 'l') or ARGV[5]) then return {-5, n} end
+if n > tonumber(redis.call('HGET', KEYS[2], 'l') or ARGV[5]) then return {-5, n, 0} end
 redis.call('HSET', KEYS[2], 'm', fmt(n))
 local e = epoch(KEYS[2])
-append(KEYS[3], '{"number":' .. fmt(n) .. ',"epoch":' .. fmt(e) .. ',', ARGV)
-return {n, e}`)
-	// KEYS: app chat [stream]; ARGV: uuid rest metadata maxlen lease chat message
+append(KEYS[4], '{"number":' .. fmt(n) .. ',"epoch":' .. fmt(e) .. ',', ARGV)
+idem_record(KEYS[3], ARGV, n, e)
+return {n, e, 0}`)
+	// KEYS: app chat idem [stream]; ARGV: uuid rest metadata maxlen lease idem-fp at ttl chat message
 	scriptNextEdit = rueidis.NewLuaScript(luaLib + `
-local s = chat_state(KEYS[1], KEYS[2], tonumber(ARGV[6]))
-if s < 0 then return {s, 0} end
-if tonumber(ARGV[7]) > tonumber(redis.call('HGET', KEYS[2], 'm') or '0') then return {-4, 0} end
+local seen = idem_check(KEYS[3], ARGV)
+if seen then return seen end
+local s = chat_state(KEYS[1], KEYS[2], tonumber(ARGV[9]))
+if s < 0 then return {s, 0, 0} end
+if tonumber(ARGV[10]) > tonumber(redis.call('HGET', KEYS[2], 'm') or '0') then return {-4, 0, 0} end
 local v = redis.call('HINCRBY', KEYS[2], 'v', 1)
 local e = epoch(KEYS[2])
-append(KEYS[3], '{"number":' .. ARGV[7] .. ',"version":' .. fmt(v) .. ',"epoch":' .. fmt(e) .. ',', ARGV)
-return {v, e}`)
+append(KEYS[4], '{"number":' .. ARGV[10] .. ',"version":' .. fmt(v) .. ',"epoch":' .. fmt(e) .. ',', ARGV)
+idem_record(KEYS[3], ARGV, v, e)
+return {v, e, 0}`)
 	// KEYS: sequence lock; ARGV: holder ttl-ms. 1: locked; 0: already seeded; -1: another holds it.
 	scriptLock = rueidis.NewLuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
@@ -134,6 +158,7 @@ const (
 	stateChatNeedsSeed  = -3
 	stateMessageUnknown = -4
 	stateLeaseSpent     = -5
+	stateIdemReused     = -6
 )
 
 // Config tunes the sequencer.
@@ -205,53 +230,78 @@ func (s *Sequencer) RegisterApplication(ctx context.Context, token domain.Token)
 
 // NextChatNumber allocates the next chat number of the application.
 func (s *Sequencer) NextChatNumber(ctx context.Context, token domain.Token) (int64, error) {
-	n, _, err := s.allocate(ctx, domain.ChatCreated{Token: token}, nil)
+	n, _, _, err := s.allocate(ctx, domain.ChatCreated{Token: token}, nil, domain.Idempotency{})
 	return n, err
 }
 
 // NextMessageNumber allocates the next message number of the chat.
 func (s *Sequencer) NextMessageNumber(ctx context.Context, token domain.Token, chat int64) (int64, error) {
-	n, _, err := s.allocate(ctx, domain.MessageCreated{Token: token, Chat: chat}, nil)
+	n, _, _, err := s.allocate(ctx, domain.MessageCreated{Token: token, Chat: chat}, nil, domain.Idempotency{})
 	return n, err
 }
 
 // NextEditVersion checks that the message was allocated and returns a fresh version.
 func (s *Sequencer) NextEditVersion(ctx context.Context, token domain.Token, chat, message int64) (int64, error) {
-	n, _, err := s.allocate(ctx, domain.MessageEdited{Token: token, Chat: chat, Number: message}, nil)
+	n, _, _, err := s.allocate(ctx, domain.MessageEdited{Token: token, Chat: chat, Number: message}, nil, domain.Idempotency{})
 	return n, err
 }
 
 // Append allocates the draft's number and appends its event to the stream
-// in one script: one round trip, and no number without its event.
-func (s *Sequencer) Append(ctx context.Context, draft domain.Event) (domain.Event, error) {
+// in one script: one round trip, and no number without its event. With an
+// idempotency key the script records it too; a retry gets the event first
+// appended (its number and time) and appends nothing.
+func (s *Sequencer) Append(ctx context.Context, draft domain.Event, idem domain.Idempotency) (domain.Event, bool, error) {
 	entry, err := stream.Template(draft)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	n, epoch, err := s.allocate(ctx, draft, &entry)
+	n, epoch, at, err := s.allocate(ctx, draft, &entry, idem)
 	if err != nil {
-		return nil, err
+		return nil, false, err
+	}
+	replayed := at != 0
+	when := func(t time.Time) time.Time {
+		if replayed {
+			return time.UnixMicro(at).UTC()
+		}
+		return t
 	}
 	switch e := draft.(type) {
 	case domain.ChatCreated:
-		e.Number, e.Epoch = n, epoch
-		return e, nil
+		e.Number, e.Epoch, e.CreatedAt = n, epoch, when(e.CreatedAt)
+		return e, replayed, nil
 	case domain.MessageCreated:
-		e.Number, e.Epoch = n, epoch
-		return e, nil
+		e.Number, e.Epoch, e.CreatedAt = n, epoch, when(e.CreatedAt)
+		return e, replayed, nil
 	case domain.MessageEdited:
-		e.Version, e.Epoch = n, epoch
-		return e, nil
+		e.Version, e.Epoch, e.EditedAt = n, epoch, when(e.EditedAt)
+		return e, replayed, nil
 	case domain.MessageDeleted:
-		e.Version, e.Epoch = n, epoch
-		return e, nil
+		e.Version, e.Epoch, e.DeletedAt = n, epoch, when(e.DeletedAt)
+		return e, replayed, nil
 	}
-	return nil, fmt.Errorf("cannot append %T", draft)
+	return nil, false, fmt.Errorf("cannot append %T", draft)
 }
+
+func eventTime(e domain.Event) time.Time {
+	switch e := e.(type) {
+	case domain.ChatCreated:
+		return e.CreatedAt
+	case domain.MessageCreated:
+		return e.CreatedAt
+	case domain.MessageEdited:
+		return e.EditedAt
+	case domain.MessageDeleted:
+		return e.DeletedAt
+	}
+	return time.Time{}
+}
+
+func idemKey(t domain.Token, key string) string { return "chat:{" + string(t) + "}:idem:" + key }
 
 // allocate runs the draft's script, appending entry when it is given, and
 // re-seeds the sequence when Redis lost it.
-func (s *Sequencer) allocate(ctx context.Context, draft domain.Event, entry *stream.Entry) (n, epoch int64, err error) {
+func (s *Sequencer) allocate(ctx context.Context, draft domain.Event, entry *stream.Entry, idem domain.Idempotency) (n, epoch, at int64, err error) {
 	var script *rueidis.Lua
 	var keys, args []string
 	var token domain.Token
@@ -261,23 +311,27 @@ func (s *Sequencer) allocate(ctx context.Context, draft domain.Event, entry *str
 	if entry != nil {
 		args = []string{entry.UUID, entry.Rest, entry.Metadata, strconv.FormatInt(s.cfg.MaxLen, 10), lease}
 	}
+	args = append(args, idem.Fingerprint, strconv.FormatInt(eventTime(draft).UnixMicro(), 10),
+		strconv.FormatInt(int64(domain.IdempotencyTTL.Seconds()), 10))
+	var seqKey string
 	switch e := draft.(type) {
 	case domain.ChatCreated:
-		token, script, keys = e.Token, scriptNextChat, []string{appKey(e.Token)}
+		token, script, seqKey = e.Token, scriptNextChat, appKey(e.Token)
+		keys = []string{appKey(e.Token), idemKey(e.Token, idem.Key)}
 	case domain.MessageCreated:
-		token, chat, script = e.Token, e.Chat, scriptNextMessage
-		keys = []string{appKey(e.Token), chatKey(e.Token, e.Chat)}
+		token, chat, script, seqKey = e.Token, e.Chat, scriptNextMessage, chatKey(e.Token, e.Chat)
+		keys = []string{appKey(e.Token), chatKey(e.Token, e.Chat), idemKey(e.Token, idem.Key)}
 		args = append(args, strconv.FormatInt(e.Chat, 10))
 	case domain.MessageEdited:
-		token, chat, script = e.Token, e.Chat, scriptNextEdit
-		keys = []string{appKey(e.Token), chatKey(e.Token, e.Chat)}
+		token, chat, script, seqKey = e.Token, e.Chat, scriptNextEdit, chatKey(e.Token, e.Chat)
+		keys = []string{appKey(e.Token), chatKey(e.Token, e.Chat), idemKey(e.Token, idem.Key)}
 		args = append(args, strconv.FormatInt(e.Chat, 10), strconv.FormatInt(e.Number, 10))
 	case domain.MessageDeleted: // a version from the edits' sequence
-		token, chat, script = e.Token, e.Chat, scriptNextEdit
-		keys = []string{appKey(e.Token), chatKey(e.Token, e.Chat)}
+		token, chat, script, seqKey = e.Token, e.Chat, scriptNextEdit, chatKey(e.Token, e.Chat)
+		keys = []string{appKey(e.Token), chatKey(e.Token, e.Chat), idemKey(e.Token, idem.Key)}
 		args = append(args, strconv.FormatInt(e.Chat, 10), strconv.FormatInt(e.Number, 10))
 	default:
-		return 0, 0, fmt.Errorf("cannot number %T", draft)
+		return 0, 0, 0, fmt.Errorf("cannot number %T", draft)
 	}
 	if entry != nil {
 		keys = append(keys, s.cfg.Topics.For(draft.Scope()))
@@ -286,13 +340,13 @@ func (s *Sequencer) allocate(ctx context.Context, draft domain.Event, entry *str
 	for {
 		res, err := script.Exec(ctx, s.client, keys, args).AsIntSlice()
 		if err != nil {
-			return 0, 0, unavailable(err)
+			return 0, 0, 0, unavailable(err)
 		}
-		if len(res) != 2 {
-			return 0, 0, fmt.Errorf("sequencer script answered %v", res)
+		if len(res) != 3 {
+			return 0, 0, 0, fmt.Errorf("sequencer script answered %v", res)
 		}
 		if res[0] > 0 {
-			return res[0], res[1], nil
+			return res[0], res[1], res[2], nil
 		}
 		switch res[0] {
 		case stateAppMissing:
@@ -300,36 +354,31 @@ func (s *Sequencer) allocate(ctx context.Context, draft domain.Event, entry *str
 		case stateChatNeedsSeed:
 			err = s.seedChat(ctx, token, chat)
 		case stateLeaseSpent:
-			err = s.reserve(ctx, token, chat, keys[len(keys)-1-boolInt(entry != nil)], res[1])
+			err = s.reserve(ctx, token, chat, seqKey, res[1])
+		case stateIdemReused:
+			return 0, 0, 0, domain.ErrIdempotencyKeyReused
 		case stateChatUnknown:
-			return 0, 0, domain.NotFoundf("chat %d not found in this application", chat)
+			return 0, 0, 0, domain.NotFoundf("chat %d not found in this application", chat)
 		case stateMessageUnknown:
-			return 0, 0, domain.NotFoundf("message %s not found in chat %d", args[len(args)-1], chat)
+			return 0, 0, 0, domain.NotFoundf("message %s not found in chat %d", args[len(args)-1], chat)
 		default:
-			return 0, 0, fmt.Errorf("sequencer script answered %d", res[0])
+			return 0, 0, 0, fmt.Errorf("sequencer script answered %d", res[0])
 		}
 		if errors.Is(err, errSeedBusy) {
 			if time.Now().After(deadline) {
-				return 0, 0, domain.ErrBusy
+				return 0, 0, 0, domain.ErrBusy
 			}
 			select {
 			case <-ctx.Done():
-				return 0, 0, ctx.Err()
+				return 0, 0, 0, ctx.Err()
 			case <-time.After(20 * time.Millisecond):
 			}
 			continue
 		}
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, 0, err
 		}
 	}
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // reserve records a larger reservation for the sequence (chat 0: the

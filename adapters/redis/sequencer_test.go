@@ -205,7 +205,7 @@ func TestAppendWritesTheNumberedEvent(t *testing.T) {
 		domain.MessageEdited{Token: tok, Chat: 1, Number: 1, Body: "edited", EditedAt: at},
 	}
 	for i, d := range drafts {
-		got, err := seq.Append(ctx, d)
+		got, _, err := seq.Append(ctx, d, domain.Idempotency{})
 		if err != nil || got != want[i] {
 			t.Fatalf("Append(%v) = %v, %v; want %v", d, got, err, want[i])
 		}
@@ -227,7 +227,7 @@ func TestAppendWritesTheNumberedEvent(t *testing.T) {
 			t.Fatalf("entry decodes to %v, %v; want %v", ev, err, want[i])
 		}
 	}
-	if _, err := seq.Append(ctx, domain.MessageCreated{Token: tok, Chat: 2, Body: "x", CreatedAt: at}); !errors.Is(err, domain.ErrNotFound) {
+	if _, _, err := seq.Append(ctx, domain.MessageCreated{Token: tok, Chat: 2, Body: "x", CreatedAt: at}, domain.Idempotency{}); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("a message in an unallocated chat: %v, want not found", err)
 	}
 }
