@@ -9,21 +9,45 @@ import (
 
 // Applications creates, reads, renames and lists applications.
 type Applications struct {
-	store ports.ApplicationStore
-	seq   ports.Sequencer
-	clock ports.Clock
+	store  ports.ApplicationStore
+	seq    ports.Sequencer
+	clock  ports.Clock
+	claims ports.IdempotencyClaims
 }
 
-func NewApplications(store ports.ApplicationStore, seq ports.Sequencer, clock ports.Clock) *Applications {
-	return &Applications{store: store, seq: seq, clock: clock}
+func NewApplications(store ports.ApplicationStore, seq ports.Sequencer, clock ports.Clock, claims ports.IdempotencyClaims) *Applications {
+	return &Applications{store: store, seq: seq, clock: clock, claims: claims}
 }
 
-// Create stores a new application under a fresh token.
-func (u *Applications) Create(ctx context.Context, rawName string) (domain.Application, error) {
+// Create stores a new application under a fresh token. With an
+// idempotency key, a retry gets the application the first request made.
+func (u *Applications) Create(ctx context.Context, rawName string, idem domain.Idempotency) (domain.Application, error) {
 	name, err := domain.NewName(rawName)
 	if err != nil {
 		return domain.Application{}, err
 	}
+	if idem.Key == "" || u.claims == nil {
+		return u.create(ctx, name)
+	}
+	done, err := u.claims.Claim(ctx, idem.Key, idem.Fingerprint)
+	if err != nil {
+		return domain.Application{}, err
+	}
+	if done != "" {
+		return u.store.Application(ctx, domain.Token(done))
+	}
+	app, err := u.create(ctx, name)
+	if err != nil {
+		_ = u.claims.Release(ctx, idem.Key)
+		return domain.Application{}, err
+	}
+	if err := u.claims.Complete(ctx, idem.Key, idem.Fingerprint, string(app.Token)); err != nil {
+		return domain.Application{}, err
+	}
+	return app, nil
+}
+
+func (u *Applications) create(ctx context.Context, name domain.Name) (domain.Application, error) {
 	now := u.clock.Now()
 	app := domain.Application{Token: domain.NewToken(), Name: name, CreatedAt: now, UpdatedAt: now}
 	// The sequence first: a sequencer that finds a stored application without

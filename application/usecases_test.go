@@ -61,7 +61,7 @@ func newFixture(t *testing.T) fixture {
 	pub := &recorder{}
 	return fixture{
 		store: store,
-		apps:  application.NewApplications(store, seq, clock),
+		apps:  application.NewApplications(store, seq, clock, embedded.NewClaims(db)),
 		chats: application.NewChats(application.NewSequencedQueue(seq, pub), store, clock),
 		msgs:  application.NewMessages(application.NewSequencedQueue(seq, pub), store, clock, 0),
 		pub:   pub,
@@ -71,7 +71,7 @@ func newFixture(t *testing.T) fixture {
 func TestRefusedInputAllocatesNothing(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	app, err := f.apps.Create(ctx, "app")
+	app, err := f.apps.Create(ctx, "app", domain.Idempotency{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestRefusedInputAllocatesNothing(t *testing.T) {
 func TestEditNeedsAnAllocatedMessage(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	app, _ := f.apps.Create(ctx, "app")
+	app, _ := f.apps.Create(ctx, "app", domain.Idempotency{})
 	tok := string(app.Token)
 	_, _ = f.chats.Create(ctx, tok, domain.Idempotency{})
 	if _, err := f.msgs.Edit(ctx, tok, "1", "1", "new", domain.Idempotency{}); !errors.Is(err, domain.ErrNotFound) {
@@ -124,7 +124,7 @@ func TestEditNeedsAnAllocatedMessage(t *testing.T) {
 func TestPublishFailureIsReported(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	app, _ := f.apps.Create(ctx, "app")
+	app, _ := f.apps.Create(ctx, "app", domain.Idempotency{})
 	f.pub.fail = domain.Unavailable("redis", errors.New("down"))
 	if _, err := f.chats.Create(ctx, string(app.Token), domain.Idempotency{}); !errors.Is(err, domain.ErrUnavailable) {
 		t.Fatalf("create while the queue is down: %v", err)
@@ -134,7 +134,7 @@ func TestPublishFailureIsReported(t *testing.T) {
 func TestProjectorCountsConverge(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	app, _ := f.apps.Create(ctx, "app")
+	app, _ := f.apps.Create(ctx, "app", domain.Idempotency{})
 	tok := string(app.Token)
 	_, _ = f.chats.Create(ctx, tok, domain.Idempotency{})
 	for i := 0; i < 3; i++ {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/chatsvc/chat/internal/testenv"
 )
 
 // The HTTP suite runs against both profiles: the same use cases and the same
@@ -571,9 +573,16 @@ func apiSuite(t *testing.T, s *stack) {
 // request is a 422.
 func idempotencySuite(t *testing.T, apis []*stack) {
 	s := apis[0]
+	on := func(i int) *stack { return apis[i%len(apis)] }
+	// Creating an application: the retry gets the application made first.
+	appKey := "app-" + testenv.Suffix()
+	a1 := on(0).call(t, "POST", "/api/v1/chat_applications", map[string]any{"name": "once"}, "Idempotency-Key", appKey).want(t, 201)
+	if a2 := on(1).call(t, "POST", "/api/v1/chat_applications", map[string]any{"name": "once"}, "Idempotency-Key", appKey).want(t, 201); a2.Raw != a1.Raw {
+		t.Fatalf("retried application create answered %s, first %s", a2.Raw, a1.Raw)
+	}
+	on(0).call(t, "POST", "/api/v1/chat_applications", map[string]any{"name": "twice"}, "Idempotency-Key", appKey).wantError(t, 422, "idempotency_key_reused")
 	tok := newApplication(t, s, "Retrier")
 	app := "/api/v1/chat_applications/" + tok
-	on := func(i int) *stack { return apis[i%len(apis)] }
 	first := on(0).call(t, "POST", app+"/chats", nil, "Idempotency-Key", "chat-1").want(t, 201)
 	for i := 1; i <= 3; i++ {
 		again := on(i).call(t, "POST", app+"/chats", nil, "Idempotency-Key", "chat-1").want(t, 201)

@@ -36,6 +36,7 @@ var sequencerModule = fx.Module("sequencer",
 			Topics: cfg.Stream.Topics, MaxLen: cfg.Stream.Redis.MaxLen, Lease: cfg.Redis.SequenceLease})
 	}),
 	fx.Provide(func(s *redisadapter.Sequencer) ports.Sequencer { return s }),
+	fx.Provide(func(client rueidis.Client) ports.IdempotencyClaims { return redisadapter.NewClaims(client) }),
 	// The per-application rate limits, shared by every api instance.
 	fx.Provide(func(client rueidis.Client) ports.RateLimiter { return redisadapter.NewLimiter(client) }),
 	fx.Provide(fx.Annotate(func(cfg Config, seq *redisadapter.Sequencer, m *metrics.Metrics) countingQueue {

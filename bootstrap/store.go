@@ -62,5 +62,6 @@ var sqliteModule = fx.Module("sqlite",
 	}),
 	storePorts,
 	fx.Provide(embedded.NewSequencer),
+	fx.Provide(func(db *sql.DB) ports.IdempotencyClaims { return embedded.NewClaims(db) }),
 	fx.Provide(func(s *embedded.Sequencer) ports.Sequencer { return s }),
 )

@@ -167,3 +167,17 @@ type RateLimit struct {
 	RetryAfter time.Duration // when denied: until one request is allowed again
 	ResetAfter time.Duration // until the whole burst is available again
 }
+
+// IdempotencyClaims keeps the Idempotency-Keys of writes that take no number
+// to record their key with (creating an application). Keys are kept a day.
+type IdempotencyClaims interface {
+	// Claim starts a request under key: "" for a first request (now in
+	// progress); the result recorded when the request with this key and
+	// fingerprint completed; domain.ErrIdempotencyKeyReused for another
+	// fingerprint; domain.ErrIdempotencyKeyInUse while the first is in progress.
+	Claim(ctx context.Context, key, fingerprint string) (result string, err error)
+	// Complete records the result of the claimed request.
+	Complete(ctx context.Context, key, fingerprint, result string) error
+	// Release forgets a claim whose request failed, so that it can be retried.
+	Release(ctx context.Context, key string) error
+}

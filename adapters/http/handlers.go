@@ -34,7 +34,11 @@ func (h *handlers) createApplication(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	app, err := h.uc.Applications.Create(c.UserContext(), name)
+	idem, err := idempotency(c)
+	if err != nil {
+		return err
+	}
+	app, err := h.uc.Applications.Create(c.UserContext(), name, idem)
 	if err != nil {
 		return err
 	}
