@@ -4,7 +4,7 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
-	httpadapter "github.com/chatsvc/chat/adapters/http"
+	httpadapter "github.com/chatsvc/chat/adapters/httpapi"
 	"github.com/chatsvc/chat/adapters/metrics"
 	"github.com/chatsvc/chat/application"
 	"github.com/chatsvc/chat/ports"

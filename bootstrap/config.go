@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	httpadapter "github.com/chatsvc/chat/adapters/http"
+	httpadapter "github.com/chatsvc/chat/adapters/httpapi"
 	"github.com/chatsvc/chat/adapters/stream"
 	"github.com/chatsvc/chat/domain"
 )

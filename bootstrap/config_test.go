@@ -8,7 +8,7 @@ import (
 
 	"go.uber.org/fx"
 
-	httpadapter "github.com/chatsvc/chat/adapters/http"
+	httpadapter "github.com/chatsvc/chat/adapters/httpapi"
 	"github.com/chatsvc/chat/bootstrap"
 )
 

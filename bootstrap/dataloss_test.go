@@ -12,7 +12,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 	"go.uber.org/fx"
 
-	httpadapter "github.com/chatsvc/chat/adapters/http"
+	httpadapter "github.com/chatsvc/chat/adapters/httpapi"
 	"github.com/chatsvc/chat/bootstrap"
 	"github.com/chatsvc/chat/internal/testenv"
 )

@@ -9,7 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/chatsvc/chat/adapters/entstore"
-	httpadapter "github.com/chatsvc/chat/adapters/http"
+	httpadapter "github.com/chatsvc/chat/adapters/httpapi"
 	"github.com/chatsvc/chat/adapters/metrics"
 	"github.com/chatsvc/chat/adapters/opensearch"
 	redisadapter "github.com/chatsvc/chat/adapters/redis"

@@ -28,7 +28,7 @@ var (
 func openAPIDoc(t testing.TB) routers.Router {
 	t.Helper()
 	openAPIOnce.Do(func() {
-		raw, err := os.ReadFile("../adapters/http/openapi.json")
+		raw, err := os.ReadFile("../adapters/httpapi/openapi.json")
 		if err != nil {
 			openAPIErr = err
 			return

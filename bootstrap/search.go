@@ -90,7 +90,7 @@ var indexerModule = fx.Module("indexer",
 // answers from the database.
 var embeddedSearchModule = fx.Module("embedded-search",
 	fx.Provide(func(cfg Config, lc fx.Lifecycle) (*embedded.Search, error) {
-		s, err := embedded.OpenSearch(filepath.Join(cfg.DataDir, "search.bleve"))
+		s, err := embedded.OpenIndex(filepath.Join(cfg.DataDir, "search.bleve"))
 		if err != nil {
 			return nil, err
 		}

@@ -7,7 +7,7 @@ import (
 
 	"go.uber.org/fx"
 
-	httpadapter "github.com/chatsvc/chat/adapters/http"
+	httpadapter "github.com/chatsvc/chat/adapters/httpapi"
 	"github.com/chatsvc/chat/bootstrap"
 	"github.com/chatsvc/chat/internal/testenv"
 )

@@ -4,5 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 for target in FuzzParseAttribute FuzzDecodeCursor FuzzSearchQuery; do
   echo "== fuzz $target (${FUZZTIME:-60s})"
-  go test -run '^$' -fuzz "^${target}\$" -fuzztime "${FUZZTIME:-60s}" ./adapters/http
+  go test -run '^$' -fuzz "^${target}\$" -fuzztime "${FUZZTIME:-60s}" ./adapters/httpapi
 done

@@ -109,10 +109,10 @@ func indexMapping() (mapping.IndexMapping, error) {
 	return im, nil
 }
 
-// OpenSearch opens (or creates) the Bleve index at path. An index made with
+// OpenIndex opens (or creates) the Bleve index at path. An index made with
 // an older analysis is dropped and made anew: it is derived data, repaired
 // from the database at every start.
-func OpenSearch(path string) (*Search, error) {
+func OpenIndex(path string) (*Search, error) {
 	ix, err := bleve.Open(path)
 	if err == nil && (ix.Mapping().AnalyzerNamed("tri") == nil || bodyIndexed(ix.Mapping())) {
 		_ = ix.Close()

@@ -11,7 +11,7 @@ import (
 
 func TestSearchIndexContract(t *testing.T) {
 	porttest.SearchIndexContract(t, func(t *testing.T) ports.SearchIndex {
-		s, err := embedded.OpenSearch(filepath.Join(t.TempDir(), "search.bleve"))
+		s, err := embedded.OpenIndex(filepath.Join(t.TempDir(), "search.bleve"))
 		if err != nil {
 			t.Fatal(err)
 		}

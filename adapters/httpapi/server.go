@@ -1,7 +1,7 @@
-// Package http is the inbound REST adapter (Fiber): routes, JSON shapes,
+// Package httpapi is the inbound REST adapter (Fiber): routes, JSON shapes,
 // pagination cursors, the one error mapping, and the operational endpoints.
 // It calls the application's use cases and knows nothing of the stores.
-package http
+package httpapi
 
 import (
 	"bytes"
