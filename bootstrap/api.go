@@ -4,7 +4,7 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
-	httpadapter "github.com/chatsvc/chat/adapters/httpapi"
+	"github.com/chatsvc/chat/adapters/httpapi"
 	"github.com/chatsvc/chat/adapters/metrics"
 	"github.com/chatsvc/chat/application"
 	"github.com/chatsvc/chat/ports"
@@ -21,14 +21,14 @@ var apiModule = fx.Module("api",
 		newSearchUseCase,
 	),
 	fx.Provide(func(cfg Config, apps *application.Applications, chats *application.Chats, msgs *application.Messages,
-		search *application.Search, limiter ports.RateLimiter, checks []httpadapter.Check, m *metrics.Metrics, log *zap.Logger) *httpadapter.Server {
-		uc := httpadapter.UseCases{Applications: apps, Chats: chats, Messages: msgs, Search: search, Limiter: limiter}
-		return httpadapter.NewServer(cfg.HTTP, uc, checks, m, log)
+		search *application.Search, limiter ports.RateLimiter, checks []httpapi.Check, m *metrics.Metrics, log *zap.Logger) *httpapi.Server {
+		uc := httpapi.UseCases{Applications: apps, Chats: chats, Messages: msgs, Search: search, Limiter: limiter}
+		return httpapi.NewServer(cfg.HTTP, uc, checks, m, log)
 	}),
 )
 
 // serveHTTP starts the server last and stops it first, so that in-flight
 // requests finish while everything they need is still there.
-func serveHTTP(lc fx.Lifecycle, s *httpadapter.Server) {
+func serveHTTP(lc fx.Lifecycle, s *httpapi.Server) {
 	lc.Append(fx.Hook{OnStart: s.Start, OnStop: s.Stop})
 }

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	httpadapter "github.com/chatsvc/chat/adapters/httpapi"
+	"github.com/chatsvc/chat/adapters/httpapi"
 	"github.com/chatsvc/chat/adapters/stream"
 	"github.com/chatsvc/chat/domain"
 )
@@ -26,7 +26,7 @@ const (
 // Config is every setting, loaded and validated once at start.
 type Config struct {
 	Profile string
-	HTTP    httpadapter.Config
+	HTTP    httpapi.Config
 	DataDir string
 	// WorkerHTTPAddr is where a worker serves its health and metrics.
 	WorkerHTTPAddr string
@@ -118,12 +118,12 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	host, _ := os.Hostname()
 	cfg := Config{
 		Profile: e.str("CHAT_PROFILE", ProfileEmbedded),
-		HTTP: httpadapter.Config{
+		HTTP: httpapi.Config{
 			Addr:            e.str("CHAT_HTTP_ADDR", ":8080"),
 			AdminToken:      e.str("CHAT_ADMIN_TOKEN", ""),
 			MaxRequestBytes: e.int("CHAT_MAX_REQUEST_BYTES", 1<<20),
 			RateLimit:       e.int("CHAT_RATE_LIMIT", 0),
-			AppLimits: httpadapter.AppLimits{
+			AppLimits: httpapi.AppLimits{
 				WriteRate: e.int("CHAT_APP_WRITE_RATE", 0), WriteBurst: e.int("CHAT_APP_WRITE_BURST", 0),
 				ReadRate: e.int("CHAT_APP_READ_RATE", 0), ReadBurst: e.int("CHAT_APP_READ_BURST", 0),
 			},

@@ -8,7 +8,7 @@ import (
 
 	"go.uber.org/fx"
 
-	httpadapter "github.com/chatsvc/chat/adapters/httpapi"
+	"github.com/chatsvc/chat/adapters/httpapi"
 	"github.com/chatsvc/chat/bootstrap"
 )
 
@@ -99,7 +99,7 @@ func TestAppRateLimits(t *testing.T) {
 		cfg := loadConfig(t, productionEnv(t, limits))
 		var apis []*stack
 		for i := 0; i < 2; i++ {
-			var srv *httpadapter.Server
+			var srv *httpapi.Server
 			startApp(t, bootstrap.API(cfg), fx.Populate(&srv))
 			apis = append(apis, &stack{URL: "http://" + srv.Addr(), Config: cfg, t: t})
 		}
@@ -113,7 +113,7 @@ func TestIdempotencyAcrossAPIs(t *testing.T) {
 	cfg := loadConfig(t, env)
 	var apis []*stack
 	for i := 0; i < 2; i++ {
-		var srv *httpadapter.Server
+		var srv *httpapi.Server
 		startApp(t, bootstrap.API(cfg), fx.Populate(&srv))
 		apis = append(apis, &stack{URL: "http://" + srv.Addr(), Config: cfg, t: t})
 	}

@@ -12,7 +12,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 	"go.uber.org/fx"
 
-	httpadapter "github.com/chatsvc/chat/adapters/httpapi"
+	"github.com/chatsvc/chat/adapters/httpapi"
 	"github.com/chatsvc/chat/bootstrap"
 	"github.com/chatsvc/chat/internal/testenv"
 )
@@ -45,10 +45,10 @@ func TestRedisDataLossUnderLoad(t *testing.T) {
 	cfg := loadConfig(t, env)
 	s := &stack{Config: cfg, t: t}
 	workerEnv["CHAT_CONSUMER_NAME"] = "w1"
-	var ops *httpadapter.Server
+	var ops *httpapi.Server
 	startApp(t, bootstrap.Worker(loadConfig(t, workerEnv)), fx.Populate(&ops))
 	worker := &stack{URL: "http://" + ops.Addr(), t: t}
-	var srv *httpadapter.Server
+	var srv *httpapi.Server
 	startApp(t, bootstrap.API(cfg), fx.Populate(&srv))
 	s.URL = "http://" + srv.Addr()
 

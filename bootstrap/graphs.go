@@ -9,7 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/chatsvc/chat/adapters/entstore"
-	httpadapter "github.com/chatsvc/chat/adapters/httpapi"
+	"github.com/chatsvc/chat/adapters/httpapi"
 	"github.com/chatsvc/chat/adapters/metrics"
 	"github.com/chatsvc/chat/adapters/opensearch"
 	redisadapter "github.com/chatsvc/chat/adapters/redis"
@@ -31,8 +31,8 @@ func API(cfg Config) fx.Option {
 		redisPublisherModule,
 		opensearchModule,
 		apiModule,
-		fx.Provide(func(s *entstore.Store, r rueidis.Client, ix *opensearch.Index) []httpadapter.Check {
-			return []httpadapter.Check{
+		fx.Provide(func(s *entstore.Store, r rueidis.Client, ix *opensearch.Index) []httpapi.Check {
+			return []httpapi.Check{
 				{Name: "mysql", Ping: s.Ping},
 				{Name: "redis", Ping: func(ctx context.Context) error { return redisadapter.Ping(ctx, r) }},
 				// Search falls back to MySQL while OpenSearch is down: reported, not required.
@@ -65,15 +65,15 @@ func Worker(cfg Config) fx.Option {
 		fx.Provide(func(p *application.Projector) stream.Applier { return p }),
 		opensearchModule,
 		roles,
-		fx.Provide(func(s *entstore.Store, r goredis.UniversalClient, groups *groupKeeper, ix *opensearch.Index, m *metrics.Metrics, log *zap.Logger) *httpadapter.Server {
-			checks := []httpadapter.Check{
+		fx.Provide(func(s *entstore.Store, r goredis.UniversalClient, groups *groupKeeper, ix *opensearch.Index, m *metrics.Metrics, log *zap.Logger) *httpapi.Server {
+			checks := []httpapi.Check{
 				{Name: "mysql", Ping: s.Ping},
 				{Name: "redis", Ping: func(ctx context.Context) error { return r.Ping(ctx).Err() }},
 				// Down while Redis has lost the groups and they could not be made again.
 				{Name: "consumer-groups", Ping: groups.Ready},
 				{Name: "opensearch", Ping: ix.Ping, Optional: true},
 			}
-			return httpadapter.NewOpsServer(httpadapter.Config{Addr: cfg.WorkerHTTPAddr}, checks, m, log)
+			return httpapi.NewOpsServer(httpapi.Config{Addr: cfg.WorkerHTTPAddr}, checks, m, log)
 		}),
 		fx.Invoke(serveHTTP),
 	)
@@ -91,8 +91,8 @@ func Embedded(cfg Config) fx.Option {
 		embeddedQueueModule,
 		fx.Provide(application.NewProjector),
 		apiModule,
-		fx.Provide(func(s *entstore.Store) []httpadapter.Check {
-			return []httpadapter.Check{{Name: "database", Ping: s.Ping}}
+		fx.Provide(func(s *entstore.Store) []httpapi.Check {
+			return []httpapi.Check{{Name: "database", Ping: s.Ping}}
 		}),
 		fx.Invoke(keepCounts),
 		fx.Invoke(serveHTTP),

@@ -7,7 +7,7 @@ import (
 
 	"go.uber.org/fx"
 
-	httpadapter "github.com/chatsvc/chat/adapters/httpapi"
+	"github.com/chatsvc/chat/adapters/httpapi"
 	"github.com/chatsvc/chat/bootstrap"
 	"github.com/chatsvc/chat/internal/testenv"
 )
@@ -67,7 +67,7 @@ func embeddedStack(t *testing.T, extra map[string]string) *stack {
 		env["CHAT_DATA_DIR"] = t.TempDir()
 	}
 	cfg := loadConfig(t, env)
-	var srv *httpadapter.Server
+	var srv *httpapi.Server
 	startApp(t, bootstrap.API(cfg), fx.Populate(&srv))
 	return &stack{URL: "http://" + srv.Addr(), Config: cfg, t: t}
 }
@@ -100,7 +100,7 @@ func productionStack(t *testing.T, extra map[string]string) *stack {
 	cfg := loadConfig(t, env)
 	s := &stack{Config: cfg, t: t}
 	s.addWorker(env, "w0")
-	var srv *httpadapter.Server
+	var srv *httpapi.Server
 	startApp(t, bootstrap.API(cfg), fx.Populate(&srv))
 	s.URL = "http://" + srv.Addr()
 	return s

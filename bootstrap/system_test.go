@@ -16,7 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/chatsvc/chat/adapters/entstore"
-	httpadapter "github.com/chatsvc/chat/adapters/httpapi"
+	"github.com/chatsvc/chat/adapters/httpapi"
 	"github.com/chatsvc/chat/adapters/stream"
 	"github.com/chatsvc/chat/bootstrap"
 	"github.com/chatsvc/chat/domain"
@@ -80,7 +80,7 @@ func TestConcurrentCreatesOnTwoAPIs(t *testing.T) {
 	s.addWorker(env, "w2")
 	var apis [2]*stack
 	for i := range apis {
-		var srv *httpadapter.Server
+		var srv *httpapi.Server
 		startApp(t, bootstrap.API(cfg), fx.Populate(&srv))
 		apis[i] = &stack{URL: "http://" + srv.Addr(), Config: cfg, t: t}
 	}
@@ -184,7 +184,7 @@ func TestKilledWorkersEventsAreClaimed(t *testing.T) {
 	env := productionEnv(t, map[string]string{"CHAT_CLAIM_IDLE": "1s", "CHAT_CLAIM_INTERVAL": "200ms"})
 	cfg := loadConfig(t, env)
 	s := &stack{Config: cfg, t: t}
-	var srv *httpadapter.Server
+	var srv *httpapi.Server
 	startApp(t, bootstrap.API(cfg), fx.Populate(&srv))
 	s.URL = "http://" + srv.Addr()
 

@@ -9,7 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
-	httpadapter "github.com/chatsvc/chat/adapters/httpapi"
+	"github.com/chatsvc/chat/adapters/httpapi"
 	"github.com/chatsvc/chat/adapters/metrics"
 )
 
@@ -39,7 +39,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			documented[strings.ToUpper(method)+" "+path] = true
 		}
 	}
-	srv := httpadapter.NewServer(httpadapter.Config{}, httpadapter.UseCases{}, nil, metrics.New(), zap.NewNop())
+	srv := httpapi.NewServer(httpapi.Config{}, httpapi.UseCases{}, nil, metrics.New(), zap.NewNop())
 	routed := map[string]bool{}
 	for _, r := range srv.App().GetRoutes(true) {
 		if r.Method == "HEAD" || r.Method == "USE" || r.Path == "/" || strings.HasSuffix(r.Path, "/*") {
