@@ -71,6 +71,23 @@ func (e MessageDeleted) Scope() string { return chatScope(e.Token, e.Chat) }
 
 func chatScope(t Token, chat int64) string { return string(t) + "/" + strconv.FormatInt(chat, 10) }
 
+// Subject tells what an event is about: its application, its chat (0 for a
+// chat's creation), the number it claims (the chat's or the message's), the
+// version it carries (edits and deletes) and when it happened.
+func Subject(e Event) (token Token, chat, number, version int64, at time.Time) {
+	switch e := e.(type) {
+	case ChatCreated:
+		return e.Token, 0, e.Number, 0, e.CreatedAt
+	case MessageCreated:
+		return e.Token, e.Chat, e.Number, 0, e.CreatedAt
+	case MessageEdited:
+		return e.Token, e.Chat, e.Number, e.Version, e.EditedAt
+	case MessageDeleted:
+		return e.Token, e.Chat, e.Number, e.Version, e.DeletedAt
+	}
+	return "", 0, 0, 0, time.Time{}
+}
+
 // ChatKey names a chat by its public identifiers.
 type ChatKey struct {
 	Token  Token

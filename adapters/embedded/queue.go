@@ -176,7 +176,7 @@ func replay(ctx context.Context, tx Tx, draft domain.Event, idem domain.Idempote
 	var fp string
 	var n, at int64
 	err := queryRow(ctx, tx, []any{&fp, &n, &at}, `SELECT fingerprint, number, at_micros FROM idempotency_keys
-WHERE token = ? AND idem_key = ? AND expires_at > ?`, string(tokenOf(draft)), idem.Key, time.Now().UnixMicro())
+WHERE token = ? AND idem_key = ? AND expires_at > ?`, string(tokenOfEvent(draft)), idem.Key, time.Now().UnixMicro())
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
@@ -207,34 +207,17 @@ WHERE token = ? AND idem_key = ? AND expires_at > ?`, string(tokenOf(draft)), id
 // record keeps an idempotency key with the event it numbered (a day; an
 // expired key is replaced).
 func record(ctx context.Context, tx Tx, ev domain.Event, idem domain.Idempotency) error {
-	var n int64
-	var at time.Time
-	switch e := ev.(type) {
-	case domain.ChatCreated:
-		n, at = e.Number, e.CreatedAt
-	case domain.MessageCreated:
-		n, at = e.Number, e.CreatedAt
-	case domain.MessageEdited:
-		n, at = e.Version, e.EditedAt
-	case domain.MessageDeleted:
-		n, at = e.Version, e.DeletedAt
+	token, _, n, version, at := domain.Subject(ev)
+	if version > 0 {
+		n = version // an edit's or delete's record is its version
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (token, idem_key, fingerprint, number, at_micros, expires_at) VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT (token, idem_key) DO UPDATE SET fingerprint = excluded.fingerprint, number = excluded.number, at_micros = excluded.at_micros, expires_at = excluded.expires_at`,
-		string(tokenOf(ev)), idem.Key, idem.Fingerprint, n, at.UnixMicro(), time.Now().Add(domain.IdempotencyTTL).UnixMicro())
+		string(token), idem.Key, idem.Fingerprint, n, at.UnixMicro(), time.Now().Add(domain.IdempotencyTTL).UnixMicro())
 	return err
 }
 
-func tokenOf(e domain.Event) domain.Token {
-	switch e := e.(type) {
-	case domain.ChatCreated:
-		return e.Token
-	case domain.MessageCreated:
-		return e.Token
-	case domain.MessageEdited:
-		return e.Token
-	case domain.MessageDeleted:
-		return e.Token
-	}
-	return ""
+func tokenOfEvent(e domain.Event) domain.Token {
+	token, _, _, _, _ := domain.Subject(e)
+	return token
 }

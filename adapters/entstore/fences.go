@@ -195,19 +195,8 @@ func (s *Store) checkEpochs(ctx context.Context, tx *ent.Client, table, scope st
 
 // conflict is the alarm of an event that cannot be applied under its number.
 func conflict(e domain.Event, why string) error {
-	return fmt.Errorf("%w: %T %s #%d: %s", domain.ErrNumberConflict, e, e.Scope(), eventNumber(e), why)
-}
-
-func eventNumber(e domain.Event) int64 {
-	switch e := e.(type) {
-	case domain.ChatCreated:
-		return e.Number
-	case domain.MessageCreated:
-		return e.Number
-	case domain.MessageEdited:
-		return e.Number
-	}
-	return 0
+	_, _, number, _, _ := domain.Subject(e)
+	return fmt.Errorf("%w: %T %s #%d: %s", domain.ErrNumberConflict, e, e.Scope(), number, why)
 }
 
 func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }

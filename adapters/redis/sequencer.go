@@ -283,20 +283,6 @@ func (s *Sequencer) Append(ctx context.Context, draft domain.Event, idem domain.
 	return nil, false, fmt.Errorf("cannot append %T", draft)
 }
 
-func eventTime(e domain.Event) time.Time {
-	switch e := e.(type) {
-	case domain.ChatCreated:
-		return e.CreatedAt
-	case domain.MessageCreated:
-		return e.CreatedAt
-	case domain.MessageEdited:
-		return e.EditedAt
-	case domain.MessageDeleted:
-		return e.DeletedAt
-	}
-	return time.Time{}
-}
-
 func idemKey(t domain.Token, key string) string { return "chat:{" + string(t) + "}:idem:" + key }
 
 // allocate runs the draft's script, appending entry when it is given, and
@@ -311,7 +297,8 @@ func (s *Sequencer) allocate(ctx context.Context, draft domain.Event, entry *str
 	if entry != nil {
 		args = []string{entry.UUID, entry.Rest, entry.Metadata, strconv.FormatInt(s.cfg.MaxLen, 10), lease}
 	}
-	args = append(args, idem.Fingerprint, strconv.FormatInt(eventTime(draft).UnixMicro(), 10),
+	_, _, _, _, when := domain.Subject(draft)
+	args = append(args, idem.Fingerprint, strconv.FormatInt(when.UnixMicro(), 10),
 		strconv.FormatInt(int64(domain.IdempotencyTTL.Seconds()), 10))
 	var seqKey string
 	switch e := draft.(type) {
