@@ -92,7 +92,7 @@ func (u *Applications) List(ctx context.Context, after string, limit int) (domai
 	if after != "" {
 		t, err := domain.ParseToken(after)
 		if err != nil {
-			return domain.Page[domain.Application]{}, &domain.BadRequestError{Reason: "cursor is not valid"}
+			return domain.Page[domain.Application]{}, &domain.MalformedError{Reason: "cursor is not valid"}
 		}
 		cursor = t
 	}

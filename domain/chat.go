@@ -14,16 +14,10 @@ const DefaultMaxBodyBytes = 64 << 10
 func ParseNumber(field, raw string) (int64, error) {
 	n, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil || n < 1 {
-		return 0, &BadRequestError{Reason: field + " must be a positive integer"}
+		return 0, &MalformedError{Reason: field + " must be a positive integer"}
 	}
 	return n, nil
 }
-
-// BadRequestError is malformed input that is not about a field's content
-// (a path number that is not a positive integer, a bad query parameter).
-type BadRequestError struct{ Reason string }
-
-func (e *BadRequestError) Error() string { return e.Reason }
 
 // Chat belongs to one application and is numbered within it.
 type Chat struct {
@@ -54,16 +48,6 @@ func NewBody(raw string, maxBytes int) (Body, error) {
 }
 
 func (b Body) String() string { return b.s }
-
-// TooLargeError is a value over its size limit.
-type TooLargeError struct {
-	What  string
-	Limit int
-}
-
-func (e *TooLargeError) Error() string {
-	return e.What + " is larger than " + strconv.Itoa(e.Limit) + " bytes"
-}
 
 // Message belongs to one chat and is numbered within it.
 type Message struct {

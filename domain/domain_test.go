@@ -66,7 +66,7 @@ func TestParseNumber(t *testing.T) {
 	if n, err := domain.ParseNumber("chat", "42"); err != nil || n != 42 {
 		t.Fatalf("42: %d %v", n, err)
 	}
-	var bad *domain.BadRequestError
+	var bad *domain.MalformedError
 	for _, raw := range []string{"", "0", "-1", "1.5", "abc", "99999999999999999999"} {
 		if _, err := domain.ParseNumber("chat", raw); !errors.As(err, &bad) {
 			t.Errorf("ParseNumber(%q) = %v", raw, err)
@@ -83,7 +83,7 @@ func TestSearchQuery(t *testing.T) {
 	if err != nil || q.Terms[0] != "café" {
 		t.Fatalf("accented term %q, %v", q.Terms, err)
 	}
-	var bad *domain.BadRequestError
+	var bad *domain.MalformedError
 	for _, raw := range []string{"", "   ", "!!!", strings.Repeat("a", 257)} {
 		if _, err := domain.NewSearchQuery(raw); !errors.As(err, &bad) {
 			t.Errorf("NewSearchQuery(%q) = %v", raw, err)

@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"strconv"
 )
 
 // ErrNotFound is wrapped by every "no such application, chat or message" error.
@@ -33,6 +34,23 @@ var ErrIdempotencyKeyReused = errors.New("idempotency key reused with another re
 
 // ErrIdempotencyKeyInUse: the first request with this Idempotency-Key is still being served.
 var ErrIdempotencyKeyInUse = errors.New("idempotency key in use by a request in progress")
+
+// MalformedError is input that cannot be read at all, not a field's content
+// (a path number that is not a positive integer, a bad query, a search
+// query's syntax).
+type MalformedError struct{ Reason string }
+
+func (e *MalformedError) Error() string { return e.Reason }
+
+// TooLargeError is a value over its size limit.
+type TooLargeError struct {
+	What  string
+	Limit int
+}
+
+func (e *TooLargeError) Error() string {
+	return e.What + " is larger than " + strconv.Itoa(e.Limit) + " bytes"
+}
 
 // ValidationError says which field of a request is wrong and why.
 type ValidationError struct {

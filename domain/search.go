@@ -49,13 +49,13 @@ func words(s string) []string {
 func NewSearchQuery(raw string) (SearchQuery, error) {
 	q := strings.TrimSpace(raw)
 	if q == "" {
-		return SearchQuery{}, &BadRequestError{Reason: "q is required"}
+		return SearchQuery{}, &MalformedError{Reason: "q is required"}
 	}
 	if !utf8.ValidString(q) {
-		return SearchQuery{}, &BadRequestError{Reason: "q must be valid UTF-8"}
+		return SearchQuery{}, &MalformedError{Reason: "q must be valid UTF-8"}
 	}
 	if utf8.RuneCountInString(q) > MaxQueryLength {
-		return SearchQuery{}, &BadRequestError{Reason: "q must be at most 256 characters"}
+		return SearchQuery{}, &MalformedError{Reason: "q must be at most 256 characters"}
 	}
 	out := SearchQuery{Text: q}
 	seen, excluded := map[string]bool{}, map[string]bool{}
@@ -66,11 +66,11 @@ func NewSearchQuery(raw string) (SearchQuery, error) {
 		case rest[0] == '"':
 			end := strings.IndexByte(rest[1:], '"')
 			if end < 0 {
-				return SearchQuery{}, &BadRequestError{Reason: "q has a phrase without its closing quote"}
+				return SearchQuery{}, &MalformedError{Reason: "q has a phrase without its closing quote"}
 			}
 			phrase := words(rest[1 : 1+end])
 			if len(phrase) == 0 {
-				return SearchQuery{}, &BadRequestError{Reason: "q has an empty phrase"}
+				return SearchQuery{}, &MalformedError{Reason: "q has an empty phrase"}
 			}
 			out.Phrases = append(out.Phrases, phrase)
 			count += len(phrase)
@@ -83,12 +83,12 @@ func NewSearchQuery(raw string) (SearchQuery, error) {
 			segment := rest[:n]
 			rest = rest[n:]
 			if segment == "-" && strings.HasPrefix(rest, `"`) {
-				return SearchQuery{}, &BadRequestError{Reason: "q excludes a phrase: exclude its words one by one (-word)"}
+				return SearchQuery{}, &MalformedError{Reason: "q excludes a phrase: exclude its words one by one (-word)"}
 			}
 			if strings.HasPrefix(segment, "-") && len(segment) > 1 {
 				ws := words(segment[1:])
 				if len(ws) == 0 {
-					return SearchQuery{}, &BadRequestError{Reason: "q excludes nothing: -term needs a letter or a digit"}
+					return SearchQuery{}, &MalformedError{Reason: "q excludes nothing: -term needs a letter or a digit"}
 				}
 				for _, w := range ws {
 					if !excluded[w] {
@@ -109,10 +109,10 @@ func NewSearchQuery(raw string) (SearchQuery, error) {
 		}
 	}
 	if len(out.Terms) == 0 && len(out.Phrases) == 0 {
-		return SearchQuery{}, &BadRequestError{Reason: "q must contain a letter or a digit to find"}
+		return SearchQuery{}, &MalformedError{Reason: "q must contain a letter or a digit to find"}
 	}
 	if count > MaxQueryTerms {
-		return SearchQuery{}, &BadRequestError{Reason: "q may have at most 16 words"}
+		return SearchQuery{}, &MalformedError{Reason: "q may have at most 16 words"}
 	}
 	return out, nil
 }

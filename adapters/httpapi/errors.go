@@ -45,7 +45,7 @@ func classify(err error) (int, string, string) {
 	var api *apiError
 	var validation *domain.ValidationError
 	var tooLarge *domain.TooLargeError
-	var bad *domain.BadRequestError
+	var bad *domain.MalformedError
 	var notFound *domain.NotFoundError
 	var fe *fiber.Error
 	switch {

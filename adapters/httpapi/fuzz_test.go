@@ -95,7 +95,7 @@ func FuzzSearchQuery(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw string) {
 		q, err := domain.NewSearchQuery(raw)
 		if err != nil {
-			var bad *domain.BadRequestError
+			var bad *domain.MalformedError
 			if !errors.As(err, &bad) {
 				t.Fatalf("query error %T %v", err, err)
 			}
