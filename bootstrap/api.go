@@ -1,6 +1,9 @@
 package bootstrap
 
 import (
+	"context"
+	"time"
+
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
@@ -31,4 +34,21 @@ var apiModule = fx.Module("api",
 // requests finish while everything they need is still there.
 func serveHTTP(lc fx.Lifecycle, s *httpapi.Server) {
 	lc.Append(fx.Hook{OnStart: s.Start, OnStop: s.Stop})
+}
+
+// watchDependencies checks every dependency the process's /readyz reports
+// on every few seconds, for chat_dependency_up (alerts read it; /readyz is
+// for orchestrators).
+func watchDependencies(lc fx.Lifecycle, checks []httpapi.Check, m *metrics.Metrics) {
+	every(lc, 5*time.Second, func(ctx context.Context) {
+		for _, c := range checks {
+			cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			up := 1.0
+			if c.Ping(cctx) != nil {
+				up = 0
+			}
+			cancel()
+			m.DependencyUp.WithLabelValues(c.Name).Set(up)
+		}
+	})
 }

@@ -39,6 +39,7 @@ func API(cfg Config) fx.Option {
 				{Name: "opensearch", Ping: ix.Ping, Optional: true},
 			}
 		}),
+		fx.Invoke(watchDependencies),
 		fx.Invoke(serveHTTP),
 	)
 }
@@ -65,16 +66,19 @@ func Worker(cfg Config) fx.Option {
 		fx.Provide(func(p *application.Projector) stream.Applier { return p }),
 		opensearchModule,
 		roles,
-		fx.Provide(func(s *entstore.Store, r goredis.UniversalClient, groups *groupKeeper, ix *opensearch.Index, m *metrics.Metrics, log *zap.Logger) *httpapi.Server {
-			checks := []httpapi.Check{
+		fx.Provide(func(s *entstore.Store, r goredis.UniversalClient, groups *groupKeeper, ix *opensearch.Index) []httpapi.Check {
+			return []httpapi.Check{
 				{Name: "mysql", Ping: s.Ping},
 				{Name: "redis", Ping: func(ctx context.Context) error { return r.Ping(ctx).Err() }},
 				// Down while Redis has lost the groups and they could not be made again.
 				{Name: "consumer-groups", Ping: groups.Ready},
 				{Name: "opensearch", Ping: ix.Ping, Optional: true},
 			}
+		}),
+		fx.Provide(func(checks []httpapi.Check, m *metrics.Metrics, log *zap.Logger) *httpapi.Server {
 			return httpapi.NewOpsServer(httpapi.Config{Addr: cfg.WorkerHTTPAddr}, checks, m, log)
 		}),
+		fx.Invoke(watchDependencies),
 		fx.Invoke(serveHTTP),
 	)
 }
@@ -95,6 +99,7 @@ func Embedded(cfg Config) fx.Option {
 			return []httpapi.Check{{Name: "database", Ping: s.Ping}}
 		}),
 		fx.Invoke(keepCounts),
+		fx.Invoke(watchDependencies),
 		fx.Invoke(serveHTTP),
 	)
 }

@@ -18,8 +18,9 @@ import (
 	"github.com/chatsvc/chat/ports"
 )
 
-func newSearchUseCase(cfg Config, chats ports.ChatReader, index ports.SearchIndex, fallback ports.SearchFallback, log *zap.Logger) *application.Search {
+func newSearchUseCase(cfg Config, chats ports.ChatReader, index ports.SearchIndex, fallback ports.SearchFallback, m *metrics.Metrics, log *zap.Logger) *application.Search {
 	return application.NewSearch(chats, index, fallback, func(err error) {
+		m.SearchDegraded.Inc()
 		log.Warn("search index unavailable; answering from the database", zap.Error(err))
 	}, cfg.OpenSearch.Timeout)
 }
@@ -75,7 +76,8 @@ var indexerModule = fx.Module("indexer",
 			return indexConsumer{}, err
 		}
 		c, err := stream.NewConsumer(cc, cfg.Stream.Topics, sub, dead, ix,
-			log.Named("indexer"), stream.Hooks{Applied: m.EventsIndexed.Inc, Failed: m.EventsFailed.Inc, DeadLettered: m.EventsDead.Inc})
+			log.Named("indexer"), stream.Hooks{Applied: m.EventsIndexed.Inc, Failed: m.EventsFailed.Inc, DeadLettered: m.EventsDead.Inc,
+				Lag: func(d time.Duration) { m.ApplyLag.WithLabelValues("index").Observe(d.Seconds()) }})
 		return indexConsumer{c}, err
 	}),
 	fx.Invoke(func(lc fx.Lifecycle, c indexConsumer) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	goredis "github.com/redis/go-redis/v9"
@@ -33,6 +34,7 @@ var workerModule = fx.Module("worker",
 		return stream.NewConsumer(cfg.Worker.Consumer, cfg.Stream.Topics, sub, dead, a, log.Named("consumer"), stream.Hooks{
 			Applied: m.EventsPersisted.Inc, Failed: m.EventsFailed.Inc, DeadLettered: m.EventsDead.Inc,
 			Conflict: m.NumberConflicts.Inc,
+			Lag:      func(d time.Duration) { m.ApplyLag.WithLabelValues("persist").Observe(d.Seconds()) },
 		})
 	}),
 )

@@ -15,6 +15,7 @@ command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need_install
 command -v redis-server >/dev/null 2>&1 || need_install+=(redis-server)
 command -v curl >/dev/null 2>&1 || need_install+=(curl)
 command -v java >/dev/null 2>&1 || need_install+=(openjdk-17-jre-headless)
+command -v promtool >/dev/null 2>&1 || need_install+=(prometheus) # promtool checks the alerting rules
 
 install() {
   if [ ${#need_install[@]} -gt 0 ]; then

@@ -20,6 +20,11 @@ type Metrics struct {
 	NumberConflicts prometheus.Counter
 	StreamBacklog   *prometheus.GaugeVec
 	CountersFixed   prometheus.Counter
+	// ApplyLag is the time from an event's creation to its application, by
+	// consumer group (persist, index): the persistence and index lag.
+	ApplyLag       *prometheus.HistogramVec
+	SearchDegraded prometheus.Counter
+	DependencyUp   *prometheus.GaugeVec
 }
 
 // New registers every collector, plus the Go runtime's and the process's.
@@ -57,9 +62,20 @@ func New() *Metrics {
 		CountersFixed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "chat_counters_reconciled_total", Help: "Counters the periodic reconciliation found wrong and fixed.",
 		}),
+		ApplyLag: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "chat_event_apply_lag_seconds",
+			Help:    "Time from an event's creation to its application, by consumer group (persist, index).",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2, 5, 10, 30, 60},
+		}, []string{"group"}),
+		SearchDegraded: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chat_search_degraded_total", Help: "Searches answered by the database fallback because the index was unavailable.",
+		}),
+		DependencyUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "chat_dependency_up", Help: "Whether a dependency answered its last check (1) or not (0).",
+		}, []string{"dependency"}),
 	}
 	r.MustRegister(m.RequestDuration, m.EventsPublished, m.EventsPersisted, m.EventsIndexed, m.EventsFailed, m.EventsDead,
-		m.NumberConflicts, m.StreamBacklog, m.CountersFixed,
+		m.NumberConflicts, m.StreamBacklog, m.CountersFixed, m.ApplyLag, m.SearchDegraded, m.DependencyUp,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -41,6 +41,8 @@ type Hooks struct {
 	// Conflict hears each event refused because its number may have been
 	// handed out twice (domain.ErrNumberConflict): an alarm.
 	Conflict func()
+	// Lag hears, for each event applied, how long after its creation.
+	Lag func(time.Duration)
 }
 
 // Consumer runs the worker's handlers on a Watermill router.
@@ -70,6 +72,9 @@ func NewConsumer(cfg ConsumerConfig, topics Topics, sub message.Subscriber,
 	}
 	if hooks.Conflict == nil {
 		hooks.Conflict = func() {}
+	}
+	if hooks.Lag == nil {
+		hooks.Lag = func(time.Duration) {}
 	}
 	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: cfg.CloseTimeout}, NewZapLogger(log))
 	if err != nil {
@@ -135,6 +140,8 @@ func (c *Consumer) handle(msg *message.Message) error {
 		err = c.batcher.submit(msg.Context(), ev)
 		if err == nil {
 			c.hooks.Applied()
+			_, _, _, _, at := domain.Subject(ev)
+			c.hooks.Lag(time.Since(at))
 			return nil
 		}
 		if msg.Context().Err() != nil {
