@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"entgo.io/ent/dialect"
 
@@ -143,9 +144,25 @@ func TestSearchThroughAnOpenSearchOutageAndARebuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := ix.Rebuild(context.Background(), store, 2)
-	if err != nil || n < 6 {
-		t.Fatalf("rebuild indexed %d: %v", n, err)
+	batches, last := 0, int64(0)
+	n, err := ix.Rebuild(context.Background(), store, 2, func(k int, next int64) { batches++; last = next })
+	if err != nil || n < 6 || batches < 3 || last == 0 {
+		t.Fatalf("rebuild indexed %d in %d reported batches (last position %d): %v", n, batches, last, err)
+	}
+	// A repair resumes from a position an interrupted one printed: it walks
+	// only what comes after it.
+	all, err := store.CountMessages(context.Background(), 0)
+	if err != nil || all < 6 {
+		t.Fatalf("count %d: %v", all, err)
+	}
+	var positions []int64
+	if _, err := ix.Repair(context.Background(), store, 2, time.Time{}, 0, func(_ int, next int64) { positions = append(positions, next) }); err != nil {
+		t.Fatal(err)
+	}
+	rest, _ := store.CountMessages(context.Background(), positions[0])
+	m, err := ix.Repair(context.Background(), store, 2, time.Time{}, positions[0], nil)
+	if err != nil || int64(m) != rest || rest >= all {
+		t.Fatalf("resumed repair indexed %d of the %d after position %d (of %d): %v", m, rest, positions[0], all, err)
 	}
 	if err := ix.Refresh(context.Background()); err != nil {
 		t.Fatal(err)

@@ -290,7 +290,7 @@ func TestPoisonEventIsDeadLettered(t *testing.T) {
 			t.Fatalf("dead letter %+v", l)
 		}
 	}
-	n, err := stream.Replay(context.Background(), rdb, pub, cfg.Stream.Topics.DeadLetter(), letters[:1])
+	n, err := stream.Replay(context.Background(), rdb, pub, cfg.Stream.Topics.DeadLetter(), letters[:1], nil)
 	if err != nil || n != 1 {
 		t.Fatalf("replay: %d %v", n, err)
 	}

@@ -63,6 +63,14 @@ func escapeLike(s string) string {
 	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
 }
 
+// CountMessages counts the live messages after a scan position: what a walk
+// from there has ahead of it (progress of the index's repair).
+func (s *Store) CountMessages(ctx context.Context, after int64) (int64, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM messages WHERE id > ? AND deleted = ?", after, false).Scan(&n)
+	return n, storeErr(err, "")
+}
+
 // ScanMessages walks persisted messages in id order, for the index's rebuild
 // and repair. after and next are row ids: they stay inside the adapters.
 func (s *Store) ScanMessages(ctx context.Context, after int64, limit int, updatedSince time.Time) ([]domain.IndexedMessage, int64, error) {

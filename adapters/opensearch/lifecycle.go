@@ -103,7 +103,9 @@ func (ix *Index) checkAnalysis(ctx context.Context) error {
 // it in one atomic step, so searches never see a half-built index; then it
 // replays what changed meanwhile and drops the old index. It returns how
 // many messages it indexed.
-func (ix *Index) Rebuild(ctx context.Context, scan ports.MessageScanner, batch int) (int, error) {
+//
+// onBatch, if given, hears each batch indexed (for progress).
+func (ix *Index) Rebuild(ctx context.Context, scan ports.MessageScanner, batch int, onBatch func(n int, next int64)) (int, error) {
 	started := time.Now().UTC()
 	old, err := ix.aliasTargets(ctx)
 	if err != nil {
@@ -114,7 +116,7 @@ func (ix *Index) Rebuild(ctx context.Context, scan ports.MessageScanner, batch i
 		return 0, err
 	}
 	into := &Index{client: ix.client, alias: name, shards: ix.shards, requireAlias: false}
-	n, err := copyAll(ctx, scan, into, batch, time.Time{})
+	n, err := copyAll(ctx, scan, into, batch, time.Time{}, 0, onBatch)
 	if err != nil {
 		_ = ix.do(ctx, http.MethodDelete, "/"+name, nil, nil)
 		return n, err
@@ -128,7 +130,7 @@ func (ix *Index) Rebuild(ctx context.Context, scan ports.MessageScanner, batch i
 		return n, err
 	}
 	// Writes that went to the old index while this one was filling.
-	m, err := copyAll(ctx, scan, ix, batch, started.Add(-5*time.Second))
+	m, err := copyAll(ctx, scan, ix, batch, started.Add(-5*time.Second), 0, nil)
 	if err != nil {
 		return n + m, err
 	}
@@ -143,13 +145,16 @@ func (ix *Index) Rebuild(ctx context.Context, scan ports.MessageScanner, batch i
 // Repair re-indexes every message changed since since (all of them for the
 // zero time). Indexing is versioned, so repairing what is already right
 // changes nothing; it is how a gap left by an outage is closed.
-func (ix *Index) Repair(ctx context.Context, scan ports.MessageScanner, batch int, since time.Time) (int, error) {
-	return copyAll(ctx, scan, ix, batch, since)
+// It starts after the scan position from (0: the start), so that an
+// interrupted repair resumes where it stopped; onBatch hears each batch and
+// the position after it.
+func (ix *Index) Repair(ctx context.Context, scan ports.MessageScanner, batch int, since time.Time, from int64, onBatch func(n int, next int64)) (int, error) {
+	return copyAll(ctx, scan, ix, batch, since, from, onBatch)
 }
 
-func copyAll(ctx context.Context, scan ports.MessageScanner, into *Index, batch int, since time.Time) (int, error) {
+func copyAll(ctx context.Context, scan ports.MessageScanner, into *Index, batch int, since time.Time, from int64, onBatch func(n int, next int64)) (int, error) {
 	total := 0
-	var after int64
+	after := from
 	for {
 		msgs, next, err := scan.ScanMessages(ctx, after, batch, since)
 		if err != nil {
@@ -163,6 +168,9 @@ func copyAll(ctx context.Context, scan ports.MessageScanner, into *Index, batch 
 		}
 		total += len(msgs)
 		after = next
+		if onBatch != nil {
+			onBatch(len(msgs), next)
+		}
 	}
 }
 

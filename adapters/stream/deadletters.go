@@ -43,9 +43,13 @@ func DeadLetters(ctx context.Context, client goredis.UniversalClient, stream str
 // Replay sends dead letters back to the topic they came from (once the cause
 // is fixed) and removes them from the dead-letter stream. Applying an event
 // is idempotent, so a replay of one that did get applied changes nothing.
-func Replay(ctx context.Context, client goredis.UniversalClient, pub message.Publisher, stream string, letters []DeadLetter) (int, error) {
+// onEach, if given, hears each letter replayed (for progress).
+func Replay(ctx context.Context, client goredis.UniversalClient, pub message.Publisher, stream string, letters []DeadLetter, onEach func(DeadLetter)) (int, error) {
 	n := 0
 	for _, l := range letters {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
 		if l.Topic == "" {
 			return n, fmt.Errorf("entry %s does not say where it came from", l.StreamID)
 		}
@@ -58,6 +62,9 @@ func Replay(ctx context.Context, client goredis.UniversalClient, pub message.Pub
 			return n, err
 		}
 		n++
+		if onEach != nil {
+			onEach(l)
+		}
 	}
 	return n, nil
 }

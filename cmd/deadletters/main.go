@@ -11,12 +11,15 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 
 	goredis "github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
 	"github.com/chatsvc/chat/adapters/stream"
 	"github.com/chatsvc/chat/bootstrap"
+	"github.com/chatsvc/chat/internal/progress"
 )
 
 func main() {
@@ -38,7 +41,8 @@ func run(replay, index bool, count int64) error {
 	if cfg.Redis.Addr == "" {
 		return fmt.Errorf("CHAT_REDIS_ADDR is required")
 	}
-	ctx := context.Background()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	client := goredis.NewClient(&goredis.Options{Addr: cfg.Redis.Addr})
 	defer client.Close()
 	name := cfg.Stream.Topics.DeadLetter()
@@ -60,7 +64,14 @@ func run(replay, index bool, count int64) error {
 	if err != nil {
 		return err
 	}
-	n, err := stream.Replay(ctx, client, pub, name, letters)
+	// Each replayed letter leaves the stream: an interrupted replay is
+	// resumed by running it again.
+	bar := progress.New("replay", int64(len(letters)))
+	n, err := stream.Replay(ctx, client, pub, name, letters, func(l stream.DeadLetter) { bar.Add(1, "run -replay again") })
+	bar.Finish()
 	fmt.Printf("%d replayed\n", n)
-	return err
+	if err != nil {
+		return fmt.Errorf("replay stopped after %d: %w", n, err)
+	}
+	return nil
 }

@@ -3,10 +3,17 @@
 //	reindex            rebuild: fill a new index, switch the alias atomically, drop the old one
 //	reindex -repair    re-index every message (versioned: what is right stays as it is)
 //	reindex -repair -since 2h   only messages changed in the last two hours
+//	reindex -repair -from N     resume an interrupted repair where it printed it stopped
+//
+// It shows its progress (a bar on a terminal, a line every few seconds
+// otherwise), stops cleanly on Ctrl-C saying where to resume, and exits
+// non-zero with the reason on failure. An interrupted rebuild leaves the
+// old index serving: run it again.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -19,20 +26,22 @@ import (
 	"github.com/chatsvc/chat/adapters/entstore"
 	"github.com/chatsvc/chat/adapters/opensearch"
 	"github.com/chatsvc/chat/bootstrap"
+	"github.com/chatsvc/chat/internal/progress"
 )
 
 func main() {
 	repair := flag.Bool("repair", false, "re-index messages in place instead of rebuilding")
 	since := flag.Duration("since", 0, "with -repair: only messages updated within this duration (0: all)")
 	batch := flag.Int("batch", 1000, "messages per bulk request")
+	from := flag.Int64("from", 0, "with -repair: resume after this position (printed by an interrupted run)")
 	flag.Parse()
-	if err := run(*repair, *since, *batch); err != nil {
+	if err := run(*repair, *since, *batch, *from); err != nil {
 		fmt.Fprintln(os.Stderr, "reindex:", err)
 		os.Exit(1)
 	}
 }
 
-func run(repair bool, since time.Duration, batch int) error {
+func run(repair bool, since time.Duration, batch int, from int64) error {
 	cfg, err := bootstrap.LoadConfig(os.Getenv)
 	if err != nil {
 		return err
@@ -52,19 +61,34 @@ func run(repair bool, since time.Duration, batch int) error {
 	if err != nil {
 		return err
 	}
-	if err := ix.EnsureIndex(ctx); err != nil {
+	// An index of an older analysis is what a rebuild is for: not an error here.
+	if err := ix.EnsureIndex(ctx); err != nil && !errors.Is(err, opensearch.ErrOldAnalysis) {
 		return fmt.Errorf("OpenSearch (CHAT_OPENSEARCH_URL): %w", err)
 	}
+	total, err := store.CountMessages(ctx, from)
+	if err != nil {
+		return fmt.Errorf("MySQL (CHAT_MYSQL_DSN): %w", err)
+	}
+	label := "rebuild"
+	if repair {
+		label = "repair"
+	}
+	bar := progress.New(label, total)
+	onBatch := func(n int, next int64) { bar.Add(n, fmt.Sprintf("-repair -from %d", next)) }
 	start := time.Now()
 	var n int
 	if repair {
-		var from time.Time
+		var changed time.Time
 		if since > 0 {
-			from = time.Now().Add(-since)
+			changed = time.Now().Add(-since)
 		}
-		n, err = ix.Repair(ctx, store, batch, from)
+		n, err = ix.Repair(ctx, store, batch, changed, from, onBatch)
 	} else {
-		n, err = ix.Rebuild(ctx, store, batch)
+		n, err = ix.Rebuild(ctx, store, batch, func(n int, _ int64) { bar.Add(n, "") })
+	}
+	bar.Finish()
+	if ctx.Err() != nil {
+		return fmt.Errorf("interrupted after %d messages", n)
 	}
 	if err != nil {
 		return err
