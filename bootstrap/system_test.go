@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ThreeDotsLabs/watermill-redisstream/pkg/redisstream"
 	"github.com/ThreeDotsLabs/watermill/message"
 	goredis "github.com/redis/go-redis/v9"
 	"go.uber.org/fx"
@@ -190,9 +191,13 @@ func TestKilledWorkersEventsAreClaimed(t *testing.T) {
 
 	tok := newApplication(t, s, "fragile")
 	app := "/api/v1/chat_applications/" + tok
-	s.call(t, "POST", app+"/chats", nil).want(t, 201)
+	// Each event carries the id of the request that caused it: the
+	// client's own, or the one the api gave.
+	requests := map[string]bool{"client-chosen-" + tok[:8]: true}
+	s.call(t, "POST", app+"/chats", nil, "X-Request-Id", "client-chosen-"+tok[:8]).want(t, 201)
 	for i := 0; i < 30; i++ {
-		s.call(t, "POST", app+"/chats/1/messages", map[string]any{"body": fmt.Sprintf("m%d", i)}).want(t, 201)
+		r := s.call(t, "POST", app+"/chats/1/messages", map[string]any{"body": fmt.Sprintf("m%d", i)}).want(t, 201)
+		requests[r.Header.Get("X-Request-Id")] = true
 	}
 
 	// The doomed worker: it reads every event into its hands and dies
@@ -212,10 +217,20 @@ func TestKilledWorkersEventsAreClaimed(t *testing.T) {
 		}
 		for _, st := range res {
 			taken += len(st.Messages)
+			for _, m := range st.Messages {
+				msg, err := redisstream.DefaultMarshallerUnmarshaller{}.Unmarshal(m.Values)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if id := msg.Metadata.Get(stream.RequestIDKey); !requests[id] {
+					t.Fatalf("event %s carries request id %q, not one of its requests'", msg.UUID, id)
+				}
+				delete(requests, msg.Metadata.Get(stream.RequestIDKey))
+			}
 		}
 	}
-	if taken != 31 {
-		t.Fatalf("the doomed worker took %d events, want all 31", taken)
+	if taken != 31 || len(requests) != 0 {
+		t.Fatalf("the doomed worker took %d events, want all 31; request ids not seen: %v", taken, requests)
 	}
 
 	s.addWorker(env, "survivor")
@@ -256,7 +271,7 @@ func TestPoisonEventIsDeadLettered(t *testing.T) {
 	if err := pub.Publish(cfg.Stream.Topics.Partition(0), bad); err != nil {
 		t.Fatal(err)
 	}
-	ghost, _ := stream.Encode(domain.ChatCreated{Token: domain.NewToken(), Number: 1, CreatedAt: time.Now()})
+	ghost, _ := stream.Encode(domain.ChatCreated{Token: domain.NewToken(), Number: 1, CreatedAt: time.Now()}, "ghost-request")
 	if err := pub.Publish(cfg.Stream.Topics.Partition(1), ghost); err != nil {
 		t.Fatal(err)
 	}
@@ -289,6 +304,13 @@ func TestPoisonEventIsDeadLettered(t *testing.T) {
 		if l.Reason == "" || l.Topic == "" || l.Kind != "chat.created" {
 			t.Fatalf("dead letter %+v", l)
 		}
+		want := "ghost-request" // the request that caused it, as the operator sees it
+		if l.UUID == "bad-1" {
+			want = ""
+		}
+		if l.Request != want {
+			t.Fatalf("dead letter %s names request %q, want %q", l.UUID, l.Request, want)
+		}
 	}
 	n, err := stream.Replay(context.Background(), rdb, pub, cfg.Stream.Topics.DeadLetter(), letters[:1], nil)
 	if err != nil || n != 1 {
@@ -296,6 +318,6 @@ func TestPoisonEventIsDeadLettered(t *testing.T) {
 	}
 	eventually(t, "the replayed poison event dead-lettered again", func() bool {
 		l, err := stream.DeadLetters(context.Background(), rdb, cfg.Stream.Topics.DeadLetter(), 10)
-		return err == nil && len(l) == 2 && l[1].UUID == letters[0].UUID
+		return err == nil && len(l) == 2 && l[1].UUID == letters[0].UUID && l[1].Request == letters[0].Request
 	})
 }

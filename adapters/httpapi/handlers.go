@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -104,7 +105,7 @@ func (h *handlers) createChat(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	chat, err := h.uc.Chats.Create(c.UserContext(), c.Params("token"), idem)
+	chat, err := h.uc.Chats.Create(eventCtx(c), c.Params("token"), idem)
 	if err != nil {
 		return err
 	}
@@ -142,7 +143,7 @@ func (h *handlers) createMessage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	msg, err := h.uc.Messages.Create(c.UserContext(), c.Params("token"), c.Params("chat"), body, idem)
+	msg, err := h.uc.Messages.Create(eventCtx(c), c.Params("token"), c.Params("chat"), body, idem)
 	if err != nil {
 		return err
 	}
@@ -158,7 +159,7 @@ func (h *handlers) editMessage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	msg, err := h.uc.Messages.Edit(c.UserContext(), c.Params("token"), c.Params("chat"), c.Params("message"), body, idem)
+	msg, err := h.uc.Messages.Edit(eventCtx(c), c.Params("token"), c.Params("chat"), c.Params("message"), body, idem)
 	if err != nil {
 		return err
 	}
@@ -170,7 +171,7 @@ func (h *handlers) deleteMessage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := h.uc.Messages.Delete(c.UserContext(), c.Params("token"), c.Params("chat"), c.Params("message"), idem); err != nil {
+	if err := h.uc.Messages.Delete(eventCtx(c), c.Params("token"), c.Params("chat"), c.Params("message"), idem); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -254,4 +255,10 @@ func idempotency(c *fiber.Ctx) (domain.Idempotency, error) {
 		h.Write([]byte{0})
 	}
 	return domain.Idempotency{Key: key, Fingerprint: hex.EncodeToString(h.Sum(nil)[:16])}, nil
+}
+
+// eventCtx is the context of a request that causes an event: it carries the
+// request id along with the event, to the worker's log lines about it.
+func eventCtx(c *fiber.Ctx) context.Context {
+	return ports.WithRequestID(c.UserContext(), requestID(c))
 }

@@ -204,8 +204,11 @@ func TestAppendWritesTheNumberedEvent(t *testing.T) {
 		domain.MessageCreated{Token: tok, Chat: 1, Body: `say "hi" \ é`, CreatedAt: at},
 		domain.MessageEdited{Token: tok, Chat: 1, Number: 1, Body: "edited", EditedAt: at},
 	}
+	// The message's request id travels with its event (Watermill's
+	// correlation id); the others carry none.
+	requests := []string{"", "req-" + testenv.Suffix(), ""}
 	for i, d := range drafts {
-		got, _, err := seq.Append(ctx, d, domain.Idempotency{})
+		got, _, err := seq.Append(ports.WithRequestID(ctx, requests[i]), d, domain.Idempotency{})
 		if err != nil || got != want[i] {
 			t.Fatalf("Append(%v) = %v, %v; want %v", d, got, err, want[i])
 		}
@@ -225,6 +228,9 @@ func TestAppendWritesTheNumberedEvent(t *testing.T) {
 		ev, err := stream.Decode(msg)
 		if err != nil || ev != want[i] {
 			t.Fatalf("entry decodes to %v, %v; want %v", ev, err, want[i])
+		}
+		if id := msg.Metadata.Get(stream.RequestIDKey); id != requests[i] {
+			t.Fatalf("entry %d carries request id %q, want %q", i, id, requests[i])
 		}
 	}
 	if _, _, err := seq.Append(ctx, domain.MessageCreated{Token: tok, Chat: 2, Body: "x", CreatedAt: at}, domain.Idempotency{}); !errors.Is(err, domain.ErrNotFound) {

@@ -16,11 +16,16 @@ import (
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill-redisstream/pkg/redisstream"
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 
 	"github.com/chatsvc/chat/domain"
 )
 
 const typeKey = "event_type"
+
+// RequestIDKey is the metadata key of the id of the HTTP request that caused
+// an event: Watermill's correlation id, so its middleware and tools see it.
+const RequestIDKey = middleware.CorrelationIDMetadataKey
 
 // wire is the JSON payload of every event; fields unused by a type are omitted.
 type wire struct {
@@ -54,8 +59,9 @@ func toWire(e domain.Event) (string, wire, error) {
 	return "", wire{}, fmt.Errorf("cannot encode %T", e)
 }
 
-// Encode turns an event into a Watermill message.
-func Encode(e domain.Event) (*message.Message, error) {
+// Encode turns an event into a Watermill message; requestID, if not empty,
+// names the request that caused it.
+func Encode(e domain.Event, requestID string) (*message.Message, error) {
 	kind, w, err := toWire(e)
 	if err != nil {
 		return nil, err
@@ -66,6 +72,9 @@ func Encode(e domain.Event) (*message.Message, error) {
 	}
 	msg := message.NewMessage(watermill.NewULID(), payload)
 	msg.Metadata.Set(typeKey, kind)
+	if requestID != "" {
+		msg.Metadata.Set(RequestIDKey, requestID)
+	}
 	return msg, nil
 }
 
@@ -82,8 +91,9 @@ type Entry struct {
 	Metadata string // msgpack, as redisstream writes it
 }
 
-// Template encodes the event, whose numbers are still to be allocated, as an Entry.
-func Template(e domain.Event) (Entry, error) {
+// Template encodes the event, whose numbers are still to be allocated, as an
+// Entry; requestID, if not empty, names the request that caused it.
+func Template(e domain.Event, requestID string) (Entry, error) {
 	kind, w, err := toWire(e)
 	if err != nil {
 		return Entry{}, err
@@ -102,7 +112,39 @@ func Template(e domain.Event) (Entry, error) {
 	if err != nil {
 		return Entry{}, err
 	}
+	if requestID != "" {
+		md = withEntry(md, RequestIDKey, requestID)
+	}
 	return Entry{UUID: watermill.NewULID(), Rest: rest, Metadata: md}, nil
+}
+
+// withEntry adds key: value to md, a small msgpack map of strings (a fixmap,
+// as the marshaller writes metadata of fewer than 15 entries), without
+// decoding it: the events of a busy api each carry their request id, and
+// re-marshalling every one would cost more than the event's script.
+func withEntry(md, key, value string) string {
+	if md == "" || md[0]&0xf0 != 0x80 || md[0] == 0x8f {
+		panic(fmt.Sprintf("stream: metadata %q is not a small msgpack map", md))
+	}
+	b := make([]byte, 0, len(md)+len(key)+len(value)+6)
+	b = append(b, md[0]+1) // fixmap 0x8N: one more entry
+	b = append(b, md[1:]...)
+	b = appendStr(b, key)
+	return string(appendStr(b, value))
+}
+
+// appendStr appends s as a msgpack string (fixstr, str8 or str16: request
+// ids are bounded well below 64 KiB).
+func appendStr(b []byte, s string) []byte {
+	switch n := len(s); {
+	case n < 32:
+		b = append(b, 0xa0|byte(n))
+	case n < 256:
+		b = append(b, 0xd9, byte(n))
+	default:
+		b = append(b, 0xda, byte(n>>8), byte(n))
+	}
+	return append(b, s...)
 }
 
 // metadata is the encoded metadata of each event type: it never changes.

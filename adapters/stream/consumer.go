@@ -130,9 +130,17 @@ func (c *Consumer) Close() error {
 
 func (c *Consumer) handle(msg *message.Message) error {
 	ev, err := Decode(msg)
+	// Log lines about the event name it and the request that caused it.
+	about := func(err error) []zap.Field {
+		f := []zap.Field{zap.String("message_uuid", msg.UUID), zap.Error(err)}
+		if id := msg.Metadata.Get(RequestIDKey); id != "" {
+			f = append(f, zap.String("request_id", id))
+		}
+		return f
+	}
 	if err != nil {
 		c.hooks.Failed()
-		c.log.Warn("event cannot be decoded", zap.String("message_uuid", msg.UUID), zap.Error(err))
+		c.log.Warn("event cannot be decoded", about(err)...)
 		return err
 	}
 	backoff := c.cfg.RetryInitial
@@ -154,15 +162,15 @@ func (c *Consumer) handle(msg *message.Message) error {
 			// Deterministic: retrying cannot help. The event keeps its
 			// payload in the dead-letter stream for an operator.
 			c.hooks.Conflict()
-			c.log.Error("ALARM: event refused, its number may have been handed out twice; dead-lettering it",
-				zap.String("message_uuid", msg.UUID), zap.Error(err))
+			c.log.Error("ALARM: event refused, its number may have been handed out twice; dead-lettering it", about(err)...)
 			return err
 		}
 		if errors.Is(err, domain.ErrInvalidEvent) && attempt >= c.cfg.MaxAttempts {
-			c.log.Error("event cannot be applied; dead-lettering it", zap.String("message_uuid", msg.UUID), zap.Error(err))
+			c.log.Error("event cannot be applied; dead-lettering it", about(err)...)
 			return err
 		}
-		c.log.Warn("applying event failed; retrying", zap.Int("attempt", attempt), zap.Duration("backoff", backoff), zap.Error(err))
+		c.log.Warn("applying event failed; retrying",
+			append(about(err), zap.Int("attempt", attempt), zap.Duration("backoff", backoff))...)
 		select {
 		case <-time.After(backoff):
 		case <-c.closing:

@@ -17,6 +17,7 @@ type DeadLetter struct {
 	Topic    string // where it came from, and where a replay sends it
 	Reason   string
 	Kind     string
+	Request  string // the id of the request that caused it, if known
 	Payload  string
 }
 
@@ -35,6 +36,7 @@ func DeadLetters(ctx context.Context, client goredis.UniversalClient, stream str
 		out = append(out, DeadLetter{
 			StreamID: e.ID, UUID: msg.UUID, Topic: msg.Metadata.Get(middleware.PoisonedTopicKey),
 			Reason: msg.Metadata.Get(middleware.ReasonForPoisonedKey), Kind: msg.Metadata.Get(typeKey), Payload: string(msg.Payload),
+			Request: msg.Metadata.Get(RequestIDKey),
 		})
 	}
 	return out, nil
@@ -55,6 +57,9 @@ func Replay(ctx context.Context, client goredis.UniversalClient, pub message.Pub
 		}
 		msg := message.NewMessage(l.UUID, []byte(l.Payload))
 		msg.Metadata.Set(typeKey, l.Kind)
+		if l.Request != "" {
+			msg.Metadata.Set(RequestIDKey, l.Request)
+		}
 		if err := pub.Publish(l.Topic, msg); err != nil {
 			return n, err
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/chatsvc/chat/domain"
+	"github.com/chatsvc/chat/ports"
 )
 
 // Publisher implements ports.EventPublisher over any Watermill publisher.
@@ -29,7 +30,7 @@ func NewPublisher(pub message.Publisher, topics Topics, dependency string, publi
 
 // Publish appends the event to its partition's stream.
 func (p *Publisher) Publish(ctx context.Context, e domain.Event) error {
-	msg, err := Encode(e)
+	msg, err := Encode(e, ports.RequestID(ctx))
 	if err != nil {
 		return err
 	}

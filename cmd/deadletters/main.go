@@ -54,7 +54,11 @@ func run(replay, index bool, count int64) error {
 		return err
 	}
 	for _, l := range letters {
-		fmt.Printf("%s  %s  from %s  %s\n    reason: %s\n    payload: %s\n", l.StreamID, l.Kind, l.Topic, l.UUID, l.Reason, l.Payload)
+		fmt.Printf("%s  %s  from %s  %s\n    reason: %s\n", l.StreamID, l.Kind, l.Topic, l.UUID, l.Reason)
+		if l.Request != "" {
+			fmt.Printf("    request: %s\n", l.Request)
+		}
+		fmt.Printf("    payload: %s\n", l.Payload)
 	}
 	fmt.Printf("%d dead letter(s) in %s\n", len(letters), name)
 	if !replay || len(letters) == 0 {

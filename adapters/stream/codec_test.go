@@ -1,0 +1,43 @@
+package stream
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill-redisstream/pkg/redisstream"
+
+	"github.com/chatsvc/chat/domain"
+)
+
+// A template's metadata, with or without a request id of any length the
+// msgpack string forms cover, reads back through Watermill's unmarshaller.
+func TestTemplateCarriesTheRequestID(t *testing.T) {
+	ev := domain.MessageCreated{Token: domain.NewToken(), Chat: 3, Body: "hi", CreatedAt: time.Now()}
+	for _, id := range []string{"", "a", strings.Repeat("b", 31), strings.Repeat("c", 32), strings.Repeat("d", 255), strings.Repeat("e", 256), strings.Repeat("f", 1000)} {
+		entry, err := Template(ev, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, err := redisstream.DefaultMarshallerUnmarshaller{}.Unmarshal(map[string]any{
+			"_watermill_message_uuid": entry.UUID,
+			"payload":                 `{"number":7,` + entry.Rest,
+			"metadata":                entry.Metadata,
+		})
+		if err != nil {
+			t.Fatalf("id of %d bytes: %v", len(id), err)
+		}
+		if got := msg.Metadata.Get(RequestIDKey); got != id {
+			t.Fatalf("request id %q, want %q", got, id)
+		}
+		if got := msg.Metadata.Get(typeKey); got != "message.created" {
+			t.Fatalf("event type %q after adding a request id of %d bytes", got, len(id))
+		}
+		if n := len(msg.Metadata); (id == "" && n != 1) || (id != "" && n != 2) {
+			t.Fatalf("metadata %v", msg.Metadata)
+		}
+		if _, err := Decode(msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
