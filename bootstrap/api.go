@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
@@ -24,9 +25,9 @@ var apiModule = fx.Module("api",
 		newSearchUseCase,
 	),
 	fx.Provide(func(cfg Config, apps *application.Applications, chats *application.Chats, msgs *application.Messages,
-		search *application.Search, limiter ports.RateLimiter, checks []httpapi.Check, m *metrics.Metrics, log *zap.Logger) *httpapi.Server {
+		search *application.Search, limiter ports.RateLimiter, checks []httpapi.Check, m *metrics.Metrics, log *zap.Logger, tp trace.TracerProvider) *httpapi.Server {
 		uc := httpapi.UseCases{Applications: apps, Chats: chats, Messages: msgs, Search: search, Limiter: limiter}
-		return httpapi.NewServer(cfg.HTTP, uc, checks, m, log)
+		return httpapi.NewServer(cfg.HTTP, uc, checks, m, log, tp)
 	}),
 )
 

@@ -27,7 +27,7 @@ func (systemClock) Now() time.Time { return time.Now().UTC().Truncate(time.Micro
 func core(cfg Config) fx.Option {
 	return fx.Options(
 		fx.Supply(cfg),
-		fx.Provide(newLogger, metrics.New),
+		fx.Provide(newLogger, metrics.New, newTracerProvider),
 		fx.Provide(fx.Annotate(func() systemClock { return systemClock{} }, fx.As(new(ports.Clock)))),
 		fx.WithLogger(func(l *zap.Logger) fxevent.Logger {
 			z := &fxevent.ZapLogger{Logger: l.Named("fx")}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
@@ -67,7 +68,7 @@ type indexConsumer struct{ *stream.Consumer }
 var indexerModule = fx.Module("indexer",
 	fx.Provide(func(ix ports.SearchIndex) *application.Indexer { return application.NewIndexer(ix) }),
 	fx.Provide(func(cfg Config, subscribeTo subscribe, dead deadLetters, ix *application.Indexer,
-		m *metrics.Metrics, log *zap.Logger) (indexConsumer, error) {
+		m *metrics.Metrics, log *zap.Logger, tp trace.TracerProvider) (indexConsumer, error) {
 		cc := cfg.Worker.Consumer
 		cc.DeadLetterTopic = cfg.Stream.Topics.DeadLetter() + ".index"
 		cc.MaxBatch, cc.Linger = cfg.OpenSearch.MaxBatch, cfg.OpenSearch.Linger
@@ -77,7 +78,8 @@ var indexerModule = fx.Module("indexer",
 		}
 		c, err := stream.NewConsumer(cc, cfg.Stream.Topics, sub, dead, ix,
 			log.Named("indexer"), stream.Hooks{Applied: m.EventsIndexed.Inc, Failed: m.EventsFailed.Inc, DeadLettered: m.EventsDead.Inc,
-				Lag: func(d time.Duration) { m.ApplyLag.WithLabelValues("index").Observe(d.Seconds()) }})
+				Lag:    func(d time.Duration) { m.ApplyLag.WithLabelValues("index").Observe(d.Seconds()) },
+				Tracer: tracer(tp), Stage: "index"})
 		return indexConsumer{c}, err
 	}),
 	fx.Invoke(func(lc fx.Lifecycle, c indexConsumer) {

@@ -21,6 +21,7 @@ import (
 	"github.com/chatsvc/chat/adapters/stream"
 	"github.com/chatsvc/chat/bootstrap"
 	"github.com/chatsvc/chat/domain"
+	"github.com/chatsvc/chat/ports"
 )
 
 func TestGraphsValidate(t *testing.T) {
@@ -271,7 +272,7 @@ func TestPoisonEventIsDeadLettered(t *testing.T) {
 	if err := pub.Publish(cfg.Stream.Topics.Partition(0), bad); err != nil {
 		t.Fatal(err)
 	}
-	ghost, _ := stream.Encode(domain.ChatCreated{Token: domain.NewToken(), Number: 1, CreatedAt: time.Now()}, "ghost-request")
+	ghost, _ := stream.Encode(ports.WithRequestID(context.Background(), "ghost-request"), domain.ChatCreated{Token: domain.NewToken(), Number: 1, CreatedAt: time.Now()})
 	if err := pub.Publish(cfg.Stream.Topics.Partition(1), ghost); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	goredis "github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
@@ -26,7 +27,7 @@ type deadLetters struct{ message.Publisher }
 var workerModule = fx.Module("worker",
 	fx.Provide(application.NewProjector),
 	fx.Provide(func(cfg Config, subscribeTo subscribe, dead deadLetters, a stream.Applier,
-		m *metrics.Metrics, log *zap.Logger) (*stream.Consumer, error) {
+		m *metrics.Metrics, log *zap.Logger, tp trace.TracerProvider) (*stream.Consumer, error) {
 		sub, err := subscribeTo(cfg.Stream.Redis.ConsumerGroup)
 		if err != nil {
 			return nil, err
@@ -35,6 +36,7 @@ var workerModule = fx.Module("worker",
 			Applied: m.EventsPersisted.Inc, Failed: m.EventsFailed.Inc, DeadLettered: m.EventsDead.Inc,
 			Conflict: m.NumberConflicts.Inc,
 			Lag:      func(d time.Duration) { m.ApplyLag.WithLabelValues("persist").Observe(d.Seconds()) },
+			Tracer:   tracer(tp), Stage: "persist",
 		})
 	}),
 )

@@ -39,7 +39,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			documented[strings.ToUpper(method)+" "+path] = true
 		}
 	}
-	srv := httpapi.NewServer(httpapi.Config{}, httpapi.UseCases{}, nil, metrics.New(), zap.NewNop())
+	srv := httpapi.NewServer(httpapi.Config{}, httpapi.UseCases{}, nil, metrics.New(), zap.NewNop(), nil)
 	routed := map[string]bool{}
 	for _, r := range srv.App().GetRoutes(true) {
 		if r.Method == "HEAD" || r.Method == "USE" || r.Path == "/" || strings.HasSuffix(r.Path, "/*") {

@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/chatsvc/chat/adapters/metrics"
@@ -63,10 +64,13 @@ type Server struct {
 }
 
 // NewServer builds the routes.
-func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log *zap.Logger) *Server {
+func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log *zap.Logger, tp trace.TracerProvider) *Server {
 	s := newBare(cfg, checks, m, log)
 	app := s.app
 	api := app.Group("/api/v1")
+	if t := traced(tp); t != nil {
+		api.Use(t)
+	}
 	if cfg.RateLimit > 0 {
 		api.Use(limiter.New(limiter.Config{
 			Max:        cfg.RateLimit,

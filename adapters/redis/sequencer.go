@@ -251,7 +251,7 @@ func (s *Sequencer) NextEditVersion(ctx context.Context, token domain.Token, cha
 // idempotency key the script records it too; a retry gets the event first
 // appended (its number and time) and appends nothing.
 func (s *Sequencer) Append(ctx context.Context, draft domain.Event, idem domain.Idempotency) (domain.Event, bool, error) {
-	entry, err := stream.Template(draft, ports.RequestID(ctx))
+	entry, err := stream.Template(ctx, draft)
 	if err != nil {
 		return nil, false, err
 	}

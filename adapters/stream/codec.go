@@ -7,6 +7,7 @@
 package stream
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -17,8 +18,11 @@ import (
 	"github.com/ThreeDotsLabs/watermill-redisstream/pkg/redisstream"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/chatsvc/chat/domain"
+	"github.com/chatsvc/chat/ports"
 )
 
 const typeKey = "event_type"
@@ -59,9 +63,9 @@ func toWire(e domain.Event) (string, wire, error) {
 	return "", wire{}, fmt.Errorf("cannot encode %T", e)
 }
 
-// Encode turns an event into a Watermill message; requestID, if not empty,
-// names the request that caused it.
-func Encode(e domain.Event, requestID string) (*message.Message, error) {
+// Encode turns an event into a Watermill message, with what ctx says of the
+// request that caused it (see carried).
+func Encode(ctx context.Context, e domain.Event) (*message.Message, error) {
 	kind, w, err := toWire(e)
 	if err != nil {
 		return nil, err
@@ -72,8 +76,8 @@ func Encode(e domain.Event, requestID string) (*message.Message, error) {
 	}
 	msg := message.NewMessage(watermill.NewULID(), payload)
 	msg.Metadata.Set(typeKey, kind)
-	if requestID != "" {
-		msg.Metadata.Set(RequestIDKey, requestID)
+	for _, kv := range carried(ctx) {
+		msg.Metadata.Set(kv[0], kv[1])
 	}
 	return msg, nil
 }
@@ -92,8 +96,8 @@ type Entry struct {
 }
 
 // Template encodes the event, whose numbers are still to be allocated, as an
-// Entry; requestID, if not empty, names the request that caused it.
-func Template(e domain.Event, requestID string) (Entry, error) {
+// Entry, with what ctx says of the request that caused it (see carried).
+func Template(ctx context.Context, e domain.Event) (Entry, error) {
 	kind, w, err := toWire(e)
 	if err != nil {
 		return Entry{}, err
@@ -112,10 +116,29 @@ func Template(e domain.Event, requestID string) (Entry, error) {
 	if err != nil {
 		return Entry{}, err
 	}
-	if requestID != "" {
-		md = withEntry(md, RequestIDKey, requestID)
+	for _, kv := range carried(ctx) {
+		md = withEntry(md, kv[0], kv[1])
 	}
 	return Entry{UUID: watermill.NewULID(), Rest: rest, Metadata: md}, nil
+}
+
+// carried is the metadata an event carries from the request that caused
+// it: the request id (ports.WithRequestID) and, when the request is traced,
+// its W3C trace context (traceparent, tracestate), for the worker's spans to
+// join the request's trace.
+func carried(ctx context.Context) [][2]string {
+	var kv [][2]string
+	if id := ports.RequestID(ctx); id != "" {
+		kv = append(kv, [2]string{RequestIDKey, id})
+	}
+	if trace.SpanContextFromContext(ctx).IsValid() {
+		tc := propagation.MapCarrier{}
+		propagation.TraceContext{}.Inject(ctx, tc)
+		for _, k := range tc.Keys() {
+			kv = append(kv, [2]string{k, tc[k]})
+		}
+	}
+	return kv
 }
 
 // withEntry adds key: value to md, a small msgpack map of strings (a fixmap,

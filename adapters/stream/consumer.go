@@ -9,6 +9,10 @@ import (
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/chatsvc/chat/domain"
@@ -33,8 +37,13 @@ type ConsumerConfig struct {
 	DeadLetterTopic string
 }
 
-// Hooks hear what the consumer does, for metrics. Any may be nil.
+// Hooks hear what the consumer does, for metrics and traces. Any may be nil.
 type Hooks struct {
+	// Tracer, if given, records a span for each event ("<Stage> <type>"),
+	// in the trace of the request that caused it when the event carries one.
+	Tracer trace.Tracer
+	Stage  string // "persist", "index"
+
 	Applied      func()
 	Failed       func()
 	DeadLettered func()
@@ -143,9 +152,21 @@ func (c *Consumer) handle(msg *message.Message) error {
 		c.log.Warn("event cannot be decoded", about(err)...)
 		return err
 	}
+	ctx := msg.Context()
+	if c.hooks.Tracer != nil {
+		var span trace.Span
+		ctx, span = c.startSpan(ctx, msg, ev)
+		defer func() {
+			if err != nil {
+				span.RecordError(err)
+				span.SetStatus(codes.Error, "not applied")
+			}
+			span.End()
+		}()
+	}
 	backoff := c.cfg.RetryInitial
 	for attempt := 1; ; attempt++ {
-		err = c.batcher.submit(msg.Context(), ev)
+		err = c.batcher.submit(ctx, ev)
 		if err == nil {
 			c.hooks.Applied()
 			_, _, _, _, at := domain.Subject(ev)
@@ -198,3 +219,27 @@ func (p countingPublisher) Publish(topic string, msgs ...*message.Message) error
 }
 
 var _ watermill.LoggerAdapter = ZapLogger{}
+
+// startSpan starts the event's span, a child of the span of the request
+// that caused the event when it carries one (traceparent in its metadata).
+func (c *Consumer) startSpan(ctx context.Context, msg *message.Message, ev domain.Event) (context.Context, trace.Span) {
+	parent := propagation.TraceContext{}.Extract(ctx, propagation.MapCarrier(msg.Metadata))
+	kind := msg.Metadata.Get(typeKey)
+	_, chat, number, _, _ := domain.Subject(ev)
+	if _, ok := ev.(domain.ChatCreated); ok {
+		chat, number = number, 0
+	}
+	attrs := []attribute.KeyValue{
+		attribute.String("messaging.system", "redis"),
+		attribute.String("messaging.message.id", msg.UUID),
+		attribute.String("event.type", kind),
+		attribute.Int64("chat.number", chat),
+	}
+	if number > 0 {
+		attrs = append(attrs, attribute.Int64("message.number", number))
+	}
+	if id := msg.Metadata.Get(RequestIDKey); id != "" {
+		attrs = append(attrs, attribute.String("request_id", id))
+	}
+	return c.hooks.Tracer.Start(parent, c.hooks.Stage+" "+kind, trace.WithSpanKind(trace.SpanKindConsumer), trace.WithAttributes(attrs...))
+}

@@ -7,7 +7,6 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/chatsvc/chat/domain"
-	"github.com/chatsvc/chat/ports"
 )
 
 // Publisher implements ports.EventPublisher over any Watermill publisher.
@@ -30,7 +29,7 @@ func NewPublisher(pub message.Publisher, topics Topics, dependency string, publi
 
 // Publish appends the event to its partition's stream.
 func (p *Publisher) Publish(ctx context.Context, e domain.Event) error {
-	msg, err := Encode(e, ports.RequestID(ctx))
+	msg, err := Encode(ctx, e)
 	if err != nil {
 		return err
 	}
