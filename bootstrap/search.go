@@ -78,7 +78,7 @@ var indexerModule = fx.Module("indexer",
 		}
 		c, err := stream.NewConsumer(cc, cfg.Stream.Topics, sub, dead, ix,
 			log.Named("indexer"), stream.Hooks{Applied: m.EventsIndexed.Inc, Failed: m.EventsFailed.Inc, DeadLettered: m.EventsDead.Inc,
-				Lag:    func(d time.Duration) { m.ApplyLag.WithLabelValues("index").Observe(d.Seconds()) },
+				Lag:    lagOf(m, "index"),
 				Tracer: tracer(tp), Stage: "index"})
 		return indexConsumer{c}, err
 	}),

@@ -1,6 +1,8 @@
 package bootstrap_test
 
 import (
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -30,7 +32,8 @@ func TestOneRequestOneTrace(t *testing.T) {
 	for k, v := range env {
 		worker[k] = v
 	}
-	startApp(t, bootstrap.Worker(loadConfig(t, worker)), traced)
+	var ops *httpapi.Server
+	startApp(t, bootstrap.Worker(loadConfig(t, worker)), traced, fx.Populate(&ops))
 	var srv *httpapi.Server
 	startApp(t, bootstrap.API(cfg), traced, fx.Populate(&srv))
 	s.URL = "http://" + srv.Addr()
@@ -80,6 +83,27 @@ func TestOneRequestOneTrace(t *testing.T) {
 	if !ok || index.Parent().SpanID() != msgServer.SpanContext().SpanID() || attr(index, "message.number") != "1" {
 		t.Fatalf("index span not the message request's child: %v", names(exp))
 	}
+	// The worker's apply lag has the traces as exemplars, for an
+	// OpenMetrics scrape (Prometheus with exemplar storage).
+	req, _ := http.NewRequest("GET", "http://"+ops.Addr()+"/metrics", nil)
+	req.Header.Set("Accept", "application/openmetrics-text; version=1.0.0")
+	res, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	exemplars := 0
+	for _, line := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(line, "chat_event_apply_lag_seconds_bucket") &&
+			(strings.Contains(line, `# {trace_id="`+chatTrace+`"}`) || strings.Contains(line, `# {trace_id="`+msgTrace+`"}`)) {
+			exemplars++
+		}
+	}
+	if exemplars == 0 {
+		t.Fatalf("no apply-lag exemplar names the traces; metrics:\n%s", body)
+	}
+
 	for _, sp := range exp.GetSpans().Snapshots() {
 		for _, kv := range sp.Attributes() {
 			if strings.Contains(kv.Value.Emit(), tok) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/prometheus/client_golang/prometheus"
 	goredis "github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/fx"
@@ -35,7 +36,7 @@ var workerModule = fx.Module("worker",
 		return stream.NewConsumer(cfg.Worker.Consumer, cfg.Stream.Topics, sub, dead, a, log.Named("consumer"), stream.Hooks{
 			Applied: m.EventsPersisted.Inc, Failed: m.EventsFailed.Inc, DeadLettered: m.EventsDead.Inc,
 			Conflict: m.NumberConflicts.Inc,
-			Lag:      func(d time.Duration) { m.ApplyLag.WithLabelValues("persist").Observe(d.Seconds()) },
+			Lag:      lagOf(m, "persist"),
 			Tracer:   tracer(tp), Stage: "persist",
 		})
 	}),
@@ -128,4 +129,17 @@ func watchBacklog(lc fx.Lifecycle, cfg Config, client goredis.UniversalClient, m
 			m.StreamBacklog.WithLabelValues(topic).Set(float64(n))
 		}
 	})
+}
+
+// lagOf observes a consumer group's apply lag, with the event's request as
+// the observation's exemplar (served to OpenMetrics scrapes).
+func lagOf(m *metrics.Metrics, group string) func(time.Duration, map[string]string) {
+	h := m.ApplyLag.WithLabelValues(group)
+	return func(d time.Duration, exemplar map[string]string) {
+		if eo, ok := h.(prometheus.ExemplarObserver); ok && exemplar != nil {
+			eo.ObserveWithExemplar(d.Seconds(), exemplar)
+			return
+		}
+		h.Observe(d.Seconds())
+	}
 }

@@ -139,7 +139,7 @@ func newBare(cfg Config, checks []Check, m *metrics.Metrics, log *zap.Logger) *S
 
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/readyz", readyz(checks))
-	metricsHandler := fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
+	metricsHandler := fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{EnableOpenMetrics: true}))
 	app.Get("/metrics", func(c *fiber.Ctx) error { metricsHandler(c.Context()); return nil })
 	app.Get("/openapi.json", func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)

@@ -50,8 +50,10 @@ type Hooks struct {
 	// Conflict hears each event refused because its number may have been
 	// handed out twice (domain.ErrNumberConflict): an alarm.
 	Conflict func()
-	// Lag hears, for each event applied, how long after its creation.
-	Lag func(time.Duration)
+	// Lag hears, for each event applied, how long after its creation, with
+	// an exemplar naming the event's request (its trace_id when traced, else
+	// its request_id; nil when it carries neither), for the metric's exemplars.
+	Lag func(d time.Duration, exemplar map[string]string)
 }
 
 // Consumer runs the worker's handlers on a Watermill router.
@@ -83,7 +85,7 @@ func NewConsumer(cfg ConsumerConfig, topics Topics, sub message.Subscriber,
 		hooks.Conflict = func() {}
 	}
 	if hooks.Lag == nil {
-		hooks.Lag = func(time.Duration) {}
+		hooks.Lag = func(time.Duration, map[string]string) {}
 	}
 	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: cfg.CloseTimeout}, NewZapLogger(log))
 	if err != nil {
@@ -170,7 +172,7 @@ func (c *Consumer) handle(msg *message.Message) error {
 		if err == nil {
 			c.hooks.Applied()
 			_, _, _, _, at := domain.Subject(ev)
-			c.hooks.Lag(time.Since(at))
+			c.hooks.Lag(time.Since(at), exemplar(ctx, msg))
 			return nil
 		}
 		if msg.Context().Err() != nil {
@@ -242,4 +244,20 @@ func (c *Consumer) startSpan(ctx context.Context, msg *message.Message, ev domai
 		attrs = append(attrs, attribute.String("request_id", id))
 	}
 	return c.hooks.Tracer.Start(parent, c.hooks.Stage+" "+kind, trace.WithSpanKind(trace.SpanKindConsumer), trace.WithAttributes(attrs...))
+}
+
+// maxExemplarRunes is OpenMetrics' bound on an exemplar's labels, names and
+// values together; the Prometheus client refuses (panics on) a longer one.
+const maxExemplarRunes = 128
+
+// exemplar names the request that caused the event: the trace when the
+// event's span is sampled, else the request id when it fits an exemplar.
+func exemplar(ctx context.Context, msg *message.Message) map[string]string {
+	if sc := trace.SpanContextFromContext(ctx); sc.IsSampled() {
+		return map[string]string{"trace_id": sc.TraceID().String()}
+	}
+	if id := msg.Metadata.Get(RequestIDKey); id != "" && len("request_id")+len(id) <= maxExemplarRunes {
+		return map[string]string{"request_id": id}
+	}
+	return nil
 }
