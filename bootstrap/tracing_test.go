@@ -10,6 +10,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/fx"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/chatsvc/chat/adapters/httpapi"
 	"github.com/chatsvc/chat/bootstrap"
@@ -23,7 +25,13 @@ func TestOneRequestOneTrace(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 	t.Cleanup(func() { _ = tp.Shutdown(t.Context()) })
-	traced := fx.Decorate(func(trace.TracerProvider) trace.TracerProvider { return tp })
+	// And one grep: at debug level, the api's access line and the worker's
+	// line for the event both name the request.
+	core, logs := observer.New(zap.DebugLevel)
+	traced := fx.Options(
+		fx.Decorate(func(trace.TracerProvider) trace.TracerProvider { return tp }),
+		fx.Decorate(func(*zap.Logger) *zap.Logger { return zap.New(core) }),
+	)
 
 	env := productionEnv(t, nil)
 	cfg := loadConfig(t, env)
@@ -63,6 +71,14 @@ func TestOneRequestOneTrace(t *testing.T) {
 		_, c := find(msgTrace, "index message.created")
 		return a && b && c
 	})
+
+	grep := map[string]bool{}
+	for _, e := range logs.FilterField(zap.String("request_id", chatRequest)).All() {
+		grep[e.Message] = true
+	}
+	if !grep["request"] || !grep["event applied"] {
+		t.Fatalf("grep %s finds %v, want the api's request line and the worker's event line", chatRequest, grep)
+	}
 
 	server, ok := find(chatTrace, "POST /api/v1/chat_applications/:token/chats")
 	if !ok {

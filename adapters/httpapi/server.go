@@ -134,7 +134,7 @@ func newBare(cfg Config, checks []Check, m *metrics.Metrics, log *zap.Logger) *S
 	})
 	app.Use(recover.New())
 	app.Use(requestid.New(requestid.Config{Header: fiber.HeaderXRequestID}))
-	app.Use(observe(m))
+	app.Use(observe(m, log))
 	app.Use(refuseEncodedBodies)
 
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
@@ -267,7 +267,7 @@ func (s *Server) Stop(ctx context.Context) error {
 	return s.app.ShutdownWithContext(ctx)
 }
 
-func observe(m *metrics.Metrics) fiber.Handler {
+func observe(m *metrics.Metrics, log *zap.Logger) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		start := time.Now()
 		err := c.Next()
@@ -281,6 +281,12 @@ func observe(m *metrics.Metrics) fiber.Handler {
 			route = "unmatched"
 		}
 		m.RequestDuration.WithLabelValues(strings.Clone(c.Method()), route, strconv.Itoa(status)).Observe(time.Since(start).Seconds())
+		// An access line per request at debug level (CHAT_LOG_LEVEL=debug):
+		// with the worker's, one grep of a request id follows its event.
+		if ce := log.Check(zap.DebugLevel, "request"); ce != nil {
+			ce.Write(zap.String("method", c.Method()), zap.String("route", route), zap.Int("status", status),
+				zap.Duration("took", time.Since(start)), zap.String("request_id", requestID(c)))
+		}
 		return err
 	}
 }

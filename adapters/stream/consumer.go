@@ -173,6 +173,9 @@ func (c *Consumer) handle(msg *message.Message) error {
 			c.hooks.Applied()
 			_, _, _, _, at := domain.Subject(ev)
 			c.hooks.Lag(time.Since(at), exemplar(ctx, msg))
+			if ce := c.log.Check(zap.DebugLevel, "event applied"); ce != nil {
+				ce.Write(append(about(nil), zap.String("event_type", msg.Metadata.Get(typeKey)))...)
+			}
 			return nil
 		}
 		if msg.Context().Err() != nil {
