@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
@@ -41,23 +42,22 @@ var opensearchModule = fx.Module("opensearch",
 
 func ensureIndex(lc fx.Lifecycle, ix *opensearch.Index, log *zap.Logger) {
 	inBackground(lc, func(ctx context.Context) {
-		for attempt := 0; ; attempt++ {
+		warned := false
+		_, err := backoff.Retry(ctx, func() (struct{}, error) {
 			err := ix.EnsureIndex(ctx)
 			if errors.Is(err, opensearch.ErrOldAnalysis) {
-				log.Error("search index is out of date; short terms are searched slowly until it is rebuilt", zap.Error(err))
-				return
+				return struct{}{}, backoff.Permanent(err)
 			}
-			if err == nil || ctx.Err() != nil {
-				return
-			}
-			if attempt == 0 {
-				log.Warn("search index not ready; retrying in the background", zap.Error(err))
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(2 * time.Second):
-			}
+			return struct{}{}, err
+		}, backoff.WithBackOff(backoff.NewConstantBackOff(2*time.Second)), backoff.WithMaxElapsedTime(0),
+			backoff.WithNotify(func(err error, _ time.Duration) {
+				if !warned {
+					warned = true
+					log.Warn("search index not ready; retrying in the background", zap.Error(err))
+				}
+			}))
+		if errors.Is(err, opensearch.ErrOldAnalysis) {
+			log.Error("search index is out of date; short terms are searched slowly until it is rebuilt", zap.Error(err))
 		}
 	})
 }

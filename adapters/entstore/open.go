@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/go-sql-driver/mysql"
 	_ "modernc.org/sqlite" // the embedded profile's pure-Go SQLite driver, registered as "sqlite"
 )
@@ -59,19 +60,10 @@ func OpenSQLite(dir string) (*sql.DB, error) {
 // WaitReady pings until the database answers or attempts run out, so that a
 // process started before its database says clearly what it waited for.
 func WaitReady(ctx context.Context, db *sql.DB, attempts int, every time.Duration) error {
-	var err error
-	for i := 0; i < attempts; i++ {
+	_, err := backoff.Retry(ctx, func() (struct{}, error) {
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		err = db.PingContext(pctx)
-		cancel()
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(every):
-		}
-	}
+		defer cancel()
+		return struct{}{}, db.PingContext(pctx)
+	}, backoff.WithBackOff(backoff.NewConstantBackOff(every)), backoff.WithMaxTries(uint(max(attempts, 1))), backoff.WithMaxElapsedTime(0))
 	return err
 }

@@ -5,28 +5,19 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/redis/rueidis"
 )
 
 // Connect opens a rueidis client and waits (bounded) for Redis to answer.
 func Connect(ctx context.Context, addr string, attempts int, every time.Duration) (rueidis.Client, error) {
-	var lastErr error
-	for i := 0; i < attempts; i++ {
-		client, err := rueidis.NewClient(rueidis.ClientOption{
-			InitAddress:  []string{addr},
-			DisableCache: true,
-		})
-		if err == nil {
-			return client, nil
-		}
-		lastErr = err
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(every):
-		}
+	client, err := backoff.Retry(ctx, func() (rueidis.Client, error) {
+		return rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{addr}, DisableCache: true})
+	}, backoff.WithBackOff(backoff.NewConstantBackOff(every)), backoff.WithMaxTries(uint(max(attempts, 1))), backoff.WithMaxElapsedTime(0))
+	if err != nil {
+		return nil, fmt.Errorf("redis at %s: %w", addr, err)
 	}
-	return nil, fmt.Errorf("redis at %s: %w", addr, lastErr)
+	return client, nil
 }
 
 // Ping tells whether Redis answers.

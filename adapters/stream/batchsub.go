@@ -11,6 +11,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill-redisstream/pkg/redisstream"
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/cenkalti/backoff/v5"
 	goredis "github.com/redis/go-redis/v9"
 )
 
@@ -233,7 +234,7 @@ func (t *topicSub) stopped() bool {
 func (t *topicSub) readLoop() {
 	cfg := t.s.cfg
 	id := "0" // own pending entries first
-	backoff := 100 * time.Millisecond
+	delays := retryDelays(100*time.Millisecond, 5*time.Second)
 	for !t.stopped() {
 		free := cfg.MaxInFlight - len(t.slots)
 		if free == 0 {
@@ -264,10 +265,10 @@ func (t *topicSub) readLoop() {
 			if t.stopped() {
 				return
 			}
-			t.readFailed(err, &backoff)
+			t.readFailed(err, delays)
 			continue
 		}
-		backoff = 100 * time.Millisecond
+		delays.Reset()
 		n := 0
 		for _, st := range res {
 			for _, e := range st.Messages {
@@ -283,7 +284,7 @@ func (t *topicSub) readLoop() {
 	}
 }
 
-func (t *topicSub) readFailed(err error, backoff *time.Duration) {
+func (t *topicSub) readFailed(err error, delays *backoff.ExponentialBackOff) {
 	if strings.Contains(err.Error(), "NOGROUP") {
 		// The group vanished (Redis restarted empty): make it again.
 		if cerr := t.s.createGroup(t.ctx, t.topic); cerr == nil {
@@ -293,10 +294,9 @@ func (t *topicSub) readFailed(err error, backoff *time.Duration) {
 	}
 	t.log.Error("reading the stream failed; retrying", err, nil)
 	select {
-	case <-time.After(*backoff):
+	case <-time.After(delays.NextBackOff()):
 	case <-t.stop:
 	}
-	*backoff = min(*backoff*2, 5*time.Second)
 }
 
 // claimLoop takes over entries that another consumer left pending too long.

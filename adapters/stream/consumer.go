@@ -9,6 +9,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	"github.com/cenkalti/backoff/v5"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
@@ -166,7 +167,7 @@ func (c *Consumer) handle(msg *message.Message) error {
 			span.End()
 		}()
 	}
-	backoff := c.cfg.RetryInitial
+	delays := retryDelays(c.cfg.RetryInitial, c.cfg.RetryMax)
 	for attempt := 1; ; attempt++ {
 		err = c.batcher.submit(ctx, ev)
 		if err == nil {
@@ -195,17 +196,25 @@ func (c *Consumer) handle(msg *message.Message) error {
 			c.log.Error("event cannot be applied; dead-lettering it", about(err)...)
 			return err
 		}
+		wait := delays.NextBackOff()
 		c.log.Warn("applying event failed; retrying",
-			append(about(err), zap.Int("attempt", attempt), zap.Duration("backoff", backoff))...)
+			append(about(err), zap.Int("attempt", attempt), zap.Duration("backoff", wait))...)
 		select {
-		case <-time.After(backoff):
+		case <-time.After(wait):
 		case <-c.closing:
 			return fmt.Errorf("stopping: %w", err) // nacked: stays pending, redelivered later
 		case <-msg.Context().Done():
 			return fmt.Errorf("stopping: %w", err)
 		}
-		backoff = min(backoff*2, c.cfg.RetryMax)
 	}
+}
+
+// retryDelays is how long the worker waits between tries of what failed:
+// doubling from initial up to max, with a fifth of jitter so that workers
+// that failed together do not retry together (cenkalti/backoff's policy,
+// as for the bounded waits at start; the waiting itself watches for stop).
+func retryDelays(initial, max time.Duration) *backoff.ExponentialBackOff {
+	return &backoff.ExponentialBackOff{InitialInterval: initial, Multiplier: 2, MaxInterval: max, RandomizationFactor: 0.2}
 }
 
 type countingPublisher struct {
