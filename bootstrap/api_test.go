@@ -536,6 +536,11 @@ func apiSuite(t *testing.T, s *stack) {
 	t.Run("operator listing", func(t *testing.T) {
 		s.call(t, "GET", "/api/v1/chat_applications", nil).wantError(t, 401, "unauthorized")
 		s.call(t, "GET", "/api/v1/chat_applications", nil, "Authorization", "Bearer wrong").wantError(t, 401, "unauthorized")
+		s.call(t, "GET", "/api/v1/chat_applications", nil, "Authorization", "Bearer operator-secret2").wantError(t, 401, "unauthorized")
+		s.call(t, "GET", "/api/v1/chat_applications", nil, "Authorization", "Basic b3BlcmF0b3Itc2VjcmV0").wantError(t, 401, "unauthorized")
+		if r := s.call(t, "GET", "/api/v1/chat_applications", nil, "Authorization", "Bearer"); r.Header.Get("WWW-Authenticate") == "" {
+			t.Fatalf("a 401 without WWW-Authenticate: %v", r.Header)
+		}
 		r := s.call(t, "GET", "/api/v1/chat_applications?limit=2", nil, "Authorization", "Bearer operator-secret").want(t, 200)
 		if len(r.items(t)) != 2 || r.Body["has_more"] != true {
 			t.Fatalf("first page %s", r.Raw)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/keyauth"
 
 	"github.com/chatsvc/chat/application"
 	"github.com/chatsvc/chat/domain"
@@ -26,8 +27,7 @@ type UseCases struct {
 }
 
 type handlers struct {
-	uc         UseCases
-	adminToken string
+	uc UseCases
 }
 
 func (h *handlers) createApplication(c *fiber.Ctx) error {
@@ -69,16 +69,9 @@ func (h *handlers) renameApplication(c *fiber.Ctx) error {
 	return c.JSON(toApplicationJSON(app))
 }
 
-// listApplications hands out every token, so only an operator may call it.
+// listApplications hands out every token, so only an operator may call it
+// (see operatorOnly).
 func (h *handlers) listApplications(c *fiber.Ctx) error {
-	if h.adminToken == "" {
-		return &apiError{status: fiber.StatusForbidden, code: "forbidden", message: "listing applications is disabled: no admin token is configured"}
-	}
-	given, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
-	if !ok || subtle.ConstantTimeCompare([]byte(given), []byte(h.adminToken)) != 1 {
-		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="chat operator"`)
-		return &apiError{status: fiber.StatusUnauthorized, code: "unauthorized", message: "operator credentials are missing or wrong"}
-	}
 	limit, err := parseLimit(c)
 	if err != nil {
 		return err
@@ -261,4 +254,28 @@ func idempotency(c *fiber.Ctx) (domain.Idempotency, error) {
 // request id along with the event, to the worker's log lines about it.
 func eventCtx(c *fiber.Ctx) context.Context {
 	return ports.WithRequestID(c.UserContext(), requestID(c))
+}
+
+type operatorKey struct{}
+
+// operatorOnly lets through requests with the operator's bearer token
+// (Fiber's keyauth, compared in constant time); without a configured token
+// the route is disabled.
+func operatorOnly(adminToken string) fiber.Handler {
+	if adminToken == "" {
+		return func(*fiber.Ctx) error {
+			return &apiError{status: fiber.StatusForbidden, code: "forbidden", message: "listing applications is disabled: no admin token is configured"}
+		}
+	}
+	return keyauth.New(keyauth.Config{
+		AuthScheme: "Bearer",
+		ContextKey: operatorKey{},
+		Validator: func(_ *fiber.Ctx, key string) (bool, error) {
+			return subtle.ConstantTimeCompare([]byte(key), []byte(adminToken)) == 1, nil
+		},
+		ErrorHandler: func(c *fiber.Ctx, _ error) error {
+			c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="chat operator"`)
+			return &apiError{status: fiber.StatusUnauthorized, code: "unauthorized", message: "operator credentials are missing or wrong"}
+		},
+	})
 }

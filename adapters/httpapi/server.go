@@ -83,12 +83,12 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 	// A client that has a resource or a page asks with If-None-Match and
 	// gets 304 while it has not changed (an edit changes its ETag).
 	api.Use(etag.New())
-	h := &handlers{uc: uc, adminToken: cfg.AdminToken}
+	h := &handlers{uc: uc}
 	l := cfg.AppLimits
 	write := limitApp(uc.Limiter, "write", l.WriteRate, l.WriteBurst, log)
 	read := limitApp(uc.Limiter, "read", l.ReadRate, l.ReadBurst, log)
 	api.Post("/chat_applications", h.createApplication)
-	api.Get("/chat_applications", h.listApplications)
+	api.Get("/chat_applications", operatorOnly(cfg.AdminToken), h.listApplications)
 	api.Get("/chat_applications/:token", read, h.getApplication)
 	api.Patch("/chat_applications/:token", write, h.renameApplication)
 	api.Put("/chat_applications/:token", write, h.renameApplication)
