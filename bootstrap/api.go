@@ -27,7 +27,7 @@ var apiModule = fx.Module("api",
 	fx.Provide(func(cfg Config, apps *application.Applications, chats *application.Chats, msgs *application.Messages,
 		search *application.Search, limiter ports.RateLimiter, checks []httpapi.Check, m *metrics.Metrics, log *zap.Logger, tp trace.TracerProvider) *httpapi.Server {
 		uc := httpapi.UseCases{Applications: apps, Chats: chats, Messages: msgs, Search: search, Limiter: limiter}
-		return httpapi.NewServer(cfg.HTTP, uc, checks, m, log, tp)
+		return httpapi.NewServer(cfg.HTTP, uc, checks, m, log, tracer(tp, "github.com/chatsvc/chat/adapters/httpapi"))
 	}),
 )
 

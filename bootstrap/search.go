@@ -79,7 +79,7 @@ var indexerModule = fx.Module("indexer",
 		c, err := stream.NewConsumer(cc, cfg.Stream.Topics, sub, dead, ix,
 			log.Named("indexer"), stream.Hooks{Applied: m.EventsIndexed.Inc, Failed: m.EventsFailed.Inc, DeadLettered: m.EventsDead.Inc,
 				Lag:    lagOf(m, "index"),
-				Tracer: tracer(tp), Stage: "index"})
+				Tracer: tracer(tp, "github.com/chatsvc/chat/adapters/stream"), Stage: "index"})
 		return indexConsumer{c}, err
 	}),
 	fx.Invoke(func(lc fx.Lifecycle, c indexConsumer) {

@@ -46,11 +46,12 @@ func newTracerProvider(lc fx.Lifecycle, log *zap.Logger) (trace.TracerProvider, 
 	return tp, nil
 }
 
-// tracer is the worker's tracer, or nil when tracing is off (the consumer
-// then records nothing, at no cost).
-func tracer(tp trace.TracerProvider) trace.Tracer {
+// tracer is the named tracer of an adapter, or nil when tracing is off:
+// the one place that decides, so that the adapters (the api's spans, the
+// worker's) then record nothing, at no cost.
+func tracer(tp trace.TracerProvider, name string) trace.Tracer {
 	if _, off := tp.(noop.TracerProvider); off || tp == nil {
 		return nil
 	}
-	return tp.Tracer("github.com/chatsvc/chat/adapters/stream")
+	return tp.Tracer(name)
 }

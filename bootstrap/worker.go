@@ -37,7 +37,7 @@ var workerModule = fx.Module("worker",
 			Applied: m.EventsPersisted.Inc, Failed: m.EventsFailed.Inc, DeadLettered: m.EventsDead.Inc,
 			Conflict: m.NumberConflicts.Inc,
 			Lag:      lagOf(m, "persist"),
-			Tracer:   tracer(tp), Stage: "persist",
+			Tracer:   tracer(tp, "github.com/chatsvc/chat/adapters/stream"), Stage: "persist",
 		})
 	}),
 )

@@ -64,13 +64,11 @@ type Server struct {
 }
 
 // NewServer builds the routes.
-func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log *zap.Logger, tp trace.TracerProvider) *Server {
-	s := newBare(cfg, checks, m, log)
+// tracer, if not nil, opens a server span for each API request (see observe).
+func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log *zap.Logger, tracer trace.Tracer) *Server {
+	s := newBare(cfg, checks, m, log, tracer)
 	app := s.app
 	api := app.Group("/api/v1")
-	if t := traced(tp); t != nil {
-		api.Use(t)
-	}
 	if cfg.RateLimit > 0 {
 		api.Use(limiter.New(limiter.Config{
 			Max:        cfg.RateLimit,
@@ -109,13 +107,13 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 // NewOpsServer serves only the operational endpoints (the worker's), plus
 // Go's profiler under /debug/pprof: the worker's port is an operator's.
 func NewOpsServer(cfg Config, checks []Check, m *metrics.Metrics, log *zap.Logger) *Server {
-	s := newBare(cfg, checks, m, log)
+	s := newBare(cfg, checks, m, log, nil)
 	s.app.Use(pprof.New())
 	s.app.Use(s.unmatched)
 	return s
 }
 
-func newBare(cfg Config, checks []Check, m *metrics.Metrics, log *zap.Logger) *Server {
+func newBare(cfg Config, checks []Check, m *metrics.Metrics, log *zap.Logger, tracer trace.Tracer) *Server {
 	if cfg.MaxRequestBytes <= 0 {
 		cfg.MaxRequestBytes = 1 << 20
 	}
@@ -134,7 +132,7 @@ func newBare(cfg Config, checks []Check, m *metrics.Metrics, log *zap.Logger) *S
 	})
 	app.Use(recover.New())
 	app.Use(requestid.New(requestid.Config{Header: fiber.HeaderXRequestID}))
-	app.Use(observe(m, log))
+	app.Use(observe(m, log, tracer))
 	app.Use(refuseEncodedBodies)
 
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
@@ -267,25 +265,35 @@ func (s *Server) Stop(ctx context.Context) error {
 	return s.app.ShutdownWithContext(ctx)
 }
 
-func observe(m *metrics.Metrics, log *zap.Logger) fiber.Handler {
+// observe measures every request, logs it at debug level and, given a
+// tracer, spans each API request (see startSpan).
+func observe(m *metrics.Metrics, log *zap.Logger, tracer trace.Tracer) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		start := time.Now()
+		// Fiber's strings point into buffers it reuses: labels and spans must own theirs.
+		method := strings.Clone(c.Method())
+		var span trace.Span
+		if tracer != nil && strings.HasPrefix(c.Path(), "/api/v1") {
+			span = startSpan(c, tracer, method)
+		}
 		err := c.Next()
 		status := c.Response().StatusCode()
 		if err != nil {
 			status, _, _ = classify(err)
 		}
-		// Fiber's strings point into buffers it reuses: labels must own theirs.
 		route := strings.Clone(c.Route().Path)
 		if status == fiber.StatusNotFound && route == "/" {
 			route = "unmatched"
 		}
-		m.RequestDuration.WithLabelValues(strings.Clone(c.Method()), route, strconv.Itoa(status)).Observe(time.Since(start).Seconds())
+		m.RequestDuration.WithLabelValues(method, route, strconv.Itoa(status)).Observe(time.Since(start).Seconds())
 		// An access line per request at debug level (CHAT_LOG_LEVEL=debug):
 		// with the worker's, one grep of a request id follows its event.
 		if ce := log.Check(zap.DebugLevel, "request"); ce != nil {
-			ce.Write(zap.String("method", c.Method()), zap.String("route", route), zap.Int("status", status),
+			ce.Write(zap.String("method", method), zap.String("route", route), zap.Int("status", status),
 				zap.Duration("took", time.Since(start)), zap.String("request_id", requestID(c)))
+		}
+		if span != nil {
+			endSpan(span, method, route, status, requestID(c))
 		}
 		return err
 	}
