@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chatsvc/chat/domain"
 )
@@ -118,5 +119,40 @@ func TestErrorsWrap(t *testing.T) {
 	nf := domain.NotFoundf("chat %d not found", 7)
 	if !errors.Is(nf, domain.ErrNotFound) || nf.Error() != "chat 7 not found" {
 		t.Fatalf("NotFoundf: %v", nf)
+	}
+}
+
+// A draft takes its sequence's number (creations) or version (edits and
+// deletes) and epoch; a replay also takes the first request's time.
+func TestNumbered(t *testing.T) {
+	tok := domain.NewToken()
+	drafted := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	first := drafted.Add(-time.Hour)
+	cases := []struct {
+		draft, fresh, replayed domain.Event
+	}{
+		{domain.ChatCreated{Token: tok, CreatedAt: drafted},
+			domain.ChatCreated{Token: tok, Number: 7, Epoch: 2, CreatedAt: drafted},
+			domain.ChatCreated{Token: tok, Number: 7, Epoch: 2, CreatedAt: first}},
+		{domain.MessageCreated{Token: tok, Chat: 1, Body: "b", CreatedAt: drafted},
+			domain.MessageCreated{Token: tok, Chat: 1, Number: 7, Epoch: 2, Body: "b", CreatedAt: drafted},
+			domain.MessageCreated{Token: tok, Chat: 1, Number: 7, Epoch: 2, Body: "b", CreatedAt: first}},
+		{domain.MessageEdited{Token: tok, Chat: 1, Number: 3, Body: "b", EditedAt: drafted},
+			domain.MessageEdited{Token: tok, Chat: 1, Number: 3, Version: 7, Epoch: 2, Body: "b", EditedAt: drafted},
+			domain.MessageEdited{Token: tok, Chat: 1, Number: 3, Version: 7, Epoch: 2, Body: "b", EditedAt: first}},
+		{domain.MessageDeleted{Token: tok, Chat: 1, Number: 3, DeletedAt: drafted},
+			domain.MessageDeleted{Token: tok, Chat: 1, Number: 3, Version: 7, Epoch: 2, DeletedAt: drafted},
+			domain.MessageDeleted{Token: tok, Chat: 1, Number: 3, Version: 7, Epoch: 2, DeletedAt: first}},
+	}
+	for _, c := range cases {
+		if got, ok := domain.Numbered(c.draft, 7, 2, time.Time{}); !ok || got != c.fresh {
+			t.Errorf("Numbered(%v) = %v, %v; want %v", c.draft, got, ok, c.fresh)
+		}
+		if got, ok := domain.Numbered(c.draft, 7, 2, first); !ok || got != c.replayed {
+			t.Errorf("replayed Numbered(%v) = %v, %v; want %v", c.draft, got, ok, c.replayed)
+		}
+	}
+	if _, ok := domain.Numbered(nil, 1, 0, time.Time{}); ok {
+		t.Error("nil numbered")
 	}
 }

@@ -88,6 +88,34 @@ func Subject(e Event) (token Token, chat, number, version int64, at time.Time) {
 	return "", 0, 0, 0, time.Time{}
 }
 
+// Numbered is the draft with what its sequence allocated: the number (of a
+// creation) or the version (of an edit or a delete), the sequence's epoch
+// and, unless at is zero, the time (a replay answers with the first
+// request's). ok is false for a type that is not a draft.
+func Numbered(draft Event, n, epoch int64, at time.Time) (e Event, ok bool) {
+	when := func(t time.Time) time.Time {
+		if at.IsZero() {
+			return t
+		}
+		return at
+	}
+	switch e := draft.(type) {
+	case ChatCreated:
+		e.Number, e.Epoch, e.CreatedAt = n, epoch, when(e.CreatedAt)
+		return e, true
+	case MessageCreated:
+		e.Number, e.Epoch, e.CreatedAt = n, epoch, when(e.CreatedAt)
+		return e, true
+	case MessageEdited:
+		e.Version, e.Epoch, e.EditedAt = n, epoch, when(e.EditedAt)
+		return e, true
+	case MessageDeleted:
+		e.Version, e.Epoch, e.DeletedAt = n, epoch, when(e.DeletedAt)
+		return e, true
+	}
+	return nil, false
+}
+
 // ChatKey names a chat by its public identifiers.
 type ChatKey struct {
 	Token  Token

@@ -186,22 +186,11 @@ WHERE token = ? AND idem_key = ? AND expires_at > ?`, string(tokenOfEvent(draft)
 	if fp != idem.Fingerprint {
 		return nil, false, domain.ErrIdempotencyKeyReused
 	}
-	when := time.UnixMicro(at).UTC()
-	switch e := draft.(type) {
-	case domain.ChatCreated:
-		e.Number, e.CreatedAt = n, when
-		return e, true, nil
-	case domain.MessageCreated:
-		e.Number, e.CreatedAt = n, when
-		return e, true, nil
-	case domain.MessageEdited:
-		e.Version, e.EditedAt = n, when
-		return e, true, nil
-	case domain.MessageDeleted:
-		e.Version, e.DeletedAt = n, when
-		return e, true, nil
+	ev, ok := domain.Numbered(draft, n, 0, time.UnixMicro(at).UTC())
+	if !ok {
+		return nil, false, fmt.Errorf("cannot replay %T", draft)
 	}
-	return nil, false, fmt.Errorf("cannot replay %T", draft)
+	return ev, true, nil
 }
 
 // record keeps an idempotency key with the event it numbered (a day; an

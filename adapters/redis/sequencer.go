@@ -260,27 +260,15 @@ func (s *Sequencer) Append(ctx context.Context, draft domain.Event, idem domain.
 		return nil, false, err
 	}
 	replayed := at != 0
-	when := func(t time.Time) time.Time {
-		if replayed {
-			return time.UnixMicro(at).UTC()
-		}
-		return t
+	var first time.Time // a replay's: the first request's
+	if replayed {
+		first = time.UnixMicro(at).UTC()
 	}
-	switch e := draft.(type) {
-	case domain.ChatCreated:
-		e.Number, e.Epoch, e.CreatedAt = n, epoch, when(e.CreatedAt)
-		return e, replayed, nil
-	case domain.MessageCreated:
-		e.Number, e.Epoch, e.CreatedAt = n, epoch, when(e.CreatedAt)
-		return e, replayed, nil
-	case domain.MessageEdited:
-		e.Version, e.Epoch, e.EditedAt = n, epoch, when(e.EditedAt)
-		return e, replayed, nil
-	case domain.MessageDeleted:
-		e.Version, e.Epoch, e.DeletedAt = n, epoch, when(e.DeletedAt)
-		return e, replayed, nil
+	ev, ok := domain.Numbered(draft, n, epoch, first)
+	if !ok {
+		return nil, false, fmt.Errorf("cannot append %T", draft)
 	}
-	return nil, false, fmt.Errorf("cannot append %T", draft)
+	return ev, replayed, nil
 }
 
 func idemKey(t domain.Token, key string) string { return "chat:{" + string(t) + "}:idem:" + key }
