@@ -20,33 +20,38 @@ import (
 type Projector struct {
 	projection ports.Projection
 	counters   ports.Counters
+	cache      ports.ReadCache
 
 	mu    sync.Mutex
 	dirty domain.Touched
 }
 
-func NewProjector(projection ports.Projection, counters ports.Counters) *Projector {
-	return &Projector{projection: projection, counters: counters}
+// NewProjector: cache is the api's read cache, whose entries about a chat
+// the projector drops once the chat's changes are committed.
+func NewProjector(projection ports.Projection, counters ports.Counters, cache ports.ReadCache) *Projector {
+	return &Projector{projection: projection, counters: counters, cache: cache}
 }
 
-// Apply writes a batch of events; applying it again changes nothing.
+// Apply writes a batch of events; applying it again changes nothing. It
+// returns once what the api caches about the chats it changed is dropped:
+// an error there fails the batch, to be applied (idempotently) and dropped
+// again, so that no cached read outlives a change for long.
 func (p *Projector) Apply(ctx context.Context, events []domain.Event) error {
 	touched, err := p.projection.ApplyEvents(ctx, events)
 	if err != nil {
 		return err
 	}
-	p.mu.Lock()
-	p.dirty.Merge(touched)
-	p.mu.Unlock()
-	return nil
+	return p.Committed(ctx, events, touched)
 }
 
-// MarkTouched records what a batch written elsewhere (the embedded queue's
-// group commit) touched, for the next FlushCounts.
-func (p *Projector) MarkTouched(touched domain.Touched) {
+// Committed records what a batch written elsewhere (the embedded queue's
+// group commit) touched, for the next FlushCounts, and drops what is cached
+// about its chats.
+func (p *Projector) Committed(ctx context.Context, events []domain.Event, touched domain.Touched) error {
 	p.mu.Lock()
 	p.dirty.Merge(touched)
 	p.mu.Unlock()
+	return p.cache.Invalidate(ctx, domain.ChatsOf(events))
 }
 
 // FlushCounts recomputes the counters of everything applied since the last
@@ -65,7 +70,13 @@ func (p *Projector) FlushCounts(ctx context.Context) error {
 		p.mu.Unlock()
 		return err
 	}
-	return nil
+	// The chats' counts changed: their cached reads go. (The reconcile's
+	// rare repairs are left to the cache's time to live.)
+	chats := make([]domain.ChatKey, 0, len(dirty.Chats))
+	for k := range dirty.Chats {
+		chats = append(chats, k)
+	}
+	return p.cache.Invalidate(ctx, chats)
 }
 
 // Reconcile fixes every counter that drifted from its rows.

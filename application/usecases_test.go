@@ -42,6 +42,7 @@ type fixture struct {
 	chats *application.Chats
 	msgs  *application.Messages
 	pub   *recorder
+	cache *embedded.ReadCache
 }
 
 // Use cases on the embedded adapters (SQLite), with a recording publisher.
@@ -59,12 +60,16 @@ func newFixture(t *testing.T) fixture {
 	seq := embedded.NewSequencer(db, store)
 	clock := fixedClock{time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)}
 	pub := &recorder{}
+	// Reads through the cache, as the api's are.
+	cache := embedded.NewReadCache(1000, time.Hour)
+	reads := application.NewCachedReads(store, store, cache)
 	return fixture{
 		store: store,
 		apps:  application.NewApplications(store, seq, clock, embedded.NewClaims(db)),
-		chats: application.NewChats(application.NewSequencedQueue(seq, pub), store, clock),
-		msgs:  application.NewMessages(application.NewSequencedQueue(seq, pub), store, clock, 0),
+		chats: application.NewChats(application.NewSequencedQueue(seq, pub), reads, clock),
+		msgs:  application.NewMessages(application.NewSequencedQueue(seq, pub), reads, clock, 0),
 		pub:   pub,
+		cache: cache,
 	}
 }
 
@@ -140,7 +145,7 @@ func TestProjectorCountsConverge(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		_, _ = f.msgs.Create(ctx, tok, "1", "m", domain.Idempotency{})
 	}
-	p := application.NewProjector(f.store, f.store)
+	p := application.NewProjector(f.store, f.store, f.cache)
 	if err := p.Apply(ctx, f.pub.events); err != nil {
 		t.Fatal(err)
 	}
@@ -154,5 +159,89 @@ func TestProjectorCountsConverge(t *testing.T) {
 	c, _ := f.chats.Get(ctx, tok, "1")
 	if a.ChatsCount != 1 || c.MessagesCount != 3 {
 		t.Fatalf("counts %d chats, %d messages; want 1 and 3", a.ChatsCount, c.MessagesCount)
+	}
+}
+
+// The cached reads follow every change the projector commits: an edit, a
+// delete, a new message on the page and the chat's count.
+func TestCachedReadsFollowCommittedChanges(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	p := application.NewProjector(f.store, f.store, f.cache)
+	app, _ := f.apps.Create(ctx, "app", domain.Idempotency{})
+	tok := string(app.Token)
+	_, _ = f.chats.Create(ctx, tok, domain.Idempotency{})
+	_, _ = f.msgs.Create(ctx, tok, "1", "first", domain.Idempotency{})
+	_, _ = f.msgs.Create(ctx, tok, "1", "second", domain.Idempotency{})
+	apply := func() {
+		t.Helper()
+		if err := p.Apply(ctx, f.pub.events); err != nil {
+			t.Fatal(err)
+		}
+		f.pub.events = nil
+		if err := p.FlushCounts(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	apply()
+	page := func() string {
+		t.Helper()
+		pg, err := f.msgs.List(ctx, tok, "1", domain.PageRequest[int64]{Limit: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out string
+		for _, m := range pg.Items {
+			out += m.Body + ";"
+		}
+		return out
+	}
+	read := func(n string) string {
+		t.Helper()
+		m, err := f.msgs.Get(ctx, tok, "1", n)
+		if errors.Is(err, domain.ErrNotFound) {
+			return "(not found)"
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.Body
+	}
+	count := func() int64 {
+		t.Helper()
+		c, err := f.chats.Get(ctx, tok, "1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.MessagesCount
+	}
+	for range 2 { // the second time from the cache
+		if got := read("1") + " " + page(); got != "first first;second;" {
+			t.Fatalf("before the edit: %s", got)
+		}
+		if count() != 2 {
+			t.Fatalf("count %d before the third message", count())
+		}
+	}
+	if _, err := f.msgs.Edit(ctx, tok, "1", "1", "edited", domain.Idempotency{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := read("1"); got != "first" {
+		t.Fatalf("the edit is not applied yet, read %q", got)
+	}
+	_, _ = f.msgs.Create(ctx, tok, "1", "third", domain.Idempotency{})
+	apply()
+	if got := read("1") + " " + page(); got != "edited edited;second;third;" {
+		t.Fatalf("after the edit and a third message: %s", got)
+	}
+	if count() != 3 {
+		t.Fatalf("count %d after the third message", count())
+	}
+	if err := f.msgs.Delete(ctx, tok, "1", "2", domain.Idempotency{}); err != nil {
+		t.Fatal(err)
+	}
+	apply()
+	if got := read("2") + " " + page(); got != "(not found) edited;third;" {
+		t.Fatalf("after the delete: %s", got)
 	}
 }

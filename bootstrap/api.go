@@ -16,6 +16,7 @@ import (
 
 // The api's use cases and HTTP server.
 var apiModule = fx.Module("api",
+	cachedReads,
 	fx.Provide(
 		application.NewApplications,
 		application.NewChats,

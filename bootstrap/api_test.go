@@ -378,6 +378,40 @@ func apiSuite(t *testing.T, s *stack) {
 		}
 	})
 
+	t.Run("cached reads are the store's answers and follow every change", func(t *testing.T) {
+		tok := newApplication(t, s, "Cached")
+		app := "/api/v1/chat_applications/" + tok
+		s.call(t, "POST", app+"/chats", nil).want(t, 201)
+		msgs := app + "/chats/1/messages"
+		for _, b := range []string{"one", "two", "three é ✓"} {
+			s.call(t, "POST", msgs, map[string]any{"body": b}).want(t, 201)
+		}
+		eventually(t, "3 messages persisted", func() bool {
+			r := s.call(t, "GET", msgs, nil)
+			return r.Status == 200 && len(r.items(t)) == 3
+		})
+		paths := []string{msgs + "/3", msgs + "?limit=2", msgs + "?order=desc", msgs + "?around=2&limit=2", app + "/chats/1"}
+		for _, path := range paths {
+			first := s.call(t, "GET", path, nil).want(t, 200)
+			for range 2 { // from the cache
+				if again := s.call(t, "GET", path, nil).want(t, 200); again.Raw != first.Raw || again.Header.Get("ETag") != first.Header.Get("ETag") {
+					t.Fatalf("GET %s answered %s, then %s", path, first.Raw, again.Raw)
+				}
+			}
+		}
+		s.call(t, "POST", msgs, map[string]any{"body": "four"}).want(t, 201)
+		s.call(t, "PATCH", msgs+"/3", map[string]any{"body": "three, edited"}).want(t, 200)
+		eventually(t, "the new message, the edit and the count read everywhere", func() bool {
+			var bodies []string
+			for _, it := range s.call(t, "GET", msgs+"?order=desc", nil).want(t, 200).items(t) {
+				bodies = append(bodies, it["body"].(string))
+			}
+			return strings.Join(bodies, ",") == "four,three, edited,two,one" &&
+				s.call(t, "GET", msgs+"/3", nil).str("body") == "three, edited" &&
+				s.call(t, "GET", app+"/chats/1", nil).num("messages_count") == 4
+		})
+	})
+
 	t.Run("deleting a message", func(t *testing.T) {
 		tok := newApplication(t, s, "Deleter")
 		app := "/api/v1/chat_applications/" + tok

@@ -40,6 +40,7 @@ type Config struct {
 	Worker     WorkerConfig
 	Log        LogConfig
 	Startup    StartupConfig
+	ReadCache  ReadCacheConfig
 	// MaxBodyBytes limits a message body.
 	MaxBodyBytes int
 }
@@ -74,6 +75,13 @@ type OpenSearchConfig struct {
 	// by a second anyway (the refresh interval).
 	MaxBatch int
 	Linger   time.Duration
+}
+
+// ReadCacheConfig: the api's cache of chats, messages and pages
+// (application.CachedReads); MB 0 turns it off.
+type ReadCacheConfig struct {
+	MB  int
+	TTL time.Duration
 }
 
 type StreamConfig struct {
@@ -173,8 +181,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			GroupCheckEvery: e.dur("CHAT_GROUP_CHECK_INTERVAL", 2*time.Second),
 			Roles:           e.list("CHAT_WORKER_ROLES", "persist,index"),
 		},
-		Log:     LogConfig{Level: e.str("CHAT_LOG_LEVEL", "info"), Format: e.str("CHAT_LOG_FORMAT", "json")},
-		Startup: StartupConfig{Attempts: e.int("CHAT_STARTUP_ATTEMPTS", 15), Every: e.dur("CHAT_STARTUP_RETRY", time.Second)},
+		ReadCache: ReadCacheConfig{MB: e.int("CHAT_READ_CACHE_MB", 64), TTL: e.dur("CHAT_READ_CACHE_TTL", time.Minute)},
+		Log:       LogConfig{Level: e.str("CHAT_LOG_LEVEL", "info"), Format: e.str("CHAT_LOG_FORMAT", "json")},
+		Startup:   StartupConfig{Attempts: e.int("CHAT_STARTUP_ATTEMPTS", 15), Every: e.dur("CHAT_STARTUP_RETRY", time.Second)},
 	}
 	switch cfg.Profile {
 	case ProfileEmbedded:

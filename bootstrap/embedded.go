@@ -34,7 +34,7 @@ var embeddedQueueModule = fx.Module("embedded-queue",
 			return store.ApplyAllocated(ctx, func(ctx context.Context, tx entstore.SQLTx) ([]domain.Event, error) { return allocate(ctx, tx) })
 		}
 		q := embedded.NewQueue(seq, apply, func(events []domain.Event, touched domain.Touched) {
-			p.MarkTouched(touched)
+			_ = p.Committed(context.Background(), events, touched) // in process: cannot fail
 			bg.Add(events)
 		}, 512)
 		lc.Append(fx.StopHook(q.Close))

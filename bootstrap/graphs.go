@@ -29,6 +29,7 @@ func API(cfg Config) fx.Option {
 		mysqlModule,
 		sequencerModule,
 		redisPublisherModule,
+		redisReadCacheModule,
 		opensearchModule,
 		apiModule,
 		fx.Provide(func(s *entstore.Store, r rueidis.Client, ix *opensearch.Index) []httpapi.Check {
@@ -62,6 +63,7 @@ func Worker(cfg Config) fx.Option {
 		mysqlModule,
 		redisPublisherModule,
 		redisConsumerModule,
+		redisReadCacheModule,
 		workerModule,
 		fx.Provide(func(p *application.Projector) stream.Applier { return p }),
 		opensearchModule,
@@ -93,6 +95,7 @@ func Embedded(cfg Config) fx.Option {
 		sqliteModule,
 		embeddedSearchModule,
 		embeddedQueueModule,
+		embeddedReadCacheModule,
 		fx.Provide(application.NewProjector),
 		apiModule,
 		fx.Provide(func(s *entstore.Store) []httpapi.Check {

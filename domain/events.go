@@ -170,3 +170,22 @@ type Idempotency struct {
 
 // IdempotencyTTL is how long a key is kept: at least a day, as API.md says.
 const IdempotencyTTL = 24 * time.Hour
+
+// ChatsOf lists, once each, the chats the events change: the chat a
+// ChatCreated makes, the chat of a message event.
+func ChatsOf(events []Event) []ChatKey {
+	seen := make(map[ChatKey]struct{}, len(events))
+	out := make([]ChatKey, 0, 1)
+	for _, e := range events {
+		token, chat, number, _, _ := Subject(e)
+		if _, ok := e.(ChatCreated); ok {
+			chat = number
+		}
+		k := ChatKey{token, chat}
+		if _, dup := seen[k]; !dup && token != "" {
+			seen[k] = struct{}{}
+			out = append(out, k)
+		}
+	}
+	return out
+}

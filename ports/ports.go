@@ -181,3 +181,19 @@ type IdempotencyClaims interface {
 	// Release forgets a claim whose request failed, so that it can be retried.
 	Release(ctx context.Context, key string) error
 }
+
+// ReadCache keeps the answers of a chat's reads (the chat, its messages, its
+// pages) under the chat's current generation. Invalidate starts a new
+// generation, so everything cached about the chat before is never found
+// again, including what a read that began before the change stores after
+// it: a Store always lands under the generation its Lookup saw.
+type ReadCache interface {
+	// Lookup finds key among the chat's entries. On a miss, slot names where
+	// Store puts the answer read from the store ("" when nothing may be
+	// stored, such as when the cache cannot be reached).
+	Lookup(ctx context.Context, chat domain.ChatKey, key string) (value []byte, slot string, hit bool)
+	Store(ctx context.Context, slot string, value []byte)
+	// Invalidate drops everything cached about the chats; it is called after
+	// their changes are committed, and its error means it may not have.
+	Invalidate(ctx context.Context, chats []domain.ChatKey) error
+}

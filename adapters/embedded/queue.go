@@ -118,14 +118,16 @@ func (q *Queue) write(batch []request) {
 		}
 		return
 	}
+	// Before the answers: a client that reads what it just wrote must not
+	// get what the read cache held before.
+	if err == nil && len(events) > 0 {
+		q.committed(events, touched)
+	}
 	for i, r := range batch {
 		if err != nil {
 			results[i] = result{err: err}
 		}
 		r.reply <- results[i]
-	}
-	if err == nil && len(events) > 0 {
-		q.committed(events, touched)
 	}
 }
 

@@ -25,6 +25,9 @@ type Metrics struct {
 	ApplyLag       *prometheus.HistogramVec
 	SearchDegraded prometheus.Counter
 	DependencyUp   *prometheus.GaugeVec
+	// ReadCache counts the read cache's lookups (hit, miss) and the
+	// invalidations that failed (the batch is then retried).
+	ReadCache *prometheus.CounterVec
 }
 
 // New registers every collector, plus the Go runtime's and the process's.
@@ -73,8 +76,11 @@ func New() *Metrics {
 		DependencyUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "chat_dependency_up", Help: "Whether a dependency answered its last check (1) or not (0).",
 		}, []string{"dependency"}),
+		ReadCache: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "chat_read_cache_total", Help: "Read cache lookups by result (hit, miss), and failed invalidations (invalidate_failed).",
+		}, []string{"result"}),
 	}
-	r.MustRegister(m.RequestDuration, m.EventsPublished, m.EventsPersisted, m.EventsIndexed, m.EventsFailed, m.EventsDead,
+	r.MustRegister(m.ReadCache, m.RequestDuration, m.EventsPublished, m.EventsPersisted, m.EventsIndexed, m.EventsFailed, m.EventsDead,
 		m.NumberConflicts, m.StreamBacklog, m.CountersFixed, m.ApplyLag, m.SearchDegraded, m.DependencyUp,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

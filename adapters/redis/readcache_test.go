@@ -1,0 +1,69 @@
+package redis_test
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/redis/rueidis"
+
+	redisadapter "github.com/chatsvc/chat/adapters/redis"
+	"github.com/chatsvc/chat/domain"
+	"github.com/chatsvc/chat/internal/testenv"
+	"github.com/chatsvc/chat/ports"
+	"github.com/chatsvc/chat/ports/porttest"
+)
+
+func cachingClient(t *testing.T, bytes int) rueidis.Client {
+	t.Helper()
+	c, err := redisadapter.ConnectCaching(context.Background(), testenv.RedisAddr(t), bytes, 3, 100*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+func TestReadCacheContract(t *testing.T) {
+	porttest.ReadCacheContract(t, func(t *testing.T) ports.ReadCache {
+		return redisadapter.NewReadCache(cachingClient(t, 1<<20), time.Minute)
+	})
+}
+
+// Two api instances hold an entry in their own memory; a worker (a client
+// that caches nothing) invalidates the chat: Redis tells both, and neither
+// finds the entry again.
+func TestReadCacheInvalidationReachesEveryInstance(t *testing.T) {
+	ctx := context.Background()
+	api1 := redisadapter.NewReadCache(cachingClient(t, 1<<20), time.Minute)
+	api2 := redisadapter.NewReadCache(cachingClient(t, 1<<20), time.Minute)
+	worker := redisadapter.NewReadCache(cachingClient(t, 0), time.Minute)
+	chat := domain.ChatKey{Token: domain.Token("cache-instances-" + strconv.FormatInt(time.Now().UnixNano(), 36)), Number: 7}
+
+	_, slot, _ := api1.Lookup(ctx, chat, "m1")
+	api1.Store(ctx, slot, []byte("old"))
+	for _, api := range []*redisadapter.ReadCache{api1, api2} {
+		for range 2 { // the second lookup is served from the instance's memory
+			if v, _, hit := api.Lookup(ctx, chat, "m1"); !hit || string(v) != "old" {
+				t.Fatalf("before the change: %q %v", v, hit)
+			}
+		}
+	}
+	if err := worker.Invalidate(ctx, []domain.ChatKey{chat}); err != nil {
+		t.Fatal(err)
+	}
+	// The invalidation message travels one network hop to each instance.
+	for _, api := range []*redisadapter.ReadCache{api1, api2} {
+		deadline := time.Now().Add(2 * time.Second)
+		for {
+			if _, _, hit := api.Lookup(ctx, chat, "m1"); !hit {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("an instance still serves the entry of a replaced generation")
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+}

@@ -1,0 +1,219 @@
+package application
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/chatsvc/chat/domain"
+	"github.com/chatsvc/chat/ports"
+)
+
+// CachedReads answers a chat, one of its messages or a page of them from a
+// ports.ReadCache when it can, and from the store otherwise. It is never
+// wrong: whatever changes a chat (a message created, edited or deleted, its
+// counter corrected) invalidates everything cached about the chat once the
+// change is committed (Projector), and an answer read before a change but
+// stored after it lands under a generation nobody looks up any more.
+// Only answers found are cached; not found is asked of the store each time,
+// as it changes as soon as the worker catches up.
+type CachedReads struct {
+	ports.ChatReader
+	messages ports.MessageReader
+	cache    ports.ReadCache
+}
+
+func NewCachedReads(chats ports.ChatReader, messages ports.MessageReader, cache ports.ReadCache) *CachedReads {
+	return &CachedReads{ChatReader: chats, messages: messages, cache: cache}
+}
+
+func (r *CachedReads) Chat(ctx context.Context, token domain.Token, number int64) (domain.Chat, error) {
+	return cached(ctx, r.cache, domain.ChatKey{Token: token, Number: number}, "c", appendChat, readChat,
+		func() (domain.Chat, error) { return r.ChatReader.Chat(ctx, token, number) })
+}
+
+func (r *CachedReads) Message(ctx context.Context, token domain.Token, chat, number int64) (domain.Message, error) {
+	return cached(ctx, r.cache, domain.ChatKey{Token: token, Number: chat}, "m"+strconv.FormatInt(number, 10), appendMessage, readMessage,
+		func() (domain.Message, error) { return r.messages.Message(ctx, token, chat, number) })
+}
+
+func (r *CachedReads) Messages(ctx context.Context, token domain.Token, chat int64, page domain.PageRequest[int64]) (domain.Page[domain.Message], error) {
+	return cached(ctx, r.cache, domain.ChatKey{Token: token, Number: chat}, pageKey(page), appendMessagePage, readMessagePage,
+		func() (domain.Page[domain.Message], error) { return r.messages.Messages(ctx, token, chat, page) })
+}
+
+func cached[T any](ctx context.Context, cache ports.ReadCache, chat domain.ChatKey, key string,
+	encode func([]byte, T) []byte, decode func([]byte) (T, []byte, error), load func() (T, error)) (T, error) {
+	value, slot, hit := cache.Lookup(ctx, chat, key)
+	if hit {
+		if v, rest, err := decode(value); err == nil && len(rest) == 0 {
+			return v, nil
+		}
+		// Not ours (another version's encoding): read through, store ours.
+	}
+	v, err := load()
+	if err == nil && slot != "" {
+		cache.Store(ctx, slot, encode(nil, v))
+	}
+	return v, err
+}
+
+// pageKey names a page request; every field that shapes the page is in it.
+func pageKey(p domain.PageRequest[int64]) string {
+	b := make([]byte, 0, 48)
+	b = append(b, 'p')
+	for _, n := range []int64{p.After, p.Before, p.Around, int64(p.Limit)} {
+		b = strconv.AppendInt(b, n, 10)
+		b = append(b, ':')
+	}
+	b = strconv.AppendBool(b, p.Backward)
+	b = append(b, ':')
+	return string(strconv.AppendBool(b, p.Desc))
+}
+
+// The cache's encoding: version byte, then varints and length-prefixed
+// strings. Times keep their instant (UTC, nanoseconds), as the store gives them.
+const cacheEncoding = 1
+
+var errCacheEncoding = errors.New("read cache: not an entry of this encoding")
+
+func appendTime(b []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return binary.AppendVarint(b, 0)
+	}
+	return binary.AppendVarint(b, t.UnixNano())
+}
+
+func readTime(b []byte) (time.Time, []byte, error) {
+	n, k := binary.Varint(b)
+	if k <= 0 {
+		return time.Time{}, nil, errCacheEncoding
+	}
+	if n == 0 {
+		return time.Time{}, b[k:], nil
+	}
+	return time.Unix(0, n).UTC(), b[k:], nil
+}
+
+func readInt(b []byte) (int64, []byte, error) {
+	n, k := binary.Varint(b)
+	if k <= 0 {
+		return 0, nil, errCacheEncoding
+	}
+	return n, b[k:], nil
+}
+
+func appendChat(b []byte, c domain.Chat) []byte {
+	b = append(b, cacheEncoding)
+	return appendChatFields(b, c)
+}
+
+func appendChatFields(b []byte, c domain.Chat) []byte {
+	b = binary.AppendVarint(b, c.Number)
+	b = binary.AppendVarint(b, c.MessagesCount)
+	b = appendTime(b, c.CreatedAt)
+	return appendTime(b, c.UpdatedAt)
+}
+
+func readChat(b []byte) (c domain.Chat, rest []byte, err error) {
+	if len(b) == 0 || b[0] != cacheEncoding {
+		return c, nil, errCacheEncoding
+	}
+	b = b[1:]
+	if c.Number, b, err = readInt(b); err != nil {
+		return
+	}
+	if c.MessagesCount, b, err = readInt(b); err != nil {
+		return
+	}
+	if c.CreatedAt, b, err = readTime(b); err != nil {
+		return
+	}
+	c.UpdatedAt, b, err = readTime(b)
+	return c, b, err
+}
+
+func appendMessage(b []byte, m domain.Message) []byte {
+	return appendMessageFields(append(b, cacheEncoding), m)
+}
+
+func appendMessageFields(b []byte, m domain.Message) []byte {
+	b = binary.AppendVarint(b, m.Number)
+	b = appendTime(b, m.CreatedAt)
+	b = appendTime(b, m.UpdatedAt)
+	b = binary.AppendUvarint(b, uint64(len(m.Body)))
+	return append(b, m.Body...)
+}
+
+func readMessage(b []byte) (domain.Message, []byte, error) {
+	if len(b) == 0 || b[0] != cacheEncoding {
+		return domain.Message{}, nil, errCacheEncoding
+	}
+	return readMessageFields(b[1:])
+}
+
+func readMessageFields(b []byte) (m domain.Message, rest []byte, err error) {
+	if m.Number, b, err = readInt(b); err != nil {
+		return
+	}
+	if m.CreatedAt, b, err = readTime(b); err != nil {
+		return
+	}
+	if m.UpdatedAt, b, err = readTime(b); err != nil {
+		return
+	}
+	n, k := binary.Uvarint(b)
+	if k <= 0 || uint64(len(b)-k) < n {
+		return m, nil, errCacheEncoding
+	}
+	m.Body = string(b[k : k+int(n)])
+	return m, b[k+int(n):], nil
+}
+
+func appendMessagePage(b []byte, p domain.Page[domain.Message]) []byte {
+	b = append(b, cacheEncoding)
+	if p.HasMore {
+		b = append(b, 1)
+	} else {
+		b = append(b, 0)
+	}
+	b = binary.AppendUvarint(b, uint64(len(p.Items)))
+	for _, m := range p.Items {
+		b = appendMessageFields(b, m)
+	}
+	return b
+}
+
+func readMessagePage(b []byte) (domain.Page[domain.Message], []byte, error) {
+	var p domain.Page[domain.Message]
+	if len(b) < 2 || b[0] != cacheEncoding || b[1] > 1 {
+		return p, nil, errCacheEncoding
+	}
+	p.HasMore = b[1] == 1
+	n, k := binary.Uvarint(b[2:])
+	if k <= 0 || n > uint64(len(b)) {
+		return p, nil, errCacheEncoding
+	}
+	b = b[2+k:]
+	p.Items = make([]domain.Message, 0, n)
+	for range n {
+		m, rest, err := readMessageFields(b)
+		if err != nil {
+			return p, nil, err
+		}
+		p.Items = append(p.Items, m)
+		b = rest
+	}
+	return p, b, nil
+}
+
+// NoReadCache caches nothing: every read goes to the store.
+type NoReadCache struct{}
+
+func (NoReadCache) Lookup(context.Context, domain.ChatKey, string) ([]byte, string, bool) {
+	return nil, "", false
+}
+func (NoReadCache) Store(context.Context, string, []byte)              {}
+func (NoReadCache) Invalidate(context.Context, []domain.ChatKey) error { return nil }

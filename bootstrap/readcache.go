@@ -1,0 +1,82 @@
+package bootstrap
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/fx"
+
+	"github.com/chatsvc/chat/adapters/embedded"
+	"github.com/chatsvc/chat/adapters/metrics"
+	redisadapter "github.com/chatsvc/chat/adapters/redis"
+	"github.com/chatsvc/chat/application"
+	"github.com/chatsvc/chat/domain"
+	"github.com/chatsvc/chat/ports"
+)
+
+// The read cache on Redis: the api looks up (hits served from its own
+// memory, kept true by Redis' invalidation messages), the worker
+// invalidates. Its own rueidis client, apart from the sequencer's: only
+// this one asks Redis to track what it reads.
+var redisReadCacheModule = fx.Module("read-cache",
+	fx.Provide(func(cfg Config, lc fx.Lifecycle, m *metrics.Metrics) (ports.ReadCache, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.Startup.Attempts)*cfg.Startup.Every+5*time.Second)
+		defer cancel()
+		client, err := redisadapter.ConnectCaching(ctx, cfg.Redis.Addr, cfg.ReadCache.MB<<20, cfg.Startup.Attempts, cfg.Startup.Every)
+		if err != nil {
+			return nil, fmt.Errorf("Redis (CHAT_REDIS_ADDR) cannot be reached: %w", err)
+		}
+		lc.Append(fx.StopHook(client.Close))
+		return countReadCache(redisadapter.NewReadCache(client, cfg.ReadCache.TTL), m), nil
+	}),
+)
+
+// countingReadCache counts lookups by result, and invalidations that failed.
+type countingReadCache struct {
+	ports.ReadCache
+	hit, miss, failed prometheus.Counter
+}
+
+func countReadCache(c ports.ReadCache, m *metrics.Metrics) ports.ReadCache {
+	return countingReadCache{c, m.ReadCache.WithLabelValues("hit"), m.ReadCache.WithLabelValues("miss"),
+		m.ReadCache.WithLabelValues("invalidate_failed")}
+}
+
+func (c countingReadCache) Lookup(ctx context.Context, chat domain.ChatKey, key string) ([]byte, string, bool) {
+	v, slot, hit := c.ReadCache.Lookup(ctx, chat, key)
+	if hit {
+		c.hit.Inc()
+	} else {
+		c.miss.Inc()
+	}
+	return v, slot, hit
+}
+
+func (c countingReadCache) Invalidate(ctx context.Context, chats []domain.ChatKey) error {
+	err := c.ReadCache.Invalidate(ctx, chats)
+	if err != nil {
+		c.failed.Inc()
+	}
+	return err
+}
+
+// The read cache in process, for the embedded profile.
+var embeddedReadCacheModule = fx.Provide(func(cfg Config, m *metrics.Metrics) ports.ReadCache {
+	if cfg.ReadCache.MB == 0 {
+		return application.NoReadCache{}
+	}
+	// Entries average a few KB (a page of 50 messages is the largest).
+	return countReadCache(embedded.NewReadCache(cfg.ReadCache.MB*256, cfg.ReadCache.TTL), m)
+})
+
+// cachedReads puts the read cache in front of the store for the api's use
+// cases, unless CHAT_READ_CACHE_MB is 0.
+var cachedReads = fx.Decorate(func(cfg Config, chats ports.ChatReader, msgs ports.MessageReader, cache ports.ReadCache) (ports.ChatReader, ports.MessageReader) {
+	if cfg.ReadCache.MB == 0 {
+		return chats, msgs
+	}
+	r := application.NewCachedReads(chats, msgs, cache)
+	return r, r
+})
