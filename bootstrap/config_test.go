@@ -2,6 +2,7 @@ package bootstrap_test
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +15,8 @@ import (
 
 func TestConfigDefaultsToEmbedded(t *testing.T) {
 	cfg := loadConfig(t, map[string]string{})
-	if cfg.Profile != bootstrap.ProfileEmbedded || cfg.HTTP.Addr != ":8080" || cfg.DataDir != "./data" || cfg.HTTP.AdminToken != "" {
+	if cfg.Profile != bootstrap.ProfileEmbedded || cfg.HTTP.Addr != ":8080" || cfg.DataDir != "./data" || cfg.HTTP.AdminToken != "" ||
+		cfg.MaxBodyBytes != 64<<10 || cfg.Stream.Redis.ClaimIdle != 30*time.Second || len(cfg.Worker.Roles) != 2 {
 		t.Fatalf("defaults %+v", cfg)
 	}
 }
@@ -119,4 +121,17 @@ func TestIdempotencyAcrossAPIs(t *testing.T) {
 	}
 	apis[0].addWorker(env, "w0")
 	idempotencySuite(t, apis)
+}
+
+// Every variable the service reads is in the README's configuration table.
+func TestEveryVariableIsDocumented(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range bootstrap.Variables() {
+		if !strings.Contains(string(readme), "`"+key+"`") {
+			t.Errorf("%s is not in the README's configuration table", key)
+		}
+	}
 }
