@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/etag"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/pprof"
 	"github.com/gofiber/fiber/v2/middleware/recover"
@@ -80,7 +79,7 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 	}
 	// A client that has a resource or a page asks with If-None-Match and
 	// gets 304 while it has not changed (an edit changes its ETag).
-	api.Use(etag.New())
+	api.Use(etags)
 	h := &handlers{uc: uc}
 	l := cfg.AppLimits
 	write := limitApp(uc.Limiter, "write", l.WriteRate, l.WriteBurst, log)
