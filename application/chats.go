@@ -35,8 +35,8 @@ func (u *Chats) Create(ctx context.Context, rawToken string, idem domain.Idempot
 }
 
 // Get reads one persisted chat.
-func (u *Chats) Get(ctx context.Context, rawToken, rawNumber string) (domain.Chat, error) {
-	token, n, err := parseChatPath(rawToken, rawNumber)
+func (u *Chats) Get(ctx context.Context, path ChatPath) (domain.Chat, error) {
+	token, n, err := path.parse()
 	if err != nil {
 		return domain.Chat{}, err
 	}
@@ -55,14 +55,35 @@ func (u *Chats) List(ctx context.Context, rawToken string, page domain.PageReque
 		})
 }
 
-func parseChatPath(rawToken, rawChat string) (domain.Token, int64, error) {
-	n, err := domain.ParseNumber("chat number", rawChat)
+// ChatPath names a chat as a request does: the application's token and
+// the chat's number, as they came. The use cases parse them (a malformed
+// one is a domain.MalformedError).
+type ChatPath struct{ Token, Chat string }
+
+// MessagePath names a message as a request does.
+type MessagePath struct{ Token, Chat, Message string }
+
+func (p ChatPath) parse() (domain.Token, int64, error) {
+	n, err := domain.ParseNumber("chat number", p.Chat)
 	if err != nil {
 		return "", 0, err
 	}
-	token, err := domain.ParseToken(rawToken)
+	token, err := domain.ParseToken(p.Token)
 	if err != nil {
 		return "", 0, err
 	}
 	return token, n, nil
+}
+
+// chat names the chat the message is in.
+func (p MessagePath) chat() ChatPath { return ChatPath{Token: p.Token, Chat: p.Chat} }
+
+func (p MessagePath) parse() (token domain.Token, chat, number int64, err error) {
+	if token, chat, err = p.chat().parse(); err != nil {
+		return "", 0, 0, err
+	}
+	if number, err = domain.ParseNumber("message number", p.Message); err != nil {
+		return "", 0, 0, err
+	}
+	return token, chat, number, nil
 }

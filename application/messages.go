@@ -23,8 +23,8 @@ func NewMessages(queue ports.EventQueue, reader ports.MessageReader, clock ports
 
 // Create allocates the chat's next message number and queues the message;
 // a retry with the same idempotency key gets the same message.
-func (u *Messages) Create(ctx context.Context, rawToken, rawChat, rawBody string, idem domain.Idempotency) (domain.Message, error) {
-	token, chat, err := parseChatPath(rawToken, rawChat)
+func (u *Messages) Create(ctx context.Context, path ChatPath, rawBody string, idem domain.Idempotency) (domain.Message, error) {
+	token, chat, err := path.parse()
 	if err != nil {
 		return domain.Message{}, err
 	}
@@ -42,12 +42,8 @@ func (u *Messages) Create(ctx context.Context, rawToken, rawChat, rawBody string
 
 // Edit queues a new body for an existing message. The answer carries the new
 // body; created_at is known only once the message is persisted (zero before).
-func (u *Messages) Edit(ctx context.Context, rawToken, rawChat, rawNumber, rawBody string, idem domain.Idempotency) (domain.Message, error) {
-	token, chat, err := parseChatPath(rawToken, rawChat)
-	if err != nil {
-		return domain.Message{}, err
-	}
-	n, err := domain.ParseNumber("message number", rawNumber)
+func (u *Messages) Edit(ctx context.Context, path MessagePath, rawBody string, idem domain.Idempotency) (domain.Message, error) {
+	token, chat, n, err := path.parse()
 	if err != nil {
 		return domain.Message{}, err
 	}
@@ -71,12 +67,8 @@ func (u *Messages) Edit(ctx context.Context, rawToken, rawChat, rawNumber, rawBo
 
 // Delete queues the message's deletion. Its number is never handed out
 // again; reading it gives not found once the deletion is applied.
-func (u *Messages) Delete(ctx context.Context, rawToken, rawChat, rawNumber string, idem domain.Idempotency) error {
-	token, chat, err := parseChatPath(rawToken, rawChat)
-	if err != nil {
-		return err
-	}
-	n, err := domain.ParseNumber("message number", rawNumber)
+func (u *Messages) Delete(ctx context.Context, path MessagePath, idem domain.Idempotency) error {
+	token, chat, n, err := path.parse()
 	if err != nil {
 		return err
 	}
@@ -85,12 +77,8 @@ func (u *Messages) Delete(ctx context.Context, rawToken, rawChat, rawNumber stri
 }
 
 // Get reads one persisted message.
-func (u *Messages) Get(ctx context.Context, rawToken, rawChat, rawNumber string) (domain.Message, error) {
-	token, chat, err := parseChatPath(rawToken, rawChat)
-	if err != nil {
-		return domain.Message{}, err
-	}
-	n, err := domain.ParseNumber("message number", rawNumber)
+func (u *Messages) Get(ctx context.Context, path MessagePath) (domain.Message, error) {
+	token, chat, n, err := path.parse()
 	if err != nil {
 		return domain.Message{}, err
 	}
@@ -98,8 +86,8 @@ func (u *Messages) Get(ctx context.Context, rawToken, rawChat, rawNumber string)
 }
 
 // List pages through a chat's persisted messages by number.
-func (u *Messages) List(ctx context.Context, rawToken, rawChat string, page domain.PageRequest[int64]) (domain.Page[domain.Message], error) {
-	token, chat, err := parseChatPath(rawToken, rawChat)
+func (u *Messages) List(ctx context.Context, path ChatPath, page domain.PageRequest[int64]) (domain.Page[domain.Message], error) {
+	token, chat, err := path.parse()
 	if err != nil {
 		return domain.Page[domain.Message]{}, err
 	}

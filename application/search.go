@@ -34,8 +34,8 @@ func NewSearch(chats ports.ChatReader, index ports.SearchIndex, fallback ports.S
 
 // Messages searches the chat for rawQuery. It reports whether the answer
 // came from the fallback.
-func (u *Search) Messages(ctx context.Context, rawToken, rawChat, rawQuery string, page domain.PageRequest[domain.SearchCursor]) (domain.Page[domain.Hit], bool, error) {
-	token, chat, err := parseChatPath(rawToken, rawChat)
+func (u *Search) Messages(ctx context.Context, path ChatPath, rawQuery string, page domain.PageRequest[domain.SearchCursor]) (domain.Page[domain.Hit], bool, error) {
+	token, chat, err := path.parse()
 	if err != nil {
 		return domain.Page[domain.Hit]{}, false, err
 	}

@@ -85,13 +85,13 @@ func TestRefusedInputAllocatesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	var v *domain.ValidationError
-	if _, err := f.msgs.Create(ctx, tok, "1", "   ", domain.Idempotency{}); !errors.As(err, &v) {
+	if _, err := f.msgs.Create(ctx, application.ChatPath{Token: tok, Chat: "1"}, "   ", domain.Idempotency{}); !errors.As(err, &v) {
 		t.Fatalf("blank body: %v", err)
 	}
-	if _, err := f.msgs.Create(ctx, tok, "0", "hi", domain.Idempotency{}); err == nil {
+	if _, err := f.msgs.Create(ctx, application.ChatPath{Token: tok, Chat: "0"}, "hi", domain.Idempotency{}); err == nil {
 		t.Fatal("chat 0 accepted")
 	}
-	m, err := f.msgs.Create(ctx, tok, "1", "hi", domain.Idempotency{})
+	m, err := f.msgs.Create(ctx, application.ChatPath{Token: tok, Chat: "1"}, "hi", domain.Idempotency{})
 	if err != nil || m.Number != 1 {
 		t.Fatalf("first accepted message: %+v %v", m, err)
 	}
@@ -110,16 +110,16 @@ func TestEditNeedsAnAllocatedMessage(t *testing.T) {
 	app, _ := f.apps.Create(ctx, "app", domain.Idempotency{})
 	tok := string(app.Token)
 	_, _ = f.chats.Create(ctx, tok, domain.Idempotency{})
-	if _, err := f.msgs.Edit(ctx, tok, "1", "1", "new", domain.Idempotency{}); !errors.Is(err, domain.ErrNotFound) {
+	if _, err := f.msgs.Edit(ctx, application.MessagePath{Token: tok, Chat: "1", Message: "1"}, "new", domain.Idempotency{}); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("edit of a message never created: %v", err)
 	}
-	_, _ = f.msgs.Create(ctx, tok, "1", "old", domain.Idempotency{})
-	m, err := f.msgs.Edit(ctx, tok, "1", "1", "new", domain.Idempotency{})
+	_, _ = f.msgs.Create(ctx, application.ChatPath{Token: tok, Chat: "1"}, "old", domain.Idempotency{})
+	m, err := f.msgs.Edit(ctx, application.MessagePath{Token: tok, Chat: "1", Message: "1"}, "new", domain.Idempotency{})
 	if err != nil || m.Body != "new" {
 		t.Fatalf("edit: %+v %v", m, err)
 	}
 	e1 := f.pub.events[len(f.pub.events)-1].(domain.MessageEdited)
-	_, _ = f.msgs.Edit(ctx, tok, "1", "1", "newer", domain.Idempotency{})
+	_, _ = f.msgs.Edit(ctx, application.MessagePath{Token: tok, Chat: "1", Message: "1"}, "newer", domain.Idempotency{})
 	e2 := f.pub.events[len(f.pub.events)-1].(domain.MessageEdited)
 	if e2.Version <= e1.Version {
 		t.Fatalf("versions %d then %d", e1.Version, e2.Version)
@@ -143,7 +143,7 @@ func TestProjectorCountsConverge(t *testing.T) {
 	tok := string(app.Token)
 	_, _ = f.chats.Create(ctx, tok, domain.Idempotency{})
 	for i := 0; i < 3; i++ {
-		_, _ = f.msgs.Create(ctx, tok, "1", "m", domain.Idempotency{})
+		_, _ = f.msgs.Create(ctx, application.ChatPath{Token: tok, Chat: "1"}, "m", domain.Idempotency{})
 	}
 	p := application.NewProjector(f.store, f.store, f.cache)
 	if err := p.Apply(ctx, f.pub.events); err != nil {
@@ -156,7 +156,7 @@ func TestProjectorCountsConverge(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, _ := f.apps.Get(ctx, tok)
-	c, _ := f.chats.Get(ctx, tok, "1")
+	c, _ := f.chats.Get(ctx, application.ChatPath{Token: tok, Chat: "1"})
 	if a.ChatsCount != 1 || c.MessagesCount != 3 {
 		t.Fatalf("counts %d chats, %d messages; want 1 and 3", a.ChatsCount, c.MessagesCount)
 	}
@@ -171,8 +171,8 @@ func TestCachedReadsFollowCommittedChanges(t *testing.T) {
 	app, _ := f.apps.Create(ctx, "app", domain.Idempotency{})
 	tok := string(app.Token)
 	_, _ = f.chats.Create(ctx, tok, domain.Idempotency{})
-	_, _ = f.msgs.Create(ctx, tok, "1", "first", domain.Idempotency{})
-	_, _ = f.msgs.Create(ctx, tok, "1", "second", domain.Idempotency{})
+	_, _ = f.msgs.Create(ctx, application.ChatPath{Token: tok, Chat: "1"}, "first", domain.Idempotency{})
+	_, _ = f.msgs.Create(ctx, application.ChatPath{Token: tok, Chat: "1"}, "second", domain.Idempotency{})
 	apply := func() {
 		t.Helper()
 		if err := p.Apply(ctx, f.pub.events); err != nil {
@@ -186,7 +186,7 @@ func TestCachedReadsFollowCommittedChanges(t *testing.T) {
 	apply()
 	page := func() string {
 		t.Helper()
-		pg, err := f.msgs.List(ctx, tok, "1", domain.PageRequest[int64]{Limit: 50})
+		pg, err := f.msgs.List(ctx, application.ChatPath{Token: tok, Chat: "1"}, domain.PageRequest[int64]{Limit: 50})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -198,7 +198,7 @@ func TestCachedReadsFollowCommittedChanges(t *testing.T) {
 	}
 	read := func(n string) string {
 		t.Helper()
-		m, err := f.msgs.Get(ctx, tok, "1", n)
+		m, err := f.msgs.Get(ctx, application.MessagePath{Token: tok, Chat: "1", Message: n})
 		if errors.Is(err, domain.ErrNotFound) {
 			return "(not found)"
 		}
@@ -209,7 +209,7 @@ func TestCachedReadsFollowCommittedChanges(t *testing.T) {
 	}
 	count := func() int64 {
 		t.Helper()
-		c, err := f.chats.Get(ctx, tok, "1")
+		c, err := f.chats.Get(ctx, application.ChatPath{Token: tok, Chat: "1"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -223,13 +223,13 @@ func TestCachedReadsFollowCommittedChanges(t *testing.T) {
 			t.Fatalf("count %d before the third message", count())
 		}
 	}
-	if _, err := f.msgs.Edit(ctx, tok, "1", "1", "edited", domain.Idempotency{}); err != nil {
+	if _, err := f.msgs.Edit(ctx, application.MessagePath{Token: tok, Chat: "1", Message: "1"}, "edited", domain.Idempotency{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := read("1"); got != "first" {
 		t.Fatalf("the edit is not applied yet, read %q", got)
 	}
-	_, _ = f.msgs.Create(ctx, tok, "1", "third", domain.Idempotency{})
+	_, _ = f.msgs.Create(ctx, application.ChatPath{Token: tok, Chat: "1"}, "third", domain.Idempotency{})
 	apply()
 	if got := read("1") + " " + page(); got != "edited edited;second;third;" {
 		t.Fatalf("after the edit and a third message: %s", got)
@@ -237,7 +237,7 @@ func TestCachedReadsFollowCommittedChanges(t *testing.T) {
 	if count() != 3 {
 		t.Fatalf("count %d after the third message", count())
 	}
-	if err := f.msgs.Delete(ctx, tok, "1", "2", domain.Idempotency{}); err != nil {
+	if err := f.msgs.Delete(ctx, application.MessagePath{Token: tok, Chat: "1", Message: "2"}, domain.Idempotency{}); err != nil {
 		t.Fatal(err)
 	}
 	apply()

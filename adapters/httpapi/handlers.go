@@ -106,7 +106,7 @@ func (h *handlers) createChat(c *fiber.Ctx) error {
 }
 
 func (h *handlers) getChat(c *fiber.Ctx) error {
-	chat, err := h.uc.Chats.Get(c.UserContext(), c.Params("token"), c.Params("chat"))
+	chat, err := h.uc.Chats.Get(c.UserContext(), chatPath(c))
 	if err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func (h *handlers) createMessage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	msg, err := h.uc.Messages.Create(eventCtx(c), c.Params("token"), c.Params("chat"), body, idem)
+	msg, err := h.uc.Messages.Create(eventCtx(c), chatPath(c), body, idem)
 	if err != nil {
 		return err
 	}
@@ -152,7 +152,7 @@ func (h *handlers) editMessage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	msg, err := h.uc.Messages.Edit(eventCtx(c), c.Params("token"), c.Params("chat"), c.Params("message"), body, idem)
+	msg, err := h.uc.Messages.Edit(eventCtx(c), messagePath(c), body, idem)
 	if err != nil {
 		return err
 	}
@@ -164,14 +164,14 @@ func (h *handlers) deleteMessage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := h.uc.Messages.Delete(eventCtx(c), c.Params("token"), c.Params("chat"), c.Params("message"), idem); err != nil {
+	if err := h.uc.Messages.Delete(eventCtx(c), messagePath(c), idem); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
 func (h *handlers) getMessage(c *fiber.Ctx) error {
-	msg, err := h.uc.Messages.Get(c.UserContext(), c.Params("token"), c.Params("chat"), c.Params("message"))
+	msg, err := h.uc.Messages.Get(c.UserContext(), messagePath(c))
 	if err != nil {
 		return err
 	}
@@ -183,7 +183,7 @@ func (h *handlers) listMessages(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	msgs, err := h.uc.Messages.List(c.UserContext(), c.Params("token"), c.Params("chat"), page)
+	msgs, err := h.uc.Messages.List(c.UserContext(), chatPath(c), page)
 	if err != nil {
 		return err
 	}
@@ -214,7 +214,7 @@ func (h *handlers) searchMessages(c *fiber.Ctx) error {
 		}
 		page.After = domain.SearchCursor{Score: f, Number: n}
 	}
-	hits, degraded, err := h.uc.Search.Messages(c.UserContext(), c.Params("token"), c.Params("chat"), c.Query("q"), page)
+	hits, degraded, err := h.uc.Search.Messages(c.UserContext(), chatPath(c), c.Query("q"), page)
 	if err != nil {
 		return err
 	}
@@ -278,4 +278,12 @@ func operatorOnly(adminToken string) fiber.Handler {
 			return &apiError{status: fiber.StatusUnauthorized, code: "unauthorized", message: "operator credentials are missing or wrong"}
 		},
 	})
+}
+
+func chatPath(c *fiber.Ctx) application.ChatPath {
+	return application.ChatPath{Token: c.Params("token"), Chat: c.Params("chat")}
+}
+
+func messagePath(c *fiber.Ctx) application.MessagePath {
+	return application.MessagePath{Token: c.Params("token"), Chat: c.Params("chat"), Message: c.Params("message")}
 }
