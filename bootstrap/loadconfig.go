@@ -15,7 +15,9 @@ import (
 // in tests) and reports every bad or missing setting at once.
 func LoadConfig(getenv func(string) string) (Config, error) {
 	e, problems := readEnvironment(getenv)
-	fail := func(key, format string, args ...any) { problems = append(problems, key+" "+fmt.Sprintf(format, args...)) }
+	fail := func(key, format string, args ...any) {
+		problems = append(problems, key+" "+fmt.Sprintf(format, args...))
+	}
 	if e.ConsumerName == "" {
 		host, _ := os.Hostname()
 		e.ConsumerName = fmt.Sprintf("%s-%d", host, os.Getpid())

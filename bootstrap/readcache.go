@@ -2,10 +2,9 @@ package bootstrap
 
 import (
 	"context"
-	"fmt"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/rueidis"
 	"go.uber.org/fx"
 
 	"github.com/chatsvc/chat/adapters/embedded"
@@ -21,15 +20,11 @@ import (
 // invalidates. Its own rueidis client, apart from the sequencer's: only
 // this one asks Redis to track what it reads.
 var redisReadCacheModule = fx.Module("read-cache",
-	fx.Provide(func(cfg Config, lc fx.Lifecycle, m *metrics.Metrics) (ports.ReadCache, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.Startup.Attempts)*cfg.Startup.Every+5*time.Second)
-		defer cancel()
-		client, err := redisadapter.ConnectCaching(ctx, cfg.Redis.Addr, cfg.ReadCache.MB<<20, cfg.Startup.Attempts, cfg.Startup.Every)
-		if err != nil {
-			return nil, fmt.Errorf("Redis (CHAT_REDIS_ADDR) cannot be reached: %w", err)
-		}
-		lc.Append(fx.StopHook(client.Close))
-		return countReadCache(redisadapter.NewReadCache(client, cfg.ReadCache.TTL), m), nil
+	fx.Provide(func(cfg Config, lc fx.Lifecycle, m *metrics.Metrics) ports.ReadCache {
+		client := connectAtStart(lc, func(ctx context.Context) (rueidis.Client, error) {
+			return redisadapter.ConnectCaching(ctx, cfg.Redis.Addr, cfg.ReadCache.MB<<20, cfg.Startup.Attempts, cfg.Startup.Every)
+		})
+		return countReadCache(redisadapter.NewReadCache(client, cfg.ReadCache.TTL), m)
 	}),
 )
 

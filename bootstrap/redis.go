@@ -20,15 +20,10 @@ import (
 
 // Redis (rueidis): the production number sequences.
 var sequencerModule = fx.Module("sequencer",
-	fx.Provide(func(cfg Config, lc fx.Lifecycle) (rueidis.Client, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.Startup.Attempts)*cfg.Startup.Every+5*time.Second)
-		defer cancel()
-		client, err := redisadapter.Connect(ctx, cfg.Redis.Addr, cfg.Startup.Attempts, cfg.Startup.Every)
-		if err != nil {
-			return nil, fmt.Errorf("Redis (CHAT_REDIS_ADDR) cannot be reached: %w", err)
-		}
-		lc.Append(fx.StopHook(client.Close))
-		return client, nil
+	fx.Provide(func(cfg Config, lc fx.Lifecycle) rueidis.Client {
+		return connectAtStart(lc, func(ctx context.Context) (rueidis.Client, error) {
+			return redisadapter.Connect(ctx, cfg.Redis.Addr, cfg.Startup.Attempts, cfg.Startup.Every)
+		})
 	}),
 	// One script allocates a number and appends its event: the sequencer is the api's queue.
 	fx.Provide(func(cfg Config, client rueidis.Client, fences ports.SequenceFences) *redisadapter.Sequencer {
@@ -43,6 +38,32 @@ var sequencerModule = fx.Module("sequencer",
 		return countingQueue{seq, cfg.Stream.Topics, m}
 	}, fx.As(new(ports.EventQueue)))),
 )
+
+// startedClient is a rueidis client connected when the graph starts, so
+// that building the graph does no I/O: its users hold it from construction
+// and call it only once started.
+type startedClient struct{ rueidis.Client }
+
+func connectAtStart(lc fx.Lifecycle, connect func(context.Context) (rueidis.Client, error)) rueidis.Client {
+	c := &startedClient{}
+	lc.Append(fx.Hook{
+		OnStart: func(ctx context.Context) error {
+			client, err := connect(ctx)
+			if err != nil {
+				return fmt.Errorf("Redis (CHAT_REDIS_ADDR) cannot be reached: %w", err)
+			}
+			c.Client = client
+			return nil
+		},
+		OnStop: func(context.Context) error {
+			if c.Client != nil {
+				c.Client.Close()
+			}
+			return nil
+		},
+	})
+	return c
+}
 
 // countingQueue counts the events a queue appends, by topic.
 type countingQueue struct {

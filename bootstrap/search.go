@@ -93,13 +93,10 @@ var indexerModule = fx.Module("indexer",
 // that is already right), in the background. While it is unusable, search
 // answers from the database.
 var embeddedSearchModule = fx.Module("embedded-search",
-	fx.Provide(func(cfg Config, lc fx.Lifecycle) (*embedded.Search, error) {
-		s, err := embedded.OpenIndex(filepath.Join(cfg.DataDir, "search.bleve"))
-		if err != nil {
-			return nil, err
-		}
-		lc.Append(fx.StopHook(s.Close))
-		return s, nil
+	fx.Provide(func(cfg Config, lc fx.Lifecycle) *embedded.Search {
+		s := embedded.NewIndex(filepath.Join(cfg.DataDir, "search.bleve"))
+		lc.Append(fx.Hook{OnStart: func(context.Context) error { return s.Open() }, OnStop: func(context.Context) error { return s.Close() }})
+		return s
 	}),
 	fx.Provide(func(s *embedded.Search) ports.SearchIndex { return s }),
 	fx.Provide(func(s *entstore.Store) ports.SearchFallback { return s }),

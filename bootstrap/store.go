@@ -50,14 +50,20 @@ var sqliteModule = fx.Module("sqlite",
 		if err != nil {
 			return nil, nil, err
 		}
-		n, err := entstore.Migrate(context.Background(), db, "sqlite3")
-		if err != nil {
-			_ = db.Close()
-			return nil, nil, fmt.Errorf("embedded database in %s: %w", cfg.DataDir, err)
-		}
-		log.Info("embedded profile", zap.String("data_dir", cfg.DataDir), zap.Int("migrations_applied", n))
 		s := entstore.New(db, dialect.SQLite)
-		lc.Append(fx.StopHook(s.Close))
+		// Migrated first thing at start: every hook that uses the database
+		// was appended after this one (its constructor needed the store).
+		lc.Append(fx.Hook{
+			OnStart: func(ctx context.Context) error {
+				n, err := entstore.Migrate(ctx, db, "sqlite3")
+				if err != nil {
+					return fmt.Errorf("embedded database in %s: %w", cfg.DataDir, err)
+				}
+				log.Info("embedded profile", zap.String("data_dir", cfg.DataDir), zap.Int("migrations_applied", n))
+				return nil
+			},
+			OnStop: func(context.Context) error { return s.Close() },
+		})
 		return s, db, nil
 	}),
 	storePorts,

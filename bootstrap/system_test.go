@@ -3,7 +3,10 @@ package bootstrap_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -321,4 +324,36 @@ func TestPoisonEventIsDeadLettered(t *testing.T) {
 		l, err := stream.DeadLetters(context.Background(), rdb, cfg.Stream.Topics.DeadLetter(), 10)
 		return err == nil && len(l) == 2 && l[1].UUID == letters[0].UUID && l[1].Request == letters[0].Request
 	})
+}
+
+// Building a graph does no I/O: every process is constructed whole with
+// nothing listening at its dependencies' addresses (and the embedded data
+// directory untouched), and only starting it reaches them.
+func TestConstructorsDoNoIO(t *testing.T) {
+	env := map[string]string{"CHAT_PROFILE": "production", "CHAT_MYSQL_DSN": "u:p@tcp(127.0.0.1:1)/x", "CHAT_REDIS_ADDR": "127.0.0.1:1",
+		"CHAT_OPENSEARCH_URL": "http://127.0.0.1:1", "CHAT_STARTUP_ATTEMPTS": "1", "CHAT_STARTUP_RETRY": "10ms", "CHAT_HTTP_ADDR": "127.0.0.1:0", "CHAT_WORKER_HTTP_ADDR": "127.0.0.1:0"}
+	prod := loadConfig(t, env)
+	dir := filepath.Join(t.TempDir(), "data")
+	emb := loadConfig(t, map[string]string{"CHAT_HTTP_ADDR": "127.0.0.1:0"})
+	emb.DataDir = dir
+	for name, opt := range map[string]fx.Option{"api": bootstrap.API(prod), "worker": bootstrap.Worker(prod)} {
+		// One attempt at each dependency: a constructor that tried would fail.
+		app := fx.New(opt, fx.NopLogger)
+		if err := app.Err(); err != nil {
+			t.Fatalf("%s: constructing failed: %v", name, err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if err := app.Start(ctx); err == nil {
+			t.Errorf("%s started with no dependency reachable", name)
+		}
+		_ = app.Stop(ctx)
+		cancel()
+	}
+	app := fx.New(bootstrap.API(emb), fx.NopLogger)
+	if err := app.Err(); err != nil {
+		t.Fatalf("embedded: constructing failed: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "chat.db")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("constructing the embedded graph touched its database: %v", err)
+	}
 }

@@ -44,6 +44,7 @@ const (
 
 // Search implements ports.SearchIndex on Bleve.
 type Search struct {
+	path  string
 	mu    sync.Mutex // versioned upserts read then write
 	index bleve.Index
 }
@@ -109,33 +110,49 @@ func indexMapping() (mapping.IndexMapping, error) {
 	return im, nil
 }
 
-// OpenIndex opens (or creates) the Bleve index at path. An index made with
-// an older analysis is dropped and made anew: it is derived data, repaired
-// from the database at every start.
+// OpenIndex opens (or creates) the Bleve index at path (NewIndex, then Open).
 func OpenIndex(path string) (*Search, error) {
+	s := NewIndex(path)
+	return s, s.Open()
+}
+
+// NewIndex is the Bleve index at path, not opened yet: Open opens it.
+func NewIndex(path string) *Search { return &Search{path: path} }
+
+// Open opens (or creates) the index. An index made with an older analysis
+// is dropped and made anew: it is derived data, repaired from the database
+// at every start.
+func (s *Search) Open() error {
+	path := s.path
 	ix, err := bleve.Open(path)
 	if err == nil && (ix.Mapping().AnalyzerNamed("tri") == nil || bodyIndexed(ix.Mapping())) {
 		_ = ix.Close()
 		if err = os.RemoveAll(path); err != nil {
-			return nil, fmt.Errorf("search index %s: %w", path, err)
+			return fmt.Errorf("search index %s: %w", path, err)
 		}
 		err = bleve.ErrorIndexPathDoesNotExist
 	}
 	if err == bleve.ErrorIndexPathDoesNotExist {
 		var m mapping.IndexMapping
 		if m, err = indexMapping(); err != nil {
-			return nil, err
+			return err
 		}
 		ix, err = bleve.New(path, m)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("search index %s: %w", path, err)
+		return fmt.Errorf("search index %s: %w", path, err)
 	}
-	return &Search{index: ix}, nil
+	s.index = ix
+	return nil
 }
 
-// Close closes the index.
-func (s *Search) Close() error { return s.index.Close() }
+// Close closes the index, if it was opened.
+func (s *Search) Close() error {
+	if s.index == nil {
+		return nil
+	}
+	return s.index.Close()
+}
 
 func scope(t domain.Token, chat int64) string { return string(t) + ":" + strconv.FormatInt(chat, 10) }
 
