@@ -23,10 +23,10 @@ var storePorts = fx.Provide(
 
 // MySQL: the production system of record.
 var mysqlModule = fx.Module("mysql",
-	fx.Provide(func(cfg Config, lc fx.Lifecycle, log *zap.Logger) (*entstore.Store, error) {
+	fx.Provide(func(cfg Config, lc fx.Lifecycle, log *zap.Logger) (*entstore.Store, *sql.DB, error) {
 		db, err := entstore.OpenMySQL(cfg.MySQL.DSN, cfg.MySQL.MaxOpen)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		s := entstore.New(db, dialect.MySQL)
 		lc.Append(fx.Hook{
@@ -38,7 +38,7 @@ var mysqlModule = fx.Module("mysql",
 			},
 			OnStop: func(context.Context) error { return s.Close() },
 		})
-		return s, nil
+		return s, db, nil
 	}),
 	storePorts,
 )

@@ -24,6 +24,7 @@ import (
 	"github.com/chatsvc/chat/adapters/stream"
 	"github.com/chatsvc/chat/bootstrap"
 	"github.com/chatsvc/chat/domain"
+	"github.com/chatsvc/chat/internal/testenv"
 	"github.com/chatsvc/chat/ports"
 )
 
@@ -356,4 +357,57 @@ func TestConstructorsDoNoIO(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "chat.db")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("constructing the embedded graph touched its database: %v", err)
 	}
+}
+
+// The migrate command's graph applies the migrations to a database that has
+// none, and nothing to one that has them all.
+func TestMigrateCommandGraph(t *testing.T) {
+	dsn := testenv.MySQLDSN(t) // migrated already
+	cfg := loadConfig(t, map[string]string{"CHAT_MYSQL_DSN": dsn, "CHAT_STARTUP_ATTEMPTS": "2"})
+	applied := -1
+	if err := bootstrap.RunOnce(bootstrap.Migrate(cfg, func(n int) { applied = n })); err != nil || applied != 0 {
+		t.Fatalf("on a migrated database: %d applied, %v", applied, err)
+	}
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := db.Conn(context.Background()) // one session: the foreign key switch is per session
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables := strings.Join(queryStrings(t, conn, "SHOW TABLES"), ", ")
+	for _, stmt := range []string{"SET FOREIGN_KEY_CHECKS=0", "DROP TABLE " + tables} {
+		if _, err := conn.ExecContext(context.Background(), stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn.Close()
+	if err := bootstrap.RunOnce(bootstrap.Migrate(cfg, func(n int) { applied = n })); err != nil || applied < 1 {
+		t.Fatalf("on an empty database: %d applied, %v", applied, err)
+	}
+	cfg.MySQL.DSN = "u:p@tcp(127.0.0.1:1)/x"
+	cfg.Startup.Attempts = 1
+	if err := bootstrap.RunOnce(bootstrap.Migrate(cfg, func(int) {})); err == nil {
+		t.Fatal("migrating an unreachable database succeeded")
+	}
+}
+
+func queryStrings(t *testing.T, conn *sql.Conn, q string) []string {
+	t.Helper()
+	rows, err := conn.QueryContext(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
 }

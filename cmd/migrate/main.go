@@ -1,14 +1,12 @@
 // Command migrate applies the versioned schema migrations to MySQL
-// (CHAT_MYSQL_DSN), waiting a bounded time for the database to come up.
+// (CHAT_MYSQL_DSN), waiting a bounded time for the database to come up,
+// through the same module the services use.
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"time"
 
-	"github.com/chatsvc/chat/adapters/entstore"
 	"github.com/chatsvc/chat/bootstrap"
 )
 
@@ -27,20 +25,7 @@ func run() error {
 	if cfg.MySQL.DSN == "" {
 		return fmt.Errorf("CHAT_MYSQL_DSN is required")
 	}
-	db, err := entstore.OpenMySQL(cfg.MySQL.DSN, 2)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	if err := entstore.WaitReady(ctx, db, cfg.Startup.Attempts, cfg.Startup.Every); err != nil {
-		return fmt.Errorf("MySQL cannot be reached: %w", err)
-	}
-	n, err := entstore.Migrate(ctx, db, "mysql")
-	if err != nil {
-		return err
-	}
-	fmt.Printf("migrate: %d migration(s) applied\n", n)
-	return nil
+	return bootstrap.RunOnce(bootstrap.Migrate(cfg, func(n int) {
+		fmt.Printf("migrate: %d migration(s) applied\n", n)
+	}))
 }
