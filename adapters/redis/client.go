@@ -18,8 +18,11 @@ func Connect(ctx context.Context, addr string, attempts int, every time.Duration
 // (up to cacheBytes) and dropped when Redis says the key changed; without
 // cacheBytes, a client that caches nothing.
 func ConnectCaching(ctx context.Context, addr string, cacheBytes int, attempts int, every time.Duration) (rueidis.Client, error) {
+	// One connection (PipelineMultiplex -1): the invalidations Redis sends
+	// about what this client cached arrive on the connection its own writes
+	// use, in order, so its own lookups see its own invalidations.
 	return connect(ctx, rueidis.ClientOption{InitAddress: []string{addr}, DisableCache: cacheBytes <= 0,
-		CacheSizeEachConn: cacheBytes}, attempts, every)
+		CacheSizeEachConn: cacheBytes, PipelineMultiplex: -1}, attempts, every)
 }
 
 func connect(ctx context.Context, opt rueidis.ClientOption, attempts int, every time.Duration) (rueidis.Client, error) {

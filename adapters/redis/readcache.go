@@ -114,10 +114,15 @@ func (c *ReadCache) Invalidate(ctx context.Context, chats []domain.ChatKey) erro
 	if len(chats) == 0 {
 		return nil
 	}
-	cmds := make(rueidis.Commands, len(chats))
+	cmds := make(rueidis.Commands, len(chats), len(chats)+1)
 	for i, chat := range chats {
 		cmds[i] = c.client.B().Set().Key(generationKey(chat)).Value(newGeneration()).Ex(generationTTL).Build()
 	}
+	// Redis sends a client the invalidations its own writes cause after
+	// their replies: the PING's reply comes after them, so this client's
+	// lookups miss once Invalidate returns. (Other clients hear within a
+	// network hop.)
+	cmds = append(cmds, c.client.B().Ping().Build())
 	for _, r := range c.client.DoMulti(ctx, cmds...) {
 		if err := r.Error(); err != nil {
 			return unavailable(err)
