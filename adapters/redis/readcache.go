@@ -107,7 +107,10 @@ func (c *ReadCache) lookup(ctx context.Context, chat domain.ChatKey, key string)
 func (c *ReadCache) Store(ctx context.Context, slot string, value []byte) {
 	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
 	defer cancel()
-	_ = c.client.Do(ctx, c.client.B().Set().Key(slot).Value(rueidis.BinaryString(value)).Ex(c.ttl).Build()).Error()
+	// The PING: the lookup that missed cached the absence of the entry, and
+	// Redis tells this client it changed after the SET's reply (see Invalidate).
+	_ = c.client.DoMulti(ctx, c.client.B().Set().Key(slot).Value(rueidis.BinaryString(value)).Ex(c.ttl).Build(),
+		c.client.B().Ping().Build())
 }
 
 func (c *ReadCache) Invalidate(ctx context.Context, chats []domain.ChatKey) error {
