@@ -47,15 +47,16 @@ func (r *CachedReads) Messages(ctx context.Context, token domain.Token, chat int
 func cached[T any](ctx context.Context, cache ports.ReadCache, chat domain.ChatKey, key string,
 	encode func([]byte, T) []byte, decode func([]byte) (T, []byte, error), load func() (T, error)) (T, error) {
 	value, slot, hit := cache.Lookup(ctx, chat, key)
-	if hit {
-		if v, rest, err := decode(value); err == nil && len(rest) == 0 {
+	if hit && len(value) > 0 && value[0] == cacheEncoding {
+		if v, rest, err := decode(value[1:]); err == nil && len(rest) == 0 {
 			return v, nil
 		}
-		// Not ours (another version's encoding): read through, store ours.
 	}
+	// A miss, or not an entry of this encoding (another version's): read
+	// through, store ours.
 	v, err := load()
 	if err == nil && slot != "" {
-		cache.Store(ctx, slot, encode(nil, v))
+		cache.Store(ctx, slot, encode([]byte{cacheEncoding}, v))
 	}
 	return v, err
 }
@@ -73,8 +74,8 @@ func pageKey(p domain.PageRequest[int64]) string {
 	return string(strconv.AppendBool(b, p.Desc))
 }
 
-// The cache's encoding: version byte, then varints and length-prefixed
-// strings. Times keep their instant (UTC, nanoseconds), as the store gives them.
+// The cache's encoding: a version byte (added and checked by cached), then
+// varints and length-prefixed strings. Times keep their instant (UTC, nanoseconds), as the store gives them.
 const cacheEncoding = 1
 
 var errCacheEncoding = errors.New("read cache: not an entry of this encoding")
@@ -106,11 +107,6 @@ func readInt(b []byte) (int64, []byte, error) {
 }
 
 func appendChat(b []byte, c domain.Chat) []byte {
-	b = append(b, cacheEncoding)
-	return appendChatFields(b, c)
-}
-
-func appendChatFields(b []byte, c domain.Chat) []byte {
 	b = binary.AppendVarint(b, c.Number)
 	b = binary.AppendVarint(b, c.MessagesCount)
 	b = appendTime(b, c.CreatedAt)
@@ -118,10 +114,6 @@ func appendChatFields(b []byte, c domain.Chat) []byte {
 }
 
 func readChat(b []byte) (c domain.Chat, rest []byte, err error) {
-	if len(b) == 0 || b[0] != cacheEncoding {
-		return c, nil, errCacheEncoding
-	}
-	b = b[1:]
 	if c.Number, b, err = readInt(b); err != nil {
 		return
 	}
@@ -136,10 +128,6 @@ func readChat(b []byte) (c domain.Chat, rest []byte, err error) {
 }
 
 func appendMessage(b []byte, m domain.Message) []byte {
-	return appendMessageFields(append(b, cacheEncoding), m)
-}
-
-func appendMessageFields(b []byte, m domain.Message) []byte {
 	b = binary.AppendVarint(b, m.Number)
 	b = appendTime(b, m.CreatedAt)
 	b = appendTime(b, m.UpdatedAt)
@@ -147,14 +135,7 @@ func appendMessageFields(b []byte, m domain.Message) []byte {
 	return append(b, m.Body...)
 }
 
-func readMessage(b []byte) (domain.Message, []byte, error) {
-	if len(b) == 0 || b[0] != cacheEncoding {
-		return domain.Message{}, nil, errCacheEncoding
-	}
-	return readMessageFields(b[1:])
-}
-
-func readMessageFields(b []byte) (m domain.Message, rest []byte, err error) {
+func readMessage(b []byte) (m domain.Message, rest []byte, err error) {
 	if m.Number, b, err = readInt(b); err != nil {
 		return
 	}
@@ -173,7 +154,6 @@ func readMessageFields(b []byte) (m domain.Message, rest []byte, err error) {
 }
 
 func appendMessagePage(b []byte, p domain.Page[domain.Message]) []byte {
-	b = append(b, cacheEncoding)
 	if p.HasMore {
 		b = append(b, 1)
 	} else {
@@ -181,25 +161,25 @@ func appendMessagePage(b []byte, p domain.Page[domain.Message]) []byte {
 	}
 	b = binary.AppendUvarint(b, uint64(len(p.Items)))
 	for _, m := range p.Items {
-		b = appendMessageFields(b, m)
+		b = appendMessage(b, m)
 	}
 	return b
 }
 
 func readMessagePage(b []byte) (domain.Page[domain.Message], []byte, error) {
 	var p domain.Page[domain.Message]
-	if len(b) < 2 || b[0] != cacheEncoding || b[1] > 1 {
+	if len(b) < 1 || b[0] > 1 {
 		return p, nil, errCacheEncoding
 	}
-	p.HasMore = b[1] == 1
-	n, k := binary.Uvarint(b[2:])
+	p.HasMore = b[0] == 1
+	n, k := binary.Uvarint(b[1:])
 	if k <= 0 || n > uint64(len(b)) {
 		return p, nil, errCacheEncoding
 	}
-	b = b[2+k:]
+	b = b[1+k:]
 	p.Items = make([]domain.Message, 0, n)
 	for range n {
-		m, rest, err := readMessageFields(b)
+		m, rest, err := readMessage(b)
 		if err != nil {
 			return p, nil, err
 		}

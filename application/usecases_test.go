@@ -244,4 +244,14 @@ func TestCachedReadsFollowCommittedChanges(t *testing.T) {
 	if got := read("2") + " " + page(); got != "(not found) edited;third;" {
 		t.Fatalf("after the delete: %s", got)
 	}
+	// An entry that is not of this encoding (another version's, or damaged)
+	// is read through and replaced.
+	chat := domain.ChatKey{Token: app.Token, Number: 1}
+	for _, garbage := range []string{"", "\x00junk", "\x01", "\x01\x02\x03"} {
+		_, slot, _ := f.cache.Lookup(ctx, chat, "m1")
+		f.cache.Store(ctx, slot, []byte(garbage))
+		if got := read("1"); got != "edited" {
+			t.Fatalf("with %q cached: %q", garbage, got)
+		}
+	}
 }
