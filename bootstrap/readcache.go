@@ -21,8 +21,8 @@ import (
 // this one asks Redis to track what it reads.
 var redisReadCacheModule = fx.Module("read-cache",
 	fx.Provide(func(cfg Config, lc fx.Lifecycle, m *metrics.Metrics) ports.ReadCache {
-		client := connectAtStart(lc, func(ctx context.Context) (rueidis.Client, error) {
-			return redisadapter.ConnectCaching(ctx, cfg.Redis.Addr, cfg.ReadCache.MB<<20, cfg.Startup.Attempts, cfg.Startup.Every)
+		client := connectAtStart(lc, cfg.Startup, func() (rueidis.Client, error) {
+			return redisadapter.ConnectCaching(cfg.Redis.Addr, cfg.ReadCache.MB<<20)
 		})
 		return countReadCache(redisadapter.NewReadCache(client, cfg.ReadCache.TTL), m)
 	}),

@@ -3,7 +3,6 @@ package bootstrap
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	goredis "github.com/redis/go-redis/v9"
@@ -21,9 +20,7 @@ import (
 // Redis (rueidis): the production number sequences.
 var sequencerModule = fx.Module("sequencer",
 	fx.Provide(func(cfg Config, lc fx.Lifecycle) rueidis.Client {
-		return connectAtStart(lc, func(ctx context.Context) (rueidis.Client, error) {
-			return redisadapter.Connect(ctx, cfg.Redis.Addr, cfg.Startup.Attempts, cfg.Startup.Every)
-		})
+		return connectAtStart(lc, cfg.Startup, func() (rueidis.Client, error) { return redisadapter.Connect(cfg.Redis.Addr) })
 	}),
 	// One script allocates a number and appends its event: the sequencer is the api's queue.
 	fx.Provide(func(cfg Config, client rueidis.Client, fences ports.SequenceFences) *redisadapter.Sequencer {
@@ -44,11 +41,11 @@ var sequencerModule = fx.Module("sequencer",
 // and call it only once started.
 type startedClient struct{ rueidis.Client }
 
-func connectAtStart(lc fx.Lifecycle, connect func(context.Context) (rueidis.Client, error)) rueidis.Client {
+func connectAtStart(lc fx.Lifecycle, startup StartupConfig, connect func() (rueidis.Client, error)) rueidis.Client {
 	c := &startedClient{}
 	lc.Append(fx.Hook{
 		OnStart: func(ctx context.Context) error {
-			client, err := connect(ctx)
+			client, err := retryAtStart(ctx, startup, func(context.Context) (rueidis.Client, error) { return connect() })
 			if err != nil {
 				return fmt.Errorf("Redis (CHAT_REDIS_ADDR) cannot be reached: %w", err)
 			}
@@ -91,18 +88,10 @@ func newGoRedis(cfg Config, lc fx.Lifecycle) (goredis.UniversalClient, error) {
 		Protocol: 2})
 	lc.Append(fx.Hook{
 		OnStart: func(ctx context.Context) error {
-			var err error
-			for i := 0; i < cfg.Startup.Attempts; i++ {
-				if err = client.Ping(ctx).Err(); err == nil {
-					return nil
-				}
-				select {
-				case <-ctx.Done():
-					return ctx.Err()
-				case <-time.After(cfg.Startup.Every):
-				}
+			if _, err := retryAtStart(ctx, cfg.Startup, func(ctx context.Context) (string, error) { return client.Ping(ctx).Result() }); err != nil {
+				return fmt.Errorf("Redis (CHAT_REDIS_ADDR) cannot be reached: %w", err)
 			}
-			return fmt.Errorf("Redis (CHAT_REDIS_ADDR) cannot be reached: %w", err)
+			return nil
 		},
 		OnStop: func(context.Context) error { return client.Close() },
 	})

@@ -31,7 +31,7 @@ var mysqlModule = fx.Module("mysql",
 		s := entstore.New(db, dialect.MySQL)
 		lc.Append(fx.Hook{
 			OnStart: func(ctx context.Context) error {
-				if err := entstore.WaitReady(ctx, db, cfg.Startup.Attempts, cfg.Startup.Every); err != nil {
+				if _, err := retryAtStart(ctx, cfg.Startup, func(ctx context.Context) (struct{}, error) { return struct{}{}, s.Ping(ctx) }); err != nil {
 					return fmt.Errorf("MySQL (CHAT_MYSQL_DSN) cannot be reached: %w", err)
 				}
 				return nil

@@ -1,14 +1,12 @@
 package entstore
 
 import (
-	"context"
 	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
 	"time"
 
-	"github.com/cenkalti/backoff/v5"
 	"github.com/go-sql-driver/mysql"
 	_ "modernc.org/sqlite" // the embedded profile's pure-Go SQLite driver, registered as "sqlite"
 )
@@ -57,13 +55,3 @@ func OpenSQLite(dir string) (*sql.DB, error) {
 	return db, nil
 }
 
-// WaitReady pings until the database answers or attempts run out, so that a
-// process started before its database says clearly what it waited for.
-func WaitReady(ctx context.Context, db *sql.DB, attempts int, every time.Duration) error {
-	_, err := backoff.Retry(ctx, func() (struct{}, error) {
-		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		defer cancel()
-		return struct{}{}, db.PingContext(pctx)
-	}, backoff.WithBackOff(backoff.NewConstantBackOff(every)), backoff.WithMaxTries(uint(max(attempts, 1))), backoff.WithMaxElapsedTime(0))
-	return err
-}

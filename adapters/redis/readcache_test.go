@@ -17,7 +17,7 @@ import (
 
 func cachingClient(t *testing.T, bytes int) rueidis.Client {
 	t.Helper()
-	c, err := redisadapter.ConnectCaching(context.Background(), testenv.RedisAddr(t), bytes, 3, 100*time.Millisecond)
+	c, err := redisadapter.ConnectCaching(testenv.RedisAddr(t), bytes)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ import (
 func client(t *testing.T) rueidis.Client {
 	t.Helper()
 	addr := testenv.RedisAddr(t)
-	c, err := redisadapter.Connect(context.Background(), addr, 3, 100*time.Millisecond)
+	c, err := redisadapter.Connect(addr)
 	if err != nil {
 		t.Fatal(err)
 	}
