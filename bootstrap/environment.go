@@ -85,8 +85,18 @@ func readEnvironment(getenv func(string) string) (environment, []string) {
 			vars[key] = v
 		}
 	}
+	// Every duration must be positive: refused by its parser, it is reported
+	// like any value that does not parse.
+	positive := func(v string) (any, error) {
+		d, err := time.ParseDuration(v)
+		if err == nil && d <= 0 {
+			err = errors.New("not positive")
+		}
+		return d, err
+	}
+	opts := env.Options{Environment: vars, FuncMap: map[reflect.Type]env.ParserFunc{reflect.TypeOf(time.Duration(0)): positive}}
 	var problems []string
-	if err := env.ParseWithOptions(&e, env.Options{Environment: vars}); err != nil {
+	if err := env.ParseWithOptions(&e, opts); err != nil {
 		var agg env.AggregateError
 		if !errors.As(err, &agg) {
 			return e, []string{err.Error()}
@@ -97,19 +107,11 @@ func readEnvironment(getenv func(string) string) (environment, []string) {
 				problems = append(problems, err.Error())
 				continue
 			}
-			key := keyOf[pe.Name]
+			key, want := keyOf[pe.Name], "a non-negative integer"
 			if pe.Type == reflect.TypeOf(time.Duration(0)) {
-				problems = append(problems, fmt.Sprintf("%s must be a positive duration such as 5s, not %q", key, vars[key]))
-			} else {
-				problems = append(problems, fmt.Sprintf("%s must be a non-negative integer, not %q", key, vars[key]))
+				want = "a positive duration such as 5s"
 			}
-		}
-	}
-	v := reflect.ValueOf(e)
-	for i := range t.NumField() {
-		if d, ok := v.Field(i).Interface().(time.Duration); ok && d <= 0 && vars[keyOf[t.Field(i).Name]] != "" {
-			key := keyOf[t.Field(i).Name]
-			problems = append(problems, fmt.Sprintf("%s must be a positive duration such as 5s, not %q", key, vars[key]))
+			problems = append(problems, fmt.Sprintf("%s must be %s, not %q", key, want, vars[key]))
 		}
 	}
 	return e, problems
