@@ -15,8 +15,8 @@ import (
 // allocate numbers inside that same transaction (entstore.ApplyAllocated).
 type ApplyFunc func(ctx context.Context, allocate func(ctx context.Context, tx Tx) ([]domain.Event, error)) (domain.Touched, error)
 
-// Committed hears every committed batch (after its creates were answered):
-// the search index and the counters follow from it.
+// Committed hears every committed batch, before its writers are answered:
+// the read cache, the search index and the counters follow from it.
 type Committed func(events []domain.Event, touched domain.Touched)
 
 // Queue is the embedded profile's ports.EventQueue. A create is answered

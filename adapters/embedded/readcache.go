@@ -35,6 +35,11 @@ func (c *ReadCache) generation(chat domain.ChatKey) uint64 {
 	if g, ok := c.gens.Get(chat); ok {
 		return g
 	}
+	return c.renew(chat)
+}
+
+// renew gives the chat a generation no entry was stored under; c.mu is held.
+func (c *ReadCache) renew(chat domain.ChatKey) uint64 {
 	c.next++
 	c.gens.Add(chat, c.next)
 	return c.next
@@ -53,8 +58,7 @@ func (c *ReadCache) Invalidate(_ context.Context, chats []domain.ChatKey) error 
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, chat := range chats {
-		c.next++
-		c.gens.Add(chat, c.next)
+		c.renew(chat)
 	}
 	return nil
 }
