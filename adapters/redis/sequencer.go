@@ -84,6 +84,18 @@ local function idem_record(key, a, n, e)
   if a[6] == '' then return end
   redis.call('SET', key, a[6] .. '|' .. fmt(n) .. '|' .. fmt(e) .. '|' .. a[7], 'EX', a[8])
 end
+-- take_next hands out the next number of the sequence in field of hash h
+-- (within its reservation 'l', else ARGV 5, the implicit lease), appends its
+-- event and records the idempotency key.
+local function take_next(h, field, stream, idem, a)
+  local n = tonumber(redis.call('HGET', h, field) or '0') + 1
+  if n > tonumber(redis.call('HGET', h, 'l') or a[5]) then return {-5, n, 0} end
+  redis.call('HSET', h, field, fmt(n))
+  local e = epoch(h)
+  append(stream, '{"number":' .. fmt(n) .. ',"epoch":' .. fmt(e) .. ',', a)
+  idem_record(idem, a, n, e)
+  return {n, e, 0}
+end
 `
 
 var (
@@ -94,26 +106,14 @@ var (
 local seen = idem_check(KEYS[2], ARGV)
 if seen then return seen end
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0, 0} end
-local n = tonumber(redis.call('HGET', KEYS[1], 'c')) + 1
-if n > tonumber(redis.call('HGET', KEYS[1], 'l') or ARGV[5]) then return {-5, n, 0} end
-redis.call('HSET', KEYS[1], 'c', fmt(n))
-local e = epoch(KEYS[1])
-append(KEYS[3], '{"number":' .. fmt(n) .. ',"epoch":' .. fmt(e) .. ',', ARGV)
-idem_record(KEYS[2], ARGV, n, e)
-return {n, e, 0}`)
+return take_next(KEYS[1], 'c', KEYS[3], KEYS[2], ARGV)`)
 	// KEYS: app chat idem [stream]; ARGV: uuid rest metadata maxlen lease idem-fp at ttl chat
 	scriptNextMessage = rueidis.NewLuaScript(luaLib + `
 local seen = idem_check(KEYS[3], ARGV)
 if seen then return seen end
 local s = chat_state(KEYS[1], KEYS[2], tonumber(ARGV[9]))
 if s < 0 then return {s, 0, 0} end
-local n = tonumber(redis.call('HGET', KEYS[2], 'm') or '0') + 1
-if n > tonumber(redis.call('HGET', KEYS[2], 'l') or ARGV[5]) then return {-5, n, 0} end
-redis.call('HSET', KEYS[2], 'm', fmt(n))
-local e = epoch(KEYS[2])
-append(KEYS[4], '{"number":' .. fmt(n) .. ',"epoch":' .. fmt(e) .. ',', ARGV)
-idem_record(KEYS[3], ARGV, n, e)
-return {n, e, 0}`)
+return take_next(KEYS[2], 'm', KEYS[4], KEYS[3], ARGV)`)
 	// KEYS: app chat idem [stream]; ARGV: uuid rest metadata maxlen lease idem-fp at ttl chat message
 	scriptNextEdit = rueidis.NewLuaScript(luaLib + `
 local seen = idem_check(KEYS[3], ARGV)
