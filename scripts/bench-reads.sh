@@ -20,27 +20,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-scripts/services.sh start >/dev/null
-bin=$(mktemp -d)
-db="chat_reads_$$"
-cleanup() {
-  kill $(jobs -p) 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$bin"
-  mysql -h127.0.0.1 -uchat -pchat -e "DROP DATABASE IF EXISTS $db" 2>/dev/null || true
-  redis-cli --scan --pattern "reads.$$*" | xargs -r redis-cli del >/dev/null
-  curl -s -XDELETE "http://127.0.0.1:9200/reads-$$*" >/dev/null || true
-}
-trap cleanup EXIT
-go build -o "$bin" ./cmd/api ./cmd/worker ./cmd/migrate ./cmd/loadgen
-
-mysql -h127.0.0.1 -uchat -pchat -e "CREATE DATABASE $db CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-export CHAT_PROFILE=production CHAT_LOG_LEVEL=error
-export CHAT_MYSQL_DSN="chat:chat@tcp(127.0.0.1:3306)/$db"
-export CHAT_REDIS_ADDR=127.0.0.1:6379
-export CHAT_OPENSEARCH_URL=http://127.0.0.1:9200 CHAT_OPENSEARCH_INDEX="reads-$$"
-export CHAT_STREAM_PREFIX="reads.$$"
-"$bin/migrate" >/dev/null
+. scripts/bench-lib.sh reads
+production_env
 CHAT_WORKER_HTTP_ADDR=127.0.0.1:18191 "$bin/worker" &
 CHAT_HTTP_ADDR=127.0.0.1:18190 CHAT_DEBUG_ADDR=127.0.0.1:18192 "$bin/api" &
 for _ in $(seq 1 100); do curl -fs http://127.0.0.1:18190/readyz >/dev/null 2>&1 && break; sleep 0.2; done

@@ -28,21 +28,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-scripts/services.sh start >/dev/null
+. scripts/bench-lib.sh bench
 STATE_DIR=${CHAT_SERVICES_DIR:-/tmp/chat-services}
-
-bin=$(mktemp -d)
-db="chat_bench_$$"
-cleanup() {
-  kill $(jobs -p) 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$bin"
-  mysql -h127.0.0.1 -uchat -pchat -e "DROP DATABASE IF EXISTS $db" 2>/dev/null || true
-  redis-cli --scan --pattern "bench.$$*" | xargs -r redis-cli del >/dev/null
-  curl -s -XDELETE "http://127.0.0.1:9200/bench-$$*" >/dev/null || true
-}
-trap cleanup EXIT
-go build -o "$bin" ./cmd/api ./cmd/worker ./cmd/migrate ./cmd/loadgen
 
 echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(date -u +%F)"
 "$bin/loadgen" -serve 127.0.0.1:18099 &
@@ -70,13 +57,7 @@ if [ -n "$embedded" ]; then
   exit 0
 fi
 
-mysql -h127.0.0.1 -uchat -pchat -e "CREATE DATABASE $db CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-export CHAT_PROFILE=production CHAT_LOG_LEVEL=error
-export CHAT_MYSQL_DSN="chat:chat@tcp(127.0.0.1:3306)/$db"
-export CHAT_REDIS_ADDR=127.0.0.1:6379
-export CHAT_OPENSEARCH_URL=http://127.0.0.1:9200 CHAT_OPENSEARCH_INDEX="bench-$$"
-export CHAT_STREAM_PREFIX="bench.$$"
-"$bin/migrate" >/dev/null
+production_env
 if [ -n "$apionly" ]; then
   # The api alone: creates are numbered and queued in Redis; no worker reads them.
   CHAT_HTTP_ADDR=127.0.0.1:18090 "$bin/api" &
