@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
 
+	"github.com/chatsvc/chat/adapters/searchdoc"
 	"github.com/chatsvc/chat/adapters/textfold"
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/ports"
@@ -154,12 +154,6 @@ func (s *Search) Close() error {
 	return s.index.Close()
 }
 
-func scope(t domain.Token, chat int64) string { return string(t) + ":" + strconv.FormatInt(chat, 10) }
-
-func docID(t domain.Token, chat, n int64) string {
-	return scope(t, chat) + ":" + strconv.FormatInt(n, 10)
-}
-
 func fmtTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
@@ -176,8 +170,8 @@ func (s *Search) IndexMessages(_ context.Context, msgs []domain.IndexedMessage) 
 	batch := s.index.NewBatch()
 	pending := map[string]bleveDoc{}
 	for _, m := range msgs {
-		id := docID(m.Token, m.Chat, m.Number)
-		doc := bleveDoc{Scope: scope(m.Token, m.Chat), Number: float64(m.Number), Version: float64(m.Version),
+		id := searchdoc.ID(m.Token, m.Chat, m.Number)
+		doc := bleveDoc{Scope: searchdoc.Scope(m.Token, m.Chat), Number: float64(m.Number), Version: float64(m.Version),
 			Body: m.Body, BodyTri: m.Body, BodyTiny: m.Body, CreatedAt: fmtTime(m.CreatedAt), UpdatedAt: fmtTime(m.UpdatedAt)}
 		if m.Deleted {
 			doc.Body, doc.BodyTri, doc.BodyTiny, doc.Deleted = "", "", "", "true"
@@ -246,7 +240,7 @@ func (s *Search) document(id string) (bleveDoc, bool, error) {
 
 // Search finds the chat's messages containing every term.
 func (s *Search) Search(ctx context.Context, token domain.Token, chat int64, q domain.SearchQuery, page domain.PageRequest[domain.SearchCursor]) (domain.Page[domain.Hit], error) {
-	scopeQ := query.NewTermQuery(scope(token, chat))
+	scopeQ := query.NewTermQuery(searchdoc.Scope(token, chat))
 	scopeQ.SetField("scope")
 	clauses := []query.Query{scopeQ}
 	// Candidates have every term and every word of the phrases; the body
@@ -351,17 +345,5 @@ func bodyIndexed(m mapping.IndexMapping) bool {
 
 // RepairSearch re-indexes every message of the database into the index.
 func RepairSearch(ctx context.Context, s *Search, scan ports.MessageScanner) (int, error) {
-	total := 0
-	var after int64
-	for {
-		msgs, next, err := scan.ScanMessages(ctx, after, 500, time.Time{})
-		if err != nil || len(msgs) == 0 {
-			return total, err
-		}
-		if err := s.IndexMessages(ctx, msgs); err != nil {
-			return total, err
-		}
-		total += len(msgs)
-		after = next
-	}
+	return searchdoc.Copy(ctx, scan, s, 500, time.Time{}, 0, nil)
 }

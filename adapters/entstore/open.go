@@ -54,4 +54,3 @@ func OpenSQLite(dir string) (*sql.DB, error) {
 	db.SetMaxOpenConns(8)
 	return db, nil
 }
-

@@ -19,6 +19,7 @@ import (
 
 	opensearchgo "github.com/opensearch-project/opensearch-go/v4"
 
+	"github.com/chatsvc/chat/adapters/searchdoc"
 	"github.com/chatsvc/chat/domain"
 )
 
@@ -123,15 +124,6 @@ func (ix *Index) Ping(ctx context.Context) error {
 	return ix.do(ctx, http.MethodGet, "/_cluster/health", nil, nil)
 }
 
-// docID derives a document's identity from the message's public scope, so
-// that indexing the same message again replaces it; clients never see it.
-func docID(t domain.Token, chat, number int64) string {
-	return string(t) + ":" + strconv.FormatInt(chat, 10) + ":" + strconv.FormatInt(number, 10)
-}
-
-// routing keeps a chat's documents on one shard: a search touches one shard.
-func routing(t domain.Token, chat int64) string { return string(t) + ":" + strconv.FormatInt(chat, 10) }
-
 type source struct {
 	Token     string     `json:"token"`
 	Chat      int64      `json:"chat"`
@@ -200,7 +192,7 @@ func (ix *Index) bulk(ctx context.Context, msgs []domain.IndexedMessage, create 
 	enc := json.NewEncoder(&buf)
 	for _, m := range msgs {
 		src := toSource(m)
-		meta := map[string]any{"_index": ix.alias, "_id": docID(m.Token, m.Chat, m.Number), "routing": routing(m.Token, m.Chat)}
+		meta := map[string]any{"_index": ix.alias, "_id": searchdoc.ID(m.Token, m.Chat, m.Number), "routing": searchdoc.Scope(m.Token, m.Chat)}
 		if create {
 			_ = enc.Encode(map[string]any{"create": meta})
 			_ = enc.Encode(src)

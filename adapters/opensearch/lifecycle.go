@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chatsvc/chat/adapters/searchdoc"
 	"github.com/chatsvc/chat/ports"
 )
 
@@ -116,7 +117,7 @@ func (ix *Index) Rebuild(ctx context.Context, scan ports.MessageScanner, batch i
 		return 0, err
 	}
 	into := &Index{client: ix.client, alias: name, shards: ix.shards, requireAlias: false}
-	n, err := copyAll(ctx, scan, into, batch, time.Time{}, 0, onBatch)
+	n, err := searchdoc.Copy(ctx, scan, into, batch, time.Time{}, 0, onBatch)
 	if err != nil {
 		_ = ix.do(ctx, http.MethodDelete, "/"+name, nil, nil)
 		return n, err
@@ -130,7 +131,7 @@ func (ix *Index) Rebuild(ctx context.Context, scan ports.MessageScanner, batch i
 		return n, err
 	}
 	// Writes that went to the old index while this one was filling.
-	m, err := copyAll(ctx, scan, ix, batch, started.Add(-5*time.Second), 0, nil)
+	m, err := searchdoc.Copy(ctx, scan, ix, batch, started.Add(-5*time.Second), 0, nil)
 	if err != nil {
 		return n + m, err
 	}
@@ -149,29 +150,7 @@ func (ix *Index) Rebuild(ctx context.Context, scan ports.MessageScanner, batch i
 // interrupted repair resumes where it stopped; onBatch hears each batch and
 // the position after it.
 func (ix *Index) Repair(ctx context.Context, scan ports.MessageScanner, batch int, since time.Time, from int64, onBatch func(n int, next int64)) (int, error) {
-	return copyAll(ctx, scan, ix, batch, since, from, onBatch)
-}
-
-func copyAll(ctx context.Context, scan ports.MessageScanner, into *Index, batch int, since time.Time, from int64, onBatch func(n int, next int64)) (int, error) {
-	total := 0
-	after := from
-	for {
-		msgs, next, err := scan.ScanMessages(ctx, after, batch, since)
-		if err != nil {
-			return total, err
-		}
-		if len(msgs) == 0 {
-			return total, nil
-		}
-		if err := into.IndexMessages(ctx, msgs); err != nil {
-			return total, err
-		}
-		total += len(msgs)
-		after = next
-		if onBatch != nil {
-			onBatch(len(msgs), next)
-		}
-	}
+	return searchdoc.Copy(ctx, scan, ix, batch, since, from, onBatch)
 }
 
 // Refresh makes everything indexed so far searchable (tests, the reindex command).

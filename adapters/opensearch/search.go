@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chatsvc/chat/adapters/searchdoc"
 	"github.com/chatsvc/chat/adapters/textfold"
 	"github.com/chatsvc/chat/domain"
 )
@@ -62,7 +63,7 @@ func (ix *Index) Search(ctx context.Context, token domain.Token, chat int64, q d
 			Hits []searchHit `json:"hits"`
 		} `json:"hits"`
 	}
-	path := "/" + ix.alias + "/_search?routing=" + routing(token, chat)
+	path := "/" + ix.alias + "/_search?routing=" + searchdoc.Scope(token, chat)
 	if err := ix.do(ctx, http.MethodPost, path, body, &res); err != nil {
 		if ae, ok := err.(*apiError); ok && ae.status == http.StatusNotFound {
 			// The index is not created yet (EnsureIndex is retrying): as good as down.
