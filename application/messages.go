@@ -37,7 +37,7 @@ func (u *Messages) Create(ctx context.Context, path ChatPath, rawBody string, id
 		return domain.Message{}, err
 	}
 	m := ev.(domain.MessageCreated)
-	return domain.Message{Number: m.Number, Body: body.String(), CreatedAt: m.CreatedAt, UpdatedAt: m.CreatedAt}, nil
+	return domain.Message{Number: m.Number, Body: body, CreatedAt: m.CreatedAt, UpdatedAt: m.CreatedAt}, nil
 }
 
 // Edit queues a new body for an existing message. The answer carries the new
@@ -55,7 +55,7 @@ func (u *Messages) Edit(ctx context.Context, path MessagePath, rawBody string, i
 	if err != nil {
 		return domain.Message{}, err
 	}
-	msg := domain.Message{Number: n, Body: body.String(), UpdatedAt: ev.(domain.MessageEdited).EditedAt}
+	msg := domain.Message{Number: n, Body: body, UpdatedAt: ev.(domain.MessageEdited).EditedAt}
 	// Best effort: the edit is queued whatever the store says now.
 	if stored, err := u.reader.Message(ctx, token, chat, n); err == nil {
 		msg.CreatedAt = stored.CreatedAt

@@ -131,8 +131,9 @@ func appendMessage(b []byte, m domain.Message) []byte {
 	b = binary.AppendVarint(b, m.Number)
 	b = appendTime(b, m.CreatedAt)
 	b = appendTime(b, m.UpdatedAt)
-	b = binary.AppendUvarint(b, uint64(len(m.Body)))
-	return append(b, m.Body...)
+	body := m.Body.String()
+	b = binary.AppendUvarint(b, uint64(len(body)))
+	return append(b, body...)
 }
 
 func readMessage(b []byte) (m domain.Message, rest []byte, err error) {
@@ -149,7 +150,7 @@ func readMessage(b []byte) (m domain.Message, rest []byte, err error) {
 	if k <= 0 || uint64(len(b)-k) < n {
 		return m, nil, errCacheEncoding
 	}
-	m.Body = string(b[k : k+int(n)])
+	m.Body = domain.StoredBody(string(b[k : k+int(n)]))
 	return m, b[k+int(n):], nil
 }
 

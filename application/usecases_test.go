@@ -115,7 +115,7 @@ func TestEditNeedsAnAllocatedMessage(t *testing.T) {
 	}
 	_, _ = f.msgs.Create(ctx, application.ChatPath{Token: tok, Chat: "1"}, "old", domain.Idempotency{})
 	m, err := f.msgs.Edit(ctx, application.MessagePath{Token: tok, Chat: "1", Message: "1"}, "new", domain.Idempotency{})
-	if err != nil || m.Body != "new" {
+	if err != nil || m.Body.String() != "new" {
 		t.Fatalf("edit: %+v %v", m, err)
 	}
 	e1 := f.pub.events[len(f.pub.events)-1].(domain.MessageEdited)
@@ -192,7 +192,7 @@ func TestCachedReadsFollowCommittedChanges(t *testing.T) {
 		}
 		var out string
 		for _, m := range pg.Items {
-			out += m.Body + ";"
+			out += m.Body.String() + ";"
 		}
 		return out
 	}
@@ -205,7 +205,7 @@ func TestCachedReadsFollowCommittedChanges(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return m.Body
+		return m.Body.String()
 	}
 	count := func() int64 {
 		t.Helper()

@@ -49,10 +49,15 @@ func NewBody(raw string, maxBytes int) (Body, error) {
 
 func (b Body) String() string { return b.s }
 
+// StoredBody is a body read back from where it was kept (the system of
+// record, an index, a cache): it was validated by NewBody when it was
+// written, and limits may have changed since, so it is not checked again.
+func StoredBody(s string) Body { return Body{s: s} }
+
 // Message belongs to one chat and is numbered within it.
 type Message struct {
 	Number    int64
-	Body      string
+	Body      Body
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

@@ -61,7 +61,7 @@ func TestQueueGroupCommits(t *testing.T) {
 				return
 			}
 			m := ev.(domain.MessageCreated)
-			if got, err := store.Message(ctx, app.Token, 1, m.Number); err != nil || got.Body != m.Body {
+			if got, err := store.Message(ctx, app.Token, 1, m.Number); err != nil || got.Body.String() != m.Body {
 				t.Errorf("message %d answered but not stored: %+v %v", m.Number, got, err)
 			}
 			numbers <- m.Number

@@ -264,7 +264,7 @@ func (s *Search) Search(ctx context.Context, token domain.Token, chat int64, q d
 		if !textfold.Matches(body, q.Terms, q.Phrases, q.Exclude) {
 			continue // its trigrams are there, but not in order inside one word; or a phrase or an exclusion says no
 		}
-		m := domain.Message{Number: int64(num), Body: body}
+		m := domain.Message{Number: int64(num), Body: domain.StoredBody(body)}
 		if c, _ := h.Fields["created_at"].(string); c != "" {
 			m.CreatedAt, _ = time.Parse(time.RFC3339Nano, c)
 		}

@@ -44,8 +44,8 @@ func (s *Store) SearchMessages(ctx context.Context, token domain.Token, chat int
 				return domain.Page[domain.Hit]{}, storeErr(err, "")
 			}
 			n, after = n+1, m.Number
-			if len(hits) <= page.Limit && textfold.Matches(m.Body, q.Terms, q.Phrases, q.Exclude) {
-				hits = append(hits, domain.Hit{Message: m, Highlight: textfold.MarkWords(m.Body, q.Words())})
+			if body := m.Body.String(); len(hits) <= page.Limit && textfold.Matches(body, q.Terms, q.Phrases, q.Exclude) {
+				hits = append(hits, domain.Hit{Message: m, Highlight: textfold.MarkWords(body, q.Words())})
 			}
 		}
 		rows.Close()

@@ -87,7 +87,7 @@ func toChat(c *ent.Chat) domain.Chat {
 }
 
 func toMessage(m *ent.Message) domain.Message {
-	return domain.Message{Number: m.Number, Body: m.Body, CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC()}
+	return domain.Message{Number: m.Number, Body: domain.StoredBody(m.Body), CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC()}
 }
 
 // CreateApplication inserts a new application.
@@ -223,8 +223,9 @@ const messageColumns = "number, body, created_at, updated_at"
 
 func scanMessage(rows *sql.Rows) (domain.Message, error) {
 	var m domain.Message
-	err := rows.Scan(&m.Number, &m.Body, &m.CreatedAt, &m.UpdatedAt)
-	m.CreatedAt, m.UpdatedAt = m.CreatedAt.UTC(), m.UpdatedAt.UTC()
+	var body string
+	err := rows.Scan(&m.Number, &body, &m.CreatedAt, &m.UpdatedAt)
+	m.Body, m.CreatedAt, m.UpdatedAt = domain.StoredBody(body), m.CreatedAt.UTC(), m.UpdatedAt.UTC()
 	return m, err
 }
 

@@ -62,7 +62,7 @@ func toChatJSON(c domain.Chat) chatJSON {
 }
 
 func toMessageJSON(m domain.Message) messageJSON {
-	out := messageJSON{Number: m.Number, Body: m.Body, UpdatedAt: m.UpdatedAt}
+	out := messageJSON{Number: m.Number, Body: m.Body.String(), UpdatedAt: m.UpdatedAt}
 	if !m.CreatedAt.IsZero() {
 		out.CreatedAt = &m.CreatedAt
 	}

@@ -153,7 +153,7 @@ func searchSemantics(t *testing.T, ix ports.SearchIndex) {
 	if got := numbers(searchIndex(t, ix, tok, 2, "hello")); got != "1" {
 		t.Errorf("chat 2 hits %s, want only its own message 1", got)
 	}
-	if got := searchIndex(t, ix, other, 1, "hello"); len(got) != 1 || !strings.Contains(got[0].Message.Body, "another application") {
+	if got := searchIndex(t, ix, other, 1, "hello"); len(got) != 1 || !strings.Contains(got[0].Message.Body.String(), "another application") {
 		t.Errorf("the other application sees %v", got)
 	}
 	// Highlight marks the matched part.

@@ -46,7 +46,7 @@ func body(t *testing.T, s Store, tok domain.Token, chat, n int64) string {
 	t.Helper()
 	m, err := s.Message(context.Background(), tok, chat, n)
 	must(t, err)
-	return m.Body
+	return m.Body.String()
 }
 
 // StoreContract runs the suite of the store ports. newStore gives a store on
@@ -117,12 +117,12 @@ func StoreContract(t *testing.T, newStore func(t *testing.T) Store) {
 		}
 		msgs, err := s.Messages(ctx, a.Token, 1, domain.PageRequest[int64]{Limit: 1})
 		must(t, err)
-		if len(msgs.Items) != 1 || !msgs.HasMore || msgs.Items[0].Body != "one" {
+		if len(msgs.Items) != 1 || !msgs.HasMore || msgs.Items[0].Body.String() != "one" {
 			t.Fatalf("first page %+v", msgs)
 		}
 		msgs, err = s.Messages(ctx, a.Token, 1, domain.PageRequest[int64]{After: 1, Limit: 1})
 		must(t, err)
-		if len(msgs.Items) != 1 || msgs.HasMore || msgs.Items[0].Body != "two" {
+		if len(msgs.Items) != 1 || msgs.HasMore || msgs.Items[0].Body.String() != "two" {
 			t.Fatalf("second page %+v", msgs)
 		}
 		m, err := s.Message(ctx, a.Token, 1, 2)
