@@ -31,14 +31,39 @@ func Migrate(cfg Config, applied func(n int)) fx.Option {
 
 // RunOnce starts the graph, which does its work at start, and stops it.
 func RunOnce(opt fx.Option) error {
+	stop, err := start(opt)
+	if err != nil {
+		return err
+	}
+	return stop()
+}
+
+// Maintenance starts what the maintenance commands work with, built by
+// the services' own modules and waited for as the services wait for it:
+// the MySQL store (*entstore.Store), the search index's client
+// (*opensearch.Index, not ensured: a rebuild makes its own), go-redis for
+// the streams (goredis.UniversalClient) and their publisher
+// (message.Publisher). Only what targets point to (as fx.Populate takes
+// them) is built and started; stop stops it.
+func Maintenance(cfg Config, targets ...any) (stop func() error, err error) {
+	return start(fx.Options(core(cfg), mysqlModule, opensearchIndex, redisPublisherModule, fx.Populate(targets...)))
+}
+
+func start(opt fx.Option) (stop func() error, err error) {
 	app := fx.New(opt, fx.NopLogger)
 	if err := app.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), app.StartTimeout())
 	defer cancel()
-	startErr := app.Start(ctx)
-	stopCtx, cancelStop := context.WithTimeout(context.Background(), app.StopTimeout())
-	defer cancelStop()
-	return errors.Join(startErr, app.Stop(stopCtx))
+	if err := app.Start(ctx); err != nil {
+		return nil, errors.Join(err, stopApp(app))
+	}
+	return func() error { return stopApp(app) }, nil
+}
+
+func stopApp(app *fx.App) error {
+	ctx, cancel := context.WithTimeout(context.Background(), app.StopTimeout())
+	defer cancel()
+	return app.Stop(ctx)
 }

@@ -31,14 +31,18 @@ func newSearchUseCase(cfg Config, chats ports.ChatReader, index ports.SearchInde
 // OpenSearch is down (search degrades to the database); the index and its
 // alias are created in the background as soon as OpenSearch answers.
 var opensearchModule = fx.Module("opensearch",
-	fx.Provide(func(cfg Config) (*opensearch.Index, error) {
-		return opensearch.New(opensearch.Config{URL: cfg.OpenSearch.URL, Alias: cfg.OpenSearch.Index, Analysis: cfg.OpenSearch.Analysis,
-			Shards: cfg.OpenSearch.Shards, Refresh: cfg.OpenSearch.Refresh})
-	}),
+	opensearchIndex,
 	fx.Provide(func(ix *opensearch.Index) ports.SearchIndex { return ix }),
 	fx.Provide(func(s *entstore.Store) ports.SearchFallback { return s }),
 	fx.Invoke(ensureIndex),
 )
+
+// opensearchIndex is the index's client (no I/O): the services ensure the
+// index in the background, cmd/reindex rebuilds it.
+var opensearchIndex = fx.Provide(func(cfg Config) (*opensearch.Index, error) {
+	return opensearch.New(opensearch.Config{URL: cfg.OpenSearch.URL, Alias: cfg.OpenSearch.Index, Analysis: cfg.OpenSearch.Analysis,
+		Shards: cfg.OpenSearch.Shards, Refresh: cfg.OpenSearch.Refresh})
+})
 
 func ensureIndex(lc fx.Lifecycle, ix *opensearch.Index, log *zap.Logger) {
 	inBackground(lc, func(ctx context.Context) {

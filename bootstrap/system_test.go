@@ -411,3 +411,28 @@ func queryStrings(t *testing.T, conn *sql.Conn, q string) []string {
 	}
 	return out
 }
+
+// The maintenance commands get what they work with from the services'
+// modules, started, and only what they ask for.
+func TestMaintenanceGraph(t *testing.T) {
+	cfg := loadConfig(t, productionEnv(t, nil))
+	var store *entstore.Store
+	var client goredis.UniversalClient
+	stop, err := bootstrap.Maintenance(cfg, &store, &client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Ping(context.Background()); err != nil {
+		t.Fatalf("the store is not started: %v", err)
+	}
+	if err := client.Ping(context.Background()).Err(); err != nil {
+		t.Fatalf("the Redis client is not started: %v", err)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	cfg.MySQL.DSN, cfg.Startup.Attempts = "u:p@tcp(127.0.0.1:1)/x", 1
+	if _, err := bootstrap.Maintenance(cfg, &store); err == nil {
+		t.Fatal("an unreachable database was not reported")
+	}
+}

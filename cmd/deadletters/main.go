@@ -14,8 +14,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/ThreeDotsLabs/watermill/message"
 	goredis "github.com/redis/go-redis/v9"
-	"go.uber.org/zap"
 
 	"github.com/chatsvc/chat/adapters/stream"
 	"github.com/chatsvc/chat/bootstrap"
@@ -43,8 +43,13 @@ func run(replay, index bool, count int64) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	client := goredis.NewClient(&goredis.Options{Addr: cfg.Redis.Addr})
-	defer client.Close()
+	var client goredis.UniversalClient
+	var pub message.Publisher
+	stopDeps, err := bootstrap.Maintenance(cfg, &client, &pub)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = stopDeps() }()
 	name := cfg.Stream.Topics.DeadLetter()
 	if index {
 		name += ".index"
@@ -63,10 +68,6 @@ func run(replay, index bool, count int64) error {
 	fmt.Printf("%d dead letter(s) in %s\n", len(letters), name)
 	if !replay || len(letters) == 0 {
 		return nil
-	}
-	pub, err := stream.NewRedisPublisher(client, cfg.Stream.Redis, zap.NewNop())
-	if err != nil {
-		return err
 	}
 	// Each replayed letter leaves the stream: an interrupted replay is
 	// resumed by running it again.

@@ -21,8 +21,6 @@ import (
 	"syscall"
 	"time"
 
-	"entgo.io/ent/dialect"
-
 	"github.com/chatsvc/chat/adapters/entstore"
 	"github.com/chatsvc/chat/adapters/opensearch"
 	"github.com/chatsvc/chat/bootstrap"
@@ -51,16 +49,14 @@ func run(repair bool, since time.Duration, batch int, from int64) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	db, err := entstore.OpenMySQL(cfg.MySQL.DSN, 4)
+	cfg.MySQL.MaxOpen = 4
+	var store *entstore.Store
+	var ix *opensearch.Index
+	stopDeps, err := bootstrap.Maintenance(cfg, &store, &ix)
 	if err != nil {
 		return err
 	}
-	store := entstore.New(db, dialect.MySQL)
-	defer store.Close()
-	ix, err := opensearch.New(opensearch.Config{URL: cfg.OpenSearch.URL, Alias: cfg.OpenSearch.Index, Shards: cfg.OpenSearch.Shards, Analysis: cfg.OpenSearch.Analysis})
-	if err != nil {
-		return err
-	}
+	defer func() { _ = stopDeps() }()
 	// An index of an older analysis is what a rebuild is for: not an error here.
 	if err := ix.EnsureIndex(ctx); err != nil && !errors.Is(err, opensearch.ErrOldAnalysis) {
 		return fmt.Errorf("OpenSearch (CHAT_OPENSEARCH_URL): %w", err)
