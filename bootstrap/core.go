@@ -26,7 +26,9 @@ func (systemClock) Now() time.Time { return time.Now().UTC().Truncate(time.Micro
 // Core: configuration, logging, metrics, the clock.
 func core(cfg Config) fx.Option {
 	return fx.Options(
-		fx.Supply(cfg),
+		// The whole configuration, and each module's part of it: a module
+		// asks for the part it needs.
+		fx.Supply(cfg, cfg.HTTP, cfg.MySQL, cfg.Redis, cfg.OpenSearch, cfg.Stream, cfg.Worker, cfg.ReadCache, cfg.Startup, cfg.Log),
 		fx.Provide(newLogger, metrics.New, newTracerProvider),
 		fx.Provide(fx.Annotate(func() systemClock { return systemClock{} }, fx.As(new(ports.Clock)))),
 		fx.WithLogger(func(l *zap.Logger) fxevent.Logger {
@@ -63,13 +65,13 @@ func serveDebug(lc fx.Lifecycle, cfg Config, log *zap.Logger) {
 	})
 }
 
-func newLogger(cfg Config, lc fx.Lifecycle) (*zap.Logger, error) {
-	level, err := zapcore.ParseLevel(cfg.Log.Level)
+func newLogger(cfg Config, logCfg LogConfig, lc fx.Lifecycle) (*zap.Logger, error) {
+	level, err := zapcore.ParseLevel(logCfg.Level)
 	if err != nil {
 		return nil, fmt.Errorf("CHAT_LOG_LEVEL: %w", err)
 	}
 	zc := zap.NewProductionConfig()
-	if cfg.Log.Format == "console" {
+	if logCfg.Format == "console" {
 		zc = zap.NewDevelopmentConfig()
 	}
 	zc.Level = zap.NewAtomicLevelAt(level)

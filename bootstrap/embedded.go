@@ -42,7 +42,7 @@ var embeddedQueueModule = fx.Module("embedded-queue",
 	}),
 	// The per-application rate limits, in process: the embedded profile is one.
 	fx.Provide(func() ports.RateLimiter { return embedded.NewLimiter() }),
-	fx.Provide(func(cfg Config, q *embedded.Queue, m *metrics.Metrics) ports.EventQueue {
-		return countingQueue{q, cfg.Stream.Topics, m}
+	fx.Provide(func(streamCfg StreamConfig, q *embedded.Queue, m *metrics.Metrics) ports.EventQueue {
+		return countingQueue{q, streamCfg.Topics, m}
 	}),
 )

@@ -20,11 +20,11 @@ import (
 // invalidates. Its own rueidis client, apart from the sequencer's: only
 // this one asks Redis to track what it reads.
 var redisReadCacheModule = fx.Module("read-cache",
-	fx.Provide(func(cfg Config, lc fx.Lifecycle, m *metrics.Metrics) ports.ReadCache {
-		client := connectAtStart(lc, cfg.Startup, func() (rueidis.Client, error) {
-			return redisadapter.ConnectCaching(cfg.Redis.Addr, cfg.ReadCache.MB<<20)
+	fx.Provide(func(redisCfg RedisConfig, cacheCfg ReadCacheConfig, startup StartupConfig, lc fx.Lifecycle, m *metrics.Metrics) ports.ReadCache {
+		client := connectAtStart(lc, startup, func() (rueidis.Client, error) {
+			return redisadapter.ConnectCaching(redisCfg.Addr, cacheCfg.MB<<20)
 		})
-		return countReadCache(redisadapter.NewReadCache(client, cfg.ReadCache.TTL), m)
+		return countReadCache(redisadapter.NewReadCache(client, cacheCfg.TTL), m)
 	}),
 )
 
@@ -58,18 +58,18 @@ func (c countingReadCache) Invalidate(ctx context.Context, chats []domain.ChatKe
 }
 
 // The read cache in process, for the embedded profile.
-var embeddedReadCacheModule = fx.Provide(func(cfg Config, m *metrics.Metrics) ports.ReadCache {
-	if cfg.ReadCache.MB == 0 {
+var embeddedReadCacheModule = fx.Provide(func(cacheCfg ReadCacheConfig, m *metrics.Metrics) ports.ReadCache {
+	if cacheCfg.MB == 0 {
 		return application.NoReadCache{}
 	}
 	// Entries average a few KB (a page of 50 messages is the largest).
-	return countReadCache(embedded.NewReadCache(cfg.ReadCache.MB*256, cfg.ReadCache.TTL), m)
+	return countReadCache(embedded.NewReadCache(cacheCfg.MB*256, cacheCfg.TTL), m)
 })
 
 // cachedReads puts the read cache in front of the store for the api's use
 // cases, unless CHAT_READ_CACHE_MB is 0.
-var cachedReads = fx.Decorate(func(cfg Config, chats ports.ChatReader, msgs ports.MessageReader, cache ports.ReadCache) (ports.ChatReader, ports.MessageReader) {
-	if cfg.ReadCache.MB == 0 {
+var cachedReads = fx.Decorate(func(cacheCfg ReadCacheConfig, chats ports.ChatReader, msgs ports.MessageReader, cache ports.ReadCache) (ports.ChatReader, ports.MessageReader) {
+	if cacheCfg.MB == 0 {
 		return chats, msgs
 	}
 	r := application.NewCachedReads(chats, msgs, cache)

@@ -19,20 +19,20 @@ import (
 
 // Redis (rueidis): the production number sequences.
 var sequencerModule = fx.Module("sequencer",
-	fx.Provide(func(cfg Config, lc fx.Lifecycle) rueidis.Client {
-		return connectAtStart(lc, cfg.Startup, func() (rueidis.Client, error) { return redisadapter.Connect(cfg.Redis.Addr) })
+	fx.Provide(func(redisCfg RedisConfig, startup StartupConfig, lc fx.Lifecycle) rueidis.Client {
+		return connectAtStart(lc, startup, func() (rueidis.Client, error) { return redisadapter.Connect(redisCfg.Addr) })
 	}),
 	// One script allocates a number and appends its event: the sequencer is the api's queue.
-	fx.Provide(func(cfg Config, client rueidis.Client, fences ports.SequenceFences) *redisadapter.Sequencer {
+	fx.Provide(func(redisCfg RedisConfig, streamCfg StreamConfig, client rueidis.Client, fences ports.SequenceFences) *redisadapter.Sequencer {
 		return redisadapter.NewSequencer(client, fences, redisadapter.Config{
-			Topics: cfg.Stream.Topics, MaxLen: cfg.Stream.Redis.MaxLen, Lease: cfg.Redis.SequenceLease})
+			Topics: streamCfg.Topics, MaxLen: streamCfg.Redis.MaxLen, Lease: redisCfg.SequenceLease})
 	}),
 	fx.Provide(func(s *redisadapter.Sequencer) ports.Sequencer { return s }),
 	fx.Provide(func(client rueidis.Client) ports.IdempotencyClaims { return redisadapter.NewClaims(client) }),
 	// The per-application rate limits, shared by every api instance.
 	fx.Provide(func(client rueidis.Client) ports.RateLimiter { return redisadapter.NewLimiter(client) }),
-	fx.Provide(fx.Annotate(func(cfg Config, seq *redisadapter.Sequencer, m *metrics.Metrics) countingQueue {
-		return countingQueue{seq, cfg.Stream.Topics, m}
+	fx.Provide(fx.Annotate(func(streamCfg StreamConfig, seq *redisadapter.Sequencer, m *metrics.Metrics) countingQueue {
+		return countingQueue{seq, streamCfg.Topics, m}
 	}, fx.As(new(ports.EventQueue)))),
 )
 
@@ -78,17 +78,17 @@ func (q countingQueue) Append(ctx context.Context, draft domain.Event, idem doma
 }
 
 // go-redis for Watermill's Redis Streams, kept apart from rueidis.
-func newGoRedis(cfg Config, lc fx.Lifecycle) (goredis.UniversalClient, error) {
+func newGoRedis(redisCfg RedisConfig, streamCfg StreamConfig, startup StartupConfig, lc fx.Lifecycle) (goredis.UniversalClient, error) {
 	// Per partition and consumer group: a blocked reader, a claimer and an
 	// acknowledger; plus the publishers, trims and gauges.
-	pool := 6*cfg.Stream.Topics.Partitions + 32
-	client := goredis.NewClient(&goredis.Options{Addr: cfg.Redis.Addr, PoolSize: pool, MinIdleConns: 16,
+	pool := 6*streamCfg.Topics.Partitions + 32
+	client := goredis.NewClient(&goredis.Options{Addr: redisCfg.Addr, PoolSize: pool, MinIdleConns: 16,
 		// RESP2: the streams need no push notifications, and go-redis checks
 		// for them around every command under RESP3 (a tenth of the worker's CPU).
 		Protocol: 2})
 	lc.Append(fx.Hook{
 		OnStart: func(ctx context.Context) error {
-			if _, err := retryAtStart(ctx, cfg.Startup, func(ctx context.Context) (string, error) { return client.Ping(ctx).Result() }); err != nil {
+			if _, err := retryAtStart(ctx, startup, func(ctx context.Context) (string, error) { return client.Ping(ctx).Result() }); err != nil {
 				return fmt.Errorf("Redis (CHAT_REDIS_ADDR) cannot be reached: %w", err)
 			}
 			return nil
@@ -98,8 +98,8 @@ func newGoRedis(cfg Config, lc fx.Lifecycle) (goredis.UniversalClient, error) {
 	return client, nil
 }
 
-func newEventPublisher(cfg Config, pub message.Publisher, m *metrics.Metrics, dependency string) *stream.Publisher {
-	return stream.NewPublisher(pub, cfg.Stream.Topics, dependency, func(topic string) {
+func newEventPublisher(streamCfg StreamConfig, pub message.Publisher, m *metrics.Metrics, dependency string) *stream.Publisher {
+	return stream.NewPublisher(pub, streamCfg.Topics, dependency, func(topic string) {
 		m.EventsPublished.WithLabelValues(topic).Inc()
 	})
 }
@@ -107,11 +107,11 @@ func newEventPublisher(cfg Config, pub message.Publisher, m *metrics.Metrics, de
 // Redis Streams publisher: the production queue, api side.
 var redisPublisherModule = fx.Module("stream-publisher",
 	fx.Provide(newGoRedis),
-	fx.Provide(func(cfg Config, client goredis.UniversalClient, log *zap.Logger) (message.Publisher, error) {
-		return stream.NewRedisPublisher(client, cfg.Stream.Redis, log)
+	fx.Provide(func(streamCfg StreamConfig, client goredis.UniversalClient, log *zap.Logger) (message.Publisher, error) {
+		return stream.NewRedisPublisher(client, streamCfg.Redis, log)
 	}),
 	fx.Provide(fx.Annotate(
-		func(cfg Config, pub message.Publisher, m *metrics.Metrics) *stream.Publisher {
-			return newEventPublisher(cfg, pub, m, "redis")
+		func(streamCfg StreamConfig, pub message.Publisher, m *metrics.Metrics) *stream.Publisher {
+			return newEventPublisher(streamCfg, pub, m, "redis")
 		}, fx.As(new(ports.EventPublisher)))),
 )

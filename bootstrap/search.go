@@ -20,11 +20,11 @@ import (
 	"github.com/chatsvc/chat/ports"
 )
 
-func newSearchUseCase(cfg Config, chats ports.ChatReader, index ports.SearchIndex, fallback ports.SearchFallback, m *metrics.Metrics, log *zap.Logger) *application.Search {
+func newSearchUseCase(searchCfg OpenSearchConfig, chats ports.ChatReader, index ports.SearchIndex, fallback ports.SearchFallback, m *metrics.Metrics, log *zap.Logger) *application.Search {
 	return application.NewSearch(chats, index, fallback, func(err error) {
 		m.SearchDegraded.Inc()
 		log.Warn("search index unavailable; answering from the database", zap.Error(err))
-	}, cfg.OpenSearch.Timeout)
+	}, searchCfg.Timeout)
 }
 
 // OpenSearch: the production search index. A process starts even while
@@ -39,9 +39,9 @@ var opensearchModule = fx.Module("opensearch",
 
 // opensearchIndex is the index's client (no I/O): the services ensure the
 // index in the background, cmd/reindex rebuilds it.
-var opensearchIndex = fx.Provide(func(cfg Config) (*opensearch.Index, error) {
-	return opensearch.New(opensearch.Config{URL: cfg.OpenSearch.URL, Alias: cfg.OpenSearch.Index, Analysis: cfg.OpenSearch.Analysis,
-		Shards: cfg.OpenSearch.Shards, Refresh: cfg.OpenSearch.Refresh})
+var opensearchIndex = fx.Provide(func(searchCfg OpenSearchConfig) (*opensearch.Index, error) {
+	return opensearch.New(opensearch.Config{URL: searchCfg.URL, Alias: searchCfg.Index, Analysis: searchCfg.Analysis,
+		Shards: searchCfg.Shards, Refresh: searchCfg.Refresh})
 })
 
 func ensureIndex(lc fx.Lifecycle, ix *opensearch.Index, log *zap.Logger) {
@@ -71,16 +71,16 @@ type indexConsumer struct{ *stream.Consumer }
 
 var indexerModule = fx.Module("indexer",
 	fx.Provide(func(ix ports.SearchIndex) *application.Indexer { return application.NewIndexer(ix) }),
-	fx.Provide(func(cfg Config, subscribeTo subscribe, dead deadLetters, ix *application.Indexer,
+	fx.Provide(func(searchCfg OpenSearchConfig, streamCfg StreamConfig, workerCfg WorkerConfig, subscribeTo subscribe, dead deadLetters, ix *application.Indexer,
 		m *metrics.Metrics, log *zap.Logger, tp trace.TracerProvider) (indexConsumer, error) {
-		cc := cfg.Worker.Consumer
-		cc.DeadLetterTopic = cfg.Stream.Topics.DeadLetter() + ".index"
-		cc.MaxBatch, cc.Linger = cfg.OpenSearch.MaxBatch, cfg.OpenSearch.Linger
-		sub, err := subscribeTo(cfg.OpenSearch.IndexerGroup)
+		cc := workerCfg.Consumer
+		cc.DeadLetterTopic = streamCfg.Topics.DeadLetter() + ".index"
+		cc.MaxBatch, cc.Linger = searchCfg.MaxBatch, searchCfg.Linger
+		sub, err := subscribeTo(searchCfg.IndexerGroup)
 		if err != nil {
 			return indexConsumer{}, err
 		}
-		c, err := stream.NewConsumer(cc, cfg.Stream.Topics, sub, dead, ix,
+		c, err := stream.NewConsumer(cc, streamCfg.Topics, sub, dead, ix,
 			log.Named("indexer"), stream.Hooks{Applied: m.EventsIndexed.Inc, Failed: m.EventsFailed.Inc, DeadLettered: m.EventsDead.Inc,
 				Lag:    lagOf(m, "index"),
 				Tracer: tracer(tp, "github.com/chatsvc/chat/adapters/stream"), Stage: "index"})

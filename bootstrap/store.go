@@ -23,15 +23,15 @@ var storePorts = fx.Provide(
 
 // MySQL: the production system of record.
 var mysqlModule = fx.Module("mysql",
-	fx.Provide(func(cfg Config, lc fx.Lifecycle, log *zap.Logger) (*entstore.Store, *sql.DB, error) {
-		db, err := entstore.OpenMySQL(cfg.MySQL.DSN, cfg.MySQL.MaxOpen)
+	fx.Provide(func(mysqlCfg MySQLConfig, startup StartupConfig, lc fx.Lifecycle, log *zap.Logger) (*entstore.Store, *sql.DB, error) {
+		db, err := entstore.OpenMySQL(mysqlCfg.DSN, mysqlCfg.MaxOpen)
 		if err != nil {
 			return nil, nil, err
 		}
 		s := entstore.New(db, dialect.MySQL)
 		lc.Append(fx.Hook{
 			OnStart: func(ctx context.Context) error {
-				if _, err := retryAtStart(ctx, cfg.Startup, func(ctx context.Context) (struct{}, error) { return struct{}{}, s.Ping(ctx) }); err != nil {
+				if _, err := retryAtStart(ctx, startup, func(ctx context.Context) (struct{}, error) { return struct{}{}, s.Ping(ctx) }); err != nil {
 					return fmt.Errorf("MySQL (CHAT_MYSQL_DSN) cannot be reached: %w", err)
 				}
 				return nil

@@ -27,13 +27,13 @@ type deadLetters struct{ message.Publisher }
 // The worker's use case and consumer.
 var workerModule = fx.Module("worker",
 	fx.Provide(application.NewProjector),
-	fx.Provide(func(cfg Config, subscribeTo subscribe, dead deadLetters, a stream.Applier,
+	fx.Provide(func(streamCfg StreamConfig, workerCfg WorkerConfig, subscribeTo subscribe, dead deadLetters, a stream.Applier,
 		m *metrics.Metrics, log *zap.Logger, tp trace.TracerProvider) (*stream.Consumer, error) {
-		sub, err := subscribeTo(cfg.Stream.Redis.ConsumerGroup)
+		sub, err := subscribeTo(streamCfg.Redis.ConsumerGroup)
 		if err != nil {
 			return nil, err
 		}
-		return stream.NewConsumer(cfg.Worker.Consumer, cfg.Stream.Topics, sub, dead, a, log.Named("consumer"), stream.Hooks{
+		return stream.NewConsumer(workerCfg.Consumer, streamCfg.Topics, sub, dead, a, log.Named("consumer"), stream.Hooks{
 			Applied: m.EventsPersisted.Inc, Failed: m.EventsFailed.Inc, DeadLettered: m.EventsDead.Inc,
 			Conflict: m.NumberConflicts.Inc,
 			Lag:      lagOf(m, "persist"),
@@ -44,16 +44,16 @@ var workerModule = fx.Module("worker",
 
 // consume starts the counters' loop, then the consumer; at stop the
 // consumer finishes first, so the counters' last flush sees its last batch.
-func consume(lc fx.Lifecycle, cfg Config, c *stream.Consumer, p *application.Projector, m *metrics.Metrics, log *zap.Logger) {
-	keepCounts(lc, cfg, p, m, log)
+func consume(lc fx.Lifecycle, workerCfg WorkerConfig, c *stream.Consumer, p *application.Projector, m *metrics.Metrics, log *zap.Logger) {
+	keepCounts(lc, workerCfg, p, m, log)
 	lc.Append(fx.Hook{OnStart: c.Start, OnStop: func(context.Context) error { return c.Close() }})
 }
 
 // keepCounts runs the counters' loop: touched counters every
 // CHAT_COUNTER_FLUSH_INTERVAL, all of them every CHAT_RECONCILE_INTERVAL.
-func keepCounts(lc fx.Lifecycle, cfg Config, p *application.Projector, m *metrics.Metrics, log *zap.Logger) {
+func keepCounts(lc fx.Lifecycle, workerCfg WorkerConfig, p *application.Projector, m *metrics.Metrics, log *zap.Logger) {
 	inBackground(lc, func(ctx context.Context) {
-		p.RunCounters(ctx, cfg.Worker.FlushEvery, cfg.Worker.ReconcileEvery,
+		p.RunCounters(ctx, workerCfg.FlushEvery, workerCfg.ReconcileEvery,
 			func(err error) { log.Warn("counters", zap.Error(err)) },
 			func(n int) { m.CountersFixed.Add(float64(n)); log.Info("reconciled counters", zap.Int("fixed", n)) })
 	})
@@ -61,15 +61,15 @@ func keepCounts(lc fx.Lifecycle, cfg Config, p *application.Projector, m *metric
 
 // Redis Streams subscribers, the dead-letter publisher and the backlog gauge: the production queue, worker side.
 var redisConsumerModule = fx.Module("stream-consumer",
-	fx.Provide(func(cfg Config, client goredis.UniversalClient, log *zap.Logger) subscribe {
+	fx.Provide(func(streamCfg StreamConfig, workerCfg WorkerConfig, client goredis.UniversalClient, log *zap.Logger) subscribe {
 		return func(group string) (message.Subscriber, error) {
-			rc := cfg.Stream.Redis
+			rc := streamCfg.Redis
 			rc.ConsumerGroup = group
-			return stream.NewRedisSubscriber(client, rc, cfg.Worker.Consumer.Concurrency, log)
+			return stream.NewRedisSubscriber(client, rc, workerCfg.Consumer.Concurrency, log)
 		}
 	}),
 	fx.Provide(func(pub message.Publisher) deadLetters { return deadLetters{pub} }),
-	fx.Provide(newGroupKeeper),
+	fx.Provide(newConsumerGroups, newGroupKeeper),
 	fx.Invoke(watchBacklog),
 	fx.Invoke(trimStreams),
 )
@@ -81,11 +81,17 @@ type groupKeeper struct {
 	err error
 }
 
-func newGroupKeeper(lc fx.Lifecycle, cfg Config, client goredis.UniversalClient, log *zap.Logger) *groupKeeper {
+// consumerGroups are the stream's two consumer groups: persisting and indexing.
+type consumerGroups []string
+
+func newConsumerGroups(searchCfg OpenSearchConfig, streamCfg StreamConfig) consumerGroups {
+	return consumerGroups{streamCfg.Redis.ConsumerGroup, searchCfg.IndexerGroup}
+}
+
+func newGroupKeeper(lc fx.Lifecycle, groups consumerGroups, streamCfg StreamConfig, workerCfg WorkerConfig, client goredis.UniversalClient, log *zap.Logger) *groupKeeper {
 	k := &groupKeeper{err: errors.New("consumer groups not checked yet")}
-	groups := []string{cfg.Stream.Redis.ConsumerGroup, cfg.OpenSearch.IndexerGroup}
 	check := func(ctx context.Context) {
-		n, err := stream.EnsureGroups(ctx, client, cfg.Stream.Topics, groups)
+		n, err := stream.EnsureGroups(ctx, client, streamCfg.Topics, groups)
 		if n > 0 {
 			log.Warn("recreated missing consumer groups (did Redis lose its data?)", zap.Int("groups", n))
 		}
@@ -94,7 +100,7 @@ func newGroupKeeper(lc fx.Lifecycle, cfg Config, client goredis.UniversalClient,
 		k.mu.Unlock()
 	}
 	lc.Append(fx.StartHook(check)) // before the subscribers start: a failure is only reported
-	every(lc, cfg.Worker.GroupCheckEvery, check)
+	every(lc, workerCfg.GroupCheckEvery, check)
 	return k
 }
 
@@ -107,10 +113,9 @@ func (k *groupKeeper) Ready(context.Context) error {
 
 // trimStreams drops from the streams what both consumer groups (persisting
 // and indexing) acknowledged, so Redis holds the backlog, not the history.
-func trimStreams(lc fx.Lifecycle, cfg Config, client goredis.UniversalClient, log *zap.Logger) {
-	groups := []string{cfg.Stream.Redis.ConsumerGroup, cfg.OpenSearch.IndexerGroup}
-	every(lc, cfg.Stream.TrimEvery, func(ctx context.Context) {
-		if n, err := stream.TrimAcknowledged(ctx, client, cfg.Stream.Topics, groups); err != nil {
+func trimStreams(lc fx.Lifecycle, groups consumerGroups, streamCfg StreamConfig, client goredis.UniversalClient, log *zap.Logger) {
+	every(lc, streamCfg.TrimEvery, func(ctx context.Context) {
+		if n, err := stream.TrimAcknowledged(ctx, client, streamCfg.Topics, groups); err != nil {
 			log.Debug("trimming the streams", zap.Error(err))
 		} else if n > 0 {
 			log.Debug("trimmed acknowledged events", zap.Int64("entries", n))
@@ -118,9 +123,9 @@ func trimStreams(lc fx.Lifecycle, cfg Config, client goredis.UniversalClient, lo
 	})
 }
 
-func watchBacklog(lc fx.Lifecycle, cfg Config, client goredis.UniversalClient, m *metrics.Metrics, log *zap.Logger) {
-	every(lc, cfg.Worker.BacklogEvery, func(ctx context.Context) {
-		backlog, err := stream.Backlog(ctx, client, cfg.Stream.Topics, cfg.Stream.Redis.ConsumerGroup)
+func watchBacklog(lc fx.Lifecycle, streamCfg StreamConfig, workerCfg WorkerConfig, client goredis.UniversalClient, m *metrics.Metrics, log *zap.Logger) {
+	every(lc, workerCfg.BacklogEvery, func(ctx context.Context) {
+		backlog, err := stream.Backlog(ctx, client, streamCfg.Topics, streamCfg.Redis.ConsumerGroup)
 		if err != nil {
 			log.Debug("stream backlog", zap.Error(err))
 			return
