@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/chatsvc/chat/adapters/opensearch"
+	"github.com/chatsvc/chat/bootstrap"
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/internal/corpus"
 )
@@ -92,10 +93,18 @@ func indexSize(url, alias string) string {
 func run(url string, n, batch, writers, queries int, keep bool, analysis string) error {
 	ctx := context.Background()
 	alias := fmt.Sprintf("searchbench-%d", time.Now().Unix())
-	ix, err := opensearch.New(opensearch.Config{URL: url, Alias: alias, Analysis: analysis})
+	// The index client the services use, from their module, on an index of its own.
+	cfg, err := bootstrap.LoadConfig(os.Getenv)
 	if err != nil {
 		return err
 	}
+	cfg.OpenSearch.URL, cfg.OpenSearch.Index, cfg.OpenSearch.Analysis, cfg.OpenSearch.Refresh = url, alias, analysis, ""
+	var ix *opensearch.Index
+	stop, err := bootstrap.Maintenance(cfg, &ix)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = stop() }()
 	if err := ix.EnsureIndex(ctx); err != nil {
 		return err
 	}
