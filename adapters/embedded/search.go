@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -63,7 +62,7 @@ type bleveDoc struct {
 
 func indexMapping() (mapping.IndexMapping, error) {
 	im := bleve.NewIndexMapping()
-	if err := im.AddCustomTokenFilter("tri", map[string]any{"type": ngram.Name, "min": 3.0, "max": 3.0}); err != nil {
+	if err := im.AddCustomTokenFilter("tri", map[string]any{"type": ngram.Name, "min": float64(searchdoc.Gram), "max": float64(searchdoc.Gram)}); err != nil {
 		return nil, err
 	}
 	if err := im.AddCustomTokenFilter("tiny", map[string]any{"type": length.Name, "min": 1.0, "max": 2.0}); err != nil {
@@ -299,11 +298,11 @@ func termQuery(t string) query.Query {
 	runes := []rune(t)
 	field := func(q interface{ SetField(string) }, f string) { q.SetField(f) }
 	switch {
-	case len(runes) >= 3:
+	case len(runes) >= searchdoc.Gram:
 		seen := map[string]bool{}
 		var grams []query.Query
-		for i := 0; i+3 <= len(runes); i++ {
-			g := string(runes[i : i+3])
+		for i := 0; i+searchdoc.Gram <= len(runes); i++ {
+			g := string(runes[i : i+searchdoc.Gram])
 			if !seen[g] {
 				seen[g] = true
 				tq := query.NewTermQuery(g)
@@ -312,25 +311,21 @@ func termQuery(t string) query.Query {
 			}
 		}
 		return query.NewConjunctionQuery(grams)
-	case len(runes) == 2:
+	case len(runes) == searchdoc.Gram-1:
 		prefix := query.NewPrefixQuery(t)
 		field(prefix, "body_tri")
-		suffix := query.NewWildcardQuery("?" + escapeWildcard(t))
+		suffix := query.NewWildcardQuery("?" + searchdoc.EscapeWildcard(t))
 		field(suffix, "body_tri")
 		tiny := query.NewTermQuery(t)
 		field(tiny, "body_tiny")
 		return query.NewDisjunctionQuery([]query.Query{prefix, suffix, tiny})
 	default:
-		inTri := query.NewWildcardQuery("*" + escapeWildcard(t) + "*")
+		inTri := query.NewWildcardQuery("*" + searchdoc.EscapeWildcard(t) + "*")
 		field(inTri, "body_tri")
-		inTiny := query.NewWildcardQuery("*" + escapeWildcard(t) + "*")
+		inTiny := query.NewWildcardQuery("*" + searchdoc.EscapeWildcard(t) + "*")
 		field(inTiny, "body_tiny")
 		return query.NewDisjunctionQuery([]query.Query{inTri, inTiny})
 	}
-}
-
-func escapeWildcard(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`).Replace(s)
 }
 
 // bodyIndexed tells an index of an earlier layout, which analyzed body too.

@@ -1,9 +1,9 @@
 package opensearch
 
 import (
-	"strings"
 	"unicode/utf8"
 
+	"github.com/chatsvc/chat/adapters/searchdoc"
 	"github.com/chatsvc/chat/adapters/textfold"
 )
 
@@ -61,7 +61,7 @@ func settings(shards int, analysis string) map[string]any {
 		fields["grams"] = map[string]any{"type": "text", "analyzer": "body_grams", "search_analyzer": "body_words"}
 		fields["short"] = map[string]any{"type": "text", "analyzer": "body_short", "search_analyzer": "body_words", "index_options": "freqs", "norms": false}
 	default: // trigrams
-		tokenizers["tri"] = map[string]any{"type": "ngram", "min_gram": 3, "max_gram": 3, "token_chars": []string{"letter", "digit"}}
+		tokenizers["tri"] = map[string]any{"type": "ngram", "min_gram": searchdoc.Gram, "max_gram": searchdoc.Gram, "token_chars": []string{"letter", "digit"}}
 		analyzers["body_tri"] = map[string]any{"type": "custom", "tokenizer": "tri", "filter": fold}
 		filters["tiny"] = map[string]any{"type": "length", "max": 2}
 		analyzers["body_tiny"] = map[string]any{"type": "custom", "tokenizer": "words", "filter": append(append([]string{}, fold...), "tiny")}
@@ -91,10 +91,6 @@ func settings(shards int, analysis string) map[string]any {
 	}
 }
 
-func escapeWildcard(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`).Replace(s)
-}
-
 func wildcard(field, pattern string) map[string]any {
 	return map[string]any{"wildcard": map[string]any{field: map[string]any{"value": pattern}}}
 }
@@ -111,16 +107,16 @@ func termClause(analysis, term string) map[string]any {
 	switch analysis {
 	case analysisTrigrams:
 		switch {
-		case n >= 3:
+		case n >= searchdoc.Gram:
 			return map[string]any{"match_phrase": map[string]any{"body.tri": map[string]any{"query": term}}}
-		case n == 2:
+		case n == searchdoc.Gram-1:
 			return anyOf(
 				map[string]any{"prefix": map[string]any{"body.tri": map[string]any{"value": folded}}},
-				wildcard("body.tri", "?"+escapeWildcard(folded)),
+				wildcard("body.tri", "?"+searchdoc.EscapeWildcard(folded)),
 				map[string]any{"term": map[string]any{"body.tiny": folded}},
 			)
 		default:
-			return anyOf(wildcard("body.tri", "*"+escapeWildcard(folded)+"*"), wildcard("body.tiny", "*"+escapeWildcard(folded)+"*"))
+			return anyOf(wildcard("body.tri", "*"+searchdoc.EscapeWildcard(folded)+"*"), wildcard("body.tiny", "*"+searchdoc.EscapeWildcard(folded)+"*"))
 		}
 	case analysisGrams:
 		switch {
@@ -134,5 +130,5 @@ func termClause(analysis, term string) map[string]any {
 			return map[string]any{"match": map[string]any{"body.grams": map[string]any{"query": term}}}
 		}
 	}
-	return wildcard("body", "*"+escapeWildcard(folded)+"*")
+	return wildcard("body", "*"+searchdoc.EscapeWildcard(folded)+"*")
 }

@@ -1,18 +1,30 @@
 // Package searchdoc is what the search indexes (OpenSearch, Bleve) share
 // about their documents: a message's identity in an index, the scope that
-// keeps a chat's documents together, and the copy from the system of record
-// that builds and repairs an index. (How text is folded, matched and
-// highlighted is textfold's.)
+// keeps a chat's documents together, the grams bodies are indexed by, and
+// the copy from the system of record that builds and repairs an index.
+// (How text is folded, matched and highlighted is textfold's.)
 package searchdoc
 
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/ports"
 )
+
+// Gram is the length of the grams both indexes keep of every word: a term
+// of Gram characters or more is looked up by its grams; shorter terms
+// expand over the grams and the short words (never over every word).
+const Gram = 3
+
+// EscapeWildcard escapes a term for a wildcard pattern (the same syntax in
+// OpenSearch and Bleve).
+func EscapeWildcard(s string) string { return wildcardEscaper.Replace(s) }
+
+var wildcardEscaper = strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`)
 
 // Scope names a chat in an index: the filter of its searches, and
 // OpenSearch's routing, which keeps the chat's documents on one shard.
