@@ -52,10 +52,11 @@ type RedisConfig struct {
 }
 
 type OpenSearchConfig struct {
-	URL     string
-	Index   string // the alias searches and writes go through
-	Shards  int
-	Refresh string // "wait_for" makes indexed messages searchable before the bulk returns
+	URL      string
+	Index    string // the alias searches and writes go through
+	Shards   int
+	Replicas int
+	Refresh  string // "wait_for" makes indexed messages searchable before the bulk returns
 	// IndexerGroup is the consumer group that indexes events, apart from the
 	// one that persists them, so that an index outage delays only search.
 	IndexerGroup string

@@ -36,6 +36,7 @@ type environment struct {
 	OpenSearchURL   string        `env:"CHAT_OPENSEARCH_URL"`
 	OpenSearchIndex string        `env:"CHAT_OPENSEARCH_INDEX" envDefault:"messages"`
 	Shards          uint          `env:"CHAT_OPENSEARCH_SHARDS" envDefault:"1"`
+	Replicas        uint          `env:"CHAT_OPENSEARCH_REPLICAS"`
 	Refresh         string        `env:"CHAT_OPENSEARCH_REFRESH"`
 	IndexerGroup    string        `env:"CHAT_INDEXER_GROUP" envDefault:"chat-indexers"`
 	SearchTimeout   time.Duration `env:"CHAT_SEARCH_TIMEOUT" envDefault:"3s"`

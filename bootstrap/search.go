@@ -41,7 +41,7 @@ var opensearchModule = fx.Module("opensearch",
 // index in the background, cmd/reindex rebuilds it.
 var opensearchIndex = fx.Provide(func(searchCfg OpenSearchConfig) (*opensearch.Index, error) {
 	return opensearch.New(opensearch.Config{URL: searchCfg.URL, Alias: searchCfg.Index, Analysis: searchCfg.Analysis,
-		Shards: searchCfg.Shards, Refresh: searchCfg.Refresh})
+		Shards: searchCfg.Shards, Replicas: searchCfg.Replicas, Refresh: searchCfg.Refresh})
 })
 
 func ensureIndex(lc fx.Lifecycle, ix *opensearch.Index, log *zap.Logger) {

@@ -40,7 +40,7 @@ const (
 	maxGram = 20
 )
 
-func settings(shards int, analysis string) map[string]any {
+func settings(shards, replicas int, analysis string) map[string]any {
 	tokenizers := map[string]any{
 		"words": map[string]any{"type": "pattern", "pattern": `[^\p{L}\p{N}]+`},
 	}
@@ -49,7 +49,7 @@ func settings(shards int, analysis string) map[string]any {
 		"body_words": map[string]any{"type": "custom", "tokenizer": "words", "filter": fold},
 	}
 	fields := map[string]any{}
-	index := map[string]any{"number_of_shards": shards, "number_of_replicas": 0, "refresh_interval": "1s"}
+	index := map[string]any{"number_of_shards": shards, "number_of_replicas": replicas, "refresh_interval": "1s"}
 	filters := map[string]any{}
 	switch analysis {
 	case analysisGrams:

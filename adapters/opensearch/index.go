@@ -25,9 +25,10 @@ import (
 
 // Index is one alias (Name) over a concrete index (Name-<timestamp>).
 type Index struct {
-	client *opensearchgo.Client
-	alias  string
-	shards int
+	client   *opensearchgo.Client
+	alias    string
+	shards   int
+	replicas int
 	// Refresh "wait_for" makes indexed documents visible before the bulk
 	// returns (tests); "" leaves it to the 1s refresh interval.
 	refresh string
@@ -41,10 +42,13 @@ type Index struct {
 
 // Config tunes the index.
 type Config struct {
-	URL     string
-	Alias   string // "messages"
-	Shards  int
-	Refresh string
+	URL    string
+	Alias  string // "messages"
+	Shards int
+	// Replicas of each shard a new index gets (0 on one node; 1 or more on
+	// a cluster, so that the index survives losing a node).
+	Replicas int
+	Refresh  string
 	// Analysis of new indexes: "trigrams" (the default) or "grams" (see analysis.go).
 	Analysis string
 }
@@ -66,7 +70,7 @@ func New(cfg Config) (*Index, error) {
 	default:
 		return nil, fmt.Errorf("unknown search analysis %q (trigrams or grams)", cfg.Analysis)
 	}
-	ix := &Index{client: c, alias: cfg.Alias, shards: max(cfg.Shards, 1), refresh: cfg.Refresh, requireAlias: true, newAnalysis: cfg.Analysis}
+	ix := &Index{client: c, alias: cfg.Alias, shards: max(cfg.Shards, 1), replicas: max(cfg.Replicas, 0), refresh: cfg.Refresh, requireAlias: true, newAnalysis: cfg.Analysis}
 	ix.analysis.Store(analysisLegacy) // until EnsureIndex has looked
 	return ix, nil
 }

@@ -14,7 +14,7 @@ import (
 )
 
 func (ix *Index) createIndex(ctx context.Context, name string, withAlias bool) error {
-	def := settings(ix.shards, ix.newAnalysis)
+	def := settings(ix.shards, ix.replicas, ix.newAnalysis)
 	if withAlias {
 		def["aliases"] = map[string]any{ix.alias: map[string]any{}}
 	}
@@ -116,7 +116,7 @@ func (ix *Index) Rebuild(ctx context.Context, scan ports.MessageScanner, batch i
 	if err := ix.createIndex(ctx, name, false); err != nil {
 		return 0, err
 	}
-	into := &Index{client: ix.client, alias: name, shards: ix.shards, requireAlias: false}
+	into := &Index{client: ix.client, alias: name, shards: ix.shards, replicas: ix.replicas, requireAlias: false}
 	n, err := searchdoc.Copy(ctx, scan, into, batch, time.Time{}, 0, onBatch)
 	if err != nil {
 		_ = ix.do(ctx, http.MethodDelete, "/"+name, nil, nil)

@@ -1,0 +1,87 @@
+package opensearch_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/chatsvc/chat/adapters/opensearch"
+	"github.com/chatsvc/chat/domain"
+	"github.com/chatsvc/chat/internal/testenv"
+)
+
+func getJSON(t *testing.T, url string, into any) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", url, res.Status)
+	}
+	if err := json.NewDecoder(res.Body).Decode(into); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An index made with several shards and replicas has them, and a chat's
+// documents all live on one shard (routed by chat), so that a search reads
+// one shard.
+func TestShardsReplicasAndRouting(t *testing.T) {
+	ctx := context.Background()
+	url, alias := testenv.OpenSearchURL(t)
+	ix, err := opensearch.New(opensearch.Config{URL: url, Alias: alias, Shards: 3, Replicas: 1, Refresh: "wait_for"})
+	must(t, err)
+	must(t, ix.EnsureIndex(ctx))
+
+	var settings map[string]struct {
+		Settings struct {
+			Index struct {
+				Shards   string `json:"number_of_shards"`
+				Replicas string `json:"number_of_replicas"`
+			} `json:"index"`
+		} `json:"settings"`
+	}
+	getJSON(t, url+"/"+alias+"/_settings", &settings)
+	for name, s := range settings {
+		if s.Settings.Index.Shards != "3" || s.Settings.Index.Replicas != "1" {
+			t.Fatalf("index %s: %s shards, %s replicas; want 3 and 1", name, s.Settings.Index.Shards, s.Settings.Index.Replicas)
+		}
+	}
+
+	tok := domain.NewToken()
+	var batch []domain.IndexedMessage
+	for chat := int64(1); chat <= 4; chat++ {
+		for n := int64(1); n <= 10; n++ {
+			batch = append(batch, msg(tok, chat, n, fmt.Sprintf("routed message %d", n)))
+		}
+	}
+	must(t, ix.IndexMessages(ctx, batch))
+	for chat := int64(1); chat <= 4; chat++ {
+		holding := 0
+		for shard := 0; shard < 3; shard++ {
+			var res struct {
+				Hits struct {
+					Total struct {
+						Value int `json:"value"`
+					} `json:"total"`
+				} `json:"hits"`
+			}
+			q := fmt.Sprintf("%s/%s/_search?preference=_shards:%d&size=0&track_total_hits=true&q=chat:%d", url, alias, shard, chat)
+			getJSON(t, q, &res)
+			switch n := res.Hits.Total.Value; n {
+			case 0:
+			case 10:
+				holding++
+			default:
+				t.Fatalf("chat %d: %d of its 10 documents on shard %d", chat, n, shard)
+			}
+		}
+		if holding != 1 {
+			t.Fatalf("chat %d's documents are on %d shards, want 1", chat, holding)
+		}
+	}
+}
