@@ -26,8 +26,8 @@ var apiModule = fx.Module("api",
 		newSearchUseCase,
 	),
 	fx.Provide(func(httpCfg httpapi.Config, apps *application.Applications, chats *application.Chats, msgs *application.Messages,
-		search *application.Search, limiter ports.RateLimiter, checks []httpapi.Check, m *metrics.Metrics, log *zap.Logger, tp trace.TracerProvider) *httpapi.Server {
-		uc := httpapi.UseCases{Applications: apps, Chats: chats, Messages: msgs, Search: search, Limiter: limiter}
+		search *application.Search, live *application.Live, limiter ports.RateLimiter, checks []httpapi.Check, m *metrics.Metrics, log *zap.Logger, tp trace.TracerProvider) *httpapi.Server {
+		uc := httpapi.UseCases{Applications: apps, Chats: chats, Messages: msgs, Search: search, Live: live, Limiter: limiter}
 		return httpapi.NewServer(httpCfg, uc, checks, m, log, tracer(tp, "github.com/chatsvc/chat/adapters/httpapi"))
 	}),
 )

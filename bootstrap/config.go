@@ -8,6 +8,7 @@ import (
 
 	"github.com/chatsvc/chat/adapters/httpapi"
 	"github.com/chatsvc/chat/adapters/stream"
+	"github.com/chatsvc/chat/application"
 )
 
 // Profiles.
@@ -34,6 +35,7 @@ type Config struct {
 	Log        LogConfig
 	Startup    StartupConfig
 	ReadCache  ReadCacheConfig
+	Live       application.LiveConfig
 	// MaxBodyBytes limits a message body.
 	MaxBodyBytes int
 }
@@ -83,6 +85,9 @@ type StreamConfig struct {
 	Redis  stream.RedisConfig
 	// TrimEvery: how often a worker removes events every group acknowledged.
 	TrimEvery time.Duration
+	// LiveRetention: events younger than this stay in the streams, however
+	// acknowledged, for live streams to resume from.
+	LiveRetention time.Duration
 }
 
 type WorkerConfig struct {

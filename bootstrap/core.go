@@ -28,7 +28,7 @@ func core(cfg Config) fx.Option {
 	return fx.Options(
 		// The whole configuration, and each module's part of it: a module
 		// asks for the part it needs.
-		fx.Supply(cfg, cfg.HTTP, cfg.MySQL, cfg.Redis, cfg.OpenSearch, cfg.Stream, cfg.Worker, cfg.ReadCache, cfg.Startup, cfg.Log),
+		fx.Supply(cfg, cfg.HTTP, cfg.MySQL, cfg.Redis, cfg.OpenSearch, cfg.Stream, cfg.Worker, cfg.ReadCache, cfg.Startup, cfg.Log, cfg.Live),
 		fx.Provide(newLogger, metrics.New, newTracerProvider),
 		fx.Provide(fx.Annotate(func() systemClock { return systemClock{} }, fx.As(new(ports.Clock)))),
 		fx.WithLogger(func(l *zap.Logger) fxevent.Logger {

@@ -29,12 +29,13 @@ var embeddedQueueModule = fx.Module("embedded-queue",
 		return b
 	}),
 	fx.Provide(func(lc fx.Lifecycle, seq *embedded.Sequencer, store *entstore.Store, p *application.Projector,
-		bg *application.BackgroundIndexer) *embedded.Queue {
+		bg *application.BackgroundIndexer, live *embedded.LiveLog) *embedded.Queue {
 		apply := func(ctx context.Context, allocate func(context.Context, embedded.Tx) ([]domain.Event, error)) (domain.Touched, error) {
 			return store.ApplyAllocated(ctx, func(ctx context.Context, tx entstore.SQLTx) ([]domain.Event, error) { return allocate(ctx, tx) })
 		}
 		q := embedded.NewQueue(seq, apply, func(events []domain.Event, touched domain.Touched) {
 			_ = p.Committed(context.Background(), events, touched) // in process: cannot fail
+			live.Append(events)
 			bg.Add(events)
 		}, 512)
 		lc.Append(fx.StopHook(q.Close))

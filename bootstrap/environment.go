@@ -46,6 +46,7 @@ type environment struct {
 	StreamPrefix    string        `env:"CHAT_STREAM_PREFIX" envDefault:"chat.events"`
 	Partitions      uint          `env:"CHAT_STREAM_PARTITIONS" envDefault:"4"`
 	TrimEvery       time.Duration `env:"CHAT_STREAM_TRIM_INTERVAL" envDefault:"30s"`
+	LiveRetention   time.Duration `env:"CHAT_LIVE_RETENTION" envDefault:"10m"`
 	ConsumerGroup   string        `env:"CHAT_CONSUMER_GROUP" envDefault:"chat-workers"`
 	ConsumerName    string        `env:"CHAT_CONSUMER_NAME"` // default: host-pid
 	ClaimIdle       time.Duration `env:"CHAT_CLAIM_IDLE" envDefault:"30s"`
@@ -64,6 +65,10 @@ type environment struct {
 	BacklogEvery    time.Duration `env:"CHAT_BACKLOG_INTERVAL" envDefault:"5s"`
 	GroupCheckEvery time.Duration `env:"CHAT_GROUP_CHECK_INTERVAL" envDefault:"2s"`
 	WorkerRoles     []string      `env:"CHAT_WORKER_ROLES" envDefault:"persist,index"`
+	LiveMax         uint          `env:"CHAT_LIVE_MAX_STREAMS" envDefault:"10000"`
+	LiveMaxPerApp   uint          `env:"CHAT_LIVE_MAX_STREAMS_PER_APP" envDefault:"100"`
+	LiveBuffer      uint          `env:"CHAT_LIVE_BUFFER" envDefault:"256"`
+	LiveHeartbeat   time.Duration `env:"CHAT_LIVE_HEARTBEAT" envDefault:"15s"`
 	ReadCacheMB     uint          `env:"CHAT_READ_CACHE_MB" envDefault:"64"`
 	ReadCacheTTL    time.Duration `env:"CHAT_READ_CACHE_TTL" envDefault:"1m"`
 	LogLevel        string        `env:"CHAT_LOG_LEVEL" envDefault:"info"`

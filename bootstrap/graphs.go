@@ -31,6 +31,8 @@ func API(cfg Config) fx.Option {
 		redisPublisherModule,
 		redisReadCacheModule,
 		opensearchModule,
+		redisLiveLog,
+		liveModule,
 		apiModule,
 		fx.Provide(func(s *entstore.Store, r rueidis.Client, ix *opensearch.Index) []httpapi.Check {
 			return []httpapi.Check{
@@ -96,6 +98,8 @@ func Embedded(cfg Config) fx.Option {
 		embeddedSearchModule,
 		embeddedQueueModule,
 		embeddedReadCacheModule,
+		embeddedLiveLog,
+		liveModule,
 		fx.Provide(application.NewProjector),
 		apiModule,
 		fx.Provide(func(s *entstore.Store) []httpapi.Check {

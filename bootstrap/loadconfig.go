@@ -9,6 +9,7 @@ import (
 
 	"github.com/chatsvc/chat/adapters/httpapi"
 	"github.com/chatsvc/chat/adapters/stream"
+	"github.com/chatsvc/chat/application"
 )
 
 // LoadConfig reads the environment through getenv (os.Getenv in main, a map
@@ -25,7 +26,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	cfg := Config{
 		Profile: e.Profile,
 		HTTP: httpapi.Config{Addr: e.HTTPAddr, AdminToken: e.AdminToken, MaxRequestBytes: int(e.MaxRequestBytes), RateLimit: int(e.RateLimit),
-			AppLimits: httpapi.AppLimits{WriteRate: int(e.AppWriteRate), WriteBurst: int(e.AppWriteBurst), ReadRate: int(e.AppReadRate), ReadBurst: int(e.AppReadBurst)}},
+			AppLimits: httpapi.AppLimits{WriteRate: int(e.AppWriteRate), WriteBurst: int(e.AppWriteBurst), ReadRate: int(e.AppReadRate), ReadBurst: int(e.AppReadBurst)},
+			Heartbeat: e.LiveHeartbeat},
 		DataDir:        e.DataDir,
 		WorkerHTTPAddr: e.WorkerHTTPAddr,
 		DebugAddr:      e.DebugAddr,
@@ -36,7 +38,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		MaxBodyBytes: int(e.MaxBodyBytes),
 		Stream: StreamConfig{
 			Topics:    stream.Topics{Prefix: e.StreamPrefix, Partitions: int(e.Partitions)},
-			TrimEvery: e.TrimEvery,
+			TrimEvery: e.TrimEvery, LiveRetention: e.LiveRetention,
 			Redis: stream.RedisConfig{ConsumerGroup: e.ConsumerGroup, ConsumerName: e.ConsumerName, ClaimIdle: e.ClaimIdle,
 				ClaimInterval: e.ClaimInterval, MaxLen: int64(e.StreamMaxLen)},
 		},
@@ -47,6 +49,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			Roles: trimmed(e.WorkerRoles),
 		},
 		ReadCache: ReadCacheConfig{MB: int(e.ReadCacheMB), TTL: e.ReadCacheTTL},
+		Live:      application.LiveConfig{MaxStreams: int(e.LiveMax), MaxPerApp: int(e.LiveMaxPerApp), Buffer: int(e.LiveBuffer)},
 		Log:       LogConfig{Level: e.LogLevel, Format: e.LogFormat},
 		Startup:   StartupConfig{Attempts: int(e.StartupAttempts), Every: e.StartupEvery},
 	}

@@ -79,7 +79,7 @@ func wantOneToN(t *testing.T, what string, got []int64, n int) {
 // same application and chats: numbers are exactly 1..N per scope, nothing is
 // lost, and the counters converge.
 func TestConcurrentCreatesOnTwoAPIs(t *testing.T) {
-	env := productionEnv(t, map[string]string{"CHAT_WORKER_CONCURRENCY": "16", "CHAT_STREAM_TRIM_INTERVAL": "200ms"})
+	env := productionEnv(t, map[string]string{"CHAT_WORKER_CONCURRENCY": "16", "CHAT_STREAM_TRIM_INTERVAL": "200ms", "CHAT_LIVE_RETENTION": "1ms"})
 	cfg := loadConfig(t, env)
 	s := &stack{Config: cfg, t: t}
 	s.addWorker(env, "w1")

@@ -115,7 +115,7 @@ func (k *groupKeeper) Ready(context.Context) error {
 // and indexing) acknowledged, so Redis holds the backlog, not the history.
 func trimStreams(lc fx.Lifecycle, groups consumerGroups, streamCfg StreamConfig, client goredis.UniversalClient, log *zap.Logger) {
 	every(lc, streamCfg.TrimEvery, func(ctx context.Context) {
-		if n, err := stream.TrimAcknowledged(ctx, client, streamCfg.Topics, groups); err != nil {
+		if n, err := stream.TrimAcknowledged(ctx, client, streamCfg.Topics, groups, streamCfg.LiveRetention); err != nil {
 			log.Debug("trimming the streams", zap.Error(err))
 		} else if n > 0 {
 			log.Debug("trimmed acknowledged events", zap.Int64("entries", n))

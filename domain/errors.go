@@ -88,3 +88,12 @@ func (e *UnavailableError) Error() string {
 }
 
 func (e *UnavailableError) Unwrap() []error { return []error{ErrUnavailable, e.Cause} }
+
+// ErrTooManyStreams: a live stream beyond the cap of the application or of
+// the instance.
+var ErrTooManyStreams = errors.New("too many open streams")
+
+// ErrPositionGone: a live stream was asked to resume from a position the
+// event log no longer reaches back to (or that another run of the service
+// gave); the client reloads what it shows and follows from now.
+var ErrPositionGone = errors.New("position no longer in the event log")

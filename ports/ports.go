@@ -197,3 +197,21 @@ type ReadCache interface {
 	// their changes are committed, and its error means it may not have.
 	Invalidate(ctx context.Context, chats []domain.ChatKey) error
 }
+
+// LiveLog is the log of every chat's message events, in the order their
+// numbers and versions were handed out (the sequencer appends an event in
+// the same atomic step that numbers it, so a chat's part of the log has no
+// holes and no reordering). Every api instance tails it once and fans it
+// out to its own streams.
+type LiveLog interface {
+	// Tail calls fn with each event appended from now on, in log order,
+	// until ctx ends.
+	Tail(ctx context.Context, fn func(domain.LiveEvent)) error
+	// Since returns the chat's events after the position, in log order,
+	// or domain.ErrPositionGone when the log no longer reaches back there.
+	Since(ctx context.Context, chat domain.ChatKey, after string) ([]domain.LiveEvent, error)
+	// Before tells whether position a comes before position b.
+	Before(a, b string) bool
+	// Valid tells whether s is a position of this log's form.
+	Valid(s string) bool
+}

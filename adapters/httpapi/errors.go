@@ -59,6 +59,8 @@ func classify(err error) (int, string, string) {
 		return fiber.StatusBadRequest, "bad_request", bad.Error()
 	case errors.Is(err, domain.ErrIdempotencyKeyReused):
 		return fiber.StatusUnprocessableEntity, "idempotency_key_reused", "this Idempotency-Key was used with another request"
+	case errors.Is(err, domain.ErrTooManyStreams):
+		return fiber.StatusTooManyRequests, "too_many_streams", "too many live streams are open; close one or retry later"
 	case errors.Is(err, domain.ErrIdempotencyKeyInUse):
 		return fiber.StatusConflict, "idempotency_key_in_use", "the first request with this Idempotency-Key is still in progress; retry later"
 	case errors.As(err, &notFound):

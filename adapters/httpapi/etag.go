@@ -18,6 +18,9 @@ func etags(c *fiber.Ctx) error {
 		return err
 	}
 	res := c.Response()
+	if res.IsBodyStream() {
+		return nil // a live stream: nothing to hash
+	}
 	body := res.Body()
 	if res.StatusCode() != fiber.StatusOK || len(body) == 0 || len(res.Header.Peek(fiber.HeaderETag)) > 0 {
 		return nil

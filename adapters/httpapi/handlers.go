@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/keyauth"
@@ -22,12 +23,14 @@ type UseCases struct {
 	Chats        *application.Chats
 	Messages     *application.Messages
 	Search       *application.Search
+	Live         *application.Live
 	// Limiter counts the per-application budgets; nil: none.
 	Limiter ports.RateLimiter
 }
 
 type handlers struct {
-	uc UseCases
+	uc        UseCases
+	heartbeat time.Duration
 }
 
 func (h *handlers) createApplication(c *fiber.Ctx) error {

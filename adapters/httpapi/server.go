@@ -41,6 +41,8 @@ type Config struct {
 	RateLimit int
 	// AppLimits are the per-application budgets (UseCases.Limiter counts them).
 	AppLimits AppLimits
+	// Heartbeat: how often an idle live stream sends a comment (0: 15 s).
+	Heartbeat time.Duration
 }
 
 // Check is one dependency /readyz reports on.
@@ -57,6 +59,8 @@ type Server struct {
 	cfg Config
 	log *zap.Logger
 	ln  net.Listener
+	// live, if any, ends its streams when the server stops.
+	live interface{ Close() }
 
 	routesOnce sync.Once
 	routes     []route
@@ -66,6 +70,9 @@ type Server struct {
 // tracer, if not nil, opens a server span for each API request (see observe).
 func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log *zap.Logger, tracer trace.Tracer) *Server {
 	s := newBare(cfg, checks, m, log, tracer)
+	if uc.Live != nil {
+		s.live = uc.Live
+	}
 	app := s.app
 	api := app.Group("/api/v1")
 	if cfg.RateLimit > 0 {
@@ -80,7 +87,10 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 	// A client that has a resource or a page asks with If-None-Match and
 	// gets 304 while it has not changed (an edit changes its ETag).
 	api.Use(etags)
-	h := &handlers{uc: uc}
+	h := &handlers{uc: uc, heartbeat: cfg.Heartbeat}
+	if h.heartbeat <= 0 {
+		h.heartbeat = 15 * time.Second
+	}
 	l := cfg.AppLimits
 	write := limitApp(uc.Limiter, "write", l.WriteRate, l.WriteBurst, log)
 	read := limitApp(uc.Limiter, "read", l.ReadRate, l.ReadBurst, log)
@@ -92,6 +102,7 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 	api.Post("/chat_applications/:token/chats", write, h.createChat)
 	api.Get("/chat_applications/:token/chats", read, h.listChats)
 	api.Get("/chat_applications/:token/chats/:chat", read, h.getChat)
+	api.Get("/chat_applications/:token/chats/:chat/events", read, h.followChat)
 	api.Post("/chat_applications/:token/chats/:chat/messages", write, h.createMessage)
 	api.Get("/chat_applications/:token/chats/:chat/messages", read, h.listMessages)
 	api.Get("/chat_applications/:token/chats/:chat/messages/search", read, h.searchMessages)
@@ -261,6 +272,9 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 
 // Stop stops accepting connections and waits for in-flight requests.
 func (s *Server) Stop(ctx context.Context) error {
+	if s.live != nil {
+		s.live.Close() // live streams end at once: their clients reconnect elsewhere
+	}
 	return s.app.ShutdownWithContext(ctx)
 }
 

@@ -28,6 +28,11 @@ type Metrics struct {
 	// ReadCache counts the read cache's lookups (hit, miss) and the
 	// invalidations that failed (the batch is then retried).
 	ReadCache *prometheus.CounterVec
+	// The live streams: open now, events handed to them, clients dropped
+	// for falling behind.
+	LiveStreams   prometheus.Gauge
+	LiveDelivered prometheus.Counter
+	LiveDropped   prometheus.Counter
 }
 
 // New registers every collector, plus the Go runtime's and the process's.
@@ -80,7 +85,10 @@ func New() *Metrics {
 			Name: "chat_read_cache_total", Help: "Read cache lookups by result (hit, miss), and failed invalidations (invalidate_failed).",
 		}, []string{"result"}),
 	}
-	r.MustRegister(m.ReadCache, m.RequestDuration, m.EventsPublished, m.EventsPersisted, m.EventsIndexed, m.EventsFailed, m.EventsDead,
+	m.LiveStreams = prometheus.NewGauge(prometheus.GaugeOpts{Name: "chat_live_streams", Help: "Live streams (Server-Sent Events) open on this instance."})
+	m.LiveDelivered = prometheus.NewCounter(prometheus.CounterOpts{Name: "chat_live_events_delivered_total", Help: "Events handed to live streams."})
+	m.LiveDropped = prometheus.NewCounter(prometheus.CounterOpts{Name: "chat_live_clients_dropped_total", Help: "Live streams ended because their client fell behind."})
+	r.MustRegister(m.LiveStreams, m.LiveDelivered, m.LiveDropped, m.ReadCache, m.RequestDuration, m.EventsPublished, m.EventsPersisted, m.EventsIndexed, m.EventsFailed, m.EventsDead,
 		m.NumberConflicts, m.StreamBacklog, m.CountersFixed, m.ApplyLag, m.SearchDegraded, m.DependencyUp,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

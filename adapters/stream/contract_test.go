@@ -181,10 +181,13 @@ func TestTrimAcknowledged(t *testing.T) {
 	read("fast", 10, true) // fast acknowledged all
 	read("slow", 6, true)  // slow acknowledged 6, holds 2 pending, has 2 unread
 	read("slow", 2, false)
-	if n, err := stream.TrimAcknowledged(ctx, client, topics, []string{"fast", "slow", "missing"}); err != nil || n != 0 {
+	if n, err := stream.TrimAcknowledged(ctx, client, topics, []string{"fast", "slow", "missing"}, 0); err != nil || n != 0 {
 		t.Fatalf("with a group that does not exist, trimmed %d (%v), want 0", n, err)
 	}
-	n, err := stream.TrimAcknowledged(ctx, client, topics, []string{"fast", "slow"})
+	if n, err := stream.TrimAcknowledged(ctx, client, topics, []string{"fast", "slow"}, time.Hour); err != nil || n != 0 {
+		t.Fatalf("within the retention window, trimmed %d (%v), want 0", n, err)
+	}
+	n, err := stream.TrimAcknowledged(ctx, client, topics, []string{"fast", "slow"}, 0)
 	if err != nil || n != 6 {
 		t.Fatalf("trimmed %d (%v), want the 6 both groups acknowledged", n, err)
 	}

@@ -60,7 +60,7 @@ func Backlog(ctx context.Context, client goredis.UniversalClient, topics Topics,
 	for _, topic := range topics.All() {
 		groups, err := client.XInfoGroups(ctx, topic).Result()
 		if err != nil {
-			if err.Error() == "ERR no such key" {
+			if isNoSuchKey(err) {
 				out[topic] = 0
 				continue
 			}

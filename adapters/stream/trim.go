@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -12,13 +13,15 @@ import (
 // consumer group named has acknowledged, so the streams hold the backlog and
 // not the history. An entry is kept while any group has yet to read it or
 // holds it pending; a group that does not exist yet keeps everything.
-// It returns how many entries were removed.
-func TrimAcknowledged(ctx context.Context, client goredis.UniversalClient, topics Topics, groups []string) (int64, error) {
+// Entries younger than retain are kept too: the live streams resume from
+// them. It returns how many entries were removed.
+func TrimAcknowledged(ctx context.Context, client goredis.UniversalClient, topics Topics, groups []string, retain time.Duration) (int64, error) {
 	var removed int64
+	retained := strconv.FormatInt(time.Now().Add(-retain).UnixMilli(), 10) + "-0"
 	for _, topic := range topics.All() {
 		infos, err := client.XInfoGroups(ctx, topic).Result()
 		if err != nil {
-			if strings.Contains(err.Error(), "no such key") {
+			if isNoSuchKey(err) {
 				continue
 			}
 			return removed, err
@@ -51,6 +54,9 @@ func TrimAcknowledged(ctx context.Context, client goredis.UniversalClient, topic
 		if keep == "" || keep == "0-0" {
 			continue
 		}
+		if lessID(retained, keep) {
+			keep = retained
+		}
 		n, err := client.XTrimMinID(ctx, topic, keep).Result()
 		if err != nil {
 			return removed, err
@@ -77,3 +83,6 @@ func nextID(id string) string {
 	ms, seq := parseID(id)
 	return strconv.FormatUint(ms, 10) + "-" + strconv.FormatUint(seq+1, 10)
 }
+
+// isNoSuchKey tells Redis' answer about a stream that does not exist.
+func isNoSuchKey(err error) bool { return err != nil && strings.Contains(err.Error(), "no such key") }

@@ -1,0 +1,84 @@
+package httpapi
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/chatsvc/chat/domain"
+)
+
+// followChat streams the chat's message events as Server-Sent Events:
+// message.created, message.edited, message.deleted (each with an id the
+// client resumes after, by Last-Event-ID or ?after=), gap (numbers that
+// will never be created), reset (the position asked for is gone: reload),
+// and a comment every heartbeat so that proxies keep the connection open.
+func (h *handlers) followChat(c *fiber.Ctx) error {
+	after := c.Get("Last-Event-ID")
+	if after == "" {
+		after = c.Query("after")
+	}
+	st, err := h.uc.Live.Follow(c.UserContext(), chatPath(c), after)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/event-stream")
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	c.Set("X-Accel-Buffering", "no")
+	heartbeat := h.heartbeat
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer st.Close()
+		if st.Reset {
+			writeEvent(w, "", "reset", map[string]string{"reason": "the position asked for is no longer kept; reload the chat and follow from now"})
+		}
+		_, _ = w.WriteString(": following\n\n")
+		if w.Flush() != nil {
+			return
+		}
+		for {
+			e, ok, err := st.Next(context.Background(), heartbeat)
+			if err != nil {
+				return // dropped, or the instance is stopping: the client reconnects
+			}
+			if !ok {
+				_, _ = w.WriteString(": heartbeat\n\n")
+			} else {
+				writeLive(w, e)
+			}
+			if w.Flush() != nil {
+				return // the client went away
+			}
+		}
+	})
+	return nil
+}
+
+func writeLive(w *bufio.Writer, e domain.LiveEvent) {
+	switch ev := e.Event.(type) {
+	case nil:
+		writeEvent(w, "", "gap", map[string]int64{"from": e.GapFrom, "to": e.GapTo})
+	case domain.MessageCreated:
+		at := ev.CreatedAt
+		writeEvent(w, e.Position, "message.created", messageJSON{Number: ev.Number, Body: ev.Body, CreatedAt: &at, UpdatedAt: at})
+	case domain.MessageEdited:
+		writeEvent(w, e.Position, "message.edited", messageJSON{Number: ev.Number, Body: ev.Body, UpdatedAt: ev.EditedAt})
+	case domain.MessageDeleted:
+		writeEvent(w, e.Position, "message.deleted", struct {
+			Number    int64     `json:"number"`
+			DeletedAt time.Time `json:"deleted_at"`
+		}{ev.Number, ev.DeletedAt})
+	}
+}
+
+func writeEvent(w *bufio.Writer, id, kind string, data any) {
+	raw, _ := json.Marshal(data)
+	if id != "" {
+		_, _ = w.WriteString("id: " + id + "\n")
+	}
+	_, _ = w.WriteString("event: " + kind + "\ndata: ")
+	_, _ = w.Write(raw)
+	_, _ = w.WriteString("\n\n")
+}

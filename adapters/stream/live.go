@@ -1,0 +1,135 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/chatsvc/chat/domain"
+)
+
+// LiveLog is ports.LiveLog on the event streams. The sequencer's script
+// numbers an event and appends it in one step, to its chat's partition, so
+// a chat's part of a partition is in number (and version) order with no
+// holes; an entry ID is a position. The workers' trimmer keeps a retention
+// window of entries (TrimAcknowledged), which is how far back a stream can
+// resume.
+type LiveLog struct {
+	client goredis.UniversalClient
+	topics Topics
+	block  time.Duration
+}
+
+func NewLiveLog(client goredis.UniversalClient, topics Topics) *LiveLog {
+	return &LiveLog{client: client, topics: topics, block: 2 * time.Second}
+}
+
+var positionForm = regexp.MustCompile(`^[0-9]{1,20}-[0-9]{1,20}$`)
+
+func (l *LiveLog) Valid(s string) bool     { return positionForm.MatchString(s) }
+func (l *LiveLog) Before(a, b string) bool { return lessID(a, b) }
+
+// Tail reads every partition from its current end, one blocking XREAD for
+// all of them at a time.
+func (l *LiveLog) Tail(ctx context.Context, fn func(domain.LiveEvent)) error {
+	streams := l.topics.All()
+	ids := make([]string, len(streams))
+	for i, s := range streams {
+		info, err := l.client.XInfoStream(ctx, s).Result()
+		switch {
+		case err == nil:
+			ids[i] = info.LastGeneratedID
+		case isNoSuchKey(err):
+			ids[i] = "0-0"
+		default:
+			return err
+		}
+	}
+	index := make(map[string]int, len(streams))
+	for i, s := range streams {
+		index[s] = i
+	}
+	for {
+		res, err := l.client.XRead(ctx, &goredis.XReadArgs{Streams: append(append([]string{}, streams...), ids...), Block: l.block, Count: 1000}).Result()
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case errors.Is(err, goredis.Nil):
+			continue
+		case err != nil:
+			return err
+		}
+		for _, s := range res {
+			for _, m := range s.Messages {
+				ids[index[s.Stream]] = m.ID
+				if e, ok := liveEvent(m); ok {
+					fn(e)
+				}
+			}
+		}
+	}
+}
+
+// Since reads the chat's partition after the position; gone when the
+// trimmer (or a loss of Redis' data) may have removed entries after it.
+func (l *LiveLog) Since(ctx context.Context, chat domain.ChatKey, after string) ([]domain.LiveEvent, error) {
+	topic := l.topics.For(domain.MessageCreated{Token: chat.Token, Chat: chat.Number}.Scope())
+	info, err := l.client.XInfoStream(ctx, topic).Result()
+	if isNoSuchKey(err) {
+		return nil, domain.ErrPositionGone
+	}
+	if err != nil {
+		return nil, domain.Unavailable("redis", err)
+	}
+	// Gone: a position this stream never gave (a Redis that lost its data
+	// starts again lower), or entries after it may have been removed (it
+	// is older than the first entry left, and some were removed).
+	first := info.FirstEntry.ID
+	removed := info.EntriesAdded > info.Length
+	switch {
+	case lessID(info.LastGeneratedID, after):
+		return nil, domain.ErrPositionGone
+	case removed && first == "" && lessID(after, info.LastGeneratedID):
+		return nil, domain.ErrPositionGone
+	case removed && first != "" && lessID(after, first):
+		return nil, domain.ErrPositionGone
+	}
+	var out []domain.LiveEvent
+	from := "(" + after
+	for {
+		msgs, err := l.client.XRangeN(ctx, topic, from, "+", 1000).Result()
+		if err != nil {
+			return nil, domain.Unavailable("redis", err)
+		}
+		for _, m := range msgs {
+			if e, ok := liveEvent(m); ok && e.Chat() == chat {
+				out = append(out, e)
+			}
+		}
+		if len(msgs) < 1000 {
+			return out, nil
+		}
+		from = "(" + msgs[len(msgs)-1].ID
+	}
+}
+
+// liveEvent decodes a message event of the stream (chat creations are not
+// part of a chat's stream).
+func liveEvent(m goredis.XMessage) (domain.LiveEvent, bool) {
+	msg, err := unmarshaller.Unmarshal(m.Values)
+	if err != nil {
+		return domain.LiveEvent{}, false
+	}
+	e, err := Decode(msg)
+	if err != nil {
+		return domain.LiveEvent{}, false
+	}
+	switch e.(type) {
+	case domain.MessageCreated, domain.MessageEdited, domain.MessageDeleted:
+		return domain.LiveEvent{Position: m.ID, Event: e}, true
+	}
+	return domain.LiveEvent{}, false
+}

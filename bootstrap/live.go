@@ -1,0 +1,40 @@
+package bootstrap
+
+import (
+	"context"
+
+	goredis "github.com/redis/go-redis/v9"
+	"go.uber.org/fx"
+	"go.uber.org/zap"
+
+	"github.com/chatsvc/chat/adapters/embedded"
+	"github.com/chatsvc/chat/adapters/metrics"
+	"github.com/chatsvc/chat/adapters/stream"
+	"github.com/chatsvc/chat/application"
+	"github.com/chatsvc/chat/ports"
+)
+
+// The live streams of an api instance: the hub tails the event log once and
+// fans it out (see application.Live).
+var liveModule = fx.Module("live",
+	fx.Provide(func(lc fx.Lifecycle, log ports.LiveLog, chats ports.ChatReader, cfg application.LiveConfig, m *metrics.Metrics, zl *zap.Logger) *application.Live {
+		l := application.NewLive(log, chats, cfg, application.LiveHooks{
+			Opened: m.LiveStreams.Inc, Closed: m.LiveStreams.Dec, Dropped: m.LiveDropped.Inc, Delivered: m.LiveDelivered.Inc})
+		inBackground(lc, func(ctx context.Context) {
+			l.Run(ctx, func(err error) { zl.Warn("tailing the event log for live streams", zap.Error(err)) })
+		})
+		return l
+	}),
+)
+
+// The event log on Redis Streams, production.
+var redisLiveLog = fx.Provide(func(client goredis.UniversalClient, streamCfg StreamConfig) ports.LiveLog {
+	return stream.NewLiveLog(client, streamCfg.Topics)
+})
+
+// The event log in process, embedded: the last 10,000 events are kept to
+// resume from.
+var embeddedLiveLog = fx.Provide(
+	func() *embedded.LiveLog { return embedded.NewLiveLog(10_000) },
+	func(l *embedded.LiveLog) ports.LiveLog { return l },
+)
