@@ -7,9 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/fx"
-
-	"github.com/chatsvc/chat/adapters/httpapi"
 	"github.com/chatsvc/chat/bootstrap"
 )
 
@@ -98,27 +95,14 @@ func TestAppRateLimits(t *testing.T) {
 	}
 	t.Run("embedded", func(t *testing.T) { check(t, []*stack{embeddedStack(t, limits)}) })
 	t.Run("production, two api instances", func(t *testing.T) {
-		cfg := loadConfig(t, productionEnv(t, limits))
-		var apis []*stack
-		for i := 0; i < 2; i++ {
-			var srv *httpapi.Server
-			startApp(t, bootstrap.API(cfg), fx.Populate(&srv))
-			apis = append(apis, &stack{URL: "http://" + srv.Addr(), Config: cfg, t: t})
-		}
-		check(t, apis)
+		check(t, apiInstances(t, loadConfig(t, productionEnv(t, limits)), 2))
 	})
 }
 
 // A retry with its key on another api instance gets the first answer.
 func TestIdempotencyAcrossAPIs(t *testing.T) {
 	env := productionEnv(t, nil)
-	cfg := loadConfig(t, env)
-	var apis []*stack
-	for i := 0; i < 2; i++ {
-		var srv *httpapi.Server
-		startApp(t, bootstrap.API(cfg), fx.Populate(&srv))
-		apis = append(apis, &stack{URL: "http://" + srv.Addr(), Config: cfg, t: t})
-	}
+	apis := apiInstances(t, loadConfig(t, env), 2)
 	apis[0].addWorker(env, "w0")
 	idempotencySuite(t, apis)
 }

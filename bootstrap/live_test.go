@@ -166,13 +166,7 @@ func TestLiveEmbedded(t *testing.T) {
 // Two api instances: a client on one receives what the other created.
 func TestLiveAcrossAPIs(t *testing.T) {
 	env := productionEnv(t, nil)
-	cfg := loadConfig(t, env)
-	var apis []*stack
-	for i := 0; i < 2; i++ {
-		var srv *httpapi.Server
-		startApp(t, bootstrap.API(cfg), fx.Populate(&srv))
-		apis = append(apis, &stack{URL: "http://" + srv.Addr(), Config: cfg, t: t})
-	}
+	apis := apiInstances(t, loadConfig(t, env), 2)
 	apis[0].addWorker(env, "w0")
 	liveSuite(t, apis[0], apis[1])
 }

@@ -116,3 +116,14 @@ func (s *stack) addWorker(env map[string]string, name string) *fx.App {
 	s.workers = append(s.workers, app)
 	return app
 }
+
+// apiInstances starts n api instances of one configuration (no worker).
+func apiInstances(t *testing.T, cfg bootstrap.Config, n int) []*stack {
+	apis := make([]*stack, n)
+	for i := range apis {
+		var srv *httpapi.Server
+		startApp(t, bootstrap.API(cfg), fx.Populate(&srv))
+		apis[i] = &stack{URL: "http://" + srv.Addr(), Config: cfg, t: t}
+	}
+	return apis
+}

@@ -84,12 +84,7 @@ func TestConcurrentCreatesOnTwoAPIs(t *testing.T) {
 	s := &stack{Config: cfg, t: t}
 	s.addWorker(env, "w1")
 	s.addWorker(env, "w2")
-	var apis [2]*stack
-	for i := range apis {
-		var srv *httpapi.Server
-		startApp(t, bootstrap.API(cfg), fx.Populate(&srv))
-		apis[i] = &stack{URL: "http://" + srv.Addr(), Config: cfg, t: t}
-	}
+	apis := apiInstances(t, cfg, 2)
 	tok := newApplication(t, apis[0], "busy")
 	app := "/api/v1/chat_applications/" + tok
 
