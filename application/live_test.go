@@ -91,7 +91,7 @@ func newLiveFixture(t *testing.T, cfg application.LiveConfig) *liveFixture {
 	count := func(k string) func() {
 		return func() { f.mu.Lock(); f.n[k]++; f.mu.Unlock() }
 	}
-	f.live = application.NewLive(f.log, chatsOf{}, cfg, application.LiveHooks{
+	f.live = application.NewLive(f.log, chatsOf{}, nil, nil, cfg, application.LiveHooks{
 		Opened: count("opened"), Closed: count("closed"), Dropped: count("dropped"), Delivered: count("delivered")})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -244,5 +244,100 @@ func TestLiveDropsASlowClientAndBoundsStreams(t *testing.T) {
 	}
 	if f.n["opened"] != f.n["closed"] {
 		t.Fatalf("%d opened, %d closed", f.n["opened"], f.n["closed"])
+	}
+}
+
+// takenNumbers is a ports.MessageNumbers and MessageReader over a settable
+// list of persisted numbers.
+type takenNumbers struct {
+	mu    sync.Mutex
+	taken []int64
+}
+
+func (n *takenNumbers) set(taken ...int64) { n.mu.Lock(); n.taken = taken; n.mu.Unlock() }
+
+func (n *takenNumbers) TakenNumbers(_ context.Context, _ domain.Token, _, after int64, limit int) ([]int64, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []int64
+	for _, x := range n.taken {
+		if x > after && len(out) < limit {
+			out = append(out, x)
+		}
+	}
+	return out, nil
+}
+
+func (n *takenNumbers) Message(context.Context, domain.Token, int64, int64) (domain.Message, error) {
+	return domain.Message{}, domain.ErrNotFound
+}
+
+func (n *takenNumbers) Messages(_ context.Context, _ domain.Token, _ int64, p domain.PageRequest[int64]) (domain.Page[domain.Message], error) {
+	taken, _ := n.TakenNumbers(context.Background(), "", 0, p.After, 1000)
+	var out []domain.Message
+	for _, x := range taken {
+		if x < p.Before {
+			out = append(out, domain.Message{Number: x})
+		}
+	}
+	return domain.TrimPage(out, p.Limit), nil
+}
+
+func waited(w application.Waited) string {
+	var nums []int64
+	for _, m := range w.Page.Items {
+		nums = append(nums, m.Number)
+	}
+	return fmt.Sprintf("%v through %d gaps %v", nums, w.Through, w.Gaps)
+}
+
+// The long poll never skips a number persisted late: it waits for it, and
+// reports one that never comes as a gap after HoleWait.
+func TestLongPollSkipsNothing(t *testing.T) {
+	log := newMemLog()
+	nums := &takenNumbers{}
+	live := application.NewLive(log, chatsOf{}, nums, nums, application.LiveConfig{HoleWait: 300 * time.Millisecond}, application.LiveHooks{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go live.Run(ctx, nil)
+	<-log.tailing
+	tok := domain.NewToken()
+	path := application.ChatPath{Token: string(tok), Chat: "1"}
+	wait := func(after int64, limit int, d time.Duration) string {
+		t.Helper()
+		w, err := live.WaitMessages(ctx, path, after, limit, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return waited(w)
+	}
+	nums.set(1, 2, 4)
+	if got := wait(0, 50, time.Second); got != "[1 2] through 2 gaps []" {
+		t.Fatalf("at once, up to the hole: %s", got)
+	}
+	if got := wait(0, 1, time.Second); got != "[1] through 1 gaps []" {
+		t.Fatalf("a page shorter than what is there: %s", got)
+	}
+	// 3 is on its way: persisted within the hole wait, it is answered.
+	go func() { time.Sleep(100 * time.Millisecond); nums.set(1, 2, 3, 4) }()
+	if got := wait(2, 50, 5*time.Second); got != "[3 4] through 4 gaps []" {
+		t.Fatalf("the late number: %s", got)
+	}
+	// 6 never comes: reported as a gap.
+	nums.set(1, 2, 3, 4, 7)
+	if got := wait(4, 50, 5*time.Second); got != "[7] through 7 gaps [[5 6]]" {
+		t.Fatalf("the number that never came: %s", got)
+	}
+	// Nothing after: an empty answer when the wait ends; a create wakes it.
+	if got := wait(7, 50, 200*time.Millisecond); got != "[] through 7 gaps []" {
+		t.Fatalf("nothing new: %s", got)
+	}
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		nums.set(1, 2, 3, 4, 7, 8)
+		log.append(domain.MessageCreated{Token: tok, Chat: 1, Number: 8})
+	}()
+	if got := wait(7, 50, 5*time.Second); got != "[8] through 8 gaps []" {
+		t.Fatalf("woken by a create: %s", got)
 	}
 }

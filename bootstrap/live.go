@@ -17,8 +17,9 @@ import (
 // The live streams of an api instance: the hub tails the event log once and
 // fans it out (see application.Live).
 var liveModule = fx.Module("live",
-	fx.Provide(func(lc fx.Lifecycle, log ports.LiveLog, chats ports.ChatReader, cfg application.LiveConfig, m *metrics.Metrics, zl *zap.Logger) *application.Live {
-		l := application.NewLive(log, chats, cfg, application.LiveHooks{
+	fx.Provide(func(lc fx.Lifecycle, log ports.LiveLog, chats ports.ChatReader, msgs ports.MessageReader, numbers ports.MessageNumbers,
+		cfg application.LiveConfig, m *metrics.Metrics, zl *zap.Logger) *application.Live {
+		l := application.NewLive(log, chats, msgs, numbers, cfg, application.LiveHooks{
 			Opened: m.LiveStreams.Inc, Closed: m.LiveStreams.Dec, Dropped: m.LiveDropped.Inc, Delivered: m.LiveDelivered.Inc})
 		inBackground(lc, func(ctx context.Context) {
 			l.Run(ctx, func(err error) { zl.Warn("tailing the event log for live streams", zap.Error(err)) })

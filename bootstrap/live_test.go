@@ -152,6 +152,31 @@ func liveSuite(t *testing.T, reader, writer *stack) {
 	}
 	follow(t, reader, events+"?after="+got[3].ID).want(t, "message.created 3 three", "message.created 4 four")
 
+	// The long poll: at once when there is something after N, else on the
+	// next create, else an empty answer when the wait ends.
+	eventually(t, "four messages persisted", func() bool {
+		r := reader.call(t, "GET", msgs+"?after=3", nil)
+		return r.Status == 200 && len(r.items(t)) == 1
+	})
+	r := reader.call(t, "GET", msgs+"?wait=5s", nil).want(t, 200)
+	if got := fmt.Sprint(len(r.items(t)), " ", r.num("through")); got != "3 4" {
+		t.Fatalf("long poll from the start: %s items, through (want 3 4: 2 was deleted): %s", got, r.Raw)
+	}
+	answered := make(chan response, 1)
+	go func() { answered <- reader.call(t, "GET", msgs+"?after=4&wait=15s", nil) }()
+	time.Sleep(200 * time.Millisecond)
+	writer.call(t, "POST", msgs, map[string]any{"body": "five"}).want(t, 201)
+	r = <-answered
+	if r.Status != 200 || len(r.items(t)) != 1 || r.items(t)[0]["body"] != "five" || r.num("through") != 5 {
+		t.Fatalf("long poll woken by a create: %s", r.Raw)
+	}
+	if r := reader.call(t, "GET", msgs+"?after=5&wait=300ms", nil).want(t, 200); len(r.items(t)) != 0 || r.num("through") != 5 {
+		t.Fatalf("long poll with nothing new: %s", r.Raw)
+	}
+	for _, q := range []string{"?wait=soon", "?wait=2m", "?wait=-1s", "?after=1&wait=1s&order=desc", "?before=3&wait=1s"} {
+		reader.call(t, "GET", msgs+q, nil).wantError(t, 400, "bad_request")
+	}
+
 	// Refused: a position of another form, a chat or an application that does not exist.
 	reader.call(t, "GET", events, nil, "Last-Event-ID", "not-a-position!").wantError(t, 400, "bad_request")
 	reader.call(t, "GET", app+"/chats/99/events", nil).wantError(t, 404, "not_found")

@@ -198,6 +198,13 @@ type ReadCache interface {
 	Invalidate(ctx context.Context, chats []domain.ChatKey) error
 }
 
+// MessageNumbers tells which message numbers of a chat are taken in the
+// system of record: persisted, deleted ones included. A number handed out
+// but not taken yet is still on its way (or was skipped by a fence).
+type MessageNumbers interface {
+	TakenNumbers(ctx context.Context, token domain.Token, chat, after int64, limit int) ([]int64, error)
+}
+
 // LiveLog is the log of every chat's message events, in the order their
 // numbers and versions were handed out (the sequencer appends an event in
 // the same atomic step that numbers it, so a chat's part of the log has no

@@ -285,6 +285,29 @@ func (s *Store) Messages(ctx context.Context, token domain.Token, chatNumber int
 	return domain.TrimPage(out, page.Limit), nil
 }
 
+// TakenNumbers lists the chat's message numbers after after, deleted ones
+// included, in order (the long poll's "nothing skipped" check).
+func (s *Store) TakenNumbers(ctx context.Context, token domain.Token, chatNumber, after int64, limit int) ([]int64, error) {
+	chatID, err := s.chatID(ctx, s.client, domain.ChatKey{Token: token, Number: chatNumber})
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT number FROM messages WHERE chat_id = ? AND number > ? ORDER BY number LIMIT ?", chatID, after, limit)
+	if err != nil {
+		return nil, storeErr(err, "")
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var n int64
+		if err := rows.Scan(&n); err != nil {
+			return nil, storeErr(err, "")
+		}
+		out = append(out, n)
+	}
+	return out, storeErr(rows.Err(), "")
+}
+
 // ChatSeed is the highest persisted chat number of the application.
 func (s *Store) ChatSeed(ctx context.Context, token domain.Token) (int64, error) {
 	appID, err := s.appID(ctx, s.client, token)

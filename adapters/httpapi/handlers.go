@@ -186,6 +186,9 @@ func (h *handlers) listMessages(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if c.Query("wait") != "" {
+		return h.waitMessages(c, page)
+	}
 	msgs, err := h.uc.Messages.List(c.UserContext(), chatPath(c), page)
 	if err != nil {
 		return err

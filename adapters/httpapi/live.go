@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -81,4 +82,45 @@ func writeEvent(w *bufio.Writer, id, kind string, data any) {
 	_, _ = w.WriteString("event: " + kind + "\ndata: ")
 	_, _ = w.Write(raw)
 	_, _ = w.WriteString("\n\n")
+}
+
+// maxWait bounds a long poll.
+const maxWait = 60 * time.Second
+
+type waitedJSON struct {
+	Data       []messageJSON `json:"data"`
+	HasMore    bool          `json:"has_more"`
+	NextCursor *string       `json:"next_cursor"`
+	Through    int64         `json:"through"`
+	Gaps       []gapJSON     `json:"gaps,omitempty"`
+}
+
+type gapJSON struct {
+	From int64 `json:"from"`
+	To   int64 `json:"to"`
+}
+
+// waitMessages is the long poll: GET …/messages?after=N&wait=30s answers at
+// once when messages after N exist, else holds until one does or the wait
+// ends. Nothing is skipped: "through" is the number to ask after next.
+func (h *handlers) waitMessages(c *fiber.Ctx, page domain.PageRequest[int64]) error {
+	wait, err := time.ParseDuration(c.Query("wait"))
+	if err != nil || wait <= 0 || wait > maxWait {
+		return badRequest(fmt.Sprintf("wait must be a duration such as 30s, at most %s", maxWait))
+	}
+	if page.Before > 0 || page.Around > 0 || page.Backward || page.Desc || c.Query("cursor") != "" {
+		return badRequest("wait goes with after (or nothing) only: it waits for the messages after a number")
+	}
+	res, err := h.uc.Live.WaitMessages(c.UserContext(), chatPath(c), page.After, page.Limit, wait)
+	if err != nil {
+		return err
+	}
+	out := waitedJSON{Data: make([]messageJSON, 0, len(res.Page.Items)), HasMore: res.Page.HasMore, Through: res.Through}
+	for _, m := range res.Page.Items {
+		out.Data = append(out.Data, toMessageJSON(m))
+	}
+	for _, g := range res.Gaps {
+		out.Gaps = append(out.Gaps, gapJSON{g[0], g[1]})
+	}
+	return c.JSON(out)
 }
