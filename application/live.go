@@ -16,7 +16,7 @@ type LiveConfig struct {
 	MaxPerApp  int // of one application on this instance (0: 100)
 	// Buffer is how many events a stream may have waiting for its client;
 	// a client that falls further behind is dropped (it reconnects and
-	// resumes from its last position). 0: 256.
+	// resumes from its last position). 0: 32.
 	Buffer int
 	// HoleWait: how long a long poll waits for a number that later ones
 	// passed before it reports it as a gap (0: 3 s).
@@ -61,7 +61,7 @@ func NewLive(log ports.LiveLog, chats ports.ChatReader, messages ports.MessageRe
 		cfg.MaxPerApp = 100
 	}
 	if cfg.Buffer <= 0 {
-		cfg.Buffer = 256
+		cfg.Buffer = 32
 	}
 	if cfg.HoleWait <= 0 {
 		cfg.HoleWait = 3 * time.Second

@@ -67,7 +67,7 @@ type environment struct {
 	WorkerRoles     []string      `env:"CHAT_WORKER_ROLES" envDefault:"persist,index"`
 	LiveMax         uint          `env:"CHAT_LIVE_MAX_STREAMS" envDefault:"10000"`
 	LiveMaxPerApp   uint          `env:"CHAT_LIVE_MAX_STREAMS_PER_APP" envDefault:"100"`
-	LiveBuffer      uint          `env:"CHAT_LIVE_BUFFER" envDefault:"256"`
+	LiveBuffer      uint          `env:"CHAT_LIVE_BUFFER" envDefault:"32"`
 	LiveHeartbeat   time.Duration `env:"CHAT_LIVE_HEARTBEAT" envDefault:"15s"`
 	ReadCacheMB     uint          `env:"CHAT_READ_CACHE_MB" envDefault:"64"`
 	ReadCacheTTL    time.Duration `env:"CHAT_READ_CACHE_TTL" envDefault:"1m"`

@@ -2,9 +2,11 @@ package httpapi
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -29,9 +31,20 @@ func (h *handlers) followChat(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Set("X-Accel-Buffering", "no")
+	// The head goes out as any answer's (with the request id and rate-limit
+	// headers the middleware set); the body then runs until the connection
+	// closes, written by this stream's one goroutine with a small buffer.
+	c.Set(fiber.HeaderConnection, "close")
+	head := bytes.Replace(c.Response().Header.Header(), []byte("Content-Length: 0\r\n"), nil, 1)
+	c.Context().HijackSetNoResponse(true)
 	heartbeat := h.heartbeat
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+	c.Context().Hijack(func(conn net.Conn) {
 		defer st.Close()
+		w := bufio.NewWriterSize(conn, 512)
+		_, _ = w.Write(head)
+		// Each write gets its own deadline, a few heartbeats long.
+		extend := func() { _ = conn.SetWriteDeadline(time.Now().Add(3 * heartbeat)) }
+		extend()
 		if st.Reset {
 			writeEvent(w, "", "reset", map[string]string{"reason": "the position asked for is no longer kept; reload the chat and follow from now"})
 		}
@@ -44,6 +57,7 @@ func (h *handlers) followChat(c *fiber.Ctx) error {
 			if err != nil {
 				return // dropped, or the instance is stopping: the client reconnects
 			}
+			extend()
 			if !ok {
 				_, _ = w.WriteString(": heartbeat\n\n")
 			} else {
