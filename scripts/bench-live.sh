@@ -24,4 +24,4 @@ CHAT_WORKER_HTTP_ADDR=127.0.0.1:18291 "$bin/worker" &
 CHAT_HTTP_ADDR=127.0.0.1:18290 CHAT_DEBUG_ADDR=127.0.0.1:18292 "$bin/api" &
 api_pid=$!
 for _ in $(seq 1 100); do curl -fs http://127.0.0.1:18290/readyz >/dev/null 2>&1 && break; sleep 0.2; done
-"$bin/livebench" -url http://127.0.0.1:18290 -pid "$api_pid" "$@"
+"$bin/livebench" -url http://127.0.0.1:18290 -pid "$api_pid" -worker http://127.0.0.1:18291/metrics "$@"

@@ -33,7 +33,9 @@ func main() {
 	dur := flag.Duration("d", 15*time.Second, "how long each phase lasts")
 	conns := flag.Int("c", 64, "connections for the as-fast-as-possible create phases")
 	pid := flag.Int("pid", 0, "the api's process id, for its memory")
+	worker := flag.String("worker", "", "the worker's /metrics: each create phase starts once it has caught up")
 	flag.Parse()
+	workerMetrics = *worker
 	if err := run(*base, *chats, *per, *rate, *dur, *conns, *pid); err != nil {
 		fmt.Fprintln(os.Stderr, "livebench:", err)
 		os.Exit(1)
@@ -177,6 +179,7 @@ func run(base string, nchats, per, rate int, dur time.Duration, conns, pid int) 
 		opened.Load(), before>>20, after>>20, float64(after-before)/float64(opened.Load())/1024)
 
 	// Paced creates across the chats: delivery latency.
+	drained()
 	tick := time.NewTicker(time.Second / time.Duration(rate))
 	deadline := time.Now().Add(dur)
 	var created atomic.Int64
@@ -241,8 +244,42 @@ func run(base string, nchats, per, rate int, dur time.Duration, conns, pid int) 
 
 var streamTransport = &http.Transport{MaxConnsPerHost: 0, MaxIdleConnsPerHost: 1, DisableCompression: true}
 
-// closedLoop creates messages across the chats as fast as conns connections go.
+var workerMetrics string
+
+// drained waits until the worker has persisted and indexed everything (its
+// counters stand still for three seconds), so that a phase does not pay for
+// the one before.
+func drained() {
+	if workerMetrics == "" {
+		return
+	}
+	last, still := "", 0
+	for still < 3 {
+		time.Sleep(time.Second)
+		res, err := client.Get(workerMetrics)
+		if err != nil {
+			return
+		}
+		var now strings.Builder
+		sc := bufio.NewScanner(res.Body)
+		for sc.Scan() {
+			if l := sc.Text(); strings.HasPrefix(l, "chat_events_persisted_total ") || strings.HasPrefix(l, "chat_events_indexed_total ") {
+				now.WriteString(l)
+			}
+		}
+		res.Body.Close()
+		if now.String() == last {
+			still++
+		} else {
+			last, still = now.String(), 0
+		}
+	}
+}
+
+// closedLoop creates messages across the chats as fast as conns connections
+// go, once the worker has caught up.
 func closedLoop(chats []chatRef, conns int, dur time.Duration) float64 {
+	drained()
 	var n atomic.Int64
 	deadline := time.Now().Add(dur)
 	var wg sync.WaitGroup
