@@ -53,6 +53,34 @@ func TestDockerComposeFile(t *testing.T) {
 			t.Fatalf("%s lacks a health check or does not wait for migrate", name)
 		}
 	}
+	// Scaling (docker compose up --scale api=3 --scale worker=2): no
+	// replica publishes a host port (they would clash); the load balancer
+	// does, for every api replica, with live streams unbuffered.
+	for _, name := range []string{"api", "worker"} {
+		if svc, _ := project.GetService(name); len(svc.Ports) > 0 {
+			t.Fatalf("%s publishes %v: a second replica could not start", name, svc.Ports)
+		}
+	}
+	lb, err := project.GetService("lb")
+	if err != nil || len(lb.Ports) != 1 || lb.Ports[0].Target != 80 || lb.DependsOn["api"].Condition != "service_healthy" {
+		t.Fatalf("the load balancer: %+v %v", lb, err)
+	}
+	conf, err := os.ReadFile("../deploy/nginx/nginx.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"resolver 127.0.0.11", "http://api:8080", "proxy_buffering off", "proxy_read_timeout 1h", "listen 80"} {
+		if !strings.Contains(string(conf), want) {
+			t.Fatalf("deploy/nginx/nginx.conf lacks %q", want)
+		}
+	}
+	mounted := false
+	for _, v := range lb.Volumes {
+		mounted = mounted || strings.HasSuffix(v.Source, "deploy/nginx/nginx.conf") && v.Target == "/etc/nginx/nginx.conf"
+	}
+	if !mounted {
+		t.Fatal("the load balancer does not mount deploy/nginx/nginx.conf")
+	}
 	redis, _ := project.GetService("redis")
 	if !strings.Contains(strings.Join(redis.Command, " "), "--appendonly yes") {
 		t.Fatal("redis runs without AOF")

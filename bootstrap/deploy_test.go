@@ -87,6 +87,10 @@ func TestDashboardsAndAlertsUseExportedMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatalf("promtool check rules: %v\n%s", err, out)
 	}
+	// The scrape configuration (every replica, by DNS) is valid too.
+	if out, err := exec.Command("promtool", "check", "config", "--syntax-only", "../deploy/prometheus/prometheus.yml").CombinedOutput(); err != nil {
+		t.Fatalf("promtool check config: %v\n%s", err, out)
+	}
 	// Every alert has its section in the runbook.
 	rules, _ := os.ReadFile("../deploy/prometheus/alerts.yml")
 	runbook, err := os.ReadFile("../docs/RUNBOOK.md")
