@@ -41,8 +41,11 @@ type Config struct {
 }
 
 type MySQLConfig struct {
-	DSN     string
-	MaxOpen int
+	DSN string
+	// ReplicaDSN, if set, serves the api's reads of chats and messages
+	// (entstore.Store.WithReplica).
+	ReplicaDSN string
+	MaxOpen    int
 }
 
 type RedisConfig struct {

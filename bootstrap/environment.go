@@ -31,6 +31,7 @@ type environment struct {
 	DebugAddr       string        `env:"CHAT_DEBUG_ADDR"`
 	MySQLDSN        string        `env:"CHAT_MYSQL_DSN"`
 	MySQLMaxOpen    uint          `env:"CHAT_MYSQL_MAX_OPEN" envDefault:"64"`
+	MySQLReplicaDSN string        `env:"CHAT_MYSQL_REPLICA_DSN"`
 	RedisAddr       string        `env:"CHAT_REDIS_ADDR"`
 	SequenceLease   uint          `env:"CHAT_SEQUENCE_LEASE" envDefault:"1000"`
 	OpenSearchURL   string        `env:"CHAT_OPENSEARCH_URL"`

@@ -31,7 +31,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DataDir:        e.DataDir,
 		WorkerHTTPAddr: e.WorkerHTTPAddr,
 		DebugAddr:      e.DebugAddr,
-		MySQL:          MySQLConfig{DSN: e.MySQLDSN, MaxOpen: int(e.MySQLMaxOpen)},
+		MySQL:          MySQLConfig{DSN: e.MySQLDSN, ReplicaDSN: e.MySQLReplicaDSN, MaxOpen: int(e.MySQLMaxOpen)},
 		Redis:          RedisConfig{Addr: e.RedisAddr, SequenceLease: int64(e.SequenceLease)},
 		OpenSearch: OpenSearchConfig{URL: e.OpenSearchURL, Index: e.OpenSearchIndex, Shards: int(e.Shards), Replicas: int(e.Replicas), Refresh: e.Refresh,
 			IndexerGroup: e.IndexerGroup, Timeout: e.SearchTimeout, Analysis: e.Analysis, MaxBatch: int(e.IndexerMaxBatch), Linger: e.IndexerLinger},

@@ -67,9 +67,11 @@ var embeddedReadCacheModule = fx.Provide(func(cacheCfg ReadCacheConfig, m *metri
 })
 
 // cachedReads puts the read cache in front of the store for the api's use
-// cases, unless CHAT_READ_CACHE_MB is 0.
-var cachedReads = fx.Decorate(func(cacheCfg ReadCacheConfig, chats ports.ChatReader, msgs ports.MessageReader, cache ports.ReadCache) (ports.ChatReader, ports.MessageReader) {
-	if cacheCfg.MB == 0 {
+// cases, unless CHAT_READ_CACHE_MB is 0 or reads come from a replica: a
+// chat's generation changes when the primary commits, and a read of the
+// replica just after could store what the replica had not applied yet.
+var cachedReads = fx.Decorate(func(cacheCfg ReadCacheConfig, mysqlCfg MySQLConfig, chats ports.ChatReader, msgs ports.MessageReader, cache ports.ReadCache) (ports.ChatReader, ports.MessageReader) {
+	if cacheCfg.MB == 0 || mysqlCfg.ReplicaDSN != "" {
 		return chats, msgs
 	}
 	r := application.NewCachedReads(chats, msgs, cache)

@@ -29,10 +29,17 @@ var mysqlModule = fx.Module("mysql",
 			return nil, nil, err
 		}
 		s := entstore.New(db, dialect.MySQL)
+		if mysqlCfg.ReplicaDSN != "" {
+			replica, err := entstore.OpenMySQL(mysqlCfg.ReplicaDSN, mysqlCfg.MaxOpen)
+			if err != nil {
+				return nil, nil, fmt.Errorf("CHAT_MYSQL_REPLICA_DSN: %w", err)
+			}
+			s.WithReplica(replica)
+		}
 		lc.Append(fx.Hook{
 			OnStart: func(ctx context.Context) error {
 				if _, err := retryAtStart(ctx, startup, func(ctx context.Context) (struct{}, error) { return struct{}{}, s.Ping(ctx) }); err != nil {
-					return fmt.Errorf("MySQL (CHAT_MYSQL_DSN) cannot be reached: %w", err)
+					return fmt.Errorf("MySQL (CHAT_MYSQL_DSN, CHAT_MYSQL_REPLICA_DSN) cannot be reached: %w", err)
 				}
 				return nil
 			},

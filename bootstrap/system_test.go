@@ -431,3 +431,23 @@ func TestMaintenanceGraph(t *testing.T) {
 		t.Fatal("an unreachable database was not reported")
 	}
 }
+
+// With CHAT_MYSQL_REPLICA_DSN the api reads chats and messages from a real
+// replica: what is created through the api becomes readable once the worker
+// persisted it and the replica applied it.
+func TestAPIOnAReadReplica(t *testing.T) {
+	primary, replica := testenv.MySQLReplica(t)
+	s := productionStack(t, map[string]string{"CHAT_MYSQL_DSN": primary, "CHAT_MYSQL_REPLICA_DSN": replica})
+	tok := newApplication(t, s, "replicated")
+	app := "/api/v1/chat_applications/" + tok
+	s.call(t, "GET", app, nil).want(t, 200) // applications are read from the primary, at once
+	s.call(t, "POST", app+"/chats", nil).want(t, 201)
+	s.call(t, "POST", app+"/chats/1/messages", map[string]any{"body": "through the replica"}).want(t, 201)
+	eventually(t, "the message read from the replica", func() bool {
+		r := s.call(t, "GET", app+"/chats/1/messages/1", nil)
+		return r.Status == 200 && r.str("body") == "through the replica"
+	})
+	eventually(t, "the count read from the replica", func() bool {
+		return s.call(t, "GET", app+"/chats/1", nil).num("messages_count") == 1
+	})
+}

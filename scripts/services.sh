@@ -6,6 +6,9 @@ set -euo pipefail
 
 STATE_DIR=${CHAT_SERVICES_DIR:-/tmp/chat-services}
 MYSQL_PORT=${CHAT_TEST_MYSQL_PORT:-3306}
+# A primary and its replica of their own, for the read-replica tests.
+REPL_PRIMARY_PORT=${CHAT_TEST_MYSQL_REPL_PRIMARY_PORT:-3308}
+REPL_REPLICA_PORT=${CHAT_TEST_MYSQL_REPLICA_PORT:-3307}
 REDIS_PORT=${CHAT_TEST_REDIS_PORT:-6379}
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -53,24 +56,44 @@ start_mariadb() {
     grant_chat mysql -uroot
     mysqladmin --protocol=tcp -h127.0.0.1 -P"$MYSQL_PORT" -uchat -pchat ping >/dev/null && return
   fi
-  local datadir="$STATE_DIR/mysql"
+  mariadb_instance mysql "$MYSQL_PORT" --innodb-buffer-pool-size=512M --max-connections=500
+}
+
+# mariadb_instance NAME PORT [ARGS…]: a server of ours, its data in
+# $STATE_DIR/NAME, with the chat user.
+mariadb_instance() {
+  local name=$1 port=$2; shift 2
+  local datadir="$STATE_DIR/$name"
   if [ ! -d "$datadir/mysql" ]; then
     mkdir -p "$datadir"
-    mariadb-install-db --user="$(id -un)" --datadir="$datadir" --auth-root-authentication-method=normal >"$STATE_DIR/mysql-install.log" 2>&1
+    mariadb-install-db --user="$(id -un)" --datadir="$datadir" --auth-root-authentication-method=normal >"$STATE_DIR/$name-install.log" 2>&1
   fi
   local mariadbd=/usr/sbin/mariadbd
   command -v mariadbd >/dev/null 2>&1 && mariadbd=$(command -v mariadbd)
   nohup "$mariadbd" --no-defaults --user="$(id -un)" --datadir="$datadir" \
-    --bind-address=127.0.0.1 --port="$MYSQL_PORT" --socket="$STATE_DIR/mysql.sock" \
-    --pid-file="$STATE_DIR/mysql.pid" --character-set-server=utf8mb4 \
-    --collation-server=utf8mb4_unicode_ci --innodb-buffer-pool-size=512M \
-    --innodb-flush-log-at-trx-commit=2 --max-connections=500 \
-    >"$STATE_DIR/mysql.log" 2>&1 &
+    --bind-address=127.0.0.1 --port="$port" --socket="$STATE_DIR/$name.sock" \
+    --pid-file="$STATE_DIR/$name.pid" --character-set-server=utf8mb4 \
+    --collation-server=utf8mb4_unicode_ci --innodb-flush-log-at-trx-commit=2 "$@" \
+    >"$STATE_DIR/$name.log" 2>&1 &
   for _ in $(seq 1 100); do
-    mysqladmin --socket="$STATE_DIR/mysql.sock" -uroot ping >/dev/null 2>&1 && break; sleep 0.2
+    mysqladmin --socket="$STATE_DIR/$name.sock" -uroot ping >/dev/null 2>&1 && break; sleep 0.2
   done
-  grant_chat mysql --socket="$STATE_DIR/mysql.sock" -uroot
-  mysqladmin --protocol=tcp -h127.0.0.1 -P"$MYSQL_PORT" -uchat -pchat ping >/dev/null
+  grant_chat mysql --socket="$STATE_DIR/$name.sock" -uroot
+  mysqladmin --protocol=tcp -h127.0.0.1 -P"$port" -uchat -pchat ping >/dev/null
+}
+
+# A primary (binary log on) and a replica following it from its current
+# position: what the primary creates from then on (the tests' databases)
+# reaches the replica.
+start_replication() {
+  if mysqladmin --protocol=tcp -h127.0.0.1 -P"$REPL_REPLICA_PORT" -uchat -pchat ping >/dev/null 2>&1; then return; fi
+  mariadb_instance mysql-primary "$REPL_PRIMARY_PORT" --innodb-buffer-pool-size=64M --server-id=11 --log-bin=binlog --binlog-format=ROW
+  mariadb_instance mysql-replica "$REPL_REPLICA_PORT" --innodb-buffer-pool-size=64M --server-id=12 --relay-log=relay
+  local at file pos
+  at=$(mysql --protocol=tcp -h127.0.0.1 -P"$REPL_PRIMARY_PORT" -uchat -pchat -N -e "SHOW MASTER STATUS")
+  file=$(echo "$at" | awk '{print $1}'); pos=$(echo "$at" | awk '{print $2}')
+  mysql --protocol=tcp -h127.0.0.1 -P"$REPL_REPLICA_PORT" -uchat -pchat -e \
+    "STOP SLAVE; RESET SLAVE ALL; CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$REPL_PRIMARY_PORT, MASTER_USER='chat', MASTER_PASSWORD='chat', MASTER_LOG_FILE='$file', MASTER_LOG_POS=$pos; START SLAVE;"
 }
 
 OPENSEARCH_PORT=${CHAT_TEST_OPENSEARCH_PORT:-9200}
@@ -101,13 +124,15 @@ start_opensearch() {
 stop_all() {
   [ -f "$STATE_DIR/opensearch.pid" ] && kill "$(cat "$STATE_DIR/opensearch.pid")" 2>/dev/null || true
   redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
-  [ -f "$STATE_DIR/mysql.pid" ] && kill "$(cat "$STATE_DIR/mysql.pid")" 2>/dev/null || true
+  for name in mysql mysql-primary mysql-replica; do
+    [ -f "$STATE_DIR/$name.pid" ] && kill "$(cat "$STATE_DIR/$name.pid")" 2>/dev/null || true
+  done
 }
 
 case "${1:-start}" in
   start)
-    install; start_redis; start_mariadb; start_opensearch
-    echo "services: mariadb on 127.0.0.1:$MYSQL_PORT (user chat/chat, db chat), redis on 127.0.0.1:$REDIS_PORT, opensearch on 127.0.0.1:$OPENSEARCH_PORT"
+    install; start_redis; start_mariadb; start_replication; start_opensearch
+    echo "services: mariadb on 127.0.0.1:$MYSQL_PORT (user chat/chat, db chat), a primary on :$REPL_PRIMARY_PORT replicated to :$REPL_REPLICA_PORT, redis on 127.0.0.1:$REDIS_PORT, opensearch on 127.0.0.1:$OPENSEARCH_PORT"
     ;;
   stop) stop_all ;;
   *) echo "usage: $0 [start|stop]" >&2; exit 2 ;;

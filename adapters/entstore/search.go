@@ -17,7 +17,7 @@ import (
 // relevance, and it is slower on a large chat: a degraded mode, not the
 // search. Raw SQL: the LIKE ... ESCAPE clauses have no ent builder.
 func (s *Store) SearchMessages(ctx context.Context, token domain.Token, chat int64, q domain.SearchQuery, page domain.PageRequest[domain.SearchCursor]) (domain.Page[domain.Hit], error) {
-	chatID, err := s.chatID(ctx, s.client, domain.ChatKey{Token: token, Number: chat})
+	chatID, err := s.chatID(ctx, s.rclient, domain.ChatKey{Token: token, Number: chat})
 	if err != nil {
 		return domain.Page[domain.Hit]{}, err
 	}
@@ -32,7 +32,7 @@ func (s *Store) SearchMessages(ctx context.Context, token domain.Token, chat int
 	after := page.After.Number
 	for len(hits) <= page.Limit {
 		args := append([]any{chatID, false, after}, likes...)
-		rows, err := s.db.QueryContext(ctx, "SELECT "+messageColumns+" FROM messages WHERE "+where+" ORDER BY number LIMIT ?", append(args, chunk)...)
+		rows, err := s.rdb.QueryContext(ctx, "SELECT "+messageColumns+" FROM messages WHERE "+where+" ORDER BY number LIMIT ?", append(args, chunk)...)
 		if err != nil {
 			return domain.Page[domain.Hit]{}, storeErr(err, "")
 		}

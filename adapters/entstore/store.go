@@ -26,6 +26,10 @@ type Store struct {
 	db      *sql.DB
 	client  *ent.Client
 	dialect string
+	// rdb and rclient serve the api's reads of chats and messages: the
+	// primary's, or a replica's (WithReplica).
+	rdb     *sql.DB
+	rclient *ent.Client
 
 	// Ids never change once a row exists, so they are cached for the worker's
 	// hot path; nothing is ever deleted, so the caches never go stale.
@@ -35,16 +39,37 @@ type Store struct {
 
 // New wraps an open database of the given ent dialect (dialect.MySQL or dialect.SQLite).
 func New(db *sql.DB, dialectName string) *Store {
-	drv := entsql.OpenDB(dialectName, db)
-	return &Store{db: db, client: ent.NewClient(ent.Driver(drv)), dialect: dialectName,
+	client := ent.NewClient(ent.Driver(entsql.OpenDB(dialectName, db)))
+	return &Store{db: db, client: client, dialect: dialectName, rdb: db, rclient: client,
 		appIDs: newIDCache[domain.Token](1 << 20), chatIDs: newIDCache[domain.ChatKey](4 << 20)}
 }
 
-// Ping tells whether the database answers.
-func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+// WithReplica makes the api's reads of chats and messages (a chat, a list
+// of chats, a message, a page of messages, the search fallback, the long
+// poll's numbers) go to a read replica; writes, applications (readable the
+// moment they are made), the worker and the maintenance commands stay on
+// the primary. What the replica has not applied yet reads as not yet
+// persisted.
+func (s *Store) WithReplica(replica *sql.DB) *Store {
+	s.rdb, s.rclient = replica, ent.NewClient(ent.Driver(entsql.OpenDB(s.dialect, replica)))
+	return s
+}
 
-// Close closes the pool.
-func (s *Store) Close() error { return s.client.Close() }
+// Ping tells whether the database (and its replica, if any) answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return err
+	}
+	return s.rdb.PingContext(ctx)
+}
+
+// Close closes the pools.
+func (s *Store) Close() error {
+	if s.rclient != s.client {
+		_ = s.rclient.Close()
+	}
+	return s.client.Close()
+}
 
 // storeErr maps ent's errors to the domain's: a missing row is "not found"
 // with the caller's message, anything else means the database let us down.
@@ -173,17 +198,17 @@ func (s *Store) chatID(ctx context.Context, client *ent.Client, key domain.ChatK
 // ChatExists answers from the id cache when it can: a chat once persisted
 // stays.
 func (s *Store) ChatExists(ctx context.Context, token domain.Token, number int64) error {
-	_, err := s.chatID(ctx, s.client, domain.ChatKey{Token: token, Number: number})
+	_, err := s.chatID(ctx, s.rclient, domain.ChatKey{Token: token, Number: number})
 	return err
 }
 
 // Chat reads one persisted chat.
 func (s *Store) Chat(ctx context.Context, token domain.Token, number int64) (domain.Chat, error) {
-	appID, err := s.appID(ctx, s.client, token)
+	appID, err := s.appID(ctx, s.rclient, token)
 	if err != nil {
 		return domain.Chat{}, err
 	}
-	c, err := s.client.Chat.Query().Where(chat.ApplicationID(appID), chat.Number(number)).Only(ctx)
+	c, err := s.rclient.Chat.Query().Where(chat.ApplicationID(appID), chat.Number(number)).Only(ctx)
 	if err != nil {
 		return domain.Chat{}, storeErr(err, "chat not found in this application")
 	}
@@ -193,11 +218,11 @@ func (s *Store) Chat(ctx context.Context, token domain.Token, number int64) (dom
 // Chats pages through an application's chats by number, in the direction
 // the request walks (the closest first).
 func (s *Store) Chats(ctx context.Context, token domain.Token, page domain.PageRequest[int64]) (domain.Page[domain.Chat], error) {
-	appID, err := s.appID(ctx, s.client, token)
+	appID, err := s.appID(ctx, s.rclient, token)
 	if err != nil {
 		return domain.Page[domain.Chat]{}, err
 	}
-	q := s.client.Chat.Query().Where(chat.ApplicationID(appID), chat.NumberGT(page.After))
+	q := s.rclient.Chat.Query().Where(chat.ApplicationID(appID), chat.NumberGT(page.After))
 	if page.Before > 0 {
 		q = q.Where(chat.NumberLT(page.Before))
 	}
@@ -231,11 +256,11 @@ func scanMessage(rows *sql.Rows) (domain.Message, error) {
 
 // Message reads one persisted message.
 func (s *Store) Message(ctx context.Context, token domain.Token, chatNumber, number int64) (domain.Message, error) {
-	chatID, err := s.chatID(ctx, s.client, domain.ChatKey{Token: token, Number: chatNumber})
+	chatID, err := s.chatID(ctx, s.rclient, domain.ChatKey{Token: token, Number: chatNumber})
 	if err != nil {
 		return domain.Message{}, err
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT "+messageColumns+" FROM messages WHERE chat_id = ? AND number = ? AND deleted = ?", chatID, number, false)
+	rows, err := s.rdb.QueryContext(ctx, "SELECT "+messageColumns+" FROM messages WHERE chat_id = ? AND number = ? AND deleted = ?", chatID, number, false)
 	if err != nil {
 		return domain.Message{}, storeErr(err, "")
 	}
@@ -253,7 +278,7 @@ func (s *Store) Message(ctx context.Context, token domain.Token, chatNumber, num
 // Messages pages through a chat's messages by number, in the direction the
 // request walks (the closest first).
 func (s *Store) Messages(ctx context.Context, token domain.Token, chatNumber int64, page domain.PageRequest[int64]) (domain.Page[domain.Message], error) {
-	chatID, err := s.chatID(ctx, s.client, domain.ChatKey{Token: token, Number: chatNumber})
+	chatID, err := s.chatID(ctx, s.rclient, domain.ChatKey{Token: token, Number: chatNumber})
 	if err != nil {
 		return domain.Page[domain.Message]{}, err
 	}
@@ -266,7 +291,7 @@ func (s *Store) Messages(ctx context.Context, token domain.Token, chatNumber int
 	} else {
 		query += " ORDER BY number LIMIT ?"
 	}
-	rows, err := s.db.QueryContext(ctx, query, append(args, page.Limit+1)...)
+	rows, err := s.rdb.QueryContext(ctx, query, append(args, page.Limit+1)...)
 	if err != nil {
 		return domain.Page[domain.Message]{}, storeErr(err, "")
 	}
@@ -288,11 +313,11 @@ func (s *Store) Messages(ctx context.Context, token domain.Token, chatNumber int
 // TakenNumbers lists the chat's message numbers after after, deleted ones
 // included, in order (the long poll's "nothing skipped" check).
 func (s *Store) TakenNumbers(ctx context.Context, token domain.Token, chatNumber, after int64, limit int) ([]int64, error) {
-	chatID, err := s.chatID(ctx, s.client, domain.ChatKey{Token: token, Number: chatNumber})
+	chatID, err := s.chatID(ctx, s.rclient, domain.ChatKey{Token: token, Number: chatNumber})
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT number FROM messages WHERE chat_id = ? AND number > ? ORDER BY number LIMIT ?", chatID, after, limit)
+	rows, err := s.rdb.QueryContext(ctx, "SELECT number FROM messages WHERE chat_id = ? AND number > ? ORDER BY number LIMIT ?", chatID, after, limit)
 	if err != nil {
 		return nil, storeErr(err, "")
 	}

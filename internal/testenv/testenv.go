@@ -26,8 +26,10 @@ import (
 
 // Defaults match scripts/services.sh.
 const (
-	defaultMySQL = "chat:chat@tcp(127.0.0.1:3306)/"
-	defaultRedis = "127.0.0.1:6379"
+	defaultMySQL       = "chat:chat@tcp(127.0.0.1:3306)/"
+	defaultReplPrimary = "chat:chat@tcp(127.0.0.1:3308)/"
+	defaultReplReplica = "chat:chat@tcp(127.0.0.1:3307)/"
+	defaultRedis       = "127.0.0.1:6379"
 )
 
 func unavailable(t testing.TB, what string, err error) {
@@ -49,10 +51,53 @@ func Suffix() string {
 // database is dropped when the test ends.
 func MySQLDSN(t testing.TB) string {
 	t.Helper()
-	base := os.Getenv("CHAT_TEST_MYSQL_DSN")
-	if base == "" {
-		base = defaultMySQL
+	return migratedDatabase(t, env("CHAT_TEST_MYSQL_DSN", defaultMySQL))
+}
+
+func env(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
 	}
+	return def
+}
+
+// MySQLReplica creates a fresh, migrated database on the primary that
+// scripts/services.sh replicates, waits until the replica has it, and
+// returns the DSNs of both.
+func MySQLReplica(t testing.TB) (primary, replica string) {
+	t.Helper()
+	primary = migratedDatabase(t, env("CHAT_TEST_MYSQL_REPL_PRIMARY_DSN", defaultReplPrimary))
+	p, _ := mysql.ParseDSN(primary)
+	r, err := mysql.ParseDSN(env("CHAT_TEST_MYSQL_REPLICA_DSN", defaultReplReplica))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.DBName = p.DBName
+	replica = r.FormatDSN()
+	db, err := sql.Open("mysql", replica)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n int
+		err := db.QueryRow("SELECT COUNT(*) FROM messages").Scan(&n)
+		if err == nil {
+			return primary, replica
+		}
+		if time.Now().After(deadline) {
+			unavailable(t, "the MySQL replica (replicating the database)", err)
+			return "", ""
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// migratedDatabase creates a database on the server of base, migrated, and
+// returns its DSN; it is dropped when the test ends.
+func migratedDatabase(t testing.TB, base string) string {
+	t.Helper()
 	cfg, err := mysql.ParseDSN(base)
 	if err != nil {
 		t.Fatalf("CHAT_TEST_MYSQL_DSN: %v", err)
