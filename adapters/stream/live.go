@@ -21,6 +21,9 @@ type LiveLog struct {
 	client goredis.UniversalClient
 	topics Topics
 	block  time.Duration
+	// ids is where the tail stands in each partition, kept across tails: a
+	// tail started again after an error goes on from there, missing nothing.
+	ids []string
 }
 
 func NewLiveLog(client goredis.UniversalClient, topics Topics) *LiveLog {
@@ -32,22 +35,27 @@ var positionForm = regexp.MustCompile(`^[0-9]{1,20}-[0-9]{1,20}$`)
 func (l *LiveLog) Valid(s string) bool     { return positionForm.MatchString(s) }
 func (l *LiveLog) Before(a, b string) bool { return lessID(a, b) }
 
-// Tail reads every partition from its current end, one blocking XREAD for
-// all of them at a time.
+// Tail reads every partition from its current end (or from where the
+// last tail stopped), one blocking XREAD for all of them at a time. One
+// tail runs at a time.
 func (l *LiveLog) Tail(ctx context.Context, fn func(domain.LiveEvent)) error {
 	streams := l.topics.All()
-	ids := make([]string, len(streams))
-	for i, s := range streams {
-		info, err := l.client.XInfoStream(ctx, s).Result()
-		switch {
-		case err == nil:
-			ids[i] = info.LastGeneratedID
-		case isNoSuchKey(err):
-			ids[i] = "0-0"
-		default:
-			return err
+	if l.ids == nil {
+		ids := make([]string, len(streams))
+		for i, s := range streams {
+			info, err := l.client.XInfoStream(ctx, s).Result()
+			switch {
+			case err == nil:
+				ids[i] = info.LastGeneratedID
+			case isNoSuchKey(err):
+				ids[i] = "0-0"
+			default:
+				return err
+			}
 		}
+		l.ids = ids
 	}
+	ids := l.ids
 	index := make(map[string]int, len(streams))
 	for i, s := range streams {
 		index[s] = i

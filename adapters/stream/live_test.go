@@ -117,4 +117,22 @@ func TestLiveLog(t *testing.T) {
 	if err := <-tailing; err != nil {
 		t.Fatalf("tail: %v", err)
 	}
+	// A tail started again (after an error) goes on where the last stopped:
+	// what was appended in between is not missed.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	pub2 := stream.NewPublisher(wpub, topics, "redis", nil)
+	if err := pub2.Publish(ctx2, domain.MessageCreated{Token: other, Chat: 1, Number: 2, Body: "while no tail ran"}); err != nil {
+		t.Fatal(err)
+	}
+	again := make(chan domain.LiveEvent, 10)
+	go func() { _ = log.Tail(ctx2, func(e domain.LiveEvent) { again <- e }) }()
+	select {
+	case e := <-again:
+		if c, ok := e.Event.(domain.MessageCreated); !ok || c.Body != "while no tail ran" {
+			t.Fatalf("the restarted tail read %+v", e)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the event appended between two tails was missed")
+	}
 }
