@@ -87,29 +87,45 @@ func (s *Store) addCounts(ctx context.Context, tx *ent.Client, c counter, add ma
 	return storeErr(err, "")
 }
 
-// RefreshCounts recomputes the counters of the touched applications and chats.
+// RefreshCounts recomputes the counters of the touched applications and
+// chats, one application at a time (a statement reaches rows of one
+// application: see apply).
 func (s *Store) RefreshCounts(ctx context.Context, touched domain.Touched) error {
-	var appIDs, chatIDs []int64
+	type ids struct{ apps, chats []int64 }
+	byApp := map[domain.Token]*ids{}
+	of := func(t domain.Token) *ids {
+		if byApp[t] == nil {
+			byApp[t] = &ids{}
+		}
+		return byApp[t]
+	}
 	for t := range touched.Applications {
 		if id, err := s.appID(ctx, s.client, t); err == nil { // not persisted: nothing to count
-			appIDs = append(appIDs, int64(id))
+			of(t).apps = append(of(t).apps, int64(id))
 		}
 	}
 	for k := range touched.Chats {
 		if id, err := s.chatID(ctx, s.client, k); err == nil {
-			chatIDs = append(chatIDs, int64(id))
+			of(k.Token).chats = append(of(k.Token).chats, int64(id))
 		}
 	}
-	for _, job := range []struct {
-		c   counter
-		ids []int64
-	}{{chatsCount, appIDs}, {messagesCount, chatIDs}} {
-		for ids := job.ids; len(ids) > 0; {
-			n := min(len(ids), batchIDs)
-			if _, err := s.recount(ctx, job.c, ids[:n], nil); err != nil {
-				return err
+	tokens := make([]domain.Token, 0, len(byApp))
+	for t := range byApp {
+		tokens = append(tokens, t)
+	}
+	slices.Sort(tokens)
+	for _, t := range tokens {
+		for _, job := range []struct {
+			c   counter
+			ids []int64
+		}{{chatsCount, byApp[t].apps}, {messagesCount, byApp[t].chats}} {
+			for ids := job.ids; len(ids) > 0; {
+				n := min(len(ids), batchIDs)
+				if _, err := s.recount(ctx, job.c, ids[:n], nil); err != nil {
+					return err
+				}
+				ids = ids[n:]
 			}
-			ids = ids[n:]
 		}
 	}
 	return nil
