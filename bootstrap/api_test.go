@@ -22,7 +22,9 @@ func TestAPIEmbedded(t *testing.T) {
 }
 
 func TestAPIProduction(t *testing.T) {
-	apiSuite(t, productionStack(t, nil))
+	testenv.EachRedis(t, func(t *testing.T, redisAddr string) {
+		apiSuite(t, productionStack(t, map[string]string{"CHAT_REDIS_ADDR": redisAddr}))
+	})
 }
 
 func newApplication(t *testing.T, s *stack, name string) string {

@@ -89,6 +89,12 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if cfg.Stream.Topics.Partitions < 1 {
 		fail("CHAT_STREAM_PARTITIONS", "must be at least 1")
 	}
+	if !stream.ValidPrefix(cfg.Stream.Topics.Prefix) {
+		fail("CHAT_STREAM_PREFIX", "must be a name without braces (the partitions are Redis Cluster hash tags), not %q", cfg.Stream.Topics.Prefix)
+	}
+	if strings.Contains(cfg.Redis.Addr, ",") && len(trimmed(strings.Split(cfg.Redis.Addr, ","))) != len(strings.Split(cfg.Redis.Addr, ",")) {
+		fail("CHAT_REDIS_ADDR", "a Redis Cluster's seed nodes are host:port, comma-separated, none empty: %q", cfg.Redis.Addr)
+	}
 	if len(problems) > 0 {
 		return cfg, errors.New("configuration: " + strings.Join(problems, "; "))
 	}

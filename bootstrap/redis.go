@@ -72,7 +72,8 @@ type countingQueue struct {
 func (q countingQueue) Append(ctx context.Context, draft domain.Event, idem domain.Idempotency) (domain.Event, bool, error) {
 	ev, replayed, err := q.EventQueue.Append(ctx, draft, idem)
 	if err == nil && !replayed {
-		q.m.EventsPublished.WithLabelValues(q.topics.For(ev.Scope())).Inc()
+		token, _, _, _, _ := domain.Subject(ev)
+		q.m.EventsPublished.WithLabelValues(q.topics.For(token)).Inc()
 	}
 	return ev, replayed, err
 }
@@ -82,10 +83,7 @@ func newGoRedis(redisCfg RedisConfig, streamCfg StreamConfig, startup StartupCon
 	// Per partition and consumer group: a blocked reader, a claimer and an
 	// acknowledger; plus the publishers, trims and gauges.
 	pool := 6*streamCfg.Topics.Partitions + 32
-	client := goredis.NewClient(&goredis.Options{Addr: redisCfg.Addr, PoolSize: pool, MinIdleConns: 16,
-		// RESP2: the streams need no push notifications, and go-redis checks
-		// for them around every command under RESP3 (a tenth of the worker's CPU).
-		Protocol: 2})
+	client := stream.NewRedisClient(redisadapter.Addresses(redisCfg.Addr), pool)
 	lc.Append(fx.Hook{
 		OnStart: func(ctx context.Context) error {
 			if _, err := retryAtStart(ctx, startup, func(ctx context.Context) (string, error) { return client.Ping(ctx).Result() }); err != nil {

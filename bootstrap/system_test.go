@@ -21,6 +21,7 @@ import (
 
 	"github.com/chatsvc/chat/adapters/entstore"
 	"github.com/chatsvc/chat/adapters/httpapi"
+	redisadapter "github.com/chatsvc/chat/adapters/redis"
 	"github.com/chatsvc/chat/adapters/stream"
 	"github.com/chatsvc/chat/bootstrap"
 	"github.com/chatsvc/chat/domain"
@@ -62,6 +63,11 @@ func queryInts(t *testing.T, db *sql.DB, q string, args ...any) []int64 {
 	return out
 }
 
+// streamsClient is a go-redis client of the configuration's Redis (or cluster).
+func streamsClient(cfg bootstrap.Config) goredis.UniversalClient {
+	return stream.NewRedisClient(redisadapter.Addresses(cfg.Redis.Addr), 8)
+}
+
 func wantOneToN(t *testing.T, what string, got []int64, n int) {
 	t.Helper()
 	sort.Slice(got, func(i, j int) bool { return got[i] < got[j] })
@@ -79,7 +85,12 @@ func wantOneToN(t *testing.T, what string, got []int64, n int) {
 // same application and chats: numbers are exactly 1..N per scope, nothing is
 // lost, and the counters converge.
 func TestConcurrentCreatesOnTwoAPIs(t *testing.T) {
-	env := productionEnv(t, map[string]string{"CHAT_WORKER_CONCURRENCY": "16", "CHAT_STREAM_TRIM_INTERVAL": "200ms", "CHAT_LIVE_RETENTION": "1ms"})
+	testenv.EachRedis(t, testConcurrentCreatesOnTwoAPIs)
+}
+
+func testConcurrentCreatesOnTwoAPIs(t *testing.T, redisAddr string) {
+	env := productionEnv(t, map[string]string{"CHAT_WORKER_CONCURRENCY": "16", "CHAT_STREAM_TRIM_INTERVAL": "200ms",
+		"CHAT_LIVE_RETENTION": "1ms", "CHAT_REDIS_ADDR": redisAddr, "CHAT_STREAM_PARTITIONS": "8"})
 	cfg := loadConfig(t, env)
 	s := &stack{Config: cfg, t: t}
 	s.addWorker(env, "w1")
@@ -167,7 +178,7 @@ func TestConcurrentCreatesOnTwoAPIs(t *testing.T) {
 	})
 	// Once both groups (persisting, indexing) acknowledged everything, the
 	// streams are trimmed: Redis keeps the backlog, not the history.
-	rdb := goredis.NewClient(&goredis.Options{Addr: cfg.Redis.Addr})
+	rdb := streamsClient(cfg)
 	defer rdb.Close()
 	eventually(t, "streams trimmed", func() bool {
 		total := int64(0)
@@ -182,7 +193,11 @@ func TestConcurrentCreatesOnTwoAPIs(t *testing.T) {
 // A worker that took events and died before acknowledging them: another
 // worker claims them once they have been idle long enough, and nothing is lost.
 func TestKilledWorkersEventsAreClaimed(t *testing.T) {
-	env := productionEnv(t, map[string]string{"CHAT_CLAIM_IDLE": "1s", "CHAT_CLAIM_INTERVAL": "200ms"})
+	testenv.EachRedis(t, testKilledWorkersEventsAreClaimed)
+}
+
+func testKilledWorkersEventsAreClaimed(t *testing.T, redisAddr string) {
+	env := productionEnv(t, map[string]string{"CHAT_CLAIM_IDLE": "1s", "CHAT_CLAIM_INTERVAL": "200ms", "CHAT_REDIS_ADDR": redisAddr})
 	cfg := loadConfig(t, env)
 	s := &stack{Config: cfg, t: t}
 	var srv *httpapi.Server
@@ -202,7 +217,7 @@ func TestKilledWorkersEventsAreClaimed(t *testing.T) {
 
 	// The doomed worker: it reads every event into its hands and dies
 	// without acknowledging one.
-	rdb := goredis.NewClient(&goredis.Options{Addr: cfg.Redis.Addr})
+	rdb := streamsClient(cfg)
 	defer rdb.Close()
 	ctx := context.Background()
 	taken := 0
@@ -255,11 +270,15 @@ func TestKilledWorkersEventsAreClaimed(t *testing.T) {
 // dead-letter stream, where an operator finds it with the reason; the
 // events around it are applied.
 func TestPoisonEventIsDeadLettered(t *testing.T) {
-	env := productionEnv(t, map[string]string{"CHAT_WORKER_MAX_ATTEMPTS": "3", "CHAT_WORKER_RETRY_INITIAL": "10ms"})
+	testenv.EachRedis(t, testPoisonEventIsDeadLettered)
+}
+
+func testPoisonEventIsDeadLettered(t *testing.T, redisAddr string) {
+	env := productionEnv(t, map[string]string{"CHAT_WORKER_MAX_ATTEMPTS": "3", "CHAT_WORKER_RETRY_INITIAL": "10ms", "CHAT_REDIS_ADDR": redisAddr})
 	s := productionStack(t, env)
 	cfg := s.Config
 	tok := newApplication(t, s, "victim")
-	rdb := goredis.NewClient(&goredis.Options{Addr: cfg.Redis.Addr})
+	rdb := streamsClient(cfg)
 	defer rdb.Close()
 
 	pub, err := stream.NewRedisPublisher(rdb, cfg.Stream.Redis, zap.NewNop())

@@ -10,6 +10,9 @@ MYSQL_PORT=${CHAT_TEST_MYSQL_PORT:-3306}
 REPL_PRIMARY_PORT=${CHAT_TEST_MYSQL_REPL_PRIMARY_PORT:-3308}
 REPL_REPLICA_PORT=${CHAT_TEST_MYSQL_REPLICA_PORT:-3307}
 REDIS_PORT=${CHAT_TEST_REDIS_PORT:-6379}
+# A Redis Cluster of three masters, for the cluster tests (CHAT_REDIS_ADDR
+# lists its seeds: 127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003).
+REDIS_CLUSTER_PORTS=${CHAT_TEST_REDIS_CLUSTER_PORTS:-"7001 7002 7003"}
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
@@ -36,6 +39,31 @@ start_redis() {
     --daemonize yes --logfile "$STATE_DIR/redis.log"
   for _ in $(seq 1 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return; sleep 0.1; done
   echo "services: redis did not start" >&2; cat "$STATE_DIR/redis.log" >&2; exit 1
+}
+
+start_redis_cluster() {
+  local first; first=${REDIS_CLUSTER_PORTS%% *}
+  if redis-cli -p "$first" cluster info 2>/dev/null | grep -q cluster_state:ok; then return; fi
+  local seeds=() port
+  for port in $REDIS_CLUSTER_PORTS; do
+    mkdir -p "$STATE_DIR/redis-$port"
+    redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
+    rm -f "$STATE_DIR/redis-$port/nodes.conf"
+    redis-server --port "$port" --bind 127.0.0.1 --dir "$STATE_DIR/redis-$port" \
+      --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000 \
+      --appendonly yes --appendfsync everysec --save "" --maxmemory-policy noeviction \
+      --daemonize yes --logfile "$STATE_DIR/redis-$port.log"
+    seeds+=("127.0.0.1:$port")
+  done
+  for port in $REDIS_CLUSTER_PORTS; do
+    for _ in $(seq 1 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  done
+  redis-cli --cluster create "${seeds[@]}" --cluster-replicas 0 --cluster-yes >"$STATE_DIR/redis-cluster.log" 2>&1 ||
+    { echo "services: the redis cluster was not created" >&2; cat "$STATE_DIR/redis-cluster.log" >&2; exit 1; }
+  for _ in $(seq 1 100); do
+    redis-cli -p "$first" cluster info | grep -q cluster_state:ok && return; sleep 0.1
+  done
+  echo "services: the redis cluster did not become ready" >&2; exit 1
 }
 
 grant_chat() {
@@ -124,6 +152,7 @@ start_opensearch() {
 stop_all() {
   [ -f "$STATE_DIR/opensearch.pid" ] && kill "$(cat "$STATE_DIR/opensearch.pid")" 2>/dev/null || true
   redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+  for port in $REDIS_CLUSTER_PORTS; do redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true; done
   for name in mysql mysql-primary mysql-replica; do
     [ -f "$STATE_DIR/$name.pid" ] && kill "$(cat "$STATE_DIR/$name.pid")" 2>/dev/null || true
   done
@@ -131,8 +160,8 @@ stop_all() {
 
 case "${1:-start}" in
   start)
-    install; start_redis; start_mariadb; start_replication; start_opensearch
-    echo "services: mariadb on 127.0.0.1:$MYSQL_PORT (user chat/chat, db chat), a primary on :$REPL_PRIMARY_PORT replicated to :$REPL_REPLICA_PORT, redis on 127.0.0.1:$REDIS_PORT, opensearch on 127.0.0.1:$OPENSEARCH_PORT"
+    install; start_redis; start_redis_cluster; start_mariadb; start_replication; start_opensearch
+    echo "services: mariadb on 127.0.0.1:$MYSQL_PORT (user chat/chat, db chat), a primary on :$REPL_PRIMARY_PORT replicated to :$REPL_REPLICA_PORT, redis on 127.0.0.1:$REDIS_PORT, a redis cluster on ${REDIS_CLUSTER_PORTS// /,}, opensearch on 127.0.0.1:$OPENSEARCH_PORT"
     ;;
   stop) stop_all ;;
   *) echo "usage: $0 [start|stop]" >&2; exit 2 ;;

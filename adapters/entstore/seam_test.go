@@ -149,7 +149,11 @@ func TestEveryStatementReachesOneApplication(t *testing.T) {
 	q, _ := domain.NewSearchQuery("edited")
 	calls := []func() error{
 		func() error { _, err := store.Application(ctx, tok); return err },
-		func() error { name, _ := domain.NewName("renamed"); _, err := store.RenameApplication(ctx, tok, name, at); return err },
+		func() error {
+			name, _ := domain.NewName("renamed")
+			_, err := store.RenameApplication(ctx, tok, name, at)
+			return err
+		},
 		func() error { return store.ChatExists(ctx, tok, 1) },
 		func() error { _, err := store.Chat(ctx, tok, 1); return err },
 		func() error { _, err := store.Chats(ctx, tok, domain.PageRequest[int64]{Limit: 10}); return err },

@@ -3,14 +3,29 @@ package redis
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/redis/rueidis"
 )
 
 // Connect opens a rueidis client (rueidis dials at once: an error means
-// Redis did not answer). Waiting for Redis at start is the caller's.
+// Redis did not answer). Waiting for Redis at start is the caller's. addr
+// is one address, or a comma-separated list of a Redis Cluster's seed
+// nodes: the client then learns the slots' nodes and sends each command to
+// its key's node, following the cluster as it changes.
 func Connect(addr string) (rueidis.Client, error) {
-	return connect(rueidis.ClientOption{InitAddress: []string{addr}, DisableCache: true})
+	return connect(rueidis.ClientOption{InitAddress: Addresses(addr), DisableCache: true})
+}
+
+// Addresses splits CHAT_REDIS_ADDR: more than one means a Redis Cluster.
+func Addresses(addr string) []string {
+	var out []string
+	for _, a := range strings.Split(addr, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // ConnectCaching opens a client whose DoCache answers are kept in process
@@ -20,14 +35,14 @@ func ConnectCaching(addr string, cacheBytes int) (rueidis.Client, error) {
 	// One connection (PipelineMultiplex -1): the invalidations Redis sends
 	// about what this client cached arrive on the connection its own writes
 	// use, in order, so its own lookups see its own invalidations.
-	return connect(rueidis.ClientOption{InitAddress: []string{addr}, DisableCache: cacheBytes <= 0,
+	return connect(rueidis.ClientOption{InitAddress: Addresses(addr), DisableCache: cacheBytes <= 0,
 		CacheSizeEachConn: cacheBytes, PipelineMultiplex: -1})
 }
 
 func connect(opt rueidis.ClientOption) (rueidis.Client, error) {
 	client, err := rueidis.NewClient(opt)
 	if err != nil {
-		return nil, fmt.Errorf("redis at %s: %w", opt.InitAddress[0], err)
+		return nil, fmt.Errorf("redis at %s: %w", strings.Join(opt.InitAddress, ","), err)
 	}
 	return client, nil
 }

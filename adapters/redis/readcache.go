@@ -107,25 +107,27 @@ func (c *ReadCache) lookup(ctx context.Context, chat domain.ChatKey, key string)
 func (c *ReadCache) Store(ctx context.Context, slot string, value []byte) {
 	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
 	defer cancel()
-	// The PING: the lookup that missed cached the absence of the entry, and
+	// The EXISTS: the lookup that missed cached the absence of the entry, and
 	// Redis tells this client it changed after the SET's reply (see Invalidate).
 	_ = c.client.DoMulti(ctx, c.client.B().Set().Key(slot).Value(rueidis.BinaryString(value)).Ex(c.ttl).Build(),
-		c.client.B().Ping().Build())
+		c.client.B().Exists().Key(slot).Build())
 }
 
 func (c *ReadCache) Invalidate(ctx context.Context, chats []domain.ChatKey) error {
 	if len(chats) == 0 {
 		return nil
 	}
-	cmds := make(rueidis.Commands, len(chats), len(chats)+1)
-	for i, chat := range chats {
-		cmds[i] = c.client.B().Set().Key(generationKey(chat)).Value(newGeneration()).Ex(generationTTL).Build()
+	cmds := make(rueidis.Commands, 0, 2*len(chats))
+	for _, chat := range chats {
+		gk := generationKey(chat)
+		// Redis sends a client the invalidations its own writes cause after
+		// their replies: the EXISTS' reply comes after them, on the same
+		// connection (the key's node, on a cluster), so this client's
+		// lookups miss once Invalidate returns. (Other clients hear within
+		// a network hop.)
+		cmds = append(cmds, c.client.B().Set().Key(gk).Value(newGeneration()).Ex(generationTTL).Build(),
+			c.client.B().Exists().Key(gk).Build())
 	}
-	// Redis sends a client the invalidations its own writes cause after
-	// their replies: the PING's reply comes after them, so this client's
-	// lookups miss once Invalidate returns. (Other clients hear within a
-	// network hop.)
-	cmds = append(cmds, c.client.B().Ping().Build())
 	for _, r := range c.client.DoMulti(ctx, cmds...) {
 		if err := r.Error(); err != nil {
 			return unavailable(err)

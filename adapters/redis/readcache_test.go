@@ -15,9 +15,9 @@ import (
 	"github.com/chatsvc/chat/ports/porttest"
 )
 
-func cachingClient(t *testing.T, bytes int) rueidis.Client {
+func cachingClient(t *testing.T, addr string, bytes int) rueidis.Client {
 	t.Helper()
-	c, err := redisadapter.ConnectCaching(testenv.RedisAddr(t), bytes)
+	c, err := redisadapter.ConnectCaching(addr, bytes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,8 +26,10 @@ func cachingClient(t *testing.T, bytes int) rueidis.Client {
 }
 
 func TestReadCacheContract(t *testing.T) {
-	porttest.ReadCacheContract(t, func(t *testing.T) ports.ReadCache {
-		return redisadapter.NewReadCache(cachingClient(t, 1<<20), time.Minute)
+	testenv.EachRedis(t, func(t *testing.T, addr string) {
+		porttest.ReadCacheContract(t, func(t *testing.T) ports.ReadCache {
+			return redisadapter.NewReadCache(cachingClient(t, addr, 1<<20), time.Minute)
+		})
 	})
 }
 
@@ -35,10 +37,14 @@ func TestReadCacheContract(t *testing.T) {
 // that caches nothing) invalidates the chat: Redis tells both, and neither
 // finds the entry again.
 func TestReadCacheInvalidationReachesEveryInstance(t *testing.T) {
+	testenv.EachRedis(t, testReadCacheInvalidationReachesEveryInstance)
+}
+
+func testReadCacheInvalidationReachesEveryInstance(t *testing.T, addr string) {
 	ctx := context.Background()
-	api1 := redisadapter.NewReadCache(cachingClient(t, 1<<20), time.Minute)
-	api2 := redisadapter.NewReadCache(cachingClient(t, 1<<20), time.Minute)
-	worker := redisadapter.NewReadCache(cachingClient(t, 0), time.Minute)
+	api1 := redisadapter.NewReadCache(cachingClient(t, addr, 1<<20), time.Minute)
+	api2 := redisadapter.NewReadCache(cachingClient(t, addr, 1<<20), time.Minute)
+	worker := redisadapter.NewReadCache(cachingClient(t, addr, 0), time.Minute)
 	chat := domain.ChatKey{Token: domain.Token("cache-instances-" + strconv.FormatInt(time.Now().UnixNano(), 36)), Number: 7}
 
 	_, slot, _ := api1.Lookup(ctx, chat, "m1")

@@ -22,17 +22,22 @@ import (
 	"github.com/chatsvc/chat/ports"
 )
 
-// Key layout. Every key of one application carries the hash tag {token}, so
-// that on a Redis Cluster a script touching the application and one of its
-// chats stays on one slot, while different applications spread over slots.
+// Key layout. Every key of one application carries the hash tag of the
+// application's stream partition ({chat.events.3}, stream.Topics.Tag), so
+// that on a Redis Cluster the script that allocates a number and appends
+// its event touches keys of one slot only: the partition's stream hashes
+// by its whole name, which is the tag. Applications spread over the slots
+// of the partitions (CHAT_STREAM_PARTITIONS), and the partitions over the
+// cluster's nodes.
 //
-//	chat:{token}:app        hash  c = last chat number, r = last chat number when re-seeded,
-//	                              l = chat numbers reserved (absent: the initial lease),
-//	                              e = epoch of the chat sequence (absent: 0)
-//	chat:{token}:chat:N     hash  m = last message number, v = last edit version,
-//	                              l = message numbers reserved (absent: the initial lease),
-//	                              e = epoch of the chat's sequences (absent: 0)
-//	chat:{token}:seeding[:N] string  held by the api re-seeding that sequence
+//	chat:{P}:token:app        hash  c = last chat number, r = last chat number when re-seeded,
+//	                                l = chat numbers reserved (absent: the initial lease),
+//	                                e = epoch of the chat sequence (absent: 0)
+//	chat:{P}:token:chat:N     hash  m = last message number, v = last edit version,
+//	                                l = message numbers reserved (absent: the initial lease),
+//	                                e = epoch of the chat's sequences (absent: 0)
+//	chat:{P}:token:seeding[:N] string  held by the api re-seeding that sequence
+//	chat:{P}:token:idem:K     string  an idempotency key's first answer
 //
 // A chat hash is created by its first message. A missing chat hash is
 // therefore ambiguous after Redis lost its data; r resolves it: chats up to r
@@ -44,11 +49,9 @@ import (
 // more (ports.SequenceFences.Reserve, each time as many again, so a chat of a
 // million messages asks about ten times), then allocates again. That is what
 // lets a sequence that Redis lost resume above every number it ever handed
-// out, queued or not.
-//
-// Allocation and append are one script, so the stream key is touched by the
-// same script as the sequence keys. (On a Redis Cluster the stream partition
-// must then share the application's slot.)
+// out, queued or not; and what makes a change of the layout (or of the
+// number of partitions, which moves applications' keys) safe: the keys not
+// found are re-seeded from the store like lost ones.
 const luaLib = `
 local function chat_state(app, chatkey, n)
   if redis.call('EXISTS', chatkey) == 1 then return 0 end
@@ -195,17 +198,23 @@ func NewSequencer(client rueidis.Client, fences ports.SequenceFences, cfg Config
 	if cfg.Lease < 1 {
 		cfg.Lease = 1
 	}
+	if cfg.Topics.Prefix == "" {
+		cfg.Topics.Prefix = "chat.events"
+	}
 	return &Sequencer{client: client, fences: fences, cfg: cfg}
 }
 
-func appKey(t domain.Token) string { return "chat:{" + string(t) + "}:app" }
-func chatKey(t domain.Token, n int64) string {
-	return "chat:{" + string(t) + "}:chat:" + strconv.FormatInt(n, 10)
+// appKeys names the keys of one application (see the layout above).
+type appKeys string
+
+func (s *Sequencer) keysOf(t domain.Token) appKeys {
+	return appKeys("chat:" + s.cfg.Topics.Tag(t) + ":" + string(t))
 }
-func appLockKey(t domain.Token) string { return "chat:{" + string(t) + "}:seeding" }
-func chatLockKey(t domain.Token, n int64) string {
-	return "chat:{" + string(t) + "}:seeding:" + strconv.FormatInt(n, 10)
-}
+func (k appKeys) app() string             { return string(k) + ":app" }
+func (k appKeys) chat(n int64) string     { return string(k) + ":chat:" + strconv.FormatInt(n, 10) }
+func (k appKeys) appLock() string         { return string(k) + ":seeding" }
+func (k appKeys) chatLock(n int64) string { return string(k) + ":seeding:" + strconv.FormatInt(n, 10) }
+func (k appKeys) idem(key string) string  { return string(k) + ":idem:" + key }
 
 func unavailable(err error) error {
 	if errors.Is(err, context.Canceled) {
@@ -224,7 +233,7 @@ func (s *Sequencer) run(ctx context.Context, script *rueidis.Lua, keys []string,
 
 // RegisterApplication starts a new application's chat sequence.
 func (s *Sequencer) RegisterApplication(ctx context.Context, token domain.Token) error {
-	_, err := s.run(ctx, scriptRegister, []string{appKey(token)})
+	_, err := s.run(ctx, scriptRegister, []string{s.keysOf(token).app()})
 	return err
 }
 
@@ -271,8 +280,6 @@ func (s *Sequencer) Append(ctx context.Context, draft domain.Event, idem domain.
 	return ev, replayed, nil
 }
 
-func idemKey(t domain.Token, key string) string { return "chat:{" + string(t) + "}:idem:" + key }
-
 // allocate runs the draft's script, appending entry when it is given, and
 // re-seeds the sequence when Redis lost it.
 func (s *Sequencer) allocate(ctx context.Context, draft domain.Event, entry *stream.Entry, idem domain.Idempotency) (n, epoch, at int64, err error) {
@@ -291,25 +298,29 @@ func (s *Sequencer) allocate(ctx context.Context, draft domain.Event, entry *str
 	var seqKey string
 	switch e := draft.(type) {
 	case domain.ChatCreated:
-		token, script, seqKey = e.Token, scriptNextChat, appKey(e.Token)
-		keys = []string{appKey(e.Token), idemKey(e.Token, idem.Key)}
+		k := s.keysOf(e.Token)
+		token, script, seqKey = e.Token, scriptNextChat, k.app()
+		keys = []string{k.app(), k.idem(idem.Key)}
 	case domain.MessageCreated:
-		token, chat, script, seqKey = e.Token, e.Chat, scriptNextMessage, chatKey(e.Token, e.Chat)
-		keys = []string{appKey(e.Token), chatKey(e.Token, e.Chat), idemKey(e.Token, idem.Key)}
+		k := s.keysOf(e.Token)
+		token, chat, script, seqKey = e.Token, e.Chat, scriptNextMessage, k.chat(e.Chat)
+		keys = []string{k.app(), k.chat(e.Chat), k.idem(idem.Key)}
 		args = append(args, strconv.FormatInt(e.Chat, 10))
 	case domain.MessageEdited:
-		token, chat, script, seqKey = e.Token, e.Chat, scriptNextEdit, chatKey(e.Token, e.Chat)
-		keys = []string{appKey(e.Token), chatKey(e.Token, e.Chat), idemKey(e.Token, idem.Key)}
+		k := s.keysOf(e.Token)
+		token, chat, script, seqKey = e.Token, e.Chat, scriptNextEdit, k.chat(e.Chat)
+		keys = []string{k.app(), k.chat(e.Chat), k.idem(idem.Key)}
 		args = append(args, strconv.FormatInt(e.Chat, 10), strconv.FormatInt(e.Number, 10))
 	case domain.MessageDeleted: // a version from the edits' sequence
-		token, chat, script, seqKey = e.Token, e.Chat, scriptNextEdit, chatKey(e.Token, e.Chat)
-		keys = []string{appKey(e.Token), chatKey(e.Token, e.Chat), idemKey(e.Token, idem.Key)}
+		k := s.keysOf(e.Token)
+		token, chat, script, seqKey = e.Token, e.Chat, scriptNextEdit, k.chat(e.Chat)
+		keys = []string{k.app(), k.chat(e.Chat), k.idem(idem.Key)}
 		args = append(args, strconv.FormatInt(e.Chat, 10), strconv.FormatInt(e.Number, 10))
 	default:
 		return 0, 0, 0, fmt.Errorf("cannot number %T", draft)
 	}
 	if entry != nil {
-		keys = append(keys, s.cfg.Topics.For(draft.Scope()))
+		keys = append(keys, s.cfg.Topics.For(token))
 	}
 	deadline := time.Now().Add(s.cfg.SeedWait)
 	for {
@@ -416,8 +427,9 @@ func (s *Sequencer) unlock(key string) {
 // unknown, or Redis lost its data. The store tells which, and fences the
 // application's chat numbers.
 func (s *Sequencer) seedApp(ctx context.Context, token domain.Token) error {
-	lockKey := appLockKey(token)
-	holder, err := s.lock(ctx, appKey(token), lockKey)
+	k := s.keysOf(token)
+	lockKey := k.appLock()
+	holder, err := s.lock(ctx, k.app(), lockKey)
 	if err != nil {
 		return ignoreSeeded(err)
 	}
@@ -428,14 +440,15 @@ func (s *Sequencer) seedApp(ctx context.Context, token domain.Token) error {
 		s.unlock(lockKey)
 		return err
 	}
-	_, err = s.run(ctx, scriptSeedApp, []string{appKey(token), lockKey}, holder,
+	_, err = s.run(ctx, scriptSeedApp, []string{k.app(), lockKey}, holder,
 		strconv.FormatInt(resume, 10), strconv.FormatInt(epoch, 10))
 	return err
 }
 
 func (s *Sequencer) seedChat(ctx context.Context, token domain.Token, chat int64) error {
-	lockKey := chatLockKey(token, chat)
-	holder, err := s.lock(ctx, chatKey(token, chat), lockKey)
+	k := s.keysOf(token)
+	lockKey := k.chatLock(chat)
+	holder, err := s.lock(ctx, k.chat(chat), lockKey)
 	if err != nil {
 		return ignoreSeeded(err)
 	}
@@ -449,7 +462,7 @@ func (s *Sequencer) seedChat(ctx context.Context, token domain.Token, chat int64
 		}
 		return err
 	}
-	_, err = s.run(ctx, scriptSeedChat, []string{chatKey(token, chat), lockKey}, holder,
+	_, err = s.run(ctx, scriptSeedChat, []string{k.chat(chat), lockKey}, holder,
 		strconv.FormatInt(resume, 10), strconv.FormatInt(version, 10), strconv.FormatInt(epoch, 10))
 	return err
 }

@@ -19,9 +19,8 @@ import (
 	"github.com/chatsvc/chat/ports/porttest"
 )
 
-func client(t *testing.T) rueidis.Client {
+func client(t *testing.T, addr string) rueidis.Client {
 	t.Helper()
-	addr := testenv.RedisAddr(t)
 	c, err := redisadapter.Connect(addr)
 	if err != nil {
 		t.Fatal(err)
@@ -31,17 +30,47 @@ func client(t *testing.T) rueidis.Client {
 }
 
 func TestSequencerContract(t *testing.T) {
-	c := client(t)
-	porttest.SequencerContract(t, func(t *testing.T, seeds *porttest.Seeds) ports.Sequencer {
-		return redisadapter.NewSequencer(c, seeds, redisadapter.Config{})
+	testenv.EachRedis(t, func(t *testing.T, addr string) {
+		c := client(t, addr)
+		porttest.SequencerContract(t, func(t *testing.T, seeds *porttest.Seeds) ports.Sequencer {
+			return redisadapter.NewSequencer(c, seeds, redisadapter.Config{
+				Topics: stream.Topics{Prefix: "chat.events", Partitions: 8}})
+		})
 	})
+}
+
+// loseApplication deletes every Redis key of the application, on every
+// node of a cluster, as a Redis that lost its data would have none.
+func loseApplication(t *testing.T, c rueidis.Client, tok domain.Token) {
+	t.Helper()
+	ctx := context.Background()
+	found := 0
+	for _, node := range c.Nodes() {
+		keys, err := node.Do(ctx, node.B().Keys().Pattern("chat:{*}:"+string(tok)+":*").Build()).AsStrSlice()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range keys {
+			if err := c.Do(ctx, c.B().Del().Key(k).Build()).Error(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		found += len(keys)
+	}
+	if found == 0 {
+		t.Fatalf("no keys of application %s", tok)
+	}
 }
 
 // Redis restarted empty: the sequences come back from the store, and no
 // number that the store holds is handed out again.
 func TestSequencerReseedsAfterDataLoss(t *testing.T) {
+	testenv.EachRedis(t, testSequencerReseedsAfterDataLoss)
+}
+
+func testSequencerReseedsAfterDataLoss(t *testing.T, addr string) {
 	ctx := context.Background()
-	c := client(t)
+	c := client(t, addr)
 	seeds := porttest.NewSeeds()
 	seq := redisadapter.NewSequencer(c, seeds, redisadapter.Config{Lease: 100})
 	tok := domain.NewToken()
@@ -58,13 +87,7 @@ func TestSequencerReseedsAfterDataLoss(t *testing.T) {
 	seeds.Chats[tok] = 3
 	seeds.Messages[domain.ChatKey{Token: tok, Number: 2}] = [2]int64{4, 0}
 
-	keys, err := c.Do(ctx, c.B().Keys().Pattern("chat:{"+string(tok)+"}*").Build()).AsStrSlice()
-	if err != nil || len(keys) == 0 {
-		t.Fatalf("keys of the application: %v %v", keys, err)
-	}
-	if err := c.Do(ctx, c.B().Del().Key(keys...).Build()).Error(); err != nil {
-		t.Fatal(err)
-	}
+	loseApplication(t, c, tok)
 
 	// Numbering resumes above the reservation: here the initial lease, 100.
 	if n, err := seq.NextMessageNumber(ctx, tok, 2); err != nil || n != 101 {
@@ -95,8 +118,12 @@ func TestSequencerReseedsAfterDataLoss(t *testing.T) {
 // when Redis lost its data) are never handed out again: a sequence only
 // numbers what it reserved in the system of record first.
 func TestSequencerNeverReissuesUnpersistedNumbers(t *testing.T) {
+	testenv.EachRedis(t, testSequencerNeverReissuesUnpersistedNumbers)
+}
+
+func testSequencerNeverReissuesUnpersistedNumbers(t *testing.T, addr string) {
 	ctx := context.Background()
-	c := client(t)
+	c := client(t, addr)
 	seeds := porttest.NewSeeds()
 	seq := redisadapter.NewSequencer(c, seeds, redisadapter.Config{Lease: 4})
 	tok := domain.NewToken()
@@ -123,10 +150,7 @@ func TestSequencerNeverReissuesUnpersistedNumbers(t *testing.T) {
 	// Only chat 1 and none of its messages reached the store.
 	seeds.Chats[tok] = 1
 	for loss := 0; loss < 2; loss++ {
-		keys, _ := c.Do(ctx, c.B().Keys().Pattern("chat:{"+string(tok)+"}*").Build()).AsStrSlice()
-		if err := c.Do(ctx, c.B().Del().Key(keys...).Build()).Error(); err != nil {
-			t.Fatal(err)
-		}
+		loseApplication(t, c, tok)
 		for i := 0; i < 5; i++ {
 			n, err := seq.NextMessageNumber(ctx, tok, 1)
 			note("message", n, err)
@@ -139,8 +163,12 @@ func TestSequencerNeverReissuesUnpersistedNumbers(t *testing.T) {
 // Many apis meet the lost sequence at once: one fences it (one new epoch),
 // the others wait for it, and every number is handed out once.
 func TestSequencerOneFenceUnderConcurrency(t *testing.T) {
+	testenv.EachRedis(t, testSequencerOneFenceUnderConcurrency)
+}
+
+func testSequencerOneFenceUnderConcurrency(t *testing.T, addr string) {
 	ctx := context.Background()
-	c := client(t)
+	c := client(t, addr)
 	seeds := porttest.NewSeeds()
 	tok := domain.NewToken()
 	seeds.Chats[tok] = 1
@@ -180,8 +208,12 @@ func TestSequencerOneFenceUnderConcurrency(t *testing.T) {
 // Append allocates and appends in one script: the entry on the stream is
 // the event, in Watermill's wire format, under the number it was given.
 func TestAppendWritesTheNumberedEvent(t *testing.T) {
+	testenv.EachRedis(t, testAppendWritesTheNumberedEvent)
+}
+
+func testAppendWritesTheNumberedEvent(t *testing.T, addr string) {
 	ctx := context.Background()
-	c := client(t)
+	c := client(t, addr)
 	topics := stream.Topics{Prefix: "seqappend." + testenv.Suffix(), Partitions: 2}
 	t.Cleanup(func() {
 		for _, tp := range topics.All() {
@@ -212,9 +244,9 @@ func TestAppendWritesTheNumberedEvent(t *testing.T) {
 		if err != nil || got != want[i] {
 			t.Fatalf("Append(%v) = %v, %v; want %v", d, got, err, want[i])
 		}
-		entries, err := c.Do(ctx, c.B().Xrange().Key(topics.For(d.Scope())).Start("-").End("+").Build()).AsXRange()
+		entries, err := c.Do(ctx, c.B().Xrange().Key(topics.For(tok)).Start("-").End("+").Build()).AsXRange()
 		if err != nil || len(entries) == 0 {
-			t.Fatalf("stream %s: %v %v", topics.For(d.Scope()), entries, err)
+			t.Fatalf("stream %s: %v %v", topics.For(tok), entries, err)
 		}
 		last := entries[len(entries)-1].FieldValues
 		values := map[string]any{}

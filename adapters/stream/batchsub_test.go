@@ -2,6 +2,7 @@ package stream_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,17 +16,17 @@ import (
 	"github.com/chatsvc/chat/internal/testenv"
 )
 
-func goRedis(t *testing.T) goredis.UniversalClient {
+func goRedis(t *testing.T, addr string) goredis.UniversalClient {
 	t.Helper()
-	c := goredis.NewClient(&goredis.Options{Addr: testenv.RedisAddr(t), Protocol: 2, PoolSize: 64})
+	c := stream.NewRedisClient(strings.Split(addr, ","), 64)
 	t.Cleanup(func() { c.Close() })
 	return c
 }
 
-func batchPubSub(t *testing.T, group string) (message.Publisher, message.Subscriber) {
-	client := goRedis(t)
+func batchPubSub(t *testing.T, addr, group string) (message.Publisher, message.Subscriber) {
+	client := goRedis(t, addr)
 	// The stock publisher closes its client when it closes: one of its own.
-	pub, err := redisstream.NewPublisher(redisstream.PublisherConfig{Client: goRedis(t)}, watermill.NopLogger{})
+	pub, err := redisstream.NewPublisher(redisstream.PublisherConfig{Client: goRedis(t, addr)}, watermill.NopLogger{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,26 +44,34 @@ func batchPubSub(t *testing.T, group string) (message.Publisher, message.Subscri
 // Watermill's own Pub/Sub suite, on the real Redis: delivery, consumer
 // groups, resending nacked messages, closing and continuing, contexts.
 func TestBatchSubscriberWatermillSuite(t *testing.T) {
-	tests.TestPubSub(t, tests.Features{
-		ConsumerGroups:                   true,
-		ExactlyOnceDelivery:              false,
-		GuaranteedOrder:                  false,
-		Persistent:                       true,
-		NewSubscriberReceivesOldMessages: true,
-	}, func(t *testing.T) (message.Publisher, message.Subscriber) {
-		return batchPubSub(t, watermill.NewShortUUID())
-	}, batchPubSub)
+	testenv.EachRedis(t, func(t *testing.T, addr string) {
+		tests.TestPubSub(t, tests.Features{
+			ConsumerGroups:                   true,
+			ExactlyOnceDelivery:              false,
+			GuaranteedOrder:                  false,
+			Persistent:                       true,
+			NewSubscriberReceivesOldMessages: true,
+		}, func(t *testing.T) (message.Publisher, message.Subscriber) {
+			return batchPubSub(t, addr, watermill.NewShortUUID())
+		}, func(t *testing.T, group string) (message.Publisher, message.Subscriber) {
+			return batchPubSub(t, addr, group)
+		})
+	})
 }
 
 // A consumer that read entries and died before its acknowledgements were
 // sent loses nothing: another consumer of the group claims them, and
 // entries acknowledged before are not delivered again.
 func TestBatchSubscriberKilledBeforeAcks(t *testing.T) {
+	testenv.EachRedis(t, testBatchSubscriberKilledBeforeAcks)
+}
+
+func testBatchSubscriberKilledBeforeAcks(t *testing.T, addr string) {
 	ctx := context.Background()
-	client := goRedis(t)
+	client := goRedis(t, addr)
 	topic := "killed." + testenv.Suffix()
 	t.Cleanup(func() { client.Del(context.Background(), topic) })
-	pub, err := redisstream.NewPublisher(redisstream.PublisherConfig{Client: goRedis(t)}, watermill.NopLogger{})
+	pub, err := redisstream.NewPublisher(redisstream.PublisherConfig{Client: goRedis(t, addr)}, watermill.NopLogger{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -126,34 +126,41 @@ func TestInProcessQueueContract(t *testing.T) {
 }
 
 func TestRedisStreamsContract(t *testing.T) {
-	consumerContract(t, func(t *testing.T, topics stream.Topics) transport {
-		client := goredis.NewClient(&goredis.Options{Addr: testenv.RedisAddr(t), Protocol: 2})
-		t.Cleanup(func() {
-			for _, tp := range append(topics.All(), topics.DeadLetter()) {
-				client.Del(context.Background(), tp)
-			}
-			client.Close()
+	testenv.EachRedis(t, func(t *testing.T, addr string) {
+		consumerContract(t, func(t *testing.T, topics stream.Topics) transport {
+			return redisTransport(t, addr, topics)
 		})
-		cfg := stream.RedisConfig{ConsumerGroup: "contract", ConsumerName: "c", ClaimIdle: time.Minute, ClaimInterval: time.Second}
-		pub, err := stream.NewRedisPublisher(client, cfg, zap.NewNop())
-		if err != nil {
-			t.Fatal(err)
-		}
-		sub, err := stream.NewRedisSubscriber(client, cfg, 4, zap.NewNop())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return transport{pub: pub, sub: sub, concurrency: 4}
 	})
 }
 
+func redisTransport(t *testing.T, addr string, topics stream.Topics) transport {
+	client := goRedis(t, addr)
+	t.Cleanup(func() {
+		for _, tp := range append(topics.All(), topics.DeadLetter()) {
+			client.Del(context.Background(), tp)
+		}
+	})
+	cfg := stream.RedisConfig{ConsumerGroup: "contract", ConsumerName: "c", ClaimIdle: time.Minute, ClaimInterval: time.Second}
+	pub, err := stream.NewRedisPublisher(client, cfg, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := stream.NewRedisSubscriber(client, cfg, 4, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return transport{pub: pub, sub: sub, concurrency: 4}
+}
+
 // Trimming keeps what any group still needs and drops what all acknowledged.
-func TestTrimAcknowledged(t *testing.T) {
+func TestTrimAcknowledged(t *testing.T) { testenv.EachRedis(t, testTrimAcknowledged) }
+
+func testTrimAcknowledged(t *testing.T, addr string) {
 	ctx := context.Background()
-	client := goredis.NewClient(&goredis.Options{Addr: testenv.RedisAddr(t), Protocol: 2})
+	client := goRedis(t, addr)
 	topics := stream.Topics{Prefix: "trim." + testenv.Suffix(), Partitions: 1}
 	topic := topics.Partition(0)
-	defer func() { client.Del(ctx, topic); client.Close() }()
+	defer client.Del(ctx, topic)
 	var ids []string
 	for i := 0; i < 10; i++ {
 		id, err := client.XAdd(ctx, &goredis.XAddArgs{Stream: topic, Values: map[string]any{"i": i}}).Result()
@@ -194,5 +201,46 @@ func TestTrimAcknowledged(t *testing.T) {
 	left, _ := client.XRange(ctx, topic, "-", "+").Result()
 	if len(left) != 4 || left[0].ID != ids[6] {
 		t.Fatalf("left %d entries starting at %v, want 4 from %s", len(left), left, ids[6])
+	}
+}
+
+// On a Redis Cluster the partitions spread over the nodes: the default
+// four land on each of the three masters scripts/services.sh starts, and
+// the applications spread evenly over the partitions.
+func TestPartitionsSpreadOverClusterNodes(t *testing.T) {
+	ctx := context.Background()
+	c, ok := goRedis(t, testenv.RedisClusterAddr(t)).(*goredis.ClusterClient)
+	if !ok {
+		t.Fatal("several seed nodes did not make a cluster client")
+	}
+	slots, err := c.ClusterSlots(ctx).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	topics := stream.Topics{Prefix: "chat.events", Partitions: 4}
+	nodes := map[string]bool{}
+	for _, p := range topics.All() {
+		slot, err := c.ClusterKeySlot(ctx, p).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range slots {
+			if int64(s.Start) <= slot && slot <= int64(s.End) {
+				nodes[s.Nodes[0].Addr] = true
+			}
+		}
+	}
+	if len(nodes) != len(slots) {
+		t.Fatalf("the partitions live on %d of the %d nodes: %v", len(nodes), len(slots), nodes)
+	}
+	per := map[string]int{}
+	const apps = 4000
+	for range apps {
+		per[topics.For(domain.NewToken())]++
+	}
+	for _, p := range topics.All() {
+		if per[p] < apps/4*8/10 || per[p] > apps/4*12/10 {
+			t.Fatalf("partition %s has %d of %d applications", p, per[p], apps)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"sync"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -36,8 +37,11 @@ func (l *LiveLog) Valid(s string) bool     { return positionForm.MatchString(s) 
 func (l *LiveLog) Before(a, b string) bool { return lessID(a, b) }
 
 // Tail reads every partition from its current end (or from where the
-// last tail stopped), one blocking XREAD for all of them at a time. One
-// tail runs at a time.
+// last tail stopped), with one blocking XREAD per partition (on a Redis
+// Cluster the partitions live in different slots, which one command cannot
+// read together), and hands their events to fn one at a time. One tail
+// runs at a time; it ends, returning the first error, when a partition's
+// read fails or ctx ends (then nil).
 func (l *LiveLog) Tail(ctx context.Context, fn func(domain.LiveEvent)) error {
 	streams := l.topics.All()
 	if l.ids == nil {
@@ -55,13 +59,31 @@ func (l *LiveLog) Tail(ctx context.Context, fn func(domain.LiveEvent)) error {
 		}
 		l.ids = ids
 	}
-	ids := l.ids
-	index := make(map[string]int, len(streams))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu    sync.Mutex // fn is called by one reader at a time
+		wg    sync.WaitGroup
+		first error
+		once  sync.Once
+	)
 	for i, s := range streams {
-		index[s] = i
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := l.tail(ctx, s, &l.ids[i], &mu, fn); err != nil {
+				once.Do(func() { first = err; cancel() })
+			}
+		}()
 	}
+	wg.Wait()
+	return first
+}
+
+// tail reads one partition after *id, which it moves along.
+func (l *LiveLog) tail(ctx context.Context, stream string, id *string, mu *sync.Mutex, fn func(domain.LiveEvent)) error {
 	for {
-		res, err := l.client.XRead(ctx, &goredis.XReadArgs{Streams: append(append([]string{}, streams...), ids...), Block: l.block, Count: 1000}).Result()
+		res, err := l.client.XRead(ctx, &goredis.XReadArgs{Streams: []string{stream, *id}, Block: l.block, Count: 1000}).Result()
 		switch {
 		case ctx.Err() != nil:
 			return nil
@@ -70,21 +92,23 @@ func (l *LiveLog) Tail(ctx context.Context, fn func(domain.LiveEvent)) error {
 		case err != nil:
 			return err
 		}
+		mu.Lock()
 		for _, s := range res {
 			for _, m := range s.Messages {
-				ids[index[s.Stream]] = m.ID
+				*id = m.ID
 				if e, ok := liveEvent(m); ok {
 					fn(e)
 				}
 			}
 		}
+		mu.Unlock()
 	}
 }
 
 // Since reads the chat's partition after the position; gone when the
 // trimmer (or a loss of Redis' data) may have removed entries after it.
 func (l *LiveLog) Since(ctx context.Context, chat domain.ChatKey, after string) ([]domain.LiveEvent, error) {
-	topic := l.topics.For(domain.MessageCreated{Token: chat.Token, Chat: chat.Number}.Scope())
+	topic := l.topics.For(chat.Token)
 	info, err := l.client.XInfoStream(ctx, topic).Result()
 	if isNoSuchKey(err) {
 		return nil, domain.ErrPositionGone

@@ -34,7 +34,8 @@ func (p *Publisher) Publish(ctx context.Context, e domain.Event) error {
 		return err
 	}
 	msg.SetContext(ctx)
-	topic := p.topics.For(e.Scope())
+	token, _, _, _, _ := domain.Subject(e)
+	topic := p.topics.For(token)
 	if err := p.pub.Publish(topic, msg); err != nil {
 		if errors.Is(err, context.Canceled) {
 			return err

@@ -30,6 +30,8 @@ const (
 	defaultReplPrimary = "chat:chat@tcp(127.0.0.1:3308)/"
 	defaultReplReplica = "chat:chat@tcp(127.0.0.1:3307)/"
 	defaultRedis       = "127.0.0.1:6379"
+	// A 3-master Redis Cluster.
+	defaultRedisCluster = "127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003"
 )
 
 func unavailable(t testing.TB, what string, err error) {
@@ -144,25 +146,60 @@ func RedisAddr(t testing.TB) string {
 	return addr
 }
 
-// pingRedis speaks just enough RESP to ask PING, so that this package does
-// not pick a Redis client for the tests that use it.
-func pingRedis(addr string) error {
+// RedisClusterAddr returns the seed nodes (comma-separated, as
+// CHAT_REDIS_ADDR takes them) of a reachable Redis Cluster whose every
+// slot is served.
+func RedisClusterAddr(t testing.TB) string {
+	t.Helper()
+	addr := env("CHAT_TEST_REDIS_CLUSTER", defaultRedisCluster)
+	for _, a := range strings.Split(addr, ",") {
+		if err := pingRedis(a); err != nil {
+			unavailable(t, "the Redis Cluster", err)
+		}
+	}
+	info, err := askRedis(strings.Split(addr, ",")[0], "CLUSTER INFO")
+	if err == nil && !strings.Contains(info, "cluster_state:ok") {
+		err = fmt.Errorf("cluster not ready: %q", info)
+	}
+	if err != nil {
+		unavailable(t, "the Redis Cluster", err)
+	}
+	return addr
+}
+
+// EachRedis runs test as a subtest on the single Redis ("redis") and on
+// the Redis Cluster ("cluster"), both started by scripts/services.sh, with
+// the address CHAT_REDIS_ADDR would take.
+func EachRedis(t *testing.T, test func(t *testing.T, addr string)) {
+	t.Run("redis", func(t *testing.T) { test(t, RedisAddr(t)) })
+	t.Run("cluster", func(t *testing.T) { test(t, RedisClusterAddr(t)) })
+}
+
+// askRedis sends one inline command and returns the answer's first read.
+func askRedis(addr, cmd string) (string, error) {
 	conn, err := net.DialTimeout("tcp", addr, 2*time.Second)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
-	if _, err := conn.Write([]byte("PING\r\n")); err != nil {
-		return err
+	if _, err := conn.Write([]byte(cmd + "\r\n")); err != nil {
+		return "", err
 	}
-	buf := make([]byte, 16)
+	buf := make([]byte, 4096)
 	n, err := conn.Read(buf)
+	return string(buf[:n]), err
+}
+
+// pingRedis speaks just enough RESP to ask PING, so that this package does
+// not pick a Redis client for the tests that use it.
+func pingRedis(addr string) error {
+	answer, err := askRedis(addr, "PING")
 	if err != nil {
 		return err
 	}
-	if !strings.HasPrefix(string(buf[:n]), "+PONG") {
-		return fmt.Errorf("unexpected answer %q", buf[:n])
+	if !strings.HasPrefix(answer, "+PONG") {
+		return fmt.Errorf("unexpected answer %q", answer)
 	}
 	return nil
 }
