@@ -36,10 +36,10 @@ func TestConfigReportsEveryProblem(t *testing.T) {
 	// A cluster's seeds with a hole, and a stream prefix that would carry a
 	// hash tag of its own (the partitions' names are the applications' tags).
 	_, err = bootstrap.LoadConfig(func(k string) string {
-		return map[string]string{"CHAT_PROFILE": "production", "CHAT_MYSQL_DSN": "u:p@tcp(h:3306)/d", "CHAT_OPENSEARCH_URL": "http://o:9200",
+		return map[string]string{"CHAT_PROFILE": "production", "CHAT_MYSQL_DSN": "u:p@tcp(h:3306)/d", "CHAT_OPENSEARCH_URL": "http://o1:9200,o2:9200",
 			"CHAT_REDIS_ADDR": "r1:7001,,r3:7003", "CHAT_STREAM_PREFIX": "chat.{events}"}[k]
 	})
-	for _, want := range []string{"CHAT_REDIS_ADDR", "CHAT_STREAM_PREFIX"} {
+	for _, want := range []string{"CHAT_REDIS_ADDR", "CHAT_STREAM_PREFIX", "CHAT_OPENSEARCH_URL"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("the error does not name %s: %v", want, err)
 		}

@@ -65,8 +65,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		fail("CHAT_PROFILE", "must be embedded or production, not %q", cfg.Profile)
 	}
 	if cfg.OpenSearch.URL != "" {
-		if u, err := url.Parse(cfg.OpenSearch.URL); err != nil || u.Scheme == "" || u.Host == "" {
-			fail("CHAT_OPENSEARCH_URL", "must be a URL such as http://localhost:9200")
+		for _, node := range strings.Split(cfg.OpenSearch.URL, ",") {
+			if u, err := url.Parse(strings.TrimSpace(node)); err != nil || u.Scheme == "" || u.Host == "" {
+				fail("CHAT_OPENSEARCH_URL", "must be a URL such as http://localhost:9200, or several comma-separated, not %q", node)
+				break
+			}
 		}
 	}
 	if a := cfg.OpenSearch.Analysis; a != "trigrams" && a != "grams" {

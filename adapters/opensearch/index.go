@@ -42,6 +42,9 @@ type Index struct {
 
 // Config tunes the index.
 type Config struct {
+	// URL is one node's, or several nodes' of a cluster, comma-separated:
+	// requests go round the nodes, and one that fails to answer is set
+	// aside for a while and its requests retried on another.
 	URL    string
 	Alias  string // "messages"
 	Shards int
@@ -56,7 +59,7 @@ type Config struct {
 // New builds the client. It does not contact OpenSearch: Ping and EnsureIndex do.
 func New(cfg Config) (*Index, error) {
 	c, err := opensearchgo.NewClient(opensearchgo.Config{
-		Addresses:  []string{cfg.URL},
+		Addresses:  nodeURLs(cfg.URL),
 		MaxRetries: 2,
 		Transport:  &http.Transport{MaxIdleConnsPerHost: 64, ResponseHeaderTimeout: 30 * time.Second},
 	})
@@ -73,6 +76,16 @@ func New(cfg Config) (*Index, error) {
 	ix := &Index{client: c, alias: cfg.Alias, shards: max(cfg.Shards, 1), replicas: max(cfg.Replicas, 0), refresh: cfg.Refresh, requireAlias: true, newAnalysis: cfg.Analysis}
 	ix.analysis.Store(analysisLegacy) // until EnsureIndex has looked
 	return ix, nil
+}
+
+func nodeURLs(list string) []string {
+	var out []string
+	for _, u := range strings.Split(list, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 type apiError struct {

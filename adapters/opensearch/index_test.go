@@ -28,7 +28,19 @@ func newIndexOf(t *testing.T, analysis string) *opensearch.Index {
 }
 
 func TestSearchIndexContract(t *testing.T) {
-	porttest.SearchIndexContract(t, func(t *testing.T) ports.SearchIndex { return newIndex(t) })
+	t.Run("node", func(t *testing.T) {
+		porttest.SearchIndexContract(t, func(t *testing.T) ports.SearchIndex { return newIndex(t) })
+	})
+	// On the two-node cluster: two shards, each with a replica on the other node.
+	t.Run("cluster", func(t *testing.T) {
+		porttest.SearchIndexContract(t, func(t *testing.T) ports.SearchIndex {
+			pair, alias := testenv.OpenSearchCluster(t)
+			ix, err := opensearch.New(opensearch.Config{URL: pair.URL(), Alias: alias, Shards: 2, Replicas: 1, Refresh: "wait_for"})
+			must(t, err)
+			must(t, ix.EnsureIndex(context.Background()))
+			return ix
+		})
+	})
 }
 
 // The analysis before trigrams still answers the same: an index made with

@@ -27,13 +27,53 @@ func getJSON(t *testing.T, url string, into any) {
 	}
 }
 
+// countHits is how many documents a search (a URL with its query) matches.
+func countHits(t *testing.T, search string) int {
+	t.Helper()
+	var res struct {
+		Hits struct {
+			Total struct {
+				Value int `json:"value"`
+			} `json:"total"`
+		} `json:"hits"`
+	}
+	getJSON(t, search+"&size=0&track_total_hits=true", &res)
+	return res.Hits.Total.Value
+}
+
 // An index made with several shards and replicas has them, and a chat's
 // documents all live on one shard (routed by chat), so that a search reads
 // one shard.
 func TestShardsReplicasAndRouting(t *testing.T) {
+	t.Run("node", func(t *testing.T) {
+		url, alias := testenv.OpenSearchURL(t)
+		shardsReplicasAndRouting(t, url, url, alias)
+	})
+	// On two nodes every shard has a copy on each: the replicas are assigned.
+	t.Run("cluster", func(t *testing.T) {
+		pair, alias := testenv.OpenSearchCluster(t)
+		shardsReplicasAndRouting(t, pair.URL(), pair.URLs[0], alias)
+		waitGreen(t, pair.URLs[0], alias)
+		var shards []struct {
+			Shard, Prirep, State, Node string
+		}
+		getJSON(t, pair.URLs[0]+"/_cat/shards/"+alias+"?format=json", &shards)
+		nodes := map[string]int{}
+		for _, s := range shards {
+			if s.State != "STARTED" {
+				t.Fatalf("shard %s (%s) is %s", s.Shard, s.Prirep, s.State)
+			}
+			nodes[s.Node]++
+		}
+		if len(shards) != 6 || len(nodes) != 2 || nodes[shards[0].Node] != 3 {
+			t.Fatalf("3 shards and their replicas over two nodes: %v", shards)
+		}
+	})
+}
+
+func shardsReplicasAndRouting(t *testing.T, urls, url, alias string) {
 	ctx := context.Background()
-	url, alias := testenv.OpenSearchURL(t)
-	ix, err := opensearch.New(opensearch.Config{URL: url, Alias: alias, Shards: 3, Replicas: 1, Refresh: "wait_for"})
+	ix, err := opensearch.New(opensearch.Config{URL: urls, Alias: alias, Shards: 3, Replicas: 1, Refresh: "wait_for"})
 	must(t, err)
 	must(t, ix.EnsureIndex(ctx))
 
@@ -63,16 +103,7 @@ func TestShardsReplicasAndRouting(t *testing.T) {
 	for chat := int64(1); chat <= 4; chat++ {
 		holding := 0
 		for shard := 0; shard < 3; shard++ {
-			var res struct {
-				Hits struct {
-					Total struct {
-						Value int `json:"value"`
-					} `json:"total"`
-				} `json:"hits"`
-			}
-			q := fmt.Sprintf("%s/%s/_search?preference=_shards:%d&size=0&track_total_hits=true&q=chat:%d", url, alias, shard, chat)
-			getJSON(t, q, &res)
-			switch n := res.Hits.Total.Value; n {
+			switch n := countHits(t, fmt.Sprintf("%s/%s/_search?preference=_shards:%d&q=chat:%d", url, alias, shard, chat)); n {
 			case 0:
 			case 10:
 				holding++
