@@ -14,6 +14,7 @@ import (
 
 	"github.com/chatsvc/chat/adapters/httpapi"
 	"github.com/chatsvc/chat/bootstrap"
+	"github.com/chatsvc/chat/internal/testenv"
 )
 
 type sseEvent struct {
@@ -190,10 +191,12 @@ func TestLiveEmbedded(t *testing.T) {
 
 // Two api instances: a client on one receives what the other created.
 func TestLiveAcrossAPIs(t *testing.T) {
-	env := productionEnv(t, nil)
-	apis := apiInstances(t, loadConfig(t, env), 2)
-	apis[0].addWorker(env, "w0")
-	liveSuite(t, apis[0], apis[1])
+	testenv.EachRedis(t, func(t *testing.T, redisAddr string) {
+		env := productionEnv(t, map[string]string{"CHAT_REDIS_ADDR": redisAddr})
+		apis := apiInstances(t, loadConfig(t, env), 2)
+		apis[0].addWorker(env, "w0")
+		liveSuite(t, apis[0], apis[1])
+	})
 }
 
 // The caps answer 429, and stopping the instance ends its streams.
