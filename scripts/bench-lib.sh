@@ -2,6 +2,8 @@
 # $bin, and everything a run makes (its database, streams and index, all
 # named after $1 and this process) removed when it exits.
 # Usage: . scripts/bench-lib.sh NAME
+# BENCH_REDIS=cluster runs it on the Redis Cluster of scripts/services.sh
+# (three masters on this same machine) instead of the single Redis.
 scripts/services.sh start >/dev/null
 bench_name="$1"
 bin=$(mktemp -d)
@@ -12,6 +14,9 @@ cleanup() {
   rm -rf "$bin"
   mysql -h127.0.0.1 -uchat -pchat -e "DROP DATABASE IF EXISTS $db" 2>/dev/null || true
   redis-cli --scan --pattern "$bench_name.$$*" | xargs -r redis-cli del >/dev/null
+  for port in 7001 7002 7003; do
+    redis-cli -p $port --scan --pattern "$bench_name.$$*" | xargs -r -n1 redis-cli -c -p $port del >/dev/null 2>&1 || true
+  done
   curl -s -XDELETE "http://127.0.0.1:9200/$bench_name-$$*" >/dev/null || true
 }
 trap cleanup EXIT
@@ -24,6 +29,7 @@ production_env() {
   export CHAT_PROFILE=production CHAT_LOG_LEVEL=error
   export CHAT_MYSQL_DSN="chat:chat@tcp(127.0.0.1:3306)/$db"
   export CHAT_REDIS_ADDR=127.0.0.1:6379
+  if [ "${BENCH_REDIS:-}" = cluster ]; then CHAT_REDIS_ADDR=127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003; fi
   export CHAT_OPENSEARCH_URL=http://127.0.0.1:9200 CHAT_OPENSEARCH_INDEX="$bench_name-$$"
   export CHAT_STREAM_PREFIX="$bench_name.$$"
   "$bin/migrate" >/dev/null

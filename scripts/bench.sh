@@ -13,6 +13,7 @@
 #
 # Usage: scripts/bench.sh [-c connections] [-d duration] [-rates "2000 4000 0"] [other loadgen flags]
 # BENCH_PROFILE=file: a CPU profile of the persisting worker during the first step.
+# BENCH_REDIS=cluster: on the 3-master Redis Cluster (scripts/services.sh) instead of one Redis.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,7 +50,7 @@ if [ -n "$embedded" ]; then
     before=$(awk '{print $14+$15}' /proc/$api_pid/stat)
     echo "== embedded: rate ${rate/#0/as fast as possible}, $dur, $conns connections"
     out=$("$bin/loadgen" -url http://127.0.0.1:18090 -c "$conns" -d "$dur" -rate "$rate" -chats 16 "${extra[@]}")
-    echo "$out" | grep -v '^sent='
+    echo "$out" | grep -v '^sent=\|^chats='
     sent=$(echo "$out" | awk -F= '/^sent=/{print $2}')
     printf 'cpu per create:   api %.0f µs\n' "$(echo "($(awk '{print $14+$15}' /proc/$api_pid/stat) - $before) * 1000000 / $(getconf CLK_TCK) / $sent" | bc -l)"
   done
@@ -65,7 +66,7 @@ if [ -n "$apionly" ]; then
   for _ in $(seq 1 100); do curl -fs http://127.0.0.1:18090/readyz >/dev/null 2>&1 && break; sleep 0.1; done
   for rate in $rates; do
     echo "== api alone: rate ${rate/#0/as fast as possible}, $dur, $conns connections"
-    "$bin/loadgen" -url http://127.0.0.1:18090 -c "$conns" -d "$dur" -rate "$rate" -chats 16 -sample 1000000000 "${extra[@]}" | grep -v '^sent=\|lag:'
+    "$bin/loadgen" -url http://127.0.0.1:18090 -c "$conns" -d "$dur" -rate "$rate" -chats 16 -sample 1000000000 "${extra[@]}" | grep -v '^sent=\|^chats=\|lag:'
   done
   exit 0
 fi
@@ -81,6 +82,12 @@ mariadb_pid=$(pgrep -o -x mariadbd || pgrep -o mysqld || echo "")
 redis_pid=$(redis-cli info server | tr -d '\r' | awk -F: '/^process_id/{print $2}')
 opensearch_pid=$(cat "$STATE_DIR/opensearch.pid" 2>/dev/null || echo "")
 procs="api:$api_pid persist-worker:$persist_pid index-worker:$index_pid mariadb:$mariadb_pid redis:$redis_pid opensearch:$opensearch_pid"
+if [ "${BENCH_REDIS:-}" = cluster ]; then # each master of the cluster instead
+  procs="${procs/ redis:$redis_pid/}"
+  for port in 7001 7002 7003; do
+    procs+=" redis-$port:$(redis-cli -p $port info server | tr -d '\r' | awk -F: '/^process_id/{print $2}')"
+  done
+fi
 ticks() { # utime+stime of a pid, in clock ticks
   [ -n "$1" ] && [ -r "/proc/$1/stat" ] && awk '{print $14+$15}' "/proc/$1/stat" || echo 0
 }
@@ -101,9 +108,10 @@ for rate in $rates; do
   start=$(date +%s.%N)
   out=$("$bin/loadgen" -url http://127.0.0.1:18090 -c "$conns" -d "$dur" -rate "$rate" -chats 16 "${extra[@]}")
   loaded=$(date +%s.%N)
-  echo "$out" | grep -v '^sent='
+  echo "$out" | grep -v '^sent=\|^chats='
   sent=$(echo "$out" | awk -F= '/^sent=/{print $2}')
-  expected=$((expected + sent + 16)) # the chats' creations are events too
+  chats=$(echo "$out" | awk -F= '/^chats=/{print $2}')
+  expected=$((expected + sent + chats)) # the chats' creations are events too
   while :; do
     p=$(counter 18091 chat_events_persisted_total); i=$(counter 18092 chat_events_indexed_total)
     [ "${p:-0}" -ge $expected ] && [ "${i:-0}" -ge $expected ] && break

@@ -29,7 +29,8 @@ func main() {
 	base := flag.String("url", "http://127.0.0.1:8080", "api base URL")
 	conns := flag.Int("c", 64, "concurrent connections")
 	dur := flag.Duration("d", 20*time.Second, "how long to send")
-	chats := flag.Int("chats", 16, "chats the messages are spread over")
+	chats := flag.Int("chats", 16, "chats the messages are spread over, in each application")
+	apps := flag.Int("apps", 1, "applications the messages are spread over (on a Redis Cluster, over its nodes)")
 	sampleEvery := flag.Int("sample", 500, "measure the persistence and index lag of one message in this many")
 	rate := flag.Int("rate", 0, "requests per second to offer (0: as fast as the connections go)")
 	serve := flag.String("serve", "", "serve the bare Fiber ceiling handler on this address instead")
@@ -44,7 +45,7 @@ func main() {
 	case *get != "":
 		err = reads(*base+*get, *conns, *dur)
 	default:
-		err = run(config{base: *base, conns: *conns, dur: *dur, chats: *chats, sampleEvery: *sampleEvery, rate: *rate, ceiling: *ceiling, count: *count})
+		err = run(config{base: *base, conns: *conns, dur: *dur, chats: *chats, apps: max(*apps, 1), sampleEvery: *sampleEvery, rate: *rate, ceiling: *ceiling, count: *count})
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
@@ -120,6 +121,7 @@ func reads(target string, conns int, dur time.Duration) error {
 type config struct {
 	base              string
 	conns, chats      int
+	apps              int
 	dur               time.Duration
 	sampleEvery, rate int
 	count             int
@@ -157,23 +159,29 @@ func run(cfg config) error {
 		err := client.Do(req, res)
 		return res.StatusCode(), append([]byte(nil), res.Body()...), err
 	}
-	prefix := "/ceiling/chats"
+	prefixes := []string{"/ceiling/chats"}
 	if !cfg.ceiling {
-		status, body, err := post("/api/v1/chat_applications", []byte(`{"name":"loadgen"}`))
-		if err != nil || status != 201 {
-			return fmt.Errorf("create application: %d %s %v", status, body, err)
-		}
-		var app struct{ Token string }
-		_ = json.Unmarshal(body, &app)
-		prefix = "/api/v1/chat_applications/" + app.Token + "/chats"
-		if cfg.count > 0 {
-			fmt.Printf("token=%s\n", app.Token)
-		}
-		for i := 0; i < cfg.chats; i++ {
-			if status, body, err := post(prefix, nil); err != nil || status != 201 {
-				return fmt.Errorf("create chat: %d %s %v", status, body, err)
+		prefixes = prefixes[:0]
+		for a := 0; a < cfg.apps; a++ {
+			status, body, err := post("/api/v1/chat_applications", []byte(`{"name":"loadgen"}`))
+			if err != nil || status != 201 {
+				return fmt.Errorf("create application: %d %s %v", status, body, err)
+			}
+			var app struct{ Token string }
+			_ = json.Unmarshal(body, &app)
+			prefix := "/api/v1/chat_applications/" + app.Token + "/chats"
+			prefixes = append(prefixes, prefix)
+			if cfg.count > 0 && a == 0 {
+				fmt.Printf("token=%s\n", app.Token)
+			}
+			for i := 0; i < cfg.chats; i++ {
+				if status, body, err := post(prefix, nil); err != nil || status != 201 {
+					return fmt.Errorf("create chat: %d %s %v", status, body, err)
+				}
 			}
 		}
+		// The chats' creations are events too (bench.sh waits for them).
+		fmt.Printf("chats=%d\n", cfg.apps*cfg.chats)
 	}
 
 	var sent, failed atomic.Int64
@@ -229,6 +237,7 @@ func run(cfg config) error {
 					}
 				}
 				chat := (w*7919+i)%cfg.chats + 1
+				prefix := prefixes[(w*31+i)%len(prefixes)]
 				path := fmt.Sprintf("%s/%d/messages", prefix, chat)
 				sampled := !cfg.ceiling && marker == "" && (sent.Load()+1)%int64(cfg.sampleEvery) == 0
 				if sampled {
