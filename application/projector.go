@@ -16,7 +16,8 @@ import (
 // applications and chats dirty; FlushCounts recomputes just those (exactly)
 // every few seconds; Reconcile sweeps everything, much less often, to repair
 // whatever a crash between the two left behind. That keeps the hot path to
-// one transaction per batch, and makes counts exact once writes stop.
+// one transaction per batch and application, and makes counts exact once
+// writes stop.
 type Projector struct {
 	projection ports.Projection
 	counters   ports.Counters
@@ -39,6 +40,9 @@ func NewProjector(projection ports.Projection, counters ports.Counters, cache po
 func (p *Projector) Apply(ctx context.Context, events []domain.Event) error {
 	touched, err := p.projection.ApplyEvents(ctx, events)
 	if err != nil {
+		// Some applications' parts may be committed: what is cached about
+		// the batch's chats goes all the same (for the others, a miss).
+		_ = p.cache.Invalidate(ctx, domain.ChatsOf(events))
 		return err
 	}
 	return p.Committed(ctx, events, touched)

@@ -46,6 +46,9 @@ type MySQLConfig struct {
 	// (entstore.Store.WithReplica).
 	ReplicaDSN string
 	MaxOpen    int
+	// ApplyParts: how many transactions the worker applies one batch in,
+	// at once (entstore.Store.WithApplyParts).
+	ApplyParts int
 }
 
 type RedisConfig struct {

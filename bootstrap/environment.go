@@ -56,6 +56,7 @@ type environment struct {
 	Concurrency     uint          `env:"CHAT_WORKER_CONCURRENCY" envDefault:"512"`
 	MaxBatch        uint          `env:"CHAT_WORKER_MAX_BATCH" envDefault:"256"`
 	Flushers        uint          `env:"CHAT_WORKER_FLUSHERS" envDefault:"2"`
+	ApplyParts      uint          `env:"CHAT_WORKER_TRANSACTIONS" envDefault:"4"`
 	Linger          time.Duration `env:"CHAT_WORKER_LINGER" envDefault:"2ms"`
 	MaxAttempts     uint          `env:"CHAT_WORKER_MAX_ATTEMPTS" envDefault:"5"`
 	RetryInitial    time.Duration `env:"CHAT_WORKER_RETRY_INITIAL" envDefault:"100ms"`

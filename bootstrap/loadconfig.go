@@ -31,7 +31,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DataDir:        e.DataDir,
 		WorkerHTTPAddr: e.WorkerHTTPAddr,
 		DebugAddr:      e.DebugAddr,
-		MySQL:          MySQLConfig{DSN: e.MySQLDSN, ReplicaDSN: e.MySQLReplicaDSN, MaxOpen: int(e.MySQLMaxOpen)},
+		MySQL:          MySQLConfig{DSN: e.MySQLDSN, ReplicaDSN: e.MySQLReplicaDSN, MaxOpen: int(e.MySQLMaxOpen), ApplyParts: int(e.ApplyParts)},
 		Redis:          RedisConfig{Addr: e.RedisAddr, SequenceLease: int64(e.SequenceLease)},
 		OpenSearch: OpenSearchConfig{URL: e.OpenSearchURL, Index: e.OpenSearchIndex, Shards: int(e.Shards), Replicas: int(e.Replicas), Refresh: e.Refresh,
 			IndexerGroup: e.IndexerGroup, Timeout: e.SearchTimeout, Analysis: e.Analysis, MaxBatch: int(e.IndexerMaxBatch), Linger: e.IndexerLinger},
@@ -88,6 +88,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if cfg.Redis.SequenceLease < 1 {
 		fail("CHAT_SEQUENCE_LEASE", "must be at least 1")
+	}
+	if cfg.MySQL.ApplyParts < 1 {
+		fail("CHAT_WORKER_TRANSACTIONS", "must be at least 1")
 	}
 	if cfg.Stream.Topics.Partitions < 1 {
 		fail("CHAT_STREAM_PARTITIONS", "must be at least 1")

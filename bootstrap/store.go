@@ -28,7 +28,7 @@ var mysqlModule = fx.Module("mysql",
 		if err != nil {
 			return nil, nil, err
 		}
-		s := entstore.New(db, dialect.MySQL)
+		s := entstore.New(db, dialect.MySQL).WithApplyParts(mysqlCfg.ApplyParts)
 		if mysqlCfg.ReplicaDSN != "" {
 			replica, err := entstore.OpenMySQL(mysqlCfg.ReplicaDSN, mysqlCfg.MaxOpen)
 			if err != nil {

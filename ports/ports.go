@@ -118,9 +118,11 @@ type EventPublisher interface {
 // Projection applies events to the system of record. ApplyEvents is
 // idempotent: applying an event again, or an older edit after a newer one,
 // changes nothing. It adds what it inserts to the counters in the same
-// transaction, and returns the applications and chats whose counters it
-// could not account for exactly (a batch that met rows already there), for
-// RefreshCounts.
+// transaction as the rows, and returns the applications and chats whose
+// counters it could not account for exactly (a batch that met rows already
+// there), for RefreshCounts. A batch that fails may have been applied in
+// part (an application's events are applied together, or not at all):
+// applying it again completes it.
 type Projection interface {
 	ApplyEvents(ctx context.Context, events []domain.Event) (domain.Touched, error)
 }

@@ -121,6 +121,8 @@ for rate in $rates; do
   load_s=$(echo "$loaded - $start" | bc -l); drain_s=$(echo "$drained - $loaded" | bc -l)
   printf 'drain:            %.1f s after the load until everything acknowledged was persisted and indexed\n' "$drain_s"
   printf 'effective:        %.0f messages/s persisted and indexed (acknowledged / (load + drain))\n' "$(echo "$sent / ($load_s + $drain_s)" | bc -l)"
+  printf 'failed attempts:  persist %s, index %s (each retried; a failed batch is retried event by event)\n' \
+    "$(counter 18091 chat_events_failed_total)" "$(counter 18092 chat_events_failed_total)"
   line="cpu per event:   "
   for p in $procs; do
     name=${p%%:*}; t=$(( $(ticks "${p#*:}") - ${before[$name]} ))

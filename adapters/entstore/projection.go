@@ -8,8 +8,10 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
+	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/chatsvc/chat/domain"
@@ -17,7 +19,9 @@ import (
 	"github.com/chatsvc/chat/ent/message"
 )
 
-// ApplyEvents writes a batch of events in one transaction. Every statement is
+// ApplyEvents writes a batch of events: on MySQL in a few transactions at
+// once, each of a run of applications (applyInParts); on SQLite in one
+// transaction. Every statement is
 // idempotent: creations insert-or-ignore on the unique number keys, and an
 // edit only replaces a body whose version is older. A message event whose
 // chat row is not there yet creates the chat row too, so that the order in
@@ -26,15 +30,82 @@ func (s *Store) ApplyEvents(ctx context.Context, events []domain.Event) (domain.
 	if len(events) == 0 {
 		return domain.Touched{}, nil
 	}
-	var touched domain.Touched
-	err := s.inTx(ctx, func(tx *ent.Client) (err error) {
-		touched, err = s.apply(ctx, tx, events)
-		return err
-	})
-	if err != nil {
-		s.forgetChats(events) // a rolled-back transaction may have cached ids of its rows
+	if s.dialect != dialect.MySQL {
+		// SQLite has one writer: one transaction for the batch.
+		var touched domain.Touched
+		err := s.inTx(ctx, func(tx *ent.Client) (err error) {
+			touched, err = s.apply(ctx, tx, events)
+			return err
+		})
+		if err != nil {
+			s.forgetChats(events) // a rolled-back transaction may have cached ids of its rows
+		}
+		return touched, err
 	}
-	return touched, err
+	return s.applyInParts(ctx, events)
+}
+
+// defaultApplyParts: see WithApplyParts.
+const defaultApplyParts = 4
+
+// WithApplyParts sets how many transactions at most one batch is applied
+// in on MySQL, at once (each holds a connection): 1 applies it in one.
+func (s *Store) WithApplyParts(n int) *Store {
+	s.applyParts = max(n, 1)
+	return s
+}
+
+// applyInParts splits the batch's applications (in token order) into up to
+// s.applyParts runs, and applies each run in a transaction of its own, all at
+// once: a batch costs the longest run's round trips rather than the sum of
+// every application's, and two batches wait for each other only on the
+// applications they share. Every transaction locks its applications' rows
+// in token order, so that none waits for another in a cycle. When one
+// fails the batch fails and is retried; the runs already committed apply
+// again as redeliveries (each is idempotent, its counters recounted
+// exactly). An application's events are always in one transaction.
+func (s *Store) applyInParts(ctx context.Context, events []domain.Event) (domain.Touched, error) {
+	apps := byApplication(events)
+	parts := min(s.applyParts, len(apps))
+	var (
+		mu      sync.Mutex
+		wg      sync.WaitGroup
+		touched domain.Touched
+		first   error
+		firstAt = parts
+	)
+	for i := range parts {
+		run := apps[i*len(apps)/parts : (i+1)*len(apps)/parts]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var t domain.Touched
+			err := s.inTx(ctx, func(tx *ent.Client) error {
+				for _, group := range run {
+					got, err := s.applyOne(ctx, tx, group)
+					t.Merge(got)
+					if err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			mu.Lock()
+			defer mu.Unlock()
+			if err == nil {
+				touched.Merge(t)
+				return
+			}
+			for _, group := range run {
+				s.forgetChats(group) // a rolled-back transaction may have cached ids of its rows
+			}
+			if i < firstAt { // the first run's error, in token order: deterministic
+				first, firstAt = err, i
+			}
+		}()
+	}
+	wg.Wait()
+	return touched, first
 }
 
 // SQLTx is the transaction ApplyAllocated lends: plain SQL on it is part of
@@ -75,6 +146,20 @@ func (s *Store) ApplyAllocated(ctx context.Context, allocate func(ctx context.Co
 // one order), which is what a store sharded by application needs (see
 // docs/SCALING.md; TestEveryStatementReachesOneApplication).
 func (s *Store) apply(ctx context.Context, tx *ent.Client, events []domain.Event) (domain.Touched, error) {
+	var touched domain.Touched
+	for _, group := range byApplication(events) {
+		t, err := s.applyOne(ctx, tx, group)
+		touched.Merge(t)
+		if err != nil {
+			return touched, err
+		}
+	}
+	return touched, nil
+}
+
+// byApplication splits events by application, in token order, each
+// application's in the order they came.
+func byApplication(events []domain.Event) [][]domain.Event {
 	byApp := map[domain.Token][]domain.Event{}
 	var tokens []domain.Token
 	for _, e := range events {
@@ -85,15 +170,11 @@ func (s *Store) apply(ctx context.Context, tx *ent.Client, events []domain.Event
 		byApp[token] = append(byApp[token], e)
 	}
 	slices.Sort(tokens)
-	var touched domain.Touched
-	for _, token := range tokens {
-		t, err := s.applyOne(ctx, tx, byApp[token])
-		touched.Merge(t)
-		if err != nil {
-			return touched, err
-		}
+	out := make([][]domain.Event, len(tokens))
+	for i, token := range tokens {
+		out[i] = byApp[token]
 	}
-	return touched, nil
+	return out
 }
 
 // applyOne applies the events of one application.

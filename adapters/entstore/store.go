@@ -35,13 +35,15 @@ type Store struct {
 	// hot path; nothing is ever deleted, so the caches never go stale.
 	appIDs  *idCache[domain.Token]
 	chatIDs *idCache[domain.ChatKey]
+
+	applyParts int // WithApplyParts
 }
 
 // New wraps an open database of the given ent dialect (dialect.MySQL or dialect.SQLite).
 func New(db *sql.DB, dialectName string) *Store {
 	client := ent.NewClient(ent.Driver(entsql.OpenDB(dialectName, db)))
 	return &Store{db: db, client: client, dialect: dialectName, rdb: db, rclient: client,
-		appIDs: newIDCache[domain.Token](1 << 20), chatIDs: newIDCache[domain.ChatKey](4 << 20)}
+		appIDs: newIDCache[domain.Token](1 << 20), chatIDs: newIDCache[domain.ChatKey](4 << 20), applyParts: defaultApplyParts}
 }
 
 // WithReplica makes the api's reads of chats and messages (a chat, a list

@@ -415,6 +415,44 @@ func StoreContract(t *testing.T, newStore func(t *testing.T) Store) {
 			}
 		}
 	})
+	t.Run("a batch that failed is completed by applying it again", func(t *testing.T) {
+		s := newStore(t)
+		apps := []domain.Token{newApp(t, s, "one").Token, newApp(t, s, "two").Token, newApp(t, s, "three").Token}
+		var good []domain.Event
+		for _, tok := range apps {
+			good = append(good, domain.ChatCreated{Token: tok, Number: 1, CreatedAt: t0})
+			for n := int64(1); n <= 3; n++ {
+				good = append(good, domain.MessageCreated{Token: tok, Chat: 1, Number: n, Body: "m", CreatedAt: t0})
+			}
+		}
+		// One event that can never be applied fails the batch; the store may
+		// have applied other applications' parts (each whole or not at all).
+		bad := domain.MessageCreated{Token: domain.NewToken(), Chat: 1, Number: 1, Body: "x", CreatedAt: t0}
+		if _, err := s.ApplyEvents(ctx, append(append([]domain.Event{}, good...), bad)); !errors.Is(err, domain.ErrInvalidEvent) {
+			t.Fatalf("error %v, want ErrInvalidEvent", err)
+		}
+		for _, tok := range apps {
+			p, err := s.Messages(ctx, tok, 1, domain.PageRequest[int64]{Limit: 10})
+			if err != nil && !errors.Is(err, domain.ErrNotFound) {
+				t.Fatal(err)
+			}
+			if n := len(p.Items); n != 0 && n != 3 {
+				t.Fatalf("an application's part applied in part: %d of its 3 messages", n)
+			}
+		}
+		// The batch again, without the event the worker dead-letters: each
+		// row once, and the counters exact once recounted.
+		touched := apply(t, s, good...)
+		must(t, s.RefreshCounts(ctx, touched))
+		for _, tok := range apps {
+			p, err := s.Messages(ctx, tok, 1, domain.PageRequest[int64]{Limit: 10})
+			must(t, err)
+			if len(p.Items) != 3 {
+				t.Fatalf("after the retry: %d messages, want 3", len(p.Items))
+			}
+			checkCounts(t, s, tok, 1, map[int64]int64{1: 3})
+		}
+	})
 	t.Run("an event of an unknown application can never be applied", func(t *testing.T) {
 		s := newStore(t)
 		_, err := s.ApplyEvents(ctx, []domain.Event{domain.ChatCreated{Token: domain.NewToken(), Number: 1, CreatedAt: t0}})
