@@ -13,6 +13,7 @@ import (
 	"github.com/chatsvc/chat/adapters/entstore"
 	"github.com/chatsvc/chat/application"
 	"github.com/chatsvc/chat/domain"
+	"github.com/chatsvc/chat/ports"
 )
 
 type fixedClock struct{ t time.Time }
@@ -253,5 +254,41 @@ func TestCachedReadsFollowCommittedChanges(t *testing.T) {
 		if got := read("1"); got != "edited" {
 			t.Fatalf("with %q cached: %q", garbage, got)
 		}
+	}
+}
+
+// partlyFailing commits a batch and then reports a failure, as a store that
+// applies a batch in several transactions does when one of them fails.
+type partlyFailing struct{ ports.Projection }
+
+func (p partlyFailing) ApplyEvents(ctx context.Context, events []domain.Event) (domain.Touched, error) {
+	_, _ = p.Projection.ApplyEvents(ctx, events)
+	return domain.Touched{}, domain.Unavailable("database", errors.New("one of the batch's transactions failed"))
+}
+
+// A batch that failed may be committed in part: what is cached about its
+// chats is dropped all the same, so that no read serves the state before
+// it until the retry.
+func TestAFailedBatchDropsItsCachedChats(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	app, _ := f.apps.Create(ctx, "app", domain.Idempotency{})
+	tok := string(app.Token)
+	_, _ = f.chats.Create(ctx, tok, domain.Idempotency{})
+	path := application.ChatPath{Token: tok, Chat: "1"}
+	if err := application.NewProjector(f.store, f.store, f.cache).Apply(ctx, f.pub.events); err != nil {
+		t.Fatal(err)
+	}
+	f.pub.events = nil
+	if pg, err := f.msgs.List(ctx, path, domain.PageRequest[int64]{Limit: 50}); err != nil || len(pg.Items) != 0 {
+		t.Fatalf("the empty chat's page: %v %v", pg.Items, err)
+	} // cached now
+	_, _ = f.msgs.Create(ctx, path, "committed, then the batch failed", domain.Idempotency{})
+	failing := application.NewProjector(partlyFailing{f.store}, f.store, f.cache)
+	if err := failing.Apply(ctx, f.pub.events); err == nil {
+		t.Fatal("the failure was not reported")
+	}
+	if pg, err := f.msgs.List(ctx, path, domain.PageRequest[int64]{Limit: 50}); err != nil || len(pg.Items) != 1 {
+		t.Fatalf("after a batch committed in part: %d messages on the page (%v), want the committed 1", len(pg.Items), err)
 	}
 }
