@@ -378,3 +378,94 @@ func OwnRedis(t testing.TB) string {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// OwnRedisCluster starts a Redis Cluster of the test's own on free loopback
+// ports: masters, each with one replica, all stopped when the test ends. It
+// returns the seed nodes as CHAT_REDIS_ADDR takes them, once every slot is
+// served and every replica is in sync.
+func OwnRedisCluster(t testing.TB, masters int) string {
+	t.Helper()
+	var addrs []string
+	for range 2 * masters {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		dir := t.TempDir()
+		cmd := exec.Command("redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+			"--cluster-enabled", "yes", "--cluster-config-file", dir+"/nodes.conf", "--cluster-node-timeout", "2000",
+			"--save", "", "--appendonly", "no", "--dir", dir)
+		if err := cmd.Start(); err != nil {
+			unavailable(t, "redis-server", err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		addrs = append(addrs, "127.0.0.1:"+strconv.Itoa(port))
+	}
+	for _, a := range addrs {
+		for i := 0; pingRedis(a) != nil; i++ {
+			if i == 100 {
+				t.Fatalf("own cluster node %s did not answer", a)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	args := append([]string{"--cluster", "create"}, addrs...)
+	out, err := exec.Command("redis-cli", append(args, "--cluster-replicas", "1", "--cluster-yes")...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ready := true
+		for _, a := range addrs {
+			info, err := askRedis(a, "CLUSTER INFO")
+			if err != nil || !strings.Contains(info, "cluster_state:ok") {
+				ready = false
+			}
+			role, err := askRedis(a, "INFO replication")
+			if err != nil || (strings.Contains(role, "role:slave") && !strings.Contains(role, "master_link_status:up")) {
+				ready = false
+			}
+			// Every node knows every other, replicas included (gossip).
+			nodes, err := askRedis(a, "CLUSTER NODES")
+			if err != nil || strings.Count(nodes, " connected") != 2*masters ||
+				strings.Count(nodes, "slave ") != masters || strings.Contains(nodes, "handshake") || strings.Contains(nodes, "fail") {
+				ready = false
+			}
+		}
+		if ready {
+			return strings.Join(addrs[:masters], ",")
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("own cluster did not become ready")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// SlotOwners finds in a CLUSTER NODES answer the master serving slot and
+// one of its replicas (host:port each; "" when there is none).
+func SlotOwners(nodes string, slot int64) (master, replica string) {
+	lines := strings.Split(strings.TrimSpace(nodes), "\n")
+	masterID := ""
+	for _, line := range lines {
+		f := strings.Fields(line)
+		if len(f) < 9 || !strings.Contains(f[2], "master") {
+			continue
+		}
+		for _, r := range f[8:] {
+			var lo, hi int64
+			if n, _ := fmt.Sscanf(r, "%d-%d", &lo, &hi); n == 2 && lo <= slot && slot <= hi {
+				masterID, master = f[0], strings.Split(f[1], "@")[0]
+			}
+		}
+	}
+	for _, line := range lines {
+		if f := strings.Fields(line); len(f) > 3 && masterID != "" && strings.Contains(f[2], "slave") && f[3] == masterID {
+			return master, strings.Split(f[1], "@")[0]
+		}
+	}
+	return master, ""
+}
