@@ -13,6 +13,8 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/chatsvc/chat/adapters/httpapi"
+	redisadapter "github.com/chatsvc/chat/adapters/redis"
+	"github.com/chatsvc/chat/adapters/stream"
 	"github.com/chatsvc/chat/bootstrap"
 	"github.com/chatsvc/chat/internal/testenv"
 )
@@ -23,7 +25,13 @@ import (
 // acknowledged under its number, the workers recreate their groups and carry
 // on by themselves, and the events the worker held are written once it can.
 func TestRedisDataLossUnderLoad(t *testing.T) {
-	redisAddr := testenv.OwnRedis(t)
+	t.Run("redis", func(t *testing.T) { redisDataLossUnderLoad(t, testenv.OwnRedis(t)) })
+	// A cluster of its own, every master flushed: the sequences and the
+	// consumer groups of every partition, on every node, come back.
+	t.Run("cluster", func(t *testing.T) { redisDataLossUnderLoad(t, testenv.OwnRedisCluster(t, 3)) })
+}
+
+func redisDataLossUnderLoad(t *testing.T, redisAddr string) {
 	env := productionEnv(t, map[string]string{
 		"CHAT_REDIS_ADDR":           redisAddr,
 		"CHAT_WORKER_RETRY_MAX":     "200ms",
@@ -86,9 +94,14 @@ func TestRedisDataLossUnderLoad(t *testing.T) {
 	createMany(40, "held") // the worker takes some into its hands and cannot write them
 	time.Sleep(500 * time.Millisecond)
 
-	rc := goredis.NewClient(&goredis.Options{Addr: redisAddr, Protocol: 2})
+	rc := stream.NewRedisClient(redisadapter.Addresses(redisAddr), 4)
 	defer rc.Close()
-	if err := rc.FlushAll(context.Background()).Err(); err != nil {
+	flush := func(ctx context.Context, c *goredis.Client) error { return c.FlushAll(ctx).Err() }
+	if cluster, ok := rc.(*goredis.ClusterClient); ok {
+		if err := cluster.ForEachMaster(context.Background(), flush); err != nil {
+			t.Fatal(err)
+		}
+	} else if err := flush(context.Background(), rc.(*goredis.Client)); err != nil {
 		t.Fatal(err)
 	}
 	createMany(20, "after") // the api fences the sequences and numbers above the gap
