@@ -57,6 +57,9 @@ type RedisConfig struct {
 	// MySQL; after Redis lost a sequence, numbering resumes above its
 	// reservation (see ports.SequenceFences).
 	SequenceLease int64
+	// HistoryCheck: re-seed the sequences written before Redis restarted or
+	// failed over (redisadapter.Config.HistoryCheck).
+	HistoryCheck bool
 }
 
 type OpenSearchConfig struct {

@@ -34,6 +34,7 @@ type environment struct {
 	MySQLReplicaDSN string        `env:"CHAT_MYSQL_REPLICA_DSN"`
 	RedisAddr       string        `env:"CHAT_REDIS_ADDR"`
 	SequenceLease   uint          `env:"CHAT_SEQUENCE_LEASE" envDefault:"1000"`
+	HistoryCheck    bool          `env:"CHAT_SEQUENCE_HISTORY_CHECK" envDefault:"true"`
 	OpenSearchURL   string        `env:"CHAT_OPENSEARCH_URL"`
 	OpenSearchIndex string        `env:"CHAT_OPENSEARCH_INDEX" envDefault:"messages"`
 	Shards          uint          `env:"CHAT_OPENSEARCH_SHARDS" envDefault:"1"`

@@ -32,7 +32,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		WorkerHTTPAddr: e.WorkerHTTPAddr,
 		DebugAddr:      e.DebugAddr,
 		MySQL:          MySQLConfig{DSN: e.MySQLDSN, ReplicaDSN: e.MySQLReplicaDSN, MaxOpen: int(e.MySQLMaxOpen), ApplyParts: int(e.ApplyParts)},
-		Redis:          RedisConfig{Addr: e.RedisAddr, SequenceLease: int64(e.SequenceLease)},
+		Redis:          RedisConfig{Addr: e.RedisAddr, SequenceLease: int64(e.SequenceLease), HistoryCheck: e.HistoryCheck},
 		OpenSearch: OpenSearchConfig{URL: e.OpenSearchURL, Index: e.OpenSearchIndex, Shards: int(e.Shards), Replicas: int(e.Replicas), Refresh: e.Refresh,
 			IndexerGroup: e.IndexerGroup, Timeout: e.SearchTimeout, Analysis: e.Analysis, MaxBatch: int(e.IndexerMaxBatch), Linger: e.IndexerLinger},
 		MaxBodyBytes: int(e.MaxBodyBytes),

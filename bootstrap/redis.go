@@ -25,7 +25,7 @@ var sequencerModule = fx.Module("sequencer",
 	// One script allocates a number and appends its event: the sequencer is the api's queue.
 	fx.Provide(func(redisCfg RedisConfig, streamCfg StreamConfig, client rueidis.Client, fences ports.SequenceFences) *redisadapter.Sequencer {
 		return redisadapter.NewSequencer(client, fences, redisadapter.Config{
-			Topics: streamCfg.Topics, MaxLen: streamCfg.Redis.MaxLen, Lease: redisCfg.SequenceLease})
+			Topics: streamCfg.Topics, MaxLen: streamCfg.Redis.MaxLen, Lease: redisCfg.SequenceLease, HistoryCheck: redisCfg.HistoryCheck})
 	}),
 	fx.Provide(func(s *redisadapter.Sequencer) ports.Sequencer { return s }),
 	fx.Provide(func(client rueidis.Client) ports.IdempotencyClaims { return redisadapter.NewClaims(client) }),

@@ -25,7 +25,8 @@ func TestSequencerFollowsAPlannedFailover(t *testing.T) {
 	ctx := context.Background()
 	c := client(t, testenv.OwnRedisCluster(t, 3))
 	topics := stream.Topics{Prefix: "chat.events", Partitions: 4}
-	seq := redisadapter.NewSequencer(c, porttest.NewSeeds(), redisadapter.Config{Topics: topics, Lease: 1000})
+	seeds := porttest.NewSeeds()
+	seq := redisadapter.NewSequencer(c, seeds, redisadapter.Config{Topics: topics, Lease: 1000, HistoryCheck: true})
 	tok := domain.NewToken()
 	if err := seq.RegisterApplication(ctx, tok); err != nil {
 		t.Fatal(err)
@@ -33,6 +34,7 @@ func TestSequencerFollowsAPlannedFailover(t *testing.T) {
 	if _, _, err := seq.Append(ctx, domain.ChatCreated{Token: tok, CreatedAt: time.Now()}, domain.Idempotency{}); err != nil {
 		t.Fatal(err)
 	}
+	seeds.Chats[tok] = 1 // the application and its chat are in the system of record
 
 	var (
 		mu       sync.Mutex
@@ -147,4 +149,104 @@ func slotOwners(t *testing.T, c rueidis.Client, slot int64) (string, rueidis.Cli
 	}
 	t.Cleanup(r.Close)
 	return master, r
+}
+
+// A replica promoted before it received its master's last writes is behind
+// what the master handed out. With the history check its sequences are
+// re-seeded from the system of record (the promotion started a new
+// replication history), and no number the master answered is handed out
+// again; without it, the promoted replica hands them out a second time.
+func TestSequencerNeverReissuesAfterAFailoverToALaggingReplica(t *testing.T) {
+	for _, check := range []bool{true, false} {
+		t.Run(fmt.Sprintf("check=%v", check), func(t *testing.T) {
+			reissued := failoverToALaggingReplica(t, check)
+			if check && reissued > 0 {
+				t.Fatalf("%d numbers handed out again after the failover", reissued)
+			}
+			if !check && reissued == 0 {
+				t.Fatal("without the check nothing was handed out again: the test does not show the hazard")
+			}
+		})
+	}
+}
+
+func failoverToALaggingReplica(t *testing.T, check bool) (reissued int) {
+	ctx := context.Background()
+	primaryAddr, replicaAddr := testenv.OwnRedis(t), testenv.OwnRedis(t)
+	primary, replica := client(t, primaryAddr), client(t, replicaAddr)
+	host, port, _ := strings.Cut(primaryAddr, ":")
+	// The first sync at once, rather than after diskless sync's 5 s of waiting for more replicas.
+	must(t, primary.Do(ctx, primary.B().ConfigSet().ParameterValue().ParameterValue("repl-diskless-sync-delay", "0").Build()).Error())
+	if err := replica.Do(ctx, replica.B().Replicaof().Host(host).Port(mustAtoi(t, port)).Build()).Error(); err != nil {
+		t.Fatal(err)
+	}
+	seeds := porttest.NewSeeds() // the system of record, shared
+	cfg := redisadapter.Config{Lease: 8, HistoryCheck: check}
+	seq := redisadapter.NewSequencer(primary, seeds, cfg)
+	tok := domain.NewToken()
+	must(t, seq.RegisterApplication(ctx, tok))
+	seeds.Chats[tok] = 1 // the application and its first chat reached the system of record
+	handed := map[string]bool{}
+	next := func(s *redisadapter.Sequencer, what string) {
+		t.Helper()
+		var n int64
+		var err error
+		if what == "chat" {
+			n, err = s.NextChatNumber(ctx, tok)
+		} else {
+			n, err = s.NextMessageNumber(ctx, tok, 1)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := fmt.Sprint(what, n)
+		if handed[key] {
+			reissued++
+		}
+		handed[key] = true
+	}
+	for range 5 {
+		next(seq, "chat")
+		next(seq, "message")
+	}
+	// The replica has all of it; then it is cut off (promoted), and the
+	// master answers more that the replica never receives.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n, err := primary.Do(ctx, primary.B().Wait().Numreplicas(1).Timeout(100).Build()).AsInt64()
+		if err == nil && n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the replica did not catch up: %d %v", n, err)
+		}
+	}
+	must(t, replica.Do(ctx, replica.B().Replicaof().No().One().Build()).Error())
+	for range 5 {
+		next(seq, "chat")
+		next(seq, "message")
+	}
+	// The clients now reach the promoted replica.
+	promoted := redisadapter.NewSequencer(replica, seeds, cfg)
+	for range 5 {
+		next(promoted, "chat")
+		next(promoted, "message")
+	}
+	return reissued
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustAtoi(t *testing.T, s string) int64 {
+	t.Helper()
+	var n int64
+	if _, err := fmt.Sscan(s, &n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -52,11 +52,31 @@ import (
 // out, queued or not; and what makes a change of the layout (or of the
 // number of partitions, which moves applications' keys) safe: the keys not
 // found are re-seeded from the store like lost ones.
-const luaLib = `
-local function chat_state(app, chatkey, n)
-  if redis.call('EXISTS', chatkey) == 1 then return 0 end
+// historyLib tells a sequence hash written in this Redis's history from one
+// written before a restart or a failover. The replication id
+// (master_replid) is new whenever a Redis starts (from its AOF or snapshot,
+// or empty) and whenever a replica is promoted: a hash whose 'h' is another
+// id may be behind what was handed out (the last second a crash lost, the
+// writes a replica had not received), so it is re-seeded from the system of
+// record like a lost one. With the check off ('0'), every hash is taken as
+// it is.
+const historyLib = `
+local function history(check)
+  if check ~= '1' then return '' end
+  return string.match(redis.call('INFO', 'replication'), 'master_replid:(%x+)') or ''
+end
+local function fresh(h, hist)
+  if redis.call('EXISTS', h) == 0 then return false end
+  return hist == '' or redis.call('HGET', h, 'h') == hist
+end
+`
+
+const luaLib = historyLib + `
+local function chat_state(app, chatkey, n, hist)
+  if not fresh(app, hist) then return -1 end
+  if fresh(chatkey, hist) then return 0 end
+  if redis.call('EXISTS', chatkey) == 1 then return -3 end
   local c = redis.call('HGET', app, 'c')
-  if not c then return -1 end
   if n > tonumber(c) then return -2 end
   if n <= tonumber(redis.call('HGET', app, 'r') or '0') then return -3 end
   return 0
@@ -89,10 +109,12 @@ local function idem_record(key, a, n, e)
 end
 -- take_next hands out the next number of the sequence in field of hash h
 -- (within its reservation 'l', else ARGV 5, the implicit lease), appends its
--- event and records the idempotency key.
-local function take_next(h, field, stream, idem, a)
+-- event and records the idempotency key. A hash it creates (a chat's first
+-- message) belongs to this history.
+local function take_next(h, field, stream, idem, a, hist)
   local n = tonumber(redis.call('HGET', h, field) or '0') + 1
   if n > tonumber(redis.call('HGET', h, 'l') or a[5]) then return {-5, n, 0} end
+  if n == 1 and hist ~= '' and redis.call('EXISTS', h) == 0 then redis.call('HSET', h, 'h', hist) end
   redis.call('HSET', h, field, fmt(n))
   local e = epoch(h)
   append(stream, '{"number":' .. fmt(n) .. ',"epoch":' .. fmt(e) .. ',', a)
@@ -102,26 +124,32 @@ end
 `
 
 var (
-	scriptRegister = rueidis.NewLuaScript(`return redis.call('HSETNX', KEYS[1], 'c', 0)`)
-	// KEYS: app idem [stream]; ARGV: uuid rest metadata maxlen lease idem-fp at ttl
+	// KEYS: app; ARGV: history check ('1' or '0')
+	scriptRegister = rueidis.NewLuaScript(historyLib + `
+local hist = history(ARGV[1])
+if redis.call('HSETNX', KEYS[1], 'c', 0) == 1 and hist ~= '' then redis.call('HSET', KEYS[1], 'h', hist) end
+return 1`)
+	// KEYS: app idem [stream]; ARGV: uuid rest metadata maxlen lease idem-fp at ttl history-check
 	// Returns {number, epoch, 0}, or {number, epoch, time} for a replay.
 	scriptNextChat = rueidis.NewLuaScript(luaLib + `
 local seen = idem_check(KEYS[2], ARGV)
 if seen then return seen end
-if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0, 0} end
-return take_next(KEYS[1], 'c', KEYS[3], KEYS[2], ARGV)`)
-	// KEYS: app chat idem [stream]; ARGV: uuid rest metadata maxlen lease idem-fp at ttl chat
+local hist = history(ARGV[#ARGV])
+if not fresh(KEYS[1], hist) then return {-1, 0, 0} end
+return take_next(KEYS[1], 'c', KEYS[3], KEYS[2], ARGV, hist)`)
+	// KEYS: app chat idem [stream]; ARGV: uuid rest metadata maxlen lease idem-fp at ttl chat history-check
 	scriptNextMessage = rueidis.NewLuaScript(luaLib + `
 local seen = idem_check(KEYS[3], ARGV)
 if seen then return seen end
-local s = chat_state(KEYS[1], KEYS[2], tonumber(ARGV[9]))
+local hist = history(ARGV[#ARGV])
+local s = chat_state(KEYS[1], KEYS[2], tonumber(ARGV[9]), hist)
 if s < 0 then return {s, 0, 0} end
-return take_next(KEYS[2], 'm', KEYS[4], KEYS[3], ARGV)`)
-	// KEYS: app chat idem [stream]; ARGV: uuid rest metadata maxlen lease idem-fp at ttl chat message
+return take_next(KEYS[2], 'm', KEYS[4], KEYS[3], ARGV, hist)`)
+	// KEYS: app chat idem [stream]; ARGV: uuid rest metadata maxlen lease idem-fp at ttl chat message history-check
 	scriptNextEdit = rueidis.NewLuaScript(luaLib + `
 local seen = idem_check(KEYS[3], ARGV)
 if seen then return seen end
-local s = chat_state(KEYS[1], KEYS[2], tonumber(ARGV[9]))
+local s = chat_state(KEYS[1], KEYS[2], tonumber(ARGV[9]), history(ARGV[#ARGV]))
 if s < 0 then return {s, 0, 0} end
 if tonumber(ARGV[10]) > tonumber(redis.call('HGET', KEYS[2], 'm') or '0') then return {-4, 0, 0} end
 local v = redis.call('HINCRBY', KEYS[2], 'v', 1)
@@ -129,24 +157,31 @@ local e = epoch(KEYS[2])
 append(KEYS[4], '{"number":' .. ARGV[10] .. ',"version":' .. fmt(v) .. ',"epoch":' .. fmt(e) .. ',', ARGV)
 idem_record(KEYS[3], ARGV, v, e)
 return {v, e, 0}`)
-	// KEYS: sequence lock; ARGV: holder ttl-ms. 1: locked; 0: already seeded; -1: another holds it.
-	scriptLock = rueidis.NewLuaScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+	// KEYS: sequence lock; ARGV: holder ttl-ms history-check. 1: locked; 0: already seeded; -1: another holds it.
+	scriptLock = rueidis.NewLuaScript(historyLib + `
+if fresh(KEYS[1], history(ARGV[3])) then return 0 end
 if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
 return -1`)
-	// KEYS: app lock; ARGV: holder resume epoch
-	scriptSeedApp = rueidis.NewLuaScript(`
+	// KEYS: app lock; ARGV: holder resume epoch history-check. A hash of an
+	// earlier history is replaced.
+	scriptSeedApp = rueidis.NewLuaScript(historyLib + `
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[2])
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local hist = history(ARGV[4])
+if fresh(KEYS[1], hist) then return 0 end
+redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'c', ARGV[2], 'r', ARGV[2], 'l', ARGV[2], 'e', ARGV[3])
+if hist ~= '' then redis.call('HSET', KEYS[1], 'h', hist) end
 return 1`)
-	// KEYS: chat lock; ARGV: holder resume version epoch
-	scriptSeedChat = rueidis.NewLuaScript(`
+	// KEYS: chat lock; ARGV: holder resume version epoch history-check
+	scriptSeedChat = rueidis.NewLuaScript(historyLib + `
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[2])
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local hist = history(ARGV[5])
+if fresh(KEYS[1], hist) then return 0 end
+redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'm', ARGV[2], 'l', ARGV[2], 'v', ARGV[3], 'e', ARGV[4])
+if hist ~= '' then redis.call('HSET', KEYS[1], 'h', hist) end
 return 1`)
 	// KEYS: sequence hash; ARGV: reserved. Raises l once the reservation is recorded.
 	scriptExtend = rueidis.NewLuaScript(`
@@ -178,6 +213,11 @@ type Config struct {
 	// SeedWait bounds how long a request waits for another api to finish
 	// re-seeding the sequence it needs before answering 503.
 	SeedWait time.Duration
+	// HistoryCheck re-seeds from the system of record every sequence last
+	// written before Redis restarted or failed over (see historyLib), as if
+	// it were lost: numbering resumes above its reservation, never below
+	// what a Redis that lost its last writes had handed out.
+	HistoryCheck bool
 }
 
 // Sequencer implements ports.Sequencer and ports.EventQueue on Redis.
@@ -207,6 +247,14 @@ func NewSequencer(client rueidis.Client, fences ports.SequenceFences, cfg Config
 // appKeys names the keys of one application (see the layout above).
 type appKeys string
 
+// check is the scripts' history-check argument.
+func (s *Sequencer) check() string {
+	if s.cfg.HistoryCheck {
+		return "1"
+	}
+	return "0"
+}
+
 func (s *Sequencer) keysOf(t domain.Token) appKeys {
 	return appKeys("chat:" + s.cfg.Topics.Tag(t) + ":" + string(t))
 }
@@ -233,7 +281,7 @@ func (s *Sequencer) run(ctx context.Context, script *rueidis.Lua, keys []string,
 
 // RegisterApplication starts a new application's chat sequence.
 func (s *Sequencer) RegisterApplication(ctx context.Context, token domain.Token) error {
-	_, err := s.run(ctx, scriptRegister, []string{s.keysOf(token).app()})
+	_, err := s.run(ctx, scriptRegister, []string{s.keysOf(token).app()}, s.check())
 	return err
 }
 
@@ -322,6 +370,7 @@ func (s *Sequencer) allocate(ctx context.Context, draft domain.Event, entry *str
 	if entry != nil {
 		keys = append(keys, s.cfg.Topics.For(token))
 	}
+	args = append(args, s.check())
 	deadline := time.Now().Add(s.cfg.SeedWait)
 	for {
 		res, err := script.Exec(ctx, s.client, keys, args).AsIntSlice()
@@ -346,7 +395,8 @@ func (s *Sequencer) allocate(ctx context.Context, draft domain.Event, entry *str
 		case stateChatUnknown:
 			return 0, 0, 0, domain.NotFoundf("chat %d not found in this application", chat)
 		case stateMessageUnknown:
-			return 0, 0, 0, domain.NotFoundf("message %s not found in chat %d", args[len(args)-1], chat)
+			_, _, number, _, _ := domain.Subject(draft)
+			return 0, 0, 0, domain.NotFoundf("message %d not found in chat %d", number, chat)
 		default:
 			return 0, 0, 0, fmt.Errorf("sequencer script answered %d", res[0])
 		}
@@ -390,7 +440,7 @@ func (s *Sequencer) lock(ctx context.Context, key, lockKey string) (string, erro
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
 	holder := hex.EncodeToString(b)
-	n, err := s.run(ctx, scriptLock, []string{key, lockKey}, holder, strconv.FormatInt(seedLockTTL.Milliseconds(), 10))
+	n, err := s.run(ctx, scriptLock, []string{key, lockKey}, holder, strconv.FormatInt(seedLockTTL.Milliseconds(), 10), s.check())
 	switch {
 	case err != nil:
 		return "", err
@@ -441,7 +491,7 @@ func (s *Sequencer) seedApp(ctx context.Context, token domain.Token) error {
 		return err
 	}
 	_, err = s.run(ctx, scriptSeedApp, []string{k.app(), lockKey}, holder,
-		strconv.FormatInt(resume, 10), strconv.FormatInt(epoch, 10))
+		strconv.FormatInt(resume, 10), strconv.FormatInt(epoch, 10), s.check())
 	return err
 }
 
@@ -463,6 +513,6 @@ func (s *Sequencer) seedChat(ctx context.Context, token domain.Token, chat int64
 		return err
 	}
 	_, err = s.run(ctx, scriptSeedChat, []string{k.chat(chat), lockKey}, holder,
-		strconv.FormatInt(resume, 10), strconv.FormatInt(version, 10), strconv.FormatInt(epoch, 10))
+		strconv.FormatInt(resume, 10), strconv.FormatInt(version, 10), strconv.FormatInt(epoch, 10), s.check())
 	return err
 }

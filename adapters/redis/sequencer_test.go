@@ -34,7 +34,7 @@ func TestSequencerContract(t *testing.T) {
 		c := client(t, addr)
 		porttest.SequencerContract(t, func(t *testing.T, seeds *porttest.Seeds) ports.Sequencer {
 			return redisadapter.NewSequencer(c, seeds, redisadapter.Config{
-				Topics: stream.Topics{Prefix: "chat.events", Partitions: 8}})
+				Topics: stream.Topics{Prefix: "chat.events", Partitions: 8}, HistoryCheck: true})
 		})
 	})
 }
