@@ -46,8 +46,9 @@ import (
 //
 // A sequence hands out numbers only up to what the system of record has
 // reserved for it (l): past it, the script answers -5 and the api reserves
-// more (ports.SequenceFences.Reserve, each time as many again, so a chat of a
-// million messages asks about ten times), then allocates again. That is what
+// more (ports.SequenceFences.Reserve, each time as many again, up to eight
+// leases: a chat of a million messages asks about 130 times, and a re-seed
+// leaves a gap of at most eight leases), then allocates again. That is what
 // lets a sequence that Redis lost resume above every number it ever handed
 // out, queued or not; and what makes a change of the layout (or of the
 // number of partitions, which moves applications' keys) safe: the keys not
@@ -205,7 +206,8 @@ type Config struct {
 	Topics stream.Topics
 	MaxLen int64
 	// Lease is how many numbers every sequence may hand out before it asks
-	// the system of record to reserve more (then as many again as it has).
+	// the system of record to reserve more (then as many again as it has, up
+	// to eight leases).
 	// After Redis lost a sequence, numbering resumes above its reservation:
 	// a small sequence leaves a gap of up to Lease numbers. Never lower it
 	// on a running system: it is the reservation sequences did not record.
@@ -417,10 +419,16 @@ func (s *Sequencer) allocate(ctx context.Context, draft domain.Event, entry *str
 	}
 }
 
+// maxReserveLeases caps a reservation's growth, in leases: a re-seed (a loss,
+// a restart, a failover) leaves a gap of at most what the sequence had
+// reserved and not handed out.
+const maxReserveLeases = 8
+
 // reserve records a larger reservation for the sequence (chat 0: the
-// application's chats) whose next number is next, then lets Redis use it.
+// application's chats) whose next number is next, then lets Redis use it:
+// as many again as it has handed out, from one lease up to maxReserveLeases.
 func (s *Sequencer) reserve(ctx context.Context, token domain.Token, chat int64, key string, next int64) error {
-	upTo := next - 1 + max(s.cfg.Lease, next-1)
+	upTo := next - 1 + min(max(s.cfg.Lease, next-1), maxReserveLeases*s.cfg.Lease)
 	if err := s.fences.Reserve(ctx, token, chat, upTo); err != nil {
 		return err
 	}

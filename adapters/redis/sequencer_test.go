@@ -283,3 +283,36 @@ func TestSequencerUnavailable(t *testing.T) {
 		t.Fatalf("error %v, want ErrUnavailable", err)
 	}
 }
+
+// A sequence reserves as many again as it handed out, up to eight leases:
+// the gap a re-seed leaves stays within eight leases however long the chat.
+func TestReservationGrowthIsCapped(t *testing.T) {
+	testenv.EachRedis(t, func(t *testing.T, addr string) {
+		ctx := context.Background()
+		c := client(t, addr)
+		seeds := porttest.NewSeeds()
+		const lease = 4
+		seq := redisadapter.NewSequencer(c, seeds, redisadapter.Config{Lease: lease, HistoryCheck: true})
+		tok := domain.NewToken()
+		if err := seq.RegisterApplication(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := seq.NextChatNumber(ctx, tok); err != nil || n != 1 {
+			t.Fatalf("chat: %d, %v", n, err)
+		}
+		seeds.Chats[tok] = 1
+		for i := int64(1); i <= 300; i++ {
+			if n, err := seq.NextMessageNumber(ctx, tok, 1); err != nil || n != i {
+				t.Fatalf("message %d: %d, %v", i, n, err)
+			}
+		}
+		reserved := seeds.Reserved[fmt.Sprint(domain.ChatKey{Token: tok, Number: 1})]
+		if reserved < 300 || reserved > 300+8*lease {
+			t.Fatalf("after 300 numbers, %d reserved; want at most eight leases ahead", reserved)
+		}
+		loseApplication(t, c, tok)
+		if n, err := seq.NextMessageNumber(ctx, tok, 1); err != nil || n <= 300 || n > 301+8*lease {
+			t.Fatalf("after the loss: %d, %v; want above 300 and within eight leases", n, err)
+		}
+	})
+}
