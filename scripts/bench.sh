@@ -84,7 +84,7 @@ opensearch_pid=$(cat "$STATE_DIR/opensearch.pid" 2>/dev/null || echo "")
 procs="api:$api_pid persist-worker:$persist_pid index-worker:$index_pid mariadb:$mariadb_pid redis:$redis_pid opensearch:$opensearch_pid"
 if [ "${BENCH_REDIS:-}" = cluster ]; then # each master of the cluster instead
   procs="${procs/ redis:$redis_pid/}"
-  for port in 7001 7002 7003; do
+  for port in $cluster_ports; do
     procs+=" redis-$port:$(redis-cli -p $port info server | tr -d '\r' | awk -F: '/^process_id/{print $2}')"
   done
 fi

@@ -30,19 +30,11 @@ func (s *Store) ApplyEvents(ctx context.Context, events []domain.Event) (domain.
 	if len(events) == 0 {
 		return domain.Touched{}, nil
 	}
+	parts := s.applyParts
 	if s.dialect != dialect.MySQL {
-		// SQLite has one writer: one transaction for the batch.
-		var touched domain.Touched
-		err := s.inTx(ctx, func(tx *ent.Client) (err error) {
-			touched, err = s.apply(ctx, tx, events)
-			return err
-		})
-		if err != nil {
-			s.forgetChats(events) // a rolled-back transaction may have cached ids of its rows
-		}
-		return touched, err
+		parts = 1 // SQLite has one writer: one transaction for the batch
 	}
-	return s.applyInParts(ctx, events)
+	return s.applyInParts(ctx, events, parts)
 }
 
 // defaultApplyParts: see WithApplyParts.
@@ -56,7 +48,7 @@ func (s *Store) WithApplyParts(n int) *Store {
 }
 
 // applyInParts splits the batch's applications (in token order) into up to
-// s.applyParts runs, and applies each run in a transaction of its own, all at
+// parts runs, and applies each run in a transaction of its own, all at
 // once: a batch costs the longest run's round trips rather than the sum of
 // every application's, and two batches wait for each other only on the
 // applications they share. Every transaction locks its applications' rows
@@ -64,9 +56,9 @@ func (s *Store) WithApplyParts(n int) *Store {
 // fails the batch fails and is retried; the runs already committed apply
 // again as redeliveries (each is idempotent, its counters recounted
 // exactly). An application's events are always in one transaction.
-func (s *Store) applyInParts(ctx context.Context, events []domain.Event) (domain.Touched, error) {
+func (s *Store) applyInParts(ctx context.Context, events []domain.Event, parts int) (domain.Touched, error) {
 	apps := byApplication(events)
-	parts := min(s.applyParts, len(apps))
+	parts = min(parts, len(apps))
 	var (
 		mu      sync.Mutex
 		wg      sync.WaitGroup
