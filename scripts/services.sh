@@ -31,13 +31,23 @@ install() {
   fi
 }
 
+# redis_ready PORT: the server answers PONG (a server still loading its
+# append-only file answers "LOADING …", which is no readiness).
+redis_ready() { [ "$(redis-cli -p "$1" ping 2>/dev/null)" = PONG ]; }
+
+# wait_redis PORT: until it is ready, for up to 30 s.
+wait_redis() {
+  for _ in $(seq 1 300); do redis_ready "$1" && return; sleep 0.1; done
+  return 1
+}
+
 start_redis() {
-  if redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then return; fi
+  if redis_ready "$REDIS_PORT"; then return; fi
   mkdir -p "$STATE_DIR/redis"
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$STATE_DIR/redis" \
     --appendonly yes --appendfsync everysec --save "" --maxmemory-policy noeviction \
     --daemonize yes --logfile "$STATE_DIR/redis.log"
-  for _ in $(seq 1 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return; sleep 0.1; done
+  wait_redis "$REDIS_PORT" && return
   echo "services: redis did not start" >&2; cat "$STATE_DIR/redis.log" >&2; exit 1
 }
 
@@ -48,7 +58,7 @@ start_redis_cluster() {
   for port in $REDIS_CLUSTER_PORTS; do
     mkdir -p "$STATE_DIR/redis-$port"
     redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
-    rm -f "$STATE_DIR/redis-$port/nodes.conf"
+    rm -rf "${STATE_DIR:?}/redis-$port"/* # a new cluster needs empty nodes
     redis-server --port "$port" --bind 127.0.0.1 --dir "$STATE_DIR/redis-$port" \
       --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000 \
       --appendonly yes --appendfsync everysec --save "" --maxmemory-policy noeviction \
@@ -56,9 +66,18 @@ start_redis_cluster() {
     seeds+=("127.0.0.1:$port")
   done
   for port in $REDIS_CLUSTER_PORTS; do
-    for _ in $(seq 1 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+    wait_redis "$port" || { echo "services: redis on :$port did not start" >&2; cat "$STATE_DIR/redis-$port.log" >&2; exit 1; }
   done
-  redis-cli --cluster create "${seeds[@]}" --cluster-replicas 0 --cluster-yes >"$STATE_DIR/redis-cluster.log" 2>&1 ||
+  local created=""
+  for _ in 1 2 3; do
+    redis-cli --cluster create "${seeds[@]}" --cluster-replicas 0 --cluster-yes >"$STATE_DIR/redis-cluster.log" 2>&1 &&
+      { created=yes; break; }
+    sleep 1
+    for port in $REDIS_CLUSTER_PORTS; do # undo whatever the failed attempt assigned
+      redis-cli -p "$port" flushall >/dev/null 2>&1; redis-cli -p "$port" cluster reset hard >/dev/null 2>&1
+    done
+  done
+  [ -n "$created" ] ||
     { echo "services: the redis cluster was not created" >&2; cat "$STATE_DIR/redis-cluster.log" >&2; exit 1; }
   for _ in $(seq 1 100); do
     redis-cli -p "$first" cluster info | grep -q cluster_state:ok && return; sleep 0.1
