@@ -229,7 +229,10 @@ func (ix *Index) bulk(ctx context.Context, msgs []domain.IndexedMessage, create 
 	}
 	// require_alias: a write before EnsureIndex must fail (and be retried),
 	// not auto-create a concrete index under the alias's name.
-	path := "/_bulk?require_alias=" + strconv.FormatBool(ix.requireAlias)
+	// filter_path: only what is read below. Every item keeps its status, so
+	// items[i] is still msgs[i]; OpenSearch no longer writes (and the worker
+	// no longer parses) an index, id, version, shards and seq_no per document.
+	path := "/_bulk?filter_path=errors,items.*.status,items.*.error&require_alias=" + strconv.FormatBool(ix.requireAlias)
 	if ix.refresh != "" {
 		path += "&refresh=" + ix.refresh
 	}
