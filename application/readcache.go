@@ -136,7 +136,12 @@ func appendMessage(b []byte, m domain.Message) []byte {
 	return append(b, body...)
 }
 
-func readMessage(b []byte) (m domain.Message, rest []byte, err error) {
+func readMessage(b []byte) (domain.Message, []byte, error) { return readMessageOf(b, "") }
+
+// readMessageOf reads a message from b, a suffix of whole when whole is not
+// empty: the body is then a substring of whole, not a copy of its own (a
+// page's entry is made a string once, not once per message).
+func readMessageOf(b []byte, whole string) (m domain.Message, rest []byte, err error) {
 	if m.Number, b, err = readInt(b); err != nil {
 		return
 	}
@@ -150,7 +155,12 @@ func readMessage(b []byte) (m domain.Message, rest []byte, err error) {
 	if k <= 0 || uint64(len(b)-k) < n {
 		return m, nil, errCacheEncoding
 	}
-	m.Body = domain.StoredBody(string(b[k : k+int(n)]))
+	if whole != "" {
+		at := len(whole) - len(b) + k
+		m.Body = domain.StoredBody(whole[at : at+int(n)])
+	} else {
+		m.Body = domain.StoredBody(string(b[k : k+int(n)]))
+	}
 	return m, b[k+int(n):], nil
 }
 
@@ -177,10 +187,11 @@ func readMessagePage(b []byte) (domain.Page[domain.Message], []byte, error) {
 	if k <= 0 || n > uint64(len(b)) {
 		return p, nil, errCacheEncoding
 	}
+	whole := string(b)
 	b = b[1+k:]
 	p.Items = make([]domain.Message, 0, n)
 	for range n {
-		m, rest, err := readMessage(b)
+		m, rest, err := readMessageOf(b, whole)
 		if err != nil {
 			return p, nil, err
 		}

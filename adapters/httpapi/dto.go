@@ -64,7 +64,23 @@ func toChatJSON(c domain.Chat) chatJSON {
 func toMessageJSON(m domain.Message) messageJSON {
 	out := messageJSON{Number: m.Number, Body: m.Body.String(), UpdatedAt: m.UpdatedAt}
 	if !m.CreatedAt.IsZero() {
-		out.CreatedAt = &m.CreatedAt
+		at := m.CreatedAt
+		out.CreatedAt = &at
+	}
+	return out
+}
+
+// toMessagesJSON is toPage with toMessageJSON, less an allocation per
+// message: the creation times a page points at are allocated together.
+func toMessagesJSON(p domain.Page[domain.Message]) pageJSON[messageJSON] {
+	out := pageJSON[messageJSON]{Data: make([]messageJSON, len(p.Items)), HasMore: p.HasMore}
+	created := make([]time.Time, len(p.Items))
+	for i, m := range p.Items {
+		out.Data[i] = messageJSON{Number: m.Number, Body: m.Body.String(), UpdatedAt: m.UpdatedAt}
+		if !m.CreatedAt.IsZero() {
+			created[i] = m.CreatedAt
+			out.Data[i].CreatedAt = &created[i]
+		}
 	}
 	return out
 }

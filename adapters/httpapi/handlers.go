@@ -193,7 +193,7 @@ func (h *handlers) listMessages(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := toPage(msgs, toMessageJSON, nil)
+	out := toMessagesJSON(msgs)
 	out.NextCursor = numberCursor("message", page, msgs, func(m domain.Message) int64 { return m.Number })
 	return c.JSON(out)
 }
