@@ -63,7 +63,9 @@ func (ix *Index) Search(ctx context.Context, token domain.Token, chat int64, q d
 			Hits []searchHit `json:"hits"`
 		} `json:"hits"`
 	}
-	path := "/" + ix.alias + "/_search?routing=" + searchdoc.Scope(token, chat)
+	// filter_path: only what is read below (no index, id, routing or sort
+	// values per hit, nor the shards' and timings' summary).
+	path := "/" + ix.alias + "/_search?filter_path=timed_out,hits.hits._score,hits.hits._source&routing=" + searchdoc.Scope(token, chat)
 	if err := ix.do(ctx, http.MethodPost, path, body, &res); err != nil {
 		if ae, ok := err.(*apiError); ok && ae.status == http.StatusNotFound {
 			// The index is not created yet (EnsureIndex is retrying): as good as down.
