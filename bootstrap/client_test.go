@@ -133,10 +133,6 @@ func keys(m map[string]any) []string {
 	return out
 }
 
-func isReset(err error) bool {
-	return strings.Contains(err.Error(), "connection reset") || strings.Contains(err.Error(), "broken pipe")
-}
-
 // rawRequest writes raw bytes to the server and reads the answer until the
 // server closes (or a deadline, so that a server that hangs fails the test).
 func rawRequest(t testing.TB, s *stack, raw string) string {

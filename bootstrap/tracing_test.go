@@ -122,7 +122,7 @@ func TestOneRequestOneTrace(t *testing.T) {
 
 	for _, sp := range exp.GetSpans().Snapshots() {
 		for _, kv := range sp.Attributes() {
-			if strings.Contains(kv.Value.Emit(), tok) {
+			if strings.Contains(kv.Value.String(), tok) {
 				t.Fatalf("span %q attribute %s carries the application token", sp.Name(), kv.Key)
 			}
 		}
@@ -135,7 +135,7 @@ func TestOneRequestOneTrace(t *testing.T) {
 func attr(sp sdktrace.ReadOnlySpan, key string) string {
 	for _, kv := range sp.Attributes() {
 		if string(kv.Key) == key {
-			return kv.Value.Emit()
+			return kv.Value.String()
 		}
 	}
 	return ""

@@ -62,8 +62,8 @@ func NewSearchQuery(raw string) (SearchQuery, error) {
 	count := 0
 	rest := q
 	for rest = strings.TrimLeftFunc(rest, unicode.IsSpace); rest != ""; rest = strings.TrimLeftFunc(rest, unicode.IsSpace) {
-		switch {
-		case rest[0] == '"':
+		switch rest[0] {
+		case '"':
 			end := strings.IndexByte(rest[1:], '"')
 			if end < 0 {
 				return SearchQuery{}, &MalformedError{Reason: "q has a phrase without its closing quote"}

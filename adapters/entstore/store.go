@@ -113,10 +113,6 @@ func toChat(c *ent.Chat) domain.Chat {
 	return domain.Chat{Number: c.Number, MessagesCount: c.MessagesCount, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC()}
 }
 
-func toMessage(m *ent.Message) domain.Message {
-	return domain.Message{Number: m.Number, Body: domain.StoredBody(m.Body), CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC()}
-}
-
 // CreateApplication inserts a new application.
 func (s *Store) CreateApplication(ctx context.Context, app domain.Application) error {
 	row, err := s.client.Application.Create().

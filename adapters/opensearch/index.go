@@ -115,8 +115,14 @@ func (ix *Index) do(ctx context.Context, method, path string, body []byte, out a
 		}
 		req.Header.Set("Content-Type", ct)
 	}
-	res, err := ix.client.Perform(req)
+	// Stream, not Perform: Perform reads the whole answer into a buffer of
+	// its own before this reads it again (the retries and node selection are
+	// the same).
+	res, err := ix.client.Stream(req)
 	if err != nil {
+		if res != nil && res.Body != nil { // an answer can come with an error
+			res.Body.Close()
+		}
 		if errors.Is(err, context.Canceled) {
 			return err
 		}

@@ -216,25 +216,27 @@ func TestPartitionsSpreadOverClusterNodes(t *testing.T) {
 	if !ok {
 		t.Fatal("several seed nodes did not make a cluster client")
 	}
-	slots, err := c.ClusterSlots(ctx).Result()
+	shards, err := c.ClusterShards(ctx).Result() // a shard: a master and its replicas, and the slots they serve
 	if err != nil {
 		t.Fatal(err)
 	}
 	topics := stream.Topics{Prefix: "chat.events", Partitions: 4}
-	nodes := map[string]bool{}
+	nodes := map[int]bool{}
 	for _, p := range topics.All() {
 		slot, err := c.ClusterKeySlot(ctx, p).Result()
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, s := range slots {
-			if int64(s.Start) <= slot && slot <= int64(s.End) {
-				nodes[s.Nodes[0].Addr] = true
+		for i, sh := range shards {
+			for _, r := range sh.Slots {
+				if r.Start <= slot && slot <= r.End {
+					nodes[i] = true
+				}
 			}
 		}
 	}
-	if len(nodes) != len(slots) {
-		t.Fatalf("the partitions live on %d of the %d nodes: %v", len(nodes), len(slots), nodes)
+	if len(nodes) != len(shards) {
+		t.Fatalf("the partitions live on %d of the %d shards: %v", len(nodes), len(shards), nodes)
 	}
 	per := map[string]int{}
 	const apps = 4000
