@@ -97,6 +97,10 @@ type StreamConfig struct {
 	// LiveRetention: events younger than this stay in the streams, however
 	// acknowledged, for live streams to resume from.
 	LiveRetention time.Duration
+	// MaxBacklog: the api refuses writes (503 overloaded) to a partition
+	// holding more events than this that a consumer group has not
+	// acknowledged; read every WorkerConfig.BacklogEvery. 0: never.
+	MaxBacklog int64
 }
 
 type WorkerConfig struct {

@@ -54,6 +54,7 @@ type environment struct {
 	ClaimIdle       time.Duration `env:"CHAT_CLAIM_IDLE" envDefault:"30s"`
 	ClaimInterval   time.Duration `env:"CHAT_CLAIM_INTERVAL" envDefault:"5s"`
 	StreamMaxLen    uint          `env:"CHAT_STREAM_MAXLEN"`
+	MaxBacklog      uint          `env:"CHAT_MAX_BACKLOG" envDefault:"1000000"`
 	Concurrency     uint          `env:"CHAT_WORKER_CONCURRENCY" envDefault:"512"`
 	MaxBatch        uint          `env:"CHAT_WORKER_MAX_BATCH" envDefault:"256"`
 	Flushers        uint          `env:"CHAT_WORKER_FLUSHERS" envDefault:"2"`

@@ -2,6 +2,7 @@ package bootstrap_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
@@ -83,4 +84,57 @@ func TestMySQLOutage(t *testing.T) {
 		r := s.call(t, "GET", app+"/chats/1/messages?limit=200", nil)
 		return r.Status == 200 && len(r.items(t)) == 11 && s.call(t, "GET", app+"/chats/2", nil).Status == 200
 	})
+}
+
+// The workers fall behind (here: none runs): once the application's queue
+// holds more than CHAT_MAX_BACKLOG unacknowledged events, its writes are
+// refused with 503 overloaded and Retry-After, taking no number; when a
+// worker has caught up they are admitted again, numbered on from the last
+// one acknowledged, and every acknowledged write is persisted.
+func TestWritesRefusedWhileTheQueueIsFull(t *testing.T) {
+	env := productionEnv(t, map[string]string{"CHAT_MAX_BACKLOG": "5", "CHAT_BACKLOG_INTERVAL": "50ms"})
+	s := apiInstances(t, loadConfig(t, env), 1)[0]
+	tok := newApplication(t, s, "backlog")
+	app := "/api/v1/chat_applications/" + tok
+	s.call(t, "POST", app+"/chats", nil).want(t, 201)
+	last := int64(0)
+	var refused response
+	eventually(t, "writes refused", func() bool {
+		r := s.call(t, "POST", app+"/chats/1/messages", map[string]any{"body": fmt.Sprintf("m%d", last+1)})
+		if r.Status == 201 {
+			if n := r.num("number"); n != last+1 {
+				t.Fatalf("message %d after %d", n, last)
+			}
+			last++
+			return false
+		}
+		refused = r
+		return true
+	})
+	refused.wantError(t, 503, "overloaded")
+	if got := refused.Header.Get("Retry-After"); got != "5" {
+		t.Fatalf("Retry-After %q, want 5", got)
+	}
+	if last < 5 {
+		t.Fatalf("refused after %d messages: the limit is 5 events", last)
+	}
+	s.call(t, "POST", app+"/chats", nil).wantError(t, 503, "overloaded")
+	s.call(t, "GET", app+"/chats", nil).want(t, 200) // reads go on
+	if m := s.call(t, "GET", "/metrics", nil).want(t, 200); !strings.Contains(m.Raw, "\nchat_writes_refused_total ") || strings.Contains(m.Raw, "\nchat_writes_refused_total 0\n") {
+		t.Fatal("the refused writes are not counted in chat_writes_refused_total")
+	}
+
+	s.addWorker(env, "w0")
+	eventually(t, "writes admitted again", func() bool {
+		return s.call(t, "POST", app+"/chats/1/messages", map[string]any{"body": "after"}).Status == 201
+	})
+	eventually(t, "every acknowledged write persisted", func() bool {
+		return len(s.call(t, "GET", app+"/chats/1/messages?limit=200", nil).items(t)) == int(last)+1
+	})
+	items := s.call(t, "GET", app+"/chats/1/messages?limit=200", nil).items(t)
+	for i, m := range items {
+		if int64(m["number"].(float64)) != int64(i+1) {
+			t.Fatalf("message %d is number %v: a refused write took a number", i+1, m["number"])
+		}
+	}
 }

@@ -38,7 +38,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		MaxBodyBytes: int(e.MaxBodyBytes),
 		Stream: StreamConfig{
 			Topics:    stream.Topics{Prefix: e.StreamPrefix, Partitions: int(e.Partitions)},
-			TrimEvery: e.TrimEvery, LiveRetention: e.LiveRetention,
+			TrimEvery: e.TrimEvery, LiveRetention: e.LiveRetention, MaxBacklog: int64(e.MaxBacklog),
 			Redis: stream.RedisConfig{ConsumerGroup: e.ConsumerGroup, ConsumerName: e.ConsumerName, ClaimIdle: e.ClaimIdle,
 				ClaimInterval: e.ClaimInterval, MaxLen: int64(e.StreamMaxLen)},
 		},

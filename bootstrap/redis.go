@@ -2,6 +2,7 @@ package bootstrap
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -13,6 +14,7 @@ import (
 	"github.com/chatsvc/chat/adapters/metrics"
 	redisadapter "github.com/chatsvc/chat/adapters/redis"
 	"github.com/chatsvc/chat/adapters/stream"
+	"github.com/chatsvc/chat/application"
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/ports"
 )
@@ -31,10 +33,34 @@ var sequencerModule = fx.Module("sequencer",
 	fx.Provide(func(client rueidis.Client) ports.IdempotencyClaims { return redisadapter.NewClaims(client) }),
 	// The per-application rate limits, shared by every api instance.
 	fx.Provide(func(client rueidis.Client) ports.RateLimiter { return redisadapter.NewLimiter(client) }),
-	fx.Provide(fx.Annotate(func(streamCfg StreamConfig, seq *redisadapter.Sequencer, m *metrics.Metrics) countingQueue {
-		return countingQueue{seq, streamCfg.Topics, m}
+	// Writes are refused while their partition's queue is too long (CHAT_MAX_BACKLOG).
+	fx.Provide(func(streamCfg StreamConfig, searchCfg OpenSearchConfig, client goredis.UniversalClient) *stream.BacklogGate {
+		return stream.NewBacklogGate(client, streamCfg.Topics, []string{streamCfg.Redis.ConsumerGroup, searchCfg.IndexerGroup}, streamCfg.MaxBacklog)
+	}),
+	fx.Invoke(watchWriteBacklog),
+	fx.Provide(fx.Annotate(func(streamCfg StreamConfig, seq *redisadapter.Sequencer, gate *stream.BacklogGate, m *metrics.Metrics) countingQueue {
+		return countingQueue{application.AdmitWrites(seq, gate), streamCfg.Topics, m}
 	}, fx.As(new(ports.EventQueue)))),
 )
+
+// watchWriteBacklog refreshes the api's write admission.
+func watchWriteBacklog(lc fx.Lifecycle, streamCfg StreamConfig, workerCfg WorkerConfig, gate *stream.BacklogGate, log *zap.Logger) {
+	if streamCfg.MaxBacklog <= 0 {
+		return
+	}
+	every(lc, workerCfg.BacklogEvery, func(ctx context.Context) {
+		backlog, err := gate.Refresh(ctx)
+		if err != nil {
+			log.Debug("stream backlog", zap.Error(err))
+			return
+		}
+		for topic, n := range backlog {
+			if n > streamCfg.MaxBacklog {
+				log.Warn("refusing writes: the queue is over CHAT_MAX_BACKLOG", zap.String("partition", topic), zap.Int64("backlog", n), zap.Int64("max", streamCfg.MaxBacklog))
+			}
+		}
+	})
+}
 
 // startedClient is a rueidis client connected when the graph starts, so
 // that building the graph does no I/O: its users hold it from construction
@@ -74,6 +100,8 @@ func (q countingQueue) Append(ctx context.Context, draft domain.Event, idem doma
 	if err == nil && !replayed {
 		token, _, _, _, _ := domain.Subject(ev)
 		q.m.EventsPublished.WithLabelValues(q.topics.For(token)).Inc()
+	} else if errors.Is(err, domain.ErrOverloaded) {
+		q.m.WritesRefused.Inc()
 	}
 	return ev, replayed, err
 }

@@ -267,7 +267,7 @@ func testKilledWorkersEventsAreClaimed(t *testing.T, redisAddr string) {
 		return r.Status == 200 && len(r.items(t)) == 30
 	})
 	eventually(t, "nothing left pending", func() bool {
-		backlog, err := stream.Backlog(ctx, rdb, cfg.Stream.Topics, cfg.Stream.Redis.ConsumerGroup)
+		backlog, err := stream.Unacknowledged(ctx, rdb, cfg.Stream.Topics, []string{cfg.Stream.Redis.ConsumerGroup})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -125,7 +125,7 @@ func trimStreams(lc fx.Lifecycle, groups consumerGroups, streamCfg StreamConfig,
 
 func watchBacklog(lc fx.Lifecycle, streamCfg StreamConfig, workerCfg WorkerConfig, client goredis.UniversalClient, m *metrics.Metrics, log *zap.Logger) {
 	every(lc, workerCfg.BacklogEvery, func(ctx context.Context) {
-		backlog, err := stream.Backlog(ctx, client, streamCfg.Topics, streamCfg.Redis.ConsumerGroup)
+		backlog, err := stream.Unacknowledged(ctx, client, streamCfg.Topics, []string{streamCfg.Redis.ConsumerGroup})
 		if err != nil {
 			log.Debug("stream backlog", zap.Error(err))
 			return

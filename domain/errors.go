@@ -29,6 +29,11 @@ var ErrNumberConflict = fmt.Errorf("%w: number conflict", ErrInvalidEvent)
 // retried in a moment. It wraps ErrUnavailable, so it maps to 503.
 var ErrBusy = fmt.Errorf("%w: numbering is being restored", ErrUnavailable)
 
+// ErrOverloaded: writes are queued faster than the workers apply them, and
+// the queue of the application's partition is as long as it may grow; the
+// write was not queued. It wraps ErrUnavailable, so it maps to 503.
+var ErrOverloaded = fmt.Errorf("%w: the write queue is full", ErrUnavailable)
+
 // ErrIdempotencyKeyReused: an Idempotency-Key came back with another request.
 var ErrIdempotencyKeyReused = errors.New("idempotency key reused with another request")
 

@@ -109,6 +109,14 @@ type EventQueue interface {
 	Append(ctx context.Context, draft domain.Event, idem domain.Idempotency) (ev domain.Event, replayed bool, err error)
 }
 
+// WriteAdmission decides whether an application's write may be queued now.
+// It refuses (domain.ErrOverloaded) while the queue that write would join is
+// too far behind, so that a burst the workers cannot follow is pushed back
+// to the clients rather than piled up in the queue until it is full.
+type WriteAdmission interface {
+	Admit(ctx context.Context, token domain.Token) error
+}
+
 // EventPublisher appends an event to the queue. A nil error means the event is
 // durably queued and will be applied.
 type EventPublisher interface {

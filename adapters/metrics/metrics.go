@@ -33,6 +33,9 @@ type Metrics struct {
 	LiveStreams   prometheus.Gauge
 	LiveDelivered prometheus.Counter
 	LiveDropped   prometheus.Counter
+	// WritesRefused counts the writes refused because their queue was full
+	// (CHAT_MAX_BACKLOG).
+	WritesRefused prometheus.Counter
 }
 
 // New registers every collector, plus the Go runtime's and the process's.
@@ -88,7 +91,8 @@ func New() *Metrics {
 	m.LiveStreams = prometheus.NewGauge(prometheus.GaugeOpts{Name: "chat_live_streams", Help: "Live streams (Server-Sent Events) open on this instance."})
 	m.LiveDelivered = prometheus.NewCounter(prometheus.CounterOpts{Name: "chat_live_events_delivered_total", Help: "Events handed to live streams."})
 	m.LiveDropped = prometheus.NewCounter(prometheus.CounterOpts{Name: "chat_live_clients_dropped_total", Help: "Live streams ended because their client fell behind."})
-	r.MustRegister(m.LiveStreams, m.LiveDelivered, m.LiveDropped, m.ReadCache, m.RequestDuration, m.EventsPublished, m.EventsPersisted, m.EventsIndexed, m.EventsFailed, m.EventsDead,
+	m.WritesRefused = prometheus.NewCounter(prometheus.CounterOpts{Name: "chat_writes_refused_total", Help: "Writes refused (503 overloaded) because their partition's queue was over CHAT_MAX_BACKLOG."})
+	r.MustRegister(m.WritesRefused, m.LiveStreams, m.LiveDelivered, m.LiveDropped, m.ReadCache, m.RequestDuration, m.EventsPublished, m.EventsPersisted, m.EventsIndexed, m.EventsFailed, m.EventsDead,
 		m.NumberConflicts, m.StreamBacklog, m.CountersFixed, m.ApplyLag, m.SearchDegraded, m.DependencyUp,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

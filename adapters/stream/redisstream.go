@@ -64,28 +64,6 @@ func NewRedisSubscriber(client goredis.UniversalClient, cfg RedisConfig, inFligh
 	}, NewZapLogger(log))
 }
 
-// Backlog is, per partition, the events not yet acknowledged by the group:
-// those never delivered (lag) plus those delivered and in hand (pending).
-func Backlog(ctx context.Context, client goredis.UniversalClient, topics Topics, group string) (map[string]int64, error) {
-	out := make(map[string]int64, topics.Partitions)
-	for _, topic := range topics.All() {
-		groups, err := client.XInfoGroups(ctx, topic).Result()
-		if err != nil {
-			if isNoSuchKey(err) {
-				out[topic] = 0
-				continue
-			}
-			return nil, err
-		}
-		for _, g := range groups {
-			if g.Name == group {
-				out[topic] = g.Lag + g.Pending
-			}
-		}
-	}
-	return out, nil
-}
-
 // EnsureGroups creates each consumer group on each partition where it is
 // missing, reading from the start of the stream. Subscribers create their
 // group once, when they start; after Redis lost its data (restarted empty)
