@@ -448,7 +448,10 @@ func OwnRedisCluster(t testing.TB, masters int) string {
 // SlotOwners finds in a CLUSTER NODES answer the master serving slot and
 // one of its replicas (host:port each; "" when there is none).
 func SlotOwners(nodes string, slot int64) (master, replica string) {
-	lines := strings.Split(strings.TrimSpace(nodes), "\n")
+	// RESP3 answers CLUSTER NODES as a verbatim string, which a client may
+	// hand over with its "txt:" format prefix, glued to the first node's id.
+	nodes = strings.TrimPrefix(strings.TrimSpace(nodes), "txt:")
+	lines := strings.Split(nodes, "\n")
 	masterID := ""
 	for _, line := range lines {
 		f := strings.Fields(line)
