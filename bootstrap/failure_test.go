@@ -122,6 +122,8 @@ func TestWritesRefusedWhileTheQueueIsFull(t *testing.T) {
 	s.call(t, "GET", app+"/chats", nil).want(t, 200) // reads go on
 	if m := s.call(t, "GET", "/metrics", nil).want(t, 200); !strings.Contains(m.Raw, "\nchat_writes_refused_total ") || strings.Contains(m.Raw, "\nchat_writes_refused_total 0\n") {
 		t.Fatal("the refused writes are not counted in chat_writes_refused_total")
+	} else if !strings.Contains(m.Raw, "chat_write_backlog{topic=") {
+		t.Fatal("the api does not export the backlog it reads (chat_write_backlog)")
 	}
 
 	s.addWorker(env, "w0")

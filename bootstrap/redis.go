@@ -44,7 +44,7 @@ var sequencerModule = fx.Module("sequencer",
 )
 
 // watchWriteBacklog refreshes the api's write admission.
-func watchWriteBacklog(lc fx.Lifecycle, streamCfg StreamConfig, workerCfg WorkerConfig, gate *stream.BacklogGate, log *zap.Logger) {
+func watchWriteBacklog(lc fx.Lifecycle, streamCfg StreamConfig, workerCfg WorkerConfig, gate *stream.BacklogGate, m *metrics.Metrics, log *zap.Logger) {
 	if streamCfg.MaxBacklog <= 0 {
 		return
 	}
@@ -55,6 +55,7 @@ func watchWriteBacklog(lc fx.Lifecycle, streamCfg StreamConfig, workerCfg Worker
 			return
 		}
 		for topic, n := range backlog {
+			m.WriteBacklog.WithLabelValues(topic).Set(float64(n))
 			if n > streamCfg.MaxBacklog {
 				log.Warn("refusing writes: the queue is over CHAT_MAX_BACKLOG", zap.String("partition", topic), zap.Int64("backlog", n), zap.Int64("max", streamCfg.MaxBacklog))
 			}

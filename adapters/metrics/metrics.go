@@ -34,8 +34,10 @@ type Metrics struct {
 	LiveDelivered prometheus.Counter
 	LiveDropped   prometheus.Counter
 	// WritesRefused counts the writes refused because their queue was full
-	// (CHAT_MAX_BACKLOG).
+	// (CHAT_MAX_BACKLOG); WriteBacklog is what the api last read of each
+	// partition's queue (the longest of the consumer groups').
 	WritesRefused prometheus.Counter
+	WriteBacklog  *prometheus.GaugeVec
 }
 
 // New registers every collector, plus the Go runtime's and the process's.
@@ -92,7 +94,8 @@ func New() *Metrics {
 	m.LiveDelivered = prometheus.NewCounter(prometheus.CounterOpts{Name: "chat_live_events_delivered_total", Help: "Events handed to live streams."})
 	m.LiveDropped = prometheus.NewCounter(prometheus.CounterOpts{Name: "chat_live_clients_dropped_total", Help: "Live streams ended because their client fell behind."})
 	m.WritesRefused = prometheus.NewCounter(prometheus.CounterOpts{Name: "chat_writes_refused_total", Help: "Writes refused (503 overloaded) because their partition's queue was over CHAT_MAX_BACKLOG."})
-	r.MustRegister(m.WritesRefused, m.LiveStreams, m.LiveDelivered, m.LiveDropped, m.ReadCache, m.RequestDuration, m.EventsPublished, m.EventsPersisted, m.EventsIndexed, m.EventsFailed, m.EventsDead,
+	m.WriteBacklog = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "chat_write_backlog", Help: "Events of a partition that a consumer group (the slower) has not acknowledged, as the api last read them for CHAT_MAX_BACKLOG, by topic."}, []string{"topic"})
+	r.MustRegister(m.WritesRefused, m.WriteBacklog, m.LiveStreams, m.LiveDelivered, m.LiveDropped, m.ReadCache, m.RequestDuration, m.EventsPublished, m.EventsPersisted, m.EventsIndexed, m.EventsFailed, m.EventsDead,
 		m.NumberConflicts, m.StreamBacklog, m.CountersFixed, m.ApplyLag, m.SearchDegraded, m.DependencyUp,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
