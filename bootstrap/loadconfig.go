@@ -10,6 +10,7 @@ import (
 	"github.com/chatsvc/chat/adapters/httpapi"
 	"github.com/chatsvc/chat/adapters/stream"
 	"github.com/chatsvc/chat/application"
+	"github.com/chatsvc/chat/internal/commalist"
 )
 
 // LoadConfig reads the environment through getenv (os.Getenv in main, a map
@@ -46,7 +47,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			Consumer: stream.ConsumerConfig{Concurrency: int(e.Concurrency), MaxBatch: int(e.MaxBatch), Flushers: int(e.Flushers), Linger: e.Linger,
 				MaxAttempts: int(e.MaxAttempts), RetryInitial: e.RetryInitial, RetryMax: e.RetryMax, CloseTimeout: e.CloseTimeout},
 			FlushEvery: e.FlushEvery, ReconcileEvery: e.ReconcileEvery, BacklogEvery: e.BacklogEvery, GroupCheckEvery: e.GroupCheckEvery,
-			Roles: trimmed(e.WorkerRoles),
+			Roles: commalist.Trim(e.WorkerRoles),
 		},
 		ReadCache: ReadCacheConfig{MB: int(e.ReadCacheMB), TTL: e.ReadCacheTTL},
 		Live:      application.LiveConfig{MaxStreams: int(e.LiveMax), MaxPerApp: int(e.LiveMaxPerApp), Buffer: int(e.LiveBuffer)},
@@ -98,21 +99,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if !stream.ValidPrefix(cfg.Stream.Topics.Prefix) {
 		fail("CHAT_STREAM_PREFIX", "must be a name without braces (the partitions are Redis Cluster hash tags), not %q", cfg.Stream.Topics.Prefix)
 	}
-	if strings.Contains(cfg.Redis.Addr, ",") && len(trimmed(strings.Split(cfg.Redis.Addr, ","))) != len(strings.Split(cfg.Redis.Addr, ",")) {
+	if strings.Contains(cfg.Redis.Addr, ",") && len(commalist.Split(cfg.Redis.Addr)) != len(strings.Split(cfg.Redis.Addr, ",")) {
 		fail("CHAT_REDIS_ADDR", "a Redis Cluster's seed nodes are host:port, comma-separated, none empty: %q", cfg.Redis.Addr)
 	}
 	if len(problems) > 0 {
 		return cfg, errors.New("configuration: " + strings.Join(problems, "; "))
 	}
 	return cfg, nil
-}
-
-func trimmed(list []string) []string {
-	var out []string
-	for _, v := range list {
-		if v = strings.TrimSpace(v); v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/chatsvc/chat/adapters/searchdoc"
 	"github.com/chatsvc/chat/domain"
+	"github.com/chatsvc/chat/internal/commalist"
 )
 
 // Index is one alias (Name) over a concrete index (Name-<timestamp>).
@@ -59,7 +60,7 @@ type Config struct {
 // New builds the client. It does not contact OpenSearch: Ping and EnsureIndex do.
 func New(cfg Config) (*Index, error) {
 	c, err := opensearchgo.NewClient(opensearchgo.Config{
-		Addresses:  nodeURLs(cfg.URL),
+		Addresses:  commalist.Split(cfg.URL),
 		MaxRetries: 2,
 		// No gzip: Go's transport asks for it unless told not to, and OpenSearch
 		// then spends its CPU (the search path's bound) compressing every
@@ -79,16 +80,6 @@ func New(cfg Config) (*Index, error) {
 	ix := &Index{client: c, alias: cfg.Alias, shards: max(cfg.Shards, 1), replicas: max(cfg.Replicas, 0), refresh: cfg.Refresh, requireAlias: true, newAnalysis: cfg.Analysis}
 	ix.analysis.Store(analysisLegacy) // until EnsureIndex has looked
 	return ix, nil
-}
-
-func nodeURLs(list string) []string {
-	var out []string
-	for _, u := range strings.Split(list, ",") {
-		if u = strings.TrimSpace(u); u != "" {
-			out = append(out, u)
-		}
-	}
-	return out
 }
 
 type apiError struct {

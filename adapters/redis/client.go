@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/redis/rueidis"
+
+	"github.com/chatsvc/chat/internal/commalist"
 )
 
 // Connect opens a rueidis client (rueidis dials at once: an error means
@@ -18,15 +20,7 @@ func Connect(addr string) (rueidis.Client, error) {
 }
 
 // Addresses splits CHAT_REDIS_ADDR: more than one means a Redis Cluster.
-func Addresses(addr string) []string {
-	var out []string
-	for _, a := range strings.Split(addr, ",") {
-		if a = strings.TrimSpace(a); a != "" {
-			out = append(out, a)
-		}
-	}
-	return out
-}
+func Addresses(addr string) []string { return commalist.Split(addr) }
 
 // ConnectCaching opens a client whose DoCache answers are kept in process
 // (up to cacheBytes) and dropped when Redis says the key changed; without
