@@ -56,7 +56,7 @@ func watchWriteBacklog(lc fx.Lifecycle, streamCfg StreamConfig, workerCfg Worker
 		}
 		for topic, n := range backlog {
 			m.WriteBacklog.WithLabelValues(topic).Set(float64(n))
-			if n > streamCfg.MaxBacklog {
+			if gate.Over(n) {
 				log.Warn("refusing writes: the queue is over CHAT_MAX_BACKLOG", zap.String("partition", topic), zap.Int64("backlog", n), zap.Int64("max", streamCfg.MaxBacklog))
 			}
 		}

@@ -61,11 +61,15 @@ func toChatJSON(c domain.Chat) chatJSON {
 	return chatJSON{Number: c.Number, MessagesCount: c.MessagesCount, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
-func toMessageJSON(m domain.Message) messageJSON {
+func toMessageJSON(m domain.Message) messageJSON { return messageJSONIn(m, new(time.Time)) }
+
+// messageJSONIn is m's representation, its creation time (when known) kept
+// in *created.
+func messageJSONIn(m domain.Message, created *time.Time) messageJSON {
 	out := messageJSON{Number: m.Number, Body: m.Body.String(), UpdatedAt: m.UpdatedAt}
 	if !m.CreatedAt.IsZero() {
-		at := m.CreatedAt
-		out.CreatedAt = &at
+		*created = m.CreatedAt
+		out.CreatedAt = created
 	}
 	return out
 }
@@ -76,11 +80,7 @@ func toMessagesJSON(p domain.Page[domain.Message]) pageJSON[messageJSON] {
 	out := pageJSON[messageJSON]{Data: make([]messageJSON, len(p.Items)), HasMore: p.HasMore}
 	created := make([]time.Time, len(p.Items))
 	for i, m := range p.Items {
-		out.Data[i] = messageJSON{Number: m.Number, Body: m.Body.String(), UpdatedAt: m.UpdatedAt}
-		if !m.CreatedAt.IsZero() {
-			created[i] = m.CreatedAt
-			out.Data[i].CreatedAt = &created[i]
-		}
+		out.Data[i] = messageJSONIn(m, &created[i])
 	}
 	return out
 }

@@ -39,9 +39,13 @@ type errorDetail struct {
 // retryAfterSeconds is what 429 and 503 answers suggest waiting.
 const retryAfterSeconds = 1
 
-// overloadedRetryAfter is what a write refused for a full queue suggests
-// waiting: about as long as the api takes to see the queue shorter again.
-const overloadedRetryAfter = 5
+// codeOverloaded: a write refused because its queue is full
+// (domain.ErrOverloaded); overloadedRetryAfter is what it suggests waiting,
+// about as long as the api takes to see the queue shorter again.
+const (
+	codeOverloaded       = "overloaded"
+	overloadedRetryAfter = 5
+)
 
 // classify maps any error to its status, code and client-facing message. It
 // is the one place where errors become HTTP: handlers only return them.
@@ -72,7 +76,7 @@ func classify(err error) (int, string, string) {
 	case errors.Is(err, domain.ErrNotFound):
 		return fiber.StatusNotFound, "not_found", "not found"
 	case errors.Is(err, domain.ErrOverloaded):
-		return fiber.StatusServiceUnavailable, "overloaded", "writes are coming faster than they are applied; retry later"
+		return fiber.StatusServiceUnavailable, codeOverloaded, "writes are coming faster than they are applied; retry later"
 	case errors.Is(err, domain.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		var u *domain.UnavailableError
 		what := "a dependency"
@@ -119,7 +123,7 @@ func errorHandler(log *zap.Logger) fiber.ErrorHandler {
 		if status >= 500 && status != fiber.StatusServiceUnavailable {
 			log.Error("request failed", zap.String("method", c.Method()), zap.String("path", c.Path()),
 				zap.String("request_id", requestID(c)), zap.Error(err))
-		} else if status == fiber.StatusServiceUnavailable && !errors.Is(err, domain.ErrOverloaded) { // shedding is counted, not logged each time
+		} else if status == fiber.StatusServiceUnavailable && code != codeOverloaded { // shedding is counted, not logged each time
 			log.Warn("dependency unavailable", zap.String("path", c.Path()), zap.Error(err))
 		}
 		if status == fiber.StatusTooManyRequests || status == fiber.StatusServiceUnavailable {
@@ -127,7 +131,7 @@ func errorHandler(log *zap.Logger) fiber.ErrorHandler {
 			var api *apiError
 			if errors.As(err, &api) && api.retryAfter > 0 {
 				after = api.retryAfter
-			} else if errors.Is(err, domain.ErrOverloaded) {
+			} else if code == codeOverloaded {
 				after = overloadedRetryAfter
 			}
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(after))

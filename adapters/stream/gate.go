@@ -36,17 +36,18 @@ func (g *BacklogGate) Admit(_ context.Context, token domain.Token) error {
 	return nil
 }
 
+// Over tells whether a partition holding n unacknowledged events is over the limit.
+func (g *BacklogGate) Over(n int64) bool { return g.max > 0 && n > g.max }
+
 // Refresh reads each partition's backlog, the longest of its groups', and
 // returns it. When it cannot be read the gate admits everything (it fails
 // open: a write that Redis can take is not refused for want of a reading).
 func (g *BacklogGate) Refresh(ctx context.Context) (map[string]int64, error) {
 	backlog, err := Unacknowledged(ctx, g.client, g.topics, g.groups)
 	full := map[string]bool{}
-	if err == nil && g.max > 0 {
+	if err == nil {
 		for topic, n := range backlog {
-			if n > g.max {
-				full[topic] = true
-			}
+			full[topic] = g.Over(n)
 		}
 	}
 	g.full.Store(&full)
@@ -68,29 +69,21 @@ func Unacknowledged(ctx context.Context, client goredis.UniversalClient, topics 
 			}
 			return nil, err
 		}
-		var length int64 = -1
-		streamLen := func() (int64, error) {
-			if length < 0 {
-				n, err := client.XLen(ctx, topic).Result()
-				if err != nil {
-					return 0, err
-				}
-				length = n
-			}
-			return length, nil
-		}
 		var most int64
+		unknown := false // a group missing, or its lag unknown: the whole stream stands for it
 		for _, group := range groups {
-			n := int64(-1)
+			known := false
 			for _, info := range infos {
 				if info.Name == group && info.Lag >= 0 {
-					n = info.Lag + info.Pending
+					most, known = max(most, info.Lag+info.Pending), true
 				}
 			}
-			if n < 0 {
-				if n, err = streamLen(); err != nil {
-					return nil, err
-				}
+			unknown = unknown || !known
+		}
+		if unknown {
+			n, err := client.XLen(ctx, topic).Result()
+			if err != nil {
+				return nil, err
 			}
 			most = max(most, n)
 		}
