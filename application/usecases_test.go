@@ -12,6 +12,7 @@ import (
 	"github.com/chatsvc/chat/adapters/embedded"
 	"github.com/chatsvc/chat/adapters/entstore"
 	"github.com/chatsvc/chat/application"
+	"github.com/chatsvc/chat/application/decorator"
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/ports"
 )
@@ -63,7 +64,7 @@ func newFixture(t *testing.T) fixture {
 	pub := &recorder{}
 	// Reads through the cache, as the api's are.
 	cache := embedded.NewReadCache(1000, time.Hour)
-	reads := application.NewCachedReads(store, store, cache)
+	reads := decorator.NewCachedReads(store, store, cache)
 	return fixture{
 		store: store,
 		apps:  application.NewApplications(store, seq, clock, embedded.NewClaims(db)),
