@@ -10,6 +10,7 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/chatsvc/chat/bootstrap"
+	"github.com/chatsvc/chat/internal/dirlock"
 )
 
 func main() {
@@ -20,6 +21,16 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "api:", err)
 		os.Exit(2)
+	}
+	if cfg.Profile == bootstrap.ProfileEmbedded {
+		// Before anything opens the directory: a second process on it would
+		// otherwise wait for the search index's own lock, then fail.
+		release, err := dirlock.Lock(cfg.DataDir)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "api:", err)
+			os.Exit(1)
+		}
+		defer func() { _ = release() }() // and holds the lock until then
 	}
 	fx.New(bootstrap.API(cfg)).Run()
 }
