@@ -4,28 +4,36 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 
 	"go.uber.org/fx"
 
 	"github.com/chatsvc/chat/bootstrap"
+	"github.com/chatsvc/chat/cmd/internal/cli"
+	"github.com/chatsvc/chat/cmd/internal/healthcheck"
 	"github.com/chatsvc/chat/internal/dirlock"
 )
 
+const usage = `Usage: api [-healthcheck URL]
+
+Serves the REST API. With nothing configured it is the whole service in one
+process (the embedded profile: SQLite and Bleve under CHAT_DATA_DIR);
+CHAT_PROFILE=production serves from MySQL, Redis and OpenSearch, with
+worker processes consuming.`
+
 func main() {
-	if bootstrap.Healthcheck(os.Args) {
-		return
+	probe := flag.String("healthcheck", "", "ask `URL` and exit 0 on a 200, 1 otherwise (a container's health check)")
+	cli.Parse("api", usage)
+	if *probe != "" {
+		os.Exit(healthcheck.Probe(*probe, os.Stderr))
 	}
-	cfg, err := bootstrap.LoadConfig(os.Getenv)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "api:", err)
-		os.Exit(2)
-	}
+	cfg := cli.Config("api")
 	if cfg.Profile == bootstrap.ProfileEmbedded {
 		// Before anything opens the directory: a second process on it would
 		// otherwise wait for the search index's own lock, then fail.
-		release, err := dirlock.Lock(cfg.DataDir)
+		release, err := dirlock.Lock(cfg.SQLite.DataDir)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "api:", err)
 			os.Exit(1)
