@@ -7,7 +7,8 @@ import (
 	"testing"
 )
 
-func chatAndMessageCases(t *testing.T, s *stack) {
+// The HTTP suite (apiSuite) on chats and messages: numbering, paging, edits, the cache, deletes.
+func chatsAndMessagesCases(t *testing.T, s *stack) {
 	tok := newApplication(t, s, "Chatty")
 	app := "/api/v1/chat_applications/" + tok
 	for want := int64(1); want <= 3; want++ {
@@ -154,7 +155,7 @@ func chatAndMessageCases(t *testing.T, s *stack) {
 	}
 }
 
-func cachedReadCases(t *testing.T, s *stack) {
+func cachedReadsCases(t *testing.T, s *stack) {
 	tok := newApplication(t, s, "Cached")
 	app := "/api/v1/chat_applications/" + tok
 	s.call(t, "POST", app+"/chats", nil).want(t, 201)
@@ -188,7 +189,7 @@ func cachedReadCases(t *testing.T, s *stack) {
 	})
 }
 
-func deletionCases(t *testing.T, s *stack) {
+func deletingCases(t *testing.T, s *stack) {
 	tok := newApplication(t, s, "Deleter")
 	app := "/api/v1/chat_applications/" + tok
 	s.call(t, "POST", app+"/chats", nil).want(t, 201)
@@ -206,7 +207,10 @@ func deletionCases(t *testing.T, s *stack) {
 	}
 	s.call(t, "DELETE", msgs+"/4", nil).want(t, 204)
 	s.call(t, "DELETE", msgs+"/4", nil).want(t, 204) // again: nothing more happens
-	s.call(t, "PATCH", msgs+"/4", map[string]any{"body": "back?"}).want(t, 200)
+	// An edit racing the delete is answered 200 or 404 and changes nothing.
+	if st := s.call(t, "PATCH", msgs+"/4", map[string]any{"body": "back?"}).Status; st != 200 && st != 404 {
+		t.Fatalf("an edit racing a delete answered %d", st)
+	}
 	s.call(t, "DELETE", msgs+"/9", nil).wantError(t, 404, "not_found")
 	s.call(t, "DELETE", msgs+"/x", nil).wantError(t, 400, "bad_request")
 	eventually(t, "the deletes applied", func() bool {
@@ -219,6 +223,9 @@ func deletionCases(t *testing.T, s *stack) {
 		return r.Status == 200 && len(r.items(t)) == 0
 	})
 	eventually(t, "and the counter", func() bool { return s.call(t, "GET", app+"/chats/1", nil).num("messages_count") == 2 })
+	// Once the delete is applied, the message is gone for edits too.
+	s.call(t, "PATCH", msgs+"/4", map[string]any{"body": "back?"}).wantError(t, 404, "not_found")
+	s.call(t, "PUT", msgs+"/2", map[string]any{"body": "back?"}).wantError(t, 404, "not_found")
 	if n := s.call(t, "POST", msgs, map[string]any{"body": "next"}).want(t, 201).num("number"); n != 5 {
 		t.Fatalf("the number after deletes is %d, want 5: numbers are never reused", n)
 	}

@@ -1,7 +1,10 @@
 package bootstrap_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/base64"
+	"net/http"
 	"sort"
 	"strings"
 	"testing"
@@ -32,28 +35,25 @@ func sortedKeys(m map[string]any) string {
 	sort.Strings(k)
 	return strings.Join(k, ",")
 }
+
 func apiSuite(t *testing.T, s *stack) {
-	for _, c := range []struct {
-		name string
-		run  func(*testing.T, *stack)
-	}{
-		{"applications", applicationCases},
-		{"bad input is refused and changes nothing", badInputCases},
-		{"hostile requests", hostileRequestCases},
-		{"chats and messages", chatAndMessageCases},
-		{"cached reads are the store's answers and follow every change", cachedReadCases},
-		{"deleting a message", deletionCases},
-		{"retry-safe writes with Idempotency-Key", idempotencyCases},
-		{"tenants are isolated", tenantCases},
-		{"search", searchCases},
-		{"operator listing", operatorListingCases},
-		{"request ids and operational endpoints", operationalCases},
-	} {
-		t.Run(c.name, func(t *testing.T) { c.run(t, s) })
-	}
+	t.Run("applications", func(t *testing.T) { applicationsCases(t, s) })
+	t.Run("bad input is refused and changes nothing", func(t *testing.T) { badInputCases(t, s) })
+	t.Run("hostile requests", func(t *testing.T) { hostileCases(t, s) })
+	t.Run("chats and messages", func(t *testing.T) { chatsAndMessagesCases(t, s) })
+	t.Run("cached reads are the store's answers and follow every change", func(t *testing.T) { cachedReadsCases(t, s) })
+	t.Run("deleting a message", func(t *testing.T) { deletingCases(t, s) })
+	t.Run("a newcomer's first requests", func(t *testing.T) { newcomerSuite(t, s) })
+	t.Run("retry-safe writes with Idempotency-Key", func(t *testing.T) {
+		idempotencySuite(t, []*stack{s})
+	})
+	t.Run("tenants are isolated", func(t *testing.T) { tenantCases(t, s) })
+	t.Run("search", func(t *testing.T) { searchCases(t, s) })
+	t.Run("operator listing", func(t *testing.T) { operatorCases(t, s) })
+	t.Run("request ids and operational endpoints", func(t *testing.T) { operationalCases(t, s) })
 }
 
-func applicationCases(t *testing.T, s *stack) {
+func applicationsCases(t *testing.T, s *stack) {
 	r := s.call(t, "POST", "/api/v1/chat_applications", map[string]any{"name": "Acme"}).want(t, 201)
 	if got := sortedKeys(r.Body); got != "chats_count,created_at,name,token,updated_at" {
 		t.Fatalf("application fields %s", got)
@@ -174,5 +174,74 @@ func badInputCases(t *testing.T, s *stack) {
 	eventually(t, "message 1 persisted", func() bool { return s.call(t, "GET", msgs+"/1", nil).Status == 200 })
 	if b := s.call(t, "GET", msgs+"/1", nil).str("body"); b != "first" {
 		t.Fatalf("a refused edit changed the body to %q", b)
+	}
+}
+
+func hostileCases(t *testing.T, s *stack) {
+	tok := newApplication(t, s, "Hostile")
+	app := "/api/v1/chat_applications/" + tok
+	// A compressed body is refused before anything inflates it.
+	var zipped bytes.Buffer
+	zw := gzip.NewWriter(&zipped)
+	_, _ = zw.Write([]byte(`{"name": "` + strings.Repeat("z", 4<<20) + `"}`))
+	_ = zw.Close()
+	for _, enc := range []string{"gzip", "gzip, gzip", "deflate", "br"} {
+		s.call(t, "POST", "/api/v1/chat_applications", zipped.Bytes(), "Content-Encoding", enc).wantError(t, 415, "unsupported_media_type")
+		s.call(t, "POST", app+"/chats", zipped.Bytes(), "Content-Encoding", enc).wantError(t, 415, "unsupported_media_type")
+	}
+	s.call(t, "POST", app+"/chats", `{}`, "Content-Encoding", "identity").want(t, 201)
+	// Names count characters, as the API says, everywhere.
+	for _, name := range []string{strings.Repeat("é", 128), strings.Repeat("é", 255), strings.Repeat("😀", 255)} {
+		r := s.call(t, "POST", "/api/v1/chat_applications", map[string]any{"name": name}).want(t, 201)
+		if got := s.call(t, "GET", "/api/v1/chat_applications/"+r.str("token"), nil).want(t, 200).str("name"); got != name {
+			t.Fatalf("name of %d characters read back as %q", len([]rune(name)), got)
+		}
+		s.call(t, "PATCH", app, map[string]any{"name": name}).want(t, 200)
+	}
+	s.call(t, "PATCH", app, map[string]any{"name": strings.Repeat("é", 256)}).wantError(t, 422, "validation_failed")
+	// Methods: 405 with Allow, and JSON with a request id for unknown ones.
+	r := s.call(t, "DELETE", app+"/chats", nil)
+	r.wantError(t, 405, "method_not_allowed")
+	if allow := r.Header.Get("Allow"); !strings.Contains(allow, "GET") || !strings.Contains(allow, "POST") || strings.Contains(allow, "DELETE") {
+		t.Fatalf("Allow %q", allow)
+	}
+	r = s.call(t, "BREW", app, nil)
+	r.wantError(t, 405, "method_not_allowed")
+	if r.Header.Get("X-Request-ID") == "" || !strings.Contains(r.Header.Get("Allow"), "PATCH") {
+		t.Fatalf("unknown method: headers %v", r.Header)
+	}
+	s.call(t, "GET", "/api/v1/chat_applications", nil).wantError(t, 401, "unauthorized")
+	if h := s.call(t, "GET", "/api/v1/chat_applications", nil).Header.Get("WWW-Authenticate"); !strings.HasPrefix(h, "Bearer") {
+		t.Fatalf("401 with WWW-Authenticate %q", h)
+	}
+	s.call(t, "GET", "/api/v1/chat_applications?cursor="+base64.RawURLEncoding.EncodeToString([]byte("v1:app:")), nil,
+		"Authorization", "Bearer operator-secret").wantError(t, 400, "bad_request")
+	// Requests the parser refuses get fixed messages: nothing of the request is echoed.
+	for _, raw := range []string{
+		"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Bad: a\x00b\r\nAuthorization: Bearer s3cret-token\r\nCookie: sid=s3cret-cookie\r\n\r\n",
+		"GET /healthz HTTP/1.1\r\nAuthorization: Bearer s3cret-token\r\n\r\n",
+	} {
+		got := rawRequest(t, s, raw)
+		if !strings.HasPrefix(got, "HTTP/1.1 400") || strings.Contains(got, "s3cret") || !strings.Contains(got, `"bad_request"`) {
+			t.Fatalf("malformed request answered %q", got)
+		}
+	}
+	// Bare LF line endings are answered at once (the read has a deadline).
+	if got := rawRequest(t, s, "GET /healthz HTTP/1.1\nHost: x\n\n"); !strings.HasPrefix(got, "HTTP/1.1 400") {
+		t.Fatalf("bare LF request answered %q", got)
+	}
+	// A body over the limit reaches the client as a 413, not as a reset.
+	big := strings.Repeat("x", 3<<20)
+	for i := 0; i < 5; i++ {
+		req, _ := http.NewRequest("POST", s.URL+"/api/v1/chat_applications", strings.NewReader(`{"name":"`+big+`"}`))
+		req.Header.Set("Content-Type", "application/json")
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("oversized body: %v (want a 413)", err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 413 {
+			t.Fatalf("oversized body: %d", res.StatusCode)
+		}
 	}
 }

@@ -5,11 +5,24 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
-
-	"github.com/chatsvc/chat/internal/testenv"
 )
+
+// The HTTP suite (apiSuite) on tenants, search, the operator listing and the operational endpoints.
+func tenantCases(t *testing.T, s *stack) {
+	a, b := newApplication(t, s, "A"), newApplication(t, s, "B")
+	s.call(t, "POST", "/api/v1/chat_applications/"+a+"/chats", nil).want(t, 201)
+	s.call(t, "POST", "/api/v1/chat_applications/"+a+"/chats/1/messages", map[string]any{"body": "for A"}).want(t, 201)
+	eventually(t, "A's message persisted", func() bool {
+		return s.call(t, "GET", "/api/v1/chat_applications/"+a+"/chats/1/messages/1", nil).Status == 200
+	})
+	s.call(t, "GET", "/api/v1/chat_applications/"+b+"/chats/1", nil).wantError(t, 404, "not_found")
+	s.call(t, "GET", "/api/v1/chat_applications/"+b+"/chats/1/messages/1", nil).wantError(t, 404, "not_found")
+	s.call(t, "POST", "/api/v1/chat_applications/"+b+"/chats/1/messages", map[string]any{"body": "x"}).wantError(t, 404, "not_found")
+	if n := len(s.call(t, "GET", "/api/v1/chat_applications/"+b+"/chats", nil).want(t, 200).items(t)); n != 0 {
+		t.Fatalf("B sees %d chats", n)
+	}
+}
 
 func searchCases(t *testing.T, s *stack) {
 	tok := newApplication(t, s, "Searchable")
@@ -86,81 +99,41 @@ func searchCases(t *testing.T, s *stack) {
 	})
 }
 
-func idempotencyCases(t *testing.T, s *stack) {
-	idempotencySuite(t, []*stack{s})
+func operatorCases(t *testing.T, s *stack) {
+	s.call(t, "GET", "/api/v1/chat_applications", nil).wantError(t, 401, "unauthorized")
+	s.call(t, "GET", "/api/v1/chat_applications", nil, "Authorization", "Bearer wrong").wantError(t, 401, "unauthorized")
+	s.call(t, "GET", "/api/v1/chat_applications", nil, "Authorization", "Bearer operator-secret2").wantError(t, 401, "unauthorized")
+	s.call(t, "GET", "/api/v1/chat_applications", nil, "Authorization", "Basic b3BlcmF0b3Itc2VjcmV0").wantError(t, 401, "unauthorized")
+	if r := s.call(t, "GET", "/api/v1/chat_applications", nil, "Authorization", "Bearer"); r.Header.Get("WWW-Authenticate") == "" {
+		t.Fatalf("a 401 without WWW-Authenticate: %v", r.Header)
+	}
+	r := s.call(t, "GET", "/api/v1/chat_applications?limit=2", nil, "Authorization", "Bearer operator-secret").want(t, 200)
+	if len(r.items(t)) != 2 || r.Body["has_more"] != true {
+		t.Fatalf("first page %s", r.Raw)
+	}
+	next := s.call(t, "GET", "/api/v1/chat_applications?limit=2&cursor="+url.QueryEscape(r.str("next_cursor")), nil,
+		"Authorization", "Bearer operator-secret").want(t, 200)
+	if next.items(t)[0]["token"] == r.items(t)[1]["token"] {
+		t.Fatal("the second page repeats the first")
+	}
 }
 
-// idempotencySuite: a retry with the same key gets the first answer, on any
-// api instance, and never takes a second number; the same key with another
-// request is a 422.
-func idempotencySuite(t *testing.T, apis []*stack) {
-	s := apis[0]
-	on := func(i int) *stack { return apis[i%len(apis)] }
-	// Creating an application: the retry gets the application made first.
-	appKey := "app-" + testenv.Suffix()
-	a1 := on(0).call(t, "POST", "/api/v1/chat_applications", map[string]any{"name": "once"}, "Idempotency-Key", appKey).want(t, 201)
-	if a2 := on(1).call(t, "POST", "/api/v1/chat_applications", map[string]any{"name": "once"}, "Idempotency-Key", appKey).want(t, 201); a2.Raw != a1.Raw {
-		t.Fatalf("retried application create answered %s, first %s", a2.Raw, a1.Raw)
+func operationalCases(t *testing.T, s *stack) {
+	r := s.call(t, "GET", "/healthz", nil, "X-Request-ID", "trace-me-42").want(t, 200)
+	if r.Header.Get("X-Request-ID") != "trace-me-42" {
+		t.Fatalf("X-Request-ID %q, want the client's", r.Header.Get("X-Request-ID"))
 	}
-	on(0).call(t, "POST", "/api/v1/chat_applications", map[string]any{"name": "twice"}, "Idempotency-Key", appKey).wantError(t, 422, "idempotency_key_reused")
-	tok := newApplication(t, s, "Retrier")
-	app := "/api/v1/chat_applications/" + tok
-	first := on(0).call(t, "POST", app+"/chats", nil, "Idempotency-Key", "chat-1").want(t, 201)
-	for i := 1; i <= 3; i++ {
-		again := on(i).call(t, "POST", app+"/chats", nil, "Idempotency-Key", "chat-1").want(t, 201)
-		if again.Raw != first.Raw {
-			t.Fatalf("retried chat create answered %s, first %s", again.Raw, first.Raw)
+	if s.call(t, "GET", "/healthz", nil).Header.Get("X-Request-ID") == "" {
+		t.Fatal("no generated X-Request-ID")
+	}
+	ready := s.call(t, "GET", "/readyz", nil).want(t, 200)
+	if ready.str("status") != "ready" || ready.Body["dependencies"] == nil {
+		t.Fatalf("readyz %s", ready.Raw)
+	}
+	m := s.call(t, "GET", "/metrics", nil).want(t, 200)
+	for _, want := range []string{"chat_http_request_duration_seconds_bucket", `route="/api/v1/chat_applications/:token/chats"`, "chat_events_published_total"} {
+		if !strings.Contains(m.Raw, want) {
+			t.Fatalf("metrics lack %s", want)
 		}
 	}
-	msgs := app + "/chats/1/messages"
-	body := map[string]any{"body": "sent once"}
-	m1 := on(0).call(t, "POST", msgs, body, "Idempotency-Key", "msg-1").want(t, 201)
-	// The first answer was lost; the client retries, maybe on another instance.
-	for i := 1; i <= 3; i++ {
-		if again := on(i).call(t, "POST", msgs, body, "Idempotency-Key", "msg-1").want(t, 201); again.Raw != m1.Raw {
-			t.Fatalf("retried message create answered %s, first %s", again.Raw, m1.Raw)
-		}
-	}
-	on(1).call(t, "POST", msgs, map[string]any{"body": "another"}, "Idempotency-Key", "msg-1").wantError(t, 422, "idempotency_key_reused")
-	on(0).call(t, "POST", app+"/chats/2/messages", body, "Idempotency-Key", "msg-1").wantError(t, 422, "idempotency_key_reused")
-	if n := on(1).call(t, "POST", msgs, map[string]any{"body": "no key"}).want(t, 201).num("number"); n != m1.num("number")+1 {
-		t.Fatalf("after retries the next number is %d, want %d: a retry took a number", n, m1.num("number")+1)
-	}
-	if n := on(0).call(t, "POST", app+"/chats", nil).want(t, 201).num("number"); n != 2 {
-		t.Fatalf("the next chat is %d, want 2", n)
-	}
-	// Concurrent retries of one create: one message.
-	var wg sync.WaitGroup
-	numbers := make(chan int64, 8)
-	for i := 0; i < 8; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			r := on(i).call(t, "POST", msgs, map[string]any{"body": "racing"}, "Idempotency-Key", "race")
-			if r.Status == 201 {
-				numbers <- r.num("number")
-			} else if r.Status != 409 {
-				t.Errorf("concurrent retry: %d %s", r.Status, r.Raw)
-			}
-		}(i)
-	}
-	wg.Wait()
-	close(numbers)
-	seen := map[int64]bool{}
-	for n := range numbers {
-		seen[n] = true
-	}
-	if len(seen) != 1 {
-		t.Fatalf("concurrent requests with one key created %d messages", len(seen))
-	}
-	// An edit retried is one edit.
-	e1 := on(0).call(t, "PATCH", msgs+"/1", map[string]any{"body": "edited once"}, "Idempotency-Key", "edit-1").want(t, 200)
-	if e2 := on(1).call(t, "PATCH", msgs+"/1", map[string]any{"body": "edited once"}, "Idempotency-Key", "edit-1").want(t, 200); e2.str("updated_at") != e1.str("updated_at") {
-		t.Fatalf("retried edit answered updated_at %s, first %s", e2.str("updated_at"), e1.str("updated_at"))
-	}
-	on(0).call(t, "POST", msgs, body, "Idempotency-Key", "has space").wantError(t, 400, "bad_request")
-	eventually(t, "the messages persisted", func() bool {
-		r := s.call(t, "GET", msgs+"?limit=200", nil)
-		return r.Status == 200 && len(r.items(t)) == 3
-	})
 }
