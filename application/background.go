@@ -17,10 +17,10 @@ type BackgroundIndexer struct {
 	indexer   *Indexer
 	onErr     func(error)
 	onIndexed func(events int)
-	in       chan []domain.Event
-	done     chan struct{}
-	maxBatch int
-	linger   time.Duration
+	in        chan []domain.Event
+	done      chan struct{}
+	maxBatch  int
+	linger    time.Duration
 }
 
 // NewBackgroundIndexer buffers up to queued batches; Add waits beyond that.
