@@ -125,20 +125,12 @@ func newGoRedis(redisCfg RedisConfig, streamCfg StreamConfig, startup StartupCon
 	return client, nil
 }
 
-func newEventPublisher(streamCfg StreamConfig, pub message.Publisher, m *metrics.Metrics, dependency string) *stream.Publisher {
-	return stream.NewPublisher(pub, streamCfg.Topics, dependency, func(topic string) {
-		m.EventsPublished.WithLabelValues(topic).Inc()
-	})
-}
-
-// Redis Streams publisher: the production queue, api side.
+// go-redis on the event streams (the api's live log and write admission,
+// the worker's subscribers) and a Watermill publisher over it (the
+// dead-letter stream and its replays).
 var redisPublisherModule = fx.Module("stream-publisher",
 	fx.Provide(newGoRedis),
 	fx.Provide(func(streamCfg StreamConfig, client goredis.UniversalClient, log *zap.Logger) (message.Publisher, error) {
 		return stream.NewRedisPublisher(client, streamCfg.Redis, log)
 	}),
-	fx.Provide(fx.Annotate(
-		func(streamCfg StreamConfig, pub message.Publisher, m *metrics.Metrics) *stream.Publisher {
-			return newEventPublisher(streamCfg, pub, m, "redis")
-		}, fx.As(new(ports.EventPublisher)))),
 )
