@@ -11,6 +11,8 @@ import (
 
 	"github.com/chatsvc/chat/adapters/embedded"
 	"github.com/chatsvc/chat/adapters/entstore"
+	"github.com/chatsvc/chat/adapters/memory"
+	"github.com/chatsvc/chat/adapters/sqlite"
 	"github.com/chatsvc/chat/application"
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/ports"
@@ -43,7 +45,7 @@ type fixture struct {
 	chats *application.Chats
 	msgs  *application.Messages
 	pub   *recorder
-	cache *embedded.ReadCache
+	cache *memory.ReadCache
 }
 
 // Use cases on the embedded adapters (SQLite), with a recording publisher.
@@ -62,11 +64,11 @@ func newFixture(t *testing.T) fixture {
 	clock := fixedClock{time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)}
 	pub := &recorder{}
 	// Reads through the cache, as the api's are.
-	cache := embedded.NewReadCache(1000, time.Hour)
+	cache := memory.NewReadCache(1000, time.Hour)
 	reads := application.NewCachedReads(store, store, cache)
 	return fixture{
 		store: store,
-		apps:  application.NewApplications(store, seq, clock, embedded.NewClaims(db)),
+		apps:  application.NewApplications(store, seq, clock, sqlite.NewClaims(db)),
 		chats: application.NewChats(application.NewSequencedQueue(seq, pub), reads, clock),
 		msgs:  application.NewMessages(application.NewSequencedQueue(seq, pub), reads, clock, 0),
 		pub:   pub,

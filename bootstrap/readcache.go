@@ -7,7 +7,7 @@ import (
 	"github.com/redis/rueidis"
 	"go.uber.org/fx"
 
-	"github.com/chatsvc/chat/adapters/embedded"
+	"github.com/chatsvc/chat/adapters/memory"
 	"github.com/chatsvc/chat/adapters/metrics"
 	redisadapter "github.com/chatsvc/chat/adapters/redis"
 	"github.com/chatsvc/chat/application"
@@ -63,7 +63,7 @@ var embeddedReadCacheModule = fx.Provide(func(cacheCfg ReadCacheConfig, m *metri
 		return application.NoReadCache{}
 	}
 	// Entries average a few KB (a page of 50 messages is the largest).
-	return countReadCache(embedded.NewReadCache(cacheCfg.MB*256, cacheCfg.TTL), m)
+	return countReadCache(memory.NewReadCache(cacheCfg.MB*256, cacheCfg.TTL), m)
 })
 
 // cachedReads puts the read cache in front of the store for the api's use
