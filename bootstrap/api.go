@@ -14,23 +14,32 @@ import (
 	"github.com/chatsvc/chat/ports"
 )
 
-// The api's use cases and HTTP server.
-var apiModule = fx.Module("api",
-	cachedReads,
-	fx.Provide(
-		application.NewApplications,
-		application.NewChats,
-		func(cfg Config, q ports.EventQueue, r ports.MessageReader, clock ports.Clock) *application.Messages {
-			return application.NewMessages(q, r, clock, cfg.MaxBodyBytes)
-		},
-		newSearchUseCase,
-	),
-	fx.Provide(func(httpCfg httpapi.Config, apps *application.Applications, chats *application.Chats, msgs *application.Messages,
-		search *application.Search, live *application.Live, limiter ports.RateLimiter, checks []httpapi.Check, m *metrics.Metrics, log *zap.Logger, tp trace.TracerProvider) *httpapi.Server {
-		uc := httpapi.UseCases{Applications: apps, Chats: chats, Messages: msgs, Search: search, Live: live, Limiter: limiter}
-		return httpapi.NewServer(httpCfg, uc, checks, m, log, tracer(tp, "github.com/chatsvc/chat/adapters/httpapi"))
-	}),
-)
+// The api's use cases and HTTP server; the use cases read through the read
+// cache (cachedReads) unless it is off.
+func apiModule(api APIConfig, cache ReadCacheConfig) fx.Option {
+	return fx.Module("api",
+		fx.Supply(fx.Private, api),
+		cachedReads(cache),
+		fx.Provide(
+			application.NewApplications,
+			application.NewChats,
+			func(api APIConfig, q ports.EventQueue, r ports.MessageReader, clock ports.Clock) *application.Messages {
+				return application.NewMessages(q, r, clock, api.MaxBodyBytes)
+			},
+			newSearchUseCase,
+		),
+		fx.Provide(newServer),
+	)
+}
+
+func newServer(api APIConfig, apps *application.Applications, chats *application.Chats, msgs *application.Messages,
+	search *application.Search, live *application.Live, limiter ports.RateLimiter, checks []httpapi.Check, m *metrics.Metrics, log *zap.Logger, tp trace.TracerProvider) *httpapi.Server {
+	uc := httpapi.UseCases{Applications: apps, Chats: chats, Messages: msgs, Search: search, Live: live, Limiter: limiter}
+	cfg := httpapi.Config{Addr: api.Addr, AdminToken: api.AdminToken, MaxRequestBytes: api.MaxRequestBytes, RateLimit: api.RateLimit,
+		AppLimits: httpapi.AppLimits{WriteRate: api.AppWriteRate, WriteBurst: api.AppWriteBurst, ReadRate: api.AppReadRate, ReadBurst: api.AppReadBurst},
+		Heartbeat: api.Heartbeat}
+	return httpapi.NewServer(cfg, uc, checks, m, log, tracer(tp, "github.com/chatsvc/chat/adapters/httpapi"))
+}
 
 // serveHTTP starts the server last and stops it first, so that in-flight
 // requests finish while everything they need is still there.

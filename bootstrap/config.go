@@ -3,12 +3,11 @@
 package bootstrap
 
 import (
-	"slices"
 	"time"
 
-	"github.com/chatsvc/chat/adapters/httpapi"
+	"go.uber.org/zap/zapcore"
+
 	"github.com/chatsvc/chat/adapters/stream"
-	"github.com/chatsvc/chat/application"
 )
 
 // Profiles.
@@ -17,116 +16,127 @@ const (
 	ProfileProduction = "production"
 )
 
-// Config is every setting, loaded and validated once at start.
+// Config is every setting, each declared once: its variable, default and
+// meaning in its tags (the README's table; `help` is what -h prints), and
+// what it accepts beyond its type's syntax in `oneof`, `check` and
+// `production` (settings.go reads them). Each module is given its part.
 type Config struct {
-	Profile string
-	HTTP    httpapi.Config
-	DataDir string
-	// WorkerHTTPAddr is where a worker serves its health and metrics.
-	WorkerHTTPAddr string
-	// DebugAddr, when set, serves Go's profiler (net/http/pprof) there: an
-	// operator's port, for the api (the worker's ops port has it already).
-	DebugAddr  string
+	Profile    string `env:"CHAT_PROFILE" envDefault:"embedded" oneof:"embedded production" help:"embedded (one process, nothing installed) or production"`
+	Log        LogConfig
+	Startup    StartupConfig
+	Debug      DebugConfig
+	API        APIConfig
+	Live       LiveConfig
+	ReadCache  ReadCacheConfig
+	SQLite     SQLiteConfig
 	MySQL      MySQLConfig
 	Redis      RedisConfig
 	OpenSearch OpenSearchConfig
 	Stream     StreamConfig
+	Consumer   ConsumerConfig
+	Indexer    IndexerConfig
+	Counters   CountersConfig
 	Worker     WorkerConfig
-	Log        LogConfig
-	Startup    StartupConfig
-	ReadCache  ReadCacheConfig
-	Live       application.LiveConfig
-	// MaxBodyBytes limits a message body.
-	MaxBodyBytes int
 }
-
-type MySQLConfig struct {
-	DSN string
-	// ReplicaDSN, if set, serves the api's reads of chats and messages
-	// (entstore.Store.WithReplica).
-	ReplicaDSN string
-	MaxOpen    int
-	// ApplyParts: how many transactions the worker applies one batch in,
-	// at once (entstore.Store.WithApplyParts).
-	ApplyParts int
-}
-
-type RedisConfig struct {
-	Addr string
-	// SequenceLease: numbers a sequence hands out before it reserves more in
-	// MySQL; after Redis lost a sequence, numbering resumes above its
-	// reservation (see ports.SequenceFences).
-	SequenceLease int64
-	// HistoryCheck: re-seed the sequences written before Redis restarted or
-	// failed over (redisadapter.Config.HistoryCheck).
-	HistoryCheck bool
-}
-
-type OpenSearchConfig struct {
-	URL      string
-	Index    string // the alias searches and writes go through
-	Shards   int
-	Replicas int
-	Refresh  string // "wait_for" makes indexed messages searchable before the bulk returns
-	// IndexerGroup is the consumer group that indexes events, apart from the
-	// one that persists them, so that an index outage delays only search.
-	IndexerGroup string
-	// Timeout abandons a search (fallback included) that takes longer; 503.
-	Timeout time.Duration
-	// Analysis of a new index: "trigrams" or "grams" (adapters/opensearch/analysis.go).
-	Analysis string
-	// MaxBatch and Linger shape the indexer's bulk requests: OpenSearch
-	// does far less work per document in large bulks, and search may lag
-	// by a second anyway (the refresh interval).
-	MaxBatch int
-	Linger   time.Duration
-}
-
-// ReadCacheConfig: the api's cache of chats, messages and pages
-// (application.CachedReads); MB 0 turns it off.
-type ReadCacheConfig struct {
-	MB  int
-	TTL time.Duration
-}
-
-type StreamConfig struct {
-	Topics stream.Topics
-	Redis  stream.RedisConfig
-	// TrimEvery: how often a worker removes events every group acknowledged.
-	TrimEvery time.Duration
-	// LiveRetention: events younger than this stay in the streams, however
-	// acknowledged, for live streams to resume from.
-	LiveRetention time.Duration
-	// MaxBacklog: the api refuses writes (503 overloaded) to a partition
-	// holding more events than this that a consumer group has not
-	// acknowledged; read every WorkerConfig.BacklogEvery. 0: never.
-	MaxBacklog int64
-}
-
-type WorkerConfig struct {
-	Consumer       stream.ConsumerConfig
-	FlushEvery     time.Duration
-	ReconcileEvery time.Duration
-	BacklogEvery   time.Duration
-	// GroupCheckEvery: how often a worker checks that its consumer groups exist.
-	GroupCheckEvery time.Duration
-	// Roles: what a worker process does, "persist" and/or "index".
-	Roles []string
-}
-
-// Persists says whether the worker persists events (and keeps the counters).
-func (w WorkerConfig) Persists() bool { return slices.Contains(w.Roles, "persist") }
-
-// Indexes says whether the worker indexes events for search.
-func (w WorkerConfig) Indexes() bool { return slices.Contains(w.Roles, "index") }
 
 type LogConfig struct {
-	Level  string
-	Format string // json or console
+	Level  zapcore.Level `env:"CHAT_LOG_LEVEL" envDefault:"info" accepts:"debug, info, warn, error, dpanic, panic or fatal" help:"zap level"`
+	Format string        `env:"CHAT_LOG_FORMAT" envDefault:"json" oneof:"json console" help:"json or console"`
 }
 
 // StartupConfig bounds how long a process waits for its dependencies at start.
 type StartupConfig struct {
-	Attempts int
-	Every    time.Duration
+	Attempts int           `env:"CHAT_STARTUP_ATTEMPTS" envDefault:"15" help:"how many times a process tries its dependencies at start"`
+	Every    time.Duration `env:"CHAT_STARTUP_RETRY" envDefault:"1s" help:"how often a process tries its dependencies at start"`
+}
+
+type DebugConfig struct {
+	Addr string `env:"CHAT_DEBUG_ADDR" check:"hostport" help:"when set, Go's profiler (/debug/pprof/) is served there (an operator's address)"`
+}
+
+// APIConfig is the api's HTTP server and use cases.
+type APIConfig struct {
+	Addr            string        `env:"CHAT_HTTP_ADDR" envDefault:":8080" check:"hostport" help:"where the api listens"`
+	AdminToken      string        `env:"CHAT_ADMIN_TOKEN" help:"bearer token for GET /api/v1/chat_applications (unset: that endpoint answers 403)"`
+	MaxRequestBytes int           `env:"CHAT_MAX_REQUEST_BYTES" envDefault:"1048576" help:"request body limit"`
+	MaxBodyBytes    int           `env:"CHAT_MAX_BODY_BYTES" envDefault:"65536" help:"message body limit"`
+	RateLimit       int           `env:"CHAT_RATE_LIMIT" envDefault:"0" help:"requests per second per client address, 429 beyond (0: off)"`
+	AppWriteRate    int           `env:"CHAT_APP_WRITE_RATE" envDefault:"0" help:"creates and edits per second per application, every api instance together (0: off)"`
+	AppWriteBurst   int           `env:"CHAT_APP_WRITE_BURST" envDefault:"0" help:"the burst of creates and edits an application is allowed"`
+	AppReadRate     int           `env:"CHAT_APP_READ_RATE" envDefault:"0" help:"reads and searches per second per application (0: off)"`
+	AppReadBurst    int           `env:"CHAT_APP_READ_BURST" envDefault:"0" help:"the burst of reads and searches an application is allowed"`
+	Heartbeat       time.Duration `env:"CHAT_LIVE_HEARTBEAT" envDefault:"15s" help:"how often an idle live stream sends a comment line, so that proxies keep it open"`
+	SearchTimeout   time.Duration `env:"CHAT_SEARCH_TIMEOUT" envDefault:"3s" help:"a search (index or fallback) not finished by then answers 503"`
+}
+
+// LiveConfig is an api instance's live streams (application.Live).
+type LiveConfig struct {
+	MaxStreams int `env:"CHAT_LIVE_MAX_STREAMS" envDefault:"10000" help:"live streams an api instance serves at once (429 too_many_streams beyond)"`
+	MaxPerApp  int `env:"CHAT_LIVE_MAX_STREAMS_PER_APP" envDefault:"100" help:"live streams of one application an api instance serves at once"`
+	Buffer     int `env:"CHAT_LIVE_BUFFER" envDefault:"32" help:"events a live stream may have waiting for its client; one further behind is dropped"`
+}
+
+// ReadCacheConfig is the api's cache of chats, messages and pages
+// (application.CachedReads); MB 0 turns it off.
+type ReadCacheConfig struct {
+	MB  int           `env:"CHAT_READ_CACHE_MB" envDefault:"64" help:"the api's cache of chats, messages and pages, in MB (0: off)"`
+	TTL time.Duration `env:"CHAT_READ_CACHE_TTL" envDefault:"1m" help:"how long a cached read lives at most"`
+}
+
+// SQLiteConfig is the embedded profile's data: the database and the search index.
+type SQLiteConfig struct {
+	DataDir string `env:"CHAT_DATA_DIR" envDefault:"./data" help:"where the embedded profile keeps its data"`
+}
+
+type MySQLConfig struct {
+	DSN string `env:"CHAT_MYSQL_DSN" production:"required" help:"go-sql-driver DSN of the system of record"`
+	// ReplicaDSN, if set, serves the api's reads of chats and messages
+	// (entstore.Store.WithReplica).
+	ReplicaDSN string `env:"CHAT_MYSQL_REPLICA_DSN" help:"a read replica of CHAT_MYSQL_DSN for the api's reads (the read cache is off with one)"`
+	MaxOpen    int    `env:"CHAT_MYSQL_MAX_OPEN" envDefault:"64" help:"connections a process opens to MySQL at most"`
+	// ApplyParts: how many transactions the worker applies one batch in,
+	// at once (entstore.Store.WithApplyParts).
+	ApplyParts int `env:"CHAT_WORKER_TRANSACTIONS" envDefault:"4" check:"atleast1" help:"transactions one batch is applied in, at once, on MySQL"`
+}
+
+type RedisConfig struct {
+	Addr string `env:"CHAT_REDIS_ADDR" production:"required" check:"seeds" help:"host:port of Redis, or a Redis Cluster's seed nodes, comma-separated"`
+	// SequenceLease: numbers a sequence hands out before it reserves more in
+	// MySQL; after Redis lost a sequence, numbering resumes above its
+	// reservation (see ports.SequenceFences).
+	SequenceLease int64 `env:"CHAT_SEQUENCE_LEASE" envDefault:"1000" check:"atleast1" help:"numbers a sequence hands out before it reserves more in MySQL; never lower it on a running system"`
+	HistoryCheck  bool  `env:"CHAT_SEQUENCE_HISTORY_CHECK" envDefault:"true" help:"re-seed every sequence written before Redis restarted or failed over"`
+}
+
+type OpenSearchConfig struct {
+	URL      string `env:"CHAT_OPENSEARCH_URL" production:"required" check:"urls" help:"URL of OpenSearch, or its nodes' URLs, comma-separated"`
+	Index    string `env:"CHAT_OPENSEARCH_INDEX" envDefault:"messages" help:"the alias searches and writes go through"`
+	Shards   int    `env:"CHAT_OPENSEARCH_SHARDS" envDefault:"1" help:"primary shards of a new index"`
+	Replicas int    `env:"CHAT_OPENSEARCH_REPLICAS" envDefault:"0" help:"replicas of a new index"`
+	Refresh  string `env:"CHAT_OPENSEARCH_REFRESH" help:"the bulk's refresh (wait_for makes indexed messages searchable before the bulk returns)"`
+	Analysis string `env:"CHAT_SEARCH_ANALYSIS" envDefault:"trigrams" oneof:"trigrams grams" help:"how a new index analyzes bodies"`
+}
+
+// StreamConfig is the event log on Redis Streams, as both sides see it: the
+// api appends and refuses writes past the backlog, the worker consumes.
+type StreamConfig struct {
+	Prefix     string `env:"CHAT_STREAM_PREFIX" envDefault:"chat.events" check:"streamname" help:"the streams' names"`
+	Partitions int    `env:"CHAT_STREAM_PARTITIONS" envDefault:"4" check:"atleast1" help:"Redis streams the events are spread over, by application"`
+	MaxLen     int64  `env:"CHAT_STREAM_MAXLEN" envDefault:"0" help:"an approximate cap on each stream's length (0: trimmed only of what both groups acknowledged)"`
+	// The consumer groups: one persists, the other indexes, so that an index
+	// outage delays only search.
+	ConsumerGroup string        `env:"CHAT_CONSUMER_GROUP" envDefault:"chat-workers" help:"the consumer group that persists"`
+	IndexerGroup  string        `env:"CHAT_INDEXER_GROUP" envDefault:"chat-indexers" help:"the consumer group that indexes"`
+	MaxBacklog    int64         `env:"CHAT_MAX_BACKLOG" envDefault:"1000000" help:"events a partition may hold unacknowledged by a group before the api refuses its writes (0: never)"`
+	BacklogEvery  time.Duration `env:"CHAT_BACKLOG_INTERVAL" envDefault:"5s" help:"how often the backlog is read (the workers' gauge, the api's CHAT_MAX_BACKLOG)"`
+	TrimEvery     time.Duration `env:"CHAT_STREAM_TRIM_INTERVAL" envDefault:"30s" help:"how often workers drop events both consumer groups acknowledged"`
+	LiveRetention time.Duration `env:"CHAT_LIVE_RETENTION" envDefault:"10m" help:"how long acknowledged events stay in the streams, for live streams to resume from"`
+}
+
+// Groups are the stream's consumer groups: persisting and indexing.
+func (s StreamConfig) Groups() []string { return []string{s.ConsumerGroup, s.IndexerGroup} }
+
+// Topics are the streams' names.
+func (s StreamConfig) Topics() stream.Topics {
+	return stream.Topics{Prefix: s.Prefix, Partitions: s.Partitions}
 }

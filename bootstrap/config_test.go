@@ -8,12 +8,13 @@ import (
 	"time"
 
 	"github.com/chatsvc/chat/bootstrap"
+	"github.com/chatsvc/chat/domain"
 )
 
 func TestConfigDefaultsToEmbedded(t *testing.T) {
 	cfg := loadConfig(t, map[string]string{})
-	if cfg.Profile != bootstrap.ProfileEmbedded || cfg.HTTP.Addr != ":8080" || cfg.DataDir != "./data" || cfg.HTTP.AdminToken != "" ||
-		cfg.MaxBodyBytes != 64<<10 || cfg.Stream.Redis.ClaimIdle != 30*time.Second || len(cfg.Worker.Roles) != 2 {
+	if cfg.Profile != bootstrap.ProfileEmbedded || cfg.API.Addr != ":8080" || cfg.SQLite.DataDir != "./data" || cfg.API.AdminToken != "" ||
+		cfg.API.MaxBodyBytes != domain.DefaultMaxBodyBytes || cfg.Consumer.ClaimIdle != 30*time.Second || len(cfg.Worker.Roles) != 2 {
 		t.Fatalf("defaults %+v", cfg)
 	}
 }
@@ -49,7 +50,7 @@ func TestConfigReportsEveryProblem(t *testing.T) {
 func TestConfigReadsSettings(t *testing.T) {
 	cfg := loadConfig(t, map[string]string{"CHAT_PROFILE": "production", "CHAT_MYSQL_DSN": "u:p@tcp(h:3306)/d",
 		"CHAT_REDIS_ADDR": "r:6379", "CHAT_OPENSEARCH_URL": "http://o:9200", "CHAT_CLAIM_IDLE": "90s", "CHAT_WORKER_CONCURRENCY": "7"})
-	if cfg.Stream.Redis.ClaimIdle != 90*time.Second || cfg.Worker.Consumer.Concurrency != 7 || cfg.OpenSearch.URL != "http://o:9200" {
+	if cfg.Consumer.ClaimIdle != 90*time.Second || cfg.Consumer.Concurrency != 7 || cfg.OpenSearch.URL != "http://o:9200" {
 		t.Fatalf("settings %+v", cfg)
 	}
 }

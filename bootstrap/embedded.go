@@ -18,33 +18,35 @@ import (
 
 // The embedded profile's queue: creates numbered and persisted in
 // group-committed SQLite transactions, indexed in the background.
-var embeddedQueueModule = fx.Module("embedded-queue",
-	fx.Provide(func(lc fx.Lifecycle, ix *application.Indexer, log *zap.Logger) *application.BackgroundIndexer {
-		b := application.NewBackgroundIndexer(ix, 1024, 2000, 200*time.Millisecond, func(err error) {
-			log.Warn("indexing committed messages", zap.Error(err))
-		})
-		lc.Append(fx.Hook{
-			OnStart: func(context.Context) error { go b.Run(); return nil },
-			OnStop:  func(context.Context) error { b.Close(); return nil },
-		})
-		return b
-	}),
-	fx.Provide(func(lc fx.Lifecycle, seq *embedded.Sequencer, store *entstore.Store, p *application.Projector,
-		bg *application.BackgroundIndexer, live *memory.LiveLog) *embedded.Queue {
-		apply := func(ctx context.Context, allocate func(context.Context, embedded.Tx) ([]domain.Event, error)) (domain.Touched, error) {
-			return store.ApplyAllocated(ctx, func(ctx context.Context, tx entstore.SQLTx) ([]domain.Event, error) { return allocate(ctx, tx) })
-		}
-		q := embedded.NewQueue(seq, apply, func(events []domain.Event, touched domain.Touched) {
-			_ = p.Committed(context.Background(), events, touched) // in process: cannot fail
-			live.Append(events)
-			bg.Add(events)
-		}, 512)
-		lc.Append(fx.StopHook(q.Close))
-		return q
-	}),
-	// The per-application rate limits, in process: the embedded profile is one.
-	fx.Provide(func(clock ports.Clock) ports.RateLimiter { return memory.NewLimiter(clock) }),
-	fx.Provide(func(streamCfg StreamConfig, q *embedded.Queue, m *metrics.Metrics) ports.EventQueue {
-		return countingQueue{q, streamCfg.Topics, m}
-	}),
-)
+func embeddedQueueModule(streamCfg StreamConfig) fx.Option {
+	return fx.Module("embedded-queue",
+		fx.Provide(func(lc fx.Lifecycle, ix *application.Indexer, log *zap.Logger) *application.BackgroundIndexer {
+			b := application.NewBackgroundIndexer(ix, 1024, 2000, 200*time.Millisecond, func(err error) {
+				log.Warn("indexing committed messages", zap.Error(err))
+			})
+			lc.Append(fx.Hook{
+				OnStart: func(context.Context) error { go b.Run(); return nil },
+				OnStop:  func(context.Context) error { b.Close(); return nil },
+			})
+			return b
+		}),
+		fx.Provide(func(lc fx.Lifecycle, seq *embedded.Sequencer, store *entstore.Store, p *application.Projector,
+			bg *application.BackgroundIndexer, live *memory.LiveLog) *embedded.Queue {
+			apply := func(ctx context.Context, allocate func(context.Context, embedded.Tx) ([]domain.Event, error)) (domain.Touched, error) {
+				return store.ApplyAllocated(ctx, func(ctx context.Context, tx entstore.SQLTx) ([]domain.Event, error) { return allocate(ctx, tx) })
+			}
+			q := embedded.NewQueue(seq, apply, func(events []domain.Event, touched domain.Touched) {
+				_ = p.Committed(context.Background(), events, touched) // in process: cannot fail
+				live.Append(events)
+				bg.Add(events)
+			}, 512)
+			lc.Append(fx.StopHook(q.Close))
+			return q
+		}),
+		// The per-application rate limits, in process: the embedded profile is one.
+		fx.Provide(func(clock ports.Clock) ports.RateLimiter { return memory.NewLimiter(clock) }),
+		fx.Provide(func(q *embedded.Queue, m *metrics.Metrics) ports.EventQueue {
+			return countingQueue{q, streamCfg.Topics(), m}
+		}),
+	)
+}

@@ -25,15 +25,15 @@ func API(cfg Config) fx.Option {
 		return Embedded(cfg)
 	}
 	return fx.Options(
-		core(cfg),
-		mysqlModule,
-		sequencerModule,
-		redisPublisherModule,
-		redisReadCacheModule,
-		opensearchModule,
-		redisLiveLog,
-		liveModule,
-		apiModule,
+		core(cfg.Profile, cfg.Log, cfg.Startup, cfg.Debug),
+		mysqlModule(cfg.MySQL),
+		sequencerModule(cfg.Redis, cfg.Stream),
+		redisPublisherModule(cfg.Redis, cfg.Stream),
+		redisReadCacheModule(cfg.Redis, cfg.ReadCache),
+		opensearchModule(cfg.OpenSearch),
+		redisLiveLog(cfg.Stream),
+		liveModule(cfg.Live),
+		apiModule(cfg.API, cfg.ReadCache),
 		fx.Provide(func(s *entstore.Store, r rueidis.Client, ix *opensearch.Index) []httpapi.Check {
 			return []httpapi.Check{
 				{Name: "mysql", Ping: s.Ping},
@@ -55,20 +55,20 @@ func API(cfg Config) fx.Option {
 func Worker(cfg Config) fx.Option {
 	roles := fx.Options()
 	if cfg.Worker.Persists() {
-		roles = fx.Options(roles, fx.Invoke(consume))
+		roles = fx.Options(roles, consume(cfg.Counters))
 	}
 	if cfg.Worker.Indexes() {
-		roles = fx.Options(roles, indexerModule)
+		roles = fx.Options(roles, indexerModule(cfg.Stream, cfg.Consumer, cfg.Indexer))
 	}
 	return fx.Options(
-		core(cfg),
-		mysqlModule,
-		redisPublisherModule,
-		redisConsumerModule,
-		redisReadCacheModule,
-		workerModule,
+		core(cfg.Profile, cfg.Log, cfg.Startup, cfg.Debug),
+		mysqlModule(cfg.MySQL),
+		redisPublisherModule(cfg.Redis, cfg.Stream),
+		redisConsumerModule(cfg.Stream, cfg.Consumer, cfg.Worker),
+		redisReadCacheModule(cfg.Redis, cfg.ReadCache),
+		workerModule(cfg.Stream, cfg.Consumer),
 		fx.Provide(func(p *application.Projector) stream.Applier { return p }),
-		opensearchModule,
+		opensearchModule(cfg.OpenSearch),
 		roles,
 		fx.Provide(func(s *entstore.Store, r goredis.UniversalClient, groups *groupKeeper, ix *opensearch.Index) []httpapi.Check {
 			return []httpapi.Check{
@@ -80,7 +80,7 @@ func Worker(cfg Config) fx.Option {
 			}
 		}),
 		fx.Provide(func(checks []httpapi.Check, m *metrics.Metrics, log *zap.Logger) *httpapi.Server {
-			return httpapi.NewOpsServer(httpapi.Config{Addr: cfg.WorkerHTTPAddr}, checks, m, log)
+			return httpapi.NewOpsServer(httpapi.Config{Addr: cfg.Worker.HTTPAddr}, checks, m, log)
 		}),
 		fx.Invoke(watchDependencies),
 		fx.Invoke(serveHTTP),
@@ -93,19 +93,19 @@ func Worker(cfg Config) fx.Option {
 // the background, the counters' loop beside the HTTP server.
 func Embedded(cfg Config) fx.Option {
 	return fx.Options(
-		core(cfg),
-		sqliteModule,
-		embeddedSearchModule,
-		embeddedQueueModule,
-		embeddedReadCacheModule,
+		core(cfg.Profile, cfg.Log, cfg.Startup, cfg.Debug),
+		sqliteModule(cfg.SQLite),
+		embeddedSearchModule(cfg.SQLite),
+		embeddedQueueModule(cfg.Stream),
+		embeddedReadCacheModule(cfg.ReadCache),
 		embeddedLiveLog,
-		liveModule,
+		liveModule(cfg.Live),
 		fx.Provide(application.NewProjector),
-		apiModule,
+		apiModule(cfg.API, cfg.ReadCache),
 		fx.Provide(func(s *entstore.Store) []httpapi.Check {
 			return []httpapi.Check{{Name: "database", Ping: s.Ping}}
 		}),
-		fx.Invoke(keepCounts),
+		countersLoop(cfg.Counters),
 		fx.Invoke(watchDependencies),
 		fx.Invoke(serveHTTP),
 	)

@@ -16,22 +16,26 @@ import (
 
 // The live streams of an api instance: the hub tails the event log once and
 // fans it out (see application.Live).
-var liveModule = fx.Module("live",
-	fx.Provide(func(lc fx.Lifecycle, log ports.LiveLog, chats ports.ChatReader, msgs ports.MessageReader, numbers ports.MessageNumbers,
-		cfg application.LiveConfig, m *metrics.Metrics, zl *zap.Logger) *application.Live {
-		l := application.NewLive(log, chats, msgs, numbers, cfg, application.LiveHooks{
-			Opened: m.LiveStreams.Inc, Closed: m.LiveStreams.Dec, Dropped: m.LiveDropped.Inc, Delivered: m.LiveDelivered.Inc})
-		inBackground(lc, func(ctx context.Context) {
-			l.Run(ctx, func(err error) { zl.Warn("tailing the event log for live streams", zap.Error(err)) })
-		})
-		return l
-	}),
-)
+func liveModule(cfg LiveConfig) fx.Option {
+	return fx.Module("live",
+		fx.Provide(func(lc fx.Lifecycle, log ports.LiveLog, chats ports.ChatReader, msgs ports.MessageReader, numbers ports.MessageNumbers,
+			m *metrics.Metrics, zl *zap.Logger) *application.Live {
+			l := application.NewLive(log, chats, msgs, numbers, application.LiveConfig{MaxStreams: cfg.MaxStreams, MaxPerApp: cfg.MaxPerApp, Buffer: cfg.Buffer}, application.LiveHooks{
+				Opened: m.LiveStreams.Inc, Closed: m.LiveStreams.Dec, Dropped: m.LiveDropped.Inc, Delivered: m.LiveDelivered.Inc})
+			inBackground(lc, func(ctx context.Context) {
+				l.Run(ctx, func(err error) { zl.Warn("tailing the event log for live streams", zap.Error(err)) })
+			})
+			return l
+		}),
+	)
+}
 
 // The event log on Redis Streams, production.
-var redisLiveLog = fx.Provide(func(client goredis.UniversalClient, streamCfg StreamConfig) ports.LiveLog {
-	return stream.NewLiveLog(client, streamCfg.Topics)
-})
+func redisLiveLog(streamCfg StreamConfig) fx.Option {
+	return fx.Provide(func(client goredis.UniversalClient) ports.LiveLog {
+		return stream.NewLiveLog(client, streamCfg.Topics())
+	})
+}
 
 // The event log in process, embedded: the last 10,000 events are kept to
 // resume from.

@@ -15,8 +15,8 @@ import (
 // applied once it answers; applied hears how many ran.
 func Migrate(cfg Config, applied func(n int)) fx.Option {
 	return fx.Options(
-		core(cfg),
-		mysqlModule,
+		core(cfg.Profile, cfg.Log, cfg.Startup, cfg.Debug),
+		mysqlModule(cfg.MySQL),
 		fx.Invoke(func(lc fx.Lifecycle, db *sql.DB) {
 			lc.Append(fx.StartHook(func(ctx context.Context) error {
 				n, err := entstore.Migrate(ctx, db, "mysql")
@@ -46,7 +46,8 @@ func RunOnce(opt fx.Option) error {
 // (message.Publisher). Only what targets point to (as fx.Populate takes
 // them) is built and started; stop stops it.
 func Maintenance(cfg Config, targets ...any) (stop func() error, err error) {
-	return start(fx.Options(core(cfg), mysqlModule, opensearchIndex, redisPublisherModule, fx.Populate(targets...)))
+	return start(fx.Options(core(cfg.Profile, cfg.Log, cfg.Startup, cfg.Debug), mysqlModule(cfg.MySQL), opensearchIndex(cfg.OpenSearch),
+		redisPublisherModule(cfg.Redis, cfg.Stream), fx.Populate(targets...)))
 }
 
 func start(opt fx.Option) (stop func() error, err error) {

@@ -7,6 +7,7 @@ import (
 	"github.com/redis/rueidis"
 	"go.uber.org/fx"
 
+	"github.com/chatsvc/chat/adapters/entstore"
 	"github.com/chatsvc/chat/adapters/memory"
 	"github.com/chatsvc/chat/adapters/metrics"
 	redisadapter "github.com/chatsvc/chat/adapters/redis"
@@ -19,14 +20,16 @@ import (
 // memory, kept true by Redis' invalidation messages), the worker
 // invalidates. Its own rueidis client, apart from the sequencer's: only
 // this one asks Redis to track what it reads.
-var redisReadCacheModule = fx.Module("read-cache",
-	fx.Provide(func(redisCfg RedisConfig, cacheCfg ReadCacheConfig, startup StartupConfig, lc fx.Lifecycle, m *metrics.Metrics) ports.ReadCache {
-		client := connectAtStart(lc, startup, func() (rueidis.Client, error) {
-			return redisadapter.ConnectCaching(redisCfg.Addr, cacheCfg.MB<<20)
-		})
-		return countReadCache(redisadapter.NewReadCache(client, cacheCfg.TTL), m)
-	}),
-)
+func redisReadCacheModule(redisCfg RedisConfig, cacheCfg ReadCacheConfig) fx.Option {
+	return fx.Module("read-cache",
+		fx.Provide(func(startup StartupConfig, lc fx.Lifecycle, m *metrics.Metrics) ports.ReadCache {
+			client := connectAtStart(lc, startup, func() (rueidis.Client, error) {
+				return redisadapter.ConnectCaching(redisCfg.Addr, cacheCfg.MB<<20)
+			})
+			return countReadCache(redisadapter.NewReadCache(client, cacheCfg.TTL), m)
+		}),
+	)
+}
 
 // countingReadCache counts lookups by result, and invalidations that failed.
 type countingReadCache struct {
@@ -58,22 +61,26 @@ func (c countingReadCache) Invalidate(ctx context.Context, chats []domain.ChatKe
 }
 
 // The read cache in process, for the embedded profile.
-var embeddedReadCacheModule = fx.Provide(func(cacheCfg ReadCacheConfig, m *metrics.Metrics) ports.ReadCache {
-	if cacheCfg.MB == 0 {
-		return application.NoReadCache{}
-	}
-	// Entries average a few KB (a page of 50 messages is the largest).
-	return countReadCache(memory.NewReadCache(cacheCfg.MB*256, cacheCfg.TTL), m)
-})
+func embeddedReadCacheModule(cacheCfg ReadCacheConfig) fx.Option {
+	return fx.Provide(func(m *metrics.Metrics) ports.ReadCache {
+		if cacheCfg.MB == 0 {
+			return application.NoReadCache{}
+		}
+		// Entries average a few KB (a page of 50 messages is the largest).
+		return countReadCache(memory.NewReadCache(cacheCfg.MB*256, cacheCfg.TTL), m)
+	})
+}
 
 // cachedReads puts the read cache in front of the store for the api's use
 // cases, unless CHAT_READ_CACHE_MB is 0 or reads come from a replica: a
 // chat's generation changes when the primary commits, and a read of the
 // replica just after could store what the replica had not applied yet.
-var cachedReads = fx.Decorate(func(cacheCfg ReadCacheConfig, mysqlCfg MySQLConfig, chats ports.ChatReader, msgs ports.MessageReader, cache ports.ReadCache) (ports.ChatReader, ports.MessageReader) {
-	if cacheCfg.MB == 0 || mysqlCfg.ReplicaDSN != "" {
-		return chats, msgs
-	}
-	r := application.NewCachedReads(chats, msgs, cache)
-	return r, r
-})
+func cachedReads(cacheCfg ReadCacheConfig) fx.Option {
+	return fx.Decorate(func(store *entstore.Store, chats ports.ChatReader, msgs ports.MessageReader, cache ports.ReadCache) (ports.ChatReader, ports.MessageReader) {
+		if cacheCfg.MB == 0 || store.ReadsFromReplica() {
+			return chats, msgs
+		}
+		r := application.NewCachedReads(chats, msgs, cache)
+		return r, r
+	})
+}

@@ -20,35 +20,38 @@ import (
 )
 
 // Redis (rueidis): the production number sequences.
-var sequencerModule = fx.Module("sequencer",
-	fx.Provide(func(redisCfg RedisConfig, startup StartupConfig, lc fx.Lifecycle) rueidis.Client {
-		return connectAtStart(lc, startup, func() (rueidis.Client, error) { return redisadapter.Connect(redisCfg.Addr) })
-	}),
-	// One script allocates a number and appends its event: the sequencer is the api's queue.
-	fx.Provide(func(redisCfg RedisConfig, streamCfg StreamConfig, client rueidis.Client, fences ports.SequenceFences) *redisadapter.Sequencer {
-		return redisadapter.NewSequencer(client, fences, redisadapter.Config{
-			Topics: streamCfg.Topics, MaxLen: streamCfg.Redis.MaxLen, Lease: redisCfg.SequenceLease, HistoryCheck: redisCfg.HistoryCheck})
-	}),
-	fx.Provide(func(s *redisadapter.Sequencer) ports.Sequencer { return s }),
-	fx.Provide(func(client rueidis.Client) ports.IdempotencyClaims { return redisadapter.NewClaims(client) }),
-	// The per-application rate limits, shared by every api instance.
-	fx.Provide(func(client rueidis.Client) ports.RateLimiter { return redisadapter.NewLimiter(client) }),
-	// Writes are refused while their partition's queue is too long (CHAT_MAX_BACKLOG).
-	fx.Provide(func(streamCfg StreamConfig, searchCfg OpenSearchConfig, client goredis.UniversalClient) *stream.BacklogGate {
-		return stream.NewBacklogGate(client, streamCfg.Topics, []string{streamCfg.Redis.ConsumerGroup, searchCfg.IndexerGroup}, streamCfg.MaxBacklog)
-	}),
-	fx.Invoke(watchWriteBacklog),
-	fx.Provide(fx.Annotate(func(streamCfg StreamConfig, seq *redisadapter.Sequencer, gate *stream.BacklogGate, m *metrics.Metrics) countingQueue {
-		return countingQueue{application.AdmitWrites(seq, gate), streamCfg.Topics, m}
-	}, fx.As(new(ports.EventQueue)))),
-)
+func sequencerModule(redisCfg RedisConfig, streamCfg StreamConfig) fx.Option {
+	return fx.Module("sequencer",
+		fx.Supply(fx.Private, streamCfg),
+		fx.Provide(func(startup StartupConfig, lc fx.Lifecycle) rueidis.Client {
+			return connectAtStart(lc, startup, func() (rueidis.Client, error) { return redisadapter.Connect(redisCfg.Addr) })
+		}),
+		// One script allocates a number and appends its event: the sequencer is the api's queue.
+		fx.Provide(func(client rueidis.Client, fences ports.SequenceFences) *redisadapter.Sequencer {
+			return redisadapter.NewSequencer(client, fences, redisadapter.Config{
+				Topics: streamCfg.Topics(), MaxLen: streamCfg.MaxLen, Lease: redisCfg.SequenceLease, HistoryCheck: redisCfg.HistoryCheck})
+		}),
+		fx.Provide(func(s *redisadapter.Sequencer) ports.Sequencer { return s }),
+		fx.Provide(func(client rueidis.Client) ports.IdempotencyClaims { return redisadapter.NewClaims(client) }),
+		// The per-application rate limits, shared by every api instance.
+		fx.Provide(func(client rueidis.Client) ports.RateLimiter { return redisadapter.NewLimiter(client) }),
+		// Writes are refused while their partition's queue is too long (CHAT_MAX_BACKLOG).
+		fx.Provide(func(client goredis.UniversalClient) *stream.BacklogGate {
+			return stream.NewBacklogGate(client, streamCfg.Topics(), streamCfg.Groups(), streamCfg.MaxBacklog)
+		}),
+		fx.Invoke(watchWriteBacklog),
+		fx.Provide(fx.Annotate(func(seq *redisadapter.Sequencer, gate *stream.BacklogGate, m *metrics.Metrics) countingQueue {
+			return countingQueue{application.AdmitWrites(seq, gate), streamCfg.Topics(), m}
+		}, fx.As(new(ports.EventQueue)))),
+	)
+}
 
 // watchWriteBacklog refreshes the api's write admission.
-func watchWriteBacklog(lc fx.Lifecycle, streamCfg StreamConfig, workerCfg WorkerConfig, gate *stream.BacklogGate, m *metrics.Metrics, log *zap.Logger) {
+func watchWriteBacklog(lc fx.Lifecycle, streamCfg StreamConfig, gate *stream.BacklogGate, m *metrics.Metrics, log *zap.Logger) {
 	if streamCfg.MaxBacklog <= 0 {
 		return
 	}
-	every(lc, workerCfg.BacklogEvery, func(ctx context.Context) {
+	every(lc, streamCfg.BacklogEvery, func(ctx context.Context) {
 		backlog, err := gate.Refresh(ctx)
 		if err != nil {
 			log.Debug("stream backlog", zap.Error(err))
@@ -111,7 +114,7 @@ func (q countingQueue) Append(ctx context.Context, draft domain.Event, idem doma
 func newGoRedis(redisCfg RedisConfig, streamCfg StreamConfig, startup StartupConfig, lc fx.Lifecycle) (goredis.UniversalClient, error) {
 	// Per partition and consumer group: a blocked reader, a claimer and an
 	// acknowledger; plus the publishers, trims and gauges.
-	pool := 6*streamCfg.Topics.Partitions + 32
+	pool := 6*streamCfg.Partitions + 32
 	client := stream.NewRedisClient(redisadapter.Addresses(redisCfg.Addr), pool)
 	lc.Append(fx.Hook{
 		OnStart: func(ctx context.Context) error {
@@ -126,19 +129,22 @@ func newGoRedis(redisCfg RedisConfig, streamCfg StreamConfig, startup StartupCon
 }
 
 func newEventPublisher(streamCfg StreamConfig, pub message.Publisher, m *metrics.Metrics, dependency string) *stream.Publisher {
-	return stream.NewPublisher(pub, streamCfg.Topics, dependency, func(topic string) {
+	return stream.NewPublisher(pub, streamCfg.Topics(), dependency, func(topic string) {
 		m.EventsPublished.WithLabelValues(topic).Inc()
 	})
 }
 
 // Redis Streams publisher: the production queue, api side.
-var redisPublisherModule = fx.Module("stream-publisher",
-	fx.Provide(newGoRedis),
-	fx.Provide(func(streamCfg StreamConfig, client goredis.UniversalClient, log *zap.Logger) (message.Publisher, error) {
-		return stream.NewRedisPublisher(client, streamCfg.Redis, log)
-	}),
-	fx.Provide(fx.Annotate(
-		func(streamCfg StreamConfig, pub message.Publisher, m *metrics.Metrics) *stream.Publisher {
-			return newEventPublisher(streamCfg, pub, m, "redis")
-		}, fx.As(new(ports.EventPublisher)))),
-)
+func redisPublisherModule(redisCfg RedisConfig, streamCfg StreamConfig) fx.Option {
+	return fx.Module("stream-publisher",
+		fx.Supply(fx.Private, redisCfg, streamCfg),
+		fx.Provide(newGoRedis),
+		fx.Provide(func(client goredis.UniversalClient, log *zap.Logger) (message.Publisher, error) {
+			return stream.NewRedisPublisher(client, stream.RedisConfig{MaxLen: streamCfg.MaxLen}, log)
+		}),
+		fx.Provide(fx.Annotate(
+			func(pub message.Publisher, m *metrics.Metrics) *stream.Publisher {
+				return newEventPublisher(streamCfg, pub, m, "redis")
+			}, fx.As(new(ports.EventPublisher)))),
+	)
+}

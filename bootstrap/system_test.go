@@ -195,7 +195,7 @@ func testConcurrentCreatesOnTwoAPIs(t *testing.T, redisAddr string) {
 	defer rdb.Close()
 	eventually(t, "streams trimmed", func() bool {
 		total := int64(0)
-		for _, topic := range cfg.Stream.Topics.All() {
+		for _, topic := range cfg.Stream.Topics().All() {
 			n, _ := rdb.XLen(context.Background(), topic).Result()
 			total += n
 		}
@@ -234,11 +234,11 @@ func testKilledWorkersEventsAreClaimed(t *testing.T, redisAddr string) {
 	defer rdb.Close()
 	ctx := context.Background()
 	taken := 0
-	for _, topic := range cfg.Stream.Topics.All() {
-		if err := rdb.XGroupCreateMkStream(ctx, topic, cfg.Stream.Redis.ConsumerGroup, "0").Err(); err != nil && err.Error() != "BUSYGROUP Consumer Group name already exists" {
+	for _, topic := range cfg.Stream.Topics().All() {
+		if err := rdb.XGroupCreateMkStream(ctx, topic, cfg.Stream.ConsumerGroup, "0").Err(); err != nil && err.Error() != "BUSYGROUP Consumer Group name already exists" {
 			t.Fatal(err)
 		}
-		res, err := rdb.XReadGroup(ctx, &goredis.XReadGroupArgs{Group: cfg.Stream.Redis.ConsumerGroup, Consumer: "doomed",
+		res, err := rdb.XReadGroup(ctx, &goredis.XReadGroupArgs{Group: cfg.Stream.ConsumerGroup, Consumer: "doomed",
 			Streams: []string{topic, ">"}, Count: 1000, Block: -1}).Result()
 		if err != nil && err != goredis.Nil {
 			t.Fatal(err)
@@ -267,7 +267,7 @@ func testKilledWorkersEventsAreClaimed(t *testing.T, redisAddr string) {
 		return r.Status == 200 && len(r.items(t)) == 30
 	})
 	eventually(t, "nothing left pending", func() bool {
-		backlog, err := stream.Unacknowledged(ctx, rdb, cfg.Stream.Topics, []string{cfg.Stream.Redis.ConsumerGroup})
+		backlog, err := stream.Unacknowledged(ctx, rdb, cfg.Stream.Topics(), []string{cfg.Stream.ConsumerGroup})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -294,26 +294,26 @@ func testPoisonEventIsDeadLettered(t *testing.T, redisAddr string) {
 	rdb := streamsClient(cfg)
 	defer rdb.Close()
 
-	pub, err := stream.NewRedisPublisher(rdb, cfg.Stream.Redis, zap.NewNop())
+	pub, err := stream.NewRedisPublisher(rdb, stream.RedisConfig{MaxLen: cfg.Stream.MaxLen}, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}
 	bad := message.NewMessage("bad-1", []byte(`{"token":"nope","number":1}`))
 	bad.Metadata.Set("event_type", "chat.created")
-	if err := pub.Publish(cfg.Stream.Topics.Partition(0), bad); err != nil {
+	if err := pub.Publish(cfg.Stream.Topics().Partition(0), bad); err != nil {
 		t.Fatal(err)
 	}
 	ghost, _ := stream.Encode(ports.WithRequestID(context.Background(), "ghost-request"), domain.ChatCreated{Token: domain.NewToken(), Number: 1, CreatedAt: time.Now()})
-	if err := pub.Publish(cfg.Stream.Topics.Partition(1), ghost); err != nil {
+	if err := pub.Publish(cfg.Stream.Topics().Partition(1), ghost); err != nil {
 		t.Fatal(err)
 	}
 	s.call(t, "POST", "/api/v1/chat_applications/"+tok+"/chats", nil).want(t, 201)
 
 	eventually(t, "both poison events dead-lettered", func() bool {
-		n, err := rdb.XLen(context.Background(), cfg.Stream.Topics.DeadLetter()).Result()
+		n, err := rdb.XLen(context.Background(), cfg.Stream.Topics().DeadLetter()).Result()
 		return err == nil && n == 2
 	})
-	entries, err := rdb.XRange(context.Background(), cfg.Stream.Topics.DeadLetter(), "-", "+").Result()
+	entries, err := rdb.XRange(context.Background(), cfg.Stream.Topics().DeadLetter(), "-", "+").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,7 +328,7 @@ func testPoisonEventIsDeadLettered(t *testing.T, redisAddr string) {
 
 	// The operator lists them with the reason, and replays them; a replayed
 	// event that still cannot succeed comes back to the dead letters.
-	letters, err := stream.DeadLetters(context.Background(), rdb, cfg.Stream.Topics.DeadLetter(), 10)
+	letters, err := stream.DeadLetters(context.Background(), rdb, cfg.Stream.Topics().DeadLetter(), 10)
 	if err != nil || len(letters) != 2 {
 		t.Fatalf("dead letters %v, %v", letters, err)
 	}
@@ -344,12 +344,12 @@ func testPoisonEventIsDeadLettered(t *testing.T, redisAddr string) {
 			t.Fatalf("dead letter %s names request %q, want %q", l.UUID, l.Request, want)
 		}
 	}
-	n, err := stream.Replay(context.Background(), rdb, pub, cfg.Stream.Topics.DeadLetter(), letters[:1], nil)
+	n, err := stream.Replay(context.Background(), rdb, pub, cfg.Stream.Topics().DeadLetter(), letters[:1], nil)
 	if err != nil || n != 1 {
 		t.Fatalf("replay: %d %v", n, err)
 	}
 	eventually(t, "the replayed poison event dead-lettered again", func() bool {
-		l, err := stream.DeadLetters(context.Background(), rdb, cfg.Stream.Topics.DeadLetter(), 10)
+		l, err := stream.DeadLetters(context.Background(), rdb, cfg.Stream.Topics().DeadLetter(), 10)
 		return err == nil && len(l) == 2 && l[1].UUID == letters[0].UUID && l[1].Request == letters[0].Request
 	})
 }
@@ -363,7 +363,7 @@ func TestConstructorsDoNoIO(t *testing.T) {
 	prod := loadConfig(t, env)
 	dir := filepath.Join(t.TempDir(), "data")
 	emb := loadConfig(t, map[string]string{"CHAT_HTTP_ADDR": "127.0.0.1:0"})
-	emb.DataDir = dir
+	emb.SQLite.DataDir = dir
 	for name, opt := range map[string]fx.Option{"api": bootstrap.API(prod), "worker": bootstrap.Worker(prod)} {
 		// One attempt at each dependency: a constructor that tried would fail.
 		app := fx.New(opt, fx.NopLogger)

@@ -25,54 +25,67 @@ type subscribe func(group string) (message.Subscriber, error)
 type deadLetters struct{ message.Publisher }
 
 // The worker's use case and consumer.
-var workerModule = fx.Module("worker",
-	fx.Provide(application.NewProjector),
-	fx.Provide(func(streamCfg StreamConfig, workerCfg WorkerConfig, subscribeTo subscribe, dead deadLetters, a stream.Applier,
-		m *metrics.Metrics, log *zap.Logger, tp trace.TracerProvider) (*stream.Consumer, error) {
-		sub, err := subscribeTo(streamCfg.Redis.ConsumerGroup)
-		if err != nil {
-			return nil, err
-		}
-		return stream.NewConsumer(workerCfg.Consumer, streamCfg.Topics, sub, dead, a, log.Named("consumer"), stream.Hooks{
-			Applied: m.EventsPersisted.Inc, Failed: m.EventsFailed.Inc, DeadLettered: m.EventsDead.Inc,
-			Conflict: m.NumberConflicts.Inc,
-			Lag:      lagOf(m, "persist"),
-			Tracer:   tracer(tp, "github.com/chatsvc/chat/adapters/stream"), Stage: "persist",
-		})
-	}),
-)
+func workerModule(streamCfg StreamConfig, consumer ConsumerConfig) fx.Option {
+	return fx.Module("worker",
+		fx.Provide(application.NewProjector),
+		fx.Provide(func(subscribeTo subscribe, dead deadLetters, a stream.Applier,
+			m *metrics.Metrics, log *zap.Logger, tp trace.TracerProvider) (*stream.Consumer, error) {
+			sub, err := subscribeTo(streamCfg.ConsumerGroup)
+			if err != nil {
+				return nil, err
+			}
+			return stream.NewConsumer(consumerConfig(consumer), streamCfg.Topics(), sub, dead, a, log.Named("consumer"), stream.Hooks{
+				Applied: m.EventsPersisted.Inc, Failed: m.EventsFailed.Inc, DeadLettered: m.EventsDead.Inc,
+				Conflict: m.NumberConflicts.Inc,
+				Lag:      lagOf(m, "persist"),
+				Tracer:   tracer(tp, "github.com/chatsvc/chat/adapters/stream"), Stage: "persist",
+			})
+		}),
+	)
+}
+
+func consumerConfig(c ConsumerConfig) stream.ConsumerConfig {
+	return stream.ConsumerConfig{Concurrency: c.Concurrency, MaxBatch: c.MaxBatch, Flushers: c.Flushers, Linger: c.Linger,
+		MaxAttempts: c.MaxAttempts, RetryInitial: c.RetryInitial, RetryMax: c.RetryMax, CloseTimeout: c.CloseTimeout}
+}
 
 // consume starts the counters' loop, then the consumer; at stop the
 // consumer finishes first, so the counters' last flush sees its last batch.
-func consume(lc fx.Lifecycle, workerCfg WorkerConfig, c *stream.Consumer, p *application.Projector, m *metrics.Metrics, log *zap.Logger) {
-	keepCounts(lc, workerCfg, p, m, log)
-	lc.Append(fx.Hook{OnStart: c.Start, OnStop: func(context.Context) error { return c.Close() }})
+func consume(counters CountersConfig) fx.Option {
+	return fx.Options(countersLoop(counters), fx.Invoke(func(lc fx.Lifecycle, c *stream.Consumer) {
+		lc.Append(fx.Hook{OnStart: c.Start, OnStop: func(context.Context) error { return c.Close() }})
+	}))
 }
 
-// keepCounts runs the counters' loop: touched counters every
+// countersLoop runs the counters' loop: touched counters every
 // CHAT_COUNTER_FLUSH_INTERVAL, all of them every CHAT_RECONCILE_INTERVAL.
-func keepCounts(lc fx.Lifecycle, workerCfg WorkerConfig, p *application.Projector, m *metrics.Metrics, log *zap.Logger) {
-	inBackground(lc, func(ctx context.Context) {
-		p.RunCounters(ctx, workerCfg.FlushEvery, workerCfg.ReconcileEvery,
-			func(err error) { log.Warn("counters", zap.Error(err)) },
-			func(n int) { m.CountersFixed.Add(float64(n)); log.Info("reconciled counters", zap.Int("fixed", n)) })
+func countersLoop(c CountersConfig) fx.Option {
+	return fx.Invoke(func(lc fx.Lifecycle, p *application.Projector, m *metrics.Metrics, log *zap.Logger) {
+		inBackground(lc, func(ctx context.Context) {
+			p.RunCounters(ctx, c.FlushEvery, c.ReconcileEvery,
+				func(err error) { log.Warn("counters", zap.Error(err)) },
+				func(n int) { m.CountersFixed.Add(float64(n)); log.Info("reconciled counters", zap.Int("fixed", n)) })
+		})
 	})
 }
 
 // Redis Streams subscribers, the dead-letter publisher and the backlog gauge: the production queue, worker side.
-var redisConsumerModule = fx.Module("stream-consumer",
-	fx.Provide(func(streamCfg StreamConfig, workerCfg WorkerConfig, client goredis.UniversalClient, log *zap.Logger) subscribe {
-		return func(group string) (message.Subscriber, error) {
-			rc := streamCfg.Redis
-			rc.ConsumerGroup = group
-			return stream.NewRedisSubscriber(client, rc, workerCfg.Consumer.Concurrency, log)
-		}
-	}),
-	fx.Provide(func(pub message.Publisher) deadLetters { return deadLetters{pub} }),
-	fx.Provide(newConsumerGroups, newGroupKeeper),
-	fx.Invoke(watchBacklog),
-	fx.Invoke(trimStreams),
-)
+func redisConsumerModule(streamCfg StreamConfig, consumer ConsumerConfig, workerCfg WorkerConfig) fx.Option {
+	return fx.Module("stream-consumer",
+		fx.Supply(fx.Private, streamCfg, workerCfg),
+		fx.Provide(func(client goredis.UniversalClient, log *zap.Logger) subscribe {
+			return func(group string) (message.Subscriber, error) {
+				rc := stream.RedisConfig{ConsumerGroup: group, ConsumerName: consumer.Name, ClaimIdle: consumer.ClaimIdle,
+					ClaimInterval: consumer.ClaimInterval, MaxLen: streamCfg.MaxLen}
+				return stream.NewRedisSubscriber(client, rc, consumer.Concurrency, log)
+			}
+		}),
+		fx.Provide(func(pub message.Publisher) deadLetters { return deadLetters{pub} }),
+		fx.Provide(newGroupKeeper),
+		fx.Invoke(watchBacklog),
+		fx.Invoke(trimStreams),
+	)
+}
 
 // groupKeeper recreates the consumer groups (persisting and indexing) when
 // Redis lost them, and remembers whether it could, for /readyz.
@@ -81,17 +94,10 @@ type groupKeeper struct {
 	err error
 }
 
-// consumerGroups are the stream's two consumer groups: persisting and indexing.
-type consumerGroups []string
-
-func newConsumerGroups(searchCfg OpenSearchConfig, streamCfg StreamConfig) consumerGroups {
-	return consumerGroups{streamCfg.Redis.ConsumerGroup, searchCfg.IndexerGroup}
-}
-
-func newGroupKeeper(lc fx.Lifecycle, groups consumerGroups, streamCfg StreamConfig, workerCfg WorkerConfig, client goredis.UniversalClient, log *zap.Logger) *groupKeeper {
+func newGroupKeeper(lc fx.Lifecycle, streamCfg StreamConfig, workerCfg WorkerConfig, client goredis.UniversalClient, log *zap.Logger) *groupKeeper {
 	k := &groupKeeper{err: errors.New("consumer groups not checked yet")}
 	check := func(ctx context.Context) {
-		n, err := stream.EnsureGroups(ctx, client, streamCfg.Topics, groups)
+		n, err := stream.EnsureGroups(ctx, client, streamCfg.Topics(), streamCfg.Groups())
 		if n > 0 {
 			log.Warn("recreated missing consumer groups (did Redis lose its data?)", zap.Int("groups", n))
 		}
@@ -113,9 +119,9 @@ func (k *groupKeeper) Ready(context.Context) error {
 
 // trimStreams drops from the streams what both consumer groups (persisting
 // and indexing) acknowledged, so Redis holds the backlog, not the history.
-func trimStreams(lc fx.Lifecycle, groups consumerGroups, streamCfg StreamConfig, client goredis.UniversalClient, log *zap.Logger) {
+func trimStreams(lc fx.Lifecycle, streamCfg StreamConfig, client goredis.UniversalClient, log *zap.Logger) {
 	every(lc, streamCfg.TrimEvery, func(ctx context.Context) {
-		if n, err := stream.TrimAcknowledged(ctx, client, streamCfg.Topics, groups, streamCfg.LiveRetention); err != nil {
+		if n, err := stream.TrimAcknowledged(ctx, client, streamCfg.Topics(), streamCfg.Groups(), streamCfg.LiveRetention); err != nil {
 			log.Debug("trimming the streams", zap.Error(err))
 		} else if n > 0 {
 			log.Debug("trimmed acknowledged events", zap.Int64("entries", n))
@@ -123,9 +129,9 @@ func trimStreams(lc fx.Lifecycle, groups consumerGroups, streamCfg StreamConfig,
 	})
 }
 
-func watchBacklog(lc fx.Lifecycle, streamCfg StreamConfig, workerCfg WorkerConfig, client goredis.UniversalClient, m *metrics.Metrics, log *zap.Logger) {
-	every(lc, workerCfg.BacklogEvery, func(ctx context.Context) {
-		backlog, err := stream.Unacknowledged(ctx, client, streamCfg.Topics, []string{streamCfg.Redis.ConsumerGroup})
+func watchBacklog(lc fx.Lifecycle, streamCfg StreamConfig, client goredis.UniversalClient, m *metrics.Metrics, log *zap.Logger) {
+	every(lc, streamCfg.BacklogEvery, func(ctx context.Context) {
+		backlog, err := stream.Unacknowledged(ctx, client, streamCfg.Topics(), []string{streamCfg.ConsumerGroup})
 		if err != nil {
 			log.Debug("stream backlog", zap.Error(err))
 			return

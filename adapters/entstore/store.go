@@ -57,6 +57,9 @@ func (s *Store) WithReplica(replica *sql.DB) *Store {
 	return s
 }
 
+// ReadsFromReplica says whether the api's reads go to a replica (WithReplica).
+func (s *Store) ReadsFromReplica() bool { return s.rdb != s.db }
+
 // Ping tells whether the database (and its replica, if any) answers.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.db.PingContext(ctx); err != nil {

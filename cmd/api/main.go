@@ -4,22 +4,28 @@
 package main
 
 import (
-	"fmt"
+	"flag"
 	"os"
 
 	"go.uber.org/fx"
 
 	"github.com/chatsvc/chat/bootstrap"
+	"github.com/chatsvc/chat/cmd/internal/cli"
+	"github.com/chatsvc/chat/cmd/internal/healthcheck"
 )
 
+const usage = `Usage: api [-healthcheck URL]
+
+Serves the REST API. With nothing configured it is the whole service in one
+process (the embedded profile: SQLite and Bleve under CHAT_DATA_DIR);
+CHAT_PROFILE=production serves from MySQL, Redis and OpenSearch, with
+worker processes consuming.`
+
 func main() {
-	if bootstrap.Healthcheck(os.Args) {
-		return
+	probe := flag.String("healthcheck", "", "ask `URL` and exit 0 on a 200, 1 otherwise (a container's health check)")
+	cli.Parse("api", usage)
+	if *probe != "" {
+		os.Exit(healthcheck.Probe(*probe, os.Stderr))
 	}
-	cfg, err := bootstrap.LoadConfig(os.Getenv)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "api:", err)
-		os.Exit(2)
-	}
-	fx.New(bootstrap.API(cfg)).Run()
+	fx.New(bootstrap.API(cli.Config("api"))).Run()
 }

@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -19,28 +20,32 @@ import (
 
 	"github.com/chatsvc/chat/adapters/stream"
 	"github.com/chatsvc/chat/bootstrap"
+	"github.com/chatsvc/chat/cmd/internal/cli"
 	"github.com/chatsvc/chat/internal/progress"
 )
+
+const usage = `Usage: deadletters [-index] [-n N] [-replay]
+
+Lists the events the workers gave up on (the persisting workers', or with
+-index the indexers'), oldest first, and with -replay sends them back to
+their streams once their cause is fixed (production profile).`
 
 func main() {
 	replay := flag.Bool("replay", false, "replay the listed dead letters")
 	index := flag.Bool("index", false, "the search indexers' dead letters")
 	count := flag.Int64("n", 100, "how many, oldest first")
-	flag.Parse()
-	if err := run(*replay, *index, *count); err != nil {
+	cli.Parse("deadletters", usage)
+	cfg := cli.Config("deadletters")
+	if cfg.Redis.Addr == "" {
+		cli.Fail("deadletters", errors.New("CHAT_REDIS_ADDR is required"))
+	}
+	if err := run(cfg, *replay, *index, *count); err != nil {
 		fmt.Fprintln(os.Stderr, "deadletters:", err)
 		os.Exit(1)
 	}
 }
 
-func run(replay, index bool, count int64) error {
-	cfg, err := bootstrap.LoadConfig(os.Getenv)
-	if err != nil {
-		return err
-	}
-	if cfg.Redis.Addr == "" {
-		return fmt.Errorf("CHAT_REDIS_ADDR is required")
-	}
+func run(cfg bootstrap.Config, replay, index bool, count int64) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var client goredis.UniversalClient
@@ -50,7 +55,7 @@ func run(replay, index bool, count int64) error {
 		return err
 	}
 	defer func() { _ = stopDeps() }()
-	name := cfg.Stream.Topics.DeadLetter()
+	name := cfg.Stream.Topics().DeadLetter()
 	if index {
 		name += ".index"
 	}

@@ -4,28 +4,30 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
 	"github.com/chatsvc/chat/bootstrap"
+	"github.com/chatsvc/chat/cmd/internal/cli"
 )
 
+const usage = `Usage: migrate
+
+Applies the versioned schema migrations to MySQL (CHAT_MYSQL_DSN), waiting
+a bounded time for the database to come up.`
+
 func main() {
-	if err := run(); err != nil {
+	cli.Parse("migrate", usage)
+	cfg := cli.Config("migrate")
+	if cfg.MySQL.DSN == "" {
+		cli.Fail("migrate", errors.New("CHAT_MYSQL_DSN is required"))
+	}
+	err := bootstrap.RunOnce(bootstrap.Migrate(cfg, func(n int) {
+		fmt.Printf("migrate: %d migration(s) applied\n", n)
+	}))
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "migrate:", err)
 		os.Exit(1)
 	}
-}
-
-func run() error {
-	cfg, err := bootstrap.LoadConfig(os.Getenv)
-	if err != nil {
-		return err
-	}
-	if cfg.MySQL.DSN == "" {
-		return fmt.Errorf("CHAT_MYSQL_DSN is required")
-	}
-	return bootstrap.RunOnce(bootstrap.Migrate(cfg, func(n int) {
-		fmt.Printf("migrate: %d migration(s) applied\n", n)
-	}))
 }

@@ -24,29 +24,33 @@ import (
 	"github.com/chatsvc/chat/adapters/entstore"
 	"github.com/chatsvc/chat/adapters/opensearch"
 	"github.com/chatsvc/chat/bootstrap"
+	"github.com/chatsvc/chat/cmd/internal/cli"
 	"github.com/chatsvc/chat/internal/progress"
 )
+
+const usage = `Usage: reindex [-repair [-since D] [-from N]] [-batch N]
+
+Maintains the search index from MySQL (production profile): by default it
+rebuilds (fills a new index, switches the alias, drops the old one); -repair
+re-indexes every message in place.`
 
 func main() {
 	repair := flag.Bool("repair", false, "re-index messages in place instead of rebuilding")
 	since := flag.Duration("since", 0, "with -repair: only messages updated within this duration (0: all)")
 	batch := flag.Int("batch", 1000, "messages per bulk request")
 	from := flag.Int64("from", 0, "with -repair: resume after this position (printed by an interrupted run)")
-	flag.Parse()
-	if err := run(*repair, *since, *batch, *from); err != nil {
+	cli.Parse("reindex", usage)
+	cfg := cli.Config("reindex")
+	if cfg.Profile != bootstrap.ProfileProduction {
+		cli.Fail("reindex", errors.New("reindex works on the production profile (CHAT_PROFILE=production)"))
+	}
+	if err := run(cfg, *repair, *since, *batch, *from); err != nil {
 		fmt.Fprintln(os.Stderr, "reindex:", err)
 		os.Exit(1)
 	}
 }
 
-func run(repair bool, since time.Duration, batch int, from int64) error {
-	cfg, err := bootstrap.LoadConfig(os.Getenv)
-	if err != nil {
-		return err
-	}
-	if cfg.Profile != bootstrap.ProfileProduction {
-		return fmt.Errorf("reindex works on the production profile (CHAT_PROFILE=production)")
-	}
+func run(cfg bootstrap.Config, repair bool, since time.Duration, batch int, from int64) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cfg.MySQL.MaxOpen = 4

@@ -1,26 +1,34 @@
-// Command worker consumes the event stream into MySQL (production profile).
+// Command worker consumes the event streams into MySQL and the search index
+// (production profile).
 package main
 
 import (
-	"fmt"
+	"errors"
+	"flag"
 	"os"
 
 	"go.uber.org/fx"
 
 	"github.com/chatsvc/chat/bootstrap"
+	"github.com/chatsvc/chat/cmd/internal/cli"
+	"github.com/chatsvc/chat/cmd/internal/healthcheck"
 )
 
+const usage = `Usage: worker [-healthcheck URL]
+
+Consumes the event streams (production profile): persists events into MySQL
+and keeps the counters, indexes them for search, or both (CHAT_WORKER_ROLES).
+It serves /healthz, /readyz and /metrics on CHAT_WORKER_HTTP_ADDR.`
+
 func main() {
-	if bootstrap.Healthcheck(os.Args) {
-		return
+	probe := flag.String("healthcheck", "", "ask `URL` and exit 0 on a 200, 1 otherwise (a container's health check)")
+	cli.Parse("worker", usage)
+	if *probe != "" {
+		os.Exit(healthcheck.Probe(*probe, os.Stderr))
 	}
-	cfg, err := bootstrap.LoadConfig(os.Getenv)
-	if err == nil && cfg.Profile != bootstrap.ProfileProduction {
-		err = fmt.Errorf("the worker runs in the production profile only (set CHAT_PROFILE=production); the embedded profile's api consumes in-process")
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "worker:", err)
-		os.Exit(2)
+	cfg := cli.Config("worker")
+	if cfg.Profile != bootstrap.ProfileProduction {
+		cli.Fail("worker", errors.New("the worker runs in the production profile only (set CHAT_PROFILE=production); the embedded profile's api consumes in-process"))
 	}
 	fx.New(bootstrap.Worker(cfg)).Run()
 }

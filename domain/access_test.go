@@ -1,0 +1,134 @@
+package domain_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/chatsvc/chat/domain"
+)
+
+// The rights table of API.md ("Authors and rights"), as a matrix: every
+// kind of caller against every action in a private and a public chat.
+func TestRightsMatrix(t *testing.T) {
+	const app = domain.Token("AbCdEfGhIjKlMnOpQrStUvWx")
+	user := func(scope domain.Scope, chats []int64) domain.Caller {
+		return domain.Caller{App: app, User: "u", Scope: scope, Chats: chats}
+	}
+	callers := map[string]domain.Caller{
+		"app":           domain.AppCaller(app),
+		"member":        user(domain.ScopeWrite, nil),
+		"moderator":     user(domain.ScopeWrite, nil),
+		"read member":   user(domain.ScopeRead, nil),
+		"non-member":    user(domain.ScopeWrite, nil),
+		"other chats":   user(domain.ScopeWrite, []int64{9}),
+		"limited to it": user(domain.ScopeWrite, []int64{1}),
+	}
+	roles := map[string]domain.Role{
+		"member": domain.RoleMember, "moderator": domain.RoleModerator, "read member": domain.RoleMember,
+		"other chats": domain.RoleMember, "limited to it": domain.RoleMember,
+	}
+	const ok, forbidden, hidden = "ok", "403", "404"
+	// want[caller][action] in a private chat; a public chat differs only for the non-member.
+	actions := []domain.Action{domain.ActRead, domain.ActPost, domain.ActChangeOwn, domain.ActModerate, domain.ActLeave}
+	want := map[string][]string{
+		"app":           {ok, ok, ok, ok, ok},
+		"member":        {ok, ok, ok, forbidden, ok},
+		"moderator":     {ok, ok, ok, ok, ok},
+		"read member":   {ok, forbidden, forbidden, forbidden, forbidden},
+		"non-member":    {hidden, hidden, hidden, hidden, hidden},
+		"other chats":   {hidden, hidden, hidden, hidden, hidden},
+		"limited to it": {ok, ok, ok, forbidden, ok},
+	}
+	publicNonMember := []string{ok, ok, ok, forbidden, hidden}
+	for _, vis := range []domain.Visibility{domain.VisibilityPrivate, domain.VisibilityPublic} {
+		for name, c := range callers {
+			for i, a := range actions {
+				got := outcome(c.MayChat(a, domain.ChatRights{Number: 1, Visibility: vis, Role: roles[name]}))
+				exp := want[name][i]
+				if vis == domain.VisibilityPublic && name == "non-member" {
+					exp = publicNonMember[i]
+				}
+				if got != exp {
+					t.Errorf("%s chat, %s, action %d: %s, want %s", vis, name, a, got, exp)
+				}
+			}
+		}
+	}
+
+	// Application-wide actions.
+	appWide := map[string][2]string{ // create a chat, manage the application
+		"app":           {ok, ok},
+		"member":        {ok, forbidden},
+		"read member":   {forbidden, forbidden},
+		"limited to it": {forbidden, forbidden},
+	}
+	for name, w := range appWide {
+		c := callers[name]
+		if got := outcome(c.MayApp(domain.ActCreateChat)); got != w[0] {
+			t.Errorf("%s creates a chat: %s, want %s", name, got, w[0])
+		}
+		if got := outcome(c.MayApp(domain.ActManageApp)); got != w[1] {
+			t.Errorf("%s manages the application: %s, want %s", name, got, w[1])
+		}
+	}
+
+	// Someone else's message needs a moderator; one's own does not.
+	member := domain.ChatRights{Number: 1, Visibility: domain.VisibilityPrivate, Role: domain.RoleMember}
+	moderator := domain.ChatRights{Number: 1, Visibility: domain.VisibilityPrivate, Role: domain.RoleModerator}
+	u := callers["member"]
+	for _, tc := range []struct {
+		chat   domain.ChatRights
+		author domain.UserID
+		want   string
+	}{{member, "u", ok}, {member, "v", forbidden}, {member, "", forbidden}, {moderator, "v", ok}, {moderator, "", ok}} {
+		if got := outcome(u.MayChangeMessage(tc.chat, tc.author)); got != tc.want {
+			t.Errorf("role %s, author %q: %s, want %s", tc.chat.Role, tc.author, got, tc.want)
+		}
+	}
+	if outcome(callers["read member"].MayChangeMessage(member, "u")) != forbidden {
+		t.Error("a read token changed its own message")
+	}
+}
+
+func outcome(err error) string {
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.Is(err, domain.ErrForbidden):
+		return "403"
+	case errors.Is(err, domain.ErrNotFound):
+		return "404"
+	}
+	return err.Error()
+}
+
+func TestUserIDs(t *testing.T) {
+	for _, ok := range []string{"a", "user@example.com", "名前", "x y"} {
+		if _, err := domain.ParseUserID("sub", ok); err != nil {
+			t.Errorf("%q refused: %v", ok, err)
+		}
+	}
+	long := make([]byte, 129)
+	for i := range long {
+		long[i] = 'a'
+	}
+	for _, bad := range []string{"", "a\tb", "\x00", string(long), "\xff"} {
+		if _, err := domain.ParseUserID("sub", bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestSecrets(t *testing.T) {
+	s, h := domain.NewSecret()
+	s2, _ := domain.NewSecret()
+	if len(s) <= 64 || !domain.LooksLikeSecret(s) || s == s2 {
+		t.Fatalf("secret %d characters", len(s))
+	}
+	if !h.Matches(s) || h.Matches(s2) || h.Matches(s[:len(s)-1]) || h.IsZero() {
+		t.Fatal("a secret's hash matches only that secret")
+	}
+	if h != domain.HashSecret(s) {
+		t.Fatal("the hash is not the secret's SHA-256")
+	}
+}
