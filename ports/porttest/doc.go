@@ -1,5 +1,5 @@
 // Package porttest holds one contract test suite per port. Each adapter's
-// tests run the suite of the ports it implements, the embedded adapter and
-// the real-server adapter alike, so that swapping one for the other is
-// proven rather than hoped. It imports domain, ports and testing only.
+// tests run the suites of the ports it implements, the in-process or SQLite
+// adapter and the real-server one alike, so that swapping one for the other
+// is proven rather than hoped. It imports domain, ports and testing only.
 package porttest
