@@ -1,0 +1,41 @@
+package webhook
+
+import (
+	"time"
+
+	"github.com/cenkalti/backoff/v5"
+)
+
+// The retry schedule: the first retries within seconds (a receiver
+// restarting), then doubling, with jitter so that the retries of many
+// deliveries that failed together do not come back together, capped at
+// MaxInterval, for at least RetryFor; then the delivery has failed.
+const (
+	FirstRetry  = 5 * time.Second
+	MaxInterval = 4 * time.Hour
+	RetryFor    = 25 * time.Hour
+	jitter      = 0.3 // each wait is within ±30 % of its nominal value
+)
+
+// NextRetry is how long to wait after the failed attempt number attempt
+// (1 for the first), or false once the attempts so far (first attempt at
+// first) have lasted RetryFor: the delivery has failed. The schedule is
+// backoff's exponential one, replayed to the attempt: a delivery's state
+// is its attempt count, kept with it, not a backoff in memory.
+func NextRetry(attempt int, first, now time.Time) (time.Duration, bool) {
+	if now.Sub(first) >= RetryFor {
+		return 0, false
+	}
+	b := &backoff.ExponentialBackOff{
+		InitialInterval:     FirstRetry,
+		RandomizationFactor: jitter,
+		Multiplier:          2,
+		MaxInterval:         MaxInterval,
+	}
+	b.Reset()
+	wait := b.NextBackOff()
+	for i := 1; i < attempt && i < 64; i++ {
+		wait = b.NextBackOff()
+	}
+	return wait, true
+}
