@@ -87,14 +87,7 @@ func (u *Applications) Rename(ctx context.Context, rawToken, rawName string) (do
 
 // List pages through every application, by token. Operators only: the
 // caller checks the credentials.
-func (u *Applications) List(ctx context.Context, after string, limit int) (domain.Page[domain.Application], error) {
-	var cursor domain.Token
-	if after != "" {
-		t, err := domain.ParseToken(after)
-		if err != nil {
-			return domain.Page[domain.Application]{}, &domain.MalformedError{Reason: "cursor is not valid"}
-		}
-		cursor = t
-	}
-	return u.store.Applications(ctx, domain.PageRequest[domain.Token]{After: cursor, Limit: limit})
+// after is the last token of the previous page ("" for the first).
+func (u *Applications) List(ctx context.Context, after domain.Token, limit int) (domain.Page[domain.Application], error) {
+	return u.store.Applications(ctx, domain.PageRequest[domain.Token]{After: after, Limit: limit})
 }

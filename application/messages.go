@@ -3,6 +3,7 @@ package application
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/ports"
@@ -40,8 +41,9 @@ func (u *Messages) Create(ctx context.Context, path ChatPath, rawBody string, id
 	return domain.Message{Number: m.Number, Body: body, CreatedAt: m.CreatedAt, UpdatedAt: m.CreatedAt}, nil
 }
 
-// Edit queues a new body for an existing message. The answer carries the new
-// body; created_at is known only once the message is persisted (zero before).
+// Edit queues a new body for an existing message; a deleted one is not
+// found. The answer and the event carry the new body and the message's
+// creation time, known once the message is persisted (zero before).
 func (u *Messages) Edit(ctx context.Context, path MessagePath, rawBody string, idem domain.Idempotency) (domain.Message, error) {
 	token, chat, n, err := path.parse()
 	if err != nil {
@@ -51,18 +53,23 @@ func (u *Messages) Edit(ctx context.Context, path MessagePath, rawBody string, i
 	if err != nil {
 		return domain.Message{}, err
 	}
-	ev, _, err := u.queue.Append(ctx, domain.MessageEdited{Token: token, Chat: chat, Number: n, Body: body.String(), EditedAt: u.clock.Now()}, idem)
+	var created time.Time
+	// Not found may be a message still in the queue, and the store may be
+	// down: either way the edit is queued behind the creation. A deletion
+	// still in the queue is not seen here; the edit then changes nothing.
+	switch stored, err := u.reader.Message(ctx, token, chat, n); {
+	case err == nil:
+		created = stored.CreatedAt
+	case errors.Is(err, domain.ErrDeleted):
+		return domain.Message{}, err
+	case !errors.Is(err, domain.ErrNotFound) && !errors.Is(err, domain.ErrUnavailable):
+		return domain.Message{}, err
+	}
+	ev, _, err := u.queue.Append(ctx, domain.MessageEdited{Token: token, Chat: chat, Number: n, Body: body.String(), EditedAt: u.clock.Now(), CreatedAt: created}, idem)
 	if err != nil {
 		return domain.Message{}, err
 	}
-	msg := domain.Message{Number: n, Body: body, UpdatedAt: ev.(domain.MessageEdited).EditedAt}
-	// Best effort: the edit is queued whatever the store says now.
-	if stored, err := u.reader.Message(ctx, token, chat, n); err == nil {
-		msg.CreatedAt = stored.CreatedAt
-	} else if !errors.Is(err, domain.ErrNotFound) && !errors.Is(err, domain.ErrUnavailable) {
-		return domain.Message{}, err
-	}
-	return msg, nil
+	return domain.Message{Number: n, Body: body, CreatedAt: created, UpdatedAt: ev.(domain.MessageEdited).EditedAt}, nil
 }
 
 // Delete queues the message's deletion. Its number is never handed out

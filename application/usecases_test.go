@@ -8,8 +8,9 @@ import (
 
 	"entgo.io/ent/dialect"
 
-	"github.com/chatsvc/chat/adapters/embedded"
 	"github.com/chatsvc/chat/adapters/entstore"
+	"github.com/chatsvc/chat/adapters/memory"
+	"github.com/chatsvc/chat/adapters/sqlite"
 	"github.com/chatsvc/chat/application"
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/ports"
@@ -26,7 +27,7 @@ type fixture struct {
 	chats *application.Chats
 	msgs  *application.Messages
 	pub   *porttest.FakeQueue
-	cache *embedded.ReadCache
+	cache *memory.ReadCache
 }
 
 // Use cases on the embedded store (SQLite), with a queue that numbers the
@@ -45,11 +46,11 @@ func newFixture(t *testing.T) fixture {
 	clock := fixedClock{time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)}
 	pub := porttest.NewFakeQueue(store)
 	// Reads through the cache, as the api's are.
-	cache := embedded.NewReadCache(1000, time.Hour)
+	cache := memory.NewReadCache(1000, time.Hour)
 	reads := application.NewCachedReads(store, store, cache)
 	return fixture{
 		store: store,
-		apps:  application.NewApplications(store, pub, clock, embedded.NewClaims(db)),
+		apps:  application.NewApplications(store, pub, clock, sqlite.NewClaims(db)),
 		chats: application.NewChats(pub, reads, clock),
 		msgs:  application.NewMessages(pub, reads, clock, 0),
 		pub:   pub,

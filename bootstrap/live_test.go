@@ -129,6 +129,9 @@ func liveSuite(t *testing.T, reader, writer *stack) {
 	writer.call(t, "POST", msgs, map[string]any{"body": "one"}).want(t, 201)
 	writer.call(t, "POST", "/api/v1/chat_applications/"+other+"/chats/1/messages", map[string]any{"body": "not yours"}).want(t, 201)
 	writer.call(t, "POST", msgs, map[string]any{"body": "two"}).want(t, 201)
+	// Edited once persisted, the message's event carries its creation time.
+	eventually(t, "message 1 persisted", func() bool { return writer.call(t, "GET", msgs+"/1", nil).Status == 200 })
+	createdAt := writer.call(t, "GET", msgs+"/1", nil).str("created_at")
 	writer.call(t, "PATCH", msgs+"/1", map[string]any{"body": "one, edited"}).want(t, 200)
 	writer.call(t, "DELETE", msgs+"/2", nil).want(t, 204)
 	got := st.want(t, "message.created 1 one", "message.created 2 two", "message.edited 1 one, edited", "message.deleted 2")
@@ -139,6 +142,9 @@ func liveSuite(t *testing.T, reader, writer *stack) {
 	}
 	if got[0].Data["created_at"] == nil || got[0].Data["updated_at"] == nil {
 		t.Fatalf("created event without its times: %v", got[0].Data)
+	}
+	if at, _ := got[2].Data["created_at"].(string); !sameTime(at, createdAt) {
+		t.Fatalf("edited event's created_at %q, the message's %q", at, createdAt)
 	}
 	st.close()
 
@@ -228,4 +234,10 @@ func TestLiveBounds(t *testing.T) {
 	if err := <-stopped; err != nil {
 		t.Fatal(err)
 	}
+}
+
+func sameTime(a, b string) bool {
+	ta, errA := time.Parse(time.RFC3339Nano, a)
+	tb, errB := time.Parse(time.RFC3339Nano, b)
+	return errA == nil && errB == nil && ta.Equal(tb)
 }

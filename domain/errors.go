@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -65,15 +66,37 @@ type ValidationError struct {
 
 func (e *ValidationError) Error() string { return e.Field + ": " + e.Reason }
 
-// NotFoundError says what was not found, in words fit for a client.
-type NotFoundError struct{ Message string }
+// ErrDeleted is wrapped by the not-found error of a message that was
+// deleted, as against one not persisted yet: an edit of the first is refused,
+// an edit of the second is queued behind its creation.
+var ErrDeleted = errors.New("deleted")
 
-func (e *NotFoundError) Error() string        { return e.Message }
-func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
+// NotFoundError says what was not found, in words fit for a client.
+type NotFoundError struct {
+	Message string
+	// Deleted: it was there and is gone for good (ErrDeleted).
+	Deleted bool
+}
+
+func (e *NotFoundError) Error() string { return e.Message }
+func (e *NotFoundError) Is(target error) bool {
+	return target == ErrNotFound || e.Deleted && target == ErrDeleted
+}
 
 // NotFoundf builds a NotFoundError; errors.Is(err, ErrNotFound) holds for it.
 func NotFoundf(format string, args ...any) error {
 	return &NotFoundError{Message: fmt.Sprintf(format, args...)}
+}
+
+// AsUnavailable is what an adapter returns for its dependency's error: nil,
+// the caller giving up (a cancelled context) and an error the domain
+// already names (not found) pass as they are; anything else is the
+// dependency being unavailable. It is the one place that decides which.
+func AsUnavailable(dependency string, err error) error {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return Unavailable(dependency, err)
 }
 
 // Unavailable wraps a dependency failure so that it maps to 503, keeping the

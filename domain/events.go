@@ -50,6 +50,9 @@ type MessageEdited struct {
 	Version  int64
 	EditedAt time.Time
 	Epoch    int64 // the life of the chat's sequences the version came from
+	// CreatedAt is the message's, for live streams; zero when the message
+	// was not persisted yet when it was edited.
+	CreatedAt time.Time
 }
 
 func (e MessageEdited) Scope() string { return chatScope(e.Token, e.Chat) }

@@ -98,10 +98,10 @@ func storeErr(err error, notFound string) error {
 			return &domain.ValidationError{Field: "value", Reason: "does not fit the stored field"}
 		}
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	return domain.Unavailable("database", err)
+	return domain.AsUnavailable("database", err)
 }
 
 func toApplication(a *ent.Application) domain.Application {
@@ -247,21 +247,23 @@ func (s *Store) Chats(ctx context.Context, token domain.Token, page domain.PageR
 // schema declares.
 const messageColumns = "number, body, created_at, updated_at"
 
-func scanMessage(rows *sql.Rows) (domain.Message, error) {
+// scanMessage reads messageColumns, then into extra what follows them.
+func scanMessage(rows *sql.Rows, extra ...any) (domain.Message, error) {
 	var m domain.Message
 	var body string
-	err := rows.Scan(&m.Number, &body, &m.CreatedAt, &m.UpdatedAt)
+	err := rows.Scan(append([]any{&m.Number, &body, &m.CreatedAt, &m.UpdatedAt}, extra...)...)
 	m.Body, m.CreatedAt, m.UpdatedAt = domain.StoredBody(body), m.CreatedAt.UTC(), m.UpdatedAt.UTC()
 	return m, err
 }
 
-// Message reads one persisted message.
+// Message reads one persisted message; a deleted one is not found, with
+// domain.ErrDeleted.
 func (s *Store) Message(ctx context.Context, token domain.Token, chatNumber, number int64) (domain.Message, error) {
 	chatID, err := s.chatID(ctx, s.rclient, domain.ChatKey{Token: token, Number: chatNumber})
 	if err != nil {
 		return domain.Message{}, err
 	}
-	rows, err := s.rdb.QueryContext(ctx, "SELECT "+messageColumns+" FROM messages WHERE chat_id = ? AND number = ? AND deleted = ?", chatID, number, false)
+	rows, err := s.rdb.QueryContext(ctx, "SELECT "+messageColumns+", deleted FROM messages WHERE chat_id = ? AND number = ?", chatID, number)
 	if err != nil {
 		return domain.Message{}, storeErr(err, "")
 	}
@@ -272,7 +274,11 @@ func (s *Store) Message(ctx context.Context, token domain.Token, chatNumber, num
 		}
 		return domain.Message{}, domain.NotFoundf("message not found in this chat")
 	}
-	m, err := scanMessage(rows)
+	var deleted bool
+	m, err := scanMessage(rows, &deleted)
+	if err == nil && deleted {
+		return domain.Message{}, &domain.NotFoundError{Message: "message not found in this chat", Deleted: true}
+	}
 	return m, storeErr(err, "")
 }
 

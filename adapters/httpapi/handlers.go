@@ -5,8 +5,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -79,9 +77,9 @@ func (h *handlers) listApplications(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	after := ""
+	var after domain.Token
 	if raw := c.Query("cursor"); raw != "" {
-		if after, err = decodeCursor("app", raw); err != nil {
+		if after, err = decodeApplicationCursor(raw); err != nil {
 			return err
 		}
 	}
@@ -89,7 +87,7 @@ func (h *handlers) listApplications(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(toPage(page, toApplicationJSON, func(a domain.Application) string { return encodeCursor("app", string(a.Token)) }))
+	return c.JSON(toPage(page, toApplicationJSON, encodeApplicationCursor))
 }
 
 func (h *handlers) createChat(c *fiber.Ctx) error {
@@ -208,17 +206,9 @@ func (h *handlers) searchMessages(c *fiber.Ctx) error {
 	}
 	page := domain.PageRequest[domain.SearchCursor]{Limit: limit}
 	if raw := c.Query("cursor"); raw != "" {
-		key, err := decodeCursor("search", raw)
-		if err != nil {
+		if page.After, err = decodeSearchCursor(raw); err != nil {
 			return err
 		}
-		score, number, ok := strings.Cut(key, ":")
-		f, err1 := strconv.ParseFloat(score, 64)
-		n, err2 := strconv.ParseInt(number, 10, 64)
-		if !ok || err1 != nil || err2 != nil || n < 1 {
-			return badRequest("cursor is not valid")
-		}
-		page.After = domain.SearchCursor{Score: f, Number: n}
 	}
 	hits, degraded, err := h.uc.Search.Messages(c.UserContext(), chatPath(c), c.Query("q"), page)
 	if err != nil {
@@ -227,9 +217,7 @@ func (h *handlers) searchMessages(c *fiber.Ctx) error {
 	if degraded {
 		c.Set("X-Search-Degraded", "database-fallback")
 	}
-	return c.JSON(toPage(hits, toHitJSON, func(h domain.Hit) string {
-		return encodeCursor("search", strconv.FormatFloat(h.Score, 'g', -1, 64)+":"+strconv.FormatInt(h.Message.Number, 10))
-	}))
+	return c.JSON(toPage(hits, toHitJSON, encodeSearchCursor))
 }
 
 // idempotency reads a request's Idempotency-Key: 1 to 255 visible ASCII
@@ -238,6 +226,9 @@ func (h *handlers) searchMessages(c *fiber.Ctx) error {
 func idempotency(c *fiber.Ctx) (domain.Idempotency, error) {
 	key := c.Get("Idempotency-Key")
 	if key == "" {
+		if len(c.Request().Header.PeekAll("Idempotency-Key")) > 0 {
+			return domain.Idempotency{}, badRequest("Idempotency-Key must not be empty")
+		}
 		return domain.Idempotency{}, nil
 	}
 	if len(key) > 255 {

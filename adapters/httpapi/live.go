@@ -79,7 +79,7 @@ func writeLive(w *bufio.Writer, e domain.LiveEvent) {
 		at := ev.CreatedAt
 		writeEvent(w, e.Position, "message.created", messageJSON{Number: ev.Number, Body: ev.Body, CreatedAt: &at, UpdatedAt: at})
 	case domain.MessageEdited:
-		writeEvent(w, e.Position, "message.edited", messageJSON{Number: ev.Number, Body: ev.Body, UpdatedAt: ev.EditedAt})
+		writeEvent(w, e.Position, "message.edited", toMessageJSON(domain.Message{Number: ev.Number, Body: domain.StoredBody(ev.Body), CreatedAt: ev.CreatedAt, UpdatedAt: ev.EditedAt}))
 	case domain.MessageDeleted:
 		writeEvent(w, e.Position, "message.deleted", struct {
 			Number    int64     `json:"number"`

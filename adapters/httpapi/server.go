@@ -19,7 +19,6 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/pprof"
 	"github.com/gofiber/fiber/v2/middleware/recover"
-	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
@@ -141,7 +140,7 @@ func newBare(cfg Config, checks []Check, m *metrics.Metrics, log *zap.Logger, tr
 		IdleTimeout:           120 * time.Second,
 	})
 	app.Use(recover.New())
-	app.Use(requestid.New(requestid.Config{Header: fiber.HeaderXRequestID}))
+	app.Use(requestIDs)
 	app.Use(observe(m, log, tracer))
 	app.Use(refuseEncodedBodies)
 
@@ -230,11 +229,7 @@ func (s *Server) knownMethodsOnly(next fasthttp.RequestHandler) fasthttp.Request
 			next(ctx)
 			return
 		}
-		id := string(ctx.Request.Header.Peek(fiber.HeaderXRequestID))
-		if id == "" {
-			id = requestid.ConfigDefault.Generator()
-		}
-		ctx.Response.Header.Set(fiber.HeaderXRequestID, id)
+		ctx.Response.Header.Set(fiber.HeaderXRequestID, requestIDOf(ctx.Request.Header.Peek(fiber.HeaderXRequestID)))
 		if allow := s.allowed(string(ctx.Path())); len(allow) > 0 {
 			ctx.Response.Header.Set(fiber.HeaderAllow, strings.Join(allow, ", "))
 		}
@@ -289,11 +284,13 @@ func observe(m *metrics.Metrics, log *zap.Logger, tracer trace.Tracer) fiber.Han
 		if tracer != nil && strings.HasPrefix(c.Path(), "/api/v1") {
 			span = startSpan(c, tracer, method)
 		}
+		// An error is answered here rather than on its way out, so that it
+		// is classified once and the status measured is the one answered.
 		err := c.Next()
-		status := c.Response().StatusCode()
 		if err != nil {
-			status, _, _ = classify(err)
+			err = c.App().ErrorHandler(c, err)
 		}
+		status := c.Response().StatusCode()
 		route := strings.Clone(c.Route().Path)
 		if status == fiber.StatusNotFound && route == "/" {
 			route = "unmatched"
@@ -348,19 +345,4 @@ func encodeJSON(v any) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-func requestID(c *fiber.Ctx) string { return string(c.Response().Header.Peek(fiber.HeaderXRequestID)) }
-
-// ensureRequestID covers answers given before the middleware ran (a body over
-// the limit is refused while it is being read).
-func ensureRequestID(c *fiber.Ctx) {
-	if requestID(c) != "" {
-		return
-	}
-	if id := c.Get(fiber.HeaderXRequestID); id != "" {
-		c.Set(fiber.HeaderXRequestID, id)
-		return
-	}
-	c.Set(fiber.HeaderXRequestID, requestid.ConfigDefault.Generator())
 }

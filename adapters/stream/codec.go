@@ -38,6 +38,8 @@ type wire struct {
 	Chat  int64     `json:"chat,omitempty"`
 	Body  string    `json:"body,omitempty"`
 	At    time.Time `json:"at"`
+	// Created is an edited message's creation time, when it was known.
+	Created *time.Time `json:"created_at,omitempty"`
 }
 
 // numbered is what the sequencer allocates: the number (or, for an edit, the
@@ -56,7 +58,11 @@ func toWire(e domain.Event) (string, wire, error) {
 	case domain.MessageCreated:
 		return "message.created", wire{numbered: numbered{Number: e.Number, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, Body: e.Body, At: e.CreatedAt}, nil
 	case domain.MessageEdited:
-		return "message.edited", wire{numbered: numbered{Number: e.Number, Version: e.Version, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, Body: e.Body, At: e.EditedAt}, nil
+		w := wire{numbered: numbered{Number: e.Number, Version: e.Version, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, Body: e.Body, At: e.EditedAt}
+		if !e.CreatedAt.IsZero() {
+			w.Created = &e.CreatedAt
+		}
+		return "message.edited", w, nil
 	case domain.MessageDeleted:
 		return "message.deleted", wire{numbered: numbered{Number: e.Number, Version: e.Version, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, At: e.DeletedAt}, nil
 	}
@@ -209,7 +215,11 @@ func Decode(msg *message.Message) (domain.Event, error) {
 	case "message.created":
 		return domain.MessageCreated{Token: token, Chat: w.Chat, Number: w.Number, Body: w.Body, CreatedAt: w.At, Epoch: w.Epoch}, nil
 	case "message.edited":
-		return domain.MessageEdited{Token: token, Chat: w.Chat, Number: w.Number, Body: w.Body, Version: w.Version, EditedAt: w.At, Epoch: w.Epoch}, nil
+		e := domain.MessageEdited{Token: token, Chat: w.Chat, Number: w.Number, Body: w.Body, Version: w.Version, EditedAt: w.At, Epoch: w.Epoch}
+		if w.Created != nil {
+			e.CreatedAt = *w.Created
+		}
+		return e, nil
 	case "message.deleted":
 		return domain.MessageDeleted{Token: token, Chat: w.Chat, Number: w.Number, Version: w.Version, DeletedAt: w.At, Epoch: w.Epoch}, nil
 	}

@@ -5,6 +5,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"os"
 
 	"go.uber.org/fx"
@@ -12,6 +13,7 @@ import (
 	"github.com/chatsvc/chat/bootstrap"
 	"github.com/chatsvc/chat/cmd/internal/cli"
 	"github.com/chatsvc/chat/cmd/internal/healthcheck"
+	"github.com/chatsvc/chat/internal/dirlock"
 )
 
 const usage = `Usage: api [-healthcheck URL]
@@ -27,5 +29,16 @@ func main() {
 	if *probe != "" {
 		os.Exit(healthcheck.Probe(*probe, os.Stderr))
 	}
-	fx.New(bootstrap.API(cli.Config("api"))).Run()
+	cfg := cli.Config("api")
+	if cfg.Profile == bootstrap.ProfileEmbedded {
+		// Before anything opens the directory: a second process on it would
+		// otherwise wait for the search index's own lock, then fail.
+		release, err := dirlock.Lock(cfg.SQLite.DataDir)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "api:", err)
+			os.Exit(1)
+		}
+		defer func() { _ = release() }() // and holds the lock until then
+	}
+	fx.New(bootstrap.API(cfg)).Run()
 }

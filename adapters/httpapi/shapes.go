@@ -1,0 +1,90 @@
+package httpapi
+
+import (
+	"time"
+
+	"github.com/chatsvc/chat/domain"
+)
+
+// The JSON shapes of the API's resources and pages (openapi.json's schemas).
+
+type applicationJSON struct {
+	Token      string    `json:"token"`
+	Name       string    `json:"name"`
+	ChatsCount int64     `json:"chats_count"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+type chatJSON struct {
+	Number        int64     `json:"number"`
+	MessagesCount int64     `json:"messages_count"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+type messageJSON struct {
+	Number    int64      `json:"number"`
+	Body      string     `json:"body"`
+	CreatedAt *time.Time `json:"created_at"` // null only in an edit's answer, before the message is persisted
+	UpdatedAt time.Time  `json:"updated_at"`
+}
+
+type hitJSON struct {
+	messageJSON
+	Highlight string `json:"highlight"`
+}
+
+func toHitJSON(h domain.Hit) hitJSON {
+	return hitJSON{messageJSON: toMessageJSON(h.Message), Highlight: h.Highlight}
+}
+
+type pageJSON[T any] struct {
+	Data       []T     `json:"data"`
+	HasMore    bool    `json:"has_more"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+func toApplicationJSON(a domain.Application) applicationJSON {
+	return applicationJSON{Token: string(a.Token), Name: a.Name.String(), ChatsCount: a.ChatsCount, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+}
+
+func toChatJSON(c domain.Chat) chatJSON {
+	return chatJSON{Number: c.Number, MessagesCount: c.MessagesCount, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+}
+
+func toMessageJSON(m domain.Message) messageJSON { return messageJSONIn(m, new(time.Time)) }
+
+// messageJSONIn is m's representation, its creation time (when known) kept
+// in *created.
+func messageJSONIn(m domain.Message, created *time.Time) messageJSON {
+	out := messageJSON{Number: m.Number, Body: m.Body.String(), UpdatedAt: m.UpdatedAt}
+	if !m.CreatedAt.IsZero() {
+		*created = m.CreatedAt
+		out.CreatedAt = created
+	}
+	return out
+}
+
+// toMessagesJSON is toPage with toMessageJSON, less an allocation per
+// message: the creation times a page points at are allocated together.
+func toMessagesJSON(p domain.Page[domain.Message]) pageJSON[messageJSON] {
+	out := pageJSON[messageJSON]{Data: make([]messageJSON, len(p.Items)), HasMore: p.HasMore}
+	created := make([]time.Time, len(p.Items))
+	for i, m := range p.Items {
+		out.Data[i] = messageJSONIn(m, &created[i])
+	}
+	return out
+}
+
+func toPage[T, J any](p domain.Page[T], conv func(T) J, cursor func(T) string) pageJSON[J] {
+	out := pageJSON[J]{Data: make([]J, len(p.Items)), HasMore: p.HasMore}
+	for i, item := range p.Items {
+		out.Data[i] = conv(item)
+	}
+	if p.HasMore && len(p.Items) > 0 && cursor != nil {
+		c := cursor(p.Items[len(p.Items)-1])
+		out.NextCursor = &c
+	}
+	return out
+}
