@@ -9,6 +9,7 @@ import (
 
 	"github.com/chatsvc/chat/adapters/embedded"
 	"github.com/chatsvc/chat/adapters/entstore"
+	"github.com/chatsvc/chat/adapters/memory"
 	"github.com/chatsvc/chat/adapters/metrics"
 	"github.com/chatsvc/chat/application"
 	"github.com/chatsvc/chat/domain"
@@ -30,7 +31,7 @@ func embeddedQueueModule(streamCfg StreamConfig) fx.Option {
 			return b
 		}),
 		fx.Provide(func(lc fx.Lifecycle, seq *embedded.Sequencer, store *entstore.Store, p *application.Projector,
-			bg *application.BackgroundIndexer, live *embedded.LiveLog, m *metrics.Metrics) *embedded.Queue {
+			bg *application.BackgroundIndexer, live *memory.LiveLog, m *metrics.Metrics) *embedded.Queue {
 			apply := func(ctx context.Context, allocate func(context.Context, embedded.Tx) ([]domain.Event, error)) (domain.Touched, error) {
 				return store.ApplyAllocated(ctx, func(ctx context.Context, tx entstore.SQLTx) ([]domain.Event, error) { return allocate(ctx, tx) })
 			}
@@ -44,7 +45,7 @@ func embeddedQueueModule(streamCfg StreamConfig) fx.Option {
 			return q
 		}),
 		// The per-application rate limits, in process: the embedded profile is one.
-		fx.Provide(func() ports.RateLimiter { return embedded.NewLimiter() }),
+		fx.Provide(func(clock ports.Clock) ports.RateLimiter { return memory.NewLimiter(clock) }),
 		fx.Provide(func(q *embedded.Queue, m *metrics.Metrics) ports.EventQueue {
 			return countingQueue{q, streamCfg.Topics(), m}
 		}),

@@ -7,7 +7,7 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
-	"github.com/chatsvc/chat/adapters/embedded"
+	"github.com/chatsvc/chat/adapters/memory"
 	"github.com/chatsvc/chat/adapters/metrics"
 	"github.com/chatsvc/chat/adapters/stream"
 	"github.com/chatsvc/chat/application"
@@ -40,6 +40,6 @@ func redisLiveLog(streamCfg StreamConfig) fx.Option {
 // The event log in process, embedded: the last 10,000 events are kept to
 // resume from.
 var embeddedLiveLog = fx.Provide(
-	func() *embedded.LiveLog { return embedded.NewLiveLog(10_000) },
-	func(l *embedded.LiveLog) ports.LiveLog { return l },
+	func() *memory.LiveLog { return memory.NewLiveLog(10_000) },
+	func(l *memory.LiveLog) ports.LiveLog { return l },
 )

@@ -7,8 +7,8 @@ import (
 	"github.com/redis/rueidis"
 	"go.uber.org/fx"
 
-	"github.com/chatsvc/chat/adapters/embedded"
 	"github.com/chatsvc/chat/adapters/entstore"
+	"github.com/chatsvc/chat/adapters/memory"
 	"github.com/chatsvc/chat/adapters/metrics"
 	redisadapter "github.com/chatsvc/chat/adapters/redis"
 	"github.com/chatsvc/chat/application"
@@ -67,7 +67,7 @@ func embeddedReadCacheModule(cacheCfg ReadCacheConfig) fx.Option {
 			return application.NoReadCache{}
 		}
 		// Entries average a few KB (a page of 50 messages is the largest).
-		return countReadCache(embedded.NewReadCache(cacheCfg.MB*256, cacheCfg.TTL), m)
+		return countReadCache(memory.NewReadCache(cacheCfg.MB*256, cacheCfg.TTL), m)
 	})
 }
 

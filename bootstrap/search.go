@@ -11,7 +11,7 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
-	"github.com/chatsvc/chat/adapters/embedded"
+	"github.com/chatsvc/chat/adapters/bleve"
 	"github.com/chatsvc/chat/adapters/entstore"
 	"github.com/chatsvc/chat/adapters/metrics"
 	"github.com/chatsvc/chat/adapters/opensearch"
@@ -104,17 +104,17 @@ func indexerModule(streamCfg StreamConfig, consumer ConsumerConfig, indexer Inde
 // answers from the database.
 func embeddedSearchModule(c SQLiteConfig) fx.Option {
 	return fx.Module("embedded-search",
-		fx.Provide(func(lc fx.Lifecycle) *embedded.Search {
-			s := embedded.NewIndex(filepath.Join(c.DataDir, "search.bleve"))
+		fx.Provide(func(lc fx.Lifecycle) *bleve.Index {
+			s := bleve.NewIndex(filepath.Join(c.DataDir, "search.bleve"))
 			lc.Append(fx.Hook{OnStart: func(context.Context) error { return s.Open() }, OnStop: func(context.Context) error { return s.Close() }})
 			return s
 		}),
-		fx.Provide(func(s *embedded.Search) ports.SearchIndex { return s }),
+		fx.Provide(func(s *bleve.Index) ports.SearchIndex { return s }),
 		fx.Provide(func(s *entstore.Store) ports.SearchFallback { return s }),
 		fx.Provide(application.NewIndexer),
-		fx.Invoke(func(lc fx.Lifecycle, ix *embedded.Search, store *entstore.Store, log *zap.Logger) {
+		fx.Invoke(func(lc fx.Lifecycle, ix *bleve.Index, store *entstore.Store, log *zap.Logger) {
 			inBackground(lc, func(ctx context.Context) {
-				n, err := embedded.RepairSearch(ctx, ix, store)
+				n, err := bleve.Repair(ctx, ix, store)
 				if err != nil && ctx.Err() == nil {
 					log.Warn("repairing the embedded search index", zap.Error(err))
 					return

@@ -11,6 +11,7 @@ import (
 
 	"github.com/chatsvc/chat/adapters/embedded"
 	"github.com/chatsvc/chat/adapters/entstore"
+	"github.com/chatsvc/chat/adapters/sqlite"
 	"github.com/chatsvc/chat/ports"
 )
 
@@ -78,7 +79,7 @@ func sqliteModule(cfg SQLiteConfig) fx.Option {
 		}),
 		storePorts,
 		fx.Provide(embedded.NewSequencer),
-		fx.Provide(func(db *sql.DB) ports.IdempotencyClaims { return embedded.NewClaims(db) }),
+		fx.Provide(func(db *sql.DB) ports.IdempotencyClaims { return sqlite.NewClaims(db) }),
 		fx.Provide(func(s *embedded.Sequencer) ports.Sequencer { return s }),
 	)
 }
