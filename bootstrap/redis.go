@@ -128,13 +128,9 @@ func newGoRedis(redisCfg RedisConfig, streamCfg StreamConfig, startup StartupCon
 	return client, nil
 }
 
-func newEventPublisher(streamCfg StreamConfig, pub message.Publisher, m *metrics.Metrics, dependency string) *stream.Publisher {
-	return stream.NewPublisher(pub, streamCfg.Topics(), dependency, func(topic string) {
-		m.EventsPublished.WithLabelValues(topic).Inc()
-	})
-}
-
-// Redis Streams publisher: the production queue, api side.
+// go-redis on the event streams (the api's live log and write admission,
+// the worker's subscribers) and a Watermill publisher over it (the
+// dead-letter stream and its replays).
 func redisPublisherModule(redisCfg RedisConfig, streamCfg StreamConfig) fx.Option {
 	return fx.Module("stream-publisher",
 		fx.Supply(fx.Private, redisCfg, streamCfg),
@@ -142,9 +138,5 @@ func redisPublisherModule(redisCfg RedisConfig, streamCfg StreamConfig) fx.Optio
 		fx.Provide(func(client goredis.UniversalClient, log *zap.Logger) (message.Publisher, error) {
 			return stream.NewRedisPublisher(client, stream.RedisConfig{MaxLen: streamCfg.MaxLen}, log)
 		}),
-		fx.Provide(fx.Annotate(
-			func(pub message.Publisher, m *metrics.Metrics) *stream.Publisher {
-				return newEventPublisher(streamCfg, pub, m, "redis")
-			}, fx.As(new(ports.EventPublisher)))),
 	)
 }
