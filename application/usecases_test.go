@@ -3,51 +3,36 @@ package application_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
 	"entgo.io/ent/dialect"
 
-	"github.com/chatsvc/chat/adapters/embedded"
 	"github.com/chatsvc/chat/adapters/entstore"
+	"github.com/chatsvc/chat/adapters/memory"
+	"github.com/chatsvc/chat/adapters/sqlite"
 	"github.com/chatsvc/chat/application"
 	"github.com/chatsvc/chat/application/decorator"
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/ports"
+	"github.com/chatsvc/chat/ports/porttest"
 )
 
 type fixedClock struct{ t time.Time }
 
 func (c fixedClock) Now() time.Time { return c.t }
 
-// recorder is an EventPublisher that keeps what it was given, or fails.
-type recorder struct {
-	mu     sync.Mutex
-	events []domain.Event
-	fail   error
-}
-
-func (r *recorder) Publish(_ context.Context, e domain.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.fail != nil {
-		return r.fail
-	}
-	r.events = append(r.events, e)
-	return nil
-}
-
 type fixture struct {
 	store *entstore.Store
 	apps  *application.Applications
 	chats *application.Chats
 	msgs  *application.Messages
-	pub   *recorder
-	cache *embedded.ReadCache
+	pub   *porttest.FakeQueue
+	cache *memory.ReadCache
 }
 
-// Use cases on the embedded adapters (SQLite), with a recording publisher.
+// Use cases on the embedded store (SQLite), with a queue that numbers the
+// events and keeps them, unapplied.
 func newFixture(t *testing.T) fixture {
 	t.Helper()
 	db, err := entstore.OpenSQLite(t.TempDir())
@@ -59,17 +44,16 @@ func newFixture(t *testing.T) fixture {
 	}
 	store := entstore.New(db, dialect.SQLite)
 	t.Cleanup(func() { store.Close() })
-	seq := embedded.NewSequencer(db, store)
 	clock := fixedClock{time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)}
-	pub := &recorder{}
+	pub := porttest.NewFakeQueue(store)
 	// Reads through the cache, as the api's are.
-	cache := embedded.NewReadCache(1000, time.Hour)
+	cache := memory.NewReadCache(1000, time.Hour)
 	reads := decorator.NewCachedReads(store, store, cache)
 	return fixture{
 		store: store,
-		apps:  application.NewApplications(store, seq, clock, embedded.NewClaims(db)),
-		chats: application.NewChats(application.NewSequencedQueue(seq, pub), reads, clock),
-		msgs:  application.NewMessages(application.NewSequencedQueue(seq, pub), reads, clock, 0),
+		apps:  application.NewApplications(store, pub, clock, sqlite.NewClaims(db)),
+		chats: application.NewChats(pub, reads, clock),
+		msgs:  application.NewMessages(pub, reads, clock, 0),
 		pub:   pub,
 		cache: cache,
 	}
@@ -97,10 +81,10 @@ func TestRefusedInputAllocatesNothing(t *testing.T) {
 	if err != nil || m.Number != 1 {
 		t.Fatalf("first accepted message: %+v %v", m, err)
 	}
-	if len(f.pub.events) != 2 {
-		t.Fatalf("%d events published, want 2 (the chat and one message)", len(f.pub.events))
+	if len(f.pub.Events) != 2 {
+		t.Fatalf("%d events published, want 2 (the chat and one message)", len(f.pub.Events))
 	}
-	ev := f.pub.events[1].(domain.MessageCreated)
+	ev := f.pub.Events[1].(domain.MessageCreated)
 	if ev.Token != app.Token || ev.Chat != 1 || ev.Number != 1 || ev.Body != "hi" {
 		t.Fatalf("event %+v", ev)
 	}
@@ -120,19 +104,19 @@ func TestEditNeedsAnAllocatedMessage(t *testing.T) {
 	if err != nil || m.Body.String() != "new" {
 		t.Fatalf("edit: %+v %v", m, err)
 	}
-	e1 := f.pub.events[len(f.pub.events)-1].(domain.MessageEdited)
+	e1 := f.pub.Events[len(f.pub.Events)-1].(domain.MessageEdited)
 	_, _ = f.msgs.Edit(ctx, application.MessagePath{Token: tok, Chat: "1", Message: "1"}, "newer", domain.Idempotency{})
-	e2 := f.pub.events[len(f.pub.events)-1].(domain.MessageEdited)
+	e2 := f.pub.Events[len(f.pub.Events)-1].(domain.MessageEdited)
 	if e2.Version <= e1.Version {
 		t.Fatalf("versions %d then %d", e1.Version, e2.Version)
 	}
 }
 
-func TestPublishFailureIsReported(t *testing.T) {
+func TestQueueFailureIsReported(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	app, _ := f.apps.Create(ctx, "app", domain.Idempotency{})
-	f.pub.fail = domain.Unavailable("redis", errors.New("down"))
+	f.pub.Fail = domain.Unavailable("redis", errors.New("down"))
 	if _, err := f.chats.Create(ctx, string(app.Token), domain.Idempotency{}); !errors.Is(err, domain.ErrUnavailable) {
 		t.Fatalf("create while the queue is down: %v", err)
 	}
@@ -148,10 +132,10 @@ func TestProjectorCountsConverge(t *testing.T) {
 		_, _ = f.msgs.Create(ctx, application.ChatPath{Token: tok, Chat: "1"}, "m", domain.Idempotency{})
 	}
 	p := application.NewProjector(f.store, f.store, f.cache)
-	if err := p.Apply(ctx, f.pub.events); err != nil {
+	if err := p.Apply(ctx, f.pub.Events); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Apply(ctx, f.pub.events); err != nil { // redelivered
+	if err := p.Apply(ctx, f.pub.Events); err != nil { // redelivered
 		t.Fatal(err)
 	}
 	if err := p.FlushCounts(ctx); err != nil {
@@ -177,10 +161,10 @@ func TestCachedReadsFollowCommittedChanges(t *testing.T) {
 	_, _ = f.msgs.Create(ctx, application.ChatPath{Token: tok, Chat: "1"}, "second", domain.Idempotency{})
 	apply := func() {
 		t.Helper()
-		if err := p.Apply(ctx, f.pub.events); err != nil {
+		if err := p.Apply(ctx, f.pub.Events); err != nil {
 			t.Fatal(err)
 		}
-		f.pub.events = nil
+		f.pub.Events = nil
 		if err := p.FlushCounts(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -277,16 +261,16 @@ func TestAFailedBatchDropsItsCachedChats(t *testing.T) {
 	tok := string(app.Token)
 	_, _ = f.chats.Create(ctx, tok, domain.Idempotency{})
 	path := application.ChatPath{Token: tok, Chat: "1"}
-	if err := application.NewProjector(f.store, f.store, f.cache).Apply(ctx, f.pub.events); err != nil {
+	if err := application.NewProjector(f.store, f.store, f.cache).Apply(ctx, f.pub.Events); err != nil {
 		t.Fatal(err)
 	}
-	f.pub.events = nil
+	f.pub.Events = nil
 	if pg, err := f.msgs.List(ctx, path, domain.PageRequest[int64]{Limit: 50}); err != nil || len(pg.Items) != 0 {
 		t.Fatalf("the empty chat's page: %v %v", pg.Items, err)
 	} // cached now
 	_, _ = f.msgs.Create(ctx, path, "committed, then the batch failed", domain.Idempotency{})
 	failing := application.NewProjector(partlyFailing{f.store}, f.store, f.cache)
-	if err := failing.Apply(ctx, f.pub.events); err == nil {
+	if err := failing.Apply(ctx, f.pub.Events); err == nil {
 		t.Fatal("the failure was not reported")
 	}
 	if pg, err := f.msgs.List(ctx, path, domain.PageRequest[int64]{Limit: 50}); err != nil || len(pg.Items) != 1 {

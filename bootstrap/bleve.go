@@ -7,7 +7,7 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
-	"github.com/chatsvc/chat/adapters/embedded"
+	"github.com/chatsvc/chat/adapters/bleve"
 	"github.com/chatsvc/chat/adapters/entstore"
 	"github.com/chatsvc/chat/application"
 	"github.com/chatsvc/chat/ports"
@@ -20,11 +20,11 @@ import (
 // background. While it is unusable, search answers from the database.
 func bleveModule(c SQLiteConfig) fx.Option {
 	return fx.Module("bleve",
-		fx.Provide(func(lc fx.Lifecycle, store *entstore.Store, log *zap.Logger) *embedded.Search {
-			ix := embedded.NewIndex(filepath.Join(c.DataDir, "search.bleve"))
+		fx.Provide(func(lc fx.Lifecycle, store *entstore.Store, log *zap.Logger) *bleve.Index {
+			ix := bleve.NewIndex(filepath.Join(c.DataDir, "search.bleve"))
 			lc.Append(fx.Hook{OnStart: func(context.Context) error { return ix.Open() }, OnStop: func(context.Context) error { return ix.Close() }})
 			inBackground(lc, func(ctx context.Context) {
-				n, err := embedded.RepairSearch(ctx, ix, store)
+				n, err := bleve.Repair(ctx, ix, store)
 				if err != nil && ctx.Err() == nil {
 					log.Warn("repairing the embedded search index", zap.Error(err))
 					return
@@ -33,7 +33,7 @@ func bleveModule(c SQLiteConfig) fx.Option {
 			})
 			return ix
 		}),
-		fx.Provide(func(ix *embedded.Search) ports.SearchIndex { return ix }),
+		fx.Provide(func(ix *bleve.Index) ports.SearchIndex { return ix }),
 		fx.Provide(func(s *entstore.Store) ports.SearchFallback { return s }),
 		fx.Provide(application.NewIndexer),
 	)

@@ -8,14 +8,13 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
-	"github.com/chatsvc/chat/adapters/metrics"
 	redisadapter "github.com/chatsvc/chat/adapters/redis"
 	"github.com/chatsvc/chat/adapters/stream"
-	"github.com/chatsvc/chat/ports"
 )
 
-// go-redis for Watermill's Redis Streams, kept apart from rueidis, and the
-// streams' publisher (the dead letters' and their replay's).
+// go-redis on the event streams (the api's live log and write admission,
+// the worker's subscribers), kept apart from rueidis, and a Watermill
+// publisher over it (the dead-letter stream and its replays).
 func goredisModule(redisCfg RedisConfig, streamCfg StreamConfig) fx.Option {
 	return fx.Module("goredis",
 		fx.Provide(func(startup StartupConfig, lc fx.Lifecycle) goredis.UniversalClient {
@@ -29,11 +28,5 @@ func goredisModule(redisCfg RedisConfig, streamCfg StreamConfig) fx.Option {
 		fx.Provide(func(client goredis.UniversalClient, log *zap.Logger) (message.Publisher, error) {
 			return stream.NewRedisPublisher(client, stream.RedisConfig{MaxLen: streamCfg.MaxLen}, log)
 		}),
-		fx.Provide(fx.Annotate(
-			func(pub message.Publisher, m *metrics.Metrics) *stream.Publisher {
-				return stream.NewPublisher(pub, streamCfg.Topics(), "redis", func(topic string) {
-					m.EventsPublished.WithLabelValues(topic).Inc()
-				})
-			}, fx.As(new(ports.EventPublisher)))),
 	)
 }

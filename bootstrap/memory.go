@@ -3,7 +3,7 @@ package bootstrap
 import (
 	"go.uber.org/fx"
 
-	"github.com/chatsvc/chat/adapters/embedded"
+	"github.com/chatsvc/chat/adapters/memory"
 	"github.com/chatsvc/chat/adapters/metrics"
 	"github.com/chatsvc/chat/application/decorator"
 	"github.com/chatsvc/chat/ports"
@@ -14,17 +14,17 @@ import (
 // last 10,000 events kept to resume from).
 func memoryModule(cacheCfg ReadCacheConfig) fx.Option {
 	return fx.Module("memory",
-		fx.Provide(func() ports.RateLimiter { return embedded.NewLimiter() }),
+		fx.Provide(func(clock ports.Clock) ports.RateLimiter { return memory.NewLimiter(clock) }),
 		fx.Provide(func(m *metrics.Metrics) ports.ReadCache {
 			if cacheCfg.MB == 0 {
 				return decorator.NoReadCache{}
 			}
 			// Entries average a few KB (a page of 50 messages is the largest).
-			return countLookups(embedded.NewReadCache(cacheCfg.MB*256, cacheCfg.TTL), m)
+			return countLookups(memory.NewReadCache(cacheCfg.MB*256, cacheCfg.TTL), m)
 		}),
 		fx.Provide(
-			func() *embedded.LiveLog { return embedded.NewLiveLog(10_000) },
-			func(l *embedded.LiveLog) ports.LiveLog { return l },
+			func() *memory.LiveLog { return memory.NewLiveLog(10_000) },
+			func(l *memory.LiveLog) ports.LiveLog { return l },
 		),
 	)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/chatsvc/chat/adapters/embedded"
 	"github.com/chatsvc/chat/adapters/entstore"
 	"github.com/chatsvc/chat/adapters/httpapi"
+	"github.com/chatsvc/chat/adapters/sqlite"
 	"github.com/chatsvc/chat/ports"
 )
 
@@ -42,7 +43,7 @@ func sqliteModule(c SQLiteConfig) fx.Option {
 		}),
 		storePorts,
 		fx.Provide(embedded.NewSequencer),
-		fx.Provide(func(db *sql.DB) ports.IdempotencyClaims { return embedded.NewClaims(db) }),
+		fx.Provide(func(db *sql.DB) ports.IdempotencyClaims { return sqlite.NewClaims(db) }),
 		fx.Provide(func(s *embedded.Sequencer) ports.Sequencer { return s }),
 		readiness(func(s *entstore.Store) httpapi.Check { return httpapi.Check{Name: "database", Ping: s.Ping} }),
 	)

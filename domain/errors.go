@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -85,6 +86,17 @@ func (e *NotFoundError) Is(target error) bool {
 // NotFoundf builds a NotFoundError; errors.Is(err, ErrNotFound) holds for it.
 func NotFoundf(format string, args ...any) error {
 	return &NotFoundError{Message: fmt.Sprintf(format, args...)}
+}
+
+// AsUnavailable is what an adapter returns for its dependency's error: nil,
+// the caller giving up (a cancelled context) and an error the domain
+// already names (not found) pass as they are; anything else is the
+// dependency being unavailable. It is the one place that decides which.
+func AsUnavailable(dependency string, err error) error {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return Unavailable(dependency, err)
 }
 
 // Unavailable wraps a dependency failure so that it maps to 503, keeping the

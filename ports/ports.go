@@ -38,19 +38,12 @@ type MessageReader interface {
 	Messages(ctx context.Context, token domain.Token, chat int64, page domain.PageRequest[int64]) (domain.Page[domain.Message], error)
 }
 
-// Sequencer hands out chat and message numbers and edit versions. It must
-// never hand out the same number twice in one scope, on any number of api
-// instances, and knows which applications, chats and messages exist, so that
-// the create path needs no query to the system of record. Unknown scopes
-// answer an error wrapping domain.ErrNotFound.
+// Sequencer knows which applications exist, so that the create path needs
+// no query to the system of record: an application's chat numbers are
+// handed out by the EventQueue once it is registered here.
 type Sequencer interface {
 	// RegisterApplication makes a new application's chat sequence start at 1.
 	RegisterApplication(ctx context.Context, token domain.Token) error
-	NextChatNumber(ctx context.Context, token domain.Token) (int64, error)
-	NextMessageNumber(ctx context.Context, token domain.Token, chat int64) (int64, error)
-	// NextEditVersion checks that the message exists and returns a version
-	// greater than any earlier one handed out for that chat.
-	NextEditVersion(ctx context.Context, token domain.Token, chat, message int64) (int64, error)
 }
 
 // SequenceSeeds tells a sequencer that keeps its state beside the system of
@@ -98,8 +91,12 @@ type SequenceFences interface {
 // message's of a MessageCreated, the version of a MessageEdited or
 // MessageDeleted, whose message must exist), stamps it and its epoch on the
 // event and queues the event, as one step: a number is never handed out
-// without its event, nor an event queued under a number handed out twice. A
-// nil error means the event is durably queued.
+// without its event, nor an event queued under a number handed out twice
+// (a scope's numbers follow one another from 1, on any number of api
+// instances, but for the gap a fence leaves: see SequenceFences). A nil
+// error means the event is durably queued. An unknown scope (an application
+// the Sequencer never registered nor the system of record holds, a chat or
+// message never numbered) is an error wrapping domain.ErrNotFound.
 //
 // With an idempotency key, the same step records it: a later Append with the
 // same key and fingerprint queues nothing and returns the event first queued
@@ -115,12 +112,6 @@ type EventQueue interface {
 // to the clients rather than piled up in the queue until it is full.
 type WriteAdmission interface {
 	Admit(ctx context.Context, token domain.Token) error
-}
-
-// EventPublisher appends an event to the queue. A nil error means the event is
-// durably queued and will be applied.
-type EventPublisher interface {
-	Publish(ctx context.Context, event domain.Event) error
 }
 
 // Projection applies events to the system of record. ApplyEvents is

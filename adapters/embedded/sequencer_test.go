@@ -25,11 +25,35 @@ func openDB(t *testing.T, dir string) *sql.DB {
 	return db
 }
 
-func TestSequencerContract(t *testing.T) {
-	porttest.SequencerContract(t, func(t *testing.T, seeds *porttest.Seeds) ports.Sequencer {
-		db := openDB(t, t.TempDir())
-		t.Cleanup(func() { db.Close() })
-		return embedded.NewSequencer(db, seeds)
+// queueOn is the queue over the database in dir, numbering with seeds. Its
+// transactions take the numbers and write no rows (TestQueueGroupCommits
+// has the store's): seeds stands for the system of record.
+func queueOn(t *testing.T, dir string, seeds ports.SequenceSeeds) (*embedded.Sequencer, *embedded.Queue, func()) {
+	t.Helper()
+	db := openDB(t, dir)
+	seq := embedded.NewSequencer(db, seeds)
+	q := embedded.NewQueue(seq, func(ctx context.Context, allocate func(context.Context, embedded.Tx) ([]domain.Event, error)) (domain.Touched, error) {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return domain.Touched{}, err
+		}
+		if _, err := allocate(ctx, tx); err != nil {
+			_ = tx.Rollback()
+			return domain.Touched{}, err
+		}
+		return domain.Touched{}, tx.Commit()
+	}, func([]domain.Event, domain.Touched) {}, 64)
+	return seq, q, func() { q.Close(); db.Close() }
+}
+
+func TestEventQueueContract(t *testing.T) {
+	porttest.EventQueueContract(t, func(t *testing.T, seeds *porttest.Seeds) porttest.Queue {
+		seq, q, closeQ := queueOn(t, t.TempDir(), seeds)
+		t.Cleanup(closeQ)
+		return struct {
+			*embedded.Sequencer
+			*embedded.Queue
+		}{seq, q}
 	})
 }
 
@@ -39,24 +63,20 @@ func TestSequencerSurvivesReopen(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	seeds := porttest.NewSeeds()
-	open := func() (*embedded.Sequencer, func()) {
-		db := openDB(t, dir)
-		return embedded.NewSequencer(db, seeds), func() { db.Close() }
-	}
-	seq, closeDB := open()
+	seq, q, closeQ := queueOn(t, dir, seeds)
 	tok := domain.NewToken()
 	if err := seq.RegisterApplication(ctx, tok); err != nil {
 		t.Fatal(err)
 	}
-	_, _ = seq.NextChatNumber(ctx, tok)
-	_, _ = seq.NextMessageNumber(ctx, tok, 1)
-	closeDB()
-	seq, closeDB = open()
-	defer closeDB()
-	if n, err := seq.NextMessageNumber(ctx, tok, 1); err != nil || n != 2 {
-		t.Fatalf("after reopen: message %d, %v; want 2", n, err)
+	_, _, _ = q.Append(ctx, domain.ChatCreated{Token: tok}, domain.Idempotency{})
+	_, _, _ = q.Append(ctx, domain.MessageCreated{Token: tok, Chat: 1, Body: "m"}, domain.Idempotency{})
+	closeQ()
+	_, q, closeQ = queueOn(t, dir, seeds)
+	defer closeQ()
+	if ev, _, err := q.Append(ctx, domain.MessageCreated{Token: tok, Chat: 1, Body: "m"}, domain.Idempotency{}); err != nil || ev.(domain.MessageCreated).Number != 2 {
+		t.Fatalf("after reopen: message %v, %v; want 2", ev, err)
 	}
-	if n, err := seq.NextChatNumber(ctx, tok); err != nil || n != 2 {
-		t.Fatalf("after reopen: chat %d, %v; want 2", n, err)
+	if ev, _, err := q.Append(ctx, domain.ChatCreated{Token: tok}, domain.Idempotency{}); err != nil || ev.(domain.ChatCreated).Number != 2 {
+		t.Fatalf("after reopen: chat %v, %v; want 2", ev, err)
 	}
 }

@@ -98,10 +98,10 @@ func storeErr(err error, notFound string) error {
 			return &domain.ValidationError{Field: "value", Reason: "does not fit the stored field"}
 		}
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	return domain.Unavailable("database", err)
+	return domain.AsUnavailable("database", err)
 }
 
 func toApplication(a *ent.Application) domain.Application {

@@ -95,7 +95,7 @@ func wildcard(field, pattern string) map[string]any {
 	return map[string]any{"wildcard": map[string]any{field: map[string]any{"value": pattern}}}
 }
 
-func anyOf(clauses ...any) map[string]any {
+func anyOf(clauses ...map[string]any) map[string]any {
 	return map[string]any{"bool": map[string]any{"should": clauses, "minimum_should_match": 1}}
 }
 
@@ -106,18 +106,7 @@ func termClause(analysis, term string) map[string]any {
 	n := utf8.RuneCountInString(folded)
 	switch analysis {
 	case analysisTrigrams:
-		switch {
-		case n >= searchdoc.Gram:
-			return map[string]any{"match_phrase": map[string]any{"body.tri": map[string]any{"query": term}}}
-		case n == searchdoc.Gram-1:
-			return anyOf(
-				map[string]any{"prefix": map[string]any{"body.tri": map[string]any{"value": folded}}},
-				wildcard("body.tri", "?"+searchdoc.EscapeWildcard(folded)),
-				map[string]any{"term": map[string]any{"body.tiny": folded}},
-			)
-		default:
-			return anyOf(wildcard("body.tri", "*"+searchdoc.EscapeWildcard(folded)+"*"), wildcard("body.tiny", "*"+searchdoc.EscapeWildcard(folded)+"*"))
-		}
+		return trigramClause(term, folded)
 	case analysisGrams:
 		switch {
 		case n >= minGram && n <= maxGram:
@@ -131,4 +120,30 @@ func termClause(analysis, term string) map[string]any {
 		}
 	}
 	return wildcard("body", "*"+searchdoc.EscapeWildcard(folded)+"*")
+}
+
+// trigramClause is searchdoc.Expand's rule for an index of the trigrams
+// analysis. body.tri keeps positions, so all the grams of a term are a
+// phrase (spelling the term inside one word); OpenSearch folds the term
+// itself, as it folded the body.
+func trigramClause(term, folded string) map[string]any {
+	field := map[searchdoc.Dictionary]string{searchdoc.Grams: "body.tri", searchdoc.TinyWords: "body.tiny"}
+	var alts []map[string]any
+	for _, l := range searchdoc.Expand(folded) {
+		f := field[l.In]
+		switch l.Kind {
+		case searchdoc.AllGrams:
+			alts = append(alts, map[string]any{"match_phrase": map[string]any{f: map[string]any{"query": term}}})
+		case searchdoc.Prefix:
+			alts = append(alts, map[string]any{"prefix": map[string]any{f: map[string]any{"value": l.Value}}})
+		case searchdoc.Wildcard:
+			alts = append(alts, wildcard(f, l.Value))
+		case searchdoc.Exact:
+			alts = append(alts, map[string]any{"term": map[string]any{f: l.Value}})
+		}
+	}
+	if len(alts) == 1 {
+		return alts[0]
+	}
+	return anyOf(alts...)
 }

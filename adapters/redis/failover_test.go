@@ -192,9 +192,9 @@ func failoverToALaggingReplica(t *testing.T, check bool) (reissued int) {
 		var n int64
 		var err error
 		if what == "chat" {
-			n, err = s.NextChatNumber(ctx, tok)
+			n, err = nextChat(ctx, s, tok)
 		} else {
-			n, err = s.NextMessageNumber(ctx, tok, 1)
+			n, err = nextMessage(ctx, s, tok, 1)
 		}
 		if err != nil {
 			t.Fatal(err)

@@ -86,7 +86,6 @@ local function epoch(key) return tonumber(redis.call('HGET', key, 'e') or '0') e
 -- append writes the event entry, its payload led by the allocated numbers.
 -- a: uuid, rest of the payload, metadata, maxlen (0: none).
 local function append(stream, head, a)
-  if stream == nil then return end
   if a[4] ~= '0' then
     redis.call('XADD', stream, 'MAXLEN', '~', a[4], '*', '_watermill_message_uuid', a[1], 'payload', head .. a[2], 'metadata', a[3])
   else
@@ -130,7 +129,7 @@ var (
 local hist = history(ARGV[1])
 if redis.call('HSETNX', KEYS[1], 'c', 0) == 1 and hist ~= '' then redis.call('HSET', KEYS[1], 'h', hist) end
 return 1`)
-	// KEYS: app idem [stream]; ARGV: uuid rest metadata maxlen lease idem-fp at ttl history-check
+	// KEYS: app idem stream; ARGV: uuid rest metadata maxlen lease idem-fp at ttl history-check
 	// Returns {number, epoch, 0}, or {number, epoch, time} for a replay.
 	scriptNextChat = rueidis.NewLuaScript(luaLib + `
 local seen = idem_check(KEYS[2], ARGV)
@@ -138,7 +137,7 @@ if seen then return seen end
 local hist = history(ARGV[#ARGV])
 if not fresh(KEYS[1], hist) then return {-1, 0, 0} end
 return take_next(KEYS[1], 'c', KEYS[3], KEYS[2], ARGV, hist)`)
-	// KEYS: app chat idem [stream]; ARGV: uuid rest metadata maxlen lease idem-fp at ttl chat history-check
+	// KEYS: app chat idem stream; ARGV: uuid rest metadata maxlen lease idem-fp at ttl chat history-check
 	scriptNextMessage = rueidis.NewLuaScript(luaLib + `
 local seen = idem_check(KEYS[3], ARGV)
 if seen then return seen end
@@ -146,7 +145,7 @@ local hist = history(ARGV[#ARGV])
 local s = chat_state(KEYS[1], KEYS[2], tonumber(ARGV[9]), hist)
 if s < 0 then return {s, 0, 0} end
 return take_next(KEYS[2], 'm', KEYS[4], KEYS[3], ARGV, hist)`)
-	// KEYS: app chat idem [stream]; ARGV: uuid rest metadata maxlen lease idem-fp at ttl chat message history-check
+	// KEYS: app chat idem stream; ARGV: uuid rest metadata maxlen lease idem-fp at ttl chat message history-check
 	scriptNextEdit = rueidis.NewLuaScript(luaLib + `
 local seen = idem_check(KEYS[3], ARGV)
 if seen then return seen end
@@ -287,24 +286,6 @@ func (s *Sequencer) RegisterApplication(ctx context.Context, token domain.Token)
 	return err
 }
 
-// NextChatNumber allocates the next chat number of the application.
-func (s *Sequencer) NextChatNumber(ctx context.Context, token domain.Token) (int64, error) {
-	n, _, _, err := s.allocate(ctx, domain.ChatCreated{Token: token}, nil, domain.Idempotency{})
-	return n, err
-}
-
-// NextMessageNumber allocates the next message number of the chat.
-func (s *Sequencer) NextMessageNumber(ctx context.Context, token domain.Token, chat int64) (int64, error) {
-	n, _, _, err := s.allocate(ctx, domain.MessageCreated{Token: token, Chat: chat}, nil, domain.Idempotency{})
-	return n, err
-}
-
-// NextEditVersion checks that the message was allocated and returns a fresh version.
-func (s *Sequencer) NextEditVersion(ctx context.Context, token domain.Token, chat, message int64) (int64, error) {
-	n, _, _, err := s.allocate(ctx, domain.MessageEdited{Token: token, Chat: chat, Number: message}, nil, domain.Idempotency{})
-	return n, err
-}
-
 // Append allocates the draft's number and appends its event to the stream
 // in one script: one round trip, and no number without its event. With an
 // idempotency key the script records it too; a retry gets the event first
@@ -314,7 +295,7 @@ func (s *Sequencer) Append(ctx context.Context, draft domain.Event, idem domain.
 	if err != nil {
 		return nil, false, err
 	}
-	n, epoch, at, err := s.allocate(ctx, draft, &entry, idem)
+	n, epoch, at, err := s.allocate(ctx, draft, entry, idem)
 	if err != nil {
 		return nil, false, err
 	}
@@ -330,18 +311,15 @@ func (s *Sequencer) Append(ctx context.Context, draft domain.Event, idem domain.
 	return ev, replayed, nil
 }
 
-// allocate runs the draft's script, appending entry when it is given, and
-// re-seeds the sequence when Redis lost it.
-func (s *Sequencer) allocate(ctx context.Context, draft domain.Event, entry *stream.Entry, idem domain.Idempotency) (n, epoch, at int64, err error) {
+// allocate runs the draft's script, which appends entry, and re-seeds the
+// sequence when Redis lost it.
+func (s *Sequencer) allocate(ctx context.Context, draft domain.Event, entry stream.Entry, idem domain.Idempotency) (n, epoch, at int64, err error) {
 	var script *rueidis.Lua
 	var keys, args []string
 	var token domain.Token
 	chat := int64(0)
 	lease := strconv.FormatInt(s.cfg.Lease, 10)
-	args = []string{"", "", "", "0", lease}
-	if entry != nil {
-		args = []string{entry.UUID, entry.Rest, entry.Metadata, strconv.FormatInt(s.cfg.MaxLen, 10), lease}
-	}
+	args = []string{entry.UUID, entry.Rest, entry.Metadata, strconv.FormatInt(s.cfg.MaxLen, 10), lease}
 	_, _, _, _, when := domain.Subject(draft)
 	args = append(args, idem.Fingerprint, strconv.FormatInt(when.UnixMicro(), 10),
 		strconv.FormatInt(int64(domain.IdempotencyTTL.Seconds()), 10))
@@ -369,9 +347,7 @@ func (s *Sequencer) allocate(ctx context.Context, draft domain.Event, entry *str
 	default:
 		return 0, 0, 0, fmt.Errorf("cannot number %T", draft)
 	}
-	if entry != nil {
-		keys = append(keys, s.cfg.Topics.For(token))
-	}
+	keys = append(keys, s.cfg.Topics.For(token))
 	args = append(args, s.check())
 	deadline := time.Now().Add(s.cfg.SeedWait)
 	for {

@@ -29,12 +29,52 @@ func client(t *testing.T, addr string) rueidis.Client {
 	return c
 }
 
-func TestSequencerContract(t *testing.T) {
+// ownTopics are streams of the test's own, removed when it ends: Append
+// writes every event to one.
+func ownTopics(t *testing.T, c rueidis.Client) stream.Topics {
+	t.Helper()
+	topics := stream.Topics{Prefix: "seqtest." + testenv.Suffix(), Partitions: 8}
+	t.Cleanup(func() {
+		for _, tp := range topics.All() {
+			c.Do(context.Background(), c.B().Del().Key(tp).Build())
+		}
+	})
+	return topics
+}
+
+// newSequencer is a sequencer on c whose events go to ownTopics.
+func newSequencer(t *testing.T, c rueidis.Client, fences ports.SequenceFences, cfg redisadapter.Config) *redisadapter.Sequencer {
+	t.Helper()
+	cfg.Topics = ownTopics(t, c)
+	return redisadapter.NewSequencer(c, fences, cfg)
+}
+
+// number is what Append took: a creation's number, an edit's version.
+func number(ev domain.Event, _ bool, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	_, _, n, v, _ := domain.Subject(ev)
+	return max(n, v), nil
+}
+
+func nextChat(ctx context.Context, s *redisadapter.Sequencer, tok domain.Token) (int64, error) {
+	return number(s.Append(ctx, domain.ChatCreated{Token: tok}, domain.Idempotency{}))
+}
+
+func nextMessage(ctx context.Context, s *redisadapter.Sequencer, tok domain.Token, chat int64) (int64, error) {
+	return number(s.Append(ctx, domain.MessageCreated{Token: tok, Chat: chat}, domain.Idempotency{}))
+}
+
+func nextEdit(ctx context.Context, s *redisadapter.Sequencer, tok domain.Token, chat, message int64) (int64, error) {
+	return number(s.Append(ctx, domain.MessageEdited{Token: tok, Chat: chat, Number: message}, domain.Idempotency{}))
+}
+
+func TestEventQueueContract(t *testing.T) {
 	testenv.EachRedis(t, func(t *testing.T, addr string) {
 		c := client(t, addr)
-		porttest.SequencerContract(t, func(t *testing.T, seeds *porttest.Seeds) ports.Sequencer {
-			return redisadapter.NewSequencer(c, seeds, redisadapter.Config{
-				Topics: stream.Topics{Prefix: "chat.events", Partitions: 8}, HistoryCheck: true})
+		porttest.EventQueueContract(t, func(t *testing.T, seeds *porttest.Seeds) porttest.Queue {
+			return newSequencer(t, c, seeds, redisadapter.Config{HistoryCheck: true})
 		})
 	})
 }
@@ -72,16 +112,16 @@ func testSequencerReseedsAfterDataLoss(t *testing.T, addr string) {
 	ctx := context.Background()
 	c := client(t, addr)
 	seeds := porttest.NewSeeds()
-	seq := redisadapter.NewSequencer(c, seeds, redisadapter.Config{Lease: 100})
+	seq := newSequencer(t, c, seeds, redisadapter.Config{Lease: 100})
 	tok := domain.NewToken()
 	if err := seq.RegisterApplication(ctx, tok); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 3; i++ {
-		_, _ = seq.NextChatNumber(ctx, tok)
+		_, _ = nextChat(ctx, seq, tok)
 	}
 	for i := 0; i < 4; i++ {
-		_, _ = seq.NextMessageNumber(ctx, tok, 2)
+		_, _ = nextMessage(ctx, seq, tok, 2)
 	}
 	// What the worker persisted before the loss.
 	seeds.Chats[tok] = 3
@@ -90,26 +130,26 @@ func testSequencerReseedsAfterDataLoss(t *testing.T, addr string) {
 	loseApplication(t, c, tok)
 
 	// Numbering resumes above the reservation: here the initial lease, 100.
-	if n, err := seq.NextMessageNumber(ctx, tok, 2); err != nil || n != 101 {
+	if n, err := nextMessage(ctx, seq, tok, 2); err != nil || n != 101 {
 		t.Fatalf("message after loss = %d, %v; want 101", n, err)
 	}
-	if n, err := seq.NextMessageNumber(ctx, tok, 3); err != nil || n != 101 {
+	if n, err := nextMessage(ctx, seq, tok, 3); err != nil || n != 101 {
 		t.Fatalf("first message of an old empty chat after loss = %d, %v; want 101", n, err)
 	}
-	if v, err := seq.NextEditVersion(ctx, tok, 2, 1); err != nil || v <= 1<<32 {
+	if v, err := nextEdit(ctx, seq, tok, 2, 1); err != nil || v <= 1<<32 {
 		t.Fatalf("edit version after loss = %d, %v; want above every version of epoch 0", v, err)
 	}
-	if n, err := seq.NextChatNumber(ctx, tok); err != nil || n != 101 {
+	if n, err := nextChat(ctx, seq, tok); err != nil || n != 101 {
 		t.Fatalf("chat after loss = %d, %v; want 101", n, err)
 	}
-	if n, err := seq.NextMessageNumber(ctx, tok, 101); err != nil || n != 1 {
+	if n, err := nextMessage(ctx, seq, tok, 101); err != nil || n != 1 {
 		t.Fatalf("first message of a new chat = %d, %v; want 1", n, err)
 	}
-	if _, err := seq.NextMessageNumber(ctx, tok, 102); err == nil {
+	if _, err := nextMessage(ctx, seq, tok, 102); err == nil {
 		t.Fatal("chat 102 was never allocated, yet a message number was handed out")
 	}
 	// Chats 4..100 are the gap: never handed out, so not found.
-	if _, err := seq.NextMessageNumber(ctx, tok, 50); !errors.Is(err, domain.ErrNotFound) {
+	if _, err := nextMessage(ctx, seq, tok, 50); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("a chat in the gap: %v, want not found", err)
 	}
 }
@@ -125,7 +165,7 @@ func testSequencerNeverReissuesUnpersistedNumbers(t *testing.T, addr string) {
 	ctx := context.Background()
 	c := client(t, addr)
 	seeds := porttest.NewSeeds()
-	seq := redisadapter.NewSequencer(c, seeds, redisadapter.Config{Lease: 4})
+	seq := newSequencer(t, c, seeds, redisadapter.Config{Lease: 4})
 	tok := domain.NewToken()
 	if err := seq.RegisterApplication(ctx, tok); err != nil {
 		t.Fatal(err)
@@ -140,11 +180,11 @@ func testSequencerNeverReissuesUnpersistedNumbers(t *testing.T, addr string) {
 		handed[key] = true
 	}
 	for i := 0; i < 9; i++ {
-		n, err := seq.NextChatNumber(ctx, tok)
+		n, err := nextChat(ctx, seq, tok)
 		note("chat", n, err)
 	}
 	for i := 0; i < 37; i++ {
-		n, err := seq.NextMessageNumber(ctx, tok, 1)
+		n, err := nextMessage(ctx, seq, tok, 1)
 		note("message", n, err)
 	}
 	// Only chat 1 and none of its messages reached the store.
@@ -152,9 +192,9 @@ func testSequencerNeverReissuesUnpersistedNumbers(t *testing.T, addr string) {
 	for loss := 0; loss < 2; loss++ {
 		loseApplication(t, c, tok)
 		for i := 0; i < 5; i++ {
-			n, err := seq.NextMessageNumber(ctx, tok, 1)
+			n, err := nextMessage(ctx, seq, tok, 1)
 			note("message", n, err)
-			n, err = seq.NextChatNumber(ctx, tok)
+			n, err = nextChat(ctx, seq, tok)
 			note("chat", n, err)
 		}
 	}
@@ -169,6 +209,7 @@ func TestSequencerOneFenceUnderConcurrency(t *testing.T) {
 func testSequencerOneFenceUnderConcurrency(t *testing.T, addr string) {
 	ctx := context.Background()
 	c := client(t, addr)
+	topics := ownTopics(t, c)
 	seeds := porttest.NewSeeds()
 	tok := domain.NewToken()
 	seeds.Chats[tok] = 1
@@ -180,9 +221,9 @@ func testSequencerOneFenceUnderConcurrency(t *testing.T, addr string) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			seq := redisadapter.NewSequencer(c, seeds, redisadapter.Config{Lease: 15})
+			seq := redisadapter.NewSequencer(c, seeds, redisadapter.Config{Lease: 15, Topics: topics})
 			for j := 0; j < each; j++ {
-				n, err := seq.NextMessageNumber(ctx, tok, 1)
+				n, err := nextMessage(ctx, seq, tok, 1)
 				if err != nil {
 					t.Error(err)
 					return
@@ -278,7 +319,7 @@ func TestSequencerUnavailable(t *testing.T) {
 	}
 	seq := redisadapter.NewSequencer(c, porttest.NewSeeds(), redisadapter.Config{})
 	c.Close()
-	_, err = seq.NextChatNumber(context.Background(), domain.NewToken())
+	_, err = nextChat(context.Background(), seq, domain.NewToken())
 	if !errors.Is(err, domain.ErrUnavailable) {
 		t.Fatalf("error %v, want ErrUnavailable", err)
 	}
@@ -292,17 +333,17 @@ func TestReservationGrowthIsCapped(t *testing.T) {
 		c := client(t, addr)
 		seeds := porttest.NewSeeds()
 		const lease = 4
-		seq := redisadapter.NewSequencer(c, seeds, redisadapter.Config{Lease: lease, HistoryCheck: true})
+		seq := newSequencer(t, c, seeds, redisadapter.Config{Lease: lease, HistoryCheck: true})
 		tok := domain.NewToken()
 		if err := seq.RegisterApplication(ctx, tok); err != nil {
 			t.Fatal(err)
 		}
-		if n, err := seq.NextChatNumber(ctx, tok); err != nil || n != 1 {
+		if n, err := nextChat(ctx, seq, tok); err != nil || n != 1 {
 			t.Fatalf("chat: %d, %v", n, err)
 		}
 		seeds.Chats[tok] = 1
 		for i := int64(1); i <= 300; i++ {
-			if n, err := seq.NextMessageNumber(ctx, tok, 1); err != nil || n != i {
+			if n, err := nextMessage(ctx, seq, tok, 1); err != nil || n != i {
 				t.Fatalf("message %d: %d, %v", i, n, err)
 			}
 		}
@@ -311,7 +352,7 @@ func TestReservationGrowthIsCapped(t *testing.T) {
 			t.Fatalf("after 300 numbers, %d reserved; want at most eight leases ahead", reserved)
 		}
 		loseApplication(t, c, tok)
-		if n, err := seq.NextMessageNumber(ctx, tok, 1); err != nil || n <= 300 || n > 301+8*lease {
+		if n, err := nextMessage(ctx, seq, tok, 1); err != nil || n <= 300 || n > 301+8*lease {
 			t.Fatalf("after the loss: %d, %v; want above 300 and within eight leases", n, err)
 		}
 	})

@@ -77,7 +77,7 @@ func consumerContract(t *testing.T, newTransport func(t *testing.T, topics strea
 	}
 	defer c.Close()
 
-	pub := stream.NewPublisher(tr.pub, topics, "queue", nil)
+	pub := eventPub{tr.pub, topics}
 	tok := domain.NewToken()
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	events := []domain.Event{domain.ChatCreated{Token: tok, Number: 1, CreatedAt: at}}

@@ -36,7 +36,7 @@ func TestConsumerFollowsAPlannedFailover(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	pub := stream.NewPublisher(tr.pub, topics, "redis", nil)
+	pub := eventPub{tr.pub, topics}
 
 	tok := domain.NewToken()
 	var (

@@ -34,7 +34,7 @@ func testLiveLog(t *testing.T, addr string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub := stream.NewPublisher(wpub, topics, "redis", nil)
+	pub := eventPub{wpub, topics}
 	log := stream.NewLiveLog(client, topics)
 	tok, other := domain.NewToken(), domain.NewToken()
 	publish := func(e domain.Event) {
@@ -123,7 +123,7 @@ func testLiveLog(t *testing.T, addr string) {
 	// what was appended in between is not missed.
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	defer cancel2()
-	pub2 := stream.NewPublisher(wpub, topics, "redis", nil)
+	pub2 := eventPub{wpub, topics}
 	if err := pub2.Publish(ctx2, domain.MessageCreated{Token: other, Chat: 1, Number: 2, Body: "while no tail ran"}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package embedded
+package memory
 
 import (
 	"context"
@@ -11,15 +11,19 @@ import (
 
 // Limiter implements ports.RateLimiter in process (the embedded profile is
 // one process), with the same algorithm as the Redis one (GCRA): per budget,
-// the theoretical arrival time of the next request.
+// the theoretical arrival time of the next request. porttest's
+// RateLimiterContract holds both to the same answers.
 type Limiter struct {
 	mu    sync.Mutex
 	tat   map[string]time.Time
 	calls int
-	now   func() time.Time
+	clock ports.Clock
 }
 
-func NewLimiter() *Limiter { return &Limiter{tat: map[string]time.Time{}, now: time.Now} }
+// NewLimiter counts time by clock (the contract suite lets time pass by hand).
+func NewLimiter(clock ports.Clock) *Limiter {
+	return &Limiter{tat: map[string]time.Time{}, clock: clock}
+}
 
 // Allow counts one request of the application's kind of budget.
 func (l *Limiter) Allow(_ context.Context, token domain.Token, kind string, rate, burst int) (ports.RateLimit, error) {
@@ -27,7 +31,7 @@ func (l *Limiter) Allow(_ context.Context, token domain.Token, kind string, rate
 	key := string(token) + ":" + kind
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := l.now()
+	now := l.clock.Now()
 	if l.calls++; l.calls%4096 == 0 {
 		for k, t := range l.tat { // forget budgets that are full again
 			if t.Before(now) {

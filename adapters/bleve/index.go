@@ -1,4 +1,7 @@
-package embedded
+// Package bleve is the search index in process, on Bleve, for the embedded
+// profile: ports.SearchIndex with the semantics of the OpenSearch index
+// (searchdoc's documents and term rule, textfold's folding and matching).
+package bleve
 
 import (
 	"context"
@@ -25,24 +28,24 @@ import (
 	"github.com/chatsvc/chat/ports"
 )
 
-// The embedded search index (Bleve), with the semantics of the OpenSearch
-// one: words are runs of letters and digits (so Chinese or Japanese text,
-// written without spaces, is matched inside its runs), folded (lowercase,
-// no accents). body_tri holds every 3-character gram of every word and
-// body_tiny the words of one or two characters. A term of 3 characters or
-// more must have all its trigrams in the message (term lookups), and the
-// candidates are then checked against the body (the term inside one word),
-// since Bleve keeps no order among the grams of a word; shorter terms
-// expand over the trigram and tiny-word dictionaries only. Hits are
-// ordered by relevance, then number.
+// The index has the semantics of the OpenSearch one: words are runs of
+// letters and digits (so Chinese or Japanese text, written without spaces,
+// is matched inside its runs), folded (lowercase, no accents). body_tri
+// holds every 3-character gram of every word and body_tiny the words of one
+// or two characters. A term of 3 characters or more must have all its
+// trigrams in the message (term lookups), and the candidates are then
+// checked against the body (the term inside one word), since Bleve keeps no
+// order among the grams of a word; shorter terms expand over the trigram
+// and tiny-word dictionaries only (searchdoc.Expand). Hits are ordered by
+// relevance, then number.
 const (
 	// maxHits bounds one search: the embedded profile serves small
 	// deployments, and pages are cut from this sorted window.
 	maxHits = 10000
 )
 
-// Search implements ports.SearchIndex on Bleve.
-type Search struct {
+// Index implements ports.SearchIndex on Bleve.
+type Index struct {
 	path  string
 	mu    sync.Mutex // versioned upserts read then write
 	index bleve.Index
@@ -109,19 +112,13 @@ func indexMapping() (mapping.IndexMapping, error) {
 	return im, nil
 }
 
-// OpenIndex opens (or creates) the Bleve index at path (NewIndex, then Open).
-func OpenIndex(path string) (*Search, error) {
-	s := NewIndex(path)
-	return s, s.Open()
-}
-
 // NewIndex is the Bleve index at path, not opened yet: Open opens it.
-func NewIndex(path string) *Search { return &Search{path: path} }
+func NewIndex(path string) *Index { return &Index{path: path} }
 
 // Open opens (or creates) the index. An index made with an older analysis
 // is dropped and made anew: it is derived data, repaired from the database
 // at every start.
-func (s *Search) Open() error {
+func (s *Index) Open() error {
 	path := s.path
 	ix, err := bleve.Open(path)
 	if err == nil && (ix.Mapping().AnalyzerNamed("tri") == nil || bodyIndexed(ix.Mapping())) {
@@ -146,7 +143,7 @@ func (s *Search) Open() error {
 }
 
 // Close closes the index, if it was opened.
-func (s *Search) Close() error {
+func (s *Index) Close() error {
 	if s.index == nil {
 		return nil
 	}
@@ -163,7 +160,7 @@ func fmtTime(t time.Time) string {
 // IndexMessages upserts messages the way the OpenSearch index does: a newer
 // version replaces the body, an older one changes nothing, and created_at
 // (known only to the creation) is filled in whenever it arrives.
-func (s *Search) IndexMessages(_ context.Context, msgs []domain.IndexedMessage) error {
+func (s *Index) IndexMessages(_ context.Context, msgs []domain.IndexedMessage) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	batch := s.index.NewBatch()
@@ -214,7 +211,7 @@ func (s *Search) IndexMessages(_ context.Context, msgs []domain.IndexedMessage) 
 }
 
 // document reads a stored document back, if there is one.
-func (s *Search) document(id string) (bleveDoc, bool, error) {
+func (s *Index) document(id string) (bleveDoc, bool, error) {
 	req := bleve.NewSearchRequest(query.NewDocIDQuery([]string{id}))
 	req.Fields = []string{"*"}
 	res, err := s.index.Search(req)
@@ -238,7 +235,7 @@ func (s *Search) document(id string) (bleveDoc, bool, error) {
 }
 
 // Search finds the chat's messages containing every term.
-func (s *Search) Search(ctx context.Context, token domain.Token, chat int64, q domain.SearchQuery, page domain.PageRequest[domain.SearchCursor]) (domain.Page[domain.Hit], error) {
+func (s *Index) Search(ctx context.Context, token domain.Token, chat int64, q domain.SearchQuery, page domain.PageRequest[domain.SearchCursor]) (domain.Page[domain.Hit], error) {
 	scopeQ := query.NewTermQuery(searchdoc.Scope(token, chat))
 	scopeQ.SetField("scope")
 	clauses := []query.Query{scopeQ}
@@ -293,39 +290,40 @@ func (s *Search) Search(ctx context.Context, token domain.Token, chat int64, q d
 }
 
 // termQuery finds the messages that may contain the folded term inside a
-// word (see the comment at the top; Search checks the candidates).
+// word (searchdoc.Expand's rule; Search checks the candidates).
 func termQuery(t string) query.Query {
-	runes := []rune(t)
-	field := func(q interface{ SetField(string) }, f string) { q.SetField(f) }
-	switch {
-	case len(runes) >= searchdoc.Gram:
-		seen := map[string]bool{}
-		var grams []query.Query
-		for i := 0; i+searchdoc.Gram <= len(runes); i++ {
-			g := string(runes[i : i+searchdoc.Gram])
-			if !seen[g] {
-				seen[g] = true
+	field := map[searchdoc.Dictionary]string{searchdoc.Grams: "body_tri", searchdoc.TinyWords: "body_tiny"}
+	var alts []query.Query
+	for _, l := range searchdoc.Expand(t) {
+		var q interface {
+			query.Query
+			SetField(string)
+		}
+		switch l.Kind {
+		case searchdoc.AllGrams:
+			// Bleve keeps no positions here: every gram, and the body decides the order.
+			var grams []query.Query
+			for _, g := range searchdoc.GramsOf(l.Value) {
 				tq := query.NewTermQuery(g)
-				field(tq, "body_tri")
+				tq.SetField(field[l.In])
 				grams = append(grams, tq)
 			}
+			alts = append(alts, query.NewConjunctionQuery(grams))
+			continue
+		case searchdoc.Prefix:
+			q = query.NewPrefixQuery(l.Value)
+		case searchdoc.Wildcard:
+			q = query.NewWildcardQuery(l.Value)
+		case searchdoc.Exact:
+			q = query.NewTermQuery(l.Value)
 		}
-		return query.NewConjunctionQuery(grams)
-	case len(runes) == searchdoc.Gram-1:
-		prefix := query.NewPrefixQuery(t)
-		field(prefix, "body_tri")
-		suffix := query.NewWildcardQuery("?" + searchdoc.EscapeWildcard(t))
-		field(suffix, "body_tri")
-		tiny := query.NewTermQuery(t)
-		field(tiny, "body_tiny")
-		return query.NewDisjunctionQuery([]query.Query{prefix, suffix, tiny})
-	default:
-		inTri := query.NewWildcardQuery("*" + searchdoc.EscapeWildcard(t) + "*")
-		field(inTri, "body_tri")
-		inTiny := query.NewWildcardQuery("*" + searchdoc.EscapeWildcard(t) + "*")
-		field(inTiny, "body_tiny")
-		return query.NewDisjunctionQuery([]query.Query{inTri, inTiny})
+		q.SetField(field[l.In])
+		alts = append(alts, q)
 	}
+	if len(alts) == 1 {
+		return alts[0]
+	}
+	return query.NewDisjunctionQuery(alts)
 }
 
 // bodyIndexed tells an index of an earlier layout, which analyzed body too.
@@ -338,7 +336,7 @@ func bodyIndexed(m mapping.IndexMapping) bool {
 	return f != nil && len(f.Fields) > 0 && f.Fields[0].Index
 }
 
-// RepairSearch re-indexes every message of the database into the index.
-func RepairSearch(ctx context.Context, s *Search, scan ports.MessageScanner) (int, error) {
+// Repair re-indexes every message of the database into the index.
+func Repair(ctx context.Context, s *Index, scan ports.MessageScanner) (int, error) {
 	return searchdoc.Copy(ctx, scan, s, 500, time.Time{}, 0, nil)
 }

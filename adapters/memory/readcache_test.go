@@ -1,0 +1,14 @@
+package memory_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/chatsvc/chat/adapters/memory"
+	"github.com/chatsvc/chat/ports"
+	"github.com/chatsvc/chat/ports/porttest"
+)
+
+func TestReadCacheContract(t *testing.T) {
+	porttest.ReadCacheContract(t, func(t *testing.T) ports.ReadCache { return memory.NewReadCache(1000, time.Minute) })
+}

@@ -1,0 +1,62 @@
+package porttest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/chatsvc/chat/domain"
+)
+
+// ApplicationStoreContract runs the ports.ApplicationStore suite:
+// applications created, read, renamed and listed in pages.
+func ApplicationStoreContract(t *testing.T, newStore func(t *testing.T) Store) {
+	runStoreCases(t, newStore,
+		storeCase{"applications: create, read, rename, list", applicationsCreateReadRenameList},
+	)
+}
+
+func applicationsCreateReadRenameList(t *testing.T, s Store) {
+	ctx := context.Background()
+	a := newApp(t, s, "first")
+	got, err := s.Application(ctx, a.Token)
+	must(t, err)
+	if got.Name.String() != "first" || !got.CreatedAt.Equal(t0) || got.ChatsCount != 0 {
+		t.Fatalf("read back %+v", got)
+	}
+	name, _ := domain.NewName("renamed")
+	later := t0.Add(time.Hour)
+	got, err = s.RenameApplication(ctx, a.Token, name, later)
+	must(t, err)
+	if got.Name.String() != "renamed" || !got.UpdatedAt.Equal(later) || !got.CreatedAt.Equal(t0) {
+		t.Fatalf("after rename %+v", got)
+	}
+	_, err = s.RenameApplication(ctx, domain.NewToken(), name, later)
+	wantNotFound(t, err)
+	_, err = s.Application(ctx, domain.NewToken())
+	wantNotFound(t, err)
+	for i := 0; i < 4; i++ {
+		newApp(t, s, "more")
+	}
+	var seen []domain.Token
+	page := domain.PageRequest[domain.Token]{Limit: 2}
+	for {
+		p, err := s.Applications(ctx, page)
+		must(t, err)
+		for _, a := range p.Items {
+			seen = append(seen, a.Token)
+		}
+		if !p.HasMore {
+			break
+		}
+		page.After = p.Items[len(p.Items)-1].Token
+	}
+	if len(seen) != 5 {
+		t.Fatalf("listed %d applications over pages, want 5", len(seen))
+	}
+	for i := 1; i < len(seen); i++ {
+		if seen[i] <= seen[i-1] {
+			t.Fatalf("applications not in token order: %v", seen)
+		}
+	}
+}
