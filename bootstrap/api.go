@@ -11,6 +11,7 @@ import (
 	"github.com/chatsvc/chat/adapters/httpapi"
 	"github.com/chatsvc/chat/adapters/metrics"
 	"github.com/chatsvc/chat/application"
+	"github.com/chatsvc/chat/internal/commalist"
 	"github.com/chatsvc/chat/ports"
 )
 
@@ -37,7 +38,7 @@ func newServer(api APIConfig, apps *application.Applications, chats *application
 	uc := httpapi.UseCases{Applications: apps, Chats: chats, Messages: msgs, Search: search, Live: live, Limiter: limiter}
 	cfg := httpapi.Config{Addr: api.Addr, AdminToken: api.AdminToken, MaxRequestBytes: api.MaxRequestBytes, RateLimit: api.RateLimit,
 		AppLimits: httpapi.AppLimits{WriteRate: api.AppWriteRate, WriteBurst: api.AppWriteBurst, ReadRate: api.AppReadRate, ReadBurst: api.AppReadBurst},
-		Heartbeat: api.Heartbeat}
+		Heartbeat: api.Heartbeat, TrustedProxies: commalist.Split(api.TrustedProxies)}
 	return httpapi.NewServer(cfg, uc, checks, m, log, tracer(tp, "github.com/chatsvc/chat/adapters/httpapi"))
 }
 
