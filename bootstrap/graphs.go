@@ -70,7 +70,7 @@ func Worker(cfg Config) fx.Option {
 		fx.Provide(func(p *application.Projector) stream.Applier { return p }),
 		opensearchModule(cfg.OpenSearch),
 		roles,
-		fx.Provide(func(s *entstore.Store, r goredis.UniversalClient, groups *groupKeeper, ix *opensearch.Index) []httpapi.Check {
+		fx.Provide(func(s *entstore.Store, r goredis.UniversalClient, groups *stream.GroupKeeper, ix *opensearch.Index) []httpapi.Check {
 			return []httpapi.Check{
 				{Name: "mysql", Ping: s.Ping},
 				{Name: "redis", Ping: func(ctx context.Context) error { return r.Ping(ctx).Err() }},

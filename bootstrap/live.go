@@ -9,7 +9,7 @@ import (
 
 	"github.com/chatsvc/chat/adapters/memory"
 	"github.com/chatsvc/chat/adapters/metrics"
-	"github.com/chatsvc/chat/adapters/stream"
+	"github.com/chatsvc/chat/adapters/streamlog"
 	"github.com/chatsvc/chat/application"
 	"github.com/chatsvc/chat/ports"
 )
@@ -33,7 +33,7 @@ func liveModule(cfg LiveConfig) fx.Option {
 // The event log on Redis Streams, production.
 func redisLiveLog(streamCfg StreamConfig) fx.Option {
 	return fx.Provide(func(client goredis.UniversalClient) ports.LiveLog {
-		return stream.NewLiveLog(client, streamCfg.Topics())
+		return streamlog.NewLiveLog(client, streamCfg.Topics())
 	})
 }
 

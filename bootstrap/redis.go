@@ -11,9 +11,11 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
+	"github.com/chatsvc/chat/adapters/eventwire"
 	"github.com/chatsvc/chat/adapters/metrics"
 	redisadapter "github.com/chatsvc/chat/adapters/redis"
 	"github.com/chatsvc/chat/adapters/stream"
+	"github.com/chatsvc/chat/adapters/streamlog"
 	"github.com/chatsvc/chat/application"
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/ports"
@@ -36,18 +38,18 @@ func sequencerModule(redisCfg RedisConfig, streamCfg StreamConfig) fx.Option {
 		// The per-application rate limits, shared by every api instance.
 		fx.Provide(func(client rueidis.Client) ports.RateLimiter { return redisadapter.NewLimiter(client) }),
 		// Writes are refused while their partition's queue is too long (CHAT_MAX_BACKLOG).
-		fx.Provide(func(client goredis.UniversalClient) *stream.BacklogGate {
-			return stream.NewBacklogGate(client, streamCfg.Topics(), streamCfg.Groups(), streamCfg.MaxBacklog)
+		fx.Provide(func(client goredis.UniversalClient) *streamlog.BacklogGate {
+			return streamlog.NewBacklogGate(client, streamCfg.Topics(), streamCfg.Groups(), streamCfg.MaxBacklog)
 		}),
 		fx.Invoke(watchWriteBacklog),
-		fx.Provide(fx.Annotate(func(seq *redisadapter.Sequencer, gate *stream.BacklogGate, m *metrics.Metrics) countingQueue {
+		fx.Provide(fx.Annotate(func(seq *redisadapter.Sequencer, gate *streamlog.BacklogGate, m *metrics.Metrics) countingQueue {
 			return countingQueue{application.AdmitWrites(seq, gate), streamCfg.Topics(), m}
 		}, fx.As(new(ports.EventQueue)))),
 	)
 }
 
 // watchWriteBacklog refreshes the api's write admission.
-func watchWriteBacklog(lc fx.Lifecycle, streamCfg StreamConfig, gate *stream.BacklogGate, m *metrics.Metrics, log *zap.Logger) {
+func watchWriteBacklog(lc fx.Lifecycle, streamCfg StreamConfig, gate *streamlog.BacklogGate, m *metrics.Metrics, log *zap.Logger) {
 	if streamCfg.MaxBacklog <= 0 {
 		return
 	}
@@ -95,7 +97,7 @@ func connectAtStart(lc fx.Lifecycle, startup StartupConfig, connect func() (ruei
 // countingQueue counts the events a queue appends, by topic.
 type countingQueue struct {
 	ports.EventQueue
-	topics stream.Topics
+	topics eventwire.Topics
 	m      *metrics.Metrics
 }
 

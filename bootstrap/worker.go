@@ -2,8 +2,6 @@ package bootstrap
 
 import (
 	"context"
-	"errors"
-	"sync"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/chatsvc/chat/adapters/metrics"
 	"github.com/chatsvc/chat/adapters/stream"
+	"github.com/chatsvc/chat/adapters/streamlog"
 	"github.com/chatsvc/chat/application"
 )
 
@@ -87,34 +86,13 @@ func redisConsumerModule(streamCfg StreamConfig, consumer ConsumerConfig, worker
 	)
 }
 
-// groupKeeper recreates the consumer groups (persisting and indexing) when
-// Redis lost them, and remembers whether it could, for /readyz.
-type groupKeeper struct {
-	mu  sync.Mutex
-	err error
-}
-
-func newGroupKeeper(lc fx.Lifecycle, streamCfg StreamConfig, workerCfg WorkerConfig, client goredis.UniversalClient, log *zap.Logger) *groupKeeper {
-	k := &groupKeeper{err: errors.New("consumer groups not checked yet")}
-	check := func(ctx context.Context) {
-		n, err := stream.EnsureGroups(ctx, client, streamCfg.Topics(), streamCfg.Groups())
-		if n > 0 {
-			log.Warn("recreated missing consumer groups (did Redis lose its data?)", zap.Int("groups", n))
-		}
-		k.mu.Lock()
-		k.err = err
-		k.mu.Unlock()
-	}
-	lc.Append(fx.StartHook(check)) // before the subscribers start: a failure is only reported
-	every(lc, workerCfg.GroupCheckEvery, check)
+// newGroupKeeper recreates the consumer groups (persisting and indexing)
+// when Redis lost them, and remembers whether it could, for /readyz.
+func newGroupKeeper(lc fx.Lifecycle, streamCfg StreamConfig, workerCfg WorkerConfig, client goredis.UniversalClient, log *zap.Logger) *stream.GroupKeeper {
+	k := stream.NewGroupKeeper(client, streamCfg.Topics(), streamCfg.Groups(), log)
+	lc.Append(fx.StartHook(k.Check)) // before the subscribers start: a failure is only reported
+	every(lc, workerCfg.GroupCheckEvery, k.Check)
 	return k
-}
-
-// Ready says whether every consumer group was there at the last check.
-func (k *groupKeeper) Ready(context.Context) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return k.err
 }
 
 // trimStreams drops from the streams what both consumer groups (persisting
@@ -131,7 +109,7 @@ func trimStreams(lc fx.Lifecycle, streamCfg StreamConfig, client goredis.Univers
 
 func watchBacklog(lc fx.Lifecycle, streamCfg StreamConfig, client goredis.UniversalClient, m *metrics.Metrics, log *zap.Logger) {
 	every(lc, streamCfg.BacklogEvery, func(ctx context.Context) {
-		backlog, err := stream.Unacknowledged(ctx, client, streamCfg.Topics(), []string{streamCfg.ConsumerGroup})
+		backlog, err := streamlog.Unacknowledged(ctx, client, streamCfg.Topics(), []string{streamCfg.ConsumerGroup})
 		if err != nil {
 			log.Debug("stream backlog", zap.Error(err))
 			return
