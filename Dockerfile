@@ -1,13 +1,16 @@
 # syntax=docker/dockerfile:1
-# Multi-stage build: one image holds the api, worker and migrate binaries.
+# Multi-stage build: one image holds the service's commands: the api, the
+# worker, and what docs/RUNBOOK.md has operators run (migrate, reindex,
+# deadletters), each as /usr/local/bin/<name>.
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/api ./cmd/api \
- && CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/worker ./cmd/worker \
- && CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/migrate ./cmd/migrate
+ARG COMMANDS="api worker migrate reindex deadletters"
+RUN for c in $COMMANDS; do \
+      CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/$c ./cmd/$c || exit 1; \
+    done
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/ /usr/local/bin/

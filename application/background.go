@@ -14,19 +14,21 @@ import (
 // repair at the next start puts right: the index is derived from the
 // database.
 type BackgroundIndexer struct {
-	indexer  *Indexer
-	onErr    func(error)
-	in       chan []domain.Event
-	done     chan struct{}
-	maxBatch int
-	linger   time.Duration
+	indexer   *Indexer
+	onErr     func(error)
+	onIndexed func(events int)
+	in        chan []domain.Event
+	done      chan struct{}
+	maxBatch  int
+	linger    time.Duration
 }
 
 // NewBackgroundIndexer buffers up to queued batches; Add waits beyond that.
 // It waits up to linger for a batch to fill to maxBatch: an index does much
-// less work per document in large batches.
-func NewBackgroundIndexer(indexer *Indexer, queued, maxBatch int, linger time.Duration, onErr func(error)) *BackgroundIndexer {
-	return &BackgroundIndexer{indexer: indexer, onErr: onErr, in: make(chan []domain.Event, queued),
+// less work per document in large batches. onIndexed hears how many events
+// each batch indexed (the metrics).
+func NewBackgroundIndexer(indexer *Indexer, queued, maxBatch int, linger time.Duration, onErr func(error), onIndexed func(events int)) *BackgroundIndexer {
+	return &BackgroundIndexer{indexer: indexer, onErr: onErr, onIndexed: onIndexed, in: make(chan []domain.Event, queued),
 		done: make(chan struct{}), maxBatch: max(maxBatch, 1), linger: linger}
 }
 
@@ -63,6 +65,7 @@ func (b *BackgroundIndexer) index(batch []domain.Event) {
 		err := b.indexer.Apply(ctx, batch)
 		cancel()
 		if err == nil {
+			b.onIndexed(len(batch))
 			return
 		}
 		b.onErr(err)

@@ -1,6 +1,7 @@
 package bootstrap_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -67,4 +68,58 @@ func newcomerSuite(t *testing.T, s *stack) {
 			}
 		}
 	})
+}
+
+// The embedded profile counts what it persists and indexes, as workers do.
+func TestEmbeddedMetricsCountPersistedAndIndexed(t *testing.T) {
+	s := embeddedStack(t, nil)
+	app := "/api/v1/chat_applications/" + newApplication(t, s, "Counted")
+	s.call(t, "POST", app+"/chats", nil).want(t, 201)
+	s.call(t, "POST", app+"/chats/1/messages", map[string]any{"body": "counted"}).want(t, 201)
+	eventually(t, "2 events persisted and indexed, in /metrics", func() bool {
+		m := s.call(t, "GET", "/metrics", nil).Raw
+		return counterValue(m, "chat_events_persisted_total") >= 2 && counterValue(m, "chat_events_indexed_total") >= 2
+	})
+}
+
+func counterValue(exposition, name string) float64 {
+	for _, line := range strings.Split(exposition, "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return f
+		}
+	}
+	return 0
+}
+
+// CHAT_RATE_LIMIT behind a proxy: each client its own budget, by the
+// X-Real-IP the proxy sets, believed from CHAT_TRUSTED_PROXIES only.
+func TestRateLimitPerClientBehindProxy(t *testing.T) {
+	path := "/api/v1/chat_applications/AAAAAAAAAAAAAAAAAAAAAAAA"
+	burst := func(s *stack, client string) (limited int) {
+		for i := 0; i < 20; i++ {
+			if s.call(t, "GET", path, nil, "X-Real-IP", client).Status == 429 {
+				limited++
+			}
+		}
+		return limited
+	}
+	behind := embeddedStack(t, map[string]string{"CHAT_RATE_LIMIT": "5", "CHAT_TRUSTED_PROXIES": "127.0.0.0/8, ::1"})
+	if burst(behind, "203.0.113.1") == 0 {
+		t.Fatal("one client's 20 requests in a burst all served under a limit of 5 per second")
+	}
+	if st := behind.call(t, "GET", path, nil, "X-Real-IP", "203.0.113.2").Status; st == 429 {
+		t.Fatal("another client behind the same proxy was limited too")
+	}
+	// Not from a trusted proxy: X-Real-IP is the client's say, not believed.
+	direct := embeddedStack(t, map[string]string{"CHAT_RATE_LIMIT": "5"})
+	limited := 0
+	for i := 0; i < 20; i++ {
+		if direct.call(t, "GET", path, nil, "X-Real-IP", "203.0.113."+strconv.Itoa(i+1)).Status == 429 {
+			limited++
+		}
+	}
+	if limited == 0 {
+		t.Fatal("a client escaped the limit by naming another address in X-Real-IP")
+	}
 }

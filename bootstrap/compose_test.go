@@ -3,6 +3,7 @@ package bootstrap_test
 import (
 	"context"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -69,7 +70,7 @@ func TestDockerComposeFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"resolver 127.0.0.11", "http://api:8080", "proxy_buffering off", "proxy_read_timeout 1h", "listen 80"} {
+	for _, want := range []string{"resolver 127.0.0.11", "http://api:8080", "proxy_buffering off", "proxy_read_timeout 1h", "listen 80", "X-Real-IP $remote_addr"} {
 		if !strings.Contains(string(conf), want) {
 			t.Fatalf("deploy/nginx/nginx.conf lacks %q", want)
 		}
@@ -80,6 +81,10 @@ func TestDockerComposeFile(t *testing.T) {
 	}
 	if !mounted {
 		t.Fatal("the load balancer does not mount deploy/nginx/nginx.conf")
+	}
+	// CHAT_RATE_LIMIT counts each client apart: the api believes the lb's X-Real-IP.
+	if api, _ := project.GetService("api"); api.Environment["CHAT_TRUSTED_PROXIES"] == nil || *api.Environment["CHAT_TRUSTED_PROXIES"] == "" {
+		t.Fatal("the api trusts no proxy: behind the lb, every client would share one rate-limit budget")
 	}
 	redis, _ := project.GetService("redis")
 	if !strings.Contains(strings.Join(redis.Command, " "), "--appendonly yes") {
@@ -95,6 +100,59 @@ func TestDockerComposeFile(t *testing.T) {
 		os, _ := project.GetService("opensearch")
 		if want := "opensearchproject/opensearch:" + strings.TrimSpace(string(pinned)); os.Image != want {
 			t.Fatalf("opensearch image %s, want %s", os.Image, want)
+		}
+	}
+}
+
+// The image holds every command docs/RUNBOOK.md names, and the runbook
+// shows how to run each against the compose stack.
+func TestImageRunsTheRunbook(t *testing.T) {
+	dockerfile, err := os.ReadFile("../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^ARG COMMANDS="([^"]+)"`).FindSubmatch(dockerfile)
+	if m == nil {
+		t.Fatal(`the Dockerfile has no ARG COMMANDS="…" list of the commands it builds`)
+	}
+	inImage := map[string]bool{}
+	for _, c := range strings.Fields(string(m[1])) {
+		if _, err := os.Stat("../cmd/" + c + "/main.go"); err != nil {
+			t.Fatalf("the Dockerfile builds %s, which is not a command: %v", c, err)
+		}
+		inImage[c] = true
+	}
+	runbook, err := os.ReadFile("../docs/RUNBOOK.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?:cmd/|/usr/local/bin/)([a-z]+)`).FindAllSubmatch(runbook, -1) {
+		named[string(m[1])] = true
+	}
+	for c := range named {
+		if !inImage[c] {
+			t.Errorf("docs/RUNBOOK.md names %s, which the image does not hold", c)
+		}
+	}
+	for _, m := range regexp.MustCompile(`go run \./cmd/([a-z]+)`).FindAllSubmatch(runbook, -1) {
+		if c := string(m[1]); !strings.Contains(string(runbook), "docker compose run --rm --no-deps --entrypoint /usr/local/bin/"+c+" api") {
+			t.Errorf("docs/RUNBOOK.md tells operators to run %s, without its docker compose run line", c)
+		}
+	}
+	opts, err := cli.NewProjectOptions([]string{"../docker-compose.yml"}, cli.WithName("chat"), cli.WithOsEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	project, err := opts.LoadProject(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, svc := range project.Services {
+		for _, arg := range svc.Entrypoint {
+			if c, ok := strings.CutPrefix(arg, "/usr/local/bin/"); ok && !inImage[c] {
+				t.Errorf("compose service %s runs %s, which the image does not hold", svc.Name, c)
+			}
 		}
 	}
 }

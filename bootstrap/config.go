@@ -61,6 +61,7 @@ type APIConfig struct {
 	MaxRequestBytes int           `env:"CHAT_MAX_REQUEST_BYTES" envDefault:"1048576" help:"request body limit"`
 	MaxBodyBytes    int           `env:"CHAT_MAX_BODY_BYTES" envDefault:"65536" help:"message body limit"`
 	RateLimit       int           `env:"CHAT_RATE_LIMIT" envDefault:"0" help:"requests per second per client address, 429 beyond (0: off)"`
+	TrustedProxies  string        `env:"CHAT_TRUSTED_PROXIES" check:"cidrs" help:"addresses (IPs or CIDRs, comma-separated) of proxies whose X-Real-IP names the client, for CHAT_RATE_LIMIT"`
 	AppWriteRate    int           `env:"CHAT_APP_WRITE_RATE" envDefault:"0" help:"creates and edits per second per application, every api instance together (0: off)"`
 	AppWriteBurst   int           `env:"CHAT_APP_WRITE_BURST" envDefault:"0" help:"the burst of creates and edits an application is allowed"`
 	AppReadRate     int           `env:"CHAT_APP_READ_RATE" envDefault:"0" help:"reads and searches per second per application (0: off)"`
@@ -77,7 +78,7 @@ type LiveConfig struct {
 }
 
 // ReadCacheConfig is the api's cache of chats, messages and pages
-// (application.CachedReads); MB 0 turns it off.
+// (decorator.CachedReads); MB 0 turns it off.
 type ReadCacheConfig struct {
 	MB  int           `env:"CHAT_READ_CACHE_MB" envDefault:"64" help:"the api's cache of chats, messages and pages, in MB (0: off)"`
 	TTL time.Duration `env:"CHAT_READ_CACHE_TTL" envDefault:"1m" help:"how long a cached read lives at most"`

@@ -56,6 +56,13 @@ func (s Setting) valid(v reflect.Value) bool {
 		}
 	case "streamname":
 		return eventwire.ValidPrefix(value)
+	case "cidrs":
+		for _, a := range strings.Split(value, ",") {
+			a = strings.TrimSpace(a)
+			if _, _, err := net.ParseCIDR(a); err != nil && net.ParseIP(a) == nil {
+				return false
+			}
+		}
 	}
 	return true
 }
@@ -92,6 +99,8 @@ func (s Setting) accepts() string {
 		return "a name without braces (the partitions are Redis Cluster hash tags)"
 	case "atleast1":
 		return "an integer of at least 1"
+	case "cidrs":
+		return "IP addresses or CIDRs such as 10.0.0.0/8, comma-separated"
 	}
 	switch s.field.Type {
 	case reflect.TypeOf(time.Duration(0)):

@@ -38,6 +38,10 @@ type Config struct {
 	MaxRequestBytes int
 	// RateLimit is requests per second per client address; 0 turns it off.
 	RateLimit int
+	// TrustedProxies are the addresses (IPs, CIDRs) of proxies whose
+	// X-Real-IP names the client; a request from anywhere else is its
+	// sender's.
+	TrustedProxies []string
 	// AppLimits are the per-application budgets (UseCases.Limiter counts them).
 	AppLimits AppLimits
 	// Heartbeat: how often an idle live stream sends a comment (0: 15 s).
@@ -58,6 +62,8 @@ type Server struct {
 	cfg Config
 	log *zap.Logger
 	ln  net.Listener
+	// role names the server in its log lines: the api's, or a worker's ops port.
+	role string
 	// live, if any, ends its streams when the server stops.
 	live interface{ Close() }
 
@@ -69,6 +75,7 @@ type Server struct {
 // tracer, if not nil, opens a server span for each API request (see observe).
 func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log *zap.Logger, tracer trace.Tracer) *Server {
 	s := newBare(cfg, checks, m, log, tracer)
+	s.role = "api"
 	if uc.Live != nil {
 		s.live = uc.Live
 	}
@@ -76,8 +83,9 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 	api := app.Group("/api/v1")
 	if cfg.RateLimit > 0 {
 		api.Use(limiter.New(limiter.Config{
-			Max:        cfg.RateLimit,
-			Expiration: time.Second,
+			Max:          cfg.RateLimit,
+			Expiration:   time.Second,
+			KeyGenerator: clientAddress,
 			LimitReached: func(c *fiber.Ctx) error {
 				return fiber.NewError(fiber.StatusTooManyRequests)
 			},
@@ -117,6 +125,7 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 // Go's profiler under /debug/pprof: the worker's port is an operator's.
 func NewOpsServer(cfg Config, checks []Check, m *metrics.Metrics, log *zap.Logger) *Server {
 	s := newBare(cfg, checks, m, log, nil)
+	s.role = "health and metrics"
 	s.app.Use(pprof.New())
 	s.app.Use(s.unmatched)
 	return s
@@ -138,6 +147,12 @@ func newBare(cfg Config, checks []Check, m *metrics.Metrics, log *zap.Logger, tr
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           120 * time.Second,
+		// c.IP() is X-Real-IP only on a request from a trusted proxy
+		// (nginx sets it to the address it was connected from).
+		ProxyHeader:             "X-Real-IP",
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          cfg.TrustedProxies,
+		EnableIPValidation:      true,
 	})
 	app.Use(recover.New())
 	app.Use(requestIDs)
@@ -160,6 +175,15 @@ func newBare(cfg Config, checks []Check, m *metrics.Metrics, log *zap.Logger, tr
 	srv.SecureErrorLogMessage = true
 	srv.Handler = s.knownMethodsOnly(srv.Handler)
 	return s
+}
+
+// clientAddress is whom a request is from: the X-Real-IP a trusted proxy
+// set, else the connection's address.
+func clientAddress(c *fiber.Ctx) string {
+	if ip := c.IP(); ip != "" {
+		return ip
+	}
+	return c.Context().RemoteIP().String()
 }
 
 // refuseEncodedBodies: Fiber would inflate a compressed body without a
@@ -255,10 +279,10 @@ func (s *Server) Start(context.Context) error {
 	s.ln = ln
 	go func() {
 		if err := s.app.Listener(ln); err != nil {
-			s.log.Error("api stopped serving", zap.Error(err))
+			s.log.Error(s.role+" stopped serving", zap.Error(err))
 		}
 	}()
-	s.log.Info("api listening", zap.String("addr", ln.Addr().String()))
+	s.log.Info(s.role+" listening", zap.String("addr", ln.Addr().String()))
 	return nil
 }
 

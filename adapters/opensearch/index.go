@@ -1,7 +1,7 @@
 // Package opensearch is the message search index on OpenSearch (the
 // opensearch-go v4 client). It implements ports.SearchIndex and the index
-// lifecycle (create if absent, rebuild behind an alias, repair). It imports
-// domain and ports only.
+// lifecycle (create if absent, rebuild behind an alias, repair), with the
+// documents and the term rule of searchdoc and the folding of textfold.
 package opensearch
 
 import (
@@ -82,13 +82,6 @@ func New(cfg Config) (*Index, error) {
 	return ix, nil
 }
 
-type apiError struct {
-	status int
-	body   string
-}
-
-func (e *apiError) Error() string { return fmt.Sprintf("opensearch: status %d: %s", e.status, e.body) }
-
 // do sends one request; a transport failure or a 5xx is "unavailable".
 func (ix *Index) do(ctx context.Context, method, path string, body []byte, out any) error {
 	var rd io.Reader
@@ -125,10 +118,10 @@ func (ix *Index) do(ctx context.Context, method, path string, body []byte, out a
 		return domain.Unavailable("opensearch", err)
 	}
 	if res.StatusCode >= 500 {
-		return domain.Unavailable("opensearch", &apiError{res.StatusCode, string(raw)})
+		return domain.Unavailable("opensearch", answerError(res.StatusCode, raw))
 	}
 	if res.StatusCode >= 300 {
-		return &apiError{res.StatusCode, string(raw)}
+		return answerError(res.StatusCode, raw)
 	}
 	if out != nil {
 		return json.Unmarshal(raw, out)
@@ -249,17 +242,22 @@ func (ix *Index) bulk(ctx context.Context, msgs []domain.IndexedMessage, create 
 	var conflicts []domain.IndexedMessage
 	for i, item := range res.Items {
 		for _, r := range item {
-			switch {
-			case r.Status < 300:
-			case create && r.Status == http.StatusConflict:
+			if r.Status < 300 {
+				continue
+			}
+			if create && r.Status == http.StatusConflict {
 				conflicts = append(conflicts, msgs[i])
+				continue
+			}
+			failed := itemError(r.Status, r.Error)
+			switch {
 			case r.Status >= 500 || r.Status == http.StatusTooManyRequests:
-				return nil, domain.Unavailable("opensearch", &apiError{r.Status, string(r.Error)})
-			case r.Status == http.StatusBadRequest && strings.Contains(string(r.Error), "parsing_exception"):
+				return nil, domain.Unavailable("opensearch", failed)
+			case is(failed, http.StatusBadRequest, unparsable):
 				// This document can never be indexed.
-				return nil, fmt.Errorf("%w: %v", domain.ErrInvalidEvent, &apiError{r.Status, string(r.Error)})
+				return nil, fmt.Errorf("%w: %v", domain.ErrInvalidEvent, failed)
 			default:
-				return nil, &apiError{r.Status, string(r.Error)}
+				return nil, failed
 			}
 		}
 	}

@@ -66,3 +66,22 @@ func TestUnreachableIsUnavailable(t *testing.T) {
 		t.Fatalf("index error %v, want ErrUnavailable", err)
 	}
 }
+
+// Processes starting together race to create the index: one creates it,
+// the others are told it exists, and all of them go on.
+func TestConcurrentEnsureIndexAllSucceed(t *testing.T) {
+	url, alias := testenv.OpenSearchURL(t)
+	errs := make(chan error, 4)
+	for range cap(errs) {
+		go func() {
+			ix, err := opensearch.New(opensearch.Config{URL: url, Alias: alias})
+			if err == nil {
+				err = ix.EnsureIndex(context.Background())
+			}
+			errs <- err
+		}()
+	}
+	for range cap(errs) {
+		must(t, <-errs)
+	}
+}

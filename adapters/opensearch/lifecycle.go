@@ -30,7 +30,7 @@ func (ix *Index) newIndexName() string {
 func (ix *Index) aliasTargets(ctx context.Context) ([]string, error) {
 	var res map[string]any
 	err := ix.do(ctx, http.MethodGet, "/_alias/"+ix.alias, nil, &res)
-	if ae, ok := err.(*apiError); ok && ae.status == http.StatusNotFound {
+	if is(err, http.StatusNotFound, nil) {
 		return nil, nil
 	}
 	if err != nil {
@@ -60,7 +60,7 @@ func (ix *Index) EnsureIndex(ctx context.Context) error {
 	}
 	if len(targets) == 0 {
 		err = ix.createIndex(ctx, ix.alias+"-000001", true)
-		if ae, ok := err.(*apiError); ok && ae.status == http.StatusBadRequest && strings.Contains(ae.body, "resource_already_exists_exception") {
+		if is(err, http.StatusBadRequest, typed("resource_already_exists_exception")) {
 			err = nil
 		}
 		if err != nil {

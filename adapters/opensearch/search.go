@@ -67,7 +67,7 @@ func (ix *Index) Search(ctx context.Context, token domain.Token, chat int64, q d
 	// values per hit, nor the shards' and timings' summary).
 	path := "/" + ix.alias + "/_search?filter_path=timed_out,hits.hits._score,hits.hits._source&routing=" + searchdoc.Scope(token, chat)
 	if err := ix.do(ctx, http.MethodPost, path, body, &res); err != nil {
-		if ae, ok := err.(*apiError); ok && ae.status == http.StatusNotFound {
+		if is(err, http.StatusNotFound, nil) {
 			// The index is not created yet (EnsureIndex is retrying): as good as down.
 			return domain.Page[domain.Hit]{}, domain.Unavailable("opensearch", err)
 		}

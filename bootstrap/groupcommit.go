@@ -16,14 +16,15 @@ import (
 	"github.com/chatsvc/chat/ports"
 )
 
-// The embedded profile's queue: creates numbered and persisted in
-// group-committed SQLite transactions, indexed in the background.
-func embeddedQueueModule(streamCfg StreamConfig) fx.Option {
-	return fx.Module("embedded-queue",
-		fx.Provide(func(lc fx.Lifecycle, ix *application.Indexer, log *zap.Logger) *application.BackgroundIndexer {
+// The embedded profile's event queue: creates numbered and persisted in
+// group-committed SQLite transactions (answered once durable), then told
+// to the projector, the live log and the background indexer.
+func groupCommitModule(streamCfg StreamConfig) fx.Option {
+	return fx.Module("group-commit",
+		fx.Provide(func(lc fx.Lifecycle, ix *application.Indexer, log *zap.Logger, m *metrics.Metrics) *application.BackgroundIndexer {
 			b := application.NewBackgroundIndexer(ix, 1024, 2000, 200*time.Millisecond, func(err error) {
 				log.Warn("indexing committed messages", zap.Error(err))
-			})
+			}, func(n int) { m.EventsIndexed.Add(float64(n)) })
 			lc.Append(fx.Hook{
 				OnStart: func(context.Context) error { go b.Run(); return nil },
 				OnStop:  func(context.Context) error { b.Close(); return nil },
@@ -31,22 +32,19 @@ func embeddedQueueModule(streamCfg StreamConfig) fx.Option {
 			return b
 		}),
 		fx.Provide(func(lc fx.Lifecycle, seq *embedded.Sequencer, store *entstore.Store, p *application.Projector,
-			bg *application.BackgroundIndexer, live *memory.LiveLog) *embedded.Queue {
+			bg *application.BackgroundIndexer, live *memory.LiveLog, m *metrics.Metrics) *embedded.Queue {
 			apply := func(ctx context.Context, allocate func(context.Context, embedded.Tx) ([]domain.Event, error)) (domain.Touched, error) {
 				return store.ApplyAllocated(ctx, func(ctx context.Context, tx entstore.SQLTx) ([]domain.Event, error) { return allocate(ctx, tx) })
 			}
 			q := embedded.NewQueue(seq, apply, func(events []domain.Event, touched domain.Touched) {
 				_ = p.Committed(context.Background(), events, touched) // in process: cannot fail
+				m.EventsPersisted.Add(float64(len(events)))
 				live.Append(events)
 				bg.Add(events)
 			}, 512)
 			lc.Append(fx.StopHook(q.Close))
 			return q
 		}),
-		// The per-application rate limits, in process: the embedded profile is one.
-		fx.Provide(func(clock ports.Clock) ports.RateLimiter { return memory.NewLimiter(clock) }),
-		fx.Provide(func(q *embedded.Queue, m *metrics.Metrics) ports.EventQueue {
-			return countingQueue{q, streamCfg.Topics(), m}
-		}),
+		fx.Provide(func(q *embedded.Queue, m *metrics.Metrics) ports.EventQueue { return countAppends(q, streamCfg, m) }),
 	)
 }
