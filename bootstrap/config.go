@@ -78,7 +78,7 @@ type LiveConfig struct {
 }
 
 // ReadCacheConfig is the api's cache of chats, messages and pages
-// (application.CachedReads); MB 0 turns it off.
+// (decorator.CachedReads); MB 0 turns it off.
 type ReadCacheConfig struct {
 	MB  int           `env:"CHAT_READ_CACHE_MB" envDefault:"64" help:"the api's cache of chats, messages and pages, in MB (0: off)"`
 	TTL time.Duration `env:"CHAT_READ_CACHE_TTL" envDefault:"1m" help:"how long a cached read lives at most"`
