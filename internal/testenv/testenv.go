@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -356,27 +357,70 @@ func (p *OpenSearchPair) control(path string, ok ...int) (string, error) {
 // (no persistence), for tests that flush or stop it, and returns its address.
 func OwnRedis(t testing.TB) string {
 	t.Helper()
+	r := &RedisServer{t: t, Dir: t.TempDir(), args: []string{"--save", "", "--appendonly", "no"}}
+	r.Addr = "127.0.0.1:" + strconv.Itoa(freePort(t))
+	r.Start()
+	return r.Addr
+}
+
+// RedisServer is a redis-server of a test's own that persists to an
+// append-only file (appendfsync everysec, as scripts/services.sh runs Redis),
+// for tests that kill it and start it again from its data.
+type RedisServer struct {
+	Addr string
+	Dir  string // its data directory: the AOF is under appendonlydir
+	t    testing.TB
+	args []string
+	cmd  *exec.Cmd
+}
+
+// OwnPersistentRedis starts a RedisServer on a free loopback port; it is
+// killed when the test ends.
+func OwnPersistentRedis(t testing.TB) *RedisServer {
+	t.Helper()
+	r := &RedisServer{t: t, Dir: t.TempDir(), args: []string{"--save", "", "--appendonly", "yes", "--appendfsync", "everysec"}}
+	r.Addr = "127.0.0.1:" + strconv.Itoa(freePort(t))
+	r.Start()
+	return r
+}
+
+// Start starts the server (again) on its address and data directory and
+// waits until it answers, its data loaded.
+func (r *RedisServer) Start() {
+	r.t.Helper()
+	_, port, _ := strings.Cut(r.Addr, ":")
+	r.cmd = exec.Command("redis-server", append([]string{"--port", port, "--bind", "127.0.0.1", "--dir", r.Dir}, r.args...)...)
+	if err := r.cmd.Start(); err != nil {
+		unavailable(r.t, "redis-server", err)
+	}
+	cmd := r.cmd
+	r.t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	deadline := time.Now().Add(10 * time.Second)
+	for err := pingRedis(r.Addr); err != nil; err = pingRedis(r.Addr) { // -LOADING until the data is in
+		if time.Now().After(deadline) {
+			r.t.Fatalf("own redis-server did not answer: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Kill stops the server with SIGKILL, as a crash would, and waits until it is gone.
+func (r *RedisServer) Kill() {
+	r.t.Helper()
+	if err := r.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		r.t.Fatal(err)
+	}
+	_ = r.cmd.Wait()
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	cmd := exec.Command("redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", t.TempDir())
-	if err := cmd.Start(); err != nil {
-		unavailable(t, "redis-server", err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	for i := 0; ; i++ {
-		if err := pingRedis(addr); err == nil {
-			return addr
-		} else if i == 100 {
-			t.Fatalf("own redis-server did not answer: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // OwnRedisCluster starts a Redis Cluster of the test's own on free loopback
@@ -387,12 +431,7 @@ func OwnRedisCluster(t testing.TB, masters int) string {
 	t.Helper()
 	var addrs []string
 	for range 2 * masters {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
+		port := freePort(t)
 		dir := t.TempDir()
 		cmd := exec.Command("redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 			"--cluster-enabled", "yes", "--cluster-config-file", dir+"/nodes.conf", "--cluster-node-timeout", "2000",
