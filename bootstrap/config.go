@@ -7,7 +7,7 @@ import (
 
 	"go.uber.org/zap/zapcore"
 
-	"github.com/chatsvc/chat/adapters/stream"
+	"github.com/chatsvc/chat/adapters/eventwire"
 )
 
 // Profiles.
@@ -138,6 +138,6 @@ type StreamConfig struct {
 func (s StreamConfig) Groups() []string { return []string{s.ConsumerGroup, s.IndexerGroup} }
 
 // Topics are the streams' names.
-func (s StreamConfig) Topics() stream.Topics {
-	return stream.Topics{Prefix: s.Prefix, Partitions: s.Partitions}
+func (s StreamConfig) Topics() eventwire.Topics {
+	return eventwire.Topics{Prefix: s.Prefix, Partitions: s.Partitions}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/chatsvc/chat/adapters/httpapi"
 	"github.com/chatsvc/chat/adapters/metrics"
 	"github.com/chatsvc/chat/adapters/stream"
+	"github.com/chatsvc/chat/adapters/streamlog"
 )
 
 // subscribe gives a subscriber in a consumer group.
@@ -32,12 +33,12 @@ func consumerModule(streamCfg StreamConfig, consumer ConsumerConfig, workerCfg W
 		}),
 		fx.Provide(newGroupKeeper),
 		// The groups are checked (and made) at start before any subscriber starts.
-		fx.Invoke(func(*groupKeeper) {}, watchBacklog, trimStreams),
+		fx.Invoke(func(*stream.GroupKeeper) {}, watchBacklog, trimStreams),
 		readiness(func(r goredis.UniversalClient) httpapi.Check {
 			return httpapi.Check{Name: "redis", Ping: func(ctx context.Context) error { return r.Ping(ctx).Err() }}
 		}),
 		// Down while Redis has lost the groups and they could not be made again.
-		readiness(func(groups *groupKeeper) httpapi.Check {
+		readiness(func(groups *stream.GroupKeeper) httpapi.Check {
 			return httpapi.Check{Name: "consumer-groups", Ping: groups.Ready}
 		}),
 	)
@@ -68,7 +69,7 @@ func trimStreams(lc fx.Lifecycle, streamCfg StreamConfig, client goredis.Univers
 
 func watchBacklog(lc fx.Lifecycle, streamCfg StreamConfig, client goredis.UniversalClient, m *metrics.Metrics, log *zap.Logger) {
 	every(lc, streamCfg.BacklogEvery, func(ctx context.Context) {
-		backlog, err := stream.Unacknowledged(ctx, client, streamCfg.Topics(), []string{streamCfg.ConsumerGroup})
+		backlog, err := streamlog.Unacknowledged(ctx, client, streamCfg.Topics(), []string{streamCfg.ConsumerGroup})
 		if err != nil {
 			log.Debug("stream backlog", zap.Error(err))
 			return

@@ -8,7 +8,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/chatsvc/chat/adapters/metrics"
-	"github.com/chatsvc/chat/adapters/stream"
+	"github.com/chatsvc/chat/adapters/streamlog"
 	"github.com/chatsvc/chat/application"
 	"github.com/chatsvc/chat/ports"
 )
@@ -32,6 +32,6 @@ func liveModule(c LiveConfig) fx.Option {
 // The event log on Redis Streams, production.
 func streamLiveLog(streamCfg StreamConfig) fx.Option {
 	return fx.Provide(func(client goredis.UniversalClient) ports.LiveLog {
-		return stream.NewLiveLog(client, streamCfg.Topics())
+		return streamlog.NewLiveLog(client, streamCfg.Topics())
 	})
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/chatsvc/chat/adapters/httpapi"
 	"github.com/chatsvc/chat/adapters/metrics"
 	redisadapter "github.com/chatsvc/chat/adapters/redis"
-	"github.com/chatsvc/chat/adapters/stream"
+	"github.com/chatsvc/chat/adapters/streamlog"
 	"github.com/chatsvc/chat/application/decorator"
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/ports"
@@ -35,11 +35,11 @@ func sequencerModule(redisCfg RedisConfig, streamCfg StreamConfig) fx.Option {
 		// Shared by every api instance.
 		fx.Provide(func(client rueidis.Client) ports.RateLimiter { return redisadapter.NewLimiter(client) }),
 		// Writes are refused while their partition's queue is too long (CHAT_MAX_BACKLOG).
-		fx.Provide(func(client goredis.UniversalClient) *stream.BacklogGate {
-			return stream.NewBacklogGate(client, streamCfg.Topics(), streamCfg.Groups(), streamCfg.MaxBacklog)
+		fx.Provide(func(client goredis.UniversalClient) *streamlog.BacklogGate {
+			return streamlog.NewBacklogGate(client, streamCfg.Topics(), streamCfg.Groups(), streamCfg.MaxBacklog)
 		}),
 		fx.Invoke(watchWriteBacklog),
-		fx.Provide(func(seq *redisadapter.Sequencer, gate *stream.BacklogGate, m *metrics.Metrics) ports.EventQueue {
+		fx.Provide(func(seq *redisadapter.Sequencer, gate *streamlog.BacklogGate, m *metrics.Metrics) ports.EventQueue {
 			return countAppends(decorator.AdmitWrites(seq, gate), streamCfg, m)
 		}),
 		readiness(func(r rueidis.Client) httpapi.Check {
@@ -66,7 +66,7 @@ func countAppends(q ports.EventQueue, streamCfg StreamConfig, m *metrics.Metrics
 }
 
 // watchWriteBacklog refreshes the api's write admission.
-func watchWriteBacklog(lc fx.Lifecycle, streamCfg StreamConfig, gate *stream.BacklogGate, m *metrics.Metrics, log *zap.Logger) {
+func watchWriteBacklog(lc fx.Lifecycle, streamCfg StreamConfig, gate *streamlog.BacklogGate, m *metrics.Metrics, log *zap.Logger) {
 	if streamCfg.MaxBacklog <= 0 {
 		return
 	}

@@ -17,9 +17,11 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/chatsvc/chat/adapters/entstore"
+	"github.com/chatsvc/chat/adapters/eventwire"
 	"github.com/chatsvc/chat/adapters/httpapi"
 	redisadapter "github.com/chatsvc/chat/adapters/redis"
 	"github.com/chatsvc/chat/adapters/stream"
+	"github.com/chatsvc/chat/adapters/streamlog"
 	"github.com/chatsvc/chat/bootstrap"
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/internal/testenv"
@@ -231,10 +233,10 @@ func testKilledWorkersEventsAreClaimed(t *testing.T, redisAddr string) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if id := msg.Metadata.Get(stream.RequestIDKey); !requests[id] {
+				if id := msg.Metadata.Get(eventwire.RequestIDKey); !requests[id] {
 					t.Fatalf("event %s carries request id %q, not one of its requests'", msg.UUID, id)
 				}
-				delete(requests, msg.Metadata.Get(stream.RequestIDKey))
+				delete(requests, msg.Metadata.Get(eventwire.RequestIDKey))
 			}
 		}
 	}
@@ -248,7 +250,7 @@ func testKilledWorkersEventsAreClaimed(t *testing.T, redisAddr string) {
 		return r.Status == 200 && len(r.items(t)) == 30
 	})
 	eventually(t, "nothing left pending", func() bool {
-		backlog, err := stream.Unacknowledged(ctx, rdb, cfg.Stream.Topics(), []string{cfg.Stream.ConsumerGroup})
+		backlog, err := streamlog.Unacknowledged(ctx, rdb, cfg.Stream.Topics(), []string{cfg.Stream.ConsumerGroup})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -284,7 +286,7 @@ func testPoisonEventIsDeadLettered(t *testing.T, redisAddr string) {
 	if err := pub.Publish(cfg.Stream.Topics().Partition(0), bad); err != nil {
 		t.Fatal(err)
 	}
-	ghost, _ := stream.Encode(ports.WithRequestID(context.Background(), "ghost-request"), domain.ChatCreated{Token: domain.NewToken(), Number: 1, CreatedAt: time.Now()})
+	ghost, _ := eventwire.Encode(ports.WithRequestID(context.Background(), "ghost-request"), domain.ChatCreated{Token: domain.NewToken(), Number: 1, CreatedAt: time.Now()})
 	if err := pub.Publish(cfg.Stream.Topics().Partition(1), ghost); err != nil {
 		t.Fatal(err)
 	}
