@@ -12,6 +12,7 @@ import (
 	"github.com/chatsvc/chat/adapters/memory"
 	"github.com/chatsvc/chat/adapters/sqlite"
 	"github.com/chatsvc/chat/application"
+	"github.com/chatsvc/chat/application/decorator"
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/ports"
 	"github.com/chatsvc/chat/ports/porttest"
@@ -47,7 +48,7 @@ func newFixture(t *testing.T) fixture {
 	pub := porttest.NewFakeQueue(store)
 	// Reads through the cache, as the api's are.
 	cache := memory.NewReadCache(1000, time.Hour)
-	reads := application.NewCachedReads(store, store, cache)
+	reads := decorator.NewCachedReads(store, store, cache)
 	return fixture{
 		store: store,
 		apps:  application.NewApplications(store, pub, clock, sqlite.NewClaims(db)),

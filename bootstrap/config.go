@@ -7,7 +7,7 @@ import (
 
 	"go.uber.org/zap/zapcore"
 
-	"github.com/chatsvc/chat/adapters/stream"
+	"github.com/chatsvc/chat/adapters/eventwire"
 )
 
 // Profiles.
@@ -78,7 +78,7 @@ type LiveConfig struct {
 }
 
 // ReadCacheConfig is the api's cache of chats, messages and pages
-// (application.CachedReads); MB 0 turns it off.
+// (decorator.CachedReads); MB 0 turns it off.
 type ReadCacheConfig struct {
 	MB  int           `env:"CHAT_READ_CACHE_MB" envDefault:"64" help:"the api's cache of chats, messages and pages, in MB (0: off)"`
 	TTL time.Duration `env:"CHAT_READ_CACHE_TTL" envDefault:"1m" help:"how long a cached read lives at most"`
@@ -138,6 +138,6 @@ type StreamConfig struct {
 func (s StreamConfig) Groups() []string { return []string{s.ConsumerGroup, s.IndexerGroup} }
 
 // Topics are the streams' names.
-func (s StreamConfig) Topics() stream.Topics {
-	return stream.Topics{Prefix: s.Prefix, Partitions: s.Partitions}
+func (s StreamConfig) Topics() eventwire.Topics {
+	return eventwire.Topics{Prefix: s.Prefix, Partitions: s.Partitions}
 }

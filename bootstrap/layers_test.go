@@ -25,7 +25,7 @@ func TestLayerImports(t *testing.T) {
 				t.Errorf("domain imports %s: it may import the standard library only", imp)
 			case pkg == "ports" && !std && rel != "domain":
 				t.Errorf("ports imports %s", imp)
-			case pkg == "application" && !std && rel != "domain" && rel != "ports":
+			case (pkg == "application" || strings.HasPrefix(pkg, "application/")) && !std && rel != "domain" && rel != "ports":
 				t.Errorf("application imports %s: use cases see domain and ports only", imp)
 			case strings.HasPrefix(imp, "go.uber.org/fx") && !strings.HasPrefix(pkg, "bootstrap") && !strings.HasPrefix(pkg, "cmd/"):
 				t.Errorf("%s imports fx: fx stays in bootstrap and cmd", pkg)

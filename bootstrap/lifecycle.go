@@ -2,6 +2,7 @@ package bootstrap
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
@@ -38,15 +39,25 @@ func inBackground(lc fx.Lifecycle, fn func(ctx context.Context)) {
 	})
 }
 
-// retryAtStart tries what a process needs at start (a dependency that
-// answers) CHAT_STARTUP_ATTEMPTS times, CHAT_STARTUP_RETRY apart, each try
-// bounded, so that a process started before its dependency waits for it a
-// bounded time and then says what it waited for. The one wait-at-start
-// policy: adapters offer a single attempt.
-func retryAtStart[T any](ctx context.Context, startup StartupConfig, try func(context.Context) (T, error)) (T, error) {
-	return backoff.Retry(ctx, func() (T, error) {
-		tctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		defer cancel()
-		return try(tctx)
-	}, backoff.WithBackOff(backoff.NewConstantBackOff(startup.Every)), backoff.WithMaxTries(uint(max(startup.Attempts, 1))), backoff.WithMaxElapsedTime(0))
+// dependency starts what a process needs (a connection, a database that
+// answers) at start and stops it at stop. start is one attempt, bounded; it
+// is tried CHAT_STARTUP_ATTEMPTS times, CHAT_STARTUP_RETRY apart, so that a
+// process started before its dependency waits for it a bounded time and
+// then says what it waited for (what). The one wait-at-start policy:
+// adapters offer a single attempt.
+func dependency(lc fx.Lifecycle, startup StartupConfig, what string, start, stop func(context.Context) error) {
+	lc.Append(fx.Hook{
+		OnStart: func(ctx context.Context) error {
+			_, err := backoff.Retry(ctx, func() (struct{}, error) {
+				tctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+				defer cancel()
+				return struct{}{}, start(tctx)
+			}, backoff.WithBackOff(backoff.NewConstantBackOff(startup.Every)), backoff.WithMaxTries(uint(max(startup.Attempts, 1))), backoff.WithMaxElapsedTime(0))
+			if err != nil {
+				return fmt.Errorf("%s cannot be reached: %w", what, err)
+			}
+			return nil
+		},
+		OnStop: stop,
+	})
 }

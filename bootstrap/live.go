@@ -7,21 +7,20 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
-	"github.com/chatsvc/chat/adapters/memory"
 	"github.com/chatsvc/chat/adapters/metrics"
-	"github.com/chatsvc/chat/adapters/stream"
+	"github.com/chatsvc/chat/adapters/streamlog"
 	"github.com/chatsvc/chat/application"
 	"github.com/chatsvc/chat/ports"
 )
 
 // The live streams of an api instance: the hub tails the event log once and
 // fans it out (see application.Live).
-func liveModule(cfg LiveConfig) fx.Option {
+func liveModule(c LiveConfig) fx.Option {
 	return fx.Module("live",
 		fx.Provide(func(lc fx.Lifecycle, log ports.LiveLog, chats ports.ChatReader, msgs ports.MessageReader, numbers ports.MessageNumbers,
 			m *metrics.Metrics, zl *zap.Logger) *application.Live {
-			l := application.NewLive(log, chats, msgs, numbers, application.LiveConfig{MaxStreams: cfg.MaxStreams, MaxPerApp: cfg.MaxPerApp, Buffer: cfg.Buffer}, application.LiveHooks{
-				Opened: m.LiveStreams.Inc, Closed: m.LiveStreams.Dec, Dropped: m.LiveDropped.Inc, Delivered: m.LiveDelivered.Inc})
+			l := application.NewLive(log, chats, msgs, numbers, application.LiveConfig{MaxStreams: c.MaxStreams, MaxPerApp: c.MaxPerApp, Buffer: c.Buffer},
+				application.LiveHooks{Opened: m.LiveStreams.Inc, Closed: m.LiveStreams.Dec, Dropped: m.LiveDropped.Inc, Delivered: m.LiveDelivered.Inc})
 			inBackground(lc, func(ctx context.Context) {
 				l.Run(ctx, func(err error) { zl.Warn("tailing the event log for live streams", zap.Error(err)) })
 			})
@@ -31,15 +30,8 @@ func liveModule(cfg LiveConfig) fx.Option {
 }
 
 // The event log on Redis Streams, production.
-func redisLiveLog(streamCfg StreamConfig) fx.Option {
+func streamLiveLog(streamCfg StreamConfig) fx.Option {
 	return fx.Provide(func(client goredis.UniversalClient) ports.LiveLog {
-		return stream.NewLiveLog(client, streamCfg.Topics())
+		return streamlog.NewLiveLog(client, streamCfg.Topics())
 	})
 }
-
-// The event log in process, embedded: the last 10,000 events are kept to
-// resume from.
-var embeddedLiveLog = fx.Provide(
-	func() *memory.LiveLog { return memory.NewLiveLog(10_000) },
-	func(l *memory.LiveLog) ports.LiveLog { return l },
-)

@@ -47,7 +47,7 @@ func RunOnce(opt fx.Option) error {
 // them) is built and started; stop stops it.
 func Maintenance(cfg Config, targets ...any) (stop func() error, err error) {
 	return start(fx.Options(core(cfg.Profile, cfg.Log, cfg.Startup, cfg.Debug), mysqlModule(cfg.MySQL), opensearchIndex(cfg.OpenSearch),
-		redisPublisherModule(cfg.Redis, cfg.Stream), fx.Populate(targets...)))
+		goredisModule(cfg.Redis, cfg.Stream), fx.Populate(targets...)))
 }
 
 func start(opt fx.Option) (stop func() error, err error) {

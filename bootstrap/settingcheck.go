@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/chatsvc/chat/adapters/stream"
+	"github.com/chatsvc/chat/adapters/eventwire"
 	"github.com/chatsvc/chat/internal/commalist"
 )
 
@@ -55,7 +55,7 @@ func (s Setting) valid(v reflect.Value) bool {
 			}
 		}
 	case "streamname":
-		return stream.ValidPrefix(value)
+		return eventwire.ValidPrefix(value)
 	case "cidrs":
 		for _, a := range strings.Split(value, ",") {
 			a = strings.TrimSpace(a)

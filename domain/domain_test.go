@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -119,6 +120,21 @@ func TestErrorsWrap(t *testing.T) {
 	nf := domain.NotFoundf("chat %d not found", 7)
 	if !errors.Is(nf, domain.ErrNotFound) || nf.Error() != "chat 7 not found" {
 		t.Fatalf("NotFoundf: %v", nf)
+	}
+}
+
+// A dependency's error becomes Unavailable unless it already means something.
+func TestAsUnavailable(t *testing.T) {
+	nf := domain.NotFoundf("chat 7 not found")
+	canceled := fmt.Errorf("reading: %w", context.Canceled)
+	for _, err := range []error{nil, nf, canceled} {
+		if got := domain.AsUnavailable("database", err); got != err {
+			t.Errorf("AsUnavailable(%v) = %v, want it as it is", err, got)
+		}
+	}
+	var u *domain.UnavailableError
+	if got := domain.AsUnavailable("database", errors.New("disk I/O error")); !errors.As(got, &u) || u.Dependency != "database" {
+		t.Errorf("a failure: %v, want the database unavailable", got)
 	}
 }
 

@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 inputs() { if [ -d "$1" ]; then find "$1" -type f | wc -l; else echo 0; fi; }
-for spec in adapters/httpapi:FuzzParseAttribute adapters/httpapi:FuzzDecodeCursor adapters/httpapi:FuzzSearchQuery application:FuzzCacheEntry adapters/usertoken:FuzzVerify; do
+for spec in adapters/httpapi:FuzzParseAttribute adapters/httpapi:FuzzDecodeCursor adapters/httpapi:FuzzSearchQuery application/decorator:FuzzCacheEntry adapters/usertoken:FuzzVerify; do
   dir=./${spec%%:*} target=${spec#*:}
   echo "== fuzz $target (${FUZZTIME:-60s})"
   corpus="$dir/testdata/fuzz/$target"

@@ -19,7 +19,7 @@ import (
 // paused and resumed.
 func TestReadsFromTheReplica(t *testing.T) {
 	ctx := context.Background()
-	primaryDSN, replicaDSN := testenv.MySQLReplica(t)
+	primaryDSN, replicaDSN := testenv.MySQLReplicaToPause(t)
 	primary, err := entstore.OpenMySQL(primaryDSN, 4)
 	if err != nil {
 		t.Fatal(err)

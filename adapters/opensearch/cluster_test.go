@@ -19,7 +19,7 @@ import (
 // and everything reads the same from either node.
 func TestSearchAndIndexingSurviveALostNode(t *testing.T) {
 	ctx := context.Background()
-	pair, alias := testenv.OpenSearchCluster(t)
+	pair, alias := testenv.OpenSearchClusterToStop(t)
 	ix, err := opensearch.New(opensearch.Config{URL: pair.URL(), Alias: alias, Shards: 2, Replicas: 1, Refresh: "wait_for"})
 	must(t, err)
 	must(t, ix.EnsureIndex(ctx))

@@ -37,7 +37,7 @@ func (c *Claims) Claim(ctx context.Context, key, fingerprint string) (string, er
 	res, err := scriptClaim.Exec(ctx, c.client, []string{claimKey(key)},
 		[]string{fingerprint, strconv.FormatInt(int64(domain.IdempotencyTTL.Seconds()), 10)}).ToArray()
 	if err != nil {
-		return "", unavailable(err)
+		return "", domain.AsUnavailable("redis", err)
 	}
 	if len(res) != 2 {
 		return "", fmt.Errorf("claim script answered %d values", len(res))
@@ -57,14 +57,14 @@ func (c *Claims) Complete(ctx context.Context, key, fingerprint, result string) 
 	err := c.client.Do(ctx, c.client.B().Set().Key(claimKey(key)).Value("d|"+fingerprint+"|"+result).
 		Ex(domain.IdempotencyTTL).Build()).Error()
 	if err != nil {
-		return unavailable(err)
+		return domain.AsUnavailable("redis", err)
 	}
 	return nil
 }
 
 func (c *Claims) Release(ctx context.Context, key string) error {
 	if err := c.client.Do(ctx, c.client.B().Del().Key(claimKey(key)).Build()).Error(); err != nil {
-		return unavailable(err)
+		return domain.AsUnavailable("redis", err)
 	}
 	return nil
 }

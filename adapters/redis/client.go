@@ -26,11 +26,15 @@ func Addresses(addr string) []string { return commalist.Split(addr) }
 // (up to cacheBytes) and dropped when Redis says the key changed; without
 // cacheBytes, a client that caches nothing.
 func ConnectCaching(addr string, cacheBytes int) (rueidis.Client, error) {
+	return connect(cachingOption(addr, cacheBytes))
+}
+
+func cachingOption(addr string, cacheBytes int) rueidis.ClientOption {
 	// One connection (PipelineMultiplex -1): the invalidations Redis sends
 	// about what this client cached arrive on the connection its own writes
 	// use, in order, so its own lookups see its own invalidations.
-	return connect(rueidis.ClientOption{InitAddress: Addresses(addr), DisableCache: cacheBytes <= 0,
-		CacheSizeEachConn: cacheBytes, PipelineMultiplex: -1})
+	return rueidis.ClientOption{InitAddress: Addresses(addr), DisableCache: cacheBytes <= 0,
+		CacheSizeEachConn: cacheBytes, PipelineMultiplex: -1}
 }
 
 func connect(opt rueidis.ClientOption) (rueidis.Client, error) {

@@ -10,8 +10,8 @@ import (
 
 	"github.com/redis/rueidis"
 
+	"github.com/chatsvc/chat/adapters/eventwire"
 	redisadapter "github.com/chatsvc/chat/adapters/redis"
-	"github.com/chatsvc/chat/adapters/stream"
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/internal/testenv"
 	"github.com/chatsvc/chat/ports/porttest"
@@ -24,7 +24,7 @@ import (
 func TestSequencerFollowsAPlannedFailover(t *testing.T) {
 	ctx := context.Background()
 	c := client(t, testenv.OwnRedisCluster(t, 3))
-	topics := stream.Topics{Prefix: "chat.events", Partitions: 4}
+	topics := eventwire.Topics{Prefix: "chat.events", Partitions: 4}
 	seeds := porttest.NewSeeds()
 	seq := redisadapter.NewSequencer(c, seeds, redisadapter.Config{Topics: topics, Lease: 1000, HistoryCheck: true})
 	tok := domain.NewToken()

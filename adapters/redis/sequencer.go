@@ -1,7 +1,7 @@
 // Package redis implements the number sequencer on Redis with rueidis, and
 // the api's event queue on top of it: one Lua script allocates a number and
 // appends its event to the Redis stream, in Watermill's wire format. It
-// imports domain, ports and the stream package's wire format, never the
+// imports domain, ports and the event log's wire format (eventwire), never the
 // store: what it must learn from the system of record it asks through
 // ports.SequenceFences.
 package redis
@@ -17,13 +17,13 @@ import (
 
 	"github.com/redis/rueidis"
 
-	"github.com/chatsvc/chat/adapters/stream"
+	"github.com/chatsvc/chat/adapters/eventwire"
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/ports"
 )
 
 // Key layout. Every key of one application carries the hash tag of the
-// application's stream partition ({chat.events.3}, stream.Topics.Tag), so
+// application's stream partition ({chat.events.3}, eventwire.Topics.Tag), so
 // that on a Redis Cluster the script that allocates a number and appends
 // its event touches keys of one slot only: the partition's stream hashes
 // by its whole name, which is the tag. Applications spread over the slots
@@ -53,156 +53,10 @@ import (
 // out, queued or not; and what makes a change of the layout (or of the
 // number of partitions, which moves applications' keys) safe: the keys not
 // found are re-seeded from the store like lost ones.
-// historyLib tells a sequence hash written in this Redis's history from one
-// written before a restart or a failover. The replication id
-// (master_replid) is new whenever a Redis starts (from its AOF or snapshot,
-// or empty) and whenever a replica is promoted: a hash whose 'h' is another
-// id may be behind what was handed out (the last second a crash lost, the
-// writes a replica had not received), so it is re-seeded from the system of
-// record like a lost one. With the check off ('0'), every hash is taken as
-// it is.
-const historyLib = `
-local function history(check)
-  if check ~= '1' then return '' end
-  return string.match(redis.call('INFO', 'replication'), 'master_replid:(%x+)') or ''
-end
-local function fresh(h, hist)
-  if redis.call('EXISTS', h) == 0 then return false end
-  return hist == '' or redis.call('HGET', h, 'h') == hist
-end
-`
-
-const luaLib = historyLib + `
-local function chat_state(app, chatkey, n, hist)
-  if not fresh(app, hist) then return -1 end
-  if fresh(chatkey, hist) then return 0 end
-  if redis.call('EXISTS', chatkey) == 1 then return -3 end
-  local c = redis.call('HGET', app, 'c')
-  if n > tonumber(c) then return -2 end
-  if n <= tonumber(redis.call('HGET', app, 'r') or '0') then return -3 end
-  return 0
-end
-local function epoch(key) return tonumber(redis.call('HGET', key, 'e') or '0') end
--- append writes the event entry, its payload led by the allocated numbers.
--- a: uuid, rest of the payload, metadata, maxlen (0: none).
-local function append(stream, head, a)
-  if a[4] ~= '0' then
-    redis.call('XADD', stream, 'MAXLEN', '~', a[4], '*', '_watermill_message_uuid', a[1], 'payload', head .. a[2], 'metadata', a[3])
-  else
-    redis.call('XADD', stream, '*', '_watermill_message_uuid', a[1], 'payload', head .. a[2], 'metadata', a[3])
-  end
-end
-local function fmt(n) return string.format('%d', n) end
--- Idempotency keys (ARGV 6: fingerprint, '' for none; 7: the event's time
--- in µs; 8: ttl in s) hold 'fingerprint|number|epoch|time'.
-local function idem_check(key, a)
-  if a[6] == '' then return nil end
-  local v = redis.call('GET', key)
-  if not v then return nil end
-  local fp, n, e, at = string.match(v, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
-  if fp ~= a[6] then return {-6, 0, 0} end
-  return {tonumber(n), tonumber(e), tonumber(at)}
-end
-local function idem_record(key, a, n, e)
-  if a[6] == '' then return end
-  redis.call('SET', key, a[6] .. '|' .. fmt(n) .. '|' .. fmt(e) .. '|' .. a[7], 'EX', a[8])
-end
--- take_next hands out the next number of the sequence in field of hash h
--- (within its reservation 'l', else ARGV 5, the implicit lease), appends its
--- event and records the idempotency key. A hash it creates (a chat's first
--- message) belongs to this history.
-local function take_next(h, field, stream, idem, a, hist)
-  local n = tonumber(redis.call('HGET', h, field) or '0') + 1
-  if n > tonumber(redis.call('HGET', h, 'l') or a[5]) then return {-5, n, 0} end
-  if n == 1 and hist ~= '' and redis.call('EXISTS', h) == 0 then redis.call('HSET', h, 'h', hist) end
-  redis.call('HSET', h, field, fmt(n))
-  local e = epoch(h)
-  append(stream, '{"number":' .. fmt(n) .. ',"epoch":' .. fmt(e) .. ',', a)
-  idem_record(idem, a, n, e)
-  return {n, e, 0}
-end
-`
-
-var (
-	// KEYS: app; ARGV: history check ('1' or '0')
-	scriptRegister = rueidis.NewLuaScript(historyLib + `
-local hist = history(ARGV[1])
-if redis.call('HSETNX', KEYS[1], 'c', 0) == 1 and hist ~= '' then redis.call('HSET', KEYS[1], 'h', hist) end
-return 1`)
-	// KEYS: app idem stream; ARGV: uuid rest metadata maxlen lease idem-fp at ttl history-check
-	// Returns {number, epoch, 0}, or {number, epoch, time} for a replay.
-	scriptNextChat = rueidis.NewLuaScript(luaLib + `
-local seen = idem_check(KEYS[2], ARGV)
-if seen then return seen end
-local hist = history(ARGV[#ARGV])
-if not fresh(KEYS[1], hist) then return {-1, 0, 0} end
-return take_next(KEYS[1], 'c', KEYS[3], KEYS[2], ARGV, hist)`)
-	// KEYS: app chat idem stream; ARGV: uuid rest metadata maxlen lease idem-fp at ttl chat history-check
-	scriptNextMessage = rueidis.NewLuaScript(luaLib + `
-local seen = idem_check(KEYS[3], ARGV)
-if seen then return seen end
-local hist = history(ARGV[#ARGV])
-local s = chat_state(KEYS[1], KEYS[2], tonumber(ARGV[9]), hist)
-if s < 0 then return {s, 0, 0} end
-return take_next(KEYS[2], 'm', KEYS[4], KEYS[3], ARGV, hist)`)
-	// KEYS: app chat idem stream; ARGV: uuid rest metadata maxlen lease idem-fp at ttl chat message history-check
-	scriptNextEdit = rueidis.NewLuaScript(luaLib + `
-local seen = idem_check(KEYS[3], ARGV)
-if seen then return seen end
-local s = chat_state(KEYS[1], KEYS[2], tonumber(ARGV[9]), history(ARGV[#ARGV]))
-if s < 0 then return {s, 0, 0} end
-if tonumber(ARGV[10]) > tonumber(redis.call('HGET', KEYS[2], 'm') or '0') then return {-4, 0, 0} end
-local v = redis.call('HINCRBY', KEYS[2], 'v', 1)
-local e = epoch(KEYS[2])
-append(KEYS[4], '{"number":' .. ARGV[10] .. ',"version":' .. fmt(v) .. ',"epoch":' .. fmt(e) .. ',', ARGV)
-idem_record(KEYS[3], ARGV, v, e)
-return {v, e, 0}`)
-	// KEYS: sequence lock; ARGV: holder ttl-ms history-check. 1: locked; 0: already seeded; -1: another holds it.
-	scriptLock = rueidis.NewLuaScript(historyLib + `
-if fresh(KEYS[1], history(ARGV[3])) then return 0 end
-if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
-return -1`)
-	// KEYS: app lock; ARGV: holder resume epoch history-check. A hash of an
-	// earlier history is replaced.
-	scriptSeedApp = rueidis.NewLuaScript(historyLib + `
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[2])
-local hist = history(ARGV[4])
-if fresh(KEYS[1], hist) then return 0 end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'c', ARGV[2], 'r', ARGV[2], 'l', ARGV[2], 'e', ARGV[3])
-if hist ~= '' then redis.call('HSET', KEYS[1], 'h', hist) end
-return 1`)
-	// KEYS: chat lock; ARGV: holder resume version epoch history-check
-	scriptSeedChat = rueidis.NewLuaScript(historyLib + `
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[2])
-local hist = history(ARGV[5])
-if fresh(KEYS[1], hist) then return 0 end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'm', ARGV[2], 'l', ARGV[2], 'v', ARGV[3], 'e', ARGV[4])
-if hist ~= '' then redis.call('HSET', KEYS[1], 'h', hist) end
-return 1`)
-	// KEYS: sequence hash; ARGV: reserved. Raises l once the reservation is recorded.
-	scriptExtend = rueidis.NewLuaScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if tonumber(ARGV[1]) > tonumber(redis.call('HGET', KEYS[1], 'l') or '0') then redis.call('HSET', KEYS[1], 'l', ARGV[1]) end
-return 1`)
-)
-
-const (
-	stateAppMissing     = -1
-	stateChatUnknown    = -2
-	stateChatNeedsSeed  = -3
-	stateMessageUnknown = -4
-	stateLeaseSpent     = -5
-	stateIdemReused     = -6
-)
-
 // Config tunes the sequencer.
 type Config struct {
 	// Topics are the event streams Append writes to; MaxLen caps each (approximately; 0: no cap).
-	Topics stream.Topics
+	Topics eventwire.Topics
 	MaxLen int64
 	// Lease is how many numbers every sequence may hand out before it asks
 	// the system of record to reserve more (then as many again as it has, up
@@ -291,7 +145,7 @@ func (s *Sequencer) RegisterApplication(ctx context.Context, token domain.Token)
 // idempotency key the script records it too; a retry gets the event first
 // appended (its number and time) and appends nothing.
 func (s *Sequencer) Append(ctx context.Context, draft domain.Event, idem domain.Idempotency) (domain.Event, bool, error) {
-	entry, err := stream.Template(ctx, draft)
+	entry, err := eventwire.Template(ctx, draft)
 	if err != nil {
 		return nil, false, err
 	}
@@ -313,7 +167,7 @@ func (s *Sequencer) Append(ctx context.Context, draft domain.Event, idem domain.
 
 // allocate runs the draft's script, which appends entry, and re-seeds the
 // sequence when Redis lost it.
-func (s *Sequencer) allocate(ctx context.Context, draft domain.Event, entry stream.Entry, idem domain.Idempotency) (n, epoch, at int64, err error) {
+func (s *Sequencer) allocate(ctx context.Context, draft domain.Event, entry eventwire.Entry, idem domain.Idempotency) (n, epoch, at int64, err error) {
 	var script *rueidis.Lua
 	var keys, args []string
 	var token domain.Token

@@ -11,8 +11,8 @@ import (
 	"github.com/ThreeDotsLabs/watermill-redisstream/pkg/redisstream"
 	"github.com/redis/rueidis"
 
+	"github.com/chatsvc/chat/adapters/eventwire"
 	redisadapter "github.com/chatsvc/chat/adapters/redis"
-	"github.com/chatsvc/chat/adapters/stream"
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/internal/testenv"
 	"github.com/chatsvc/chat/ports"
@@ -31,9 +31,9 @@ func client(t *testing.T, addr string) rueidis.Client {
 
 // ownTopics are streams of the test's own, removed when it ends: Append
 // writes every event to one.
-func ownTopics(t *testing.T, c rueidis.Client) stream.Topics {
+func ownTopics(t *testing.T, c rueidis.Client) eventwire.Topics {
 	t.Helper()
-	topics := stream.Topics{Prefix: "seqtest." + testenv.Suffix(), Partitions: 8}
+	topics := eventwire.Topics{Prefix: "seqtest." + testenv.Suffix(), Partitions: 8}
 	t.Cleanup(func() {
 		for _, tp := range topics.All() {
 			c.Do(context.Background(), c.B().Del().Key(tp).Build())
@@ -255,7 +255,7 @@ func TestAppendWritesTheNumberedEvent(t *testing.T) {
 func testAppendWritesTheNumberedEvent(t *testing.T, addr string) {
 	ctx := context.Background()
 	c := client(t, addr)
-	topics := stream.Topics{Prefix: "seqappend." + testenv.Suffix(), Partitions: 2}
+	topics := eventwire.Topics{Prefix: "seqappend." + testenv.Suffix(), Partitions: 2}
 	t.Cleanup(func() {
 		for _, tp := range topics.All() {
 			c.Do(context.Background(), c.B().Del().Key(tp).Build())
@@ -298,11 +298,11 @@ func testAppendWritesTheNumberedEvent(t *testing.T, addr string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ev, err := stream.Decode(msg)
+		ev, err := eventwire.Decode(msg)
 		if err != nil || ev != want[i] {
 			t.Fatalf("entry decodes to %v, %v; want %v", ev, err, want[i])
 		}
-		if id := msg.Metadata.Get(stream.RequestIDKey); id != requests[i] {
+		if id := msg.Metadata.Get(eventwire.RequestIDKey); id != requests[i] {
 			t.Fatalf("entry %d carries request id %q, want %q", i, id, requests[i])
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
+	"github.com/chatsvc/chat/adapters/eventwire"
 	"github.com/chatsvc/chat/domain"
 )
 
@@ -71,7 +72,7 @@ type Consumer struct {
 
 // NewConsumer subscribes one handler to every partition of topics through
 // sub; dead is where events that can never succeed are published.
-func NewConsumer(cfg ConsumerConfig, topics Topics, sub message.Subscriber,
+func NewConsumer(cfg ConsumerConfig, topics eventwire.Topics, sub message.Subscriber,
 	dead message.Publisher, applier Applier, log *zap.Logger, hooks Hooks) (*Consumer, error) {
 	if hooks.Applied == nil {
 		hooks.Applied = func() {}
@@ -141,11 +142,11 @@ func (c *Consumer) Close() error {
 }
 
 func (c *Consumer) handle(msg *message.Message) error {
-	ev, err := Decode(msg)
+	ev, err := eventwire.Decode(msg)
 	// Log lines about the event name it and the request that caused it.
 	about := func(err error) []zap.Field {
 		f := []zap.Field{zap.String("message_uuid", msg.UUID), zap.Error(err)}
-		if id := msg.Metadata.Get(RequestIDKey); id != "" {
+		if id := msg.Metadata.Get(eventwire.RequestIDKey); id != "" {
 			f = append(f, zap.String("request_id", id))
 		}
 		return f
@@ -175,7 +176,7 @@ func (c *Consumer) handle(msg *message.Message) error {
 			_, _, _, _, at := domain.Subject(ev)
 			c.hooks.Lag(time.Since(at), exemplar(ctx, msg))
 			if ce := c.log.Check(zap.DebugLevel, "event applied"); ce != nil {
-				ce.Write(append(about(nil), zap.String("event_type", msg.Metadata.Get(typeKey)))...)
+				ce.Write(append(about(nil), zap.String("event_type", msg.Metadata.Get(eventwire.TypeKey)))...)
 			}
 			return nil
 		}
@@ -238,7 +239,7 @@ var _ watermill.LoggerAdapter = ZapLogger{}
 // that caused the event when it carries one (traceparent in its metadata).
 func (c *Consumer) startSpan(ctx context.Context, msg *message.Message, ev domain.Event) (context.Context, trace.Span) {
 	parent := propagation.TraceContext{}.Extract(ctx, propagation.MapCarrier(msg.Metadata))
-	kind := msg.Metadata.Get(typeKey)
+	kind := msg.Metadata.Get(eventwire.TypeKey)
 	_, chat, number, _, _ := domain.Subject(ev)
 	if _, ok := ev.(domain.ChatCreated); ok {
 		chat, number = number, 0
@@ -252,7 +253,7 @@ func (c *Consumer) startSpan(ctx context.Context, msg *message.Message, ev domai
 	if number > 0 {
 		attrs = append(attrs, attribute.Int64("message.number", number))
 	}
-	if id := msg.Metadata.Get(RequestIDKey); id != "" {
+	if id := msg.Metadata.Get(eventwire.RequestIDKey); id != "" {
 		attrs = append(attrs, attribute.String("request_id", id))
 	}
 	return c.hooks.Tracer.Start(parent, c.hooks.Stage+" "+kind, trace.WithSpanKind(trace.SpanKindConsumer), trace.WithAttributes(attrs...))
@@ -268,7 +269,7 @@ func exemplar(ctx context.Context, msg *message.Message) map[string]string {
 	if sc := trace.SpanContextFromContext(ctx); sc.IsSampled() {
 		return map[string]string{"trace_id": sc.TraceID().String()}
 	}
-	if id := msg.Metadata.Get(RequestIDKey); id != "" && len("request_id")+len(id) <= maxExemplarRunes {
+	if id := msg.Metadata.Get(eventwire.RequestIDKey); id != "" && len("request_id")+len(id) <= maxExemplarRunes {
 		return map[string]string{"request_id": id}
 	}
 	return nil

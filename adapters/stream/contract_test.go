@@ -13,6 +13,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
+	"github.com/chatsvc/chat/adapters/eventwire"
 	"github.com/chatsvc/chat/adapters/stream"
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/internal/testenv"
@@ -59,8 +60,8 @@ func (r *recorder) count() int {
 // The publisher/consumer contract: every published event reaches the
 // applier intact, a transient failure is retried until it passes, and an
 // event that cannot be decoded goes to the dead letters.
-func consumerContract(t *testing.T, newTransport func(t *testing.T, topics stream.Topics) transport) {
-	topics := stream.Topics{Prefix: "contract." + testenv.Suffix(), Partitions: 2}
+func consumerContract(t *testing.T, newTransport func(t *testing.T, topics eventwire.Topics) transport) {
+	topics := eventwire.Topics{Prefix: "contract." + testenv.Suffix(), Partitions: 2}
 	tr := newTransport(t, topics)
 	rec := &recorder{got: map[string]domain.Event{}, failLeft: map[string]int{}}
 	dead := 0
@@ -118,7 +119,7 @@ func consumerContract(t *testing.T, newTransport func(t *testing.T, topics strea
 }
 
 func TestInProcessQueueContract(t *testing.T) {
-	consumerContract(t, func(t *testing.T, _ stream.Topics) transport {
+	consumerContract(t, func(t *testing.T, _ eventwire.Topics) transport {
 		ch := gochannel.NewGoChannel(gochannel.Config{BlockPublishUntilSubscriberAck: true}, stream.NewZapLogger(zap.NewNop()))
 		t.Cleanup(func() { ch.Close() })
 		return transport{pub: ch, sub: ch, concurrency: 1}
@@ -127,13 +128,13 @@ func TestInProcessQueueContract(t *testing.T) {
 
 func TestRedisStreamsContract(t *testing.T) {
 	testenv.EachRedis(t, func(t *testing.T, addr string) {
-		consumerContract(t, func(t *testing.T, topics stream.Topics) transport {
+		consumerContract(t, func(t *testing.T, topics eventwire.Topics) transport {
 			return redisTransport(t, addr, topics)
 		})
 	})
 }
 
-func redisTransport(t *testing.T, addr string, topics stream.Topics) transport {
+func redisTransport(t *testing.T, addr string, topics eventwire.Topics) transport {
 	client := goRedis(t, addr)
 	t.Cleanup(func() {
 		for _, tp := range append(topics.All(), topics.DeadLetter()) {
@@ -158,7 +159,7 @@ func TestTrimAcknowledged(t *testing.T) { testenv.EachRedis(t, testTrimAcknowled
 func testTrimAcknowledged(t *testing.T, addr string) {
 	ctx := context.Background()
 	client := goRedis(t, addr)
-	topics := stream.Topics{Prefix: "trim." + testenv.Suffix(), Partitions: 1}
+	topics := eventwire.Topics{Prefix: "trim." + testenv.Suffix(), Partitions: 1}
 	topic := topics.Partition(0)
 	defer client.Del(ctx, topic)
 	var ids []string
@@ -220,7 +221,7 @@ func TestPartitionsSpreadOverClusterNodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	topics := stream.Topics{Prefix: "chat.events", Partitions: 4}
+	topics := eventwire.Topics{Prefix: "chat.events", Partitions: 4}
 	nodes := map[int]bool{}
 	for _, p := range topics.All() {
 		slot, err := c.ClusterKeySlot(ctx, p).Result()

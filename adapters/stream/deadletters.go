@@ -8,6 +8,8 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/chatsvc/chat/adapters/eventwire"
 )
 
 // DeadLetter is one event the worker gave up on, as an operator sees it.
@@ -35,8 +37,8 @@ func DeadLetters(ctx context.Context, client goredis.UniversalClient, stream str
 		}
 		out = append(out, DeadLetter{
 			StreamID: e.ID, UUID: msg.UUID, Topic: msg.Metadata.Get(middleware.PoisonedTopicKey),
-			Reason: msg.Metadata.Get(middleware.ReasonForPoisonedKey), Kind: msg.Metadata.Get(typeKey), Payload: string(msg.Payload),
-			Request: msg.Metadata.Get(RequestIDKey),
+			Reason: msg.Metadata.Get(middleware.ReasonForPoisonedKey), Kind: msg.Metadata.Get(eventwire.TypeKey), Payload: string(msg.Payload),
+			Request: msg.Metadata.Get(eventwire.RequestIDKey),
 		})
 	}
 	return out, nil
@@ -56,9 +58,9 @@ func Replay(ctx context.Context, client goredis.UniversalClient, pub message.Pub
 			return n, fmt.Errorf("entry %s does not say where it came from", l.StreamID)
 		}
 		msg := message.NewMessage(l.UUID, []byte(l.Payload))
-		msg.Metadata.Set(typeKey, l.Kind)
+		msg.Metadata.Set(eventwire.TypeKey, l.Kind)
 		if l.Request != "" {
-			msg.Metadata.Set(RequestIDKey, l.Request)
+			msg.Metadata.Set(eventwire.RequestIDKey, l.Request)
 		}
 		if err := pub.Publish(l.Topic, msg); err != nil {
 			return n, err

@@ -10,6 +10,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
+	"github.com/chatsvc/chat/adapters/eventwire"
 	"github.com/chatsvc/chat/adapters/stream"
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/internal/testenv"
@@ -22,7 +23,7 @@ import (
 func TestConsumerFollowsAPlannedFailover(t *testing.T) {
 	ctx := context.Background()
 	addr := testenv.OwnRedisCluster(t, 3)
-	topics := stream.Topics{Prefix: "failover", Partitions: 4}
+	topics := eventwire.Topics{Prefix: "failover", Partitions: 4}
 	tr := redisTransport(t, addr, topics)
 	rec := &recorder{got: map[string]domain.Event{}, failLeft: map[string]int{}}
 	c, err := stream.NewConsumer(stream.ConsumerConfig{

@@ -5,7 +5,7 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
-	"github.com/chatsvc/chat/adapters/stream"
+	"github.com/chatsvc/chat/adapters/eventwire"
 	"github.com/chatsvc/chat/domain"
 )
 
@@ -13,11 +13,11 @@ import (
 // as the sequencer's script does, through any Watermill publisher.
 type eventPub struct {
 	pub    message.Publisher
-	topics stream.Topics
+	topics eventwire.Topics
 }
 
 func (p eventPub) Publish(ctx context.Context, e domain.Event) error {
-	msg, err := stream.Encode(ctx, e)
+	msg, err := eventwire.Encode(ctx, e)
 	if err != nil {
 		return err
 	}

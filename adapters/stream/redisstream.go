@@ -2,14 +2,17 @@ package stream
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"strings"
+	"sync"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill-redisstream/pkg/redisstream"
 	"github.com/ThreeDotsLabs/watermill/message"
 	goredis "github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
+
+	"github.com/chatsvc/chat/adapters/eventwire"
 )
 
 // RedisConfig tunes the Redis Streams transport.
@@ -70,7 +73,7 @@ func NewRedisSubscriber(client goredis.UniversalClient, cfg RedisConfig, inFligh
 // the groups are gone and every read fails with NOGROUP until something
 // creates them again: workers call this periodically so that they carry on
 // by themselves. It returns how many groups it created.
-func EnsureGroups(ctx context.Context, client goredis.UniversalClient, topics Topics, groups []string) (int, error) {
+func EnsureGroups(ctx context.Context, client goredis.UniversalClient, topics eventwire.Topics, groups []string) (int, error) {
 	created := 0
 	for _, topic := range topics.All() {
 		for _, g := range groups {
@@ -78,11 +81,45 @@ func EnsureGroups(ctx context.Context, client goredis.UniversalClient, topics To
 			switch {
 			case err == nil:
 				created++
-			case strings.HasPrefix(err.Error(), "BUSYGROUP"):
+			case goredis.HasErrorPrefix(err, "BUSYGROUP"):
 			default:
 				return created, fmt.Errorf("consumer group %s on %s: %w", g, topic, err)
 			}
 		}
 	}
 	return created, nil
+}
+
+// GroupKeeper runs EnsureGroups for the worker and remembers whether it
+// could, for /readyz: Check once before the subscribers start (a failure
+// is only reported), then periodically.
+type GroupKeeper struct {
+	client goredis.UniversalClient
+	topics eventwire.Topics
+	groups []string
+	log    *zap.Logger
+	mu     sync.Mutex
+	err    error
+}
+
+func NewGroupKeeper(client goredis.UniversalClient, topics eventwire.Topics, groups []string, log *zap.Logger) *GroupKeeper {
+	return &GroupKeeper{client: client, topics: topics, groups: groups, log: log, err: errors.New("consumer groups not checked yet")}
+}
+
+// Check creates the groups that are missing.
+func (k *GroupKeeper) Check(ctx context.Context) {
+	n, err := EnsureGroups(ctx, k.client, k.topics, k.groups)
+	if n > 0 {
+		k.log.Warn("recreated missing consumer groups (did Redis lose its data?)", zap.Int("groups", n))
+	}
+	k.mu.Lock()
+	k.err = err
+	k.mu.Unlock()
+}
+
+// Ready says whether every consumer group was there at the last Check.
+func (k *GroupKeeper) Ready(context.Context) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.err
 }

@@ -3,10 +3,11 @@ package stream
 import (
 	"context"
 	"strconv"
-	"strings"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/chatsvc/chat/adapters/eventwire"
 )
 
 // TrimAcknowledged removes from each partition the entries that every
@@ -15,13 +16,13 @@ import (
 // holds it pending; a group that does not exist yet keeps everything.
 // Entries younger than retain are kept too: the live streams resume from
 // them. It returns how many entries were removed.
-func TrimAcknowledged(ctx context.Context, client goredis.UniversalClient, topics Topics, groups []string, retain time.Duration) (int64, error) {
+func TrimAcknowledged(ctx context.Context, client goredis.UniversalClient, topics eventwire.Topics, groups []string, retain time.Duration) (int64, error) {
 	var removed int64
 	retained := strconv.FormatInt(time.Now().Add(-retain).UnixMilli(), 10) + "-0"
 	for _, topic := range topics.All() {
 		infos, err := client.XInfoGroups(ctx, topic).Result()
 		if err != nil {
-			if isNoSuchKey(err) {
+			if goredis.HasErrorPrefix(err, "no such key") {
 				continue
 			}
 			return removed, err
@@ -39,7 +40,7 @@ func TrimAcknowledged(ctx context.Context, client goredis.UniversalClient, topic
 			}
 			// The oldest entry this group still needs: its oldest pending one,
 			// or else the one after the last it was given.
-			need := nextID(g.LastDeliveredID)
+			need := eventwire.NextID(g.LastDeliveredID)
 			if g.Pending > 0 {
 				p, err := client.XPending(ctx, topic, name).Result()
 				if err != nil {
@@ -47,14 +48,14 @@ func TrimAcknowledged(ctx context.Context, client goredis.UniversalClient, topic
 				}
 				need = p.Lower
 			}
-			if keep == "" || lessID(need, keep) {
+			if keep == "" || eventwire.LessID(need, keep) {
 				keep = need
 			}
 		}
 		if keep == "" || keep == "0-0" {
 			continue
 		}
-		if lessID(retained, keep) {
+		if eventwire.LessID(retained, keep) {
 			keep = retained
 		}
 		n, err := client.XTrimMinID(ctx, topic, keep).Result()
@@ -65,24 +66,3 @@ func TrimAcknowledged(ctx context.Context, client goredis.UniversalClient, topic
 	}
 	return removed, nil
 }
-
-func parseID(id string) (ms, seq uint64) {
-	a, b, _ := strings.Cut(id, "-")
-	ms, _ = strconv.ParseUint(a, 10, 64)
-	seq, _ = strconv.ParseUint(b, 10, 64)
-	return ms, seq
-}
-
-func lessID(a, b string) bool {
-	am, as := parseID(a)
-	bm, bs := parseID(b)
-	return am < bm || (am == bm && as < bs)
-}
-
-func nextID(id string) string {
-	ms, seq := parseID(id)
-	return strconv.FormatUint(ms, 10) + "-" + strconv.FormatUint(seq+1, 10)
-}
-
-// isNoSuchKey tells Redis' answer about a stream that does not exist.
-func isNoSuchKey(err error) bool { return err != nil && strings.Contains(err.Error(), "no such key") }

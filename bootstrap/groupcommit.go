@@ -16,10 +16,11 @@ import (
 	"github.com/chatsvc/chat/ports"
 )
 
-// The embedded profile's queue: creates numbered and persisted in
-// group-committed SQLite transactions, indexed in the background.
-func embeddedQueueModule(streamCfg StreamConfig) fx.Option {
-	return fx.Module("embedded-queue",
+// The embedded profile's event queue: creates numbered and persisted in
+// group-committed SQLite transactions (answered once durable), then told
+// to the projector, the live log and the background indexer.
+func groupCommitModule(streamCfg StreamConfig) fx.Option {
+	return fx.Module("group-commit",
 		fx.Provide(func(lc fx.Lifecycle, ix *application.Indexer, log *zap.Logger, m *metrics.Metrics) *application.BackgroundIndexer {
 			b := application.NewBackgroundIndexer(ix, 1024, 2000, 200*time.Millisecond, func(err error) {
 				log.Warn("indexing committed messages", zap.Error(err))
@@ -44,10 +45,6 @@ func embeddedQueueModule(streamCfg StreamConfig) fx.Option {
 			lc.Append(fx.StopHook(q.Close))
 			return q
 		}),
-		// The per-application rate limits, in process: the embedded profile is one.
-		fx.Provide(func(clock ports.Clock) ports.RateLimiter { return memory.NewLimiter(clock) }),
-		fx.Provide(func(q *embedded.Queue, m *metrics.Metrics) ports.EventQueue {
-			return countingQueue{q, streamCfg.Topics(), m}
-		}),
+		fx.Provide(func(q *embedded.Queue, m *metrics.Metrics) ports.EventQueue { return countAppends(q, streamCfg, m) }),
 	)
 }

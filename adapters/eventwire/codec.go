@@ -1,10 +1,11 @@
-// Package stream carries domain events through Watermill on Redis Streams:
-// the event wire format (and the template a Redis script writes events
-// with, adapters/redis), the batch-reading subscriber, the consumer (the
-// worker's side: batching, retries, the dead-letter stream), a publisher over
-// any Watermill publisher (dead-letter replays, tests), and the stream
-// upkeep (consumer groups, trimming, backlog).
-package stream
+// Package eventwire is the event log's wire format, in one place: the
+// events as Redis stream entries in Watermill's format (Encode, Decode,
+// and the Template plus Lua fragment a Redis script appends an entry
+// with), the partitioned topics, and the order of stream entry IDs. The
+// api's queue (adapters/redis), the worker's side (adapters/stream) and
+// the api's reads of the log (adapters/streamlog) all speak it; it imports
+// none of them.
+package eventwire
 
 import (
 	"context"
@@ -25,7 +26,8 @@ import (
 	"github.com/chatsvc/chat/ports"
 )
 
-const typeKey = "event_type"
+// TypeKey is the metadata key of an event's type ("message.created").
+const TypeKey = "event_type"
 
 // RequestIDKey is the metadata key of the id of the HTTP request that caused
 // an event: Watermill's correlation id, so its middleware and tools see it.
@@ -81,7 +83,7 @@ func Encode(ctx context.Context, e domain.Event) (*message.Message, error) {
 		return nil, err
 	}
 	msg := message.NewMessage(watermill.NewULID(), payload)
-	msg.Metadata.Set(typeKey, kind)
+	msg.Metadata.Set(TypeKey, kind)
 	for _, kv := range carried(ctx) {
 		msg.Metadata.Set(kv[0], kv[1])
 	}
@@ -94,7 +96,8 @@ func Encode(ctx context.Context, e domain.Event) (*message.Message, error) {
 //
 //	XADD stream * _watermill_message_uuid UUID payload '{"number":N,"version":V,"epoch":E,'..Rest metadata Metadata
 //
-// so that the number and its event reach Redis in one atomic step.
+// (AppendLua), so that the number and its event reach Redis in one atomic
+// step.
 type Entry struct {
 	UUID     string
 	Rest     string // the payload after its numbers: `"token":…}`
@@ -153,7 +156,7 @@ func carried(ctx context.Context) [][2]string {
 // re-marshalling every one would cost more than the event's script.
 func withEntry(md, key, value string) string {
 	if md == "" || md[0]&0xf0 != 0x80 || md[0] == 0x8f {
-		panic(fmt.Sprintf("stream: metadata %q is not a small msgpack map", md))
+		panic(fmt.Sprintf("eventwire: metadata %q is not a small msgpack map", md))
 	}
 	b := make([]byte, 0, len(md)+len(key)+len(value)+6)
 	b = append(b, md[0]+1) // fixmap 0x8N: one more entry
@@ -184,7 +187,7 @@ func metadataOf(kind string) (string, error) {
 		return md.(string), nil
 	}
 	msg := message.NewMessage("", nil)
-	msg.Metadata.Set(typeKey, kind)
+	msg.Metadata.Set(TypeKey, kind)
 	values, err := redisstream.DefaultMarshallerUnmarshaller{}.Marshal("", msg)
 	if err != nil {
 		return "", err
@@ -192,6 +195,15 @@ func metadataOf(kind string) (string, error) {
 	md, _ := values["metadata"].([]byte)
 	metadata.Store(kind, string(md))
 	return string(md), nil
+}
+
+// DecodeEntry reads an event back from a stream entry's field values.
+func DecodeEntry(values map[string]any) (domain.Event, error) {
+	msg, err := redisstream.DefaultMarshallerUnmarshaller{}.Unmarshal(values)
+	if err != nil {
+		return nil, fmt.Errorf("%w: entry: %v", domain.ErrInvalidEvent, err)
+	}
+	return Decode(msg)
 }
 
 // Decode reads an event back. A message that is not a valid event can never
@@ -205,7 +217,7 @@ func Decode(msg *message.Message) (domain.Event, error) {
 	if err != nil || w.Number < 1 {
 		return nil, fmt.Errorf("%w: bad token or number", domain.ErrInvalidEvent)
 	}
-	kind := msg.Metadata.Get(typeKey)
+	kind := msg.Metadata.Get(TypeKey)
 	if kind != "chat.created" && w.Chat < 1 {
 		return nil, fmt.Errorf("%w: bad chat number", domain.ErrInvalidEvent)
 	}

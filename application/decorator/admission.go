@@ -1,4 +1,4 @@
-package application
+package decorator
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package stream
+package eventwire
 
 import (
 	"hash/fnv"

@@ -1,4 +1,4 @@
-package stream
+package streamlog
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/chatsvc/chat/adapters/eventwire"
 	"github.com/chatsvc/chat/domain"
 )
 
@@ -15,7 +16,7 @@ import (
 // reads the partitions (every few seconds); Admit costs no round trip.
 type BacklogGate struct {
 	client goredis.UniversalClient
-	topics Topics
+	topics eventwire.Topics
 	groups []string
 	max    int64
 	full   atomic.Pointer[map[string]bool] // partitions over Max at the last Refresh
@@ -23,7 +24,7 @@ type BacklogGate struct {
 
 // NewBacklogGate makes a gate over every partition of topics, for the
 // consumer groups named; a limit <= 0 admits everything.
-func NewBacklogGate(client goredis.UniversalClient, topics Topics, groups []string, limit int64) *BacklogGate {
+func NewBacklogGate(client goredis.UniversalClient, topics eventwire.Topics, groups []string, limit int64) *BacklogGate {
 	return &BacklogGate{client: client, topics: topics, groups: groups, max: limit}
 }
 
@@ -58,12 +59,12 @@ func (g *BacklogGate) Refresh(ctx context.Context) (map[string]int64, error) {
 // not acknowledged: those never delivered to it plus those in hand. A group
 // that does not exist (yet) has acknowledged nothing; where Redis cannot
 // tell a group's lag (after deletions), the stream's length stands for it.
-func Unacknowledged(ctx context.Context, client goredis.UniversalClient, topics Topics, groups []string) (map[string]int64, error) {
+func Unacknowledged(ctx context.Context, client goredis.UniversalClient, topics eventwire.Topics, groups []string) (map[string]int64, error) {
 	out := make(map[string]int64, topics.Partitions)
 	for _, topic := range topics.All() {
 		infos, err := client.XInfoGroups(ctx, topic).Result()
 		if err != nil {
-			if isNoSuchKey(err) {
+			if noStream(err) {
 				out[topic] = 0
 				continue
 			}

@@ -1,4 +1,4 @@
-package stream_test
+package streamlog_test
 
 import (
 	"context"
@@ -7,7 +7,8 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/chatsvc/chat/adapters/stream"
+	"github.com/chatsvc/chat/adapters/eventwire"
+	"github.com/chatsvc/chat/adapters/streamlog"
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/internal/testenv"
 )
@@ -21,7 +22,7 @@ func TestBacklogGate(t *testing.T) { testenv.EachRedis(t, testBacklogGate) }
 func testBacklogGate(t *testing.T, addr string) {
 	ctx := context.Background()
 	client := goRedis(t, addr)
-	topics := stream.Topics{Prefix: "gate." + testenv.Suffix(), Partitions: 2}
+	topics := eventwire.Topics{Prefix: "gate." + testenv.Suffix(), Partitions: 2}
 	defer client.Del(ctx, topics.All()...)
 	// An application on each partition.
 	var busy, quiet domain.Token
@@ -42,7 +43,7 @@ func testBacklogGate(t *testing.T, addr string) {
 	if err := client.XAdd(ctx, &goredis.XAddArgs{Stream: topics.Partition(1), Values: map[string]any{"i": 0}}).Err(); err != nil {
 		t.Fatal(err)
 	}
-	gate := stream.NewBacklogGate(client, topics, []string{"persist", "index"}, 5)
+	gate := streamlog.NewBacklogGate(client, topics, []string{"persist", "index"}, 5)
 	admits := func(tok domain.Token) bool {
 		err := gate.Admit(ctx, tok)
 		if err != nil && !errors.Is(err, domain.ErrOverloaded) {

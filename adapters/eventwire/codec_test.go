@@ -1,4 +1,4 @@
-package stream
+package eventwire
 
 import (
 	"context"
@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill-redisstream/pkg/redisstream"
-	"github.com/ThreeDotsLabs/watermill/message"
-	"go.opentelemetry.io/otel/trace"
 
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/ports"
@@ -37,7 +35,7 @@ func TestTemplateCarriesTheRequestID(t *testing.T) {
 		if got := msg.Metadata.Get(RequestIDKey); got != id {
 			t.Fatalf("request id %q, want %q", got, id)
 		}
-		if got := msg.Metadata.Get(typeKey); got != "message.created" {
+		if got := msg.Metadata.Get(TypeKey); got != "message.created" {
 			t.Fatalf("event type %q after adding a request id of %d bytes", got, len(id))
 		}
 		if n := len(msg.Metadata); (id == "" && n != 1) || (id != "" && n != 2) {
@@ -46,26 +44,5 @@ func TestTemplateCarriesTheRequestID(t *testing.T) {
 		if _, err := Decode(msg); err != nil {
 			t.Fatal(err)
 		}
-	}
-}
-
-// An applied event's lag observation names its trace when sampled, else its
-// request id when that fits an exemplar, else nothing.
-func TestExemplar(t *testing.T) {
-	msg := message.NewMessage("m", nil)
-	if got := exemplar(context.Background(), msg); got != nil {
-		t.Fatalf("no request: %v", got)
-	}
-	msg.Metadata.Set(RequestIDKey, "req-1")
-	if got := exemplar(context.Background(), msg); got["request_id"] != "req-1" || len(got) != 1 {
-		t.Fatalf("request id: %v", got)
-	}
-	sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}, TraceFlags: trace.FlagsSampled})
-	if got := exemplar(trace.ContextWithSpanContext(context.Background(), sc), msg); got["trace_id"] != sc.TraceID().String() || len(got) != 1 {
-		t.Fatalf("traced: %v", got)
-	}
-	msg.Metadata.Set(RequestIDKey, strings.Repeat("r", ports.MaxRequestIDLen))
-	if got := exemplar(context.Background(), msg); got != nil {
-		t.Fatalf("an id too long for an exemplar: %v", got)
 	}
 }

@@ -1,4 +1,10 @@
-package stream
+// Package streamlog is the api's reads of the event log on Redis Streams:
+// the live log every api tails for its server-sent event streams
+// (ports.LiveLog) and the write admission that refuses writes while the
+// workers are too far behind (ports.WriteAdmission), with the backlog
+// reading the workers' gauge shares. The worker's side of the log is in
+// adapters/stream; the wire format in adapters/eventwire.
+package streamlog
 
 import (
 	"context"
@@ -9,6 +15,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/chatsvc/chat/adapters/eventwire"
 	"github.com/chatsvc/chat/domain"
 )
 
@@ -20,21 +27,21 @@ import (
 // resume.
 type LiveLog struct {
 	client goredis.UniversalClient
-	topics Topics
+	topics eventwire.Topics
 	block  time.Duration
 	// ids is where the tail stands in each partition, kept across tails: a
 	// tail started again after an error goes on from there, missing nothing.
 	ids []string
 }
 
-func NewLiveLog(client goredis.UniversalClient, topics Topics) *LiveLog {
+func NewLiveLog(client goredis.UniversalClient, topics eventwire.Topics) *LiveLog {
 	return &LiveLog{client: client, topics: topics, block: 2 * time.Second}
 }
 
 var positionForm = regexp.MustCompile(`^[0-9]{1,20}-[0-9]{1,20}$`)
 
 func (l *LiveLog) Valid(s string) bool     { return positionForm.MatchString(s) }
-func (l *LiveLog) Before(a, b string) bool { return lessID(a, b) }
+func (l *LiveLog) Before(a, b string) bool { return eventwire.LessID(a, b) }
 
 // Tail reads every partition from its current end (or from where the
 // last tail stopped), with one blocking XREAD per partition (on a Redis
@@ -51,7 +58,7 @@ func (l *LiveLog) Tail(ctx context.Context, fn func(domain.LiveEvent)) error {
 			switch {
 			case err == nil:
 				ids[i] = info.LastGeneratedID
-			case isNoSuchKey(err):
+			case noStream(err):
 				ids[i] = "0-0"
 			default:
 				return err
@@ -110,7 +117,7 @@ func (l *LiveLog) tail(ctx context.Context, stream string, id *string, mu *sync.
 func (l *LiveLog) Since(ctx context.Context, chat domain.ChatKey, after string) ([]domain.LiveEvent, error) {
 	topic := l.topics.For(chat.Token)
 	info, err := l.client.XInfoStream(ctx, topic).Result()
-	if isNoSuchKey(err) {
+	if noStream(err) {
 		return nil, domain.ErrPositionGone
 	}
 	if err != nil {
@@ -122,11 +129,11 @@ func (l *LiveLog) Since(ctx context.Context, chat domain.ChatKey, after string) 
 	first := info.FirstEntry.ID
 	removed := info.EntriesAdded > info.Length
 	switch {
-	case lessID(info.LastGeneratedID, after):
+	case eventwire.LessID(info.LastGeneratedID, after):
 		return nil, domain.ErrPositionGone
-	case removed && first == "" && lessID(after, info.LastGeneratedID):
+	case removed && first == "" && eventwire.LessID(after, info.LastGeneratedID):
 		return nil, domain.ErrPositionGone
-	case removed && first != "" && lessID(after, first):
+	case removed && first != "" && eventwire.LessID(after, first):
 		return nil, domain.ErrPositionGone
 	}
 	var out []domain.LiveEvent
@@ -151,11 +158,7 @@ func (l *LiveLog) Since(ctx context.Context, chat domain.ChatKey, after string) 
 // liveEvent decodes a message event of the stream (chat creations are not
 // part of a chat's stream).
 func liveEvent(m goredis.XMessage) (domain.LiveEvent, bool) {
-	msg, err := unmarshaller.Unmarshal(m.Values)
-	if err != nil {
-		return domain.LiveEvent{}, false
-	}
-	e, err := Decode(msg)
+	e, err := eventwire.DecodeEntry(m.Values)
 	if err != nil {
 		return domain.LiveEvent{}, false
 	}
@@ -165,3 +168,7 @@ func liveEvent(m goredis.XMessage) (domain.LiveEvent, bool) {
 	}
 	return domain.LiveEvent{}, false
 }
+
+// noStream tells Redis' answer about a stream that does not exist (yet,
+// or any more).
+func noStream(err error) bool { return goredis.HasErrorPrefix(err, "no such key") }

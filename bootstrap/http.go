@@ -1,0 +1,96 @@
+package bootstrap
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/fx"
+	"go.uber.org/zap"
+
+	"github.com/chatsvc/chat/adapters/httpapi"
+	"github.com/chatsvc/chat/adapters/metrics"
+	"github.com/chatsvc/chat/application"
+	"github.com/chatsvc/chat/internal/commalist"
+	"github.com/chatsvc/chat/ports"
+)
+
+// The api's use cases and HTTP server; the use cases read through the read
+// cache (cachedReads) unless it is off.
+func apiModule(api APIConfig, cache ReadCacheConfig) fx.Option {
+	return fx.Module("api",
+		fx.Supply(fx.Private, api),
+		cachedReads(cache),
+		fx.Provide(
+			application.NewApplications,
+			application.NewChats,
+			func(q ports.EventQueue, r ports.MessageReader, clock ports.Clock) *application.Messages {
+				return application.NewMessages(q, r, clock, api.MaxBodyBytes)
+			},
+			func(chats ports.ChatReader, index ports.SearchIndex, fallback ports.SearchFallback, m *metrics.Metrics, log *zap.Logger) *application.Search {
+				return application.NewSearch(chats, index, fallback, func(err error) {
+					m.SearchDegraded.Inc()
+					log.Warn("search index unavailable; answering from the database", zap.Error(err))
+				}, api.SearchTimeout)
+			},
+		),
+		fx.Provide(fx.Annotate(newServer, fx.ParamTags(``, ``, ``, ``, ``, ``, ``, `group:"readiness"`))),
+		serving,
+	)
+}
+
+func newServer(api APIConfig, apps *application.Applications, chats *application.Chats, msgs *application.Messages,
+	search *application.Search, live *application.Live, limiter ports.RateLimiter, checks []httpapi.Check, m *metrics.Metrics, log *zap.Logger, tp trace.TracerProvider) *httpapi.Server {
+	uc := httpapi.UseCases{Applications: apps, Chats: chats, Messages: msgs, Search: search, Live: live, Limiter: limiter}
+	cfg := httpapi.Config{Addr: api.Addr, AdminToken: api.AdminToken, MaxRequestBytes: api.MaxRequestBytes, RateLimit: api.RateLimit,
+		AppLimits: httpapi.AppLimits{WriteRate: api.AppWriteRate, WriteBurst: api.AppWriteBurst, ReadRate: api.AppReadRate, ReadBurst: api.AppReadBurst},
+		Heartbeat: api.Heartbeat, TrustedProxies: commalist.Split(api.TrustedProxies)}
+	return httpapi.NewServer(cfg, uc, byName(checks), m, log, tracer(tp, "github.com/chatsvc/chat/adapters/httpapi"))
+}
+
+// The worker's operations server: /healthz, /readyz and /metrics on CHAT_WORKER_HTTP_ADDR.
+func opsModule(w WorkerConfig) fx.Option {
+	return fx.Module("ops",
+		fx.Provide(fx.Annotate(func(checks []httpapi.Check, m *metrics.Metrics, log *zap.Logger) *httpapi.Server {
+			return httpapi.NewOpsServer(httpapi.Config{Addr: w.HTTPAddr}, byName(checks), m, log)
+		}, fx.ParamTags(`group:"readiness"`))),
+		serving,
+	)
+}
+
+// readiness contributes a module's dependency check to /readyz and to
+// chat_dependency_up.
+func readiness(check any) fx.Option {
+	return fx.Provide(fx.Annotate(check, fx.ResultTags(`group:"readiness"`)))
+}
+
+// byName orders the checks (a value group's order is not its modules').
+func byName(checks []httpapi.Check) []httpapi.Check {
+	checks = slices.Clone(checks)
+	slices.SortFunc(checks, func(a, b httpapi.Check) int { return strings.Compare(a.Name, b.Name) })
+	return checks
+}
+
+// serving starts the server last and stops it first, so that in-flight
+// requests finish while everything they need is still there (the server
+// needs every other module, so its hook is appended after theirs); and it
+// checks every dependency /readyz reports on every few seconds, for
+// chat_dependency_up (alerts read it; /readyz is for orchestrators).
+var serving = fx.Invoke(
+	fx.Annotate(func(lc fx.Lifecycle, checks []httpapi.Check, m *metrics.Metrics) {
+		every(lc, 5*time.Second, func(ctx context.Context) {
+			for _, c := range checks {
+				cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+				up := 1.0
+				if c.Ping(cctx) != nil {
+					up = 0
+				}
+				cancel()
+				m.DependencyUp.WithLabelValues(c.Name).Set(up)
+			}
+		})
+	}, fx.ParamTags(``, `group:"readiness"`)),
+	func(lc fx.Lifecycle, s *httpapi.Server) { lc.Append(fx.Hook{OnStart: s.Start, OnStop: s.Stop}) },
+)

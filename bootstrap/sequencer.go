@@ -1,0 +1,86 @@
+package bootstrap
+
+import (
+	"context"
+
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/redis/rueidis"
+	"go.uber.org/fx"
+	"go.uber.org/zap"
+
+	"github.com/chatsvc/chat/adapters/httpapi"
+	"github.com/chatsvc/chat/adapters/metrics"
+	redisadapter "github.com/chatsvc/chat/adapters/redis"
+	"github.com/chatsvc/chat/adapters/streamlog"
+	"github.com/chatsvc/chat/application/decorator"
+	"github.com/chatsvc/chat/domain"
+	"github.com/chatsvc/chat/ports"
+)
+
+// Redis (rueidis): the production number sequences, which are the api's
+// event queue (one script numbers an event and appends it), with the
+// idempotency claims, the per-application rate limits and write admission.
+func sequencerModule(redisCfg RedisConfig, streamCfg StreamConfig) fx.Option {
+	return fx.Module("sequencer",
+		fx.Supply(fx.Private, streamCfg),
+		fx.Provide(func(startup StartupConfig, lc fx.Lifecycle) rueidis.Client {
+			return startRedis(lc, startup, redisadapter.NewClient(redisCfg.Addr))
+		}),
+		fx.Provide(func(client rueidis.Client, fences ports.SequenceFences) *redisadapter.Sequencer {
+			return redisadapter.NewSequencer(client, fences, redisadapter.Config{
+				Topics: streamCfg.Topics(), MaxLen: streamCfg.MaxLen, Lease: redisCfg.SequenceLease, HistoryCheck: redisCfg.HistoryCheck})
+		}),
+		fx.Provide(func(s *redisadapter.Sequencer) ports.Sequencer { return s }),
+		fx.Provide(func(client rueidis.Client) ports.IdempotencyClaims { return redisadapter.NewClaims(client) }),
+		// Shared by every api instance.
+		fx.Provide(func(client rueidis.Client) ports.RateLimiter { return redisadapter.NewLimiter(client) }),
+		// Writes are refused while their partition's queue is too long (CHAT_MAX_BACKLOG).
+		fx.Provide(func(client goredis.UniversalClient) *streamlog.BacklogGate {
+			return streamlog.NewBacklogGate(client, streamCfg.Topics(), streamCfg.Groups(), streamCfg.MaxBacklog)
+		}),
+		fx.Invoke(watchWriteBacklog),
+		fx.Provide(func(seq *redisadapter.Sequencer, gate *streamlog.BacklogGate, m *metrics.Metrics) ports.EventQueue {
+			return countAppends(decorator.AdmitWrites(seq, gate), streamCfg, m)
+		}),
+		readiness(func(r rueidis.Client) httpapi.Check {
+			return httpapi.Check{Name: "redis", Ping: func(ctx context.Context) error { return redisadapter.Ping(ctx, r) }}
+		}),
+	)
+}
+
+// startRedis connects a rueidis client at start, so that building the graph
+// does no I/O.
+func startRedis(lc fx.Lifecycle, startup StartupConfig, c *redisadapter.Client) rueidis.Client {
+	dependency(lc, startup, "Redis (CHAT_REDIS_ADDR)", c.Start, c.Stop)
+	return c
+}
+
+// countAppends counts the events a queue appends, by partition, and the
+// appends it refuses.
+func countAppends(q ports.EventQueue, streamCfg StreamConfig, m *metrics.Metrics) ports.EventQueue {
+	topics := streamCfg.Topics()
+	return decorator.CountAppends(q, decorator.QueueHooks{
+		Appended: func(token domain.Token) { m.EventsPublished.WithLabelValues(topics.For(token)).Inc() },
+		Refused:  m.WritesRefused.Inc,
+	})
+}
+
+// watchWriteBacklog refreshes the api's write admission.
+func watchWriteBacklog(lc fx.Lifecycle, streamCfg StreamConfig, gate *streamlog.BacklogGate, m *metrics.Metrics, log *zap.Logger) {
+	if streamCfg.MaxBacklog <= 0 {
+		return
+	}
+	every(lc, streamCfg.BacklogEvery, func(ctx context.Context) {
+		backlog, err := gate.Refresh(ctx)
+		if err != nil {
+			log.Debug("stream backlog", zap.Error(err))
+			return
+		}
+		for topic, n := range backlog {
+			m.WriteBacklog.WithLabelValues(topic).Set(float64(n))
+			if gate.Over(n) {
+				log.Warn("refusing writes: the queue is over CHAT_MAX_BACKLOG", zap.String("partition", topic), zap.Int64("backlog", n), zap.Int64("max", streamCfg.MaxBacklog))
+			}
+		}
+	})
+}
