@@ -1,6 +1,8 @@
 package bootstrap_test
 
 import (
+	"encoding/json"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -33,12 +35,25 @@ func newcomerSuite(t *testing.T, s *stack) {
 	})
 
 	t.Run("JSON sent as a form, curl's default, is read as JSON", func(t *testing.T) {
-		form := []string{"Content-Type", "application/x-www-form-urlencoded"}
-		if r := s.call(t, "POST", msgs, `{"body":"sent by curl -d"}`, form...).want(t, 201); r.str("body") != "sent by curl -d" {
-			t.Fatalf("created %s", r.Raw)
+		// (Sent as curl sends it, past the suite's check against openapi.json,
+		// whose form schema cannot say that a form may be JSON.)
+		curl := func(path, body string) map[string]any {
+			res, err := http.Post(s.URL+path, "application/x-www-form-urlencoded", strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			var out map[string]any
+			if err := json.NewDecoder(res.Body).Decode(&out); err != nil || res.StatusCode != 201 {
+				t.Fatalf("POST %s: %d %v %v", path, res.StatusCode, out, err)
+			}
+			return out
 		}
-		if r := s.call(t, "POST", "/api/v1/chat_applications", ` {"name":"curl app"}`, form...).want(t, 201); r.str("name") != "curl app" {
-			t.Fatalf("created %s", r.Raw)
+		if r := curl(msgs, `{"body":"sent by curl -d"}`); r["body"] != "sent by curl -d" {
+			t.Fatalf("created %v", r)
+		}
+		if r := curl("/api/v1/chat_applications", ` {"name":"curl app"}`); r["name"] != "curl app" {
+			t.Fatalf("created %v", r)
 		}
 		r := s.call(t, "GET", msgs+"?after=0&wait=5s", nil).want(t, 200)
 		if items := r.items(t); len(items) != 1 || items[0]["body"] != "sent by curl -d" || r.num("through") != 1 {
@@ -52,6 +67,26 @@ func newcomerSuite(t *testing.T, s *stack) {
 		s.call(t, "GET", msgs+"/1", nil).want(t, 200)
 		if r := s.call(t, "GET", app+"/chats/1", nil).want(t, 200); r.num("messages_count") > 1 {
 			t.Fatalf("a refused create counted: %s", r.Raw)
+		}
+	})
+
+	t.Run("what openapi.json refuses is refused", func(t *testing.T) {
+		r := s.call(t, "PUT", msgs+"/search", map[string]any{"body": "x"})
+		r.wantError(t, 405, "method_not_allowed")
+		if r.Header.Get("Allow") != "GET, HEAD" {
+			t.Fatalf("Allow %q on the search's path", r.Header.Get("Allow"))
+		}
+		for _, q := range []string{msgs + "?cursor=", app + "/chats?limit=", msgs + "?wait=", msgs + "/search?q=x&cursor="} {
+			s.call(t, "GET", q, nil).wantError(t, 400, "bad_request")
+		}
+		s.call(t, "GET", app+"/chats/1/events", nil, "Last-Event-ID", "").wantError(t, 400, "bad_request")
+		for _, body := range []string{`{"body":"a","message":{"body":"b"}}`, `{"body":null}`, `{"message":null}`} {
+			s.call(t, "POST", msgs, body).wantError(t, 400, "bad_request")
+		}
+		// A form's only nested keys are the wrapper's; others are extra keys, ignored.
+		form := []string{"Content-Type", "application/x-www-form-urlencoded"}
+		if r := s.call(t, "POST", msgs, "body=plain&other%5Bkey%5D=x&message=y", form...).want(t, 201); r.str("body") != "plain" {
+			t.Fatalf("form with extra keys: %s", r.Raw)
 		}
 	})
 

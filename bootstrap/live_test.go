@@ -180,8 +180,15 @@ func liveSuite(t *testing.T, reader, writer *stack) {
 	if r := reader.call(t, "GET", msgs+"?after=5&wait=300ms", nil).want(t, 200); len(r.items(t)) != 0 || r.num("through") != 5 {
 		t.Fatalf("long poll with nothing new: %s", r.Raw)
 	}
-	for _, q := range []string{"?wait=soon", "?wait=2m", "?wait=-1s", "?after=1&wait=1s&order=desc", "?before=3&wait=1s"} {
+	for _, q := range []string{"?wait=soon", "?wait=2m", "?wait=-1s"} {
 		reader.call(t, "GET", msgs+q, nil).wantError(t, 400, "bad_request")
+	}
+	// A page that walks elsewhere than after N is answered at once.
+	for _, q := range []string{"?after=4&wait=30s&order=desc", "?before=3&wait=30s", "?around=5&wait=30s"} {
+		start := time.Now()
+		if r := reader.call(t, "GET", msgs+q, nil).want(t, 200); len(r.items(t)) == 0 || time.Since(start) > 5*time.Second {
+			t.Fatalf("GET messages%s: %s after %s", q, r.Raw, time.Since(start))
+		}
 	}
 
 	// Refused: a position of another form, a chat or an application that does not exist.

@@ -10,7 +10,6 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
-	"github.com/chatsvc/chat/adapters/embedded"
 	"github.com/chatsvc/chat/adapters/entstore"
 	"github.com/chatsvc/chat/adapters/httpapi"
 	"github.com/chatsvc/chat/adapters/sqlite"
@@ -46,9 +45,9 @@ func sqliteModule(c SQLiteConfig) fx.Option {
 			return s, db, nil
 		}),
 		storePorts,
-		fx.Provide(embedded.NewSequencer),
+		fx.Provide(sqlite.NewSequencer),
 		fx.Provide(func(db *sql.DB) ports.IdempotencyClaims { return sqlite.NewClaims(db) }),
-		fx.Provide(func(s *embedded.Sequencer) ports.Sequencer { return s }),
+		fx.Provide(func(s *sqlite.Sequencer) ports.Sequencer { return s }),
 		readiness(func(s *entstore.Store) httpapi.Check { return httpapi.Check{Name: "database", Ping: s.Ping} }),
 	)
 }

@@ -45,6 +45,11 @@ func mediaOf(c *fiber.Ctx) media {
 // A form body reads as the JSON object it stands for: name=x as
 // {"name":"x"}, chat_application[name]=x as {"chat_application":{"name":"x"}}.
 func parseObject(body []byte, m media, field string) (map[string]json.RawMessage, error) {
+	return parseObjectOf(body, m, field, field)
+}
+
+// parseObjectOf is parseObject where a form's wrapper[…] fields nest.
+func parseObjectOf(body []byte, m media, field, wrapper string) (map[string]json.RawMessage, error) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return nil, nil
@@ -54,7 +59,7 @@ func parseObject(body []byte, m media, field string) (map[string]json.RawMessage
 		// curl -d sends JSON as a form unless told otherwise; no form a
 		// client means starts with "{", so such a body is read as the JSON it is.
 		if trimmed[0] != '{' {
-			return parseForm(body, field)
+			return parseForm(body, field, wrapper)
 		}
 	case mediaOther:
 		return nil, &apiError{status: fiber.StatusUnsupportedMediaType, code: "unsupported_media_type", message: "request body must be application/json or application/x-www-form-urlencoded"}
@@ -79,53 +84,60 @@ func decodeAttribute(c *fiber.Ctx, wrapper, name string) (string, error) {
 	return parseAttribute(c.Body(), mediaOf(c), wrapper, name)
 }
 
-// parseForm turns a form body into the object it stands for.
-func parseForm(body []byte, field string) (map[string]json.RawMessage, error) {
+// parseForm turns a form body into the object it stands for. Only the
+// wrapper's fields are read as nested (wrapper[name]=x); any other key,
+// brackets and all, is a key of its own, as a JSON body's extra keys are.
+func parseForm(body []byte, field, wrapper string) (map[string]json.RawMessage, error) {
 	values, err := url.ParseQuery(string(body))
 	if err != nil {
 		return nil, badRequest("request body is not a valid form: " + err.Error())
 	}
 	top := map[string]json.RawMessage{}
-	nested := map[string]map[string]string{}
+	nested := map[string]string{}
 	for key, vs := range values {
 		v := vs[0]
 		if !utf8.ValidString(v) || !utf8.ValidString(key) {
 			return nil, &domain.ValidationError{Field: field, Reason: "must be valid UTF-8"}
 		}
-		if outer, inner, ok := strings.Cut(key, "["); ok && strings.HasSuffix(inner, "]") {
-			if nested[outer] == nil {
-				nested[outer] = map[string]string{}
-			}
-			nested[outer][strings.TrimSuffix(inner, "]")] = v
+		if inner, ok := strings.CutPrefix(key, wrapper+"["); ok && strings.HasSuffix(inner, "]") {
+			nested[strings.TrimSuffix(inner, "]")] = v
 			continue
 		}
-		top[key], _ = json.Marshal(v)
+		if key != wrapper { // a bare wrapper=x is no wrapper: ignored like any extra key
+			top[key], _ = json.Marshal(v)
+		}
 	}
-	for outer, fields := range nested {
-		top[outer], _ = json.Marshal(fields)
+	if len(nested) > 0 {
+		top[wrapper], _ = json.Marshal(nested)
 	}
 	return top, nil
 }
 
-// parseAttribute is decodeAttribute's work on the raw body (and fuzzed as such).
+// parseAttribute is decodeAttribute's work on the raw body (and fuzzed as
+// such). The attribute comes bare or wrapped, not both; given, it must be a
+// string (null is not one). Other keys are ignored.
 func parseAttribute(body []byte, m media, wrapper, name string) (string, error) {
-	top, err := parseObject(body, m, name)
+	top, err := parseObjectOf(body, m, name, wrapper)
 	if err != nil {
 		return "", err
 	}
-	raw, ok := top[name]
-	if inner, wrapped := top[wrapper]; (!ok || isNull(raw)) && wrapped && !isNull(inner) {
+	raw, bare := top[name]
+	inner, wrapped := top[wrapper]
+	switch {
+	case bare && wrapped:
+		return "", badRequest("send " + name + " or " + wrapper + "." + name + ", not both")
+	case wrapped:
 		var nested map[string]json.RawMessage
-		if err := json.Unmarshal(inner, &nested); err != nil {
+		if err := json.Unmarshal(inner, &nested); err != nil || nested == nil {
 			return "", badRequest(wrapper + " must be a JSON object")
 		}
-		raw, ok = nested[name]
+		raw, bare = nested[name]
 	}
-	if !ok || isNull(raw) {
-		return "", nil
+	if !bare {
+		return "", nil // the domain says it is missing (blank)
 	}
 	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
+	if err := json.Unmarshal(raw, &s); err != nil || isNull(raw) {
 		return "", badRequest(name + " must be a string")
 	}
 	if loneSurrogate(raw) {

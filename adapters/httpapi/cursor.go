@@ -1,30 +1,23 @@
 package httpapi
 
 import (
-	"encoding/base64"
+	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/chatsvc/chat/domain"
 )
 
-// Cursors are opaque to clients: a versioned, base64url-encoded position.
+// Cursors are positions in a list, in a grammar openapi.json states (the
+// patterns below), so that a client, or a generator of clients, knows every
+// cursor the server takes: each string of the grammar is a valid position.
 // They hold public keys (a number, a token), never a database id. Each kind
-// of list has its codec below, over the one envelope.
-func encodeCursor(kind, key string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("v1:" + kind + ":" + key))
-}
+// of list has its codec here.
+// (The search and application cursors' decoders take a little more than
+// their patterns: every cursor a page hands out.)
+var numberCursorForm = regexp.MustCompile(`^[1-9][0-9]{0,17}b?d?$`)
 
-func decodeCursor(kind, raw string) (string, error) {
-	b, err := base64.RawURLEncoding.DecodeString(raw)
-	prefix := "v1:" + kind + ":"
-	if err != nil || !strings.HasPrefix(string(b), prefix) || len(b) == len(prefix) {
-		return "", errBadCursor
-	}
-	return strings.TrimPrefix(string(b), prefix), nil
-}
-
-var errBadCursor = badRequest("cursor is not valid")
+var errBadCursor = badRequest("cursor is not valid: use the next_cursor of a page")
 
 // numberPosition is where a page by number goes on: past Number, walking
 // backward (toward 1) or forward, answering newest first or not.
@@ -33,64 +26,50 @@ type numberPosition struct {
 	Backward, Desc bool
 }
 
-// A number cursor's key is n, then :b when the pages walk backward, :d when
-// they answer newest first.
-func encodeNumberCursor(kind string, p numberPosition) string {
-	key := strconv.FormatInt(p.Number, 10)
+// A number cursor is n, then b when the pages walk backward, d when they
+// answer newest first.
+func encodeNumberCursor(p numberPosition) string {
+	c := strconv.FormatInt(p.Number, 10)
 	if p.Backward {
-		key += ":b"
+		c += "b"
 	}
 	if p.Desc {
-		key += ":d"
+		c += "d"
 	}
-	return encodeCursor(kind, key)
+	return c
 }
 
-func decodeNumberCursor(kind, raw string) (numberPosition, error) {
-	key, err := decodeCursor(kind, raw)
-	if err != nil {
-		return numberPosition{}, err
-	}
-	var p numberPosition
-	key, p.Desc = strings.CutSuffix(key, ":d")
-	key, p.Backward = strings.CutSuffix(key, ":b")
-	p.Number, err = strconv.ParseInt(key, 10, 64)
-	if err != nil || p.Number < 1 {
+func decodeNumberCursor(raw string) (numberPosition, error) {
+	if !numberCursorForm.MatchString(raw) {
 		return numberPosition{}, errBadCursor
 	}
+	var p numberPosition
+	raw, p.Desc = strings.CutSuffix(raw, "d")
+	raw, p.Backward = strings.CutSuffix(raw, "b")
+	p.Number, _ = strconv.ParseInt(raw, 10, 64) // at most 18 digits: it fits
 	return p, nil
 }
 
-// A search cursor's key is the last hit's score and number.
+// A search cursor is the last hit's score and number.
 func encodeSearchCursor(h domain.Hit) string {
-	return encodeCursor("search", strconv.FormatFloat(h.Score, 'g', -1, 64)+":"+strconv.FormatInt(h.Message.Number, 10))
+	return strconv.FormatFloat(h.Score, 'g', -1, 64) + "_" + strconv.FormatInt(h.Message.Number, 10)
 }
 
 func decodeSearchCursor(raw string) (domain.SearchCursor, error) {
-	key, err := decodeCursor("search", raw)
-	if err != nil {
-		return domain.SearchCursor{}, err
-	}
-	score, number, ok := strings.Cut(key, ":")
+	score, number, ok := strings.Cut(raw, "_")
 	f, err1 := strconv.ParseFloat(score, 64)
 	n, err2 := strconv.ParseInt(number, 10, 64)
-	if !ok || err1 != nil || err2 != nil || n < 1 {
+	if !ok || err1 != nil || err2 != nil || n < 1 || f < 0 {
 		return domain.SearchCursor{}, errBadCursor
 	}
 	return domain.SearchCursor{Score: f, Number: n}, nil
 }
 
-// An application cursor's key is the last application's token.
-func encodeApplicationCursor(a domain.Application) string {
-	return encodeCursor("app", string(a.Token))
-}
+// An application cursor is the last application's token.
+func encodeApplicationCursor(a domain.Application) string { return string(a.Token) }
 
 func decodeApplicationCursor(raw string) (domain.Token, error) {
-	key, err := decodeCursor("app", raw)
-	if err != nil {
-		return "", err
-	}
-	t, err := domain.ParseToken(key)
+	t, err := domain.ParseToken(raw)
 	if err != nil {
 		return "", errBadCursor
 	}

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -63,28 +64,59 @@ func checkAccepted(t *testing.T, body []byte, got string) {
 	}
 }
 
-// Cursors: a decoded cursor is never empty, and what encodeCursor makes
-// decodes back to its key.
+// Cursors: whatever arrives is a position or a 400; a number cursor
+// accepted is the one the server writes for that position; and every
+// cursor of the grammar openapi.json states is accepted.
 func FuzzDecodeCursor(f *testing.F) {
-	for _, seed := range []string{encodeCursor("chat", "7"), encodeCursor("app", ""), "djE6YXBwOg", "not-a-cursor", "", "===="} {
+	for _, seed := range []string{"7", "12bd", "3d", "0", "07", "999999999999999999b", "1e", "0.5_3", "1.2e-05_9", "abcdefghijklmnopqrstuvwx", "not-a-cursor", ""} {
 		f.Add(seed)
 	}
+	patterns := cursorPatterns(f)
 	f.Fuzz(func(t *testing.T, raw string) {
-		key, err := decodeCursor("chat", raw)
+		pos, err := decodeNumberCursor(raw)
 		if err != nil {
 			var api *apiError
 			if !errors.As(err, &api) || api.status != 400 {
 				t.Fatalf("cursor error %v is not a 400", err)
 			}
-			return
+		} else if back := encodeNumberCursor(pos); back != raw {
+			t.Fatalf("cursor %q reads as %+v, which is written %q", raw, pos, back)
 		}
-		if key == "" {
-			t.Fatalf("empty cursor %q accepted", raw)
+		if patterns["cursor"].MatchString(raw) && err != nil {
+			t.Fatalf("number cursor %q of the documented form refused: %v", raw, err)
 		}
-		if back, err := decodeCursor("chat", encodeCursor("chat", key)); err != nil || back != key {
-			t.Fatalf("round trip of %q: %q, %v", key, back, err)
+		if _, err := decodeSearchCursor(raw); err != nil && patterns["searchCursor"].MatchString(raw) {
+			t.Fatalf("search cursor %q of the documented form refused: %v", raw, err)
+		}
+		if _, err := decodeApplicationCursor(raw); err != nil && patterns["applicationCursor"].MatchString(raw) {
+			t.Fatalf("application cursor %q of the documented form refused: %v", raw, err)
 		}
 	})
+}
+
+// cursorPatterns are the cursor parameters' patterns in openapi.json.
+func cursorPatterns(t testing.TB) map[string]*regexp.Regexp {
+	var doc struct {
+		Components struct {
+			Parameters map[string]struct {
+				Schema struct {
+					Pattern string `json:"pattern"`
+				} `json:"schema"`
+			} `json:"parameters"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(openAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]*regexp.Regexp{}
+	for _, name := range []string{"cursor", "searchCursor", "applicationCursor"} {
+		p := doc.Components.Parameters[name].Schema.Pattern
+		if p == "" {
+			t.Fatalf("openapi.json's %s parameter has no pattern", name)
+		}
+		out[name] = regexp.MustCompile(p)
+	}
+	return out
 }
 
 // Search queries: bounded, every term a non-empty run of letters or digits.

@@ -115,7 +115,7 @@ func (h *handlers) getChat(c *fiber.Ctx) error {
 }
 
 func (h *handlers) listChats(c *fiber.Ctx) error {
-	page, err := numberPage(c, "chat")
+	page, err := numberPage(c)
 	if err != nil {
 		return err
 	}
@@ -124,7 +124,7 @@ func (h *handlers) listChats(c *fiber.Ctx) error {
 		return err
 	}
 	out := toPage(chats, toChatJSON, nil)
-	out.NextCursor = numberCursor("chat", page, chats, func(ch domain.Chat) int64 { return ch.Number })
+	out.NextCursor = numberCursor(page, chats, func(ch domain.Chat) int64 { return ch.Number })
 	return c.JSON(out)
 }
 
@@ -180,19 +180,23 @@ func (h *handlers) getMessage(c *fiber.Ctx) error {
 }
 
 func (h *handlers) listMessages(c *fiber.Ctx) error {
-	page, err := numberPage(c, "message")
+	page, err := numberPage(c)
 	if err != nil {
 		return err
 	}
 	if c.Query("wait") != "" {
 		return h.waitMessages(c, page)
 	}
+	return h.pageMessages(c, page)
+}
+
+func (h *handlers) pageMessages(c *fiber.Ctx, page domain.PageRequest[int64]) error {
 	msgs, err := h.uc.Messages.List(c.UserContext(), chatPath(c), page)
 	if err != nil {
 		return err
 	}
 	out := toMessagesJSON(msgs)
-	out.NextCursor = numberCursor("message", page, msgs, func(m domain.Message) int64 { return m.Number })
+	out.NextCursor = numberCursor(page, msgs, func(m domain.Message) int64 { return m.Number })
 	return c.JSON(out)
 }
 

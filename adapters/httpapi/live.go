@@ -21,6 +21,9 @@ import (
 // and a comment every heartbeat so that proxies keep the connection open.
 func (h *handlers) followChat(c *fiber.Ctx) error {
 	after := c.Get("Last-Event-ID")
+	if after == "" && len(c.Request().Header.PeekAll("Last-Event-ID")) > 0 {
+		return badRequest("Last-Event-ID is empty: give the id of the last event received, or leave it out")
+	}
 	if after == "" {
 		after = c.Query("after")
 	}
@@ -116,14 +119,16 @@ type gapJSON struct {
 
 // waitMessages is the long poll: GET …/messages?after=N&wait=30s answers at
 // once when messages after N exist, else holds until one does or the wait
-// ends. Nothing is skipped: "through" is the number to ask after next.
+// ends. Nothing is skipped: "through" is the number to ask after next. It
+// waits for what comes after: a page that walks elsewhere (before, around,
+// newest first) is answered at once, as without wait.
 func (h *handlers) waitMessages(c *fiber.Ctx, page domain.PageRequest[int64]) error {
 	wait, err := time.ParseDuration(c.Query("wait"))
 	if err != nil || wait <= 0 || wait > maxWait {
 		return badRequest(fmt.Sprintf("wait must be a duration such as 30s, at most %s", maxWait))
 	}
-	if page.Before > 0 || page.Around > 0 || page.Backward || page.Desc || c.Query("cursor") != "" {
-		return badRequest("wait goes with after (or nothing) only: it waits for the messages after a number")
+	if page.Before > 0 || page.Around > 0 || page.Backward || page.Desc {
+		return h.pageMessages(c, page)
 	}
 	res, err := h.uc.Live.WaitMessages(c.UserContext(), chatPath(c), page.After, page.Limit, wait)
 	if err != nil {

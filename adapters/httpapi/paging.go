@@ -31,9 +31,9 @@ func parseLimit(c *fiber.Ctx) (int, error) {
 // numberPage reads how a client pages a list ordered by number: a cursor,
 // or one of after=N, before=N and around=N, with order=asc|desc (asc by
 // default; desc with no position starts from the newest). after=0 is the
-// start (what a long poll on an empty chat answers as "through"). Two
-// positions at once, or a position with a cursor, make no sense: 400.
-func numberPage(c *fiber.Ctx, kind string) (domain.PageRequest[int64], error) {
+// start (what a long poll on an empty chat answers as "through"). Given
+// several, the first of cursor, around, after and before is used.
+func numberPage(c *fiber.Ctx) (domain.PageRequest[int64], error) {
 	limit, err := parseLimit(c)
 	if err != nil {
 		return domain.PageRequest[int64]{}, err
@@ -46,7 +46,7 @@ func numberPage(c *fiber.Ctx, kind string) (domain.PageRequest[int64], error) {
 	default:
 		return page, badRequest("order must be asc or desc")
 	}
-	given := 0
+	afterGiven := c.Query("after") != ""
 	for _, p := range []struct {
 		name  string
 		least int64
@@ -56,7 +56,6 @@ func numberPage(c *fiber.Ctx, kind string) (domain.PageRequest[int64], error) {
 		if raw == "" {
 			continue
 		}
-		given++
 		n, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil || n < p.least {
 			what := " must be a positive integer"
@@ -67,19 +66,13 @@ func numberPage(c *fiber.Ctx, kind string) (domain.PageRequest[int64], error) {
 		}
 		*p.into = n
 	}
-	raw := c.Query("cursor")
-	if raw != "" {
-		given++
-	}
-	if given > 1 {
-		return page, badRequest("use one of cursor, after, before and around")
-	}
-	switch {
+	switch raw := c.Query("cursor"); {
 	case raw != "":
-		pos, err := decodeNumberCursor(kind, raw)
+		pos, err := decodeNumberCursor(raw)
 		if err != nil {
 			return page, err
 		}
+		page.After, page.Before, page.Around = 0, 0, 0
 		if pos.Backward {
 			page.Before, page.Backward = pos.Number, true
 		} else {
@@ -88,9 +81,13 @@ func numberPage(c *fiber.Ctx, kind string) (domain.PageRequest[int64], error) {
 		if c.Query("order") == "" {
 			page.Desc = pos.Desc
 		}
+	case page.Around > 0:
+		page.After, page.Before = 0, 0
+	case afterGiven:
+		page.Before = 0
 	case page.Before > 0:
 		page.Backward = true
-	case page.After == 0 && page.Around == 0 && page.Desc:
+	case page.Desc:
 		page.Backward = true // newest first: from the end
 	}
 	return page, nil
@@ -98,7 +95,7 @@ func numberPage(c *fiber.Ctx, kind string) (domain.PageRequest[int64], error) {
 
 // numberCursor is where the page after p goes on: past its farthest item
 // in the direction the request walked.
-func numberCursor[T any](kind string, req domain.PageRequest[int64], p domain.Page[T], number func(T) int64) *string {
+func numberCursor[T any](req domain.PageRequest[int64], p domain.Page[T], number func(T) int64) *string {
 	if !p.HasMore || len(p.Items) == 0 || req.Around > 0 {
 		return nil
 	}
@@ -107,6 +104,6 @@ func numberCursor[T any](kind string, req domain.PageRequest[int64], p domain.Pa
 	if req.Backward {
 		pos.Number = min(first, last)
 	}
-	c := encodeNumberCursor(kind, pos)
+	c := encodeNumberCursor(pos)
 	return &c
 }

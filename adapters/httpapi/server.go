@@ -9,7 +9,6 @@ import (
 	_ "embed"
 	"encoding/json"
 	"net"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,7 +19,6 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/pprof"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
@@ -94,6 +92,7 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 	// A client that has a resource or a page asks with If-None-Match and
 	// gets 304 while it has not changed (an edit changes its ETag).
 	api.Use(etags)
+	api.Use(refuseEmptyParameters)
 	h := &handlers{uc: uc, heartbeat: cfg.Heartbeat}
 	if h.heartbeat <= 0 {
 		h.heartbeat = 15 * time.Second
@@ -114,9 +113,16 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 	api.Get("/chat_applications/:token/chats/:chat/messages", read, h.listMessages)
 	api.Get("/chat_applications/:token/chats/:chat/messages/search", read, h.searchMessages)
 	api.Get("/chat_applications/:token/chats/:chat/messages/:message", read, h.getMessage)
-	api.Patch("/chat_applications/:token/chats/:chat/messages/:message", write, h.editMessage)
-	api.Put("/chat_applications/:token/chats/:chat/messages/:message", write, h.editMessage)
-	api.Delete("/chat_applications/:token/chats/:chat/messages/:message", write, h.deleteMessage)
+	// …/messages/search is the search's path, not a message's.
+	message := func(c *fiber.Ctx) error {
+		if c.Params("message") == "search" {
+			return s.unmatched(c)
+		}
+		return c.Next()
+	}
+	api.Patch("/chat_applications/:token/chats/:chat/messages/:message", message, write, h.editMessage)
+	api.Put("/chat_applications/:token/chats/:chat/messages/:message", message, write, h.editMessage)
+	api.Delete("/chat_applications/:token/chats/:chat/messages/:message", message, write, h.deleteMessage)
 	app.Use(s.unmatched)
 	return s
 }
@@ -186,6 +192,22 @@ func clientAddress(c *fiber.Ctx) string {
 	return c.Context().RemoteIP().String()
 }
 
+// refuseEmptyParameters: a query parameter given empty (cursor=) is none of
+// the values the document allows, so it is refused rather than taken for
+// absent.
+func refuseEmptyParameters(c *fiber.Ctx) error {
+	var empty string
+	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
+		if len(v) == 0 && empty == "" {
+			empty = string(k)
+		}
+	})
+	if empty != "" {
+		return badRequest("query parameter " + empty + " is empty: give it a value, or leave it out")
+	}
+	return c.Next()
+}
+
 // refuseEncodedBodies: Fiber would inflate a compressed body without a
 // bound (536 bytes can become 210 MB), so compressed requests are refused.
 func refuseEncodedBodies(c *fiber.Ctx) error {
@@ -193,75 +215,6 @@ func refuseEncodedBodies(c *fiber.Ctx) error {
 		return &apiError{status: fiber.StatusUnsupportedMediaType, code: "unsupported_media_type", message: "compressed request bodies (Content-Encoding) are not accepted"}
 	}
 	return c.Next()
-}
-
-// route is a registered path split into segments; ":x" matches any one.
-type route struct {
-	method   string
-	segments []string
-}
-
-// allowed lists the methods some route serves at path (empty: no route has the path).
-func (s *Server) allowed(path string) []string {
-	s.routesOnce.Do(func() {
-		for _, r := range s.app.GetRoutes(true) {
-			s.routes = append(s.routes, route{method: r.Method, segments: strings.Split(strings.Trim(strings.ToLower(r.Path), "/"), "/")})
-		}
-	})
-	segs := strings.Split(strings.Trim(strings.ToLower(path), "/"), "/")
-	seen := map[string]bool{}
-	var out []string
-	for _, r := range s.routes {
-		if len(r.segments) != len(segs) || seen[r.method] {
-			continue
-		}
-		match := true
-		for i, seg := range r.segments {
-			if !strings.HasPrefix(seg, ":") && seg != segs[i] || strings.HasPrefix(seg, ":") && segs[i] == "" {
-				match = false
-				break
-			}
-		}
-		if match {
-			seen[r.method] = true
-			out = append(out, r.method)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// unmatched answers what no route took: 405 with Allow when the path exists
-// under other methods, else 404.
-func (s *Server) unmatched(c *fiber.Ctx) error {
-	if allow := s.allowed(c.Path()); len(allow) > 0 {
-		c.Set(fiber.HeaderAllow, strings.Join(allow, ", "))
-		return fiber.ErrMethodNotAllowed
-	}
-	return fiber.ErrNotFound
-}
-
-// knownMethodsOnly answers a method Fiber does not know (it would answer a
-// text/plain 400 without a request id) as a JSON 405 with Allow.
-func (s *Server) knownMethodsOnly(next fasthttp.RequestHandler) fasthttp.RequestHandler {
-	known := map[string]bool{}
-	for _, m := range fiber.DefaultMethods {
-		known[m] = true
-	}
-	return func(ctx *fasthttp.RequestCtx) {
-		if known[string(ctx.Method())] {
-			next(ctx)
-			return
-		}
-		ctx.Response.Header.Set(fiber.HeaderXRequestID, requestIDOf(ctx.Request.Header.Peek(fiber.HeaderXRequestID)))
-		if allow := s.allowed(string(ctx.Path())); len(allow) > 0 {
-			ctx.Response.Header.Set(fiber.HeaderAllow, strings.Join(allow, ", "))
-		}
-		body, _ := encodeJSON(errorBody{Error: errorDetail{Code: "method_not_allowed", Message: "unknown HTTP method"}})
-		ctx.SetStatusCode(fiber.StatusMethodNotAllowed)
-		ctx.SetContentType(fiber.MIMEApplicationJSON)
-		ctx.SetBody(body)
-	}
 }
 
 // App is the Fiber app, for tests that call it in-process.
