@@ -7,10 +7,10 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
-	"github.com/chatsvc/chat/adapters/embedded"
 	"github.com/chatsvc/chat/adapters/entstore"
 	"github.com/chatsvc/chat/adapters/memory"
 	"github.com/chatsvc/chat/adapters/metrics"
+	"github.com/chatsvc/chat/adapters/sqlite"
 	"github.com/chatsvc/chat/application"
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/ports"
@@ -31,12 +31,9 @@ func groupCommitModule(streamCfg StreamConfig) fx.Option {
 			})
 			return b
 		}),
-		fx.Provide(func(lc fx.Lifecycle, seq *embedded.Sequencer, store *entstore.Store, p *application.Projector,
-			bg *application.BackgroundIndexer, live *memory.LiveLog, m *metrics.Metrics) *embedded.Queue {
-			apply := func(ctx context.Context, allocate func(context.Context, embedded.Tx) ([]domain.Event, error)) (domain.Touched, error) {
-				return store.ApplyAllocated(ctx, func(ctx context.Context, tx entstore.SQLTx) ([]domain.Event, error) { return allocate(ctx, tx) })
-			}
-			q := embedded.NewQueue(seq, apply, func(events []domain.Event, touched domain.Touched) {
+		fx.Provide(func(lc fx.Lifecycle, seq *sqlite.Sequencer, store *entstore.Store, p *application.Projector,
+			bg *application.BackgroundIndexer, live *memory.LiveLog, m *metrics.Metrics) *sqlite.Queue {
+			q := sqlite.NewQueue(seq, store.ApplyAllocated, func(events []domain.Event, touched domain.Touched) {
 				_ = p.Committed(context.Background(), events, touched) // in process: cannot fail
 				m.EventsPersisted.Add(float64(len(events)))
 				live.Append(events)
@@ -45,6 +42,6 @@ func groupCommitModule(streamCfg StreamConfig) fx.Option {
 			lc.Append(fx.StopHook(q.Close))
 			return q
 		}),
-		fx.Provide(func(q *embedded.Queue, m *metrics.Metrics) ports.EventQueue { return countAppends(q, streamCfg, m) }),
+		fx.Provide(func(q *sqlite.Queue, m *metrics.Metrics) ports.EventQueue { return countAppends(q, streamCfg, m) }),
 	)
 }

@@ -4,12 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 
 	"entgo.io/ent/dialect"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
-	"github.com/chatsvc/chat/adapters/embedded"
 	"github.com/chatsvc/chat/adapters/entstore"
 	"github.com/chatsvc/chat/adapters/httpapi"
 	"github.com/chatsvc/chat/adapters/sqlite"
@@ -30,6 +30,9 @@ func sqliteModule(c SQLiteConfig) fx.Option {
 			// was appended after this one (its constructor needed the store).
 			lc.Append(fx.Hook{
 				OnStart: func(ctx context.Context) error {
+					if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
+						return fmt.Errorf("CHAT_DATA_DIR: %w", err)
+					}
 					n, err := entstore.Migrate(ctx, db, "sqlite3")
 					if err != nil {
 						return fmt.Errorf("embedded database in %s: %w", c.DataDir, err)
@@ -42,9 +45,9 @@ func sqliteModule(c SQLiteConfig) fx.Option {
 			return s, db, nil
 		}),
 		storePorts,
-		fx.Provide(embedded.NewSequencer),
+		fx.Provide(sqlite.NewSequencer),
 		fx.Provide(func(db *sql.DB) ports.IdempotencyClaims { return sqlite.NewClaims(db) }),
-		fx.Provide(func(s *embedded.Sequencer) ports.Sequencer { return s }),
+		fx.Provide(func(s *sqlite.Sequencer) ports.Sequencer { return s }),
 		readiness(func(s *entstore.Store) httpapi.Check { return httpapi.Check{Name: "database", Ping: s.Ping} }),
 	)
 }

@@ -1,4 +1,4 @@
-package embedded
+package sqlite
 
 import (
 	"context"
@@ -8,12 +8,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chatsvc/chat/adapters/entstore"
 	"github.com/chatsvc/chat/domain"
 )
 
 // ApplyFunc commits, in one transaction, the rows of the events that
-// allocate numbers inside that same transaction (entstore.ApplyAllocated).
-type ApplyFunc func(ctx context.Context, allocate func(ctx context.Context, tx Tx) ([]domain.Event, error)) (domain.Touched, error)
+// allocate numbers inside that same transaction: entstore.Store's
+// ApplyAllocated.
+type ApplyFunc func(ctx context.Context, allocate func(ctx context.Context, tx entstore.SQLTx) ([]domain.Event, error)) (domain.Touched, error)
 
 // Committed hears every committed batch, before its writers are answered:
 // the read cache, the search index and the counters follow from it.
@@ -135,7 +137,7 @@ func (q *Queue) commit(batch []request, results []result) ([]domain.Event, domai
 	var events []domain.Event
 	// The group's context: answers are owed to every caller in it.
 	ctx := context.WithoutCancel(batch[0].ctx)
-	touched, err := q.apply(ctx, func(ctx context.Context, tx Tx) ([]domain.Event, error) {
+	touched, err := q.apply(ctx, func(ctx context.Context, tx entstore.SQLTx) ([]domain.Event, error) {
 		events = events[:0]
 		for i, r := range batch {
 			if r.ctx.Err() != nil {
@@ -174,7 +176,7 @@ func (q *Queue) commit(batch []request, results []result) ([]domain.Event, domai
 }
 
 // replay finds the event an idempotency key was first recorded with.
-func replay(ctx context.Context, tx Tx, draft domain.Event, idem domain.Idempotency) (domain.Event, bool, error) {
+func replay(ctx context.Context, tx entstore.SQLTx, draft domain.Event, idem domain.Idempotency) (domain.Event, bool, error) {
 	var fp string
 	var n, at int64
 	err := queryRow(ctx, tx, []any{&fp, &n, &at}, `SELECT fingerprint, number, at_micros FROM idempotency_keys
@@ -197,7 +199,7 @@ WHERE token = ? AND idem_key = ? AND expires_at > ?`, string(tokenOfEvent(draft)
 
 // record keeps an idempotency key with the event it numbered (a day; an
 // expired key is replaced).
-func record(ctx context.Context, tx Tx, ev domain.Event, idem domain.Idempotency) error {
+func record(ctx context.Context, tx entstore.SQLTx, ev domain.Event, idem domain.Idempotency) error {
 	token, _, n, version, at := domain.Subject(ev)
 	if version > 0 {
 		n = version // an edit's or delete's record is its version

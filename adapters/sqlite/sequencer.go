@@ -1,8 +1,10 @@
-// Package embedded holds the embedded profile's own adapters: a number
-// sequencer kept in the embedded SQLite database, the event queue that
-// numbers and persists creations in group-committed transactions, and the
-// Bleve search index. (The embedded store is the ent store on SQLite.)
-package embedded
+// Package sqlite holds the adapters that keep their state in the embedded
+// profile's SQLite database, in the tables its migrations create: the
+// number sequences (Sequencer), the event queue that numbers and persists
+// writes in group-committed transactions (Queue), and the idempotency
+// claims. Their transactions are the ent store's (entstore.SQLTx), so that
+// a number and the row it numbers are committed together.
+package sqlite
 
 import (
 	"context"
@@ -10,19 +12,13 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/chatsvc/chat/adapters/entstore"
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/ports"
 )
 
-// Tx is what the sequencer needs of a transaction: *sql.Tx and the ent
-// store's transaction client both have it.
-type Tx interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
 // queryRow scans the first row of a query; sql.ErrNoRows if there is none.
-func queryRow(ctx context.Context, tx Tx, dest []any, query string, args ...any) error {
+func queryRow(ctx context.Context, tx entstore.SQLTx, dest []any, query string, args ...any) error {
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
@@ -70,7 +66,7 @@ func (s *Sequencer) RegisterApplication(ctx context.Context, token domain.Token)
 
 // lastChat reads the application's sequence, seeding it from the store when
 // the application was stored without being registered.
-func (s *Sequencer) lastChat(ctx context.Context, tx Tx, token domain.Token) (int64, error) {
+func (s *Sequencer) lastChat(ctx context.Context, tx entstore.SQLTx, token domain.Token) (int64, error) {
 	var last int64
 	err := queryRow(ctx, tx, []any{&last}, `SELECT last_chat FROM seq_applications WHERE token = ?`, string(token))
 	if !errors.Is(err, sql.ErrNoRows) {
@@ -89,7 +85,7 @@ func (s *Sequencer) lastChat(ctx context.Context, tx Tx, token domain.Token) (in
 // ensureChat checks that the chat was allocated and that its message
 // sequence exists, seeding it from the store for a chat that predates the
 // application's own sequence.
-func (s *Sequencer) ensureChat(ctx context.Context, tx Tx, token domain.Token, chat int64) error {
+func (s *Sequencer) ensureChat(ctx context.Context, tx entstore.SQLTx, token domain.Token, chat int64) error {
 	last, err := s.lastChat(ctx, tx, token)
 	if err != nil {
 		return err
@@ -119,7 +115,7 @@ func (s *Sequencer) ensureChat(ctx context.Context, tx Tx, token domain.Token, c
 // Allocate numbers the draft inside tx: the next chat number of a
 // ChatCreated, message number of a MessageCreated, version of a
 // MessageEdited (whose message must have been allocated).
-func (s *Sequencer) Allocate(ctx context.Context, tx Tx, draft domain.Event) (domain.Event, error) {
+func (s *Sequencer) Allocate(ctx context.Context, tx entstore.SQLTx, draft domain.Event) (domain.Event, error) {
 	switch e := draft.(type) {
 	case domain.ChatCreated:
 		last, err := s.lastChat(ctx, tx, e.Token)
@@ -151,7 +147,7 @@ WHERE token = ? AND chat = ? RETURNING last_message`, string(e.Token), e.Chat)
 }
 
 // nextVersion allocates an edit (or delete) version of an allocated message.
-func (s *Sequencer) nextVersion(ctx context.Context, tx Tx, token domain.Token, chat, message int64) (int64, error) {
+func (s *Sequencer) nextVersion(ctx context.Context, tx entstore.SQLTx, token domain.Token, chat, message int64) (int64, error) {
 	if err := s.ensureChat(ctx, tx, token, chat); err != nil {
 		return 0, err
 	}

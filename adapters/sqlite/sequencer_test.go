@@ -1,12 +1,12 @@
-package embedded_test
+package sqlite_test
 
 import (
 	"context"
 	"database/sql"
 	"testing"
 
-	"github.com/chatsvc/chat/adapters/embedded"
 	"github.com/chatsvc/chat/adapters/entstore"
+	"github.com/chatsvc/chat/adapters/sqlite"
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/ports"
 	"github.com/chatsvc/chat/ports/porttest"
@@ -28,11 +28,11 @@ func openDB(t *testing.T, dir string) *sql.DB {
 // queueOn is the queue over the database in dir, numbering with seeds. Its
 // transactions take the numbers and write no rows (TestQueueGroupCommits
 // has the store's): seeds stands for the system of record.
-func queueOn(t *testing.T, dir string, seeds ports.SequenceSeeds) (*embedded.Sequencer, *embedded.Queue, func()) {
+func queueOn(t *testing.T, dir string, seeds ports.SequenceSeeds) (*sqlite.Sequencer, *sqlite.Queue, func()) {
 	t.Helper()
 	db := openDB(t, dir)
-	seq := embedded.NewSequencer(db, seeds)
-	q := embedded.NewQueue(seq, func(ctx context.Context, allocate func(context.Context, embedded.Tx) ([]domain.Event, error)) (domain.Touched, error) {
+	seq := sqlite.NewSequencer(db, seeds)
+	q := sqlite.NewQueue(seq, func(ctx context.Context, allocate func(context.Context, entstore.SQLTx) ([]domain.Event, error)) (domain.Touched, error) {
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
 			return domain.Touched{}, err
@@ -51,8 +51,8 @@ func TestEventQueueContract(t *testing.T) {
 		seq, q, closeQ := queueOn(t, t.TempDir(), seeds)
 		t.Cleanup(closeQ)
 		return struct {
-			*embedded.Sequencer
-			*embedded.Queue
+			*sqlite.Sequencer
+			*sqlite.Queue
 		}{seq, q}
 	})
 }

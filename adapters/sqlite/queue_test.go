@@ -1,4 +1,4 @@
-package embedded_test
+package sqlite_test
 
 import (
 	"context"
@@ -11,8 +11,8 @@ import (
 
 	"entgo.io/ent/dialect"
 
-	"github.com/chatsvc/chat/adapters/embedded"
 	"github.com/chatsvc/chat/adapters/entstore"
+	"github.com/chatsvc/chat/adapters/sqlite"
 	"github.com/chatsvc/chat/domain"
 )
 
@@ -24,12 +24,10 @@ func TestQueueGroupCommits(t *testing.T) {
 	db := openDB(t, t.TempDir())
 	store := entstore.New(db, dialect.SQLite)
 	t.Cleanup(func() { store.Close() })
-	seq := embedded.NewSequencer(db, store)
+	seq := sqlite.NewSequencer(db, store)
 	var mu sync.Mutex
 	committed, groups := 0, 0
-	q := embedded.NewQueue(seq, func(ctx context.Context, allocate func(context.Context, embedded.Tx) ([]domain.Event, error)) (domain.Touched, error) {
-		return store.ApplyAllocated(ctx, func(ctx context.Context, tx entstore.SQLTx) ([]domain.Event, error) { return allocate(ctx, tx) })
-	}, func(events []domain.Event, _ domain.Touched) {
+	q := sqlite.NewQueue(seq, store.ApplyAllocated, func(events []domain.Event, _ domain.Touched) {
 		mu.Lock()
 		committed += len(events)
 		groups++
