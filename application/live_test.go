@@ -252,18 +252,28 @@ func TestLiveDropsASlowClientAndBoundsStreams(t *testing.T) {
 type takenNumbers struct {
 	mu    sync.Mutex
 	taken []int64
+	next  func() // run once, after the next TakenNumbers answered
 }
 
 func (n *takenNumbers) set(taken ...int64) { n.mu.Lock(); n.taken = taken; n.mu.Unlock() }
 
+// afterNextAsk runs f once the next reader of the numbers has its answer:
+// what f changes, that reader has not seen.
+func (n *takenNumbers) afterNextAsk(f func()) { n.mu.Lock(); n.next = f; n.mu.Unlock() }
+
 func (n *takenNumbers) TakenNumbers(_ context.Context, _ domain.Token, _, after int64, limit int) ([]int64, error) {
 	n.mu.Lock()
-	defer n.mu.Unlock()
 	var out []int64
 	for _, x := range n.taken {
 		if x > after && len(out) < limit {
 			out = append(out, x)
 		}
+	}
+	next := n.next
+	n.next = nil
+	n.mu.Unlock()
+	if next != nil {
+		next()
 	}
 	return out, nil
 }
@@ -318,8 +328,8 @@ func TestLongPollSkipsNothing(t *testing.T) {
 	if got := wait(0, 1, time.Second); got != "[1] through 1 gaps []" {
 		t.Fatalf("a page shorter than what is there: %s", got)
 	}
-	// 3 is on its way: persisted within the hole wait, it is answered.
-	go func() { time.Sleep(100 * time.Millisecond); nums.set(1, 2, 3, 4) }()
+	// 3 is on its way: persisted within the hole wait, once the wait saw the hole, it is answered.
+	nums.afterNextAsk(func() { nums.set(1, 2, 3, 4) })
 	if got := wait(2, 50, 5*time.Second); got != "[3 4] through 4 gaps []" {
 		t.Fatalf("the late number: %s", got)
 	}
@@ -332,11 +342,10 @@ func TestLongPollSkipsNothing(t *testing.T) {
 	if got := wait(7, 50, 200*time.Millisecond); got != "[] through 7 gaps []" {
 		t.Fatalf("nothing new: %s", got)
 	}
-	go func() {
-		time.Sleep(100 * time.Millisecond)
+	nums.afterNextAsk(func() {
 		nums.set(1, 2, 3, 4, 7, 8)
 		log.append(domain.MessageCreated{Token: tok, Chat: 1, Number: 8})
-	}()
+	})
 	if got := wait(7, 50, 5*time.Second); got != "[8] through 8 gaps []" {
 		t.Fatalf("woken by a create: %s", got)
 	}

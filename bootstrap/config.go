@@ -31,6 +31,7 @@ type Config struct {
 	SQLite     SQLiteConfig
 	MySQL      MySQLConfig
 	Redis      RedisConfig
+	Sequencer  SequencerConfig
 	OpenSearch OpenSearchConfig
 	Stream     StreamConfig
 	Consumer   ConsumerConfig
@@ -102,11 +103,15 @@ type MySQLConfig struct {
 
 type RedisConfig struct {
 	Addr string `env:"CHAT_REDIS_ADDR" production:"required" check:"seeds" help:"host:port of Redis, or a Redis Cluster's seed nodes, comma-separated"`
-	// SequenceLease: numbers a sequence hands out before it reserves more in
+}
+
+// SequencerConfig is the number sequences on Redis (redisadapter.Sequencer).
+type SequencerConfig struct {
+	// Lease: numbers a sequence hands out before it reserves more in
 	// MySQL; after Redis lost a sequence, numbering resumes above its
 	// reservation (see ports.SequenceFences).
-	SequenceLease int64 `env:"CHAT_SEQUENCE_LEASE" envDefault:"1000" check:"atleast1" help:"numbers a sequence hands out before it reserves more in MySQL; never lower it on a running system"`
-	HistoryCheck  bool  `env:"CHAT_SEQUENCE_HISTORY_CHECK" envDefault:"true" help:"re-seed every sequence written before Redis restarted or failed over"`
+	Lease        int64 `env:"CHAT_SEQUENCE_LEASE" envDefault:"1000" check:"atleast1" help:"numbers a sequence hands out before it reserves more in MySQL; never lower it on a running system"`
+	HistoryCheck bool  `env:"CHAT_SEQUENCE_HISTORY_CHECK" envDefault:"true" help:"re-seed every sequence written before Redis restarted or failed over"`
 }
 
 type OpenSearchConfig struct {

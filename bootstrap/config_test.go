@@ -131,3 +131,18 @@ func TestEveryVariableIsDocumented(t *testing.T) {
 		}
 	}
 }
+
+// Every setting is listed by the -h of a command that reads it.
+func TestEverySettingIsInACommandsHelp(t *testing.T) {
+	listed := map[string]bool{}
+	for _, c := range []string{"api", "worker", "migrate", "reindex", "deadletters"} {
+		for _, s := range bootstrap.Settings(c) {
+			listed[s.Key] = true
+		}
+	}
+	for _, key := range bootstrap.Variables() {
+		if !listed[key] {
+			t.Errorf("no command's -h lists %s", key)
+		}
+	}
+}

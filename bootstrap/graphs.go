@@ -12,7 +12,7 @@ func API(cfg Config) fx.Option {
 	return fx.Options(
 		core(cfg.Profile, cfg.Log, cfg.Startup, cfg.Debug),
 		mysqlModule(cfg.MySQL),
-		sequencerModule(cfg.Redis, cfg.Stream),
+		sequencerModule(cfg.Redis, cfg.Sequencer, cfg.Stream),
 		goredisModule(cfg.Redis, cfg.Stream),
 		readCacheModule(cfg.Redis, cfg.ReadCache),
 		opensearchModule(cfg.OpenSearch),

@@ -10,7 +10,7 @@ import (
 // reads names the parts of Config each command's graph is given.
 var reads = map[string][]string{
 	"api": {"Profile", "Log", "Startup", "Debug", "API", "Live", "ReadCache", "SQLite", "Counters",
-		"MySQL", "Redis", "OpenSearch", "Stream"},
+		"MySQL", "Redis", "Sequencer", "OpenSearch", "Stream"},
 	"worker":      {"Profile", "Log", "Startup", "MySQL", "Redis", "ReadCache", "OpenSearch", "Stream", "Consumer", "Indexer", "Counters", "Worker"},
 	"migrate":     {"Log", "Startup", "MySQL"},
 	"reindex":     {"Profile", "Log", "Startup", "MySQL", "OpenSearch"},

@@ -20,7 +20,7 @@ import (
 // Redis (rueidis): the production number sequences, which are the api's
 // event queue (one script numbers an event and appends it), with the
 // idempotency claims, the per-application rate limits and write admission.
-func sequencerModule(redisCfg RedisConfig, streamCfg StreamConfig) fx.Option {
+func sequencerModule(redisCfg RedisConfig, seqCfg SequencerConfig, streamCfg StreamConfig) fx.Option {
 	return fx.Module("sequencer",
 		fx.Supply(fx.Private, streamCfg),
 		fx.Provide(func(startup StartupConfig, lc fx.Lifecycle) rueidis.Client {
@@ -28,7 +28,7 @@ func sequencerModule(redisCfg RedisConfig, streamCfg StreamConfig) fx.Option {
 		}),
 		fx.Provide(func(client rueidis.Client, fences ports.SequenceFences) *redisadapter.Sequencer {
 			return redisadapter.NewSequencer(client, fences, redisadapter.Config{
-				Topics: streamCfg.Topics(), MaxLen: streamCfg.MaxLen, Lease: redisCfg.SequenceLease, HistoryCheck: redisCfg.HistoryCheck})
+				Topics: streamCfg.Topics(), MaxLen: streamCfg.MaxLen, Lease: seqCfg.Lease, HistoryCheck: seqCfg.HistoryCheck})
 		}),
 		fx.Provide(func(s *redisadapter.Sequencer) ports.Sequencer { return s }),
 		fx.Provide(func(client rueidis.Client) ports.IdempotencyClaims { return redisadapter.NewClaims(client) }),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 
 	"entgo.io/ent/dialect"
 	"go.uber.org/fx"
@@ -29,6 +30,9 @@ func sqliteModule(c SQLiteConfig) fx.Option {
 			// was appended after this one (its constructor needed the store).
 			lc.Append(fx.Hook{
 				OnStart: func(ctx context.Context) error {
+					if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
+						return fmt.Errorf("CHAT_DATA_DIR: %w", err)
+					}
 					n, err := entstore.Migrate(ctx, db, "sqlite3")
 					if err != nil {
 						return fmt.Errorf("embedded database in %s: %w", c.DataDir, err)

@@ -39,10 +39,17 @@ func newTracerProvider(lc fx.Lifecycle, log *zap.Logger) (trace.TracerProvider, 
 		return nil, err
 	}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
-	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
-	otel.SetTracerProvider(tp)
-	lc.Append(fx.Hook{OnStop: tp.Shutdown})
-	log.Info("tracing: exporting spans over OTLP")
+	// OpenTelemetry's globals (what libraries use) are set at start, not
+	// when the graph is built.
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error {
+			otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+			otel.SetTracerProvider(tp)
+			log.Info("tracing: exporting spans over OTLP")
+			return nil
+		},
+		OnStop: tp.Shutdown,
+	})
 	return tp, nil
 }
 

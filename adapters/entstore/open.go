@@ -3,7 +3,6 @@ package entstore
 import (
 	"database/sql"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -36,14 +35,12 @@ func OpenMySQL(dsn string, maxOpen int) (*sql.DB, error) {
 	return db, nil
 }
 
-// OpenSQLite opens (creating if needed) the embedded database in dir.
-// synchronous=FULL makes a committed transaction durable before the commit
+// OpenSQLite opens the embedded database in dir, which must exist; like
+// every database/sql pool it connects (creating the file if needed) at
+// first use. synchronous=FULL makes a committed transaction durable before the commit
 // returns, which is what lets the embedded profile answer 201 only for
 // writes that survive a kill -9.
 func OpenSQLite(dir string) (*sql.DB, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("data dir %s: %w", dir, err)
-	}
 	path := filepath.Join(dir, "chat.db")
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate&_time_format=sqlite"
 	db, err := sql.Open("sqlite", dsn)

@@ -57,15 +57,13 @@ func TestReadsFromTheReplica(t *testing.T) {
 		_, err := store.Message(ctx, app.Token, 1, n)
 		return err == nil
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for !readable(1) {
-		if time.Now().After(deadline) {
-			t.Fatal("message 1 never reached the replica")
-		}
-		time.Sleep(20 * time.Millisecond)
+	testenv.WaitReplicated(t, primaryDSN, replicaDSN)
+	if !readable(1) {
+		t.Fatal("message 1 is not read once the replica applied it")
 	}
 
-	// Replication paused: a message persisted on the primary is not read yet.
+	// Replication paused (STOP SLAVE returns once the replica's threads
+	// stopped): a message persisted on the primary is not read yet.
 	if _, err := control.Exec("STOP SLAVE"); err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +73,6 @@ func TestReadsFromTheReplica(t *testing.T) {
 	if err := primary.QueryRow("SELECT COUNT(*) FROM messages WHERE number = 2").Scan(&onPrimary); err != nil || onPrimary != 1 {
 		t.Fatalf("message 2 on the primary: %d %v", onPrimary, err)
 	}
-	time.Sleep(200 * time.Millisecond)
 	if readable(2) {
 		t.Fatal("message 2 was read while the replica had not applied it: reads do not come from the replica")
 	}
@@ -86,12 +83,9 @@ func TestReadsFromTheReplica(t *testing.T) {
 	if _, err := control.Exec("START SLAVE"); err != nil {
 		t.Fatal(err)
 	}
-	deadline = time.Now().Add(10 * time.Second)
-	for !readable(2) {
-		if time.Now().After(deadline) {
-			t.Fatal("message 2 never reached the replica once it resumed")
-		}
-		time.Sleep(20 * time.Millisecond)
+	testenv.WaitReplicated(t, primaryDSN, replicaDSN)
+	if !readable(2) {
+		t.Fatal("message 2 is not read once the replica resumed and applied it")
 	}
 	c, err := store.Chat(ctx, app.Token, 1)
 	if err != nil || c.MessagesCount != 2 {

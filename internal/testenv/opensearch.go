@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -81,11 +82,7 @@ func openSearchCluster(t testing.TB, alone bool) (pair *OpenSearchPair, alias st
 	// Both nodes up; a node that a test left stopped (it died before its
 	// cleanup) is started again.
 	for attempt := 0; ; attempt++ {
-		deadline := time.Now().Add(30 * time.Second)
-		nodes, err := pair.nodes()
-		for ; nodes != 2 && time.Now().Before(deadline); nodes, err = pair.nodes() {
-			time.Sleep(200 * time.Millisecond)
-		}
+		nodes, err := pair.nodes(30 * time.Second)
 		if nodes == 2 {
 			break
 		}
@@ -108,12 +105,13 @@ func openSearchCluster(t testing.TB, alone bool) (pair *OpenSearchPair, alias st
 	return pair, alias
 }
 
-// nodes is the cluster's node count, as the first node answering sees it.
-func (p *OpenSearchPair) nodes() (int, error) {
+// nodes is the cluster's node count, as the first node answering sees it
+// once both nodes joined or wait ended.
+func (p *OpenSearchPair) nodes(wait time.Duration) (int, error) {
 	var err error
 	for _, u := range p.URLs {
 		var res *http.Response
-		res, err = (&http.Client{Timeout: 5 * time.Second}).Get(u + "/_cluster/health")
+		res, err = (&http.Client{Timeout: wait + 5*time.Second}).Get(u + "/_cluster/health?wait_for_nodes=2&timeout=" + strconv.Itoa(int(wait.Seconds())) + "s")
 		if err != nil {
 			continue
 		}
@@ -154,12 +152,8 @@ func (p *OpenSearchPair) StartNode(t testing.TB) {
 		t.Fatalf("starting the node: %v", err)
 	}
 	p.stopped = false
-	deadline := time.Now().Add(60 * time.Second)
-	for n, _ := p.nodes(); n != 2; n, _ = p.nodes() {
-		if time.Now().After(deadline) {
-			t.Fatalf("the node started again did not join (%d nodes)", n)
-		}
-		time.Sleep(200 * time.Millisecond)
+	if n, err := p.nodes(60 * time.Second); n != 2 {
+		t.Fatalf("the node started again did not join (%d nodes, %v)", n, err)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -111,24 +112,51 @@ func replicaDatabase(t testing.TB) (primary, replica string) {
 	}
 	r.DBName = p.DBName
 	replica = r.FormatDSN()
-	db, err := sql.Open("mysql", replica)
-	if err != nil {
+	if err := replicated(primary, replica); err != nil {
+		unavailable(t, "the MySQL replica (replicating the database)", err)
+	}
+	return primary, replica
+}
+
+// WaitReplicated waits until the replica has applied every transaction the
+// primary had committed when it was called.
+func WaitReplicated(t testing.TB, primary, replica string) {
+	t.Helper()
+	if err := replicated(primary, replica); err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var n int
-		err := db.QueryRow("SELECT COUNT(*) FROM messages").Scan(&n)
-		if err == nil {
-			return primary, replica
-		}
-		if time.Now().After(deadline) {
-			unavailable(t, "the MySQL replica (replicating the database)", err)
-			return "", ""
-		}
-		time.Sleep(100 * time.Millisecond)
+}
+
+// replicated asks the replica to wait, up to 30 s, for the primary's binlog
+// position (MariaDB's MASTER_GTID_WAIT returns as soon as it applied it).
+func replicated(primary, replica string) error {
+	var pos string
+	if err := queryServer(primary, "SELECT @@gtid_binlog_pos", nil, &pos); err != nil {
+		return fmt.Errorf("the primary's position: %w", err)
 	}
+	var res int
+	if err := queryServer(replica, "SELECT MASTER_GTID_WAIT(?, 30)", []any{pos}, &res); err != nil {
+		return fmt.Errorf("waiting for the replica: %w", err)
+	}
+	if res != 0 {
+		return fmt.Errorf("the replica did not reach %s in 30 s", pos)
+	}
+	return nil
+}
+
+// queryServer reads one value from the server of dsn (whatever its database).
+func queryServer(dsn, query string, args []any, dest any) error {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return err
+	}
+	cfg.DBName = ""
+	db, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.QueryRow(query, args...).Scan(dest)
 }
 
 // migratedDatabase creates a database on the server of base, migrated, and

@@ -106,9 +106,17 @@ func LiveLogContract(t *testing.T, newLog func(t *testing.T) LiveLogSetup) {
 
 // tailed collects what a tail hands over.
 type tailed struct {
-	mu     sync.Mutex
-	events []domain.LiveEvent
-	probes int
+	mu      sync.Mutex
+	events  []domain.LiveEvent
+	probes  int
+	changed chan struct{} // closed, and replaced, at every event handed over
+}
+
+// seen is what was handed over so far, and a channel closed at the next event.
+func (tl *tailed) seen() (events []domain.LiveEvent, probes int, changed <-chan struct{}) {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	return append([]domain.LiveEvent(nil), tl.events...), tl.probes, tl.changed
 }
 
 // probe is the chat of the events startTail appends until the tail
@@ -122,11 +130,13 @@ func startTail(t *testing.T, s LiveLogSetup) *tailed {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	tl := &tailed{}
+	tl := &tailed{changed: make(chan struct{})}
 	go func() {
 		done <- s.Log.Tail(ctx, func(e domain.LiveEvent) {
 			tl.mu.Lock()
 			defer tl.mu.Unlock()
+			close(tl.changed)
+			tl.changed = make(chan struct{})
 			if e.Chat() == probe {
 				tl.probes++
 				return
@@ -140,36 +150,41 @@ func startTail(t *testing.T, s LiveLogSetup) *tailed {
 			t.Errorf("tail: %v", err)
 		}
 	})
-	deadline := time.Now().Add(10 * time.Second)
+	// A probe appended before the tail found the log's end is never handed
+	// over: another follows each little while until one is.
+	deadline := time.After(10 * time.Second)
 	for n := int64(1); ; n++ {
 		s.Append([]domain.Event{domain.MessageCreated{Token: probe.Token, Chat: probe.Number, Number: n, Body: "probe"}})
-		tl.mu.Lock()
-		up := tl.probes > 0
-		tl.mu.Unlock()
-		if up {
-			return tl
+		retry := time.After(20 * time.Millisecond)
+		for waiting := true; waiting; {
+			_, probes, changed := tl.seen()
+			if probes > 0 {
+				return tl
+			}
+			select {
+			case <-changed:
+			case <-retry:
+				waiting = false
+			case <-deadline:
+				t.Fatal("the tail delivered nothing")
+			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the tail delivered nothing")
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 
 // wait returns the first n events tailed, waiting up to a few seconds.
 func (tl *tailed) wait(t *testing.T, n int) []domain.LiveEvent {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.After(10 * time.Second)
 	for {
-		tl.mu.Lock()
-		got := append([]domain.LiveEvent(nil), tl.events...)
-		tl.mu.Unlock()
+		got, _, changed := tl.seen()
 		if len(got) >= n {
 			return got
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-changed:
+		case <-deadline:
 			t.Fatalf("tailed %d events, want %d", len(got), n)
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
