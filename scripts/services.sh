@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
 # Installs (Debian packages) and starts MariaDB, Redis and OpenSearch on loopback for tests
 # and local work. Idempotent: a running server is left alone.
-# Usage: scripts/services.sh [start|stop]
+# Usage: scripts/services.sh [start [--minimal]|stop]
+#   start            everything the tests use: MariaDB (and a primary with a
+#                    replica), Redis (and a 3-master Redis Cluster), an
+#                    OpenSearch node and a two-node OpenSearch cluster
+#   start --minimal  what the production profile needs to run locally (task
+#                    run:api, task run:worker): one MariaDB, one Redis, one
+#                    OpenSearch node
+# Ports: CHAT_TEST_MYSQL_PORT (3306), CHAT_TEST_REDIS_PORT (6379),
+# CHAT_TEST_OPENSEARCH_PORT (9200); data under CHAT_SERVICES_DIR (/tmp/chat-services).
 set -euo pipefail
 
 STATE_DIR=${CHAT_SERVICES_DIR:-/tmp/chat-services}
@@ -219,11 +227,19 @@ stop_all() {
 
 case "${1:-start}" in
   start)
+    if [ "${2:-}" = --minimal ]; then
+      kept=(); for p in ${need_install[@]+"${need_install[@]}"}; do [ "$p" = prometheus ] || kept+=("$p"); done
+      need_install=(${kept[@]+"${kept[@]}"})
+      install; start_opensearch; start_redis; start_mariadb
+      wait_opensearch opensearch "http://127.0.0.1:$OPENSEARCH_PORT"
+      echo "services: mariadb on 127.0.0.1:$MYSQL_PORT (user chat/chat, db chat), redis on 127.0.0.1:$REDIS_PORT, opensearch on 127.0.0.1:$OPENSEARCH_PORT"
+      exit 0
+    fi
     install; start_opensearch; start_opensearch_pair # the JVMs start while the rest does
     start_redis; start_redis_cluster; start_mariadb; start_replication
     wait_opensearch opensearch "http://127.0.0.1:$OPENSEARCH_PORT"; wait_opensearch_pair
     echo "services: mariadb on 127.0.0.1:$MYSQL_PORT (user chat/chat, db chat), a primary on :$REPL_PRIMARY_PORT replicated to :$REPL_REPLICA_PORT, redis on 127.0.0.1:$REDIS_PORT, a redis cluster on ${REDIS_CLUSTER_PORTS// /,}, opensearch on 127.0.0.1:$OPENSEARCH_PORT and a two-node cluster on :$((OPENSEARCH_PAIR_BASE + 1)),:$((OPENSEARCH_PAIR_BASE + 2)) (control :$OPENSEARCH_PAIR_CONTROL)"
     ;;
   stop) stop_all ;;
-  *) echo "usage: $0 [start|stop]" >&2; exit 2 ;;
+  *) echo "usage: $0 [start [--minimal]|stop]" >&2; exit 2 ;;
 esac

@@ -196,14 +196,10 @@ func clientAddress(c *fiber.Ctx) string {
 // the values the document allows, so it is refused rather than taken for
 // absent.
 func refuseEmptyParameters(c *fiber.Ctx) error {
-	var empty string
-	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
-		if len(v) == 0 && empty == "" {
-			empty = string(k)
+	for k, v := range c.Context().QueryArgs().All() {
+		if len(v) == 0 {
+			return badRequest("query parameter " + string(k) + " is empty: give it a value, or leave it out")
 		}
-	})
-	if empty != "" {
-		return badRequest("query parameter " + empty + " is empty: give it a value, or leave it out")
 	}
 	return c.Next()
 }
