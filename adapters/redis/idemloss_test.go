@@ -3,6 +3,7 @@ package redis_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	redisadapter "github.com/chatsvc/chat/adapters/redis"
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/internal/testenv"
+	"github.com/chatsvc/chat/ports"
 )
 
 // A keyed create, edit and delete whose events a worker persisted, retried
@@ -36,7 +38,8 @@ func TestIdempotencyKeysSurviveARedisLoss(t *testing.T) {
 	t.Cleanup(func() { store.Close() })
 	c := client(t, testenv.OwnRedis(t))
 	topics := ownTopics(t, c)
-	seq := redisadapter.NewSequencer(c, store, redisadapter.Config{Topics: topics, Lease: 8, HistoryCheck: true})
+	fences := &asking{SequenceFences: store}
+	seq := redisadapter.NewSequencer(c, fences, redisadapter.Config{Topics: topics, Lease: 8, HistoryCheck: true})
 
 	name, _ := domain.NewName("idem-loss")
 	tok := domain.NewToken()
@@ -60,6 +63,12 @@ func TestIdempotencyKeysSurviveARedisLoss(t *testing.T) {
 		ev, _, err := seq.Append(ctx, r.draft, r.idem)
 		fatal(err)
 		first = append(first, ev)
+		if _, replayed, err := seq.Append(ctx, r.draft, r.idem); err != nil || !replayed {
+			t.Fatalf("a retry before the loss: replayed %v, %v", replayed, err)
+		}
+	}
+	if n := fences.asked.Load(); n != 0 {
+		t.Fatalf("the store was asked for keys %d times before any loss: keyed writes must not cost a query", n)
 	}
 	// The worker persists what it reads from the stream: the events carry their keys.
 	_, err = store.ApplyEvents(ctx, streamEvents(t, c, topics))
@@ -87,6 +96,9 @@ func TestIdempotencyKeysSurviveARedisLoss(t *testing.T) {
 		domain.Idempotency{Key: "d2", Fingerprint: "another"}); !errors.Is(err, domain.ErrIdempotencyKeyReused) {
 		t.Fatalf("a message's key reused for a chat after the loss: %v, want ErrIdempotencyKeyReused", err)
 	}
+	if fences.asked.Load() == 0 {
+		t.Fatal("the store was never asked after the loss")
+	}
 	// A new key after the loss takes a new number, above the fence.
 	ev, replayed, err := seq.Append(ctx, domain.MessageCreated{Token: tok, Chat: 1, Body: "three", CreatedAt: later},
 		domain.Idempotency{Key: "m3", Fingerprint: "m"})
@@ -94,6 +106,17 @@ func TestIdempotencyKeysSurviveARedisLoss(t *testing.T) {
 	if n := ev.(domain.MessageCreated).Number; replayed || n <= 2 {
 		t.Fatalf("a new key after the loss: number %d, replayed %v", n, replayed)
 	}
+}
+
+// asking counts the store's lookups of keys.
+type asking struct {
+	ports.SequenceFences
+	asked atomic.Int64
+}
+
+func (a *asking) FirstAnswer(ctx context.Context, token domain.Token, key string) (domain.FirstAnswer, bool, error) {
+	a.asked.Add(1)
+	return a.SequenceFences.FirstAnswer(ctx, token, key)
 }
 
 // streamEvents decodes every event the sequencer appended, as a worker does.
