@@ -91,3 +91,22 @@ WHERE token = ? AND idem_key = ? AND expires_at > ?`, string(token), key, time.N
 	a.At = time.UnixMicro(at).UTC()
 	return a, true, nil
 }
+
+// purgeExpiredKeys drops the keys past their day, a bounded delete at a
+// time: part of the reconcile's sweep, so that the table holds about a day
+// of keyed writes.
+func (s *Store) purgeExpiredKeys(ctx context.Context) error {
+	q := "DELETE FROM idempotency_keys WHERE expires_at < ? LIMIT 1000"
+	if s.isSQLite() { // SQLite's DELETE takes no LIMIT unless built to
+		q = "DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM idempotency_keys WHERE expires_at < ? LIMIT 1000)"
+	}
+	for {
+		res, err := s.db.ExecContext(ctx, q, time.Now().UnixMicro())
+		if err != nil {
+			return storeErr(err, "")
+		}
+		if n, err := res.RowsAffected(); err != nil || n < 1000 {
+			return storeErr(err, "")
+		}
+	}
+}
