@@ -7,10 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"entgo.io/ent/dialect"
 	"github.com/redis/rueidis"
 
-	"github.com/chatsvc/chat/adapters/entstore"
 	"github.com/chatsvc/chat/adapters/eventwire"
 	redisadapter "github.com/chatsvc/chat/adapters/redis"
 	"github.com/chatsvc/chat/domain"
@@ -26,16 +24,8 @@ import (
 // and fences.
 func TestIdempotencyKeysSurviveARedisLoss(t *testing.T) {
 	ctx := context.Background()
-	fatal := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	db, err := entstore.OpenMySQL(testenv.MySQLDSN(t), 4)
-	fatal(err)
-	store := entstore.New(db, dialect.MySQL)
-	t.Cleanup(func() { store.Close() })
+	fatal := fatalOn(t)
+	store := mysqlStore(t)
 	c := client(t, testenv.OwnRedis(t))
 	topics := ownTopics(t, c)
 	fences := &asking{SequenceFences: store}
@@ -71,7 +61,7 @@ func TestIdempotencyKeysSurviveARedisLoss(t *testing.T) {
 		t.Fatalf("the store was asked for keys %d times before any loss: keyed writes must not cost a query", n)
 	}
 	// The worker persists what it reads from the stream: the events carry their keys.
-	_, err = store.ApplyEvents(ctx, streamEvents(t, c, topics))
+	_, err := store.ApplyEvents(ctx, streamEvents(t, c, topics))
 	fatal(err)
 
 	fatal(c.Do(ctx, c.B().Flushall().Build()).Error())
