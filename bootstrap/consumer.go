@@ -44,6 +44,15 @@ func consumerModule(streamCfg StreamConfig, consumer ConsumerConfig, workerCfg W
 	)
 }
 
+// newGroupKeeper recreates the consumer groups (persisting and indexing)
+// when Redis lost them, and remembers whether it could, for /readyz.
+func newGroupKeeper(lc fx.Lifecycle, streamCfg StreamConfig, workerCfg WorkerConfig, client goredis.UniversalClient, log *zap.Logger) *stream.GroupKeeper {
+	k := stream.NewGroupKeeper(client, streamCfg.Topics(), streamCfg.Groups(), log)
+	lc.Append(fx.StartHook(k.Check)) // before the subscribers start: a failure is only reported
+	every(lc, workerCfg.GroupCheckEvery, k.Check)
+	return k
+}
+
 // consumerConfig is how a consumer of either group consumes.
 func consumerConfig(c ConsumerConfig) stream.ConsumerConfig {
 	return stream.ConsumerConfig{Concurrency: c.Concurrency, MaxBatch: c.MaxBatch, Flushers: c.Flushers, Linger: c.Linger,
