@@ -47,4 +47,4 @@ SCHEMATHESIS_HOOKS=hooks PYTHONPATH=scripts/schemathesis \
   "$VENV/bin/st" --config-file scripts/schemathesis/schemathesis.toml run "http://127.0.0.1:$port/openapi.json" \
   --checks all --max-examples "$EXAMPLES" --seed "${SEED:-1}" \
   --header "Authorization: Bearer $token" \
-  --request-timeout 5 --no-color
+  --request-timeout 3 --no-color
