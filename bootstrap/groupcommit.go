@@ -39,7 +39,7 @@ func groupCommitModule(streamCfg StreamConfig) fx.Option {
 				live.Append(events)
 				bg.Add(events)
 			}, 512)
-			lc.Append(fx.StopHook(q.Close))
+			lc.Append(fx.Hook{OnStart: func(context.Context) error { q.Start(); return nil }, OnStop: func(context.Context) error { q.Close(); return nil }})
 			return q
 		}),
 		fx.Provide(func(q *sqlite.Queue, m *metrics.Metrics) ports.EventQueue { return countAppends(q, streamCfg, m) }),

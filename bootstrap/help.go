@@ -15,10 +15,11 @@ var reads = map[string][]string{
 	"migrate":     {"Log", "Startup", "MySQL"},
 	"reindex":     {"Profile", "Log", "Startup", "MySQL", "OpenSearch"},
 	"deadletters": {"Log", "Startup", "Redis", "Stream"},
+	"searchbench": {"Log", "Startup", "OpenSearch"},
 }
 
 // Settings are the settings a command (api, worker, migrate, reindex,
-// deadletters) reads, in Config's order.
+// deadletters, searchbench) reads, in Config's order.
 func Settings(command string) []Setting {
 	all := settings(reflect.ValueOf(&Config{}).Elem(), "")
 	var out []Setting

@@ -60,15 +60,16 @@ func baseEnv(extra map[string]string) map[string]string {
 	return env
 }
 
-// embeddedStack runs the embedded profile on a fresh data directory.
-func embeddedStack(t *testing.T, extra map[string]string) *stack {
+// embeddedStack runs the embedded profile on a fresh data directory; opts
+// go to its graph.
+func embeddedStack(t *testing.T, extra map[string]string, opts ...fx.Option) *stack {
 	env := baseEnv(extra)
 	if env["CHAT_DATA_DIR"] == "" {
 		env["CHAT_DATA_DIR"] = t.TempDir()
 	}
 	cfg := loadConfig(t, env)
 	var srv *httpapi.Server
-	startApp(t, bootstrap.API(cfg), fx.Populate(&srv))
+	startApp(t, append(opts, bootstrap.API(cfg), fx.Populate(&srv))...)
 	return &stack{URL: "http://" + srv.Addr(), Config: cfg, t: t}
 }
 
@@ -95,13 +96,14 @@ func productionEnv(t *testing.T, extra map[string]string) map[string]string {
 }
 
 // productionStack runs one api and one worker on real MySQL and Redis.
-func productionStack(t *testing.T, extra map[string]string) *stack {
+// opts go to the api's graph.
+func productionStack(t *testing.T, extra map[string]string, opts ...fx.Option) *stack {
 	env := productionEnv(t, extra)
 	cfg := loadConfig(t, env)
 	s := &stack{Config: cfg, t: t}
 	s.addWorker(env, "w0")
 	var srv *httpapi.Server
-	startApp(t, bootstrap.API(cfg), fx.Populate(&srv))
+	startApp(t, append(opts, bootstrap.API(cfg), fx.Populate(&srv))...)
 	s.URL = "http://" + srv.Addr()
 	return s
 }

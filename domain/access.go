@@ -32,11 +32,19 @@ const (
 
 // ParseAccess accepts "open" and "protected".
 func ParseAccess(raw string) (Access, error) {
-	switch a := Access(raw); a {
-	case AccessOpen, AccessProtected:
-		return a, nil
+	return oneOf("access", raw, AccessOpen, AccessProtected)
+}
+
+// oneOf accepts raw if it is one of the values of a closed set.
+func oneOf[T ~string](field, raw string, values ...T) (T, error) {
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		if string(v) == raw {
+			return v, nil
+		}
+		quoted[i] = `"` + string(v) + `"`
 	}
-	return "", &ValidationError{Field: "access", Reason: `must be "open" or "protected"`}
+	return "", &ValidationError{Field: field, Reason: "must be " + strings.Join(quoted, " or ")}
 }
 
 // Scope is what a user token allows: reading only, or reading and writing.
@@ -57,11 +65,7 @@ const (
 
 // ParseRole accepts "member" and "moderator".
 func ParseRole(raw string) (Role, error) {
-	switch r := Role(raw); r {
-	case RoleMember, RoleModerator:
-		return r, nil
-	}
-	return "", &ValidationError{Field: "role", Reason: `must be "member" or "moderator"`}
+	return oneOf("role", raw, RoleMember, RoleModerator)
 }
 
 // Visibility says who may see a chat of a protected application: its
@@ -76,11 +80,7 @@ const (
 
 // ParseVisibility accepts "private" and "public".
 func ParseVisibility(raw string) (Visibility, error) {
-	switch v := Visibility(raw); v {
-	case VisibilityPrivate, VisibilityPublic:
-		return v, nil
-	}
-	return "", &ValidationError{Field: "visibility", Reason: `must be "private" or "public"`}
+	return oneOf("visibility", raw, VisibilityPrivate, VisibilityPublic)
 }
 
 // MaxUserIDLength bounds a user id, in characters.

@@ -132,3 +132,25 @@ func TestSecrets(t *testing.T) {
 		t.Fatal("the hash is not the secret's SHA-256")
 	}
 }
+
+func TestClosedSets(t *testing.T) {
+	if a, err := domain.ParseAccess("protected"); err != nil || a != domain.AccessProtected {
+		t.Fatal(a, err)
+	}
+	if r, err := domain.ParseRole("moderator"); err != nil || r != domain.RoleModerator {
+		t.Fatal(r, err)
+	}
+	if v, err := domain.ParseVisibility("public"); err != nil || v != domain.VisibilityPublic {
+		t.Fatal(v, err)
+	}
+	_, err := domain.ParseRole("owner")
+	var ve *domain.ValidationError
+	if !errors.As(err, &ve) || ve.Field != "role" || ve.Reason != `must be "member" or "moderator"` {
+		t.Fatalf("%v", err)
+	}
+	for _, bad := range []string{"", "Open", "public "} {
+		if _, err := domain.ParseAccess(bad); err == nil {
+			t.Errorf("access %q accepted", bad)
+		}
+	}
+}

@@ -36,6 +36,7 @@ type Queue struct {
 	stop      chan struct{}
 	done      chan struct{}
 	once      sync.Once
+	started   sync.Once
 }
 
 type request struct {
@@ -51,13 +52,14 @@ type result struct {
 	err      error
 }
 
-// NewQueue starts the writer; Close stops it.
+// NewQueue makes the queue: Start starts its writer, Close stops it.
 func NewQueue(seq *Sequencer, apply ApplyFunc, committed Committed, maxBatch int) *Queue {
-	q := &Queue{seq: seq, apply: apply, committed: committed, maxBatch: max(maxBatch, 1),
+	return &Queue{seq: seq, apply: apply, committed: committed, maxBatch: max(maxBatch, 1),
 		in: make(chan request), stop: make(chan struct{}), done: make(chan struct{})}
-	go q.run()
-	return q
 }
+
+// Start starts the writer; appends wait for it.
+func (q *Queue) Start() { q.started.Do(func() { go q.run() }) }
 
 var errClosed = domain.Unavailable("database", errors.New("the embedded queue is closed"))
 
@@ -82,6 +84,7 @@ func (q *Queue) Append(ctx context.Context, draft domain.Event, idem domain.Idem
 // Close lets the group being written finish, then stops.
 func (q *Queue) Close() {
 	q.once.Do(func() { close(q.stop) })
+	q.started.Do(func() { close(q.done) }) // never started: no writer to wait for
 	<-q.done
 }
 

@@ -33,6 +33,7 @@ func TestQueueGroupCommits(t *testing.T) {
 		groups++
 		mu.Unlock()
 	}, 64)
+	q.Start()
 	defer q.Close()
 
 	name, _ := domain.NewName("app")
@@ -90,5 +91,27 @@ func TestQueueGroupCommits(t *testing.T) {
 	defer mu.Unlock()
 	if committed != n+1 || groups > n/2 {
 		t.Fatalf("%d events committed in %d groups; want %d in far fewer groups than creates", committed, groups, n+1)
+	}
+}
+
+// Making a queue starts nothing: an append waits for Start (here until its
+// deadline), nothing reaches the database, and a queue never started closes.
+func TestQueueWritesOnlyOnceStarted(t *testing.T) {
+	db := openDB(t, t.TempDir())
+	store := entstore.New(db, dialect.SQLite)
+	t.Cleanup(func() { store.Close() })
+	applied := false
+	q := sqlite.NewQueue(sqlite.NewSequencer(db, store), func(context.Context, func(context.Context, entstore.SQLTx) ([]domain.Event, error)) (domain.Touched, error) {
+		applied = true
+		return domain.Touched{}, nil
+	}, func([]domain.Event, domain.Touched) {}, 8)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, _, err := q.Append(ctx, domain.ChatCreated{Token: domain.NewToken(), CreatedAt: time.Now().UTC()}, domain.Idempotency{}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("an append before Start: %v, want it to wait", err)
+	}
+	q.Close()
+	if applied {
+		t.Fatal("a queue never started wrote")
 	}
 }

@@ -43,6 +43,7 @@ func queueOn(t *testing.T, dir string, seeds ports.SequenceSeeds) (*sqlite.Seque
 		}
 		return domain.Touched{}, tx.Commit()
 	}, func([]domain.Event, domain.Touched) {}, 64)
+	q.Start()
 	return seq, q, func() { q.Close(); db.Close() }
 }
 

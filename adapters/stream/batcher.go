@@ -23,21 +23,25 @@ type pending struct {
 // worker keep up with the api. A failed batch is retried event by event, so
 // that one bad event cannot fail its neighbours.
 type batcher struct {
-	applier Applier
-	in      chan pending
-	max     int
-	linger  time.Duration
-	wg      sync.WaitGroup
-	stop    chan struct{}
+	applier  Applier
+	in       chan pending
+	max      int
+	linger   time.Duration
+	flushers int
+	wg       sync.WaitGroup
+	stop     chan struct{}
 }
 
+// newBatcher makes a batcher; start starts its flushers.
 func newBatcher(a Applier, maxBatch, flushers int, linger time.Duration) *batcher {
-	b := &batcher{applier: a, in: make(chan pending), max: max(maxBatch, 1), linger: linger, stop: make(chan struct{})}
-	for i := 0; i < max(flushers, 1); i++ {
+	return &batcher{applier: a, in: make(chan pending), max: max(maxBatch, 1), linger: linger, flushers: max(flushers, 1), stop: make(chan struct{})}
+}
+
+func (b *batcher) start() {
+	for range b.flushers {
 		b.wg.Add(1)
 		go b.loop()
 	}
-	return b
 }
 
 // submit blocks until the event's batch was applied, and returns its outcome.

@@ -111,8 +111,10 @@ func NewConsumer(cfg ConsumerConfig, topics eventwire.Topics, sub message.Subscr
 	return c, nil
 }
 
-// Start runs the router in the background and returns once it is running.
+// Start runs the batcher and the router in the background and returns once
+// the router is running.
 func (c *Consumer) Start(ctx context.Context) error {
+	c.batcher.start()
 	runCtx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
 	c.done = make(chan error, 1)

@@ -29,9 +29,19 @@ import (
 
 	"github.com/chatsvc/chat/adapters/opensearch"
 	"github.com/chatsvc/chat/bootstrap"
+	"github.com/chatsvc/chat/cmd/internal/cli"
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/internal/corpus"
 )
+
+const usage = `Usage: searchbench [-url URL] [-n N] [-analysis trigrams|grams] [-keep] ...
+
+Loads one chat with many messages into an index of its own on OpenSearch,
+through the service's index adapter, then measures search latency by query
+shape, the indexing rate, OpenSearch's CPU per message (when it runs from
+scripts/services.sh, or under CHAT_SERVICES_DIR) and the index's size.
+-url, -analysis and the index's own name stand for CHAT_OPENSEARCH_URL,
+CHAT_SEARCH_ANALYSIS and CHAT_OPENSEARCH_INDEX.`
 
 func main() {
 	url := flag.String("url", "http://127.0.0.1:9200", "OpenSearch URL")
@@ -41,8 +51,9 @@ func main() {
 	queries := flag.Int("queries", 300, "queries of each kind")
 	keep := flag.Bool("keep", false, "keep the index afterwards")
 	analysis := flag.String("analysis", "trigrams", "analysis of the index: trigrams or grams")
-	flag.Parse()
-	if err := run(*url, *n, *batch, *writers, *queries, *keep, *analysis); err != nil {
+	cli.Parse("searchbench", usage)
+	cfg := cli.Config("searchbench")
+	if err := run(cfg, *url, *n, *batch, *writers, *queries, *keep, *analysis); err != nil {
 		fmt.Fprintln(os.Stderr, "searchbench:", err)
 		os.Exit(1)
 	}
@@ -90,14 +101,10 @@ func indexSize(url, alias string) string {
 	return fmt.Sprintf("%.0f MB", float64(stats.All.Primaries.Store.Bytes)/1e6)
 }
 
-func run(url string, n, batch, writers, queries int, keep bool, analysis string) error {
+func run(cfg bootstrap.Config, url string, n, batch, writers, queries int, keep bool, analysis string) error {
 	ctx := context.Background()
 	alias := fmt.Sprintf("searchbench-%d", time.Now().Unix())
 	// The index client the services use, from their module, on an index of its own.
-	cfg, err := bootstrap.LoadConfig(os.Getenv)
-	if err != nil {
-		return err
-	}
 	cfg.OpenSearch.URL, cfg.OpenSearch.Index, cfg.OpenSearch.Analysis, cfg.OpenSearch.Refresh = url, alias, analysis, ""
 	var ix *opensearch.Index
 	stop, err := bootstrap.Maintenance(cfg, &ix)

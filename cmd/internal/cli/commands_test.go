@@ -12,7 +12,7 @@ import (
 	"github.com/chatsvc/chat/bootstrap"
 )
 
-var commands = []string{"api", "worker", "migrate", "reindex", "deadletters"}
+var commands = []string{"api", "worker", "migrate", "reindex", "deadletters", "searchbench"}
 
 // build builds the commands, as a user runs them, into a directory of the test's own.
 func build(t *testing.T) string {
