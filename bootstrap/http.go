@@ -36,18 +36,34 @@ func apiModule(api APIConfig, cache ReadCacheConfig) fx.Option {
 				}, api.SearchTimeout)
 			},
 		),
-		fx.Provide(fx.Annotate(newServer, fx.ParamTags(``, ``, ``, ``, ``, ``, ``, `group:"readiness"`))),
+		fx.Provide(newServer),
 		serving,
 	)
 }
 
-func newServer(api APIConfig, apps *application.Applications, chats *application.Chats, msgs *application.Messages,
-	search *application.Search, live *application.Live, limiter ports.RateLimiter, checks []httpapi.Check, m *metrics.Metrics, log *zap.Logger, tp trace.TracerProvider) *httpapi.Server {
-	uc := httpapi.UseCases{Applications: apps, Chats: chats, Messages: msgs, Search: search, Live: live, Limiter: limiter}
+// serverIn is what the api's server is made of.
+type serverIn struct {
+	fx.In
+	API          APIConfig
+	Applications *application.Applications
+	Chats        *application.Chats
+	Messages     *application.Messages
+	Search       *application.Search
+	Live         *application.Live
+	Limiter      ports.RateLimiter
+	Checks       []httpapi.Check `group:"readiness"`
+	Metrics      *metrics.Metrics
+	Log          *zap.Logger
+	Tracing      trace.TracerProvider
+}
+
+func newServer(in serverIn) *httpapi.Server {
+	api := in.API
+	uc := httpapi.UseCases{Applications: in.Applications, Chats: in.Chats, Messages: in.Messages, Search: in.Search, Live: in.Live, Limiter: in.Limiter}
 	cfg := httpapi.Config{Addr: api.Addr, AdminToken: api.AdminToken, MaxRequestBytes: api.MaxRequestBytes, RateLimit: api.RateLimit,
 		AppLimits: httpapi.AppLimits{WriteRate: api.AppWriteRate, WriteBurst: api.AppWriteBurst, ReadRate: api.AppReadRate, ReadBurst: api.AppReadBurst},
 		Heartbeat: api.Heartbeat, TrustedProxies: commalist.Split(api.TrustedProxies)}
-	return httpapi.NewServer(cfg, uc, byName(checks), m, log, tracer(tp, "github.com/chatsvc/chat/adapters/httpapi"))
+	return httpapi.NewServer(cfg, uc, byName(in.Checks), in.Metrics, in.Log, tracer(in.Tracing, "github.com/chatsvc/chat/adapters/httpapi"))
 }
 
 // The worker's operations server: /healthz, /readyz and /metrics on CHAT_WORKER_HTTP_ADDR.
