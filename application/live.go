@@ -125,6 +125,10 @@ type Stream struct {
 	held        *domain.LiveEvent
 }
 
+// ValidPosition says whether s is a position of the event log (the form of
+// an event's id), kept or not.
+func (l *Live) ValidPosition(s string) bool { return l.log.Valid(s) }
+
 // Follow opens a live stream of the chat, after the position after ("":
 // from now).
 func (l *Live) Follow(ctx context.Context, path ChatPath, after string) (*Stream, error) {

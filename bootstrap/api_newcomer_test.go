@@ -80,6 +80,7 @@ func newcomerSuite(t *testing.T, s *stack) {
 			s.call(t, "GET", q, nil).wantError(t, 400, "bad_request")
 		}
 		s.call(t, "GET", app+"/chats/1/events", nil, "Last-Event-ID", "").wantError(t, 400, "bad_request")
+		s.call(t, "GET", app+"/chats/1/events?after=x", nil, "Last-Event-ID", "1-1").wantError(t, 400, "bad_request")
 		for _, body := range []string{`{"body":"a","message":{"body":"b"}}`, `{"body":null}`, `{"message":null}`} {
 			s.call(t, "POST", msgs, body).wantError(t, 400, "bad_request")
 		}

@@ -24,8 +24,12 @@ func (h *handlers) followChat(c *fiber.Ctx) error {
 	if after == "" && len(c.Request().Header.PeekAll("Last-Event-ID")) > 0 {
 		return badRequest("Last-Event-ID is empty: give the id of the last event received, or leave it out")
 	}
-	if after == "" {
-		after = c.Query("after")
+	// ?after is for a first connection; a reconnection's Last-Event-ID wins,
+	// but a malformed after is refused all the same.
+	if q := c.Query("after"); q != "" && !h.uc.Live.ValidPosition(q) {
+		return badRequest("after is not a position of this stream")
+	} else if after == "" {
+		after = q
 	}
 	st, err := h.uc.Live.Follow(c.UserContext(), chatPath(c), after)
 	if err != nil {

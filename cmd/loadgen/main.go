@@ -22,6 +22,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/chatsvc/chat/internal/corpus"
+	"github.com/chatsvc/chat/internal/progress"
 	"github.com/valyala/fasthttp"
 )
 
@@ -81,10 +82,11 @@ func reads(target string, conns int, dur time.Duration) error {
 	client := &fasthttp.Client{MaxConnsPerHost: conns * 2, ReadTimeout: 10 * time.Second}
 	deadline := time.Now().Add(dur)
 	latencies := make([][]time.Duration, conns)
-	var failed atomic.Int64
+	var done, failed atomic.Int64
 	var firstFail atomic.Value
 	var wg sync.WaitGroup
 	started := time.Now()
+	stopProgress := progress.Follow("reads", 0, done.Load)
 	for w := 0; w < conns; w++ {
 		wg.Add(1)
 		go func(w int) {
@@ -97,6 +99,7 @@ func reads(target string, conns int, dur time.Duration) error {
 				t := time.Now()
 				err := client.Do(req, res)
 				latencies[w] = append(latencies[w], time.Since(t))
+				done.Add(1)
 				if err != nil || res.StatusCode() != 200 {
 					failed.Add(1)
 					firstFail.CompareAndSwap(nil, fmt.Sprintf("%d %.200s %v", res.StatusCode(), res.Body(), err))
@@ -106,6 +109,7 @@ func reads(target string, conns int, dur time.Duration) error {
 	}
 	wg.Wait()
 	elapsed := time.Since(started)
+	stopProgress()
 	var all []time.Duration
 	for _, l := range latencies {
 		all = append(all, l...)
@@ -300,8 +304,14 @@ func run(cfg config) error {
 		}
 	}()
 	started := time.Now()
+	label := "creates"
+	if cfg.ceiling {
+		label = "ceiling creates"
+	}
+	stopProgress := progress.Follow(label, int64(cfg.count), sent.Load)
 	wg.Wait()
 	elapsed := time.Since(started)
+	stopProgress()
 	close(samples)
 	if cfg.ceiling {
 		fmt.Printf("ceiling: %.0f requests/s (bare Fiber handler, same bodies, %d connections)\n", float64(sent.Load())/elapsed.Seconds(), cfg.conns)

@@ -32,6 +32,7 @@ import (
 	"github.com/chatsvc/chat/cmd/internal/cli"
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/internal/corpus"
+	"github.com/chatsvc/chat/internal/progress"
 )
 
 const usage = `Usage: searchbench [-url URL] [-n N] [-analysis trigrams|grams] [-keep] ...
@@ -127,6 +128,7 @@ func run(cfg bootstrap.Config, url string, n, batch, writers, queries int, keep 
 	var once sync.Once
 	cpu0, haveCPU := cpuTicks()
 	start := time.Now()
+	stopProgress := progress.Follow("indexed", int64(n), done.Load)
 	for w := 0; w < writers; w++ {
 		wg.Add(1)
 		go func(w int) {
@@ -147,9 +149,7 @@ func run(cfg bootstrap.Config, url string, n, batch, writers, queries int, keep 
 					once.Do(func() { firstErr = err })
 					return
 				}
-				if d := done.Add(int64(len(msgs))); d%100000 < int64(batch) {
-					fmt.Fprintf(os.Stderr, "  %d indexed (%.0f/s)\n", d, float64(d)/time.Since(start).Seconds())
-				}
+				done.Add(int64(len(msgs)))
 			}
 		}(w)
 	}
@@ -158,6 +158,7 @@ func run(cfg bootstrap.Config, url string, n, batch, writers, queries int, keep 
 	}
 	close(jobs)
 	wg.Wait()
+	stopProgress()
 	if firstErr != nil {
 		return firstErr
 	}

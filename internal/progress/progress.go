@@ -8,12 +8,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 )
 
-// Reporter follows one long walk of total items.
+// Reporter follows one long walk of total items (0: not known beforehand).
 type Reporter struct {
 	label    string
 	total    int64
@@ -30,7 +31,11 @@ type Reporter struct {
 func New(label string, total int64) *Reporter {
 	r := &Reporter{label: label, total: total, start: time.Now(), out: os.Stderr, every: 2 * time.Second}
 	if fi, err := os.Stderr.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-		r.bar = progressbar.NewOptions64(total, progressbar.OptionSetDescription(label), progressbar.OptionSetWriter(os.Stderr),
+		barTotal := total
+		if barTotal <= 0 {
+			barTotal = -1 // a spinner with the count and the rate
+		}
+		r.bar = progressbar.NewOptions64(barTotal, progressbar.OptionSetDescription(label), progressbar.OptionSetWriter(os.Stderr),
 			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(200*time.Millisecond))
 	}
 	return r
@@ -75,4 +80,36 @@ func (r *Reporter) Finish() {
 		fmt.Fprintln(r.out)
 	}
 	fmt.Fprintln(r.out, r.Line())
+}
+
+// Follow reports on a count that many goroutines advance (a load
+// generator's workers), so that they need not share the Reporter: it reads
+// count every tick until stop is called, which ends the report.
+func Follow(label string, total int64, count func() int64) (stop func()) {
+	return New(label, total).follow(count, 200*time.Millisecond)
+}
+
+func (r *Reporter) follow(count func() int64, tick time.Duration) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(tick)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				r.Add(int(count()-r.done), "")
+			case <-done:
+				r.Add(int(count()-r.done), "")
+				r.Finish()
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() { close(done); wg.Wait() })
+	}
 }

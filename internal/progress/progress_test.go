@@ -3,6 +3,7 @@ package progress
 import (
 	"bytes"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -22,5 +23,23 @@ func TestPlainLines(t *testing.T) {
 		if !strings.Contains(lines[0], want) {
 			t.Errorf("%q lacks %q", lines[0], want)
 		}
+	}
+}
+
+// Follow reads a count others advance; its last line, when stopped, has the
+// whole count, and no total means no share or time left.
+func TestFollow(t *testing.T) {
+	var out bytes.Buffer
+	var n atomic.Int64
+	r := &Reporter{label: "creates", start: time.Now().Add(-time.Second), out: &out, every: time.Hour}
+	stop := r.follow(n.Load, time.Hour) // only stop reads the count
+	n.Add(40)
+	n.Add(2)
+	stop()
+	stop() // a second stop does nothing
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	last := lines[len(lines)-1]
+	if !strings.HasPrefix(last, "creates: 42 at ") || strings.Contains(last, "%") || strings.Contains(last, "left") {
+		t.Fatalf("last line %q of %q", last, lines)
 	}
 }
