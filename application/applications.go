@@ -27,7 +27,7 @@ func (u *Applications) Create(ctx context.Context, rawName string, idem domain.I
 		return domain.Application{}, err
 	}
 	if idem.Key == "" || u.claims == nil {
-		return u.create(ctx, name)
+		return u.create(ctx, name, domain.Idempotency{})
 	}
 	done, err := u.claims.Claim(ctx, idem.Key, idem.Fingerprint)
 	if err != nil {
@@ -36,7 +36,14 @@ func (u *Applications) Create(ctx context.Context, rawName string, idem domain.I
 	if done != "" {
 		return u.store.Application(ctx, domain.Token(done))
 	}
-	app, err := u.create(ctx, name)
+	// The claim is new, or Redis lost it: the key kept with the row tells.
+	app, fp, found, err := u.store.ApplicationByKey(ctx, idem.Key)
+	switch {
+	case err == nil && found && fp != idem.Fingerprint:
+		err = domain.ErrIdempotencyKeyReused
+	case err == nil && !found:
+		app, err = u.create(ctx, name, idem)
+	}
 	if err != nil {
 		_ = u.claims.Release(ctx, idem.Key)
 		return domain.Application{}, err
@@ -47,7 +54,7 @@ func (u *Applications) Create(ctx context.Context, rawName string, idem domain.I
 	return app, nil
 }
 
-func (u *Applications) create(ctx context.Context, name domain.Name) (domain.Application, error) {
+func (u *Applications) create(ctx context.Context, name domain.Name, idem domain.Idempotency) (domain.Application, error) {
 	now := u.clock.Now()
 	app := domain.Application{Token: domain.NewToken(), Name: name, CreatedAt: now, UpdatedAt: now}
 	// The sequence first: a sequencer that finds a stored application without
@@ -57,7 +64,7 @@ func (u *Applications) create(ctx context.Context, name domain.Name) (domain.App
 	if err := u.seq.RegisterApplication(ctx, app.Token); err != nil {
 		return domain.Application{}, err
 	}
-	if err := u.store.CreateApplication(ctx, app); err != nil {
+	if err := u.store.CreateApplicationKeyed(ctx, app, idem); err != nil {
 		return domain.Application{}, err
 	}
 	return app, nil

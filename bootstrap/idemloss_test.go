@@ -10,13 +10,15 @@ import (
 )
 
 // A client's retry after Redis lost everything (FLUSHALL) gets the first
-// answer again, status and body, for a chat, a message, an edit and a
-// delete whose events the worker had persisted: the keys were kept with the
-// rows. A new request after the loss takes a new number.
+// answer again, status and body, for an application, a chat, a message, an
+// edit and a delete whose events the worker had persisted: the keys were
+// kept with the rows. A new request after the loss takes a new number.
 func TestIdempotentRetryAfterARedisLoss(t *testing.T) {
 	redisAddr := testenv.OwnRedis(t)
 	s := productionStack(t, map[string]string{"CHAT_REDIS_ADDR": redisAddr, "CHAT_GROUP_CHECK_INTERVAL": "200ms"})
-	tok := newApplication(t, s, "retry-after-loss")
+	appKey := "app-" + testenv.Suffix() // application keys are not scoped to an application
+	created := s.call(t, "POST", "/api/v1/chat_applications", map[string]any{"name": "retry-after-loss"}, "Idempotency-Key", appKey).want(t, 201)
+	tok := created.str("token")
 	app := "/api/v1/chat_applications/" + tok
 	msgs := app + "/chats/1/messages"
 	type request struct {
@@ -65,6 +67,12 @@ func TestIdempotentRetryAfterARedisLoss(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The application made first, as it is now (with its chat), as a retry before the loss answers.
+	if again := s.call(t, "POST", "/api/v1/chat_applications", map[string]any{"name": "retry-after-loss"}, "Idempotency-Key", appKey).want(t, 201); again.str("token") != tok ||
+		again.str("created_at") != created.str("created_at") {
+		t.Fatalf("application create retried after the loss answered %s, first %s", again.Raw, created.Raw)
+	}
+	s.call(t, "POST", "/api/v1/chat_applications", map[string]any{"name": "another"}, "Idempotency-Key", appKey).wantError(t, 422, "idempotency_key_reused")
 	for i, r := range requests {
 		again := s.call(t, r.method, r.path, r.body, "Idempotency-Key", r.key).want(t, r.status)
 		if again.Raw != first[i].Raw {

@@ -18,6 +18,12 @@ type Clock interface{ Now() time.Time }
 // moment it is handed out.
 type ApplicationStore interface {
 	CreateApplication(ctx context.Context, app domain.Application) error
+	// CreateApplicationKeyed stores app and, in the same transaction, the
+	// idempotency key of the request that made it, kept a day.
+	CreateApplicationKeyed(ctx context.Context, app domain.Application, idem domain.Idempotency) error
+	// ApplicationByKey finds the application a request with key made within
+	// the day, and that request's fingerprint; found is false otherwise.
+	ApplicationByKey(ctx context.Context, key string) (app domain.Application, fingerprint string, found bool, err error)
 	Application(ctx context.Context, token domain.Token) (domain.Application, error)
 	RenameApplication(ctx context.Context, token domain.Token, name domain.Name, at time.Time) (domain.Application, error)
 	Applications(ctx context.Context, page domain.PageRequest[domain.Token]) (domain.Page[domain.Application], error)

@@ -96,17 +96,50 @@ WHERE token = ? AND idem_key = ? AND expires_at > ?`, string(token), key, time.N
 // time: part of the reconcile's sweep, so that the table holds about a day
 // of keyed writes.
 func (s *Store) purgeExpiredKeys(ctx context.Context) error {
-	q := "DELETE FROM idempotency_keys WHERE expires_at < ? LIMIT 1000"
-	if s.isSQLite() { // SQLite's DELETE takes no LIMIT unless built to
-		q = "DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM idempotency_keys WHERE expires_at < ? LIMIT 1000)"
-	}
-	for {
-		res, err := s.db.ExecContext(ctx, q, time.Now().UnixMicro())
-		if err != nil {
-			return storeErr(err, "")
+	for _, table := range []string{"idempotency_keys", "application_keys"} {
+		q := "DELETE FROM " + table + " WHERE expires_at < ? LIMIT 1000"
+		if s.isSQLite() { // SQLite's DELETE takes no LIMIT unless built to
+			q = "DELETE FROM " + table + " WHERE rowid IN (SELECT rowid FROM " + table + " WHERE expires_at < ? LIMIT 1000)"
 		}
-		if n, err := res.RowsAffected(); err != nil || n < 1000 {
-			return storeErr(err, "")
+		for n := int64(1000); n == 1000; {
+			res, err := s.db.ExecContext(ctx, q, time.Now().UnixMicro())
+			if err == nil {
+				n, err = res.RowsAffected()
+			}
+			if err != nil {
+				return storeErr(err, "")
+			}
 		}
 	}
+	return nil
+}
+
+// keepApplicationKey records the key of the request that created app, in
+// its transaction: creating an application takes no number, so its key has
+// no event to travel with. The use case asks ApplicationByKey only once
+// Redis's claim is new, so a key found here was lost by Redis (or expired).
+func (s *Store) keepApplicationKey(ctx context.Context, tx *ent.Client, app domain.Application, idem domain.Idempotency) error {
+	q := `INSERT INTO application_keys (idem_key, fingerprint, token, expires_at) VALUES (?, ?, ?, ?)
+ON DUPLICATE KEY UPDATE fingerprint = VALUES(fingerprint), token = VALUES(token), expires_at = VALUES(expires_at)`
+	if s.isSQLite() {
+		q = `INSERT INTO application_keys (idem_key, fingerprint, token, expires_at) VALUES (?, ?, ?, ?)
+ON CONFLICT (idem_key) DO UPDATE SET fingerprint = excluded.fingerprint, token = excluded.token, expires_at = excluded.expires_at`
+	}
+	_, err := tx.ExecContext(ctx, q, idem.Key, idem.Fingerprint, string(app.Token), app.CreatedAt.Add(domain.IdempotencyTTL).UnixMicro())
+	return storeErr(err, "")
+}
+
+// ApplicationByKey finds the application created under key within the day.
+func (s *Store) ApplicationByKey(ctx context.Context, key string) (domain.Application, string, bool, error) {
+	var token, fp string
+	err := s.db.QueryRowContext(ctx, "SELECT token, fingerprint FROM application_keys WHERE idem_key = ? AND expires_at > ?",
+		key, time.Now().UnixMicro()).Scan(&token, &fp)
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.Application{}, "", false, nil
+	}
+	if err != nil {
+		return domain.Application{}, "", false, storeErr(err, "")
+	}
+	app, err := s.Application(ctx, domain.Token(token))
+	return app, fp, err == nil, err
 }

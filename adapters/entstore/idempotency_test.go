@@ -2,6 +2,8 @@ package entstore_test
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"testing"
 	"time"
 
@@ -35,23 +37,43 @@ func TestReconcileDropsExpiredIdempotencyKeys(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	for i, at := range []time.Time{old, now} {
+		keyed := domain.Application{Token: domain.NewToken(), Name: name, CreatedAt: at, UpdatedAt: at}
+		if err := s.CreateApplicationKeyed(ctx, keyed, domain.Idempotency{Key: fmt.Sprint(app.Token, i), Fingerprint: "f"}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if _, err := s.ReconcileCounts(ctx); err != nil {
 		t.Fatal(err)
 	}
-	var keys []string
-	rows, err := db.QueryContext(ctx, "SELECT idem_key FROM idempotency_keys WHERE token = ?", string(app.Token))
+	keys := stringsOf(t, db, "SELECT idem_key FROM idempotency_keys WHERE token = ?", string(app.Token))
+	if len(keys) != 1 || keys[0] != "new" {
+		t.Fatalf("keys left after the sweep: %v, want [new]", keys)
+	}
+	appKeys := stringsOf(t, db, "SELECT idem_key FROM application_keys WHERE idem_key LIKE ?", string(app.Token)+"%")
+	if want := fmt.Sprint(app.Token, 1); len(appKeys) != 1 || appKeys[0] != want {
+		t.Fatalf("application keys left after the sweep: %v, want [%s]", appKeys, want)
+	}
+}
+
+// stringsOf reads one column of strings.
+func stringsOf(t *testing.T, db *sql.DB, query string, args ...any) []string {
+	t.Helper()
+	rows, err := db.QueryContext(context.Background(), query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
+	var out []string
 	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
+		var v string
+		if err := rows.Scan(&v); err != nil {
 			t.Fatal(err)
 		}
-		keys = append(keys, k)
+		out = append(out, v)
 	}
-	if len(keys) != 1 || keys[0] != "new" {
-		t.Fatalf("keys left after the sweep: %v, want [new]", keys)
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
+	return out
 }

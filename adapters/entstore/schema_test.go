@@ -22,6 +22,7 @@ var outsideEnt = map[string]string{
 	"seq_chats":          "the embedded sequencer's state",
 	"idempotency_keys":   "idempotency keys kept with their rows: the embedded queue's group-commit transaction, the worker's projection (entstore/idempotency.go): raw upserts",
 	"idempotency_claims": "the embedded profile's idempotency claims",
+	"application_keys":   "application creations' idempotency keys, in the application's transaction (entstore/idempotency.go)",
 	"goose_db_version":   "the migration tool's own",
 }
 

@@ -118,13 +118,37 @@ func toChat(c *ent.Chat) domain.Chat {
 
 // CreateApplication inserts a new application.
 func (s *Store) CreateApplication(ctx context.Context, app domain.Application) error {
-	row, err := s.client.Application.Create().
-		SetToken(string(app.Token)).SetName(app.Name.String()).
-		SetCreatedAt(app.CreatedAt).SetUpdatedAt(app.UpdatedAt).Save(ctx)
-	if err != nil {
-		return storeErr(err, "")
+	return s.CreateApplicationKeyed(ctx, app, domain.Idempotency{})
+}
+
+// CreateApplicationKeyed stores app and the key of the request that made it
+// in one transaction (see keepApplicationKey).
+func (s *Store) CreateApplicationKeyed(ctx context.Context, app domain.Application, idem domain.Idempotency) error {
+	create := func(c *ent.Client) (int, error) {
+		row, err := c.Application.Create().
+			SetToken(string(app.Token)).SetName(app.Name.String()).
+			SetCreatedAt(app.CreatedAt).SetUpdatedAt(app.UpdatedAt).Save(ctx)
+		if err != nil {
+			return 0, storeErr(err, "")
+		}
+		return row.ID, nil
 	}
-	s.appIDs.Store(app.Token, row.ID)
+	var id int
+	var err error
+	if idem.Key == "" {
+		id, err = create(s.client)
+	} else {
+		err = s.inTx(ctx, func(tx *ent.Client) error {
+			if id, err = create(tx); err != nil {
+				return err
+			}
+			return s.keepApplicationKey(ctx, tx, app, idem)
+		})
+	}
+	if err != nil {
+		return err
+	}
+	s.appIDs.Store(app.Token, id)
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 func ApplicationStoreContract(t *testing.T, newStore func(t *testing.T) Store) {
 	runStoreCases(t, newStore,
 		storeCase{"applications: create, read, rename, list", applicationsCreateReadRenameList},
+		storeCase{"an application's idempotency key is kept with it for a day", applicationKeysAreKept},
 	)
 }
 
@@ -58,5 +59,28 @@ func applicationsCreateReadRenameList(t *testing.T, s Store) {
 		if seen[i] <= seen[i-1] {
 			t.Fatalf("applications not in token order: %v", seen)
 		}
+	}
+}
+
+func applicationKeysAreKept(t *testing.T, s Store) {
+	ctx := context.Background()
+	name, _ := domain.NewName("keyed")
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	app := domain.Application{Token: domain.NewToken(), Name: name, CreatedAt: now, UpdatedAt: now}
+	must(t, s.CreateApplicationKeyed(ctx, app, domain.Idempotency{Key: "app-key", Fingerprint: "fp"}))
+	got, fp, found, err := s.ApplicationByKey(ctx, "app-key")
+	must(t, err)
+	if !found || fp != "fp" || got.Token != app.Token || got.Name.String() != "keyed" {
+		t.Fatalf("ApplicationByKey = %+v, %q, %v; want %s, fp", got, fp, found, app.Token)
+	}
+	if _, _, found, err := s.ApplicationByKey(ctx, "never"); err != nil || found {
+		t.Fatalf("a key never used: found %v, %v", found, err)
+	}
+	newApp(t, s, "keyless")
+	old := domain.Application{Token: domain.NewToken(), Name: name, CreatedAt: now.Add(-domain.IdempotencyTTL - time.Minute)}
+	old.UpdatedAt = old.CreatedAt
+	must(t, s.CreateApplicationKeyed(ctx, old, domain.Idempotency{Key: "old-key", Fingerprint: "fp"}))
+	if _, _, found, err := s.ApplicationByKey(ctx, "old-key"); err != nil || found {
+		t.Fatalf("a key past its day: found %v, %v", found, err)
 	}
 }
