@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/go-sql-driver/mysql"
 	goredis "github.com/redis/go-redis/v9"
@@ -16,6 +15,7 @@ import (
 	redisadapter "github.com/chatsvc/chat/adapters/redis"
 	"github.com/chatsvc/chat/adapters/stream"
 	"github.com/chatsvc/chat/bootstrap"
+	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/internal/testenv"
 )
 
@@ -90,12 +90,16 @@ func redisDataLossUnderLoad(t *testing.T, redisAddr string) {
 		return r.Status == 200 && len(r.items(t)) == 5
 	})
 
-	px.stop()
-	createMany(40, "held") // the worker takes some into its hands and cannot write them
-	time.Sleep(500 * time.Millisecond)
-
 	rc := stream.NewRedisClient(redisadapter.Addresses(redisAddr), 4)
 	defer rc.Close()
+	px.stop()
+	createMany(40, "held")
+	// The worker takes some into its hands (read, not acknowledged) and cannot write them.
+	partition := cfg.Stream.Topics().For(domain.Token(tok))
+	eventually(t, "the worker holds events", func() bool {
+		p, err := rc.XPending(context.Background(), partition, cfg.Stream.ConsumerGroup).Result()
+		return err == nil && p.Count > 0
+	})
 	flush := func(ctx context.Context, c *goredis.Client) error { return c.FlushAll(ctx).Err() }
 	if cluster, ok := rc.(*goredis.ClusterClient); ok {
 		if err := cluster.ForEachMaster(context.Background(), flush); err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -170,8 +171,9 @@ func liveSuite(t *testing.T, reader, writer *stack) {
 		t.Fatalf("long poll from the start: %s items, through (want 3 4: 2 was deleted): %s", got, r.Raw)
 	}
 	answered := make(chan response, 1)
+	open := liveStreams(t, reader)
 	go func() { answered <- reader.call(t, "GET", msgs+"?after=4&wait=15s", nil) }()
-	time.Sleep(200 * time.Millisecond)
+	eventually(t, "the long poll waits (follows the chat)", func() bool { return liveStreams(t, reader) > open })
 	writer.call(t, "POST", msgs, map[string]any{"body": "five"}).want(t, 201)
 	r = <-answered
 	if r.Status != 200 || len(r.items(t)) != 1 || r.items(t)[0]["body"] != "five" || r.num("through") != 5 {
@@ -247,4 +249,21 @@ func sameTime(a, b string) bool {
 	ta, errA := time.Parse(time.RFC3339Nano, a)
 	tb, errB := time.Parse(time.RFC3339Nano, b)
 	return errA == nil && errB == nil && ta.Equal(tb)
+}
+
+// liveStreams is the number of live streams (long polls among them) the
+// instance has open, from its metrics.
+func liveStreams(t *testing.T, s *stack) int {
+	t.Helper()
+	for _, line := range strings.Split(s.call(t, "GET", "/metrics", nil).want(t, 200).Raw, "\n") {
+		if v, ok := strings.CutPrefix(line, "chat_live_streams "); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				t.Fatalf("chat_live_streams %q", v)
+			}
+			return n
+		}
+	}
+	t.Fatal("no chat_live_streams in the metrics")
+	return 0
 }

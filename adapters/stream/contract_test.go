@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -196,8 +198,15 @@ func testTrimAcknowledged(t *testing.T, addr string) {
 		t.Fatalf("within the retention window, trimmed %d (%v), want 0", n, err)
 	}
 	// Entries of the current millisecond are within even a zero retention
-	// (the window ends at now, in whole milliseconds): let one pass.
-	time.Sleep(5 * time.Millisecond)
+	// (the window ends at now, in whole milliseconds): wait until the
+	// millisecond of the last entry both groups acknowledged has passed.
+	lastAcked, err := strconv.ParseInt(strings.SplitN(ids[5], "-", 2)[0], 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for time.Now().UnixMilli() <= lastAcked {
+		time.Sleep(time.Until(time.UnixMilli(lastAcked + 1)))
+	}
 	n, err := stream.TrimAcknowledged(ctx, client, topics, []string{"fast", "slow"}, 0)
 	if err != nil || n != 6 {
 		t.Fatalf("trimmed %d (%v), want the 6 both groups acknowledged", n, err)
