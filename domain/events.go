@@ -23,6 +23,7 @@ type ChatCreated struct {
 	// from: it grows each time the sequence is re-seeded after the sequencer
 	// lost its state (see SequenceFences).
 	Epoch int64
+	Idem  Idempotency // the request's key, kept with the row it creates
 }
 
 func (e ChatCreated) Scope() string { return string(e.Token) }
@@ -35,6 +36,7 @@ type MessageCreated struct {
 	Body      string
 	CreatedAt time.Time
 	Epoch     int64 // the life of the chat's message sequence the number came from
+	Idem      Idempotency
 }
 
 func (e MessageCreated) Scope() string { return chatScope(e.Token, e.Chat) }
@@ -53,6 +55,7 @@ type MessageEdited struct {
 	// CreatedAt is the message's, for live streams; zero when the message
 	// was not persisted yet when it was edited.
 	CreatedAt time.Time
+	Idem      Idempotency
 }
 
 func (e MessageEdited) Scope() string { return chatScope(e.Token, e.Chat) }
@@ -68,6 +71,7 @@ type MessageDeleted struct {
 	Version   int64
 	DeletedAt time.Time
 	Epoch     int64
+	Idem      Idempotency
 }
 
 func (e MessageDeleted) Scope() string { return chatScope(e.Token, e.Chat) }
@@ -173,6 +177,51 @@ type Idempotency struct {
 
 // IdempotencyTTL is how long a key is kept: at least a day, as API.md says.
 const IdempotencyTTL = 24 * time.Hour
+
+// FirstAnswer is what a request with an idempotency key was first answered
+// with, as kept with the row it created: its fingerprint, the number (or
+// version) and epoch it took, and its time.
+type FirstAnswer struct {
+	Fingerprint string
+	Number      int64
+	Epoch       int64
+	At          time.Time
+}
+
+// WithIdempotency is e carrying the key of the request that caused it, for
+// the system of record to keep with what it creates.
+func WithIdempotency(e Event, idem Idempotency) Event {
+	switch e := e.(type) {
+	case ChatCreated:
+		e.Idem = idem
+		return e
+	case MessageCreated:
+		e.Idem = idem
+		return e
+	case MessageEdited:
+		e.Idem = idem
+		return e
+	case MessageDeleted:
+		e.Idem = idem
+		return e
+	}
+	return e
+}
+
+// IdempotencyOf is the key e carries (the zero value: none).
+func IdempotencyOf(e Event) Idempotency {
+	switch e := e.(type) {
+	case ChatCreated:
+		return e.Idem
+	case MessageCreated:
+		return e.Idem
+	case MessageEdited:
+		return e.Idem
+	case MessageDeleted:
+		return e.Idem
+	}
+	return Idempotency{}
+}
 
 // ChatsOf lists, once each, the chats the events change: the chat a
 // ChatCreated makes, the chat of a message event.

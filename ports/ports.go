@@ -84,6 +84,11 @@ type SequenceFences interface {
 	// resume at version, above every version handed out before. ErrNotFound
 	// if the chat is not persisted.
 	FenceMessages(ctx context.Context, token domain.Token, chat, floor int64) (resume, version, epoch int64, err error)
+	// FirstAnswer finds what the application's idempotency key was first
+	// answered with, as the projection kept it with the row (a day): what a
+	// sequencer that lost its keys asks, and only then. found is false for
+	// a key not kept (or expired).
+	FirstAnswer(ctx context.Context, token domain.Token, key string) (answer domain.FirstAnswer, found bool, err error)
 }
 
 // EventQueue numbers and queues the api's writes. Append allocates the next

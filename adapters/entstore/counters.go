@@ -192,7 +192,8 @@ func (s *Store) recount(ctx context.Context, c counter, ids []int64, stored map[
 }
 
 // ReconcileCounts walks every application and chat in id ranges and fixes the
-// counters that differ from their rows.
+// counters that differ from their rows. The same sweep drops the idempotency
+// keys past their day (purgeExpiredKeys).
 func (s *Store) ReconcileCounts(ctx context.Context) (int, error) {
 	fixed := 0
 	for _, c := range []counter{chatsCount, messagesCount} {
@@ -223,7 +224,7 @@ func (s *Store) ReconcileCounts(ctx context.Context) (int, error) {
 			}
 		}
 	}
-	return fixed, nil
+	return fixed, s.purgeExpiredKeys(ctx)
 }
 
 func (s *Store) storedCounts(ctx context.Context, c counter, lo, hi int64) (map[int64]int64, []int64, error) {

@@ -211,7 +211,7 @@ func (s *Store) applyOne(ctx context.Context, tx *ent.Client, events []domain.Ev
 				return err
 			}
 		}
-		return nil
+		return s.keepKeys(ctx, tx, events)
 	}()
 	return touched, err
 }

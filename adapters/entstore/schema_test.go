@@ -20,7 +20,7 @@ var outsideEnt = map[string]string{
 	"sequence_leases":    "reservations of number sequences (entstore/fences.go): raw upserts with GREATEST",
 	"seq_applications":   "the embedded sequencer's state (adapters/embedded), written in the group-commit transaction",
 	"seq_chats":          "the embedded sequencer's state",
-	"idempotency_keys":   "the embedded queue's idempotency keys, written in the group-commit transaction",
+	"idempotency_keys":   "idempotency keys kept with their rows: the embedded queue's group-commit transaction, the worker's projection (entstore/idempotency.go): raw upserts",
 	"idempotency_claims": "the embedded profile's idempotency claims",
 	"goose_db_version":   "the migration tool's own",
 }

@@ -130,7 +130,7 @@ func TestEveryStatementReachesOneApplication(t *testing.T) {
 	for _, tok := range tokens {
 		batch = append(batch,
 			domain.ChatCreated{Token: tok, Number: 1, CreatedAt: at},
-			domain.MessageCreated{Token: tok, Chat: 1, Number: 1, Body: "one", CreatedAt: at},
+			domain.MessageCreated{Token: tok, Chat: 1, Number: 1, Body: "one", CreatedAt: at, Idem: domain.Idempotency{Key: "k1", Fingerprint: "f"}},
 			domain.MessageCreated{Token: tok, Chat: 1, Number: 2, Body: "two", CreatedAt: at},
 			domain.MessageCreated{Token: tok, Chat: 2, Number: 1, Body: "chat 2 before its creation", CreatedAt: at},
 			domain.MessageEdited{Token: tok, Chat: 1, Number: 1, Body: "one, edited", Version: 3, EditedAt: at},
@@ -170,6 +170,7 @@ func TestEveryStatementReachesOneApplication(t *testing.T) {
 		func() error { return store.Reserve(ctx, tok, 1, 5000) },
 		func() error { _, _, err := store.FenceChats(ctx, tok, 1); return err },
 		func() error { _, _, _, err := store.FenceMessages(ctx, tok, 1, 2); return err },
+		func() error { _, _, err := store.FirstAnswer(ctx, tok, "k1"); return err },
 	}
 	for i, call := range calls {
 		if err := call(); err != nil {
@@ -215,7 +216,8 @@ func TestEveryStatementReachesOneApplication(t *testing.T) {
 		for _, a := range st.args {
 			switch v := a.(type) {
 			case int64:
-				if v >= 1_000_000 {
+				// Times in µs (idempotency keys') are far above every id.
+				if v >= 1_000_000 && v < 1_000_000_000_000 {
 					tok, ok := owner[v]
 					if !ok {
 						t.Fatalf("%s names id %d, of no row this test made", st.query, v)

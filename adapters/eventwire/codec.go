@@ -42,6 +42,14 @@ type wire struct {
 	At    time.Time `json:"at"`
 	// Created is an edited message's creation time, when it was known.
 	Created *time.Time `json:"created_at,omitempty"`
+	// Idem is the request's idempotency key, for the worker to keep with
+	// the row (a retry after Redis lost the key finds it there).
+	Idem *idemWire `json:"idem,omitempty"`
+}
+
+type idemWire struct {
+	Key         string `json:"key"`
+	Fingerprint string `json:"fp"`
 }
 
 // numbered is what the sequencer allocates: the number (or, for an edit, the
@@ -54,6 +62,14 @@ type numbered struct {
 }
 
 func toWire(e domain.Event) (string, wire, error) {
+	kind, w, err := toWireOf(e)
+	if idem := domain.IdempotencyOf(e); idem.Key != "" {
+		w.Idem = &idemWire{Key: idem.Key, Fingerprint: idem.Fingerprint}
+	}
+	return kind, w, err
+}
+
+func toWireOf(e domain.Event) (string, wire, error) {
 	switch e := e.(type) {
 	case domain.ChatCreated:
 		return "chat.created", wire{numbered: numbered{Number: e.Number, Epoch: e.Epoch}, Token: string(e.Token), At: e.CreatedAt}, nil
@@ -221,6 +237,14 @@ func Decode(msg *message.Message) (domain.Event, error) {
 	if kind != "chat.created" && w.Chat < 1 {
 		return nil, fmt.Errorf("%w: bad chat number", domain.ErrInvalidEvent)
 	}
+	e, err := fromWire(kind, token, w)
+	if err == nil && w.Idem != nil && w.Idem.Key != "" {
+		e = domain.WithIdempotency(e, domain.Idempotency{Key: w.Idem.Key, Fingerprint: w.Idem.Fingerprint})
+	}
+	return e, err
+}
+
+func fromWire(kind string, token domain.Token, w wire) (domain.Event, error) {
 	switch kind {
 	case "chat.created":
 		return domain.ChatCreated{Token: token, Number: w.Number, CreatedAt: w.At, Epoch: w.Epoch}, nil

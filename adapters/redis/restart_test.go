@@ -40,16 +40,8 @@ func TestSequencerNeverReissuesAfterARestartFromALaggingAOF(t *testing.T) {
 
 func restartFromALaggingAOF(t *testing.T, check bool) (reissued string) {
 	ctx := context.Background()
-	fatal := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	db, err := entstore.OpenMySQL(testenv.MySQLDSN(t), 4)
-	fatal(err)
-	store := entstore.New(db, dialect.MySQL)
-	t.Cleanup(func() { store.Close() })
+	fatal := fatalOn(t)
+	store := mysqlStore(t)
 	server := testenv.OwnPersistentRedis(t)
 	c, err := redisadapter.Connect(server.Addr)
 	fatal(err)
@@ -126,4 +118,27 @@ func aofTail(t *testing.T, dir string) (string, int64) {
 		t.Fatal(err)
 	}
 	return files[0], info.Size()
+}
+
+// fatalOn fails t on an error.
+func fatalOn(t *testing.T) func(error) {
+	return func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// mysqlStore is the MySQL store, in a database of the test's own: the
+// fences and the projection.
+func mysqlStore(t *testing.T) *entstore.Store {
+	t.Helper()
+	db, err := entstore.OpenMySQL(testenv.MySQLDSN(t), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := entstore.New(db, dialect.MySQL)
+	t.Cleanup(func() { store.Close() })
+	return store
 }

@@ -56,4 +56,5 @@ const (
 	stateMessageUnknown = -4
 	stateLeaseSpent     = -5
 	stateIdemReused     = -6
+	stateIdemLost       = -7 // Redis does not know the key, but lost keys since the sequence's fence
 )

@@ -32,10 +32,11 @@ import (
 //
 //	chat:{P}:token:app        hash  c = last chat number, r = last chat number when re-seeded,
 //	                                l = chat numbers reserved (absent: the initial lease),
-//	                                e = epoch of the chat sequence (absent: 0)
+//	                                e = epoch of the chat sequence (absent: 0),
+//	                                f = when it was last fenced, in s (absent: never)
 //	chat:{P}:token:chat:N     hash  m = last message number, v = last edit version,
 //	                                l = message numbers reserved (absent: the initial lease),
-//	                                e = epoch of the chat's sequences (absent: 0)
+//	                                e, f = as the application's, of the chat's sequences
 //	chat:{P}:token:seeding[:N] string  held by the api re-seeding that sequence
 //	chat:{P}:token:idem:K     string  an idempotency key's first answer
 //
@@ -53,6 +54,12 @@ import (
 // out, queued or not; and what makes a change of the layout (or of the
 // number of partitions, which moves applications' keys) safe: the keys not
 // found are re-seeded from the store like lost ones.
+//
+// Idempotency keys die with Redis' data, but the worker keeps each with the
+// row its event wrote (ports.SequenceFences.FirstAnswer). A sequence fenced
+// less than a key's lifetime ago (f) may have lost keys, so a key the script
+// does not know is asked of the store then (and only then: never in steady
+// state) before a number is taken.
 // Config tunes the sequencer.
 type Config struct {
 	// Topics are the event streams Append writes to; MaxLen caps each (approximately; 0: no cap).
@@ -145,6 +152,9 @@ func (s *Sequencer) RegisterApplication(ctx context.Context, token domain.Token)
 // idempotency key the script records it too; a retry gets the event first
 // appended (its number and time) and appends nothing.
 func (s *Sequencer) Append(ctx context.Context, draft domain.Event, idem domain.Idempotency) (domain.Event, bool, error) {
+	if idem.Key != "" {
+		draft = domain.WithIdempotency(draft, idem) // for the worker to keep with the row
+	}
 	entry, err := eventwire.Template(ctx, draft)
 	if err != nil {
 		return nil, false, err
@@ -176,27 +186,28 @@ func (s *Sequencer) allocate(ctx context.Context, draft domain.Event, entry even
 	args = []string{entry.UUID, entry.Rest, entry.Metadata, strconv.FormatInt(s.cfg.MaxLen, 10), lease}
 	_, _, _, _, when := domain.Subject(draft)
 	args = append(args, idem.Fingerprint, strconv.FormatInt(when.UnixMicro(), 10),
-		strconv.FormatInt(int64(domain.IdempotencyTTL.Seconds()), 10))
-	var seqKey string
+		strconv.FormatInt(int64(domain.IdempotencyTTL.Seconds()), 10), "0")
+	const storeChecked = 8 // ARGV 9: the store was asked for the key
+	var seqKey, idemKey string
 	switch e := draft.(type) {
 	case domain.ChatCreated:
 		k := s.keysOf(e.Token)
-		token, script, seqKey = e.Token, scriptNextChat, k.app()
-		keys = []string{k.app(), k.idem(idem.Key)}
+		token, script, seqKey, idemKey = e.Token, scriptNextChat, k.app(), k.idem(idem.Key)
+		keys = []string{k.app(), idemKey}
 	case domain.MessageCreated:
 		k := s.keysOf(e.Token)
-		token, chat, script, seqKey = e.Token, e.Chat, scriptNextMessage, k.chat(e.Chat)
-		keys = []string{k.app(), k.chat(e.Chat), k.idem(idem.Key)}
+		token, chat, script, seqKey, idemKey = e.Token, e.Chat, scriptNextMessage, k.chat(e.Chat), k.idem(idem.Key)
+		keys = []string{k.app(), k.chat(e.Chat), idemKey}
 		args = append(args, strconv.FormatInt(e.Chat, 10))
 	case domain.MessageEdited:
 		k := s.keysOf(e.Token)
-		token, chat, script, seqKey = e.Token, e.Chat, scriptNextEdit, k.chat(e.Chat)
-		keys = []string{k.app(), k.chat(e.Chat), k.idem(idem.Key)}
+		token, chat, script, seqKey, idemKey = e.Token, e.Chat, scriptNextEdit, k.chat(e.Chat), k.idem(idem.Key)
+		keys = []string{k.app(), k.chat(e.Chat), idemKey}
 		args = append(args, strconv.FormatInt(e.Chat, 10), strconv.FormatInt(e.Number, 10))
 	case domain.MessageDeleted: // a version from the edits' sequence
 		k := s.keysOf(e.Token)
-		token, chat, script, seqKey = e.Token, e.Chat, scriptNextEdit, k.chat(e.Chat)
-		keys = []string{k.app(), k.chat(e.Chat), k.idem(idem.Key)}
+		token, chat, script, seqKey, idemKey = e.Token, e.Chat, scriptNextEdit, k.chat(e.Chat), k.idem(idem.Key)
+		keys = []string{k.app(), k.chat(e.Chat), idemKey}
 		args = append(args, strconv.FormatInt(e.Chat, 10), strconv.FormatInt(e.Number, 10))
 	default:
 		return 0, 0, 0, fmt.Errorf("cannot number %T", draft)
@@ -224,6 +235,13 @@ func (s *Sequencer) allocate(ctx context.Context, draft domain.Event, entry even
 			err = s.reserve(ctx, token, chat, seqKey, res[1])
 		case stateIdemReused:
 			return 0, 0, 0, domain.ErrIdempotencyKeyReused
+		case stateIdemLost:
+			first, found, ferr := s.firstAnswer(ctx, token, idem, idemKey)
+			if ferr != nil || found {
+				return first.Number, first.Epoch, first.At.UnixMicro(), ferr
+			}
+			args[storeChecked] = "1"
+			continue
 		case stateChatUnknown:
 			return 0, 0, 0, domain.NotFoundf("chat %d not found in this application", chat)
 		case stateMessageUnknown:
@@ -247,6 +265,27 @@ func (s *Sequencer) allocate(ctx context.Context, draft domain.Event, entry even
 			return 0, 0, 0, err
 		}
 	}
+}
+
+// firstAnswer asks the store for a key Redis lost with the sequence it
+// re-seeded (stateIdemLost): a key found is the persisted first answer, put
+// back in Redis for the next retry.
+func (s *Sequencer) firstAnswer(ctx context.Context, token domain.Token, idem domain.Idempotency, idemKey string) (domain.FirstAnswer, bool, error) {
+	first, found, err := s.fences.FirstAnswer(ctx, token, idem.Key)
+	switch {
+	case err != nil:
+		return first, false, err
+	case !found:
+		return first, false, nil
+	case first.Fingerprint != idem.Fingerprint:
+		return first, false, domain.ErrIdempotencyKeyReused
+	}
+	if left := time.Until(first.At.Add(domain.IdempotencyTTL)); left > time.Second {
+		v := fmt.Sprintf("%s|%d|%d|%d", first.Fingerprint, first.Number, first.Epoch, first.At.UnixMicro())
+		// Best effort: without it the next retry asks the store again.
+		_ = s.client.Do(ctx, s.client.B().Set().Key(idemKey).Value(v).Nx().Ex(left).Build()).Error()
+	}
+	return first, true, nil
 }
 
 // maxReserveLeases caps a reservation's growth, in leases: a re-seed (a loss,

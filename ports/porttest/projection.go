@@ -21,6 +21,7 @@ func ProjectionContract(t *testing.T, newStore func(t *testing.T) Store) {
 		storeCase{"a deleted message stays deleted whatever the order of delivery", deletedMessagesStayDeleted},
 		storeCase{"a batch that failed is completed by applying it again", failedBatchIsCompletedAgain},
 		storeCase{"an event of an unknown application can never be applied", unknownApplicationNeverApplied},
+		storeCase{"an event's idempotency key is kept with its rows", keysAreKeptWithTheirRows},
 	)
 }
 

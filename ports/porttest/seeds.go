@@ -19,11 +19,13 @@ type Seeds struct {
 	// Reserved and Epochs are keyed by fmt.Sprint(domain.ChatKey{token, chat}), chat 0 for the application.
 	Reserved map[string]int64
 	Epochs   map[string]int64
+	// Answers are the idempotency keys kept, keyed by token + "/" + key.
+	Answers map[string]domain.FirstAnswer
 }
 
 func NewSeeds() *Seeds {
 	return &Seeds{Chats: map[domain.Token]int64{}, Messages: map[domain.ChatKey][2]int64{},
-		Reserved: map[string]int64{}, Epochs: map[string]int64{}}
+		Reserved: map[string]int64{}, Epochs: map[string]int64{}, Answers: map[string]domain.FirstAnswer{}}
 }
 
 func (s *Seeds) Reserve(_ context.Context, t domain.Token, chat, upTo int64) error {
@@ -78,6 +80,13 @@ func (s *Seeds) MessageSeed(_ context.Context, t domain.Token, chat int64) (int6
 		}
 	}
 	return v[0], v[1], nil
+}
+
+func (s *Seeds) FirstAnswer(_ context.Context, t domain.Token, key string) (domain.FirstAnswer, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.Answers[string(t)+"/"+key]
+	return a, ok, nil
 }
 
 func must(t testing.TB, err error) {

@@ -26,6 +26,16 @@ local function idem_check(key, a)
   if fp ~= a[6] then return {-6, 0, 0} end
   return {tonumber(n), tonumber(e), tonumber(at)}
 end
+-- idem_lost: a key Redis does not know may still have been answered, if
+-- the sequence h was fenced (its 'f', the fence's time in s) within a key's
+-- lifetime: Redis lost its keys then, and the store kept the persisted ones.
+-- ARGV 9 is '1' once the store was asked and knew nothing.
+local function idem_lost(h, a)
+  if a[6] == '' or a[9] == '1' then return false end
+  local f = redis.call('HGET', h, 'f')
+  if not f then return false end
+  return tonumber(redis.call('TIME')[1]) - tonumber(f) < tonumber(a[8])
+end
 local function idem_record(key, a, n, e)
   if a[6] == '' then return end
   redis.call('SET', key, a[6] .. '|' .. fmt(n) .. '|' .. fmt(e) .. '|' .. a[7], 'EX', a[8])
