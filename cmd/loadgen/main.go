@@ -2,7 +2,9 @@
 // throughput, latency, and how long acknowledged messages take to be
 // readable (persisted) and findable (indexed). With -serve it is instead the
 // ceiling the figures are compared with: a bare Fiber handler that parses
-// the same JSON and answers a message-sized document.
+// the same JSON and answers a message-sized document. Its progress goes to
+// stderr (internal/progress); its figures to stdout, where scripts/bench*.sh
+// read them.
 package main
 
 import (

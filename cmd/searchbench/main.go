@@ -4,7 +4,8 @@
 // load generator sends), plus "hello" in one message in three (a common
 // word). It reports the indexing rate, OpenSearch's CPU per message indexed
 // (when it runs from scripts/services.sh) and the size of the index, so
-// that analyses can be compared on the same corpus:
+// that analyses can be compared on the same corpus (the loading's progress
+// on stderr, the figures on stdout):
 //
 //	go run ./cmd/searchbench -n 1000000 -analysis trigrams
 //	go run ./cmd/searchbench -n 1000000 -analysis grams
