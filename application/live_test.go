@@ -115,6 +115,16 @@ func (f *liveFixture) follow(t *testing.T, chat int64, after string) *applicatio
 	return s
 }
 
+// nextN describes the stream's next n events: "[created 1 gap 2-3]".
+func nextN(t *testing.T, s *application.Stream, n int) string {
+	t.Helper()
+	got := make([]string, n)
+	for i := range got {
+		got[i] = next(t, s)
+	}
+	return fmt.Sprint(got)
+}
+
 // next describes the stream's next event: "created 3", "edited 2", "gap 2-3".
 func next(t *testing.T, s *application.Stream) string {
 	t.Helper()
@@ -146,11 +156,7 @@ func TestLiveDeliversEachChatsEventsInOrder(t *testing.T) {
 	// Another application's chat 1 is not this one's.
 	f.log.append(domain.MessageCreated{Token: domain.NewToken(), Chat: 1, Number: 3})
 	for _, s := range []*application.Stream{a1, a2} {
-		var got []string
-		for range 4 {
-			got = append(got, next(t, s))
-		}
-		if fmt.Sprint(got) != "[created 1 edited 1 created 2 deleted 1]" {
+		if got := nextN(t, s, 4); got != "[created 1 edited 1 created 2 deleted 1]" {
 			t.Fatalf("chat 1: %v", got)
 		}
 		if _, ok, err := s.Next(context.Background(), 50*time.Millisecond); ok || err != nil {
@@ -169,11 +175,7 @@ func TestLiveResumesAfterAPositionOnceEach(t *testing.T) {
 	f.created(1, 3)
 	s := f.follow(t, 1, first.Position)
 	f.created(1, 4)
-	var got []string
-	for range 3 {
-		got = append(got, next(t, s))
-	}
-	if fmt.Sprint(got) != "[created 2 created 3 created 4]" {
+	if got := nextN(t, s, 3); got != "[created 2 created 3 created 4]" {
 		t.Fatalf("resumed: %v", got)
 	}
 	if _, ok, _ := s.Next(context.Background(), 50*time.Millisecond); ok {
@@ -191,11 +193,7 @@ func TestLiveReportsSkippedNumbers(t *testing.T) {
 	f.created(1, 1)
 	f.created(1, 4) // 2 and 3 were handed out before the sequencer lost its state
 	f.created(1, 5)
-	var got []string
-	for range 4 {
-		got = append(got, next(t, s))
-	}
-	if fmt.Sprint(got) != "[created 1 gap 2-3 created 4 created 5]" {
+	if got := nextN(t, s, 4); got != "[created 1 gap 2-3 created 4 created 5]" {
 		t.Fatalf("%v", got)
 	}
 }

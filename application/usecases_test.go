@@ -59,6 +59,20 @@ func newFixture(t *testing.T) fixture {
 	}
 }
 
+// appWithChat creates an application and its chat 1, and returns its token.
+func (f fixture) appWithChat(t *testing.T) string {
+	t.Helper()
+	ctx := context.Background()
+	app, err := f.apps.Create(ctx, "app", domain.Idempotency{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.chats.Create(ctx, string(app.Token), domain.Idempotency{}); err != nil {
+		t.Fatal(err)
+	}
+	return string(app.Token)
+}
+
 func TestRefusedInputAllocatesNothing(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
@@ -93,9 +107,7 @@ func TestRefusedInputAllocatesNothing(t *testing.T) {
 func TestEditNeedsAnAllocatedMessage(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	app, _ := f.apps.Create(ctx, "app", domain.Idempotency{})
-	tok := string(app.Token)
-	_, _ = f.chats.Create(ctx, tok, domain.Idempotency{})
+	tok := f.appWithChat(t)
 	if _, err := f.msgs.Edit(ctx, application.MessagePath{Token: tok, Chat: "1", Message: "1"}, "new", domain.Idempotency{}); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("edit of a message never created: %v", err)
 	}
@@ -125,9 +137,7 @@ func TestQueueFailureIsReported(t *testing.T) {
 func TestProjectorCountsConverge(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	app, _ := f.apps.Create(ctx, "app", domain.Idempotency{})
-	tok := string(app.Token)
-	_, _ = f.chats.Create(ctx, tok, domain.Idempotency{})
+	tok := f.appWithChat(t)
 	for i := 0; i < 3; i++ {
 		_, _ = f.msgs.Create(ctx, application.ChatPath{Token: tok, Chat: "1"}, "m", domain.Idempotency{})
 	}
@@ -154,9 +164,7 @@ func TestCachedReadsFollowCommittedChanges(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	p := application.NewProjector(f.store, f.store, f.cache)
-	app, _ := f.apps.Create(ctx, "app", domain.Idempotency{})
-	tok := string(app.Token)
-	_, _ = f.chats.Create(ctx, tok, domain.Idempotency{})
+	tok := f.appWithChat(t)
 	_, _ = f.msgs.Create(ctx, application.ChatPath{Token: tok, Chat: "1"}, "first", domain.Idempotency{})
 	_, _ = f.msgs.Create(ctx, application.ChatPath{Token: tok, Chat: "1"}, "second", domain.Idempotency{})
 	apply := func() {
@@ -232,7 +240,7 @@ func TestCachedReadsFollowCommittedChanges(t *testing.T) {
 	}
 	// An entry that is not of this encoding (another version's, or damaged)
 	// is read through and replaced.
-	chat := domain.ChatKey{Token: app.Token, Number: 1}
+	chat := domain.ChatKey{Token: domain.Token(tok), Number: 1}
 	for _, garbage := range []string{"", "\x00junk", "\x01", "\x01\x02\x03"} {
 		_, slot, _ := f.cache.Lookup(ctx, chat, "m1")
 		f.cache.Store(ctx, slot, []byte(garbage))
@@ -257,9 +265,7 @@ func (p partlyFailing) ApplyEvents(ctx context.Context, events []domain.Event) (
 func TestAFailedBatchDropsItsCachedChats(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	app, _ := f.apps.Create(ctx, "app", domain.Idempotency{})
-	tok := string(app.Token)
-	_, _ = f.chats.Create(ctx, tok, domain.Idempotency{})
+	tok := f.appWithChat(t)
 	path := application.ChatPath{Token: tok, Chat: "1"}
 	if err := application.NewProjector(f.store, f.store, f.cache).Apply(ctx, f.pub.Events); err != nil {
 		t.Fatal(err)

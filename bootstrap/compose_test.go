@@ -2,29 +2,28 @@ package bootstrap_test
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	"net/http"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/types"
+	_ "github.com/go-sql-driver/mysql"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/chatsvc/chat/bootstrap"
+	"github.com/chatsvc/chat/internal/testenv"
 )
 
 // Docker cannot run here, so docker-compose.yml is checked by reading it:
 // it must be a valid Compose file, and every service built from this repo
 // must get an environment the service itself accepts.
 func TestDockerComposeFile(t *testing.T) {
-	ctx := context.Background()
-	opts, err := cli.NewProjectOptions([]string{"../docker-compose.yml"}, cli.WithName("chat"), cli.WithOsEnv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	project, err := opts.LoadProject(ctx)
-	if err != nil {
-		t.Fatalf("docker-compose.yml does not load: %v", err)
-	}
+	project := loadCompose(t)
 	for _, name := range []string{"mysql", "redis", "opensearch", "migrate", "api", "worker"} {
 		if _, err := project.GetService(name); err != nil {
 			t.Fatalf("service %s: %v", name, err)
@@ -90,18 +89,102 @@ func TestDockerComposeFile(t *testing.T) {
 	if !strings.Contains(strings.Join(redis.Command, " "), "--appendonly yes") {
 		t.Fatal("redis runs without AOF")
 	}
-	mysql, _ := project.GetService("mysql")
-	if mysql.Image != "mysql:8.4" {
-		t.Fatalf("mysql image %s, want mysql:8.4", mysql.Image)
-	}
 	// The OpenSearch version is pinned once, for compose and for the node tests start.
 	pinned, err := os.ReadFile("../scripts/opensearch.version")
-	if err == nil {
-		os, _ := project.GetService("opensearch")
-		if want := "opensearchproject/opensearch:" + strings.TrimSpace(string(pinned)); os.Image != want {
-			t.Fatalf("opensearch image %s, want %s", os.Image, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img := image(t, project, "opensearch"); img != "opensearchproject/opensearch:"+strings.TrimSpace(string(pinned)) {
+		t.Fatalf("opensearch image %s, want the version of scripts/opensearch.version, %s", img, pinned)
+	}
+}
+
+// Compose ships the servers every test runs against (those
+// scripts/services.sh starts, in CI as here): the same server, the same
+// major.minor, as the running servers report their versions.
+func TestComposeShipsWhatTestsRun(t *testing.T) {
+	project := loadCompose(t)
+	ctx := context.Background()
+	db, err := sql.Open("mysql", testenv.MySQLDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var dbVersion string // 10.11.19-MariaDB-0+deb12u1
+	if err := db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&dbVersion); err != nil {
+		t.Fatal(err)
+	}
+	want := "mysql:" + majorMinor(t, dbVersion)
+	if strings.Contains(dbVersion, "MariaDB") {
+		want = "mariadb:" + majorMinor(t, dbVersion)
+	}
+	if img := image(t, project, "mysql"); img != want {
+		t.Fatalf("compose's database is %s, the tests run on %s (%s)", img, want, dbVersion)
+	}
+
+	rc := goredis.NewClient(&goredis.Options{Addr: testenv.RedisAddr(t)})
+	defer rc.Close()
+	info, err := rc.Info(ctx, "server").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^redis_version:(\S+)`).FindStringSubmatch(info)
+	if m == nil {
+		t.Fatalf("no redis_version in INFO server: %s", info)
+	}
+	if img, want := image(t, project, "redis"), "redis:"+majorMinor(t, m[1]); img != want {
+		t.Fatalf("compose's Redis is %s, the tests run on %s (%s)", img, want, m[1])
+	}
+
+	url, _ := testenv.OpenSearchURL(t)
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var root struct {
+		Version struct {
+			Distribution, Number string
 		}
 	}
+	if err := json.NewDecoder(res.Body).Decode(&root); err != nil {
+		t.Fatal(err)
+	}
+	if img, want := image(t, project, "opensearch"), "opensearchproject/opensearch:"+root.Version.Number; root.Version.Distribution != "opensearch" || img != want {
+		t.Fatalf("compose's OpenSearch is %s, the tests run on %s %s", img, root.Version.Distribution, root.Version.Number)
+	}
+}
+
+func image(t *testing.T, project *types.Project, service string) string {
+	t.Helper()
+	svc, err := project.GetService(service)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc.Image
+}
+
+// majorMinor is "10.11" of "10.11.19-MariaDB-0+deb12u1", "7.0" of "7.0.15".
+func majorMinor(t *testing.T, version string) string {
+	t.Helper()
+	m := regexp.MustCompile(`^(\d+\.\d+)\.`).FindStringSubmatch(version)
+	if m == nil {
+		t.Fatalf("version %q is not major.minor.patch", version)
+	}
+	return m[1]
+}
+
+func loadCompose(t *testing.T) *types.Project {
+	t.Helper()
+	opts, err := cli.NewProjectOptions([]string{"../docker-compose.yml"}, cli.WithName("chat"), cli.WithOsEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	project, err := opts.LoadProject(context.Background())
+	if err != nil {
+		t.Fatalf("docker-compose.yml does not load: %v", err)
+	}
+	return project
 }
 
 // The image holds every command docs/RUNBOOK.md names, and the runbook
@@ -140,15 +223,7 @@ func TestImageRunsTheRunbook(t *testing.T) {
 			t.Errorf("docs/RUNBOOK.md tells operators to run %s, without its docker compose run line", c)
 		}
 	}
-	opts, err := cli.NewProjectOptions([]string{"../docker-compose.yml"}, cli.WithName("chat"), cli.WithOsEnv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	project, err := opts.LoadProject(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, svc := range project.Services {
+	for _, svc := range loadCompose(t).Services {
 		for _, arg := range svc.Entrypoint {
 			if c, ok := strings.CutPrefix(arg, "/usr/local/bin/"); ok && !inImage[c] {
 				t.Errorf("compose service %s runs %s, which the image does not hold", svc.Name, c)

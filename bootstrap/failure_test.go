@@ -8,6 +8,18 @@ import (
 	"github.com/go-sql-driver/mysql"
 )
 
+// persistedMessage makes an application called name with chat 1 and its
+// message 1 saying body, waits until the worker persisted it, and returns
+// the application's path: where an outage starts from.
+func persistedMessage(t *testing.T, s *stack, name, body string) string {
+	t.Helper()
+	app := "/api/v1/chat_applications/" + newApplication(t, s, name)
+	s.call(t, "POST", app+"/chats", nil).want(t, 201)
+	s.call(t, "POST", app+"/chats/1/messages", map[string]any{"body": body}).want(t, 201)
+	eventually(t, "persisted", func() bool { return s.call(t, "GET", app+"/chats/1/messages/1", nil).Status == 200 })
+	return app
+}
+
 // Redis goes away: creates answer 503 with Retry-After, reads go on from
 // MySQL; when Redis is back, creates work again and no number is reused.
 func TestRedisOutage(t *testing.T) {
@@ -15,11 +27,7 @@ func TestRedisOutage(t *testing.T) {
 	px := newProxy(t, env["CHAT_REDIS_ADDR"])
 	env["CHAT_REDIS_ADDR"] = px.addr
 	s := productionStack(t, env)
-	tok := newApplication(t, s, "redis-outage")
-	app := "/api/v1/chat_applications/" + tok
-	s.call(t, "POST", app+"/chats", nil).want(t, 201)
-	s.call(t, "POST", app+"/chats/1/messages", map[string]any{"body": "one"}).want(t, 201)
-	eventually(t, "persisted", func() bool { return s.call(t, "GET", app+"/chats/1/messages/1", nil).Status == 200 })
+	app := persistedMessage(t, s, "redis-outage", "one")
 
 	px.stop()
 	r := s.call(t, "POST", app+"/chats/1/messages", map[string]any{"body": "two"})
@@ -62,11 +70,7 @@ func TestMySQLOutage(t *testing.T) {
 	cfg.Addr = px.addr
 	env["CHAT_MYSQL_DSN"] = cfg.FormatDSN()
 	s := productionStack(t, env)
-	tok := newApplication(t, s, "mysql-outage")
-	app := "/api/v1/chat_applications/" + tok
-	s.call(t, "POST", app+"/chats", nil).want(t, 201)
-	s.call(t, "POST", app+"/chats/1/messages", map[string]any{"body": "before"}).want(t, 201)
-	eventually(t, "persisted", func() bool { return s.call(t, "GET", app+"/chats/1/messages/1", nil).Status == 200 })
+	app := persistedMessage(t, s, "mysql-outage", "before")
 
 	px.stop()
 	for i := 0; i < 10; i++ {

@@ -2,6 +2,7 @@ package bootstrap_test
 
 import (
 	"context"
+	"maps"
 	"testing"
 	"time"
 
@@ -46,7 +47,9 @@ func startApp(t *testing.T, opts ...fx.Option) *fx.App {
 	return app
 }
 
-func baseEnv(extra map[string]string) map[string]string {
+// baseEnv is the settings every test stack has, then each of layers over
+// them in turn.
+func baseEnv(layers ...map[string]string) map[string]string {
 	env := map[string]string{
 		"CHAT_HTTP_ADDR":              "127.0.0.1:0",
 		"CHAT_WORKER_HTTP_ADDR":       "127.0.0.1:0",
@@ -54,8 +57,8 @@ func baseEnv(extra map[string]string) map[string]string {
 		"CHAT_ADMIN_TOKEN":            "operator-secret",
 		"CHAT_COUNTER_FLUSH_INTERVAL": "100ms",
 	}
-	for k, v := range extra {
-		env[k] = v
+	for _, layer := range layers {
+		maps.Copy(env, layer)
 	}
 	return env
 }
@@ -77,7 +80,7 @@ func embeddedStack(t *testing.T, extra map[string]string, opts ...fx.Option) *st
 // names of this test's own.
 func productionEnv(t *testing.T, extra map[string]string) map[string]string {
 	osURL, alias := testenv.OpenSearchURL(t)
-	env := baseEnv(map[string]string{
+	return baseEnv(map[string]string{
 		"CHAT_OPENSEARCH_URL":     osURL,
 		"CHAT_OPENSEARCH_INDEX":   alias,
 		"CHAT_OPENSEARCH_REFRESH": "wait_for",
@@ -88,11 +91,7 @@ func productionEnv(t *testing.T, extra map[string]string) map[string]string {
 		"CHAT_STREAM_PARTITIONS":  "2",
 		"CHAT_WORKER_CONCURRENCY": "8",
 		"CHAT_STARTUP_ATTEMPTS":   "3",
-	})
-	for k, v := range extra {
-		env[k] = v
-	}
-	return env
+	}, extra)
 }
 
 // productionStack runs one api and one worker on real MySQL and Redis.

@@ -27,10 +27,7 @@ func TestSequencerFollowsAPlannedFailover(t *testing.T) {
 	topics := eventwire.Topics{Prefix: "chat.events", Partitions: 4}
 	seeds := porttest.NewSeeds()
 	seq := redisadapter.NewSequencer(c, seeds, redisadapter.Config{Topics: topics, Lease: 1000, HistoryCheck: true})
-	tok := domain.NewToken()
-	if err := seq.RegisterApplication(ctx, tok); err != nil {
-		t.Fatal(err)
-	}
+	tok := registered(t, seq)
 	if _, _, err := seq.Append(ctx, domain.ChatCreated{Token: tok, CreatedAt: time.Now()}, domain.Idempotency{}); err != nil {
 		t.Fatal(err)
 	}

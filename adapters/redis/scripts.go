@@ -10,7 +10,8 @@ import (
 
 // The sequencer's scripts, in lua/: each is a library's functions followed
 // by its body. history.lua is every script's; sequence.lua, with the wire
-// format's append_entry before it, is the numbering scripts'.
+// format's append_entry before it, is the numbering scripts'; seed.lua the
+// re-seeding scripts'.
 var (
 	//go:embed lua/history.lua
 	historyLua string
@@ -26,6 +27,8 @@ var (
 	nextEditLua string
 	//go:embed lua/lock.lua
 	lockLua string
+	//go:embed lua/seed.lua
+	seedLua string
 	//go:embed lua/seed_app.lua
 	seedAppLua string
 	//go:embed lua/seed_chat.lua
@@ -43,8 +46,8 @@ var (
 	scriptNextMessage = rueidis.NewLuaScript(numbering + nextMessageLua)
 	scriptNextEdit    = rueidis.NewLuaScript(numbering + nextEditLua)
 	scriptLock        = rueidis.NewLuaScript(historyLua + lockLua)
-	scriptSeedApp     = rueidis.NewLuaScript(historyLua + seedAppLua)
-	scriptSeedChat    = rueidis.NewLuaScript(historyLua + seedChatLua)
+	scriptSeedApp     = rueidis.NewLuaScript(historyLua + seedLua + seedAppLua)
+	scriptSeedChat    = rueidis.NewLuaScript(historyLua + seedLua + seedChatLua)
 	scriptExtend      = rueidis.NewLuaScript(extendLua)
 )
 

@@ -49,6 +49,16 @@ func newSequencer(t *testing.T, c rueidis.Client, fences ports.SequenceFences, c
 	return redisadapter.NewSequencer(c, fences, cfg)
 }
 
+// registered is a new application's token, registered with seq.
+func registered(t *testing.T, seq *redisadapter.Sequencer) domain.Token {
+	t.Helper()
+	tok := domain.NewToken()
+	if err := seq.RegisterApplication(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
 // number is what Append took: a creation's number, an edit's version.
 func number(ev domain.Event, _ bool, err error) (int64, error) {
 	if err != nil {
@@ -113,10 +123,7 @@ func testSequencerReseedsAfterDataLoss(t *testing.T, addr string) {
 	c := client(t, addr)
 	seeds := porttest.NewSeeds()
 	seq := newSequencer(t, c, seeds, redisadapter.Config{Lease: 100})
-	tok := domain.NewToken()
-	if err := seq.RegisterApplication(ctx, tok); err != nil {
-		t.Fatal(err)
-	}
+	tok := registered(t, seq)
 	for i := 0; i < 3; i++ {
 		_, _ = nextChat(ctx, seq, tok)
 	}
@@ -166,10 +173,7 @@ func testSequencerNeverReissuesUnpersistedNumbers(t *testing.T, addr string) {
 	c := client(t, addr)
 	seeds := porttest.NewSeeds()
 	seq := newSequencer(t, c, seeds, redisadapter.Config{Lease: 4})
-	tok := domain.NewToken()
-	if err := seq.RegisterApplication(ctx, tok); err != nil {
-		t.Fatal(err)
-	}
+	tok := registered(t, seq)
 	handed := map[string]bool{}
 	note := func(what string, n int64, err error) {
 		t.Helper()
@@ -262,10 +266,7 @@ func testAppendWritesTheNumberedEvent(t *testing.T, addr string) {
 		}
 	})
 	seq := redisadapter.NewSequencer(c, porttest.NewSeeds(), redisadapter.Config{Topics: topics})
-	tok := domain.NewToken()
-	if err := seq.RegisterApplication(ctx, tok); err != nil {
-		t.Fatal(err)
-	}
+	tok := registered(t, seq)
 	at := time.Now().UTC().Truncate(time.Microsecond)
 	want := []domain.Event{
 		domain.ChatCreated{Token: tok, Number: 1, CreatedAt: at},
@@ -334,10 +335,7 @@ func TestReservationGrowthIsCapped(t *testing.T) {
 		seeds := porttest.NewSeeds()
 		const lease = 4
 		seq := newSequencer(t, c, seeds, redisadapter.Config{Lease: lease, HistoryCheck: true})
-		tok := domain.NewToken()
-		if err := seq.RegisterApplication(ctx, tok); err != nil {
-			t.Fatal(err)
-		}
+		tok := registered(t, seq)
 		if n, err := nextChat(ctx, seq, tok); err != nil || n != 1 {
 			t.Fatalf("chat: %d, %v", n, err)
 		}

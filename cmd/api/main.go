@@ -4,7 +4,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"os"
 
@@ -12,7 +11,6 @@ import (
 
 	"github.com/chatsvc/chat/bootstrap"
 	"github.com/chatsvc/chat/cmd/internal/cli"
-	"github.com/chatsvc/chat/cmd/internal/healthcheck"
 	"github.com/chatsvc/chat/internal/dirlock"
 )
 
@@ -24,12 +22,7 @@ CHAT_PROFILE=production serves from MySQL, Redis and OpenSearch, with
 worker processes consuming.`
 
 func main() {
-	probe := flag.String("healthcheck", "", "ask `URL` and exit 0 on a 200, 1 otherwise (a container's health check)")
-	cli.Parse("api", usage)
-	if *probe != "" {
-		os.Exit(healthcheck.Probe(*probe, os.Stderr))
-	}
-	cfg := cli.Config("api")
+	cfg := cli.Server("api", usage)
 	if cfg.Profile == bootstrap.ProfileEmbedded {
 		// Before anything opens the directory: a second process on it would
 		// otherwise wait for the search index's own lock, then fail.

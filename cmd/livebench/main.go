@@ -17,12 +17,13 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/chatsvc/chat/internal/percentile"
 )
 
 func main() {
@@ -222,13 +223,8 @@ func run(base string, nchats, per, rate int, dur time.Duration, conns, pid int) 
 			all = append(all, max(0, r.at.Sub(at.(time.Time))))
 		}
 	}
-	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
-	pct := func(p int) time.Duration {
-		if len(all) == 0 {
-			return 0
-		}
-		return all[min(len(all)-1, len(all)*p/100)].Round(100 * time.Microsecond)
-	}
+	all = percentile.Sorted(all)
+	pct := func(p int) time.Duration { return percentile.Of(all, p).Round(100 * time.Microsecond) }
 	fmt.Printf("paced creates:              %8.0f/s offered %d/s; deliveries %d of %d expected\n",
 		float64(created.Load())/dur.Seconds(), rate, len(all), created.Load()*int64(per))
 	fmt.Printf("delivery latency:           p50 %v  p99 %v  max %v (create answered -> event received)\n", pct(50), pct(99), pct(100))

@@ -2,7 +2,9 @@
 // throughput, latency, and how long acknowledged messages take to be
 // readable (persisted) and findable (indexed). With -serve it is instead the
 // ceiling the figures are compared with: a bare Fiber handler that parses
-// the same JSON and answers a message-sized document.
+// the same JSON and answers a message-sized document. Its progress goes to
+// stderr (internal/progress); its figures to stdout, where scripts/bench*.sh
+// read them.
 package main
 
 import (
@@ -12,7 +14,6 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +23,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/chatsvc/chat/internal/corpus"
+	"github.com/chatsvc/chat/internal/percentile"
 	"github.com/chatsvc/chat/internal/progress"
 	"github.com/valyala/fasthttp"
 )
@@ -110,11 +112,7 @@ func reads(target string, conns int, dur time.Duration) error {
 	wg.Wait()
 	elapsed := time.Since(started)
 	stopProgress()
-	var all []time.Duration
-	for _, l := range latencies {
-		all = append(all, l...)
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	all := percentile.Sorted(latencies...)
 	fmt.Printf("reads: %.0f requests/s  p50 %s  p99 %s  (%d failed)\n", float64(len(all))/elapsed.Seconds(), pct(all, 50), pct(all, 99), failed.Load())
 	if f := firstFail.Load(); f != nil {
 		fmt.Fprintln(os.Stderr, "loadgen: a read answered", f)
@@ -319,13 +317,8 @@ func run(cfg config) error {
 	}
 	lagWG.Wait()
 
-	var all []time.Duration
-	for _, l := range latencies {
-		all = append(all, l...)
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
-	sort.Slice(persistLags, func(i, j int) bool { return persistLags[i] < persistLags[j] })
-	sort.Slice(indexLags, func(i, j int) bool { return indexLags[i] < indexLags[j] })
+	all := percentile.Sorted(latencies...)
+	persistLags, indexLags = percentile.Sorted(persistLags), percentile.Sorted(indexLags)
 	offered := "as fast as possible"
 	if cfg.rate > 0 {
 		offered = fmt.Sprintf("offered %d/s", cfg.rate)
@@ -340,12 +333,5 @@ func run(cfg config) error {
 }
 
 func pct(sorted []time.Duration, p int) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := (len(sorted)*p + 99) / 100
-	if i > 0 {
-		i--
-	}
-	return sorted[min(i, len(sorted)-1)].Round(10 * time.Microsecond)
+	return percentile.Of(sorted, p).Round(10 * time.Microsecond)
 }

@@ -4,7 +4,8 @@
 // load generator sends), plus "hello" in one message in three (a common
 // word). It reports the indexing rate, OpenSearch's CPU per message indexed
 // (when it runs from scripts/services.sh) and the size of the index, so
-// that analyses can be compared on the same corpus:
+// that analyses can be compared on the same corpus (the loading's progress
+// on stderr, the figures on stdout):
 //
 //	go run ./cmd/searchbench -n 1000000 -analysis trigrams
 //	go run ./cmd/searchbench -n 1000000 -analysis grams
@@ -20,7 +21,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,6 +32,7 @@ import (
 	"github.com/chatsvc/chat/cmd/internal/cli"
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/internal/corpus"
+	"github.com/chatsvc/chat/internal/percentile"
 	"github.com/chatsvc/chat/internal/progress"
 )
 
@@ -202,8 +203,8 @@ func run(cfg bootstrap.Config, url string, n, batch, writers, queries int, keep 
 			}
 			lat = append(lat, time.Since(t))
 		}
-		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-		fmt.Printf("search %-12s p50 %6s  p99 %6s  (%d queries, page of 50)\n", k.name, lat[len(lat)/2].Round(100*time.Microsecond), lat[len(lat)*99/100].Round(100*time.Microsecond), queries)
+		lat = percentile.Sorted(lat)
+		fmt.Printf("search %-12s p50 %6s  p99 %6s  (%d queries, page of 50)\n", k.name, percentile.Of(lat, 50).Round(100*time.Microsecond), percentile.Of(lat, 99).Round(100*time.Microsecond), queries)
 	}
 	return nil
 }

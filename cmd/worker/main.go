@@ -4,14 +4,11 @@ package main
 
 import (
 	"errors"
-	"flag"
-	"os"
 
 	"go.uber.org/fx"
 
 	"github.com/chatsvc/chat/bootstrap"
 	"github.com/chatsvc/chat/cmd/internal/cli"
-	"github.com/chatsvc/chat/cmd/internal/healthcheck"
 )
 
 const usage = `Usage: worker [-healthcheck URL]
@@ -21,12 +18,7 @@ and keeps the counters, indexes them for search, or both (CHAT_WORKER_ROLES).
 It serves /healthz, /readyz and /metrics on CHAT_WORKER_HTTP_ADDR.`
 
 func main() {
-	probe := flag.String("healthcheck", "", "ask `URL` and exit 0 on a 200, 1 otherwise (a container's health check)")
-	cli.Parse("worker", usage)
-	if *probe != "" {
-		os.Exit(healthcheck.Probe(*probe, os.Stderr))
-	}
-	cfg := cli.Config("worker")
+	cfg := cli.Server("worker", usage)
 	if cfg.Profile != bootstrap.ProfileProduction {
 		cli.Fail("worker", errors.New("the worker runs in the production profile only (set CHAT_PROFILE=production); the embedded profile's api consumes in-process"))
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/chatsvc/chat/bootstrap"
+	"github.com/chatsvc/chat/cmd/internal/healthcheck"
 )
 
 // Parse parses the command line into the flags defined on flag.CommandLine.
@@ -49,6 +50,18 @@ func hasFlags(fs *flag.FlagSet) bool {
 	n := 0
 	fs.VisitAll(func(*flag.Flag) { n++ })
 	return n > 0
+}
+
+// Server is Parse then Config for the long-running processes (api,
+// worker), which also take -healthcheck URL: a container's probe of its
+// own process, made by the same binary, that exits with the probe's answer.
+func Server(name, usage string) bootstrap.Config {
+	probe := flag.String("healthcheck", "", "ask `URL` and exit 0 on a 200, 1 otherwise (a container's health check)")
+	Parse(name, usage)
+	if *probe != "" {
+		os.Exit(healthcheck.Probe(*probe, os.Stderr))
+	}
+	return Config(name)
 }
 
 // Config loads the settings from the environment; if any is bad it prints

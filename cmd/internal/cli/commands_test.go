@@ -3,6 +3,8 @@ package cli_test
 import (
 	"bytes"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -94,5 +96,23 @@ func TestEveryCommandReportsBadSettings(t *testing.T) {
 	_, stderr, code := run(t, filepath.Join(dir, "api"), []string{"CHAT_HTTP_ADDR=8080", "CHAT_DATA_DIR=data"})
 	if code != 2 || stderr != "api: CHAT_HTTP_ADDR must be host:port, such as :8080 or 127.0.0.1:8080, not \"8080\"\n" {
 		t.Errorf("api with a bad address: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// The long-running processes answer -healthcheck URL with the probe's
+// answer (a container's health check), before reading any setting.
+func TestServersProbeTheirHealth(t *testing.T) {
+	dir := build(t)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer up.Close()
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }))
+	defer down.Close()
+	for _, c := range []string{"api", "worker"} {
+		if _, stderr, code := run(t, filepath.Join(dir, c), []string{"CHAT_LOG_LEVEL=loud"}, "-healthcheck", up.URL); code != 0 {
+			t.Errorf("%s -healthcheck of a 200: exit %d, stderr %q", c, code, stderr)
+		}
+		if _, stderr, code := run(t, filepath.Join(dir, c), nil, "-healthcheck", down.URL); code != 1 || stderr == "" {
+			t.Errorf("%s -healthcheck of a 503: exit %d, stderr %q", c, code, stderr)
+		}
 	}
 }
