@@ -124,15 +124,15 @@ type gapJSON struct {
 // waitMessages is the long poll: GET …/messages?after=N&wait=30s answers at
 // once when messages after N exist, else holds until one does or the wait
 // ends. Nothing is skipped: "through" is the number to ask after next. It
-// waits for what comes after: a page that walks elsewhere (before, around,
-// newest first) is answered at once, as without wait.
+// waits for what comes after: with a page that walks elsewhere (before,
+// around, newest first) it makes no sense, and is a 400.
 func (h *handlers) waitMessages(c *fiber.Ctx, page domain.PageRequest[int64]) error {
 	wait, err := time.ParseDuration(c.Query("wait"))
 	if err != nil || wait <= 0 || wait > maxWait {
 		return badRequest(fmt.Sprintf("wait must be a duration such as 30s, at most %s", maxWait))
 	}
 	if page.Before > 0 || page.Around > 0 || page.Backward || page.Desc {
-		return h.pageMessages(c, page)
+		return badRequest("wait follows the messages after a number: use it with after or a forward cursor, not with before, around or order=desc")
 	}
 	res, err := h.uc.Live.WaitMessages(c.UserContext(), chatPath(c), page.After, page.Limit, wait)
 	if err != nil {

@@ -31,8 +31,9 @@ func parseLimit(c *fiber.Ctx) (int, error) {
 // numberPage reads how a client pages a list ordered by number: a cursor,
 // or one of after=N, before=N and around=N, with order=asc|desc (asc by
 // default; desc with no position starts from the newest). after=0 is the
-// start (what a long poll on an empty chat answers as "through"). Given
-// several, the first of cursor, around, after and before is used.
+// start (what a long poll on an empty chat answers as "through"). They
+// exclude one another: given two, the request says two things at once,
+// which API.md answers with a 400.
 func numberPage(c *fiber.Ctx) (domain.PageRequest[int64], error) {
 	limit, err := parseLimit(c)
 	if err != nil {
@@ -47,6 +48,15 @@ func numberPage(c *fiber.Ctx) (domain.PageRequest[int64], error) {
 		return page, badRequest("order must be asc or desc")
 	}
 	afterGiven := c.Query("after") != ""
+	given := 0
+	for _, name := range []string{"cursor", "after", "before", "around"} {
+		if c.Query(name) != "" {
+			given++
+		}
+	}
+	if given > 1 {
+		return page, badRequest("use one of cursor, after, before and around, not several")
+	}
 	for _, p := range []struct {
 		name  string
 		least int64
@@ -72,7 +82,6 @@ func numberPage(c *fiber.Ctx) (domain.PageRequest[int64], error) {
 		if err != nil {
 			return page, err
 		}
-		page.After, page.Before, page.Around = 0, 0, 0
 		if pos.Backward {
 			page.Before, page.Backward = pos.Number, true
 		} else {
@@ -81,10 +90,7 @@ func numberPage(c *fiber.Ctx) (domain.PageRequest[int64], error) {
 		if c.Query("order") == "" {
 			page.Desc = pos.Desc
 		}
-	case page.Around > 0:
-		page.After, page.Before = 0, 0
-	case afterGiven:
-		page.Before = 0
+	case page.Around > 0, afterGiven:
 	case page.Before > 0:
 		page.Backward = true
 	case page.Desc:
