@@ -25,8 +25,32 @@ type ApplicationStore interface {
 	// the day, and that request's fingerprint; found is false otherwise.
 	ApplicationByKey(ctx context.Context, key string) (app domain.Application, fingerprint string, found bool, err error)
 	Application(ctx context.Context, token domain.Token) (domain.Application, error)
-	RenameApplication(ctx context.Context, token domain.Token, name domain.Name, at time.Time) (domain.Application, error)
+	// UpdateApplication reads the application, has change make its new
+	// state, and writes that in one transaction (the row locked meanwhile):
+	// concurrent changes (a rename and a rotation) never lose one another.
+	// An error from change is returned, and nothing is written.
+	UpdateApplication(ctx context.Context, token domain.Token, change func(domain.Application) (domain.Application, error)) (domain.Application, error)
 	Applications(ctx context.Context, page domain.PageRequest[domain.Token]) (domain.Page[domain.Application], error)
+}
+
+// ApplicationAccess keeps every application's access (its mode and its
+// secrets' hashes) where each api instance reads it on every request
+// without the system of record: the store stays the truth, and this is
+// written after each change the store commits. A change holds on every api
+// instance from the moment Store returns.
+type ApplicationAccess interface {
+	// Access is what is kept for token; found is false when nothing is
+	// (never written, or lost): the caller loads it from the store and Fills.
+	Access(ctx context.Context, token domain.Token) (access domain.AppAccess, found bool, err error)
+	// Forget drops what is kept, before a change is committed to the store:
+	// if Store then fails, the next read loads the change from the store
+	// rather than finding the state before it.
+	Forget(ctx context.Context, token domain.Token) error
+	// Store keeps a change the store committed, replacing what was kept.
+	Store(ctx context.Context, token domain.Token, access domain.AppAccess) error
+	// Fill keeps what a read loaded from the store, unless something is
+	// kept already (a change stored meanwhile wins over the older load).
+	Fill(ctx context.Context, token domain.Token, access domain.AppAccess) error
 }
 
 // ChatReader reads persisted chats.

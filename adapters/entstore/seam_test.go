@@ -152,7 +152,10 @@ func TestEveryStatementReachesOneApplication(t *testing.T) {
 		func() error { _, err := store.Application(ctx, tok); return err },
 		func() error {
 			name, _ := domain.NewName("renamed")
-			_, err := store.RenameApplication(ctx, tok, name, at)
+			_, err := store.UpdateApplication(ctx, tok, func(a domain.Application) (domain.Application, error) {
+				a.Name, a.UpdatedAt = name, at
+				return a, nil
+			})
 			return err
 		},
 		func() error { return store.ChatExists(ctx, tok, 1) },
