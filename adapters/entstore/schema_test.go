@@ -25,6 +25,7 @@ var outsideEnt = map[string]string{
 	"application_keys":   "application creations' idempotency keys, in the application's transaction (entstore/idempotency.go)",
 	"chat_members":       "protected chats' members (entstore/members.go): raw upserts that keep joined_at",
 	"chat_visibility":    "protected chats' visibility (entstore/members.go), beside chat_members",
+	"event_outbox":       "the degraded write path's events, in the transaction of their rows and numbers (entstore/outbox.go)",
 	"goose_db_version":   "the migration tool's own",
 }
 
