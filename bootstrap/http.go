@@ -50,6 +50,7 @@ type serverIn struct {
 	Messages     *application.Messages
 	Search       *application.Search
 	Live         *application.Live
+	Webhooks     *application.Webhooks
 	Limiter      ports.RateLimiter
 	Checks       []httpapi.Check `group:"readiness"`
 	Metrics      *metrics.Metrics
@@ -59,7 +60,7 @@ type serverIn struct {
 
 func newServer(in serverIn) *httpapi.Server {
 	api := in.API
-	uc := httpapi.UseCases{Applications: in.Applications, Chats: in.Chats, Messages: in.Messages, Search: in.Search, Live: in.Live, Limiter: in.Limiter}
+	uc := httpapi.UseCases{Applications: in.Applications, Chats: in.Chats, Messages: in.Messages, Search: in.Search, Live: in.Live, Webhooks: in.Webhooks, Limiter: in.Limiter}
 	cfg := httpapi.Config{Addr: api.Addr, AdminToken: api.AdminToken, MaxRequestBytes: api.MaxRequestBytes, RateLimit: api.RateLimit,
 		AppLimits: httpapi.AppLimits{WriteRate: api.AppWriteRate, WriteBurst: api.AppWriteBurst, ReadRate: api.AppReadRate, ReadBurst: api.AppReadBurst},
 		Heartbeat: api.Heartbeat, TrustedProxies: commalist.Split(api.TrustedProxies)}

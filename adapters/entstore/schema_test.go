@@ -24,6 +24,8 @@ var outsideEnt = map[string]string{
 	"idempotency_claims": "the embedded profile's idempotency claims",
 	"application_keys":   "application creations' idempotency keys, in the application's transaction (entstore/idempotency.go)",
 	"goose_db_version":   "the migration tool's own",
+	"webhook_endpoints":  "webhook endpoints (entstore/webhooks.go), read with the outbox's raw SQL",
+	"webhook_deliveries": "the webhooks' outbox: claims lock with SKIP LOCKED (entstore/webhooks_outbox.go)",
 }
 
 // One schema truth: the versioned migrations of each dialect make exactly

@@ -22,6 +22,7 @@ type UseCases struct {
 	Messages     *application.Messages
 	Search       *application.Search
 	Live         *application.Live
+	Webhooks     *application.Webhooks
 	// Limiter counts the per-application budgets; nil: none.
 	Limiter ports.RateLimiter
 }
