@@ -64,13 +64,14 @@ func runDispatcher(lc fx.Lifecycle, d *webhook.Dispatcher) { inBackground(lc, d.
 // The worker's webhooks role: a consumer group of its own writes each
 // event's deliveries to the outbox (in MySQL, before the event is
 // acknowledged), and the delivery loop sends them. A chat's deliveries wait
-// behind what the group has not acknowledged yet of its partition, so that
-// an event in another worker's hands (or a dead one's) is not overtaken.
+// behind what the group has not settled yet of its partition (see
+// stream.Unsettled), so that an event in another worker's hands (or a dead
+// one's) is not overtaken.
 func webhookDeliveryModule(streamCfg StreamConfig, c WebhookConfig) fx.Option {
 	return fx.Module("webhook-delivery",
 		fx.Provide(func(client goredis.UniversalClient, w *entstore.Webhooks, g *webhook.Guard, m *metrics.Metrics, log *zap.Logger) *webhook.Dispatcher {
 			return newDispatcher(c, w, g, func(ctx context.Context) (map[string]string, error) {
-				return stream.OldestPending(ctx, client, streamCfg.Topics(), streamCfg.WebhookGroup)
+				return stream.Unsettled(ctx, client, streamCfg.Topics(), streamCfg.WebhookGroup)
 			}, m, log)
 		}),
 		fx.Provide(func(subscribeTo subscribe, w *entstore.Webhooks, d *webhook.Dispatcher, log *zap.Logger) (*stream.Intake, error) {

@@ -24,11 +24,12 @@ type Metrics struct {
 	// consumer group (persist, index): the persistence and index lag.
 	ApplyLag       *prometheus.HistogramVec
 	SearchDegraded prometheus.Counter
-	// Webhooks: attempts by outcome (delivered, retry, failed: given up
-	// after the retry schedule), and the time from an event to its delivery.
+	// Webhooks: attempts by result (delivered, retry, failed: given up
+	// after the retry schedule; delivered and failed count deliveries), and
+	// the time from an event to its delivery.
 	WebhookAttempts *prometheus.CounterVec
 	WebhookLag      prometheus.Histogram
-	DependencyUp   *prometheus.GaugeVec
+	DependencyUp    *prometheus.GaugeVec
 	// ReadCache counts the read cache's lookups (hit, miss) and the
 	// invalidations that failed (the batch is then retried).
 	ReadCache *prometheus.CounterVec
@@ -85,8 +86,8 @@ func New() *Metrics {
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2, 5, 10, 30, 60},
 		}, []string{"group"}),
 		WebhookAttempts: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "chat_webhook_attempts_total", Help: "Webhook delivery attempts by outcome: delivered, retry (failed, tried again later), failed (given up).",
-		}, []string{"outcome"}),
+			Name: "chat_webhook_attempts_total", Help: "Webhook delivery attempts by result: delivered, retry (failed, tried again later), failed (the delivery given up).",
+		}, []string{"result"}),
 		WebhookLag: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "chat_webhook_delivery_lag_seconds",
 			Help:    "Time from an event's creation to its delivery to a webhook endpoint.",

@@ -3,6 +3,8 @@ package stream
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	goredis "github.com/redis/go-redis/v9"
@@ -78,13 +80,29 @@ func (in *Intake) Close() error {
 	return err
 }
 
-// OldestPending is, for each partition where group holds events handed
-// out and not acknowledged, the oldest one's ID: every event before it was
-// acknowledged by the group, every event from it on may not be.
+// Unsettled is, for each partition, the position from which the group's
+// events may not all be taken yet: its oldest event handed out and not
+// acknowledged, or, when none is, the one after the last it read (read
+// first: an event read after this call, by any worker, comes after it).
 // A partition without the group holds everything ("0-0").
-func OldestPending(ctx context.Context, client goredis.UniversalClient, topics eventwire.Topics, group string) (map[string]string, error) {
+func Unsettled(ctx context.Context, client goredis.UniversalClient, topics eventwire.Topics, group string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, topic := range topics.All() {
+		groups, err := client.XInfoGroups(ctx, topic).Result()
+		if err != nil && !goredis.HasErrorPrefix(err, "no such key") && !goredis.HasErrorPrefix(err, "ERR no such key") {
+			return nil, err
+		}
+		last := ""
+		for _, g := range groups {
+			if g.Name == group {
+				last = g.LastDeliveredID
+			}
+		}
+		if last == "" {
+			out[topic] = "0-0"
+			continue
+		}
+		out[topic] = nextID(last)
 		p, err := client.XPending(ctx, topic, group).Result()
 		switch {
 		case err != nil && (goredis.HasErrorPrefix(err, "NOGROUP") || goredis.HasErrorPrefix(err, "no such key")):
@@ -96,4 +114,11 @@ func OldestPending(ctx context.Context, client goredis.UniversalClient, topics e
 		}
 	}
 	return out, nil
+}
+
+// nextID is the stream ID right after id ("ms-seq").
+func nextID(id string) string {
+	ms, seq, _ := strings.Cut(id, "-")
+	n, _ := strconv.ParseUint(seq, 10, 64)
+	return ms + "-" + strconv.FormatUint(n+1, 10)
 }

@@ -43,9 +43,10 @@ type Dispatcher struct {
 	wake   chan struct{}
 }
 
-// NewDispatcher: holds, when not nil, says up to where each partition of
-// the log is surely in the outbox (production: the webhook group's oldest
-// unacknowledged event); a chat's later deliveries wait behind it.
+// NewDispatcher: holds, when not nil, says from where each partition of
+// the log may not be in the outbox yet (production: stream.Unsettled of the
+// webhooks' group); deliveries from there on wait, so that none overtakes
+// an earlier event of its chat still on its way to the outbox.
 func NewDispatcher(cfg DispatchConfig, outbox Outbox, sender *Sender, holds func(context.Context) (map[string]string, error), hooks Hooks) *Dispatcher {
 	if cfg.Batch <= 0 {
 		cfg.Batch = 64

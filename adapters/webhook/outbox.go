@@ -54,7 +54,7 @@ type Result struct {
 type Outbox interface {
 	// Claim takes up to limit due deliveries, each the oldest undelivered
 	// of its endpoint and chat, none at or after holds[partition] (events
-	// of the log before it may not be in the outbox yet), and keeps them
+	// of the log from there on may not be in the outbox yet), and keeps them
 	// from other claims until lease has passed.
 	Claim(ctx context.Context, now time.Time, lease time.Duration, limit int, holds map[string]string) ([]Due, error)
 	Record(ctx context.Context, row int64, r Result) error
