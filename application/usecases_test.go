@@ -51,7 +51,7 @@ func newFixture(t *testing.T) fixture {
 	reads := decorator.NewCachedReads(store, store, cache)
 	return fixture{
 		store: store,
-		apps:  application.NewApplications(store, pub, clock, sqlite.NewClaims(db)),
+		apps:  application.NewApplications(store, pub, clock, sqlite.NewClaims(db), memory.NewApplicationAccess(), time.Hour),
 		chats: application.NewChats(pub, reads, clock),
 		msgs:  application.NewMessages(pub, reads, clock, 0),
 		pub:   pub,

@@ -80,6 +80,7 @@ type APIConfig struct {
 	AppReadBurst    int           `env:"CHAT_APP_READ_BURST" envDefault:"0" help:"the burst of reads and searches an application is allowed"`
 	Heartbeat       time.Duration `env:"CHAT_LIVE_HEARTBEAT" envDefault:"15s" help:"how often an idle live stream sends a comment line, so that proxies keep it open"`
 	SearchTimeout   time.Duration `env:"CHAT_SEARCH_TIMEOUT" envDefault:"3s" help:"a search (index or fallback) not finished by then answers 503"`
+	SecretGrace     time.Duration `env:"CHAT_SECRET_GRACE" envDefault:"24h" help:"how long an application's previous secret keeps working after a rotation (DELETE …/secrets/previous ends it at once)"`
 }
 
 // LiveConfig is an api instance's live streams (application.Live).

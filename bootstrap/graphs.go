@@ -15,6 +15,7 @@ func API(cfg Config) fx.Option {
 		sequencerModule(cfg.Redis, cfg.Sequencer, cfg.Stream),
 		goredisModule(cfg.Redis, cfg.Stream),
 		readCacheModule(cfg.Redis, cfg.ReadCache),
+		accessModule(cfg.Redis),
 		opensearchModule(cfg.OpenSearch),
 		streamLiveLog(cfg.Stream),
 		liveModule(cfg.Live),

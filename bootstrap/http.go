@@ -24,7 +24,9 @@ func apiModule(api APIConfig, cache ReadCacheConfig) fx.Option {
 		fx.Supply(fx.Private, api),
 		cachedReads(cache),
 		fx.Provide(
-			application.NewApplications,
+			func(store ports.ApplicationStore, seq ports.Sequencer, clock ports.Clock, claims ports.IdempotencyClaims, access ports.ApplicationAccess) *application.Applications {
+				return application.NewApplications(store, seq, clock, claims, access, api.SecretGrace)
+			},
 			application.NewChats,
 			func(q ports.EventQueue, r ports.MessageReader, clock ports.Clock) *application.Messages {
 				return application.NewMessages(q, r, clock, api.MaxBodyBytes)

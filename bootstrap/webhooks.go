@@ -27,8 +27,8 @@ func webhookStoreModule(c WebhookConfig) fx.Option {
 			func(s *entstore.Store) *entstore.Webhooks { return s.Webhooks(httpapi.WebhookBody) },
 			func(w *entstore.Webhooks) ports.WebhookStore { return w },
 			func() *webhook.Guard { return webhook.NewGuard(c.AllowPrivate) },
-			func(apps ports.ApplicationStore, w ports.WebhookStore, g *webhook.Guard, clock ports.Clock) *application.Webhooks {
-				return application.NewWebhooks(apps, w, urlCheck{g}, clock, webhook.NewSecret)
+			func(w ports.WebhookStore, g *webhook.Guard, clock ports.Clock) *application.Webhooks {
+				return application.NewWebhooks(w, urlCheck{g}, clock, webhook.NewSecret)
 			},
 		),
 	)

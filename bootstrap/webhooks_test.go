@@ -21,6 +21,7 @@ func TestWebhooksProduction(t *testing.T) { webhookSuite(t, productionStack(t, w
 
 func webhookSuite(t *testing.T, s *stack) {
 	t.Run("endpoints are registered, listed and removed", func(t *testing.T) { webhookEndpointCases(t, s) })
+	t.Run("endpoints are the application's own: its secret when protected", func(t *testing.T) { webhookAccessCases(t, s) })
 	t.Run("a failed attempt is retried with the same webhook-id, signed", func(t *testing.T) { webhookRetryCases(t, s) })
 	t.Run("an endpoint gets only the types it asked for", func(t *testing.T) { webhookFilterCases(t, s) })
 	t.Run("a chat's events arrive in order; other chats are not held up", func(t *testing.T) { webhookOrderCases(t, s) })
@@ -95,6 +96,28 @@ func webhookEndpointCases(t *testing.T, s *stack) {
 	oid, _ := register(t, s, other, "http://127.0.0.1:9/")
 	s.call(t, "DELETE", base+"/"+oid, nil).want(t, 404)
 	s.call(t, "GET", base+"/"+oid+"/deliveries", nil).want(t, 404)
+}
+
+func webhookAccessCases(t *testing.T, s *stack) {
+	tok, creds := protectedApplication(t, s)
+	base := "/api/v1/chat_applications/" + tok + "/webhooks"
+	for _, name := range refused {
+		h := bearerHeader(creds[name])
+		s.call(t, "POST", base, map[string]any{"url": "http://127.0.0.1:9/hooks"}, h...).wantError(t, 401, "unauthorized")
+		s.call(t, "GET", base, nil, h...).wantError(t, 401, "unauthorized")
+	}
+	secret := bearerHeader(creds[credCurrent])
+	id := s.call(t, "POST", base, map[string]any{"url": "http://127.0.0.1:9/hooks"}, secret...).want(t, 201).str("id")
+	for _, name := range refused {
+		h := bearerHeader(creds[name])
+		s.call(t, "GET", base+"/"+id+"/deliveries", nil, h...).wantError(t, 401, "unauthorized")
+		s.call(t, "DELETE", base+"/"+id, nil, h...).wantError(t, 401, "unauthorized")
+	}
+	if n := len(s.call(t, "GET", base, nil, secret...).want(t, 200).items(t)); n != 1 {
+		t.Fatalf("%d endpoints after the refusals, want 1", n)
+	}
+	s.call(t, "GET", base+"/"+id+"/deliveries", nil, secret...).want(t, 200)
+	s.call(t, "DELETE", base+"/"+id, nil, secret...).want(t, 204)
 }
 
 func webhookRetryCases(t *testing.T, s *stack) {

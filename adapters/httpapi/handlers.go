@@ -45,7 +45,7 @@ func (h *handlers) createApplication(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(toApplicationJSON(app))
+	return c.Status(fiber.StatusCreated).JSON(createdApplicationJSON{applicationJSON: toApplicationJSON(app.Application), Secret: app.Secret})
 }
 
 func (h *handlers) getApplication(c *fiber.Ctx) error {
@@ -56,19 +56,57 @@ func (h *handlers) getApplication(c *fiber.Ctx) error {
 	return c.JSON(toApplicationJSON(app))
 }
 
-func (h *handlers) renameApplication(c *fiber.Ctx) error {
-	if _, err := domain.ParseToken(c.Params("token")); err != nil {
-		return err
-	}
-	name, err := decodeAttribute(c, "chat_application", "name")
+// updateApplication renames the application and switches its access
+// (either or both; without access, the name is required as it always was).
+func (h *handlers) updateApplication(c *fiber.Ctx) error {
+	var ch application.Change
+	mode, hasMode, err := parseOptionalAttribute(c.Body(), mediaOf(c), "chat_application", "access")
 	if err != nil {
 		return err
 	}
-	app, err := h.uc.Applications.Rename(c.UserContext(), c.Params("token"), name)
+	name, hasName, err := parseOptionalAttribute(c.Body(), mediaOf(c), "chat_application", "name")
+	if err != nil {
+		return err
+	}
+	if hasMode {
+		ch.Access = &mode
+	}
+	if hasName || !hasMode {
+		ch.Name = &name
+	}
+	caller, err := callerOf(c)
+	if err != nil {
+		return err
+	}
+	app, err := h.uc.Applications.Update(c.UserContext(), caller, ch)
 	if err != nil {
 		return err
 	}
 	return c.JSON(toApplicationJSON(app))
+}
+
+// rotateSecret answers a new secret, shown this once.
+func (h *handlers) rotateSecret(c *fiber.Ctx) error {
+	caller, err := callerOf(c)
+	if err != nil {
+		return err
+	}
+	secret, err := h.uc.Applications.RotateSecret(c.UserContext(), caller)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(secretJSON{Secret: secret})
+}
+
+func (h *handlers) revokePreviousSecret(c *fiber.Ctx) error {
+	caller, err := callerOf(c)
+	if err != nil {
+		return err
+	}
+	if err := h.uc.Applications.RevokePrevious(c.UserContext(), caller); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
 }
 
 // listApplications hands out every token, so only an operator may call it

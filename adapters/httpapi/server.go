@@ -102,21 +102,25 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 	read := limitApp(uc.Limiter, "read", l.ReadRate, l.ReadBurst, log)
 	api.Post("/chat_applications", h.createApplication)
 	api.Get("/chat_applications", operatorOnly(cfg.AdminToken), h.listApplications)
-	api.Get("/chat_applications/:token", read, h.getApplication)
-	api.Patch("/chat_applications/:token", write, h.renameApplication)
-	api.Put("/chat_applications/:token", write, h.renameApplication)
-	api.Post("/chat_applications/:token/chats", write, h.createChat)
-	api.Get("/chat_applications/:token/chats", read, h.listChats)
-	api.Post("/chat_applications/:token/webhooks", write, h.createWebhook)
-	api.Get("/chat_applications/:token/webhooks", read, h.listWebhooks)
-	api.Delete("/chat_applications/:token/webhooks/:webhook", write, h.deleteWebhook)
-	api.Get("/chat_applications/:token/webhooks/:webhook/deliveries", read, h.listDeliveries)
-	api.Get("/chat_applications/:token/chats/:chat", read, h.getChat)
-	api.Get("/chat_applications/:token/chats/:chat/events", read, h.followChat)
-	api.Post("/chat_applications/:token/chats/:chat/messages", write, h.createMessage)
-	api.Get("/chat_applications/:token/chats/:chat/messages", read, h.listMessages)
-	api.Get("/chat_applications/:token/chats/:chat/messages/search", read, h.searchMessages)
-	api.Get("/chat_applications/:token/chats/:chat/messages/:message", read, h.getMessage)
+	// Every route of an application authenticates its caller first (auth.go).
+	auth := h.authenticate
+	api.Get("/chat_applications/:token", auth, read, h.getApplication)
+	api.Patch("/chat_applications/:token", auth, write, h.updateApplication)
+	api.Put("/chat_applications/:token", auth, write, h.updateApplication)
+	api.Post("/chat_applications/:token/secrets", auth, write, h.rotateSecret)
+	api.Delete("/chat_applications/:token/secrets/previous", auth, write, h.revokePreviousSecret)
+	api.Post("/chat_applications/:token/chats", auth, write, h.createChat)
+	api.Get("/chat_applications/:token/chats", auth, read, h.listChats)
+	api.Post("/chat_applications/:token/webhooks", auth, write, h.createWebhook)
+	api.Get("/chat_applications/:token/webhooks", auth, read, h.listWebhooks)
+	api.Delete("/chat_applications/:token/webhooks/:webhook", auth, write, h.deleteWebhook)
+	api.Get("/chat_applications/:token/webhooks/:webhook/deliveries", auth, read, h.listDeliveries)
+	api.Get("/chat_applications/:token/chats/:chat", auth, read, h.getChat)
+	api.Get("/chat_applications/:token/chats/:chat/events", auth, read, h.followChat)
+	api.Post("/chat_applications/:token/chats/:chat/messages", auth, write, h.createMessage)
+	api.Get("/chat_applications/:token/chats/:chat/messages", auth, read, h.listMessages)
+	api.Get("/chat_applications/:token/chats/:chat/messages/search", auth, read, h.searchMessages)
+	api.Get("/chat_applications/:token/chats/:chat/messages/:message", auth, read, h.getMessage)
 	// …/messages/search is the search's path, not a message's.
 	message := func(c *fiber.Ctx) error {
 		if c.Params("message") == "search" {
@@ -124,9 +128,9 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 		}
 		return c.Next()
 	}
-	api.Patch("/chat_applications/:token/chats/:chat/messages/:message", message, write, h.editMessage)
-	api.Put("/chat_applications/:token/chats/:chat/messages/:message", message, write, h.editMessage)
-	api.Delete("/chat_applications/:token/chats/:chat/messages/:message", message, write, h.deleteMessage)
+	api.Patch("/chat_applications/:token/chats/:chat/messages/:message", message, auth, write, h.editMessage)
+	api.Put("/chat_applications/:token/chats/:chat/messages/:message", message, auth, write, h.editMessage)
+	api.Delete("/chat_applications/:token/chats/:chat/messages/:message", message, auth, write, h.deleteMessage)
 	app.Use(s.unmatched)
 	return s
 }

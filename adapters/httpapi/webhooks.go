@@ -75,7 +75,11 @@ func (h *handlers) createWebhook(c *fiber.Ctx) error {
 			return &domain.ValidationError{Field: "events", Reason: "must be an array of event types"}
 		}
 	}
-	e, secret, err := h.uc.Webhooks.Register(c.UserContext(), c.Params("token"), url, events)
+	caller, err := callerOf(c)
+	if err != nil {
+		return err
+	}
+	e, secret, err := h.uc.Webhooks.Register(c.UserContext(), caller, url, events)
 	if err != nil {
 		return err
 	}
@@ -83,7 +87,11 @@ func (h *handlers) createWebhook(c *fiber.Ctx) error {
 }
 
 func (h *handlers) listWebhooks(c *fiber.Ctx) error {
-	list, err := h.uc.Webhooks.List(c.UserContext(), c.Params("token"))
+	caller, err := callerOf(c)
+	if err != nil {
+		return err
+	}
+	list, err := h.uc.Webhooks.List(c.UserContext(), caller)
 	if err != nil {
 		return err
 	}
@@ -95,7 +103,11 @@ func (h *handlers) listWebhooks(c *fiber.Ctx) error {
 }
 
 func (h *handlers) deleteWebhook(c *fiber.Ctx) error {
-	if err := h.uc.Webhooks.Remove(c.UserContext(), c.Params("token"), c.Params("webhook")); err != nil {
+	caller, err := callerOf(c)
+	if err != nil {
+		return err
+	}
+	if err := h.uc.Webhooks.Remove(c.UserContext(), caller, c.Params("webhook")); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -114,7 +126,11 @@ func (h *handlers) listDeliveries(c *fiber.Ctx) error {
 	if cursor != "" && !deliveryCursorForm.MatchString(cursor) {
 		return errBadCursor
 	}
-	page, err := h.uc.Webhooks.Deliveries(c.UserContext(), c.Params("token"), c.Params("webhook"), cursor, limit)
+	caller, err := callerOf(c)
+	if err != nil {
+		return err
+	}
+	page, err := h.uc.Webhooks.Deliveries(c.UserContext(), caller, c.Params("webhook"), cursor, limit)
 	if err != nil {
 		return err
 	}
