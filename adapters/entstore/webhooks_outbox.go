@@ -2,6 +2,7 @@ package entstore
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"time"
 
@@ -26,7 +27,7 @@ func (w *Webhooks) Claim(ctx context.Context, now time.Time, lease time.Duration
 		AND o.state = 'pending' AND (o.pos < d.pos OR (o.pos = d.pos AND o.id < d.id)))
 		ORDER BY d.next_attempt, d.id LIMIT ?`
 	args = append(args, limit)
-	heads, err := w.ids(ctx, q, args...)
+	heads, err := int64s(ctx, w.s.db, q, args...)
 	if err != nil || len(heads) == 0 {
 		return nil, err
 	}
@@ -76,21 +77,22 @@ func (w *Webhooks) Claim(ctx context.Context, now time.Time, lease time.Duration
 	return due, storeErr(tx.Commit(), "")
 }
 
-func (w *Webhooks) ids(ctx context.Context, q string, args ...any) ([]int64, error) {
-	rows, err := w.s.db.QueryContext(ctx, q, args...)
+// int64s runs a query of one integer column.
+func int64s(ctx context.Context, db *sql.DB, q string, args ...any) ([]int64, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, storeErr(err, "")
 	}
 	defer rows.Close()
-	var ids []int64
+	var out []int64
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var n int64
+		if err := rows.Scan(&n); err != nil {
 			return nil, storeErr(err, "")
 		}
-		ids = append(ids, id)
+		out = append(out, n)
 	}
-	return ids, storeErr(rows.Err(), "")
+	return out, storeErr(rows.Err(), "")
 }
 
 // Record writes an attempt's outcome. A delivery another worker finished

@@ -2,7 +2,6 @@ package stream
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -57,18 +56,9 @@ func NewIntake(topics eventwire.Topics, sub message.Subscriber, sink Sink, log *
 
 // Start runs the router and returns once it is running.
 func (in *Intake) Start(ctx context.Context) error {
-	runCtx, cancel := context.WithCancel(context.Background())
-	in.cancel, in.done = cancel, make(chan error, 1)
-	go func() { in.done <- in.router.Run(runCtx) }()
-	select {
-	case <-in.router.Running():
-		return nil
-	case err := <-in.done:
-		return fmt.Errorf("intake: %w", err)
-	case <-ctx.Done():
-		cancel()
-		return ctx.Err()
-	}
+	var err error
+	in.cancel, in.done, err = startRouter(ctx, in.router, "intake")
+	return err
 }
 
 // Close stops taking events; what is in hand is finished or stays pending.
