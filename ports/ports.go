@@ -281,3 +281,23 @@ type LiveLog interface {
 	// Valid tells whether s is a position of this log's form.
 	Valid(s string) bool
 }
+
+// WebhookStore keeps an application's webhook endpoints and their delivery
+// logs. An endpoint's signing secret is written once, with it, and never
+// read back through this port.
+type WebhookStore interface {
+	CreateWebhook(ctx context.Context, token domain.Token, e domain.WebhookEndpoint, secret string) error
+	Webhooks(ctx context.Context, token domain.Token) ([]domain.WebhookEndpoint, error)
+	// DeleteWebhook removes the endpoint and what it had still to deliver;
+	// an endpoint the application does not have is domain.ErrNotFound.
+	DeleteWebhook(ctx context.Context, token domain.Token, id string) error
+	// WebhookDeliveries pages the endpoint's delivery log, newest first,
+	// from after the delivery of event after ("": the newest).
+	WebhookDeliveries(ctx context.Context, token domain.Token, id, after string, limit int) (domain.Page[domain.WebhookDelivery], error)
+}
+
+// WebhookURLs checks a receiver's URL before it is registered (a
+// domain.ValidationError when it may not be sent to).
+type WebhookURLs interface {
+	CheckURL(ctx context.Context, raw string) error
+}

@@ -27,6 +27,8 @@ var outsideEnt = map[string]string{
 	"chat_visibility":    "protected chats' visibility (entstore/members.go), beside chat_members",
 	"event_outbox":       "the degraded write path's events, in the transaction of their rows and numbers (entstore/outbox.go)",
 	"goose_db_version":   "the migration tool's own",
+	"webhook_endpoints":  "webhook endpoints (entstore/webhooks.go), read with the outbox's raw SQL",
+	"webhook_deliveries": "the webhooks' outbox: claims lock with SKIP LOCKED (entstore/webhooks_outbox.go)",
 }
 
 // One schema truth: the versioned migrations of each dialect make exactly

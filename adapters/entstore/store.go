@@ -335,20 +335,7 @@ func (s *Store) TakenNumbers(ctx context.Context, token domain.Token, chatNumber
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.rdb.QueryContext(ctx, "SELECT number FROM messages WHERE chat_id = ? AND number > ? ORDER BY number LIMIT ?", chatID, after, limit)
-	if err != nil {
-		return nil, storeErr(err, "")
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var n int64
-		if err := rows.Scan(&n); err != nil {
-			return nil, storeErr(err, "")
-		}
-		out = append(out, n)
-	}
-	return out, storeErr(rows.Err(), "")
+	return int64s(ctx, s.rdb, "SELECT number FROM messages WHERE chat_id = ? AND number > ? ORDER BY number LIMIT ?", chatID, after, limit)
 }
 
 // ChatSeed is the highest persisted chat number of the application.

@@ -23,6 +23,7 @@ type UseCases struct {
 	Search       *application.Search
 	Live         *application.Live
 	Members      *application.Members
+	Webhooks     *application.Webhooks
 	// Limiter counts the per-application budgets; nil: none.
 	Limiter ports.RateLimiter
 }

@@ -112,6 +112,10 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 	api.Delete("/chat_applications/:token/secrets/previous", auth, write, h.revokePreviousSecret)
 	api.Post("/chat_applications/:token/chats", auth, write, h.createChat)
 	api.Get("/chat_applications/:token/chats", auth, read, h.listChats)
+	api.Post("/chat_applications/:token/webhooks", auth, write, h.createWebhook)
+	api.Get("/chat_applications/:token/webhooks", auth, read, h.listWebhooks)
+	api.Delete("/chat_applications/:token/webhooks/:webhook", auth, write, h.deleteWebhook)
+	api.Get("/chat_applications/:token/webhooks/:webhook/deliveries", auth, read, h.listDeliveries)
 	// A user reaches a chat by their role and its visibility (members.go).
 	reads, posts := h.mayChat(domain.ActRead), h.mayChat(domain.ActPost)
 	api.Get("/chat_applications/:token/chats/:chat", auth, reads, read, h.getChat)
