@@ -115,6 +115,7 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 	api.Get("/chat_applications/:token/webhooks", auth, read, h.listWebhooks)
 	api.Delete("/chat_applications/:token/webhooks/:webhook", auth, write, h.deleteWebhook)
 	api.Get("/chat_applications/:token/webhooks/:webhook/deliveries", auth, read, h.listDeliveries)
+	api.Post("/chat_applications/:token/webhooks/:webhook/replay", auth, write, h.replayWebhook)
 	api.Get("/chat_applications/:token/chats/:chat", auth, read, h.getChat)
 	api.Get("/chat_applications/:token/chats/:chat/events", auth, read, h.followChat)
 	api.Post("/chat_applications/:token/chats/:chat/messages", auth, write, h.createMessage)
