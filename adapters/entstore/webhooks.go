@@ -139,23 +139,30 @@ func (w *Webhooks) exists(ctx context.Context, token domain.Token, id string) er
 }
 
 // ReplayWebhook makes the endpoint's deliveries after the position pending
-// again, due now, their retry schedule starting over; the claims' order
-// sends each chat's in order again.
+// again, due now, their retry schedule starting over, and then enables the
+// endpoint, in one transaction: a delivery that waited while the endpoint
+// was disabled is not sent before the earlier ones made pending here. The
+// claims' order sends each chat's in order again.
 func (w *Webhooks) ReplayWebhook(ctx context.Context, token domain.Token, id, after string, now time.Time) (int, error) {
 	if err := w.exists(ctx, token, id); err != nil {
 		return 0, err
 	}
-	if _, err := w.s.db.ExecContext(ctx, `UPDATE webhook_endpoints SET disabled_at = 0 WHERE id = ?`, id); err != nil {
+	tx, err := w.s.db.BeginTx(ctx, nil)
+	if err != nil {
 		return 0, storeErr(err, "")
 	}
-	res, err := w.s.db.ExecContext(ctx, `UPDATE webhook_deliveries SET state = ?, next_attempt = ?, since = ?
+	defer func() { _ = tx.Rollback() }()
+	res, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET state = ?, next_attempt = ?, since = ?
 		WHERE endpoint_id = ? AND pos > ? AND type <> ?`,
 		domain.DeliveryPending, now.UnixMilli(), now.UnixMilli(), id, webhook.SortablePosition(after), domain.WebhookDisabled)
 	if err != nil {
 		return 0, storeErr(err, "")
 	}
 	n, _ := res.RowsAffected()
-	return int(n), nil
+	if _, err := tx.ExecContext(ctx, `UPDATE webhook_endpoints SET disabled_at = 0 WHERE id = ?`, id); err != nil {
+		return 0, storeErr(err, "")
+	}
+	return int(n), storeErr(tx.Commit(), "")
 }
 
 // position is an event's place in the log, sortable: the stream's, or
