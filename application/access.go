@@ -7,7 +7,9 @@ import (
 )
 
 // Authenticate turns a request's path token and bearer credential ("" for
-// none) into its caller. The application's access comes from
+// none) into its caller: the application itself (its secret, or in an open
+// application nothing), or one of its users (a user token, verified in
+// process with the secrets' hashes). The application's access comes from
 // ports.ApplicationAccess (no store on the way, in steady state); when it
 // has none (an application made before, or Redis lost it, or is down) from
 // the store.
@@ -19,6 +21,9 @@ func (u *Applications) Authenticate(ctx context.Context, rawToken, credential st
 	access, err := u.accessOf(ctx, token)
 	if err != nil {
 		return domain.Caller{}, err
+	}
+	if credential != "" && !domain.LooksLikeSecret(credential) {
+		return u.tokens.VerifyUser(credential, token, access)
 	}
 	return access.Authenticate(token, credential, u.clock.Now())
 }

@@ -16,13 +16,14 @@ type Applications struct {
 	clock  ports.Clock
 	claims ports.IdempotencyClaims
 	access ports.ApplicationAccess
+	tokens ports.UserTokens
 	// grace is how long a rotated-out secret keeps working.
 	grace time.Duration
 }
 
 func NewApplications(store ports.ApplicationStore, seq ports.Sequencer, clock ports.Clock, claims ports.IdempotencyClaims,
-	access ports.ApplicationAccess, grace time.Duration) *Applications {
-	return &Applications{store: store, seq: seq, clock: clock, claims: claims, access: access, grace: grace}
+	access ports.ApplicationAccess, tokens ports.UserTokens, grace time.Duration) *Applications {
+	return &Applications{store: store, seq: seq, clock: clock, claims: claims, access: access, tokens: tokens, grace: grace}
 }
 
 // Created is a new application and its secret, which is shown once: a

@@ -50,14 +50,19 @@ func protectedApplication(t *testing.T, s *stack) (string, credentials) {
 	for _, body := range []string{"hello one", "hello two"} {
 		s.call(t, "POST", app+"/chats/1/messages", map[string]any{"body": body}, bearerHeader(third)...).want(t, 201)
 	}
-	// Persisting is asynchronous in production, and not in creation order:
-	// the state a refusal must leave is the one where both are listed.
-	eventually(t, "messages persisted", func() bool {
-		r := s.call(t, "GET", app+"/chats/1/messages", nil, bearerHeader(third)...)
-		return r.Status == 200 && strings.Count(r.Raw, `"number":`) == 2
-	})
+	bothPersisted(t, s, app, bearerHeader(third)...)
 	return tok, credentials{credNone: "", credCurrent: third, credPrevious: second, credRevoked: first, credOther: other,
 		credGarbage: "garbage", credJWT: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSIsImV4cCI6NDEwMjQ0NDgwMH0.c2lnbmF0dXJl"}
+}
+
+// bothPersisted waits until chat 1's two messages are listed: persisting is
+// asynchronous in production, and not in creation order.
+func bothPersisted(t *testing.T, s *stack, app string, headers ...string) {
+	t.Helper()
+	eventually(t, "messages persisted", func() bool {
+		r := s.call(t, "GET", app+"/chats/1/messages", nil, headers...)
+		return r.Status == 200 && strings.Count(r.Raw, `"number":`) == 2
+	})
 }
 
 type accessRoute struct {
@@ -172,7 +177,7 @@ func openAccessCases(t *testing.T, s *stack) {
 			for _, body := range []string{"hello one", "hello two"} {
 				s.call(t, "POST", app+"/chats/1/messages", map[string]any{"body": body}).want(t, 201)
 			}
-			eventually(t, "messages persisted", func() bool { return s.call(t, "GET", app+"/chats/1/messages/2", nil).Status == 200 })
+			bothPersisted(t, s, app)
 			for _, wrong := range []string{"garbage", "sk_wrong", secret + "x"} {
 				r := s.call(t, rt.method, app+rt.path, rt.body, bearerHeader(wrong)...)
 				r.wantError(t, 401, "unauthorized")

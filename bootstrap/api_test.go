@@ -53,6 +53,8 @@ func apiSuite(t *testing.T, s *stack) {
 	t.Run("protected applications: every route × every credential", func(t *testing.T) { accessMatrixCases(t, s) })
 	t.Run("open applications: the path token alone, a wrong bearer refused", func(t *testing.T) { openAccessCases(t, s) })
 	t.Run("switching access and rotating secrets", func(t *testing.T) { accessChangesCases(t, s) })
+	t.Run("user tokens: every route × every kind of user", func(t *testing.T) { memberMatrixCases(t, s) })
+	t.Run("members, public chats, leaving", func(t *testing.T) { membersCases(t, s) })
 	t.Run("request ids and operational endpoints", func(t *testing.T) { operationalCases(t, s) })
 }
 

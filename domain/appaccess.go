@@ -18,7 +18,8 @@ func OpenAccess() AppAccess { return AppAccess{Mode: AccessOpen} }
 // Authenticate turns the bearer credential of a request to app into its
 // caller. Without one, an open application's path token suffices; a
 // credential presented is checked in either mode, so that a client never
-// believes a wrong secret works. User tokens are not accepted yet.
+// believes a wrong secret works. User tokens are the application layer's to
+// verify (ports.UserTokens).
 func (a AppAccess) Authenticate(app Token, credential string, now time.Time) (Caller, error) {
 	if credential == "" {
 		if a.Mode == AccessProtected {

@@ -13,13 +13,35 @@ import (
 type callerKey struct{}
 
 // authenticate makes every request to an application's routes a caller:
-// its bearer credential (the application's secret) checked against the
-// application's access, or in an open application the token in the path
-// alone. A refusal is a 401 before the route's handler, the rate limit
+// its bearer credential (the application's secret, or a user token)
+// checked against the application's access, or in an open application the
+// token in the path alone. A refusal is a 401 before the route's handler, the rate limit
 // or the ETag runs: nothing is changed, spent or served. An application
 // that does not exist is left to the handler (its own 404).
 func (h *handlers) authenticate(c *fiber.Ctx) error {
 	credential, sent, ok := bearer(c)
+	return h.authenticateWith(c, credential, sent, ok)
+}
+
+// authenticateLive is authenticate for the live endpoints (SSE, and the
+// long poll: a request live says is one), which a browser's EventSource
+// reaches without headers: they also take a user token, never a secret, as
+// ?access_token=. The query string is in no log line, span or metric
+// (they name the route).
+func (h *handlers) authenticateLive(live func(*fiber.Ctx) bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		credential, sent, ok := bearer(c)
+		if q := c.Query("access_token"); q != "" && !sent && live(c) {
+			if domain.LooksLikeSecret(q) {
+				return unauthorized(c, true)
+			}
+			credential, sent, ok = q, true, true
+		}
+		return h.authenticateWith(c, credential, sent, ok)
+	}
+}
+
+func (h *handlers) authenticateWith(c *fiber.Ctx, credential string, sent, ok bool) error {
 	if !ok {
 		return unauthorized(c, sent)
 	}
@@ -71,5 +93,5 @@ func unauthorized(c *fiber.Ctx, sent bool) error {
 		return &apiError{status: fiber.StatusUnauthorized, code: "unauthorized", message: "the credential is not valid for this application"}
 	}
 	c.Set(fiber.HeaderWWWAuthenticate, "Bearer")
-	return &apiError{status: fiber.StatusUnauthorized, code: "unauthorized", message: "this application is protected: send its secret as Authorization: Bearer <secret>"}
+	return &apiError{status: fiber.StatusUnauthorized, code: "unauthorized", message: "this application is protected: send its secret or a user token as Authorization: Bearer <credential>"}
 }

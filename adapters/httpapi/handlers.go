@@ -22,6 +22,7 @@ type UseCases struct {
 	Messages     *application.Messages
 	Search       *application.Search
 	Live         *application.Live
+	Members      *application.Members
 	Webhooks     *application.Webhooks
 	// Limiter counts the per-application budgets; nil: none.
 	Limiter ports.RateLimiter
@@ -130,15 +131,18 @@ func (h *handlers) listApplications(c *fiber.Ctx) error {
 }
 
 func (h *handlers) createChat(c *fiber.Ctx) error {
-	// The body is optional and carries nothing today; if sent, it must be a JSON object.
-	if _, err := decodeObject(c, "chat"); err != nil {
+	// The body is optional (visibility, members); if sent, it must be a JSON object.
+	fields, err := decodeObject(c, "chat")
+	if err != nil {
 		return err
 	}
 	idem, err := idempotency(c)
 	if err != nil {
 		return err
 	}
-	chat, err := h.uc.Chats.Create(eventCtx(c), c.Params("token"), idem)
+	chat, err := h.createChatAs(c, fields, func() (domain.Chat, error) {
+		return h.uc.Chats.Create(eventCtx(c), c.Params("token"), idem)
+	})
 	if err != nil {
 		return err
 	}
@@ -158,7 +162,10 @@ func (h *handlers) listChats(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	chats, err := h.uc.Chats.List(c.UserContext(), c.Params("token"), page)
+	chats, mine, err := h.userChats(c, page)
+	if !mine {
+		chats, err = h.uc.Chats.List(c.UserContext(), c.Params("token"), page)
+	}
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/chatsvc/chat/adapters/metrics"
+	"github.com/chatsvc/chat/domain"
 )
 
 //go:embed openapi.json
@@ -116,12 +117,20 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 	api.Delete("/chat_applications/:token/webhooks/:webhook", auth, write, h.deleteWebhook)
 	api.Get("/chat_applications/:token/webhooks/:webhook/deliveries", auth, read, h.listDeliveries)
 	api.Post("/chat_applications/:token/webhooks/:webhook/replay", auth, write, h.replayWebhook)
-	api.Get("/chat_applications/:token/chats/:chat", auth, read, h.getChat)
-	api.Get("/chat_applications/:token/chats/:chat/events", auth, read, h.followChat)
-	api.Post("/chat_applications/:token/chats/:chat/messages", auth, write, h.createMessage)
-	api.Get("/chat_applications/:token/chats/:chat/messages", auth, read, h.listMessages)
-	api.Get("/chat_applications/:token/chats/:chat/messages/search", auth, read, h.searchMessages)
-	api.Get("/chat_applications/:token/chats/:chat/messages/:message", auth, read, h.getMessage)
+	// A user reaches a chat by their role and its visibility (members.go).
+	reads, posts := h.mayChat(domain.ActRead), h.mayChat(domain.ActPost)
+	api.Get("/chat_applications/:token/chats/:chat", auth, reads, read, h.getChat)
+	// The live endpoints also take a user token as ?access_token= (auth.go).
+	always := func(*fiber.Ctx) bool { return true }
+	longPoll := func(c *fiber.Ctx) bool { return c.Query("wait") != "" }
+	api.Get("/chat_applications/:token/chats/:chat/events", h.authenticateLive(always), reads, read, h.followChat)
+	api.Post("/chat_applications/:token/chats/:chat/messages", auth, posts, write, h.createMessage)
+	api.Get("/chat_applications/:token/chats/:chat/messages", h.authenticateLive(longPoll), reads, read, h.listMessages)
+	api.Get("/chat_applications/:token/chats/:chat/messages/search", auth, reads, read, h.searchMessages)
+	api.Get("/chat_applications/:token/chats/:chat/members", auth, read, h.listMembers)
+	api.Put("/chat_applications/:token/chats/:chat/members/:user_id", auth, write, h.putMember)
+	api.Delete("/chat_applications/:token/chats/:chat/members/:user_id", auth, write, h.removeMember)
+	api.Get("/chat_applications/:token/chats/:chat/messages/:message", auth, reads, read, h.getMessage)
 	// …/messages/search is the search's path, not a message's.
 	message := func(c *fiber.Ctx) error {
 		if c.Params("message") == "search" {
@@ -129,9 +138,10 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 		}
 		return c.Next()
 	}
-	api.Patch("/chat_applications/:token/chats/:chat/messages/:message", message, auth, write, h.editMessage)
-	api.Put("/chat_applications/:token/chats/:chat/messages/:message", message, auth, write, h.editMessage)
-	api.Delete("/chat_applications/:token/chats/:chat/messages/:message", message, auth, write, h.deleteMessage)
+	changes := h.mayChangeMessage
+	api.Patch("/chat_applications/:token/chats/:chat/messages/:message", message, auth, changes, write, h.editMessage)
+	api.Put("/chat_applications/:token/chats/:chat/messages/:message", message, auth, changes, write, h.editMessage)
+	api.Delete("/chat_applications/:token/chats/:chat/messages/:message", message, auth, changes, write, h.deleteMessage)
 	app.Use(s.unmatched)
 	return s
 }

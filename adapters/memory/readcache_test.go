@@ -19,3 +19,10 @@ func TestApplicationAccessContract(t *testing.T) {
 		return a, a
 	})
 }
+
+func TestMemberCacheContract(t *testing.T) {
+	porttest.MemberCacheContract(t, func(t *testing.T) (ports.MemberCache, ports.MemberCache) {
+		c := memory.NewMemberCache()
+		return c, c
+	})
+}

@@ -59,22 +59,22 @@ func (a *ApplicationAccess) Access(ctx context.Context, token domain.Token) (dom
 }
 
 func (a *ApplicationAccess) Forget(ctx context.Context, token domain.Token) error {
-	return a.write(ctx, a.client.B().Del().Key(accessKey(token)).Build(), token)
+	return keep(ctx, a.client, a.client.B().Del().Key(accessKey(token)).Build(), accessKey(token))
 }
 
 func (a *ApplicationAccess) Store(ctx context.Context, token domain.Token, access domain.AppAccess) error {
-	return a.write(ctx, a.client.B().Set().Key(accessKey(token)).Value(encodeAccess(access)).Build(), token)
+	return keep(ctx, a.client, a.client.B().Set().Key(accessKey(token)).Value(encodeAccess(access)).Build(), accessKey(token))
 }
 
 func (a *ApplicationAccess) Fill(ctx context.Context, token domain.Token, access domain.AppAccess) error {
-	return a.write(ctx, a.client.B().Set().Key(accessKey(token)).Value(encodeAccess(access)).Nx().Ex(filledTTL).Build(), token)
+	return keep(ctx, a.client, a.client.B().Set().Key(accessKey(token)).Value(encodeAccess(access)).Nx().Ex(filledTTL).Build(), accessKey(token))
 }
 
-// write runs cmd and then an EXISTS of the key: Redis sends this client the
+// keep runs cmd and then an EXISTS of key: Redis sends this client the
 // invalidations its own write causes before the EXISTS' reply, on the same
 // connection, so its own next lookup sees the write (see ReadCache.Invalidate).
-func (a *ApplicationAccess) write(ctx context.Context, cmd rueidis.Completed, token domain.Token) error {
-	for _, r := range a.client.DoMulti(ctx, cmd, a.client.B().Exists().Key(accessKey(token)).Build()) {
+func keep(ctx context.Context, client rueidis.Client, cmd rueidis.Completed, key string) error {
+	for _, r := range client.DoMulti(ctx, cmd, client.B().Exists().Key(key).Build()) {
 		if err := r.Error(); err != nil && !rueidis.IsRedisNil(err) {
 			return unavailable(err)
 		}

@@ -18,3 +18,11 @@ func TestApplicationAccessContract(t *testing.T) {
 		})
 	})
 }
+
+func TestMemberCacheContract(t *testing.T) {
+	testenv.EachRedis(t, func(t *testing.T, addr string) {
+		porttest.MemberCacheContract(t, func(t *testing.T) (ports.MemberCache, ports.MemberCache) {
+			return redisadapter.NewMemberCache(cachingClient(t, addr, 1<<20)), redisadapter.NewMemberCache(cachingClient(t, addr, 1<<20))
+		})
+	})
+}
