@@ -99,8 +99,8 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 		h.heartbeat = 15 * time.Second
 	}
 	l := cfg.AppLimits
-	write := limitApp(uc.Limiter, "write", l.WriteRate, l.WriteBurst, log)
-	read := limitApp(uc.Limiter, "read", l.ReadRate, l.ReadBurst, log)
+	write := limitApp(uc.Limiter, "write", budget{l.WriteRate, l.WriteBurst}, budget{l.UserWriteRate, l.UserWriteBurst}, log)
+	read := limitApp(uc.Limiter, "read", budget{l.ReadRate, l.ReadBurst}, budget{l.UserReadRate, l.UserReadBurst}, log)
 	api.Post("/chat_applications", h.createApplication)
 	api.Get("/chat_applications", operatorOnly(cfg.AdminToken), h.listApplications)
 	// Every route of an application authenticates its caller first (auth.go).
