@@ -11,6 +11,7 @@ import (
 	"github.com/chatsvc/chat/adapters/entstore"
 	"github.com/chatsvc/chat/adapters/memory"
 	"github.com/chatsvc/chat/adapters/sqlite"
+	"github.com/chatsvc/chat/adapters/usertoken"
 	"github.com/chatsvc/chat/application"
 	"github.com/chatsvc/chat/application/decorator"
 	"github.com/chatsvc/chat/domain"
@@ -51,7 +52,7 @@ func newFixture(t *testing.T) fixture {
 	reads := decorator.NewCachedReads(store, store, cache)
 	return fixture{
 		store: store,
-		apps:  application.NewApplications(store, pub, clock, sqlite.NewClaims(db)),
+		apps:  application.NewApplications(store, pub, clock, sqlite.NewClaims(db), memory.NewApplicationAccess(), usertoken.New(clock.Now), time.Hour),
 		chats: application.NewChats(pub, reads, clock),
 		msgs:  application.NewMessages(pub, reads, clock, 0),
 		pub:   pub,

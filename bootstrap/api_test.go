@@ -50,12 +50,17 @@ func apiSuite(t *testing.T, s *stack) {
 	t.Run("tenants are isolated", func(t *testing.T) { tenantCases(t, s) })
 	t.Run("search", func(t *testing.T) { searchCases(t, s) })
 	t.Run("operator listing", func(t *testing.T) { operatorCases(t, s) })
+	t.Run("protected applications: every route × every credential", func(t *testing.T) { accessMatrixCases(t, s) })
+	t.Run("open applications: the path token alone, a wrong bearer refused", func(t *testing.T) { openAccessCases(t, s) })
+	t.Run("switching access and rotating secrets", func(t *testing.T) { accessChangesCases(t, s) })
+	t.Run("user tokens: every route × every kind of user", func(t *testing.T) { memberMatrixCases(t, s) })
+	t.Run("members, public chats, leaving", func(t *testing.T) { membersCases(t, s) })
 	t.Run("request ids and operational endpoints", func(t *testing.T) { operationalCases(t, s) })
 }
 
 func applicationsCases(t *testing.T, s *stack) {
 	r := s.call(t, "POST", "/api/v1/chat_applications", map[string]any{"name": "Acme"}).want(t, 201)
-	if got := sortedKeys(r.Body); got != "chats_count,created_at,name,token,updated_at" {
+	if got := sortedKeys(r.Body); got != "access,chats_count,created_at,name,secret,token,updated_at" {
 		t.Fatalf("application fields %s", got)
 	}
 	tok := r.str("token")

@@ -38,6 +38,17 @@ type Config struct {
 	Indexer    IndexerConfig
 	Counters   CountersConfig
 	Worker     WorkerConfig
+	Webhook    WebhookConfig
+}
+
+// WebhookConfig is the webhooks': registration (the api) and delivery (the
+// workers' webhooks role, or the embedded api).
+type WebhookConfig struct {
+	AllowPrivate bool          `env:"CHAT_WEBHOOK_ALLOW_PRIVATE" envDefault:"false" help:"let webhook endpoints be on loopback, private, link-local or reserved addresses (tests, private networks)"`
+	Timeout      time.Duration `env:"CHAT_WEBHOOK_TIMEOUT" envDefault:"10s" help:"how long a webhook receiver has to answer a delivery"`
+	FirstRetry   time.Duration `env:"CHAT_WEBHOOK_FIRST_RETRY" envDefault:"5s" help:"a failed delivery's first retry delay (it doubles, with jitter, up to 4 h)"`
+	RetryFor     time.Duration `env:"CHAT_WEBHOOK_RETRY_FOR" envDefault:"25h" help:"how long a delivery is retried before it is recorded as failed"`
+	Poll         time.Duration `env:"CHAT_WEBHOOK_POLL_INTERVAL" envDefault:"1s" help:"how often the delivery loop looks for due retries"`
 }
 
 type LogConfig struct {
@@ -69,6 +80,7 @@ type APIConfig struct {
 	AppReadBurst    int           `env:"CHAT_APP_READ_BURST" envDefault:"0" help:"the burst of reads and searches an application is allowed"`
 	Heartbeat       time.Duration `env:"CHAT_LIVE_HEARTBEAT" envDefault:"15s" help:"how often an idle live stream sends a comment line, so that proxies keep it open"`
 	SearchTimeout   time.Duration `env:"CHAT_SEARCH_TIMEOUT" envDefault:"3s" help:"a search (index or fallback) not finished by then answers 503"`
+	SecretGrace     time.Duration `env:"CHAT_SECRET_GRACE" envDefault:"24h" help:"how long an application's previous secret keeps working after a rotation (DELETE …/secrets/previous ends it at once)"`
 }
 
 // LiveConfig is an api instance's live streams (application.Live).
@@ -133,6 +145,7 @@ type StreamConfig struct {
 	// outage delays only search.
 	ConsumerGroup string        `env:"CHAT_CONSUMER_GROUP" envDefault:"chat-workers" help:"the consumer group that persists"`
 	IndexerGroup  string        `env:"CHAT_INDEXER_GROUP" envDefault:"chat-indexers" help:"the consumer group that indexes"`
+	WebhookGroup  string        `env:"CHAT_WEBHOOK_GROUP" envDefault:"chat-webhooks" help:"the consumer group that writes webhook deliveries (the workers' webhooks role); the streams keep what it has not read once it exists"`
 	MaxBacklog    int64         `env:"CHAT_MAX_BACKLOG" envDefault:"1000000" help:"events a partition may hold unacknowledged by a group before the api refuses its writes (0: never)"`
 	BacklogEvery  time.Duration `env:"CHAT_BACKLOG_INTERVAL" envDefault:"5s" help:"how often the backlog is read (the workers' gauge, the api's CHAT_MAX_BACKLOG)"`
 	TrimEvery     time.Duration `env:"CHAT_STREAM_TRIM_INTERVAL" envDefault:"30s" help:"how often workers drop events both consumer groups acknowledged"`

@@ -14,7 +14,7 @@ import (
 func TestConfigDefaultsToEmbedded(t *testing.T) {
 	cfg := loadConfig(t, map[string]string{})
 	if cfg.Profile != bootstrap.ProfileEmbedded || cfg.API.Addr != ":8080" || cfg.SQLite.DataDir != "./data" || cfg.API.AdminToken != "" ||
-		cfg.API.MaxBodyBytes != domain.DefaultMaxBodyBytes || cfg.Consumer.ClaimIdle != 30*time.Second || len(cfg.Worker.Roles) != 2 {
+		cfg.API.MaxBodyBytes != domain.DefaultMaxBodyBytes || cfg.Consumer.ClaimIdle != 30*time.Second || len(cfg.Worker.Roles) != 3 {
 		t.Fatalf("defaults %+v", cfg)
 	}
 }

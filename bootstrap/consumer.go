@@ -44,10 +44,15 @@ func consumerModule(streamCfg StreamConfig, consumer ConsumerConfig, workerCfg W
 	)
 }
 
-// newGroupKeeper recreates the consumer groups (persisting and indexing)
+// newGroupKeeper recreates the consumer groups (persisting, indexing, and
+// the webhooks' when this worker delivers them)
 // when Redis lost them, and remembers whether it could, for /readyz.
 func newGroupKeeper(lc fx.Lifecycle, streamCfg StreamConfig, workerCfg WorkerConfig, client goredis.UniversalClient, log *zap.Logger) *stream.GroupKeeper {
-	k := stream.NewGroupKeeper(client, streamCfg.Topics(), streamCfg.Groups(), log)
+	groups := streamCfg.Groups()
+	if workerCfg.Delivers() {
+		groups = append(groups, streamCfg.WebhookGroup)
+	}
+	k := stream.NewGroupKeeper(client, streamCfg.Topics(), groups, log)
 	lc.Append(fx.StartHook(k.Check)) // before the subscribers start: a failure is only reported
 	every(lc, workerCfg.GroupCheckEvery, k.Check)
 	return k
@@ -65,10 +70,11 @@ func runConsumer(lc fx.Lifecycle, c *stream.Consumer) {
 }
 
 // trimStreams drops from the streams what both consumer groups (persisting
-// and indexing) acknowledged, so Redis holds the backlog, not the history.
+// and indexing) acknowledged, and the webhooks' group once it exists, so
+// Redis holds the backlog, not the history.
 func trimStreams(lc fx.Lifecycle, streamCfg StreamConfig, client goredis.UniversalClient, log *zap.Logger) {
 	every(lc, streamCfg.TrimEvery, func(ctx context.Context) {
-		if n, err := stream.TrimAcknowledged(ctx, client, streamCfg.Topics(), streamCfg.Groups(), streamCfg.LiveRetention); err != nil {
+		if n, err := stream.TrimAcknowledged(ctx, client, streamCfg.Topics(), streamCfg.Groups(), streamCfg.LiveRetention, streamCfg.WebhookGroup); err != nil {
 			log.Debug("trimming the streams", zap.Error(err))
 		} else if n > 0 {
 			log.Debug("trimmed acknowledged events", zap.Int64("entries", n))

@@ -15,17 +15,20 @@ func API(cfg Config) fx.Option {
 		sequencerModule(cfg.Redis, cfg.Sequencer, cfg.Stream),
 		goredisModule(cfg.Redis, cfg.Stream),
 		readCacheModule(cfg.Redis, cfg.ReadCache),
+		accessModule(cfg.Redis),
 		opensearchModule(cfg.OpenSearch),
 		streamLiveLog(cfg.Stream),
 		liveModule(cfg.Live),
+		webhookStoreModule(cfg.Webhook),
 		apiModule(cfg.API, cfg.ReadCache),
 	)
 }
 
 // Worker is the worker process: it consumes the streams into MySQL and the
 // search index, and serves /healthz, /readyz and /metrics on
-// CHAT_WORKER_HTTP_ADDR. CHAT_WORKER_ROLES splits the two consumer groups
-// over processes: a worker persists (and keeps the counters), indexes, or both.
+// CHAT_WORKER_HTTP_ADDR. CHAT_WORKER_ROLES splits the consumer groups over
+// processes: a worker persists (and keeps the counters), indexes, delivers
+// webhooks, or any of them.
 func Worker(cfg Config) fx.Option {
 	roles := fx.Options()
 	if cfg.Worker.Persists() {
@@ -33,6 +36,9 @@ func Worker(cfg Config) fx.Option {
 	}
 	if cfg.Worker.Indexes() {
 		roles = fx.Options(roles, indexerModule(cfg.Stream, cfg.Consumer, cfg.Indexer))
+	}
+	if cfg.Worker.Delivers() {
+		roles = fx.Options(roles, webhookStoreModule(cfg.Webhook), webhookDeliveryModule(cfg.Stream, cfg.Webhook))
 	}
 	return fx.Options(
 		core(cfg.Profile, cfg.Log, cfg.Startup, cfg.Debug),
@@ -49,7 +55,8 @@ func Worker(cfg Config) fx.Option {
 // Embedded is the whole service in one process with nothing installed:
 // SQLite for the store and the sequences, creates numbered and persisted in
 // group-committed transactions (answered once durable), Bleve indexed in
-// the background, the counters' loop beside the HTTP server.
+// the background, the counters' loop beside the HTTP server, webhooks
+// delivered from the same process.
 func Embedded(cfg Config) fx.Option {
 	return fx.Options(
 		core(cfg.Profile, cfg.Log, cfg.Startup, cfg.Debug),
@@ -57,6 +64,8 @@ func Embedded(cfg Config) fx.Option {
 		bleveModule(cfg.SQLite),
 		memoryModule(cfg.ReadCache),
 		projectorModule(cfg.Counters),
+		webhookStoreModule(cfg.Webhook),
+		embeddedDeliveryModule(cfg.Webhook),
 		groupCommitModule(cfg.Stream),
 		liveModule(cfg.Live),
 		apiModule(cfg.API, cfg.ReadCache),

@@ -12,6 +12,7 @@ import (
 
 	"github.com/chatsvc/chat/adapters/httpapi"
 	"github.com/chatsvc/chat/adapters/metrics"
+	"github.com/chatsvc/chat/adapters/usertoken"
 	"github.com/chatsvc/chat/application"
 	"github.com/chatsvc/chat/internal/commalist"
 	"github.com/chatsvc/chat/ports"
@@ -24,7 +25,10 @@ func apiModule(api APIConfig, cache ReadCacheConfig) fx.Option {
 		fx.Supply(fx.Private, api),
 		cachedReads(cache),
 		fx.Provide(
-			application.NewApplications,
+			func(store ports.ApplicationStore, seq ports.Sequencer, clock ports.Clock, claims ports.IdempotencyClaims, access ports.ApplicationAccess) *application.Applications {
+				return application.NewApplications(store, seq, clock, claims, access, usertoken.New(clock.Now), api.SecretGrace)
+			},
+			application.NewMembers,
 			application.NewChats,
 			func(q ports.EventQueue, r ports.MessageReader, clock ports.Clock) *application.Messages {
 				return application.NewMessages(q, r, clock, api.MaxBodyBytes)
@@ -50,6 +54,8 @@ type serverIn struct {
 	Messages     *application.Messages
 	Search       *application.Search
 	Live         *application.Live
+	Members      *application.Members
+	Webhooks     *application.Webhooks
 	Limiter      ports.RateLimiter
 	Checks       []httpapi.Check `group:"readiness"`
 	Metrics      *metrics.Metrics
@@ -59,7 +65,7 @@ type serverIn struct {
 
 func newServer(in serverIn) *httpapi.Server {
 	api := in.API
-	uc := httpapi.UseCases{Applications: in.Applications, Chats: in.Chats, Messages: in.Messages, Search: in.Search, Live: in.Live, Limiter: in.Limiter}
+	uc := httpapi.UseCases{Applications: in.Applications, Chats: in.Chats, Messages: in.Messages, Search: in.Search, Live: in.Live, Members: in.Members, Webhooks: in.Webhooks, Limiter: in.Limiter}
 	cfg := httpapi.Config{Addr: api.Addr, AdminToken: api.AdminToken, MaxRequestBytes: api.MaxRequestBytes, RateLimit: api.RateLimit,
 		AppLimits: httpapi.AppLimits{WriteRate: api.AppWriteRate, WriteBurst: api.AppWriteBurst, ReadRate: api.AppReadRate, ReadBurst: api.AppReadBurst},
 		Heartbeat: api.Heartbeat, TrustedProxies: commalist.Split(api.TrustedProxies)}

@@ -23,6 +23,25 @@ func readCacheModule(redisCfg RedisConfig, cacheCfg ReadCacheConfig) fx.Option {
 	)
 }
 
+// The applications' access (mode, secrets' hashes) and the chats' members
+// (visibility, users' roles) in Redis, read through
+// a caching client of its own: every request needs it, and Redis' tracking
+// keeps each api's memory true (see redis.ApplicationAccess). It caches
+// even when the read cache is off (CHAT_READ_CACHE_MB=0): it is small, and
+// without it every request would go to Redis.
+func accessModule(redisCfg RedisConfig) fx.Option {
+	return fx.Module("access",
+		fx.Provide(func(startup StartupConfig, lc fx.Lifecycle) (ports.ApplicationAccess, ports.MemberCache) {
+			client := startRedis(lc, startup, redisadapter.NewCachingClient(redisCfg.Addr, accessCacheBytes))
+			return redisadapter.NewApplicationAccess(client), redisadapter.NewMemberCache(client)
+		}),
+	)
+}
+
+// accessCacheBytes: an application's access is about 200 bytes, a user's
+// role in a chat about 100.
+const accessCacheBytes = 16 << 20
+
 // countLookups counts a read cache's lookups by result, and its
 // invalidations that failed.
 func countLookups(c ports.ReadCache, m *metrics.Metrics) ports.ReadCache {

@@ -39,9 +39,12 @@ type WorkerConfig struct {
 	HTTPAddr string `env:"CHAT_WORKER_HTTP_ADDR" envDefault:":8081" check:"hostport" help:"where a worker serves /healthz, /readyz, /metrics"`
 	// GroupCheckEvery: how often a worker checks that its consumer groups exist.
 	GroupCheckEvery time.Duration `env:"CHAT_GROUP_CHECK_INTERVAL" envDefault:"2s" help:"how often a worker checks that its consumer groups exist (and recreates them)"`
-	// Roles: what a worker process does, "persist" and/or "index".
-	Roles []string `env:"CHAT_WORKER_ROLES" envDefault:"persist,index" oneof:"persist index" help:"what a worker process does: persist (MySQL and the counters), index (search), or both"`
+	// Roles: what a worker process does: "persist", "index", "webhooks".
+	Roles []string `env:"CHAT_WORKER_ROLES" envDefault:"persist,index,webhooks" oneof:"persist index webhooks" help:"what a worker process does: persist (MySQL and the counters), index (search), webhooks (deliveries), any of them"`
 }
+
+// Delivers says whether the worker writes and sends webhook deliveries.
+func (w WorkerConfig) Delivers() bool { return slices.Contains(w.Roles, "webhooks") }
 
 // Persists says whether the worker persists events (and keeps the counters).
 func (w WorkerConfig) Persists() bool { return slices.Contains(w.Roles, "persist") }

@@ -71,4 +71,6 @@ type Application struct {
 	ChatsCount int64
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+	// Access is its mode and its secrets' hashes (never shown).
+	Access AppAccess
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"strings"
 )
 
@@ -56,3 +57,25 @@ func (h SecretHash) Matches(secret string) bool {
 
 // IsZero says whether no secret is set.
 func (h SecretHash) IsZero() bool { return h == SecretHash{} }
+
+// Hex is how a hash is kept (the store, Redis): hex, "" for none.
+func (h SecretHash) Hex() string {
+	if h.IsZero() {
+		return ""
+	}
+	return hex.EncodeToString(h[:])
+}
+
+// ParseSecretHash reads what Hex wrote.
+func ParseSecretHash(text string) (SecretHash, bool) {
+	var h SecretHash
+	if text == "" {
+		return h, true
+	}
+	b, err := hex.DecodeString(text)
+	if err != nil || len(b) != len(h) {
+		return SecretHash{}, false
+	}
+	copy(h[:], b)
+	return h, true
+}

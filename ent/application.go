@@ -25,6 +25,14 @@ type Application struct {
 	ChatsCount int64 `json:"chats_count,omitempty"`
 	// SeqEpoch holds the value of the "seq_epoch" field.
 	SeqEpoch int64 `json:"seq_epoch,omitempty"`
+	// Access holds the value of the "access" field.
+	Access string `json:"access,omitempty"`
+	// SecretHash holds the value of the "secret_hash" field.
+	SecretHash string `json:"secret_hash,omitempty"`
+	// PreviousSecretHash holds the value of the "previous_secret_hash" field.
+	PreviousSecretHash string `json:"previous_secret_hash,omitempty"`
+	// PreviousUntil holds the value of the "previous_until" field.
+	PreviousUntil *time.Time `json:"previous_until,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
@@ -60,9 +68,9 @@ func (*Application) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case application.FieldID, application.FieldChatsCount, application.FieldSeqEpoch:
 			values[i] = new(sql.NullInt64)
-		case application.FieldToken, application.FieldName:
+		case application.FieldToken, application.FieldName, application.FieldAccess, application.FieldSecretHash, application.FieldPreviousSecretHash:
 			values[i] = new(sql.NullString)
-		case application.FieldCreatedAt, application.FieldUpdatedAt:
+		case application.FieldPreviousUntil, application.FieldCreatedAt, application.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -108,6 +116,31 @@ func (_m *Application) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field seq_epoch", values[i])
 			} else if value.Valid {
 				_m.SeqEpoch = value.Int64
+			}
+		case application.FieldAccess:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field access", values[i])
+			} else if value.Valid {
+				_m.Access = value.String
+			}
+		case application.FieldSecretHash:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field secret_hash", values[i])
+			} else if value.Valid {
+				_m.SecretHash = value.String
+			}
+		case application.FieldPreviousSecretHash:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field previous_secret_hash", values[i])
+			} else if value.Valid {
+				_m.PreviousSecretHash = value.String
+			}
+		case application.FieldPreviousUntil:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field previous_until", values[i])
+			} else if value.Valid {
+				_m.PreviousUntil = new(time.Time)
+				*_m.PreviousUntil = value.Time
 			}
 		case application.FieldCreatedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -173,6 +206,20 @@ func (_m *Application) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("seq_epoch=")
 	builder.WriteString(fmt.Sprintf("%v", _m.SeqEpoch))
+	builder.WriteString(", ")
+	builder.WriteString("access=")
+	builder.WriteString(_m.Access)
+	builder.WriteString(", ")
+	builder.WriteString("secret_hash=")
+	builder.WriteString(_m.SecretHash)
+	builder.WriteString(", ")
+	builder.WriteString("previous_secret_hash=")
+	builder.WriteString(_m.PreviousSecretHash)
+	builder.WriteString(", ")
+	if v := _m.PreviousUntil; v != nil {
+		builder.WriteString("previous_until=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))

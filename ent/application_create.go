@@ -63,6 +63,62 @@ func (_c *ApplicationCreate) SetNillableSeqEpoch(v *int64) *ApplicationCreate {
 	return _c
 }
 
+// SetAccess sets the "access" field.
+func (_c *ApplicationCreate) SetAccess(v string) *ApplicationCreate {
+	_c.mutation.SetAccess(v)
+	return _c
+}
+
+// SetNillableAccess sets the "access" field if the given value is not nil.
+func (_c *ApplicationCreate) SetNillableAccess(v *string) *ApplicationCreate {
+	if v != nil {
+		_c.SetAccess(*v)
+	}
+	return _c
+}
+
+// SetSecretHash sets the "secret_hash" field.
+func (_c *ApplicationCreate) SetSecretHash(v string) *ApplicationCreate {
+	_c.mutation.SetSecretHash(v)
+	return _c
+}
+
+// SetNillableSecretHash sets the "secret_hash" field if the given value is not nil.
+func (_c *ApplicationCreate) SetNillableSecretHash(v *string) *ApplicationCreate {
+	if v != nil {
+		_c.SetSecretHash(*v)
+	}
+	return _c
+}
+
+// SetPreviousSecretHash sets the "previous_secret_hash" field.
+func (_c *ApplicationCreate) SetPreviousSecretHash(v string) *ApplicationCreate {
+	_c.mutation.SetPreviousSecretHash(v)
+	return _c
+}
+
+// SetNillablePreviousSecretHash sets the "previous_secret_hash" field if the given value is not nil.
+func (_c *ApplicationCreate) SetNillablePreviousSecretHash(v *string) *ApplicationCreate {
+	if v != nil {
+		_c.SetPreviousSecretHash(*v)
+	}
+	return _c
+}
+
+// SetPreviousUntil sets the "previous_until" field.
+func (_c *ApplicationCreate) SetPreviousUntil(v time.Time) *ApplicationCreate {
+	_c.mutation.SetPreviousUntil(v)
+	return _c
+}
+
+// SetNillablePreviousUntil sets the "previous_until" field if the given value is not nil.
+func (_c *ApplicationCreate) SetNillablePreviousUntil(v *time.Time) *ApplicationCreate {
+	if v != nil {
+		_c.SetPreviousUntil(*v)
+	}
+	return _c
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (_c *ApplicationCreate) SetCreatedAt(v time.Time) *ApplicationCreate {
 	_c.mutation.SetCreatedAt(v)
@@ -133,6 +189,10 @@ func (_c *ApplicationCreate) defaults() {
 		v := application.DefaultSeqEpoch
 		_c.mutation.SetSeqEpoch(v)
 	}
+	if _, ok := _c.mutation.Access(); !ok {
+		v := application.DefaultAccess
+		_c.mutation.SetAccess(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -153,6 +213,24 @@ func (_c *ApplicationCreate) check() error {
 	}
 	if _, ok := _c.mutation.SeqEpoch(); !ok {
 		return &ValidationError{Name: "seq_epoch", err: errors.New(`ent: missing required field "Application.seq_epoch"`)}
+	}
+	if _, ok := _c.mutation.Access(); !ok {
+		return &ValidationError{Name: "access", err: errors.New(`ent: missing required field "Application.access"`)}
+	}
+	if v, ok := _c.mutation.Access(); ok {
+		if err := application.AccessValidator(v); err != nil {
+			return &ValidationError{Name: "access", err: fmt.Errorf(`ent: validator failed for field "Application.access": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.SecretHash(); ok {
+		if err := application.SecretHashValidator(v); err != nil {
+			return &ValidationError{Name: "secret_hash", err: fmt.Errorf(`ent: validator failed for field "Application.secret_hash": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.PreviousSecretHash(); ok {
+		if err := application.PreviousSecretHashValidator(v); err != nil {
+			return &ValidationError{Name: "previous_secret_hash", err: fmt.Errorf(`ent: validator failed for field "Application.previous_secret_hash": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "Application.created_at"`)}
@@ -202,6 +280,22 @@ func (_c *ApplicationCreate) createSpec() (*Application, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.SeqEpoch(); ok {
 		_spec.SetField(application.FieldSeqEpoch, field.TypeInt64, value)
 		_node.SeqEpoch = value
+	}
+	if value, ok := _c.mutation.Access(); ok {
+		_spec.SetField(application.FieldAccess, field.TypeString, value)
+		_node.Access = value
+	}
+	if value, ok := _c.mutation.SecretHash(); ok {
+		_spec.SetField(application.FieldSecretHash, field.TypeString, value)
+		_node.SecretHash = value
+	}
+	if value, ok := _c.mutation.PreviousSecretHash(); ok {
+		_spec.SetField(application.FieldPreviousSecretHash, field.TypeString, value)
+		_node.PreviousSecretHash = value
+	}
+	if value, ok := _c.mutation.PreviousUntil(); ok {
+		_spec.SetField(application.FieldPreviousUntil, field.TypeTime, value)
+		_node.PreviousUntil = &value
 	}
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(application.FieldCreatedAt, field.TypeTime, value)
@@ -327,6 +421,72 @@ func (u *ApplicationUpsert) AddSeqEpoch(v int64) *ApplicationUpsert {
 	return u
 }
 
+// SetAccess sets the "access" field.
+func (u *ApplicationUpsert) SetAccess(v string) *ApplicationUpsert {
+	u.Set(application.FieldAccess, v)
+	return u
+}
+
+// UpdateAccess sets the "access" field to the value that was provided on create.
+func (u *ApplicationUpsert) UpdateAccess() *ApplicationUpsert {
+	u.SetExcluded(application.FieldAccess)
+	return u
+}
+
+// SetSecretHash sets the "secret_hash" field.
+func (u *ApplicationUpsert) SetSecretHash(v string) *ApplicationUpsert {
+	u.Set(application.FieldSecretHash, v)
+	return u
+}
+
+// UpdateSecretHash sets the "secret_hash" field to the value that was provided on create.
+func (u *ApplicationUpsert) UpdateSecretHash() *ApplicationUpsert {
+	u.SetExcluded(application.FieldSecretHash)
+	return u
+}
+
+// ClearSecretHash clears the value of the "secret_hash" field.
+func (u *ApplicationUpsert) ClearSecretHash() *ApplicationUpsert {
+	u.SetNull(application.FieldSecretHash)
+	return u
+}
+
+// SetPreviousSecretHash sets the "previous_secret_hash" field.
+func (u *ApplicationUpsert) SetPreviousSecretHash(v string) *ApplicationUpsert {
+	u.Set(application.FieldPreviousSecretHash, v)
+	return u
+}
+
+// UpdatePreviousSecretHash sets the "previous_secret_hash" field to the value that was provided on create.
+func (u *ApplicationUpsert) UpdatePreviousSecretHash() *ApplicationUpsert {
+	u.SetExcluded(application.FieldPreviousSecretHash)
+	return u
+}
+
+// ClearPreviousSecretHash clears the value of the "previous_secret_hash" field.
+func (u *ApplicationUpsert) ClearPreviousSecretHash() *ApplicationUpsert {
+	u.SetNull(application.FieldPreviousSecretHash)
+	return u
+}
+
+// SetPreviousUntil sets the "previous_until" field.
+func (u *ApplicationUpsert) SetPreviousUntil(v time.Time) *ApplicationUpsert {
+	u.Set(application.FieldPreviousUntil, v)
+	return u
+}
+
+// UpdatePreviousUntil sets the "previous_until" field to the value that was provided on create.
+func (u *ApplicationUpsert) UpdatePreviousUntil() *ApplicationUpsert {
+	u.SetExcluded(application.FieldPreviousUntil)
+	return u
+}
+
+// ClearPreviousUntil clears the value of the "previous_until" field.
+func (u *ApplicationUpsert) ClearPreviousUntil() *ApplicationUpsert {
+	u.SetNull(application.FieldPreviousUntil)
+	return u
+}
+
 // SetUpdatedAt sets the "updated_at" field.
 func (u *ApplicationUpsert) SetUpdatedAt(v time.Time) *ApplicationUpsert {
 	u.Set(application.FieldUpdatedAt, v)
@@ -440,6 +600,83 @@ func (u *ApplicationUpsertOne) AddSeqEpoch(v int64) *ApplicationUpsertOne {
 func (u *ApplicationUpsertOne) UpdateSeqEpoch() *ApplicationUpsertOne {
 	return u.Update(func(s *ApplicationUpsert) {
 		s.UpdateSeqEpoch()
+	})
+}
+
+// SetAccess sets the "access" field.
+func (u *ApplicationUpsertOne) SetAccess(v string) *ApplicationUpsertOne {
+	return u.Update(func(s *ApplicationUpsert) {
+		s.SetAccess(v)
+	})
+}
+
+// UpdateAccess sets the "access" field to the value that was provided on create.
+func (u *ApplicationUpsertOne) UpdateAccess() *ApplicationUpsertOne {
+	return u.Update(func(s *ApplicationUpsert) {
+		s.UpdateAccess()
+	})
+}
+
+// SetSecretHash sets the "secret_hash" field.
+func (u *ApplicationUpsertOne) SetSecretHash(v string) *ApplicationUpsertOne {
+	return u.Update(func(s *ApplicationUpsert) {
+		s.SetSecretHash(v)
+	})
+}
+
+// UpdateSecretHash sets the "secret_hash" field to the value that was provided on create.
+func (u *ApplicationUpsertOne) UpdateSecretHash() *ApplicationUpsertOne {
+	return u.Update(func(s *ApplicationUpsert) {
+		s.UpdateSecretHash()
+	})
+}
+
+// ClearSecretHash clears the value of the "secret_hash" field.
+func (u *ApplicationUpsertOne) ClearSecretHash() *ApplicationUpsertOne {
+	return u.Update(func(s *ApplicationUpsert) {
+		s.ClearSecretHash()
+	})
+}
+
+// SetPreviousSecretHash sets the "previous_secret_hash" field.
+func (u *ApplicationUpsertOne) SetPreviousSecretHash(v string) *ApplicationUpsertOne {
+	return u.Update(func(s *ApplicationUpsert) {
+		s.SetPreviousSecretHash(v)
+	})
+}
+
+// UpdatePreviousSecretHash sets the "previous_secret_hash" field to the value that was provided on create.
+func (u *ApplicationUpsertOne) UpdatePreviousSecretHash() *ApplicationUpsertOne {
+	return u.Update(func(s *ApplicationUpsert) {
+		s.UpdatePreviousSecretHash()
+	})
+}
+
+// ClearPreviousSecretHash clears the value of the "previous_secret_hash" field.
+func (u *ApplicationUpsertOne) ClearPreviousSecretHash() *ApplicationUpsertOne {
+	return u.Update(func(s *ApplicationUpsert) {
+		s.ClearPreviousSecretHash()
+	})
+}
+
+// SetPreviousUntil sets the "previous_until" field.
+func (u *ApplicationUpsertOne) SetPreviousUntil(v time.Time) *ApplicationUpsertOne {
+	return u.Update(func(s *ApplicationUpsert) {
+		s.SetPreviousUntil(v)
+	})
+}
+
+// UpdatePreviousUntil sets the "previous_until" field to the value that was provided on create.
+func (u *ApplicationUpsertOne) UpdatePreviousUntil() *ApplicationUpsertOne {
+	return u.Update(func(s *ApplicationUpsert) {
+		s.UpdatePreviousUntil()
+	})
+}
+
+// ClearPreviousUntil clears the value of the "previous_until" field.
+func (u *ApplicationUpsertOne) ClearPreviousUntil() *ApplicationUpsertOne {
+	return u.Update(func(s *ApplicationUpsert) {
+		s.ClearPreviousUntil()
 	})
 }
 
@@ -724,6 +961,83 @@ func (u *ApplicationUpsertBulk) AddSeqEpoch(v int64) *ApplicationUpsertBulk {
 func (u *ApplicationUpsertBulk) UpdateSeqEpoch() *ApplicationUpsertBulk {
 	return u.Update(func(s *ApplicationUpsert) {
 		s.UpdateSeqEpoch()
+	})
+}
+
+// SetAccess sets the "access" field.
+func (u *ApplicationUpsertBulk) SetAccess(v string) *ApplicationUpsertBulk {
+	return u.Update(func(s *ApplicationUpsert) {
+		s.SetAccess(v)
+	})
+}
+
+// UpdateAccess sets the "access" field to the value that was provided on create.
+func (u *ApplicationUpsertBulk) UpdateAccess() *ApplicationUpsertBulk {
+	return u.Update(func(s *ApplicationUpsert) {
+		s.UpdateAccess()
+	})
+}
+
+// SetSecretHash sets the "secret_hash" field.
+func (u *ApplicationUpsertBulk) SetSecretHash(v string) *ApplicationUpsertBulk {
+	return u.Update(func(s *ApplicationUpsert) {
+		s.SetSecretHash(v)
+	})
+}
+
+// UpdateSecretHash sets the "secret_hash" field to the value that was provided on create.
+func (u *ApplicationUpsertBulk) UpdateSecretHash() *ApplicationUpsertBulk {
+	return u.Update(func(s *ApplicationUpsert) {
+		s.UpdateSecretHash()
+	})
+}
+
+// ClearSecretHash clears the value of the "secret_hash" field.
+func (u *ApplicationUpsertBulk) ClearSecretHash() *ApplicationUpsertBulk {
+	return u.Update(func(s *ApplicationUpsert) {
+		s.ClearSecretHash()
+	})
+}
+
+// SetPreviousSecretHash sets the "previous_secret_hash" field.
+func (u *ApplicationUpsertBulk) SetPreviousSecretHash(v string) *ApplicationUpsertBulk {
+	return u.Update(func(s *ApplicationUpsert) {
+		s.SetPreviousSecretHash(v)
+	})
+}
+
+// UpdatePreviousSecretHash sets the "previous_secret_hash" field to the value that was provided on create.
+func (u *ApplicationUpsertBulk) UpdatePreviousSecretHash() *ApplicationUpsertBulk {
+	return u.Update(func(s *ApplicationUpsert) {
+		s.UpdatePreviousSecretHash()
+	})
+}
+
+// ClearPreviousSecretHash clears the value of the "previous_secret_hash" field.
+func (u *ApplicationUpsertBulk) ClearPreviousSecretHash() *ApplicationUpsertBulk {
+	return u.Update(func(s *ApplicationUpsert) {
+		s.ClearPreviousSecretHash()
+	})
+}
+
+// SetPreviousUntil sets the "previous_until" field.
+func (u *ApplicationUpsertBulk) SetPreviousUntil(v time.Time) *ApplicationUpsertBulk {
+	return u.Update(func(s *ApplicationUpsert) {
+		s.SetPreviousUntil(v)
+	})
+}
+
+// UpdatePreviousUntil sets the "previous_until" field to the value that was provided on create.
+func (u *ApplicationUpsertBulk) UpdatePreviousUntil() *ApplicationUpsertBulk {
+	return u.Update(func(s *ApplicationUpsert) {
+		s.UpdatePreviousUntil()
+	})
+}
+
+// ClearPreviousUntil clears the value of the "previous_until" field.
+func (u *ApplicationUpsertBulk) ClearPreviousUntil() *ApplicationUpsertBulk {
+	return u.Update(func(s *ApplicationUpsert) {
+		s.ClearPreviousUntil()
 	})
 }
 

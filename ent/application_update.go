@@ -86,6 +86,80 @@ func (_u *ApplicationUpdate) AddSeqEpoch(v int64) *ApplicationUpdate {
 	return _u
 }
 
+// SetAccess sets the "access" field.
+func (_u *ApplicationUpdate) SetAccess(v string) *ApplicationUpdate {
+	_u.mutation.SetAccess(v)
+	return _u
+}
+
+// SetNillableAccess sets the "access" field if the given value is not nil.
+func (_u *ApplicationUpdate) SetNillableAccess(v *string) *ApplicationUpdate {
+	if v != nil {
+		_u.SetAccess(*v)
+	}
+	return _u
+}
+
+// SetSecretHash sets the "secret_hash" field.
+func (_u *ApplicationUpdate) SetSecretHash(v string) *ApplicationUpdate {
+	_u.mutation.SetSecretHash(v)
+	return _u
+}
+
+// SetNillableSecretHash sets the "secret_hash" field if the given value is not nil.
+func (_u *ApplicationUpdate) SetNillableSecretHash(v *string) *ApplicationUpdate {
+	if v != nil {
+		_u.SetSecretHash(*v)
+	}
+	return _u
+}
+
+// ClearSecretHash clears the value of the "secret_hash" field.
+func (_u *ApplicationUpdate) ClearSecretHash() *ApplicationUpdate {
+	_u.mutation.ClearSecretHash()
+	return _u
+}
+
+// SetPreviousSecretHash sets the "previous_secret_hash" field.
+func (_u *ApplicationUpdate) SetPreviousSecretHash(v string) *ApplicationUpdate {
+	_u.mutation.SetPreviousSecretHash(v)
+	return _u
+}
+
+// SetNillablePreviousSecretHash sets the "previous_secret_hash" field if the given value is not nil.
+func (_u *ApplicationUpdate) SetNillablePreviousSecretHash(v *string) *ApplicationUpdate {
+	if v != nil {
+		_u.SetPreviousSecretHash(*v)
+	}
+	return _u
+}
+
+// ClearPreviousSecretHash clears the value of the "previous_secret_hash" field.
+func (_u *ApplicationUpdate) ClearPreviousSecretHash() *ApplicationUpdate {
+	_u.mutation.ClearPreviousSecretHash()
+	return _u
+}
+
+// SetPreviousUntil sets the "previous_until" field.
+func (_u *ApplicationUpdate) SetPreviousUntil(v time.Time) *ApplicationUpdate {
+	_u.mutation.SetPreviousUntil(v)
+	return _u
+}
+
+// SetNillablePreviousUntil sets the "previous_until" field if the given value is not nil.
+func (_u *ApplicationUpdate) SetNillablePreviousUntil(v *time.Time) *ApplicationUpdate {
+	if v != nil {
+		_u.SetPreviousUntil(*v)
+	}
+	return _u
+}
+
+// ClearPreviousUntil clears the value of the "previous_until" field.
+func (_u *ApplicationUpdate) ClearPreviousUntil() *ApplicationUpdate {
+	_u.mutation.ClearPreviousUntil()
+	return _u
+}
+
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *ApplicationUpdate) SetUpdatedAt(v time.Time) *ApplicationUpdate {
 	_u.mutation.SetUpdatedAt(v)
@@ -168,6 +242,26 @@ func (_u *ApplicationUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// check runs all checks and user-defined validators on the builder.
+func (_u *ApplicationUpdate) check() error {
+	if v, ok := _u.mutation.Access(); ok {
+		if err := application.AccessValidator(v); err != nil {
+			return &ValidationError{Name: "access", err: fmt.Errorf(`ent: validator failed for field "Application.access": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.SecretHash(); ok {
+		if err := application.SecretHashValidator(v); err != nil {
+			return &ValidationError{Name: "secret_hash", err: fmt.Errorf(`ent: validator failed for field "Application.secret_hash": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.PreviousSecretHash(); ok {
+		if err := application.PreviousSecretHashValidator(v); err != nil {
+			return &ValidationError{Name: "previous_secret_hash", err: fmt.Errorf(`ent: validator failed for field "Application.previous_secret_hash": %w`, err)}
+		}
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *ApplicationUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ApplicationUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -175,6 +269,9 @@ func (_u *ApplicationUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *Ap
 }
 
 func (_u *ApplicationUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(application.Table, application.Columns, sqlgraph.NewFieldSpec(application.FieldID, field.TypeInt))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -197,6 +294,27 @@ func (_u *ApplicationUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	}
 	if value, ok := _u.mutation.AddedSeqEpoch(); ok {
 		_spec.AddField(application.FieldSeqEpoch, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.Access(); ok {
+		_spec.SetField(application.FieldAccess, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.SecretHash(); ok {
+		_spec.SetField(application.FieldSecretHash, field.TypeString, value)
+	}
+	if _u.mutation.SecretHashCleared() {
+		_spec.ClearField(application.FieldSecretHash, field.TypeString)
+	}
+	if value, ok := _u.mutation.PreviousSecretHash(); ok {
+		_spec.SetField(application.FieldPreviousSecretHash, field.TypeString, value)
+	}
+	if _u.mutation.PreviousSecretHashCleared() {
+		_spec.ClearField(application.FieldPreviousSecretHash, field.TypeString)
+	}
+	if value, ok := _u.mutation.PreviousUntil(); ok {
+		_spec.SetField(application.FieldPreviousUntil, field.TypeTime, value)
+	}
+	if _u.mutation.PreviousUntilCleared() {
+		_spec.ClearField(application.FieldPreviousUntil, field.TypeTime)
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(application.FieldUpdatedAt, field.TypeTime, value)
@@ -324,6 +442,80 @@ func (_u *ApplicationUpdateOne) AddSeqEpoch(v int64) *ApplicationUpdateOne {
 	return _u
 }
 
+// SetAccess sets the "access" field.
+func (_u *ApplicationUpdateOne) SetAccess(v string) *ApplicationUpdateOne {
+	_u.mutation.SetAccess(v)
+	return _u
+}
+
+// SetNillableAccess sets the "access" field if the given value is not nil.
+func (_u *ApplicationUpdateOne) SetNillableAccess(v *string) *ApplicationUpdateOne {
+	if v != nil {
+		_u.SetAccess(*v)
+	}
+	return _u
+}
+
+// SetSecretHash sets the "secret_hash" field.
+func (_u *ApplicationUpdateOne) SetSecretHash(v string) *ApplicationUpdateOne {
+	_u.mutation.SetSecretHash(v)
+	return _u
+}
+
+// SetNillableSecretHash sets the "secret_hash" field if the given value is not nil.
+func (_u *ApplicationUpdateOne) SetNillableSecretHash(v *string) *ApplicationUpdateOne {
+	if v != nil {
+		_u.SetSecretHash(*v)
+	}
+	return _u
+}
+
+// ClearSecretHash clears the value of the "secret_hash" field.
+func (_u *ApplicationUpdateOne) ClearSecretHash() *ApplicationUpdateOne {
+	_u.mutation.ClearSecretHash()
+	return _u
+}
+
+// SetPreviousSecretHash sets the "previous_secret_hash" field.
+func (_u *ApplicationUpdateOne) SetPreviousSecretHash(v string) *ApplicationUpdateOne {
+	_u.mutation.SetPreviousSecretHash(v)
+	return _u
+}
+
+// SetNillablePreviousSecretHash sets the "previous_secret_hash" field if the given value is not nil.
+func (_u *ApplicationUpdateOne) SetNillablePreviousSecretHash(v *string) *ApplicationUpdateOne {
+	if v != nil {
+		_u.SetPreviousSecretHash(*v)
+	}
+	return _u
+}
+
+// ClearPreviousSecretHash clears the value of the "previous_secret_hash" field.
+func (_u *ApplicationUpdateOne) ClearPreviousSecretHash() *ApplicationUpdateOne {
+	_u.mutation.ClearPreviousSecretHash()
+	return _u
+}
+
+// SetPreviousUntil sets the "previous_until" field.
+func (_u *ApplicationUpdateOne) SetPreviousUntil(v time.Time) *ApplicationUpdateOne {
+	_u.mutation.SetPreviousUntil(v)
+	return _u
+}
+
+// SetNillablePreviousUntil sets the "previous_until" field if the given value is not nil.
+func (_u *ApplicationUpdateOne) SetNillablePreviousUntil(v *time.Time) *ApplicationUpdateOne {
+	if v != nil {
+		_u.SetPreviousUntil(*v)
+	}
+	return _u
+}
+
+// ClearPreviousUntil clears the value of the "previous_until" field.
+func (_u *ApplicationUpdateOne) ClearPreviousUntil() *ApplicationUpdateOne {
+	_u.mutation.ClearPreviousUntil()
+	return _u
+}
+
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *ApplicationUpdateOne) SetUpdatedAt(v time.Time) *ApplicationUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
@@ -419,6 +611,26 @@ func (_u *ApplicationUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// check runs all checks and user-defined validators on the builder.
+func (_u *ApplicationUpdateOne) check() error {
+	if v, ok := _u.mutation.Access(); ok {
+		if err := application.AccessValidator(v); err != nil {
+			return &ValidationError{Name: "access", err: fmt.Errorf(`ent: validator failed for field "Application.access": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.SecretHash(); ok {
+		if err := application.SecretHashValidator(v); err != nil {
+			return &ValidationError{Name: "secret_hash", err: fmt.Errorf(`ent: validator failed for field "Application.secret_hash": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.PreviousSecretHash(); ok {
+		if err := application.PreviousSecretHashValidator(v); err != nil {
+			return &ValidationError{Name: "previous_secret_hash", err: fmt.Errorf(`ent: validator failed for field "Application.previous_secret_hash": %w`, err)}
+		}
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *ApplicationUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ApplicationUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -426,6 +638,9 @@ func (_u *ApplicationUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) 
 }
 
 func (_u *ApplicationUpdateOne) sqlSave(ctx context.Context) (_node *Application, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(application.Table, application.Columns, sqlgraph.NewFieldSpec(application.FieldID, field.TypeInt))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -465,6 +680,27 @@ func (_u *ApplicationUpdateOne) sqlSave(ctx context.Context) (_node *Application
 	}
 	if value, ok := _u.mutation.AddedSeqEpoch(); ok {
 		_spec.AddField(application.FieldSeqEpoch, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.Access(); ok {
+		_spec.SetField(application.FieldAccess, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.SecretHash(); ok {
+		_spec.SetField(application.FieldSecretHash, field.TypeString, value)
+	}
+	if _u.mutation.SecretHashCleared() {
+		_spec.ClearField(application.FieldSecretHash, field.TypeString)
+	}
+	if value, ok := _u.mutation.PreviousSecretHash(); ok {
+		_spec.SetField(application.FieldPreviousSecretHash, field.TypeString, value)
+	}
+	if _u.mutation.PreviousSecretHashCleared() {
+		_spec.ClearField(application.FieldPreviousSecretHash, field.TypeString)
+	}
+	if value, ok := _u.mutation.PreviousUntil(); ok {
+		_spec.SetField(application.FieldPreviousUntil, field.TypeTime, value)
+	}
+	if _u.mutation.PreviousUntilCleared() {
+		_spec.ClearField(application.FieldPreviousUntil, field.TypeTime)
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(application.FieldUpdatedAt, field.TypeTime, value)

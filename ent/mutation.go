@@ -36,24 +36,28 @@ const (
 // ApplicationMutation represents an operation that mutates the Application nodes in the graph.
 type ApplicationMutation struct {
 	config
-	op             Op
-	typ            string
-	id             *int
-	token          *string
-	name           *string
-	chats_count    *int64
-	addchats_count *int64
-	seq_epoch      *int64
-	addseq_epoch   *int64
-	created_at     *time.Time
-	updated_at     *time.Time
-	clearedFields  map[string]struct{}
-	chats          map[int]struct{}
-	removedchats   map[int]struct{}
-	clearedchats   bool
-	done           bool
-	oldValue       func(context.Context) (*Application, error)
-	predicates     []predicate.Application
+	op                   Op
+	typ                  string
+	id                   *int
+	token                *string
+	name                 *string
+	chats_count          *int64
+	addchats_count       *int64
+	seq_epoch            *int64
+	addseq_epoch         *int64
+	access               *string
+	secret_hash          *string
+	previous_secret_hash *string
+	previous_until       *time.Time
+	created_at           *time.Time
+	updated_at           *time.Time
+	clearedFields        map[string]struct{}
+	chats                map[int]struct{}
+	removedchats         map[int]struct{}
+	clearedchats         bool
+	done                 bool
+	oldValue             func(context.Context) (*Application, error)
+	predicates           []predicate.Application
 }
 
 var _ ent.Mutation = (*ApplicationMutation)(nil)
@@ -338,6 +342,189 @@ func (m *ApplicationMutation) ResetSeqEpoch() {
 	m.addseq_epoch = nil
 }
 
+// SetAccess sets the "access" field.
+func (m *ApplicationMutation) SetAccess(s string) {
+	m.access = &s
+}
+
+// Access returns the value of the "access" field in the mutation.
+func (m *ApplicationMutation) Access() (r string, exists bool) {
+	v := m.access
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccess returns the old "access" field's value of the Application entity.
+// If the Application object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ApplicationMutation) OldAccess(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccess is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccess requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccess: %w", err)
+	}
+	return oldValue.Access, nil
+}
+
+// ResetAccess resets all changes to the "access" field.
+func (m *ApplicationMutation) ResetAccess() {
+	m.access = nil
+}
+
+// SetSecretHash sets the "secret_hash" field.
+func (m *ApplicationMutation) SetSecretHash(s string) {
+	m.secret_hash = &s
+}
+
+// SecretHash returns the value of the "secret_hash" field in the mutation.
+func (m *ApplicationMutation) SecretHash() (r string, exists bool) {
+	v := m.secret_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSecretHash returns the old "secret_hash" field's value of the Application entity.
+// If the Application object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ApplicationMutation) OldSecretHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSecretHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSecretHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSecretHash: %w", err)
+	}
+	return oldValue.SecretHash, nil
+}
+
+// ClearSecretHash clears the value of the "secret_hash" field.
+func (m *ApplicationMutation) ClearSecretHash() {
+	m.secret_hash = nil
+	m.clearedFields[application.FieldSecretHash] = struct{}{}
+}
+
+// SecretHashCleared returns if the "secret_hash" field was cleared in this mutation.
+func (m *ApplicationMutation) SecretHashCleared() bool {
+	_, ok := m.clearedFields[application.FieldSecretHash]
+	return ok
+}
+
+// ResetSecretHash resets all changes to the "secret_hash" field.
+func (m *ApplicationMutation) ResetSecretHash() {
+	m.secret_hash = nil
+	delete(m.clearedFields, application.FieldSecretHash)
+}
+
+// SetPreviousSecretHash sets the "previous_secret_hash" field.
+func (m *ApplicationMutation) SetPreviousSecretHash(s string) {
+	m.previous_secret_hash = &s
+}
+
+// PreviousSecretHash returns the value of the "previous_secret_hash" field in the mutation.
+func (m *ApplicationMutation) PreviousSecretHash() (r string, exists bool) {
+	v := m.previous_secret_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPreviousSecretHash returns the old "previous_secret_hash" field's value of the Application entity.
+// If the Application object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ApplicationMutation) OldPreviousSecretHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPreviousSecretHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPreviousSecretHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPreviousSecretHash: %w", err)
+	}
+	return oldValue.PreviousSecretHash, nil
+}
+
+// ClearPreviousSecretHash clears the value of the "previous_secret_hash" field.
+func (m *ApplicationMutation) ClearPreviousSecretHash() {
+	m.previous_secret_hash = nil
+	m.clearedFields[application.FieldPreviousSecretHash] = struct{}{}
+}
+
+// PreviousSecretHashCleared returns if the "previous_secret_hash" field was cleared in this mutation.
+func (m *ApplicationMutation) PreviousSecretHashCleared() bool {
+	_, ok := m.clearedFields[application.FieldPreviousSecretHash]
+	return ok
+}
+
+// ResetPreviousSecretHash resets all changes to the "previous_secret_hash" field.
+func (m *ApplicationMutation) ResetPreviousSecretHash() {
+	m.previous_secret_hash = nil
+	delete(m.clearedFields, application.FieldPreviousSecretHash)
+}
+
+// SetPreviousUntil sets the "previous_until" field.
+func (m *ApplicationMutation) SetPreviousUntil(t time.Time) {
+	m.previous_until = &t
+}
+
+// PreviousUntil returns the value of the "previous_until" field in the mutation.
+func (m *ApplicationMutation) PreviousUntil() (r time.Time, exists bool) {
+	v := m.previous_until
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPreviousUntil returns the old "previous_until" field's value of the Application entity.
+// If the Application object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ApplicationMutation) OldPreviousUntil(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPreviousUntil is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPreviousUntil requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPreviousUntil: %w", err)
+	}
+	return oldValue.PreviousUntil, nil
+}
+
+// ClearPreviousUntil clears the value of the "previous_until" field.
+func (m *ApplicationMutation) ClearPreviousUntil() {
+	m.previous_until = nil
+	m.clearedFields[application.FieldPreviousUntil] = struct{}{}
+}
+
+// PreviousUntilCleared returns if the "previous_until" field was cleared in this mutation.
+func (m *ApplicationMutation) PreviousUntilCleared() bool {
+	_, ok := m.clearedFields[application.FieldPreviousUntil]
+	return ok
+}
+
+// ResetPreviousUntil resets all changes to the "previous_until" field.
+func (m *ApplicationMutation) ResetPreviousUntil() {
+	m.previous_until = nil
+	delete(m.clearedFields, application.FieldPreviousUntil)
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (m *ApplicationMutation) SetCreatedAt(t time.Time) {
 	m.created_at = &t
@@ -498,7 +685,7 @@ func (m *ApplicationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ApplicationMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 10)
 	if m.token != nil {
 		fields = append(fields, application.FieldToken)
 	}
@@ -510,6 +697,18 @@ func (m *ApplicationMutation) Fields() []string {
 	}
 	if m.seq_epoch != nil {
 		fields = append(fields, application.FieldSeqEpoch)
+	}
+	if m.access != nil {
+		fields = append(fields, application.FieldAccess)
+	}
+	if m.secret_hash != nil {
+		fields = append(fields, application.FieldSecretHash)
+	}
+	if m.previous_secret_hash != nil {
+		fields = append(fields, application.FieldPreviousSecretHash)
+	}
+	if m.previous_until != nil {
+		fields = append(fields, application.FieldPreviousUntil)
 	}
 	if m.created_at != nil {
 		fields = append(fields, application.FieldCreatedAt)
@@ -533,6 +732,14 @@ func (m *ApplicationMutation) Field(name string) (ent.Value, bool) {
 		return m.ChatsCount()
 	case application.FieldSeqEpoch:
 		return m.SeqEpoch()
+	case application.FieldAccess:
+		return m.Access()
+	case application.FieldSecretHash:
+		return m.SecretHash()
+	case application.FieldPreviousSecretHash:
+		return m.PreviousSecretHash()
+	case application.FieldPreviousUntil:
+		return m.PreviousUntil()
 	case application.FieldCreatedAt:
 		return m.CreatedAt()
 	case application.FieldUpdatedAt:
@@ -554,6 +761,14 @@ func (m *ApplicationMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldChatsCount(ctx)
 	case application.FieldSeqEpoch:
 		return m.OldSeqEpoch(ctx)
+	case application.FieldAccess:
+		return m.OldAccess(ctx)
+	case application.FieldSecretHash:
+		return m.OldSecretHash(ctx)
+	case application.FieldPreviousSecretHash:
+		return m.OldPreviousSecretHash(ctx)
+	case application.FieldPreviousUntil:
+		return m.OldPreviousUntil(ctx)
 	case application.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
 	case application.FieldUpdatedAt:
@@ -594,6 +809,34 @@ func (m *ApplicationMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetSeqEpoch(v)
+		return nil
+	case application.FieldAccess:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccess(v)
+		return nil
+	case application.FieldSecretHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSecretHash(v)
+		return nil
+	case application.FieldPreviousSecretHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPreviousSecretHash(v)
+		return nil
+	case application.FieldPreviousUntil:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPreviousUntil(v)
 		return nil
 	case application.FieldCreatedAt:
 		v, ok := value.(time.Time)
@@ -665,7 +908,17 @@ func (m *ApplicationMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *ApplicationMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(application.FieldSecretHash) {
+		fields = append(fields, application.FieldSecretHash)
+	}
+	if m.FieldCleared(application.FieldPreviousSecretHash) {
+		fields = append(fields, application.FieldPreviousSecretHash)
+	}
+	if m.FieldCleared(application.FieldPreviousUntil) {
+		fields = append(fields, application.FieldPreviousUntil)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -678,6 +931,17 @@ func (m *ApplicationMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *ApplicationMutation) ClearField(name string) error {
+	switch name {
+	case application.FieldSecretHash:
+		m.ClearSecretHash()
+		return nil
+	case application.FieldPreviousSecretHash:
+		m.ClearPreviousSecretHash()
+		return nil
+	case application.FieldPreviousUntil:
+		m.ClearPreviousUntil()
+		return nil
+	}
 	return fmt.Errorf("unknown Application nullable field %s", name)
 }
 
@@ -696,6 +960,18 @@ func (m *ApplicationMutation) ResetField(name string) error {
 		return nil
 	case application.FieldSeqEpoch:
 		m.ResetSeqEpoch()
+		return nil
+	case application.FieldAccess:
+		m.ResetAccess()
+		return nil
+	case application.FieldSecretHash:
+		m.ResetSecretHash()
+		return nil
+	case application.FieldPreviousSecretHash:
+		m.ResetPreviousSecretHash()
+		return nil
+	case application.FieldPreviousUntil:
+		m.ResetPreviousUntil()
 		return nil
 	case application.FieldCreatedAt:
 		m.ResetCreatedAt()

@@ -42,6 +42,20 @@ func init() {
 	applicationDescSeqEpoch := applicationFields[3].Descriptor()
 	// application.DefaultSeqEpoch holds the default value on creation for the seq_epoch field.
 	application.DefaultSeqEpoch = applicationDescSeqEpoch.Default.(int64)
+	// applicationDescAccess is the schema descriptor for access field.
+	applicationDescAccess := applicationFields[4].Descriptor()
+	// application.DefaultAccess holds the default value on creation for the access field.
+	application.DefaultAccess = applicationDescAccess.Default.(string)
+	// application.AccessValidator is a validator for the "access" field. It is called by the builders before save.
+	application.AccessValidator = applicationDescAccess.Validators[0].(func(string) error)
+	// applicationDescSecretHash is the schema descriptor for secret_hash field.
+	applicationDescSecretHash := applicationFields[5].Descriptor()
+	// application.SecretHashValidator is a validator for the "secret_hash" field. It is called by the builders before save.
+	application.SecretHashValidator = applicationDescSecretHash.Validators[0].(func(string) error)
+	// applicationDescPreviousSecretHash is the schema descriptor for previous_secret_hash field.
+	applicationDescPreviousSecretHash := applicationFields[6].Descriptor()
+	// application.PreviousSecretHashValidator is a validator for the "previous_secret_hash" field. It is called by the builders before save.
+	application.PreviousSecretHashValidator = applicationDescPreviousSecretHash.Validators[0].(func(string) error)
 	chatFields := schema.Chat{}.Fields()
 	_ = chatFields
 	// chatDescNumber is the schema descriptor for number field.

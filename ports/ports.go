@@ -25,8 +25,32 @@ type ApplicationStore interface {
 	// the day, and that request's fingerprint; found is false otherwise.
 	ApplicationByKey(ctx context.Context, key string) (app domain.Application, fingerprint string, found bool, err error)
 	Application(ctx context.Context, token domain.Token) (domain.Application, error)
-	RenameApplication(ctx context.Context, token domain.Token, name domain.Name, at time.Time) (domain.Application, error)
+	// UpdateApplication reads the application, has change make its new
+	// state, and writes that in one transaction (the row locked meanwhile):
+	// concurrent changes (a rename and a rotation) never lose one another.
+	// An error from change is returned, and nothing is written.
+	UpdateApplication(ctx context.Context, token domain.Token, change func(domain.Application) (domain.Application, error)) (domain.Application, error)
 	Applications(ctx context.Context, page domain.PageRequest[domain.Token]) (domain.Page[domain.Application], error)
+}
+
+// ApplicationAccess keeps every application's access (its mode and its
+// secrets' hashes) where each api instance reads it on every request
+// without the system of record: the store stays the truth, and this is
+// written after each change the store commits. A change holds on every api
+// instance from the moment Store returns.
+type ApplicationAccess interface {
+	// Access is what is kept for token; found is false when nothing is
+	// (never written, or lost): the caller loads it from the store and Fills.
+	Access(ctx context.Context, token domain.Token) (access domain.AppAccess, found bool, err error)
+	// Forget drops what is kept, before a change is committed to the store:
+	// if Store then fails, the next read loads the change from the store
+	// rather than finding the state before it.
+	Forget(ctx context.Context, token domain.Token) error
+	// Store keeps a change the store committed, replacing what was kept.
+	Store(ctx context.Context, token domain.Token, access domain.AppAccess) error
+	// Fill keeps what a read loaded from the store, unless something is
+	// kept already (a change stored meanwhile wins over the older load).
+	Fill(ctx context.Context, token domain.Token, access domain.AppAccess) error
 }
 
 // ChatReader reads persisted chats.
@@ -80,9 +104,14 @@ type SequenceSeeds interface {
 // So no number is ever handed out twice, at the price of a gap after a loss.
 type SequenceFences interface {
 	// Reserve records that the sequence of scope (chat 0: the application's
-	// chat numbers; else that chat's message numbers) may hand out numbers
-	// up to upTo. Reservations only grow.
-	Reserve(ctx context.Context, token domain.Token, chat, upTo int64) error
+	// chat numbers; else that chat's message numbers), whose next number is
+	// next, may hand out numbers up to reserved: upTo, unless the system of
+	// record numbered writes of the sequence itself at or above next while
+	// the sequencer could not be reached (OutboxQueue). Then the sequencer
+	// must skip to skip (the highest of them) before it hands out more, and
+	// reserved is as far above skip as upTo was above next. skip is 0
+	// otherwise. Reservations only grow.
+	Reserve(ctx context.Context, token domain.Token, chat, next, upTo int64) (skip, reserved int64, err error)
 	// FenceChats fences the application's chat numbers: numbering resumes
 	// after resume, in epoch. ErrNotFound if the application does not exist.
 	FenceChats(ctx context.Context, token domain.Token, floor int64) (resume, epoch int64, err error)
@@ -95,6 +124,24 @@ type SequenceFences interface {
 	// sequencer that lost its keys asks, and only then. found is false for
 	// a key not kept (or expired).
 	FirstAnswer(ctx context.Context, token domain.Token, key string) (answer domain.FirstAnswer, found bool, err error)
+}
+
+// OutboxEntry is an event the degraded write path numbered and persisted
+// while the event log could not be reached, as the log's entry (its topic
+// and wire fields), waiting to be appended there. Chat is the sequence it
+// was numbered in (0: the application's chats).
+type OutboxEntry struct {
+	ID                       int64
+	Token                    domain.Token
+	Chat                     int64
+	Topic, UUID, Payload, MD string
+}
+
+// Outbox holds the degraded write path's events until they are relayed to
+// the event log, oldest first; Relayed drops the ones appended there.
+type Outbox interface {
+	Pending(ctx context.Context, limit int) ([]OutboxEntry, error)
+	Relayed(ctx context.Context, ids []int64) error
 }
 
 // EventQueue numbers and queues the api's writes. Append allocates the next
@@ -233,4 +280,24 @@ type LiveLog interface {
 	Before(a, b string) bool
 	// Valid tells whether s is a position of this log's form.
 	Valid(s string) bool
+}
+
+// WebhookStore keeps an application's webhook endpoints and their delivery
+// logs. An endpoint's signing secret is written once, with it, and never
+// read back through this port.
+type WebhookStore interface {
+	CreateWebhook(ctx context.Context, token domain.Token, e domain.WebhookEndpoint, secret string) error
+	Webhooks(ctx context.Context, token domain.Token) ([]domain.WebhookEndpoint, error)
+	// DeleteWebhook removes the endpoint and what it had still to deliver;
+	// an endpoint the application does not have is domain.ErrNotFound.
+	DeleteWebhook(ctx context.Context, token domain.Token, id string) error
+	// WebhookDeliveries pages the endpoint's delivery log, newest first,
+	// from after the delivery of event after ("": the newest).
+	WebhookDeliveries(ctx context.Context, token domain.Token, id, after string, limit int) (domain.Page[domain.WebhookDelivery], error)
+}
+
+// WebhookURLs checks a receiver's URL before it is registered (a
+// domain.ValidationError when it may not be sent to).
+type WebhookURLs interface {
+	CheckURL(ctx context.Context, raw string) error
 }

@@ -48,13 +48,44 @@ func (s *Store) lockShared() string {
 
 // Reserve raises the reservation of a sequence to upTo (never lowers it).
 // Leases are keyed by public identifiers: a chat's messages are numbered
-// before its row is persisted.
-func (s *Store) Reserve(ctx context.Context, token domain.Token, chat, upTo int64) error {
-	q := "INSERT INTO sequence_leases (scope_token, scope_chat, reserved) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE reserved = GREATEST(reserved, VALUES(reserved))"
-	if s.isSQLite() {
-		q = "INSERT INTO sequence_leases (scope_token, scope_chat, reserved) VALUES (?, ?, ?) ON CONFLICT (scope_token, scope_chat) DO UPDATE SET reserved = MAX(reserved, excluded.reserved)"
+// before its row is persisted. The lease's row is locked, as the degraded
+// path's numbering locks it (takeNumber): either that numbering comes first
+// and its numbers (taken) are seen here and skipped, or it comes after and
+// numbers above the reservation made here.
+func (s *Store) Reserve(ctx context.Context, token domain.Token, chat, next, upTo int64) (skip, reserved int64, err error) {
+	err = s.inTx(ctx, func(tx *ent.Client) error {
+		held, taken, err := s.lease(ctx, tx, token, chat)
+		if err != nil {
+			return err
+		}
+		reserved = upTo
+		if taken >= next {
+			skip, reserved = taken, taken+max(upTo-next+1, 1)
+		}
+		reserved = max(reserved, held)
+		return s.setLease(ctx, tx, token, chat, reserved, taken)
+	})
+	return skip, reserved, err
+}
+
+// lease reads a sequence's reservation and the highest number the degraded
+// path took (0, 0 if it never had either), locking its row.
+// The row is made first if it is missing: two transactions that locked the
+// gap where it would be could only deadlock inserting it.
+func (s *Store) lease(ctx context.Context, tx *ent.Client, token domain.Token, chat int64) (reserved, taken int64, err error) {
+	if err := s.setLease(ctx, tx, token, chat, 0, 0); err != nil {
+		return 0, 0, err
 	}
-	_, err := s.db.ExecContext(ctx, q, string(token), chat, upTo)
+	err = scanRow(ctx, tx, []any{&reserved, &taken}, "SELECT reserved, taken FROM sequence_leases WHERE scope_token = ? AND scope_chat = ?"+s.lockForUpdate(), string(token), chat)
+	return reserved, taken, err
+}
+
+func (s *Store) setLease(ctx context.Context, tx *ent.Client, token domain.Token, chat, reserved, taken int64) error {
+	q := "INSERT INTO sequence_leases (scope_token, scope_chat, reserved, taken) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE reserved = GREATEST(reserved, VALUES(reserved)), taken = GREATEST(taken, VALUES(taken))"
+	if s.isSQLite() {
+		q = "INSERT INTO sequence_leases (scope_token, scope_chat, reserved, taken) VALUES (?, ?, ?, ?) ON CONFLICT (scope_token, scope_chat) DO UPDATE SET reserved = MAX(reserved, excluded.reserved), taken = MAX(taken, excluded.taken)"
+	}
+	_, err := tx.ExecContext(ctx, q, string(token), chat, reserved, taken)
 	return storeErr(err, "")
 }
 

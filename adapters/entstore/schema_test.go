@@ -23,7 +23,12 @@ var outsideEnt = map[string]string{
 	"idempotency_keys":   "idempotency keys kept with their rows: the embedded queue's group-commit transaction, the worker's projection (entstore/idempotency.go): raw upserts",
 	"idempotency_claims": "the embedded profile's idempotency claims",
 	"application_keys":   "application creations' idempotency keys, in the application's transaction (entstore/idempotency.go)",
+	"chat_members":       "protected chats' members (entstore/members.go): raw upserts that keep joined_at",
+	"chat_visibility":    "protected chats' visibility (entstore/members.go), beside chat_members",
+	"event_outbox":       "the degraded write path's events, in the transaction of their rows and numbers (entstore/outbox.go)",
 	"goose_db_version":   "the migration tool's own",
+	"webhook_endpoints":  "webhook endpoints (entstore/webhooks.go), read with the outbox's raw SQL",
+	"webhook_deliveries": "the webhooks' outbox: claims lock with SKIP LOCKED (entstore/webhooks_outbox.go)",
 }
 
 // One schema truth: the versioned migrations of each dialect make exactly

@@ -152,7 +152,10 @@ func TestEveryStatementReachesOneApplication(t *testing.T) {
 		func() error { _, err := store.Application(ctx, tok); return err },
 		func() error {
 			name, _ := domain.NewName("renamed")
-			_, err := store.RenameApplication(ctx, tok, name, at)
+			_, err := store.UpdateApplication(ctx, tok, func(a domain.Application) (domain.Application, error) {
+				a.Name, a.UpdatedAt = name, at
+				return a, nil
+			})
 			return err
 		},
 		func() error { return store.ChatExists(ctx, tok, 1) },
@@ -167,7 +170,7 @@ func TestEveryStatementReachesOneApplication(t *testing.T) {
 		func() error { _, err := store.TakenNumbers(ctx, tok, 1, 0, 10); return err },
 		func() error { _, err := store.ChatSeed(ctx, tok); return err },
 		func() error { _, _, err := store.MessageSeed(ctx, tok, 1); return err },
-		func() error { return store.Reserve(ctx, tok, 1, 5000) },
+		func() error { _, _, err := store.Reserve(ctx, tok, 1, 1, 5000); return err },
 		func() error { _, _, err := store.FenceChats(ctx, tok, 1); return err },
 		func() error { _, _, _, err := store.FenceMessages(ctx, tok, 1, 2); return err },
 		func() error { _, _, err := store.FirstAnswer(ctx, tok, "k1"); return err },

@@ -8,7 +8,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"time"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -108,7 +107,7 @@ func toApplication(a *ent.Application) domain.Application {
 	name, _ := domain.NewName(a.Name) // stored names were validated on the way in
 	return domain.Application{
 		Token: domain.Token(a.Token), Name: name, ChatsCount: a.ChatsCount,
-		CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC(),
+		CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC(), Access: accessOf(a),
 	}
 }
 
@@ -127,7 +126,8 @@ func (s *Store) CreateApplicationKeyed(ctx context.Context, app domain.Applicati
 	create := func(c *ent.Client) (int, error) {
 		row, err := c.Application.Create().
 			SetToken(string(app.Token)).SetName(app.Name.String()).
-			SetCreatedAt(app.CreatedAt).SetUpdatedAt(app.UpdatedAt).Save(ctx)
+			SetCreatedAt(app.CreatedAt).SetUpdatedAt(app.UpdatedAt).
+			SetAccess(string(modeOf(app.Access))).SetSecretHash(app.Access.Current.Hex()).Save(ctx)
 		if err != nil {
 			return 0, storeErr(err, "")
 		}
@@ -159,19 +159,6 @@ func (s *Store) Application(ctx context.Context, token domain.Token) (domain.App
 		return domain.Application{}, storeErr(err, "application not found")
 	}
 	return toApplication(a), nil
-}
-
-// RenameApplication sets a new name and returns the updated application.
-func (s *Store) RenameApplication(ctx context.Context, token domain.Token, name domain.Name, at time.Time) (domain.Application, error) {
-	n, err := s.client.Application.Update().Where(application.Token(string(token))).
-		SetName(name.String()).SetUpdatedAt(at).Save(ctx)
-	if err != nil {
-		return domain.Application{}, storeErr(err, "")
-	}
-	if n == 0 {
-		return domain.Application{}, domain.NotFoundf("application not found")
-	}
-	return s.Application(ctx, token)
 }
 
 // Applications pages through applications by token.
@@ -348,20 +335,7 @@ func (s *Store) TakenNumbers(ctx context.Context, token domain.Token, chatNumber
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.rdb.QueryContext(ctx, "SELECT number FROM messages WHERE chat_id = ? AND number > ? ORDER BY number LIMIT ?", chatID, after, limit)
-	if err != nil {
-		return nil, storeErr(err, "")
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var n int64
-		if err := rows.Scan(&n); err != nil {
-			return nil, storeErr(err, "")
-		}
-		out = append(out, n)
-	}
-	return out, storeErr(rows.Err(), "")
+	return int64s(ctx, s.rdb, "SELECT number FROM messages WHERE chat_id = ? AND number > ? ORDER BY number LIMIT ?", chatID, after, limit)
 }
 
 // ChatSeed is the highest persisted chat number of the application.

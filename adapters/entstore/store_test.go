@@ -8,6 +8,7 @@ import (
 
 	"github.com/chatsvc/chat/adapters/entstore"
 	"github.com/chatsvc/chat/internal/testenv"
+	"github.com/chatsvc/chat/ports"
 	"github.com/chatsvc/chat/ports/porttest"
 )
 
@@ -20,6 +21,12 @@ func TestCountersContract(t *testing.T)         { onBoth(t, porttest.CountersCon
 func TestSequenceSeedsContract(t *testing.T)    { onBoth(t, porttest.SequenceSeedsContract) }
 func TestSequenceFencesContract(t *testing.T)   { onBoth(t, porttest.SequenceFencesContract) }
 func TestSearchFallbackContract(t *testing.T)   { onBoth(t, porttest.SearchFallbackContract) }
+
+func TestMemberStoreContract(t *testing.T) {
+	onBoth(t, func(t *testing.T, newStore func(t *testing.T) porttest.Store) {
+		porttest.MemberStoreContract(t, func(t *testing.T) ports.MemberStore { return newStore(t).(*entstore.Store) })
+	})
+}
 
 func onBoth(t *testing.T, contract func(t *testing.T, newStore func(t *testing.T) porttest.Store)) {
 	t.Run("mysql", func(t *testing.T) { contract(t, mysqlStore) })

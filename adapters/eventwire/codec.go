@@ -137,14 +137,39 @@ func Template(ctx context.Context, e domain.Event) (Entry, error) {
 	if !ok {
 		return Entry{}, fmt.Errorf("unexpected payload layout %.40q", payload)
 	}
-	md, err := metadataOf(kind)
+	md, err := metadataFor(ctx, kind)
 	if err != nil {
 		return Entry{}, err
+	}
+	return Entry{UUID: watermill.NewULID(), Rest: rest, Metadata: md}, nil
+}
+
+// Whole encodes a numbered event as a stream entry's fields (uuid,
+// payload, metadata), for a relay that appends it later: the degraded
+// write path numbers an event while the stream cannot be reached.
+func Whole(ctx context.Context, e domain.Event) (uuid, payload, md string, err error) {
+	kind, w, err := toWire(e)
+	if err != nil {
+		return "", "", "", err
+	}
+	b, err := json.Marshal(w)
+	if err != nil {
+		return "", "", "", err
+	}
+	md, err = metadataFor(ctx, kind)
+	return watermill.NewULID(), string(b), md, err
+}
+
+// metadataFor is the metadata of an event of kind caused by the request ctx carries.
+func metadataFor(ctx context.Context, kind string) (string, error) {
+	md, err := metadataOf(kind)
+	if err != nil {
+		return "", err
 	}
 	for _, kv := range carried(ctx) {
 		md = withEntry(md, kv[0], kv[1])
 	}
-	return Entry{UUID: watermill.NewULID(), Rest: rest, Metadata: md}, nil
+	return md, nil
 }
 
 // carried is the metadata an event carries from the request that caused
@@ -260,4 +285,12 @@ func fromWire(kind string, token domain.Token, w wire) (domain.Event, error) {
 		return domain.MessageDeleted{Token: token, Chat: w.Chat, Number: w.Number, Version: w.Version, DeletedAt: w.At, Epoch: w.Epoch}, nil
 	}
 	return nil, fmt.Errorf("%w: unknown event type %q", domain.ErrInvalidEvent, kind)
+}
+
+// OutboxEntry encodes a numbered event as the entry a relay appends to the
+// application's partition later (the degraded write path's outbox).
+func (t Topics) OutboxEntry(ctx context.Context, e domain.Event) (ports.OutboxEntry, error) {
+	uuid, payload, md, err := Whole(ctx, e)
+	token, chat, _, _, _ := domain.Subject(e)
+	return ports.OutboxEntry{Token: token, Chat: chat, Topic: t.For(token), UUID: uuid, Payload: payload, MD: md}, err
 }

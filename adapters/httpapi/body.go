@@ -117,34 +117,41 @@ func parseForm(body []byte, field, wrapper string) (map[string]json.RawMessage, 
 // such). The attribute comes bare or wrapped, not both; given, it must be a
 // string (null is not one). Other keys are ignored.
 func parseAttribute(body []byte, m media, wrapper, name string) (string, error) {
+	s, _, err := parseOptionalAttribute(body, m, wrapper, name)
+	return s, err
+}
+
+// parseOptionalAttribute is parseAttribute that also tells whether the
+// attribute was given.
+func parseOptionalAttribute(body []byte, m media, wrapper, name string) (string, bool, error) {
 	top, err := parseObjectOf(body, m, name, wrapper)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	raw, bare := top[name]
 	inner, wrapped := top[wrapper]
 	switch {
 	case bare && wrapped:
-		return "", badRequest("send " + name + " or " + wrapper + "." + name + ", not both")
+		return "", false, badRequest("send " + name + " or " + wrapper + "." + name + ", not both")
 	case wrapped:
 		var nested map[string]json.RawMessage
 		if err := json.Unmarshal(inner, &nested); err != nil || nested == nil {
-			return "", badRequest(wrapper + " must be a JSON object")
+			return "", false, badRequest(wrapper + " must be a JSON object")
 		}
 		raw, bare = nested[name]
 	}
 	if !bare {
-		return "", nil // the domain says it is missing (blank)
+		return "", false, nil // the domain says it is missing (blank)
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil || isNull(raw) {
-		return "", badRequest(name + " must be a string")
+		return "", false, badRequest(name + " must be a string")
 	}
 	if loneSurrogate(raw) {
 		// encoding/json would store U+FFFD in its place: the text would change.
-		return "", &domain.ValidationError{Field: name, Reason: "must be valid UTF-8 (a \\u escape names half a surrogate pair)"}
+		return "", false, &domain.ValidationError{Field: name, Reason: "must be valid UTF-8 (a \\u escape names half a surrogate pair)"}
 	}
-	return s, nil
+	return s, true, nil
 }
 
 // loneSurrogate says whether a JSON string literal escapes half of a UTF-16

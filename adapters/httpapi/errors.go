@@ -65,6 +65,8 @@ func classify(err error) (int, string, string) {
 		return fiber.StatusRequestEntityTooLarge, "payload_too_large", tooLarge.Error()
 	case errors.As(err, &bad):
 		return fiber.StatusBadRequest, "bad_request", bad.Error()
+	case errors.Is(err, domain.ErrForbidden):
+		return fiber.StatusForbidden, "forbidden", "this credential does not allow this"
 	case errors.Is(err, domain.ErrIdempotencyKeyReused):
 		return fiber.StatusUnprocessableEntity, "idempotency_key_reused", "this Idempotency-Key was used with another request"
 	case errors.Is(err, domain.ErrTooManyStreams):

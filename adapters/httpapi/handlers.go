@@ -22,6 +22,8 @@ type UseCases struct {
 	Messages     *application.Messages
 	Search       *application.Search
 	Live         *application.Live
+	Members      *application.Members
+	Webhooks     *application.Webhooks
 	// Limiter counts the per-application budgets; nil: none.
 	Limiter ports.RateLimiter
 }
@@ -44,7 +46,7 @@ func (h *handlers) createApplication(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(toApplicationJSON(app))
+	return c.Status(fiber.StatusCreated).JSON(createdApplicationJSON{applicationJSON: toApplicationJSON(app.Application), Secret: app.Secret})
 }
 
 func (h *handlers) getApplication(c *fiber.Ctx) error {
@@ -55,19 +57,57 @@ func (h *handlers) getApplication(c *fiber.Ctx) error {
 	return c.JSON(toApplicationJSON(app))
 }
 
-func (h *handlers) renameApplication(c *fiber.Ctx) error {
-	if _, err := domain.ParseToken(c.Params("token")); err != nil {
-		return err
-	}
-	name, err := decodeAttribute(c, "chat_application", "name")
+// updateApplication renames the application and switches its access
+// (either or both; without access, the name is required as it always was).
+func (h *handlers) updateApplication(c *fiber.Ctx) error {
+	var ch application.Change
+	mode, hasMode, err := parseOptionalAttribute(c.Body(), mediaOf(c), "chat_application", "access")
 	if err != nil {
 		return err
 	}
-	app, err := h.uc.Applications.Rename(c.UserContext(), c.Params("token"), name)
+	name, hasName, err := parseOptionalAttribute(c.Body(), mediaOf(c), "chat_application", "name")
+	if err != nil {
+		return err
+	}
+	if hasMode {
+		ch.Access = &mode
+	}
+	if hasName || !hasMode {
+		ch.Name = &name
+	}
+	caller, err := callerOf(c)
+	if err != nil {
+		return err
+	}
+	app, err := h.uc.Applications.Update(c.UserContext(), caller, ch)
 	if err != nil {
 		return err
 	}
 	return c.JSON(toApplicationJSON(app))
+}
+
+// rotateSecret answers a new secret, shown this once.
+func (h *handlers) rotateSecret(c *fiber.Ctx) error {
+	caller, err := callerOf(c)
+	if err != nil {
+		return err
+	}
+	secret, err := h.uc.Applications.RotateSecret(c.UserContext(), caller)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(secretJSON{Secret: secret})
+}
+
+func (h *handlers) revokePreviousSecret(c *fiber.Ctx) error {
+	caller, err := callerOf(c)
+	if err != nil {
+		return err
+	}
+	if err := h.uc.Applications.RevokePrevious(c.UserContext(), caller); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
 }
 
 // listApplications hands out every token, so only an operator may call it
@@ -91,15 +131,18 @@ func (h *handlers) listApplications(c *fiber.Ctx) error {
 }
 
 func (h *handlers) createChat(c *fiber.Ctx) error {
-	// The body is optional and carries nothing today; if sent, it must be a JSON object.
-	if _, err := decodeObject(c, "chat"); err != nil {
+	// The body is optional (visibility, members); if sent, it must be a JSON object.
+	fields, err := decodeObject(c, "chat")
+	if err != nil {
 		return err
 	}
 	idem, err := idempotency(c)
 	if err != nil {
 		return err
 	}
-	chat, err := h.uc.Chats.Create(eventCtx(c), c.Params("token"), idem)
+	chat, err := h.createChatAs(c, fields, func() (domain.Chat, error) {
+		return h.uc.Chats.Create(eventCtx(c), c.Params("token"), idem)
+	})
 	if err != nil {
 		return err
 	}
@@ -119,7 +162,10 @@ func (h *handlers) listChats(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	chats, err := h.uc.Chats.List(c.UserContext(), c.Params("token"), page)
+	chats, mine, err := h.userChats(c, page)
+	if !mine {
+		chats, err = h.uc.Chats.List(c.UserContext(), c.Params("token"), page)
+	}
 	if err != nil {
 		return err
 	}

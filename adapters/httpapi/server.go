@@ -24,6 +24,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/chatsvc/chat/adapters/metrics"
+	"github.com/chatsvc/chat/domain"
 )
 
 //go:embed openapi.json
@@ -102,17 +103,33 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 	read := limitApp(uc.Limiter, "read", l.ReadRate, l.ReadBurst, log)
 	api.Post("/chat_applications", h.createApplication)
 	api.Get("/chat_applications", operatorOnly(cfg.AdminToken), h.listApplications)
-	api.Get("/chat_applications/:token", read, h.getApplication)
-	api.Patch("/chat_applications/:token", write, h.renameApplication)
-	api.Put("/chat_applications/:token", write, h.renameApplication)
-	api.Post("/chat_applications/:token/chats", write, h.createChat)
-	api.Get("/chat_applications/:token/chats", read, h.listChats)
-	api.Get("/chat_applications/:token/chats/:chat", read, h.getChat)
-	api.Get("/chat_applications/:token/chats/:chat/events", read, h.followChat)
-	api.Post("/chat_applications/:token/chats/:chat/messages", write, h.createMessage)
-	api.Get("/chat_applications/:token/chats/:chat/messages", read, h.listMessages)
-	api.Get("/chat_applications/:token/chats/:chat/messages/search", read, h.searchMessages)
-	api.Get("/chat_applications/:token/chats/:chat/messages/:message", read, h.getMessage)
+	// Every route of an application authenticates its caller first (auth.go).
+	auth := h.authenticate
+	api.Get("/chat_applications/:token", auth, read, h.getApplication)
+	api.Patch("/chat_applications/:token", auth, write, h.updateApplication)
+	api.Put("/chat_applications/:token", auth, write, h.updateApplication)
+	api.Post("/chat_applications/:token/secrets", auth, write, h.rotateSecret)
+	api.Delete("/chat_applications/:token/secrets/previous", auth, write, h.revokePreviousSecret)
+	api.Post("/chat_applications/:token/chats", auth, write, h.createChat)
+	api.Get("/chat_applications/:token/chats", auth, read, h.listChats)
+	api.Post("/chat_applications/:token/webhooks", auth, write, h.createWebhook)
+	api.Get("/chat_applications/:token/webhooks", auth, read, h.listWebhooks)
+	api.Delete("/chat_applications/:token/webhooks/:webhook", auth, write, h.deleteWebhook)
+	api.Get("/chat_applications/:token/webhooks/:webhook/deliveries", auth, read, h.listDeliveries)
+	// A user reaches a chat by their role and its visibility (members.go).
+	reads, posts := h.mayChat(domain.ActRead), h.mayChat(domain.ActPost)
+	api.Get("/chat_applications/:token/chats/:chat", auth, reads, read, h.getChat)
+	// The live endpoints also take a user token as ?access_token= (auth.go).
+	always := func(*fiber.Ctx) bool { return true }
+	longPoll := func(c *fiber.Ctx) bool { return c.Query("wait") != "" }
+	api.Get("/chat_applications/:token/chats/:chat/events", h.authenticateLive(always), reads, read, h.followChat)
+	api.Post("/chat_applications/:token/chats/:chat/messages", auth, posts, write, h.createMessage)
+	api.Get("/chat_applications/:token/chats/:chat/messages", h.authenticateLive(longPoll), reads, read, h.listMessages)
+	api.Get("/chat_applications/:token/chats/:chat/messages/search", auth, reads, read, h.searchMessages)
+	api.Get("/chat_applications/:token/chats/:chat/members", auth, read, h.listMembers)
+	api.Put("/chat_applications/:token/chats/:chat/members/:user_id", auth, write, h.putMember)
+	api.Delete("/chat_applications/:token/chats/:chat/members/:user_id", auth, write, h.removeMember)
+	api.Get("/chat_applications/:token/chats/:chat/messages/:message", auth, reads, read, h.getMessage)
 	// …/messages/search is the search's path, not a message's.
 	message := func(c *fiber.Ctx) error {
 		if c.Params("message") == "search" {
@@ -120,9 +137,10 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 		}
 		return c.Next()
 	}
-	api.Patch("/chat_applications/:token/chats/:chat/messages/:message", message, write, h.editMessage)
-	api.Put("/chat_applications/:token/chats/:chat/messages/:message", message, write, h.editMessage)
-	api.Delete("/chat_applications/:token/chats/:chat/messages/:message", message, write, h.deleteMessage)
+	changes := h.mayChangeMessage
+	api.Patch("/chat_applications/:token/chats/:chat/messages/:message", message, auth, changes, write, h.editMessage)
+	api.Put("/chat_applications/:token/chats/:chat/messages/:message", message, auth, changes, write, h.editMessage)
+	api.Delete("/chat_applications/:token/chats/:chat/messages/:message", message, auth, changes, write, h.deleteMessage)
 	app.Use(s.unmatched)
 	return s
 }

@@ -12,8 +12,20 @@ type applicationJSON struct {
 	Token      string    `json:"token"`
 	Name       string    `json:"name"`
 	ChatsCount int64     `json:"chats_count"`
+	Access     string    `json:"access"`
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// createdApplicationJSON is the creation's answer: the only one that shows
+// the secret (absent from a retry's, with the same Idempotency-Key).
+type createdApplicationJSON struct {
+	applicationJSON
+	Secret string `json:"secret,omitempty"`
+}
+
+type secretJSON struct {
+	Secret string `json:"secret"`
 }
 
 type chatJSON struct {
@@ -46,7 +58,12 @@ type pageJSON[T any] struct {
 }
 
 func toApplicationJSON(a domain.Application) applicationJSON {
-	return applicationJSON{Token: string(a.Token), Name: a.Name.String(), ChatsCount: a.ChatsCount, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+	mode := a.Access.Mode
+	if mode == "" {
+		mode = domain.AccessOpen
+	}
+	return applicationJSON{Token: string(a.Token), Name: a.Name.String(), ChatsCount: a.ChatsCount, Access: string(mode),
+		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
 }
 
 func toChatJSON(c domain.Chat) chatJSON {

@@ -8,8 +8,6 @@ package redis
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -215,6 +213,7 @@ func (s *Sequencer) allocate(ctx context.Context, draft domain.Event, entry even
 	keys = append(keys, s.cfg.Topics.For(token))
 	args = append(args, s.check())
 	deadline := time.Now().Add(s.cfg.SeedWait)
+	askedStore := false
 	for {
 		res, err := script.Exec(ctx, s.client, keys, args).AsIntSlice()
 		if err != nil {
@@ -230,7 +229,7 @@ func (s *Sequencer) allocate(ctx context.Context, draft domain.Event, entry even
 		case stateAppMissing:
 			err = s.seedApp(ctx, token)
 		case stateChatNeedsSeed:
-			err = s.seedChat(ctx, token, chat)
+			err = s.seedChat(ctx, token, chat, false)
 		case stateLeaseSpent:
 			err = s.reserve(ctx, token, chat, seqKey, res[1])
 		case stateIdemReused:
@@ -243,7 +242,14 @@ func (s *Sequencer) allocate(ctx context.Context, draft domain.Event, entry even
 			args[storeChecked] = "1"
 			continue
 		case stateChatUnknown:
-			return 0, 0, 0, domain.NotFoundf("chat %d not found in this application", chat)
+			// Above the application's last chat number here; but the store
+			// numbers chats too while some api cannot reach Redis (Relay):
+			// a chat it holds is seeded like a lost one, once.
+			if askedStore {
+				return 0, 0, 0, domain.NotFoundf("chat %d not found in this application", chat)
+			}
+			askedStore = true
+			err = s.seedChat(ctx, token, chat, false)
 		case stateMessageUnknown:
 			_, _, number, _, _ := domain.Subject(draft)
 			return 0, 0, 0, domain.NotFoundf("message %d not found in chat %d", number, chat)
@@ -296,100 +302,20 @@ const maxReserveLeases = 8
 // reserve records a larger reservation for the sequence (chat 0: the
 // application's chats) whose next number is next, then lets Redis use it:
 // as many again as it has handed out, from one lease up to maxReserveLeases.
+// Numbers the store handed out meanwhile (the degraded path, while this
+// Redis could not be reached from some api) are skipped in the same script
+// that raises the reservation: Redis never hands out a number above the old
+// reservation without having skipped past them.
 func (s *Sequencer) reserve(ctx context.Context, token domain.Token, chat int64, key string, next int64) error {
 	upTo := next - 1 + min(max(s.cfg.Lease, next-1), maxReserveLeases*s.cfg.Lease)
-	if err := s.fences.Reserve(ctx, token, chat, upTo); err != nil {
+	skip, reserved, err := s.fences.Reserve(ctx, token, chat, next, upTo)
+	if err != nil {
 		return err
 	}
-	_, err := s.run(ctx, scriptExtend, []string{key}, strconv.FormatInt(upTo, 10))
-	return err
-}
-
-// errSeedBusy: another api is re-seeding the sequence; try again shortly.
-var errSeedBusy = errors.New("sequence is being re-seeded")
-
-// lock takes the seeding lock of one sequence (key), so that one api at a
-// time fences it: two fences would start two epochs, and events numbered in
-// the losing one would be refused. The check that the sequence is still
-// missing is made under the lock: a holder creates it as it lets go.
-// errSeeded says another api seeded it meanwhile.
-func (s *Sequencer) lock(ctx context.Context, key, lockKey string) (string, error) {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	holder := hex.EncodeToString(b)
-	n, err := s.run(ctx, scriptLock, []string{key, lockKey}, holder, strconv.FormatInt(seedLockTTL.Milliseconds(), 10), s.check())
-	switch {
-	case err != nil:
-		return "", err
-	case n == 0:
-		return "", errSeeded
-	case n < 0:
-		return "", errSeedBusy
+	field := "m"
+	if chat == 0 {
+		field = "c"
 	}
-	return holder, nil
-}
-
-var errSeeded = errors.New("sequence seeded meanwhile")
-
-// fenceCtx bounds the fence well inside the lock's life, so that a fence
-// never commits after another api could have taken the lock over.
-func fenceCtx(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, seedLockTTL/3)
-}
-
-func ignoreSeeded(err error) error {
-	if errors.Is(err, errSeeded) {
-		return nil // allocate again
-	}
-	return err
-}
-
-func (s *Sequencer) unlock(key string) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	_ = s.client.Do(ctx, s.client.B().Del().Key(key).Build()).Error()
-}
-
-// seedApp runs when the application's hash is missing: either the token is
-// unknown, or Redis lost its data. The store tells which, and fences the
-// application's chat numbers.
-func (s *Sequencer) seedApp(ctx context.Context, token domain.Token) error {
-	k := s.keysOf(token)
-	lockKey := k.appLock()
-	holder, err := s.lock(ctx, k.app(), lockKey)
-	if err != nil {
-		return ignoreSeeded(err)
-	}
-	fctx, cancel := fenceCtx(ctx)
-	resume, epoch, err := s.fences.FenceChats(fctx, token, s.cfg.Lease)
-	cancel()
-	if err != nil {
-		s.unlock(lockKey)
-		return err
-	}
-	_, err = s.run(ctx, scriptSeedApp, []string{k.app(), lockKey}, holder,
-		strconv.FormatInt(resume, 10), strconv.FormatInt(epoch, 10), s.check())
-	return err
-}
-
-func (s *Sequencer) seedChat(ctx context.Context, token domain.Token, chat int64) error {
-	k := s.keysOf(token)
-	lockKey := k.chatLock(chat)
-	holder, err := s.lock(ctx, k.chat(chat), lockKey)
-	if err != nil {
-		return ignoreSeeded(err)
-	}
-	fctx, cancel := fenceCtx(ctx)
-	resume, version, epoch, err := s.fences.FenceMessages(fctx, token, chat, s.cfg.Lease)
-	cancel()
-	if err != nil {
-		s.unlock(lockKey)
-		if errors.Is(err, domain.ErrNotFound) {
-			return domain.NotFoundf("chat %d not found in this application", chat)
-		}
-		return err
-	}
-	_, err = s.run(ctx, scriptSeedChat, []string{k.chat(chat), lockKey}, holder,
-		strconv.FormatInt(resume, 10), strconv.FormatInt(version, 10), strconv.FormatInt(epoch, 10), s.check())
+	_, err = s.run(ctx, scriptExtend, []string{key}, strconv.FormatInt(reserved, 10), field, strconv.FormatInt(skip, 10))
 	return err
 }

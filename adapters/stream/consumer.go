@@ -115,18 +115,26 @@ func NewConsumer(cfg ConsumerConfig, topics eventwire.Topics, sub message.Subscr
 // the router is running.
 func (c *Consumer) Start(ctx context.Context) error {
 	c.batcher.start()
+	var err error
+	c.cancel, c.done, err = startRouter(ctx, c.router, "event consumer")
+	return err
+}
+
+// startRouter runs router in the background and returns once it is
+// running (or failed, or ctx ended first): the cancel that stops it, and
+// where its end is told.
+func startRouter(ctx context.Context, router *message.Router, what string) (context.CancelFunc, chan error, error) {
 	runCtx, cancel := context.WithCancel(context.Background())
-	c.cancel = cancel
-	c.done = make(chan error, 1)
-	go func() { c.done <- c.router.Run(runCtx) }()
+	done := make(chan error, 1)
+	go func() { done <- router.Run(runCtx) }()
 	select {
-	case <-c.router.Running():
-		return nil
-	case err := <-c.done:
-		return fmt.Errorf("event consumer: %w", err)
+	case <-router.Running():
+		return cancel, done, nil
+	case err := <-done:
+		return cancel, done, fmt.Errorf("%s: %w", what, err)
 	case <-ctx.Done():
 		cancel()
-		return ctx.Err()
+		return cancel, done, ctx.Err()
 	}
 }
 

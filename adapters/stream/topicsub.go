@@ -151,6 +151,7 @@ func (t *topicSub) deliver(e goredis.XMessage) bool {
 		t.acks <- e.ID
 		return true
 	}
+	msg.Metadata.Set(PositionKey, e.ID)
 	select {
 	case t.slots <- struct{}{}:
 	case <-t.stop:

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"time"
 
@@ -15,8 +16,9 @@ import (
 // not the history. An entry is kept while any group has yet to read it or
 // holds it pending; a group that does not exist yet keeps everything.
 // Entries younger than retain are kept too: the live streams resume from
-// them. It returns how many entries were removed.
-func TrimAcknowledged(ctx context.Context, client goredis.UniversalClient, topics eventwire.Topics, groups []string, retain time.Duration) (int64, error) {
+// them. The optional groups count only where they exist (a group of a role
+// no worker may run: the webhooks'). It returns how many entries were removed.
+func TrimAcknowledged(ctx context.Context, client goredis.UniversalClient, topics eventwire.Topics, groups []string, retain time.Duration, optional ...string) (int64, error) {
 	var removed int64
 	retained := strconv.FormatInt(time.Now().Add(-retain).UnixMilli(), 10) + "-0"
 	for _, topic := range topics.All() {
@@ -32,7 +34,13 @@ func TrimAcknowledged(ctx context.Context, client goredis.UniversalClient, topic
 			byName[g.Name] = g
 		}
 		keep := ""
-		for _, name := range groups {
+		needed := groups
+		for _, name := range optional {
+			if _, ok := byName[name]; ok {
+				needed = append(slices.Clone(needed), name)
+			}
+		}
+		for _, name := range needed {
 			g, ok := byName[name]
 			if !ok {
 				keep = "0-0"

@@ -125,6 +125,16 @@ func (v *Verifier) Verify(raw string, app domain.Token, keys Keys) (domain.Calle
 	return caller, nil
 }
 
+// VerifyUser is ports.UserTokens: Verify with the keys of the application's
+// access, the previous secret only within its grace period.
+func (v *Verifier) VerifyUser(raw string, app domain.Token, access domain.AppAccess) (domain.Caller, error) {
+	keys := Keys{Current: access.Current}
+	if v.now().Before(access.PreviousUntil) {
+		keys.Previous = access.Previous
+	}
+	return v.Verify(raw, app, keys)
+}
+
 func keyFor(kid any, keys Keys) (domain.SecretHash, error) {
 	switch kid {
 	case nil, KidCurrent:

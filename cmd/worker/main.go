@@ -1,5 +1,5 @@
-// Command worker consumes the event streams into MySQL and the search index
-// (production profile).
+// Command worker consumes the event streams into MySQL and the search index,
+// and delivers webhooks (production profile).
 package main
 
 import (
@@ -14,7 +14,8 @@ import (
 const usage = `Usage: worker [-healthcheck URL]
 
 Consumes the event streams (production profile): persists events into MySQL
-and keeps the counters, indexes them for search, or both (CHAT_WORKER_ROLES).
+and keeps the counters, indexes them for search, delivers them to webhook
+endpoints, or any of these (CHAT_WORKER_ROLES).
 It serves /healthz, /readyz and /metrics on CHAT_WORKER_HTTP_ADDR.`
 
 func main() {

@@ -20,6 +20,14 @@ const (
 	FieldChatsCount = "chats_count"
 	// FieldSeqEpoch holds the string denoting the seq_epoch field in the database.
 	FieldSeqEpoch = "seq_epoch"
+	// FieldAccess holds the string denoting the access field in the database.
+	FieldAccess = "access"
+	// FieldSecretHash holds the string denoting the secret_hash field in the database.
+	FieldSecretHash = "secret_hash"
+	// FieldPreviousSecretHash holds the string denoting the previous_secret_hash field in the database.
+	FieldPreviousSecretHash = "previous_secret_hash"
+	// FieldPreviousUntil holds the string denoting the previous_until field in the database.
+	FieldPreviousUntil = "previous_until"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
 	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
@@ -44,6 +52,10 @@ var Columns = []string{
 	FieldName,
 	FieldChatsCount,
 	FieldSeqEpoch,
+	FieldAccess,
+	FieldSecretHash,
+	FieldPreviousSecretHash,
+	FieldPreviousUntil,
 	FieldCreatedAt,
 	FieldUpdatedAt,
 }
@@ -65,6 +77,14 @@ var (
 	DefaultChatsCount int64
 	// DefaultSeqEpoch holds the default value on creation for the "seq_epoch" field.
 	DefaultSeqEpoch int64
+	// DefaultAccess holds the default value on creation for the "access" field.
+	DefaultAccess string
+	// AccessValidator is a validator for the "access" field. It is called by the builders before save.
+	AccessValidator func(string) error
+	// SecretHashValidator is a validator for the "secret_hash" field. It is called by the builders before save.
+	SecretHashValidator func(string) error
+	// PreviousSecretHashValidator is a validator for the "previous_secret_hash" field. It is called by the builders before save.
+	PreviousSecretHashValidator func(string) error
 )
 
 // OrderOption defines the ordering options for the Application queries.
@@ -93,6 +113,26 @@ func ByChatsCountField(opts ...sql.OrderTermOption) OrderOption {
 // BySeqEpoch orders the results by the seq_epoch field.
 func BySeqEpoch(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSeqEpoch, opts...).ToFunc()
+}
+
+// ByAccess orders the results by the access field.
+func ByAccess(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAccess, opts...).ToFunc()
+}
+
+// BySecretHash orders the results by the secret_hash field.
+func BySecretHash(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSecretHash, opts...).ToFunc()
+}
+
+// ByPreviousSecretHash orders the results by the previous_secret_hash field.
+func ByPreviousSecretHash(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPreviousSecretHash, opts...).ToFunc()
+}
+
+// ByPreviousUntil orders the results by the previous_until field.
+func ByPreviousUntil(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPreviousUntil, opts...).ToFunc()
 }
 
 // ByCreatedAt orders the results by the created_at field.

@@ -75,6 +75,26 @@ func SeqEpoch(v int64) predicate.Application {
 	return predicate.Application(sql.FieldEQ(FieldSeqEpoch, v))
 }
 
+// Access applies equality check predicate on the "access" field. It's identical to AccessEQ.
+func Access(v string) predicate.Application {
+	return predicate.Application(sql.FieldEQ(FieldAccess, v))
+}
+
+// SecretHash applies equality check predicate on the "secret_hash" field. It's identical to SecretHashEQ.
+func SecretHash(v string) predicate.Application {
+	return predicate.Application(sql.FieldEQ(FieldSecretHash, v))
+}
+
+// PreviousSecretHash applies equality check predicate on the "previous_secret_hash" field. It's identical to PreviousSecretHashEQ.
+func PreviousSecretHash(v string) predicate.Application {
+	return predicate.Application(sql.FieldEQ(FieldPreviousSecretHash, v))
+}
+
+// PreviousUntil applies equality check predicate on the "previous_until" field. It's identical to PreviousUntilEQ.
+func PreviousUntil(v time.Time) predicate.Application {
+	return predicate.Application(sql.FieldEQ(FieldPreviousUntil, v))
+}
+
 // CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
 func CreatedAt(v time.Time) predicate.Application {
 	return predicate.Application(sql.FieldEQ(FieldCreatedAt, v))
@@ -293,6 +313,271 @@ func SeqEpochLT(v int64) predicate.Application {
 // SeqEpochLTE applies the LTE predicate on the "seq_epoch" field.
 func SeqEpochLTE(v int64) predicate.Application {
 	return predicate.Application(sql.FieldLTE(FieldSeqEpoch, v))
+}
+
+// AccessEQ applies the EQ predicate on the "access" field.
+func AccessEQ(v string) predicate.Application {
+	return predicate.Application(sql.FieldEQ(FieldAccess, v))
+}
+
+// AccessNEQ applies the NEQ predicate on the "access" field.
+func AccessNEQ(v string) predicate.Application {
+	return predicate.Application(sql.FieldNEQ(FieldAccess, v))
+}
+
+// AccessIn applies the In predicate on the "access" field.
+func AccessIn(vs ...string) predicate.Application {
+	return predicate.Application(sql.FieldIn(FieldAccess, vs...))
+}
+
+// AccessNotIn applies the NotIn predicate on the "access" field.
+func AccessNotIn(vs ...string) predicate.Application {
+	return predicate.Application(sql.FieldNotIn(FieldAccess, vs...))
+}
+
+// AccessGT applies the GT predicate on the "access" field.
+func AccessGT(v string) predicate.Application {
+	return predicate.Application(sql.FieldGT(FieldAccess, v))
+}
+
+// AccessGTE applies the GTE predicate on the "access" field.
+func AccessGTE(v string) predicate.Application {
+	return predicate.Application(sql.FieldGTE(FieldAccess, v))
+}
+
+// AccessLT applies the LT predicate on the "access" field.
+func AccessLT(v string) predicate.Application {
+	return predicate.Application(sql.FieldLT(FieldAccess, v))
+}
+
+// AccessLTE applies the LTE predicate on the "access" field.
+func AccessLTE(v string) predicate.Application {
+	return predicate.Application(sql.FieldLTE(FieldAccess, v))
+}
+
+// AccessContains applies the Contains predicate on the "access" field.
+func AccessContains(v string) predicate.Application {
+	return predicate.Application(sql.FieldContains(FieldAccess, v))
+}
+
+// AccessHasPrefix applies the HasPrefix predicate on the "access" field.
+func AccessHasPrefix(v string) predicate.Application {
+	return predicate.Application(sql.FieldHasPrefix(FieldAccess, v))
+}
+
+// AccessHasSuffix applies the HasSuffix predicate on the "access" field.
+func AccessHasSuffix(v string) predicate.Application {
+	return predicate.Application(sql.FieldHasSuffix(FieldAccess, v))
+}
+
+// AccessEqualFold applies the EqualFold predicate on the "access" field.
+func AccessEqualFold(v string) predicate.Application {
+	return predicate.Application(sql.FieldEqualFold(FieldAccess, v))
+}
+
+// AccessContainsFold applies the ContainsFold predicate on the "access" field.
+func AccessContainsFold(v string) predicate.Application {
+	return predicate.Application(sql.FieldContainsFold(FieldAccess, v))
+}
+
+// SecretHashEQ applies the EQ predicate on the "secret_hash" field.
+func SecretHashEQ(v string) predicate.Application {
+	return predicate.Application(sql.FieldEQ(FieldSecretHash, v))
+}
+
+// SecretHashNEQ applies the NEQ predicate on the "secret_hash" field.
+func SecretHashNEQ(v string) predicate.Application {
+	return predicate.Application(sql.FieldNEQ(FieldSecretHash, v))
+}
+
+// SecretHashIn applies the In predicate on the "secret_hash" field.
+func SecretHashIn(vs ...string) predicate.Application {
+	return predicate.Application(sql.FieldIn(FieldSecretHash, vs...))
+}
+
+// SecretHashNotIn applies the NotIn predicate on the "secret_hash" field.
+func SecretHashNotIn(vs ...string) predicate.Application {
+	return predicate.Application(sql.FieldNotIn(FieldSecretHash, vs...))
+}
+
+// SecretHashGT applies the GT predicate on the "secret_hash" field.
+func SecretHashGT(v string) predicate.Application {
+	return predicate.Application(sql.FieldGT(FieldSecretHash, v))
+}
+
+// SecretHashGTE applies the GTE predicate on the "secret_hash" field.
+func SecretHashGTE(v string) predicate.Application {
+	return predicate.Application(sql.FieldGTE(FieldSecretHash, v))
+}
+
+// SecretHashLT applies the LT predicate on the "secret_hash" field.
+func SecretHashLT(v string) predicate.Application {
+	return predicate.Application(sql.FieldLT(FieldSecretHash, v))
+}
+
+// SecretHashLTE applies the LTE predicate on the "secret_hash" field.
+func SecretHashLTE(v string) predicate.Application {
+	return predicate.Application(sql.FieldLTE(FieldSecretHash, v))
+}
+
+// SecretHashContains applies the Contains predicate on the "secret_hash" field.
+func SecretHashContains(v string) predicate.Application {
+	return predicate.Application(sql.FieldContains(FieldSecretHash, v))
+}
+
+// SecretHashHasPrefix applies the HasPrefix predicate on the "secret_hash" field.
+func SecretHashHasPrefix(v string) predicate.Application {
+	return predicate.Application(sql.FieldHasPrefix(FieldSecretHash, v))
+}
+
+// SecretHashHasSuffix applies the HasSuffix predicate on the "secret_hash" field.
+func SecretHashHasSuffix(v string) predicate.Application {
+	return predicate.Application(sql.FieldHasSuffix(FieldSecretHash, v))
+}
+
+// SecretHashIsNil applies the IsNil predicate on the "secret_hash" field.
+func SecretHashIsNil() predicate.Application {
+	return predicate.Application(sql.FieldIsNull(FieldSecretHash))
+}
+
+// SecretHashNotNil applies the NotNil predicate on the "secret_hash" field.
+func SecretHashNotNil() predicate.Application {
+	return predicate.Application(sql.FieldNotNull(FieldSecretHash))
+}
+
+// SecretHashEqualFold applies the EqualFold predicate on the "secret_hash" field.
+func SecretHashEqualFold(v string) predicate.Application {
+	return predicate.Application(sql.FieldEqualFold(FieldSecretHash, v))
+}
+
+// SecretHashContainsFold applies the ContainsFold predicate on the "secret_hash" field.
+func SecretHashContainsFold(v string) predicate.Application {
+	return predicate.Application(sql.FieldContainsFold(FieldSecretHash, v))
+}
+
+// PreviousSecretHashEQ applies the EQ predicate on the "previous_secret_hash" field.
+func PreviousSecretHashEQ(v string) predicate.Application {
+	return predicate.Application(sql.FieldEQ(FieldPreviousSecretHash, v))
+}
+
+// PreviousSecretHashNEQ applies the NEQ predicate on the "previous_secret_hash" field.
+func PreviousSecretHashNEQ(v string) predicate.Application {
+	return predicate.Application(sql.FieldNEQ(FieldPreviousSecretHash, v))
+}
+
+// PreviousSecretHashIn applies the In predicate on the "previous_secret_hash" field.
+func PreviousSecretHashIn(vs ...string) predicate.Application {
+	return predicate.Application(sql.FieldIn(FieldPreviousSecretHash, vs...))
+}
+
+// PreviousSecretHashNotIn applies the NotIn predicate on the "previous_secret_hash" field.
+func PreviousSecretHashNotIn(vs ...string) predicate.Application {
+	return predicate.Application(sql.FieldNotIn(FieldPreviousSecretHash, vs...))
+}
+
+// PreviousSecretHashGT applies the GT predicate on the "previous_secret_hash" field.
+func PreviousSecretHashGT(v string) predicate.Application {
+	return predicate.Application(sql.FieldGT(FieldPreviousSecretHash, v))
+}
+
+// PreviousSecretHashGTE applies the GTE predicate on the "previous_secret_hash" field.
+func PreviousSecretHashGTE(v string) predicate.Application {
+	return predicate.Application(sql.FieldGTE(FieldPreviousSecretHash, v))
+}
+
+// PreviousSecretHashLT applies the LT predicate on the "previous_secret_hash" field.
+func PreviousSecretHashLT(v string) predicate.Application {
+	return predicate.Application(sql.FieldLT(FieldPreviousSecretHash, v))
+}
+
+// PreviousSecretHashLTE applies the LTE predicate on the "previous_secret_hash" field.
+func PreviousSecretHashLTE(v string) predicate.Application {
+	return predicate.Application(sql.FieldLTE(FieldPreviousSecretHash, v))
+}
+
+// PreviousSecretHashContains applies the Contains predicate on the "previous_secret_hash" field.
+func PreviousSecretHashContains(v string) predicate.Application {
+	return predicate.Application(sql.FieldContains(FieldPreviousSecretHash, v))
+}
+
+// PreviousSecretHashHasPrefix applies the HasPrefix predicate on the "previous_secret_hash" field.
+func PreviousSecretHashHasPrefix(v string) predicate.Application {
+	return predicate.Application(sql.FieldHasPrefix(FieldPreviousSecretHash, v))
+}
+
+// PreviousSecretHashHasSuffix applies the HasSuffix predicate on the "previous_secret_hash" field.
+func PreviousSecretHashHasSuffix(v string) predicate.Application {
+	return predicate.Application(sql.FieldHasSuffix(FieldPreviousSecretHash, v))
+}
+
+// PreviousSecretHashIsNil applies the IsNil predicate on the "previous_secret_hash" field.
+func PreviousSecretHashIsNil() predicate.Application {
+	return predicate.Application(sql.FieldIsNull(FieldPreviousSecretHash))
+}
+
+// PreviousSecretHashNotNil applies the NotNil predicate on the "previous_secret_hash" field.
+func PreviousSecretHashNotNil() predicate.Application {
+	return predicate.Application(sql.FieldNotNull(FieldPreviousSecretHash))
+}
+
+// PreviousSecretHashEqualFold applies the EqualFold predicate on the "previous_secret_hash" field.
+func PreviousSecretHashEqualFold(v string) predicate.Application {
+	return predicate.Application(sql.FieldEqualFold(FieldPreviousSecretHash, v))
+}
+
+// PreviousSecretHashContainsFold applies the ContainsFold predicate on the "previous_secret_hash" field.
+func PreviousSecretHashContainsFold(v string) predicate.Application {
+	return predicate.Application(sql.FieldContainsFold(FieldPreviousSecretHash, v))
+}
+
+// PreviousUntilEQ applies the EQ predicate on the "previous_until" field.
+func PreviousUntilEQ(v time.Time) predicate.Application {
+	return predicate.Application(sql.FieldEQ(FieldPreviousUntil, v))
+}
+
+// PreviousUntilNEQ applies the NEQ predicate on the "previous_until" field.
+func PreviousUntilNEQ(v time.Time) predicate.Application {
+	return predicate.Application(sql.FieldNEQ(FieldPreviousUntil, v))
+}
+
+// PreviousUntilIn applies the In predicate on the "previous_until" field.
+func PreviousUntilIn(vs ...time.Time) predicate.Application {
+	return predicate.Application(sql.FieldIn(FieldPreviousUntil, vs...))
+}
+
+// PreviousUntilNotIn applies the NotIn predicate on the "previous_until" field.
+func PreviousUntilNotIn(vs ...time.Time) predicate.Application {
+	return predicate.Application(sql.FieldNotIn(FieldPreviousUntil, vs...))
+}
+
+// PreviousUntilGT applies the GT predicate on the "previous_until" field.
+func PreviousUntilGT(v time.Time) predicate.Application {
+	return predicate.Application(sql.FieldGT(FieldPreviousUntil, v))
+}
+
+// PreviousUntilGTE applies the GTE predicate on the "previous_until" field.
+func PreviousUntilGTE(v time.Time) predicate.Application {
+	return predicate.Application(sql.FieldGTE(FieldPreviousUntil, v))
+}
+
+// PreviousUntilLT applies the LT predicate on the "previous_until" field.
+func PreviousUntilLT(v time.Time) predicate.Application {
+	return predicate.Application(sql.FieldLT(FieldPreviousUntil, v))
+}
+
+// PreviousUntilLTE applies the LTE predicate on the "previous_until" field.
+func PreviousUntilLTE(v time.Time) predicate.Application {
+	return predicate.Application(sql.FieldLTE(FieldPreviousUntil, v))
+}
+
+// PreviousUntilIsNil applies the IsNil predicate on the "previous_until" field.
+func PreviousUntilIsNil() predicate.Application {
+	return predicate.Application(sql.FieldIsNull(FieldPreviousUntil))
+}
+
+// PreviousUntilNotNil applies the NotNil predicate on the "previous_until" field.
+func PreviousUntilNotNil() predicate.Application {
+	return predicate.Application(sql.FieldNotNull(FieldPreviousUntil))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.

@@ -16,6 +16,10 @@ var (
 		{Name: "name", Type: field.TypeString},
 		{Name: "chats_count", Type: field.TypeInt64, Default: 0},
 		{Name: "seq_epoch", Type: field.TypeInt64, Default: 0},
+		{Name: "access", Type: field.TypeString, Size: 16, Default: "open"},
+		{Name: "secret_hash", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "previous_secret_hash", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "previous_until", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "updated_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 	}

@@ -27,6 +27,12 @@ func (Application) Fields() []ent.Field {
 		// seq_epoch is the epoch of the chat-number sequence: it grows with
 		// each fence (see ports.SequenceFences and sequence_fences).
 		field.Int64("seq_epoch").Default(0),
+		// access is "open" or "protected" (domain.Access); the secrets are
+		// kept only as their SHA-256, in hex (domain.SecretHash), empty for none.
+		field.String("access").MaxLen(16).Default("open"),
+		field.String("secret_hash").MaxLen(64).Optional(),
+		field.String("previous_secret_hash").MaxLen(64).Optional(),
+		field.Time("previous_until").Optional().Nillable().SchemaType(datetime),
 		field.Time("created_at").Immutable().SchemaType(datetime),
 		field.Time("updated_at").SchemaType(datetime),
 	}

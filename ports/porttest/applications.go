@@ -27,16 +27,47 @@ func applicationsCreateReadRenameList(t *testing.T, s Store) {
 	}
 	name, _ := domain.NewName("renamed")
 	later := t0.Add(time.Hour)
-	got, err = s.RenameApplication(ctx, a.Token, name, later)
+	rename := func(a domain.Application) (domain.Application, error) {
+		a.Name, a.UpdatedAt = name, later
+		return a, nil
+	}
+	got, err = s.UpdateApplication(ctx, a.Token, rename)
 	must(t, err)
 	if got.Name.String() != "renamed" || !got.UpdatedAt.Equal(later) || !got.CreatedAt.Equal(t0) {
 		t.Fatalf("after rename %+v", got)
 	}
-	_, err = s.RenameApplication(ctx, domain.NewToken(), name, later)
+	_, err = s.UpdateApplication(ctx, domain.NewToken(), rename)
 	wantNotFound(t, err)
+	// The access and the secrets' hashes are kept, and a refused change writes nothing.
+	_, h1 := domain.NewSecret()
+	_, h2 := domain.NewSecret()
+	until := t0.Add(2 * time.Hour)
+	want := domain.AppAccess{Mode: domain.AccessProtected, Current: h1, Previous: h2, PreviousUntil: until}
+	_, err = s.UpdateApplication(ctx, a.Token, func(a domain.Application) (domain.Application, error) {
+		a.Access = want
+		return a, nil
+	})
+	must(t, err)
+	_, err = s.UpdateApplication(ctx, a.Token, func(a domain.Application) (domain.Application, error) {
+		a.Access = domain.OpenAccess()
+		return a, domain.ErrForbidden
+	})
+	if err != domain.ErrForbidden {
+		t.Fatalf("a refused change: %v", err)
+	}
+	got, err = s.Application(ctx, a.Token)
+	must(t, err)
+	if got.Access.Mode != want.Mode || got.Access.Current != h1 || got.Access.Previous != h2 || !got.Access.PreviousUntil.Equal(until) {
+		t.Fatalf("access read back %+v, want %+v", got.Access, want)
+	}
+	fresh, err := s.Application(ctx, newApp(t, s, "fresh").Token)
+	must(t, err)
+	if fresh.Access != domain.OpenAccess() {
+		t.Fatalf("a new application's access: %+v", fresh.Access)
+	}
 	_, err = s.Application(ctx, domain.NewToken())
 	wantNotFound(t, err)
-	for i := 0; i < 4; i++ {
+	for i := 0; i < 3; i++ { // with first and fresh, five
 		newApp(t, s, "more")
 	}
 	var seen []domain.Token

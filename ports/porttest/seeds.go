@@ -28,12 +28,12 @@ func NewSeeds() *Seeds {
 		Reserved: map[string]int64{}, Epochs: map[string]int64{}, Answers: map[string]domain.FirstAnswer{}}
 }
 
-func (s *Seeds) Reserve(_ context.Context, t domain.Token, chat, upTo int64) error {
+func (s *Seeds) Reserve(_ context.Context, t domain.Token, chat, _, upTo int64) (int64, int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := fmt.Sprint(domain.ChatKey{Token: t, Number: chat})
 	s.Reserved[k] = max(s.Reserved[k], upTo)
-	return nil
+	return 0, s.Reserved[k], nil
 }
 
 func (s *Seeds) FenceChats(ctx context.Context, t domain.Token, floor int64) (int64, int64, error) {

@@ -67,8 +67,8 @@ func fencesRefuseOlderEventsAbove(t *testing.T, s Store) {
 	// Redis lost it while a worker held messages 3 and 9 and an edit of 9,
 	// all of epoch 0, unwritten. (9 above the reservation cannot happen
 	// with leases; the projection checks all the same.)
-	must(t, s.Reserve(ctx, tok, 1, 7))
-	must(t, s.Reserve(ctx, tok, 1, 4))
+	reserve(t, s, tok, 1, 1, 7)
+	reserve(t, s, tok, 1, 1, 4)
 	resume, version, epoch, err := s.FenceMessages(ctx, tok, 1, 0)
 	must(t, err)
 	if resume != 7 || epoch != 1 || version < 1<<32 {
@@ -106,5 +106,12 @@ func fencesRefuseOlderEventsAbove(t *testing.T, s Store) {
 	}
 	if _, _, _, err := s.FenceMessages(ctx, tok, 99, 1); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("fence of an unknown chat: %v", err)
+	}
+}
+
+func reserve(t *testing.T, s Store, tok domain.Token, chat, next, upTo int64) {
+	t.Helper()
+	if _, _, err := s.Reserve(context.Background(), tok, chat, next, upTo); err != nil {
+		t.Fatal(err)
 	}
 }

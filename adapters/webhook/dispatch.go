@@ -1,0 +1,154 @@
+package webhook
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/chatsvc/chat/domain"
+)
+
+// DispatchConfig tunes the delivery loop.
+type DispatchConfig struct {
+	Schedule Schedule
+	Timeout  time.Duration // one attempt's (Sender's)
+	Poll     time.Duration // how often the outbox is asked for due deliveries when idle
+	Batch    int           // deliveries claimed (and sent at once) at most
+}
+
+// Hooks hear what the loop does, for metrics and logs. Any may be nil.
+type Hooks struct {
+	// Attempted hears each attempt's outcome: "delivered", "retry" or "failed".
+	Attempted func(outcome string)
+	// Delivered hears how long after its event a delivery arrived.
+	Delivered func(lag time.Duration)
+	// Failed hears each delivery given up on.
+	Failed func(d Due, last Outcome)
+	// Err hears the outbox's failures (retried at the next poll).
+	Err func(error)
+}
+
+// Dispatcher is the delivery loop: it claims due deliveries from the
+// outbox, sends them, and records each outcome. Any number of dispatchers
+// (one per worker) share an outbox: a claim is a lease, so a delivery
+// whose dispatcher died mid-send is claimed again once the lease runs out,
+// and sent with the same webhook-id.
+type Dispatcher struct {
+	cfg    DispatchConfig
+	outbox Outbox
+	sender *Sender
+	holds  func(context.Context) (map[string]string, error)
+	hooks  Hooks
+	now    func() time.Time
+	wake   chan struct{}
+}
+
+// NewDispatcher: holds, when not nil, says from where each partition of
+// the log may not be in the outbox yet (production: stream.Unsettled of the
+// webhooks' group); deliveries from there on wait, so that none overtakes
+// an earlier event of its chat still on its way to the outbox.
+func NewDispatcher(cfg DispatchConfig, outbox Outbox, sender *Sender, holds func(context.Context) (map[string]string, error), hooks Hooks) *Dispatcher {
+	if cfg.Batch <= 0 {
+		cfg.Batch = 64
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	if hooks.Attempted == nil {
+		hooks.Attempted = func(string) {}
+	}
+	if hooks.Delivered == nil {
+		hooks.Delivered = func(time.Duration) {}
+	}
+	if hooks.Failed == nil {
+		hooks.Failed = func(Due, Outcome) {}
+	}
+	if hooks.Err == nil {
+		hooks.Err = func(error) {}
+	}
+	return &Dispatcher{cfg: cfg, outbox: outbox, sender: sender, holds: holds, hooks: hooks, now: time.Now, wake: make(chan struct{}, 1)}
+}
+
+// Wake makes the loop look for due deliveries now (new ones were written).
+func (d *Dispatcher) Wake() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers until ctx ends; an attempt in flight is finished and recorded.
+func (d *Dispatcher) Run(ctx context.Context) {
+	ticker := time.NewTicker(d.cfg.Poll)
+	defer ticker.Stop()
+	for {
+		n := d.Once(ctx)
+		if n == d.cfg.Batch {
+			continue // more may be due at once
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		case <-d.wake:
+		}
+	}
+}
+
+// Once claims and sends one batch; it returns how many it claimed.
+func (d *Dispatcher) Once(ctx context.Context) int {
+	var holds map[string]string
+	if d.holds != nil {
+		var err error
+		if holds, err = d.holds(ctx); err != nil {
+			// Without knowing what the log still holds back, a chat's
+			// order cannot be kept: nothing is sent until it is known.
+			d.hooks.Err(err)
+			return 0
+		}
+	}
+	// A lease outlasts an attempt, so a delivery is claimed again only
+	// when its dispatcher is gone.
+	due, err := d.outbox.Claim(ctx, d.now(), 2*d.cfg.Timeout+5*time.Second, d.cfg.Batch, holds)
+	if err != nil {
+		if ctx.Err() == nil {
+			d.hooks.Err(err)
+		}
+		return 0
+	}
+	var wg sync.WaitGroup
+	for _, one := range due {
+		wg.Add(1)
+		go func() { defer wg.Done(); d.attempt(one) }()
+	}
+	wg.Wait()
+	return len(due)
+}
+
+func (d *Dispatcher) attempt(due Due) {
+	// Not the loop's context: an attempt begun is finished and recorded.
+	ctx, cancel := context.WithTimeout(context.Background(), d.cfg.Timeout+5*time.Second)
+	defer cancel()
+	due.Delivery.At = d.now()
+	out := d.sender.Send(ctx, due.Delivery)
+	now := d.now()
+	r := Result{State: domain.DeliveryDelivered, Status: out.Status, NextAttempt: now}
+	if out.Err != nil {
+		r.Error = out.Err.Error()
+	}
+	switch wait, retry := d.cfg.Schedule.Next(due.Attempts+1, due.CreatedAt, now); {
+	case out.Delivered():
+		d.hooks.Attempted("delivered")
+		d.hooks.Delivered(now.Sub(due.CreatedAt))
+	case retry:
+		r.State, r.NextAttempt = domain.DeliveryPending, now.Add(wait)
+		d.hooks.Attempted("retry")
+	default:
+		r.State = domain.DeliveryFailed
+		d.hooks.Attempted("failed")
+		d.hooks.Failed(due, out)
+	}
+	if err := d.outbox.Record(ctx, due.Row, r); err != nil {
+		d.hooks.Err(err) // the lease runs out and it is sent again
+	}
+}
