@@ -70,3 +70,15 @@ func (u *Webhooks) Deliveries(ctx context.Context, caller domain.Caller, id, aft
 	}
 	return u.store.WebhookDeliveries(ctx, caller.App, id, after, limit)
 }
+
+// Replay sends again every delivery of the endpoint after the event
+// position after, and enables the endpoint if it was disabled.
+func (u *Webhooks) Replay(ctx context.Context, caller domain.Caller, id, after string) (int, error) {
+	if err := caller.MayApp(domain.ActManageApp); err != nil {
+		return 0, err
+	}
+	if !domain.ValidEventPosition(after) {
+		return 0, &domain.ValidationError{Field: "after", Reason: "must be an event position (as a delivery log shows it), or 0-0 for all"}
+	}
+	return u.store.ReplayWebhook(ctx, caller.App, id, after, u.clock.Now())
+}

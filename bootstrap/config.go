@@ -49,6 +49,7 @@ type WebhookConfig struct {
 	FirstRetry   time.Duration `env:"CHAT_WEBHOOK_FIRST_RETRY" envDefault:"5s" help:"a failed delivery's first retry delay (it doubles, with jitter, up to 4 h)"`
 	RetryFor     time.Duration `env:"CHAT_WEBHOOK_RETRY_FOR" envDefault:"25h" help:"how long a delivery is retried before it is recorded as failed"`
 	Poll         time.Duration `env:"CHAT_WEBHOOK_POLL_INTERVAL" envDefault:"1s" help:"how often the delivery loop looks for due retries"`
+	DisableAfter time.Duration `env:"CHAT_WEBHOOK_DISABLE_AFTER" envDefault:"120h" help:"an endpoint to which nothing was delivered for this long is disabled (with a webhook.disabled record in its log) when one more delivery is given up; a replay enables it (0: never)"`
 }
 
 type LogConfig struct {
@@ -78,6 +79,10 @@ type APIConfig struct {
 	AppWriteBurst   int           `env:"CHAT_APP_WRITE_BURST" envDefault:"0" help:"the burst of creates and edits an application is allowed"`
 	AppReadRate     int           `env:"CHAT_APP_READ_RATE" envDefault:"0" help:"reads and searches per second per application (0: off)"`
 	AppReadBurst    int           `env:"CHAT_APP_READ_BURST" envDefault:"0" help:"the burst of reads and searches an application is allowed"`
+	UserWriteRate   int           `env:"CHAT_USER_WRITE_RATE" envDefault:"0" help:"creates and edits per second per user of an application (a user token), besides the application's budget (0: off)"`
+	UserWriteBurst  int           `env:"CHAT_USER_WRITE_BURST" envDefault:"0" help:"the burst of creates and edits a user is allowed"`
+	UserReadRate    int           `env:"CHAT_USER_READ_RATE" envDefault:"0" help:"reads and searches per second per user of an application (0: off)"`
+	UserReadBurst   int           `env:"CHAT_USER_READ_BURST" envDefault:"0" help:"the burst of reads and searches a user is allowed"`
 	Heartbeat       time.Duration `env:"CHAT_LIVE_HEARTBEAT" envDefault:"15s" help:"how often an idle live stream sends a comment line, so that proxies keep it open"`
 	SearchTimeout   time.Duration `env:"CHAT_SEARCH_TIMEOUT" envDefault:"3s" help:"a search (index or fallback) not finished by then answers 503"`
 	SecretGrace     time.Duration `env:"CHAT_SECRET_GRACE" envDefault:"24h" help:"how long an application's previous secret keeps working after a rotation (DELETE …/secrets/previous ends it at once)"`

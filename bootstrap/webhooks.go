@@ -46,7 +46,7 @@ func (u urlCheck) CheckURL(ctx context.Context, raw string) error {
 func newDispatcher(c WebhookConfig, w *entstore.Webhooks, g *webhook.Guard, holds func(context.Context) (map[string]string, error),
 	m *metrics.Metrics, log *zap.Logger) *webhook.Dispatcher {
 	log = log.Named("webhooks")
-	cfg := webhook.DispatchConfig{Timeout: c.Timeout, Poll: c.Poll,
+	cfg := webhook.DispatchConfig{Timeout: c.Timeout, Poll: c.Poll, DisableAfter: c.DisableAfter,
 		Schedule: webhook.Schedule{First: c.FirstRetry, Max: webhook.MaxInterval, For: c.RetryFor}}
 	return webhook.NewDispatcher(cfg, w, webhook.NewSender(g, c.Timeout), holds, webhook.Hooks{
 		Attempted: func(outcome string) { m.WebhookAttempts.WithLabelValues(outcome).Inc() },
@@ -54,6 +54,11 @@ func newDispatcher(c WebhookConfig, w *entstore.Webhooks, g *webhook.Guard, hold
 		Failed: func(d webhook.Due, last webhook.Outcome) {
 			log.Warn("webhook delivery failed for good", zap.String("event_id", d.Delivery.ID), zap.String("url", d.Delivery.URL),
 				zap.Int("attempts", d.Attempts+1), zap.Int("last_status", last.Status), zap.Error(last.Err))
+		},
+		Disabled: func(d webhook.Due) {
+			m.WebhooksDisabled.Inc()
+			log.Warn("webhook endpoint disabled: nothing delivered to it for CHAT_WEBHOOK_DISABLE_AFTER", zap.String("url", d.Delivery.URL),
+				zap.Duration("disable_after", c.DisableAfter))
 		},
 		Err: func(err error) { log.Warn("webhook outbox", zap.Error(err)) },
 	})

@@ -26,6 +26,7 @@ func webhookSuite(t *testing.T, s *stack) {
 	t.Run("an endpoint gets only the types it asked for", func(t *testing.T) { webhookFilterCases(t, s) })
 	t.Run("a chat's events arrive in order; other chats are not held up", func(t *testing.T) { webhookOrderCases(t, s) })
 	t.Run("redirects, slow and absent receivers are failed attempts", func(t *testing.T) { webhookFailureCases(t, s) })
+	t.Run("a replay sends again what came after a position, in order", func(t *testing.T) { webhookReplayCases(t, s) })
 }
 
 // A private address is refused unless the operator allows it.
@@ -66,7 +67,7 @@ func webhookEndpointCases(t *testing.T, s *stack) {
 	tok := newApplication(t, s, "Hooks")
 	base := "/api/v1/chat_applications/" + tok + "/webhooks"
 	r := s.call(t, "POST", base, map[string]any{"url": "http://127.0.0.1:9/hooks"}).want(t, 201)
-	if got := sortedKeys(r.Body); got != "created_at,events,id,secret,url" {
+	if got := sortedKeys(r.Body); got != "created_at,disabled_at,events,id,secret,url" {
 		t.Fatalf("fields %s", got)
 	}
 	id, secret := r.str("id"), r.str("secret")

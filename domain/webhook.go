@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"regexp"
 	"slices"
 	"strconv"
 	"time"
@@ -19,6 +20,9 @@ type WebhookEndpoint struct {
 	URL       string
 	Events    []string // the types it asked for, in WebhookEventTypes' order
 	CreatedAt time.Time
+	// DisabledAt is when it was disabled for failing for days (zero: it
+	// is not); nothing is sent to it until a replay.
+	DisabledAt time.Time
 }
 
 // Wants says whether the endpoint asked for events of this type.
@@ -51,6 +55,14 @@ func NewWebhookID() string {
 	return "wh_" + hex.EncodeToString(b)
 }
 
+// NewRecordID draws the id of a record in a delivery log that is no
+// event's (the endpoint's WebhookDisabled), of an event id's form.
+func NewRecordID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // never fails on supported platforms
+	return "evt_" + hex.EncodeToString(b)
+}
+
 // Delivery states.
 const (
 	DeliveryPending   = "pending"
@@ -58,9 +70,15 @@ const (
 	DeliveryFailed    = "failed"
 )
 
-// WebhookDelivery is one event on its way to one endpoint, as its log shows it.
+// WebhookDisabled is the type of the record an endpoint's delivery log
+// gets when the endpoint is disabled.
+const WebhookDisabled = "webhook.disabled"
+
+// WebhookDelivery is one event on its way to one endpoint, as its log shows
+// it (or the endpoint's WebhookDisabled record).
 type WebhookDelivery struct {
 	EventID     string
+	Position    string // the event's in the log, ValidEventPosition's form
 	Type        string
 	Chat        int64
 	State       string // DeliveryPending, DeliveryDelivered or DeliveryFailed
@@ -70,6 +88,13 @@ type WebhookDelivery struct {
 	NextAttempt time.Time
 	CreatedAt   time.Time // the event's
 }
+
+var eventPosition = regexp.MustCompile(`^[0-9]{1,20}-[0-9]{1,20}$`)
+
+// ValidEventPosition says whether s has the form of an event's position in
+// its application's log ("<milliseconds>-<sequence>", a Redis stream
+// entry's ID; the embedded profile makes them alike). "0-0" is before all.
+func ValidEventPosition(s string) bool { return eventPosition.MatchString(s) }
 
 // EventType is the name an event has on the wire of webhooks and live
 // streams; "" for events webhooks do not carry.

@@ -294,6 +294,10 @@ type WebhookStore interface {
 	// WebhookDeliveries pages the endpoint's delivery log, newest first,
 	// from after the delivery of event after ("": the newest).
 	WebhookDeliveries(ctx context.Context, token domain.Token, id, after string, limit int) (domain.Page[domain.WebhookDelivery], error)
+	// ReplayWebhook sends again (from now, in order) every delivery of the
+	// endpoint after the position, and enables the endpoint if it was
+	// disabled. It returns how many deliveries it will send.
+	ReplayWebhook(ctx context.Context, token domain.Token, id, after string, now time.Time) (int, error)
 }
 
 // WebhookURLs checks a receiver's URL before it is registered (a

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/chatsvc/chat/adapters/webhook"
@@ -18,6 +19,10 @@ import (
 type Webhooks struct {
 	s    *Store
 	body func(domain.Event) ([]byte, error)
+	// The embedded profile's positions (its events have none from a
+	// stream): one group-commit writer hands them out in commit order.
+	mu   sync.Mutex
+	last string // the last handed out, sortable; "" until read from the outbox
 }
 
 // Webhooks is the store's webhook part; body is a delivery's JSON for an event.
@@ -32,7 +37,7 @@ func (w *Webhooks) CreateWebhook(ctx context.Context, token domain.Token, e doma
 }
 
 func (w *Webhooks) Webhooks(ctx context.Context, token domain.Token) ([]domain.WebhookEndpoint, error) {
-	rows, err := w.s.db.QueryContext(ctx, `SELECT id, url, events, created_at FROM webhook_endpoints WHERE token = ? ORDER BY created_at, id`, string(token))
+	rows, err := w.s.db.QueryContext(ctx, `SELECT id, url, events, created_at, disabled_at FROM webhook_endpoints WHERE token = ? ORDER BY created_at, id`, string(token))
 	if err != nil {
 		return nil, storeErr(err, "")
 	}
@@ -41,11 +46,14 @@ func (w *Webhooks) Webhooks(ctx context.Context, token domain.Token) ([]domain.W
 	for rows.Next() {
 		var e domain.WebhookEndpoint
 		var events string
-		var created int64
-		if err := rows.Scan(&e.ID, &e.URL, &events, &created); err != nil {
+		var created, disabled int64
+		if err := rows.Scan(&e.ID, &e.URL, &events, &created, &disabled); err != nil {
 			return nil, storeErr(err, "")
 		}
 		e.Events, e.CreatedAt = strings.Split(events, ","), time.UnixMilli(created).UTC()
+		if disabled != 0 {
+			e.DisabledAt = time.UnixMilli(disabled).UTC()
+		}
 		out = append(out, e)
 	}
 	return out, storeErr(rows.Err(), "")
@@ -66,12 +74,8 @@ func (w *Webhooks) DeleteWebhook(ctx context.Context, token domain.Token, id str
 
 func (w *Webhooks) WebhookDeliveries(ctx context.Context, token domain.Token, id, after string, limit int) (domain.Page[domain.WebhookDelivery], error) {
 	var page domain.Page[domain.WebhookDelivery]
-	var one int
-	err := w.s.db.QueryRowContext(ctx, `SELECT 1 FROM webhook_endpoints WHERE token = ? AND id = ?`, string(token), id).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return page, domain.NotFoundf("webhook not found")
-	} else if err != nil {
-		return page, storeErr(err, "")
+	if err := w.exists(ctx, token, id); err != nil {
+		return page, err
 	}
 	below := int64(1<<63 - 1)
 	if after != "" {
@@ -82,7 +86,7 @@ func (w *Webhooks) WebhookDeliveries(ctx context.Context, token domain.Token, id
 			return page, storeErr(err, "")
 		}
 	}
-	rows, err := w.s.db.QueryContext(ctx, `SELECT event_id, type, chat, state, attempts, last_status, last_error, next_attempt, created_at
+	rows, err := w.s.db.QueryContext(ctx, `SELECT event_id, pos, type, chat, state, attempts, last_status, last_error, next_attempt, created_at
 		FROM webhook_deliveries WHERE endpoint_id = ? AND id < ? ORDER BY id DESC LIMIT ?`, id, below, limit+1)
 	if err != nil {
 		return page, storeErr(err, "")
@@ -92,9 +96,10 @@ func (w *Webhooks) WebhookDeliveries(ctx context.Context, token domain.Token, id
 	for rows.Next() {
 		var d domain.WebhookDelivery
 		var next, created int64
-		if err := rows.Scan(&d.EventID, &d.Type, &d.Chat, &d.State, &d.Attempts, &d.LastStatus, &d.LastError, &next, &created); err != nil {
+		if err := rows.Scan(&d.EventID, &d.Position, &d.Type, &d.Chat, &d.State, &d.Attempts, &d.LastStatus, &d.LastError, &next, &created); err != nil {
 			return page, storeErr(err, "")
 		}
+		d.Position = webhook.PlainPosition(d.Position)
 		d.NextAttempt, d.CreatedAt = time.UnixMilli(next).UTC(), time.UnixMilli(created).UTC()
 		items = append(items, d)
 	}
@@ -123,6 +128,72 @@ func (w *Webhooks) Enqueue(ctx context.Context, tx SQLTx, events []webhook.Logge
 	return storeErr(t.Commit(), "")
 }
 
+// exists is nil when the application has the endpoint, else domain.ErrNotFound's.
+func (w *Webhooks) exists(ctx context.Context, token domain.Token, id string) error {
+	var one int
+	err := w.s.db.QueryRowContext(ctx, `SELECT 1 FROM webhook_endpoints WHERE token = ? AND id = ?`, string(token), id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.NotFoundf("webhook not found")
+	}
+	return storeErr(err, "")
+}
+
+// ReplayWebhook makes the endpoint's deliveries after the position pending
+// again, due now, their retry schedule starting over, and then enables the
+// endpoint, in one transaction: a delivery that waited while the endpoint
+// was disabled is not sent before the earlier ones made pending here. The
+// claims' order sends each chat's in order again.
+func (w *Webhooks) ReplayWebhook(ctx context.Context, token domain.Token, id, after string, now time.Time) (int, error) {
+	if err := w.exists(ctx, token, id); err != nil {
+		return 0, err
+	}
+	tx, err := w.s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, storeErr(err, "")
+	}
+	defer func() { _ = tx.Rollback() }()
+	res, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET state = ?, next_attempt = ?, since = ?
+		WHERE endpoint_id = ? AND pos > ? AND type <> ?`,
+		domain.DeliveryPending, now.UnixMilli(), now.UnixMilli(), id, webhook.SortablePosition(after), domain.WebhookDisabled)
+	if err != nil {
+		return 0, storeErr(err, "")
+	}
+	n, _ := res.RowsAffected()
+	if _, err := tx.ExecContext(ctx, `UPDATE webhook_endpoints SET disabled_at = 0 WHERE id = ?`, id); err != nil {
+		return 0, storeErr(err, "")
+	}
+	return int(n), storeErr(tx.Commit(), "")
+}
+
+// position is an event's place in the log, sortable: the stream's, or
+// embedded the next of this process's (after the outbox's last).
+func (w *Webhooks) position(ctx context.Context, tx SQLTx, l webhook.Logged, at time.Time) (string, error) {
+	if l.Position != "" {
+		return webhook.SortablePosition(l.Position), nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.last == "" {
+		rows, err := tx.QueryContext(ctx, `SELECT MAX(pos) FROM webhook_deliveries WHERE part = ''`)
+		if err != nil {
+			return "", storeErr(err, "")
+		}
+		var last sql.NullString
+		for rows.Next() {
+			err = rows.Scan(&last)
+		}
+		if err = errors.Join(err, rows.Err(), rows.Close()); err != nil {
+			return "", storeErr(err, "")
+		}
+		w.last = webhook.SortablePosition("0-0")
+		if last.Valid && last.String != "" {
+			w.last = last.String
+		}
+	}
+	w.last = webhook.NextPosition(w.last, at)
+	return w.last, nil
+}
+
 func (w *Webhooks) enqueue(ctx context.Context, tx SQLTx, events []webhook.Logged) error {
 	endpoints := map[domain.Token][]domain.WebhookEndpoint{}
 	var args []any
@@ -142,6 +213,7 @@ func (w *Webhooks) enqueue(ctx context.Context, tx SQLTx, events []webhook.Logge
 			endpoints[token] = eps
 		}
 		var body []byte
+		pos := ""
 		for _, e := range eps {
 			if !e.Wants(kind) {
 				continue
@@ -152,8 +224,14 @@ func (w *Webhooks) enqueue(ctx context.Context, tx SQLTx, events []webhook.Logge
 					return fmt.Errorf("%w: %v", domain.ErrInvalidEvent, err)
 				}
 			}
-			args = append(args, e.ID, domain.EventID(l.Event), kind, chat, l.Partition, webhook.SortablePosition(l.Position),
-				body, domain.DeliveryPending, at.UnixMilli(), at.UnixMilli())
+			if pos == "" {
+				var err error
+				if pos, err = w.position(ctx, tx, l, at); err != nil {
+					return err
+				}
+			}
+			args = append(args, e.ID, domain.EventID(l.Event), kind, chat, l.Partition, pos,
+				body, domain.DeliveryPending, at.UnixMilli(), at.UnixMilli(), at.UnixMilli())
 			rows++
 		}
 	}
@@ -164,9 +242,9 @@ func (w *Webhooks) enqueue(ctx context.Context, tx SQLTx, events []webhook.Logge
 	if w.s.isSQLite() {
 		ignore = "INSERT OR IGNORE"
 	}
-	values := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, 0, 0, '', ?, ?),", rows), ",")
+	values := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, 0, 0, '', ?, ?, ?),", rows), ",")
 	_, err := tx.ExecContext(ctx, ignore+` INTO webhook_deliveries (endpoint_id, event_id, type, chat, part, pos, body, state,
-		attempts, last_status, last_error, next_attempt, created_at) VALUES `+values, args...)
+		attempts, last_status, last_error, next_attempt, created_at, since) VALUES `+values, args...)
 	return storeErr(err, "")
 }
 

@@ -289,6 +289,12 @@ func idempotency(c *fiber.Ctx) (domain.Idempotency, error) {
 			return domain.Idempotency{}, badRequest("Idempotency-Key must be visible ASCII characters")
 		}
 	}
+	// A user's key is theirs alone: another user's request with the same
+	// key is another request (API.md: scoped to the application and the caller).
+	if caller, err := callerOf(c); err == nil && !caller.IsApp() {
+		// Hashed with the user: as short as any key, whatever the user id.
+		key = "user:" + userScope(caller.User+"\x00"+domain.UserID(key))
+	}
 	h := sha256.New()
 	for _, part := range [][]byte{c.Request().Header.Method(), c.Request().URI().Path(), c.Request().Header.ContentType(), c.Body()} {
 		h.Write(part)

@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -45,6 +47,11 @@ func (h *handlers) followChat(c *fiber.Ctx) error {
 	head := bytes.Replace(c.Response().Header.Header(), []byte("Content-Length: 0\r\n"), nil, 1)
 	c.Context().HijackSetNoResponse(true)
 	heartbeat := h.heartbeat
+	allowed := h.readRight(c)
+	wait := heartbeat
+	if allowed != nil {
+		wait = min(heartbeat, recheckRights)
+	}
 	c.Context().Hijack(func(conn net.Conn) {
 		defer st.Close()
 		w := bufio.NewWriterSize(conn, 512)
@@ -59,12 +66,20 @@ func (h *handlers) followChat(c *fiber.Ctx) error {
 		if w.Flush() != nil {
 			return
 		}
+		quiet := time.Now()
 		for {
-			e, ok, err := st.Next(context.Background(), heartbeat)
+			e, ok, err := st.Next(context.Background(), wait)
 			if err != nil {
 				return // dropped, or the instance is stopping: the client reconnects
 			}
+			if allowed != nil && !allowed() {
+				return // the user was removed: nothing more reaches them
+			}
+			if !ok && time.Since(quiet) < heartbeat {
+				continue
+			}
 			extend()
+			quiet = time.Now()
 			if !ok {
 				_, _ = w.WriteString(": heartbeat\n\n")
 			} else {
@@ -134,7 +149,11 @@ func (h *handlers) waitMessages(c *fiber.Ctx, page domain.PageRequest[int64]) er
 	if page.Before > 0 || page.Around > 0 || page.Backward || page.Desc {
 		return badRequest("wait follows the messages after a number: use it with after or a forward cursor, not with before, around or order=desc")
 	}
-	res, err := h.uc.Live.WaitMessages(c.UserContext(), chatPath(c), page.After, page.Limit, wait)
+	ctx, revoked := h.whileAllowed(c)
+	res, err := h.uc.Live.WaitMessages(ctx, chatPath(c), page.After, page.Limit, wait)
+	if revoked() {
+		return domain.NotFoundf("chat %s not found in this application", c.Params("chat"))
+	}
 	if err != nil {
 		return err
 	}
@@ -146,4 +165,60 @@ func (h *handlers) waitMessages(c *fiber.Ctx, page domain.PageRequest[int64]) er
 		out.Gaps = append(out.Gaps, gapJSON{g[0], g[1]})
 	}
 	return c.JSON(out)
+}
+
+// recheckRights: how often a user's live request checks that they may
+// still read the chat (a lookup in the api's memory, where a removal
+// lands from Redis within a network hop); an event is checked before it
+// is written, so none reaches a removed user.
+const recheckRights = time.Second
+
+// readRight is how a user's live request checks that they may still read
+// the chat of the path: false once they may not (removed, or the chat
+// hidden from them); a dependency down is no answer, and keeps the
+// request. Nil for the application itself.
+func (h *handlers) readRight(c *fiber.Ctx) func() bool {
+	caller, err := callerOf(c)
+	if err != nil || caller.IsApp() {
+		return nil
+	}
+	chat := c.Params("chat")
+	return func() bool {
+		err := h.uc.Members.Authorize(context.Background(), caller, chat, domain.ActRead)
+		return !errors.Is(err, domain.ErrNotFound) && !errors.Is(err, domain.ErrForbidden)
+	}
+}
+
+// whileAllowed is the request's context, ended when its user may no longer
+// read the chat; revoked, called once the request is done, tells whether
+// the user lost the right meanwhile (then the answer is not theirs).
+func (h *handlers) whileAllowed(c *fiber.Ctx) (context.Context, func() bool) {
+	allowed := h.readRight(c)
+	if allowed == nil {
+		return c.UserContext(), func() bool { return false }
+	}
+	ctx, cancel := context.WithCancel(c.UserContext())
+	var lost atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(recheckRights)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if !allowed() {
+					lost.Store(true)
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	return ctx, func() bool {
+		close(done)
+		cancel()
+		return lost.Load() || !allowed() // what the wait found is checked too
+	}
 }

@@ -99,8 +99,8 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 		h.heartbeat = 15 * time.Second
 	}
 	l := cfg.AppLimits
-	write := limitApp(uc.Limiter, "write", l.WriteRate, l.WriteBurst, log)
-	read := limitApp(uc.Limiter, "read", l.ReadRate, l.ReadBurst, log)
+	write := limitApp(uc.Limiter, "write", budget{l.WriteRate, l.WriteBurst}, budget{l.UserWriteRate, l.UserWriteBurst}, log)
+	read := limitApp(uc.Limiter, "read", budget{l.ReadRate, l.ReadBurst}, budget{l.UserReadRate, l.UserReadBurst}, log)
 	api.Post("/chat_applications", h.createApplication)
 	api.Get("/chat_applications", operatorOnly(cfg.AdminToken), h.listApplications)
 	// Every route of an application authenticates its caller first (auth.go).
@@ -116,6 +116,7 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 	api.Get("/chat_applications/:token/webhooks", auth, read, h.listWebhooks)
 	api.Delete("/chat_applications/:token/webhooks/:webhook", auth, write, h.deleteWebhook)
 	api.Get("/chat_applications/:token/webhooks/:webhook/deliveries", auth, read, h.listDeliveries)
+	api.Post("/chat_applications/:token/webhooks/:webhook/replay", auth, write, h.replayWebhook)
 	// A user reaches a chat by their role and its visibility (members.go).
 	reads, posts := h.mayChat(domain.ActRead), h.mayChat(domain.ActPost)
 	api.Get("/chat_applications/:token/chats/:chat", auth, reads, read, h.getChat)

@@ -14,10 +14,11 @@ import (
 // The routes of an application's webhook endpoints, and the JSON of a delivery.
 
 type webhookJSON struct {
-	ID        string    `json:"id"`
-	URL       string    `json:"url"`
-	Events    []string  `json:"events"`
-	CreatedAt time.Time `json:"created_at"`
+	ID         string     `json:"id"`
+	URL        string     `json:"url"`
+	Events     []string   `json:"events"`
+	CreatedAt  time.Time  `json:"created_at"`
+	DisabledAt *time.Time `json:"disabled_at"`
 }
 
 type createdWebhookJSON struct {
@@ -27,6 +28,7 @@ type createdWebhookJSON struct {
 
 type deliveryJSON struct {
 	EventID     string     `json:"event_id"`
+	Position    string     `json:"position"`
 	Type        string     `json:"type"`
 	Chat        int64      `json:"chat"`
 	State       string     `json:"state"`
@@ -38,11 +40,15 @@ type deliveryJSON struct {
 }
 
 func toWebhookJSON(e domain.WebhookEndpoint) webhookJSON {
-	return webhookJSON{ID: e.ID, URL: e.URL, Events: e.Events, CreatedAt: e.CreatedAt}
+	out := webhookJSON{ID: e.ID, URL: e.URL, Events: e.Events, CreatedAt: e.CreatedAt}
+	if !e.DisabledAt.IsZero() {
+		out.DisabledAt = &e.DisabledAt
+	}
+	return out
 }
 
 func toDeliveryJSON(d domain.WebhookDelivery) deliveryJSON {
-	out := deliveryJSON{EventID: d.EventID, Type: d.Type, Chat: d.Chat, State: d.State, Attempts: d.Attempts, CreatedAt: d.CreatedAt}
+	out := deliveryJSON{EventID: d.EventID, Position: d.Position, Type: d.Type, Chat: d.Chat, State: d.State, Attempts: d.Attempts, CreatedAt: d.CreatedAt}
 	if d.LastStatus != 0 {
 		out.LastStatus = &d.LastStatus
 	}
@@ -111,6 +117,30 @@ func (h *handlers) deleteWebhook(c *fiber.Ctx) error {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// replayWebhook sends again what the endpoint got after a position:
+// {"after": "<position>"} (absent or null: everything).
+func (h *handlers) replayWebhook(c *fiber.Ctx) error {
+	obj, err := decodeObject(c, "webhook")
+	if err != nil {
+		return err
+	}
+	after := "0-0"
+	if raw, ok := obj["after"]; ok && !isNull(raw) {
+		if json.Unmarshal(raw, &after) != nil {
+			return &domain.ValidationError{Field: "after", Reason: "must be an event position (a string)"}
+		}
+	}
+	caller, err := callerOf(c)
+	if err != nil {
+		return err
+	}
+	n, err := h.uc.Webhooks.Replay(c.UserContext(), caller, c.Params("webhook"), after)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"replayed": n})
 }
 
 // A delivery log's cursor is the last delivery's event id (public: it is

@@ -29,7 +29,9 @@ type Metrics struct {
 	// the time from an event to its delivery.
 	WebhookAttempts *prometheus.CounterVec
 	WebhookLag      prometheus.Histogram
-	DependencyUp    *prometheus.GaugeVec
+	// WebhooksDisabled counts endpoints disabled for failing for days.
+	WebhooksDisabled prometheus.Counter
+	DependencyUp     *prometheus.GaugeVec
 	// ReadCache counts the read cache's lookups (hit, miss) and the
 	// invalidations that failed (the batch is then retried).
 	ReadCache *prometheus.CounterVec
@@ -93,6 +95,9 @@ func New() *Metrics {
 			Help:    "Time from an event's creation to its delivery to a webhook endpoint.",
 			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2, 5, 10, 30, 60, 300, 3600},
 		}),
+		WebhooksDisabled: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chat_webhook_endpoints_disabled_total", Help: "Webhook endpoints disabled because nothing was delivered to them for CHAT_WEBHOOK_DISABLE_AFTER.",
+		}),
 		SearchDegraded: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "chat_search_degraded_total", Help: "Searches answered by the database fallback because the index was unavailable.",
 		}),
@@ -109,7 +114,7 @@ func New() *Metrics {
 	m.WritesRefused = prometheus.NewCounter(prometheus.CounterOpts{Name: "chat_writes_refused_total", Help: "Writes refused (503 overloaded) because their partition's queue was over CHAT_MAX_BACKLOG."})
 	m.WriteBacklog = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "chat_write_backlog", Help: "Events of a partition that a consumer group (the slower) has not acknowledged, as the api last read them for CHAT_MAX_BACKLOG, by topic."}, []string{"topic"})
 	r.MustRegister(m.WritesRefused, m.WriteBacklog, m.LiveStreams, m.LiveDelivered, m.LiveDropped, m.ReadCache, m.RequestDuration, m.EventsPublished, m.EventsPersisted, m.EventsIndexed, m.EventsFailed, m.EventsDead,
-		m.NumberConflicts, m.StreamBacklog, m.CountersFixed, m.ApplyLag, m.SearchDegraded, m.WebhookAttempts, m.WebhookLag, m.DependencyUp,
+		m.NumberConflicts, m.StreamBacklog, m.CountersFixed, m.ApplyLag, m.SearchDegraded, m.WebhookAttempts, m.WebhookLag, m.WebhooksDisabled, m.DependencyUp,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -14,6 +14,9 @@ type DispatchConfig struct {
 	Timeout  time.Duration // one attempt's (Sender's)
 	Poll     time.Duration // how often the outbox is asked for due deliveries when idle
 	Batch    int           // deliveries claimed (and sent at once) at most
+	// DisableAfter: an endpoint to which nothing was delivered for this
+	// long is disabled when one more delivery is given up (0: never).
+	DisableAfter time.Duration
 }
 
 // Hooks hear what the loop does, for metrics and logs. Any may be nil.
@@ -24,6 +27,8 @@ type Hooks struct {
 	Delivered func(lag time.Duration)
 	// Failed hears each delivery given up on.
 	Failed func(d Due, last Outcome)
+	// Disabled hears each endpoint disabled (d was its last delivery given up).
+	Disabled func(d Due)
 	// Err hears the outbox's failures (retried at the next poll).
 	Err func(error)
 }
@@ -62,6 +67,9 @@ func NewDispatcher(cfg DispatchConfig, outbox Outbox, sender *Sender, holds func
 	}
 	if hooks.Failed == nil {
 		hooks.Failed = func(Due, Outcome) {}
+	}
+	if hooks.Disabled == nil {
+		hooks.Disabled = func(Due) {}
 	}
 	if hooks.Err == nil {
 		hooks.Err = func(error) {}
@@ -136,10 +144,10 @@ func (d *Dispatcher) attempt(due Due) {
 	if out.Err != nil {
 		r.Error = out.Err.Error()
 	}
-	switch wait, retry := d.cfg.Schedule.Next(due.Attempts+1, due.CreatedAt, now); {
+	switch wait, retry := d.cfg.Schedule.Next(due.Attempts+1, due.Since, now); {
 	case out.Delivered():
 		d.hooks.Attempted("delivered")
-		d.hooks.Delivered(now.Sub(due.CreatedAt))
+		d.hooks.Delivered(now.Sub(due.Since)) // a replayed one's from its replay
 	case retry:
 		r.State, r.NextAttempt = domain.DeliveryPending, now.Add(wait)
 		d.hooks.Attempted("retry")
@@ -150,5 +158,13 @@ func (d *Dispatcher) attempt(due Due) {
 	}
 	if err := d.outbox.Record(ctx, due.Row, r); err != nil {
 		d.hooks.Err(err) // the lease runs out and it is sent again
+		return
+	}
+	if r.State == domain.DeliveryFailed && d.cfg.DisableAfter > 0 {
+		if disabled, err := d.outbox.Disable(ctx, due.Row, now, now.Add(-d.cfg.DisableAfter)); err != nil {
+			d.hooks.Err(err) // the next delivery given up tries again
+		} else if disabled {
+			d.hooks.Disabled(due)
+		}
 	}
 }

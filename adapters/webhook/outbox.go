@@ -31,6 +31,35 @@ func SortablePosition(id string) string {
 	return fmt.Sprintf("%020d-%020d", a, b)
 }
 
+// PlainPosition is a sortable position as the log wrote it ("ms-seq").
+func PlainPosition(sortable string) string {
+	ms, seq, ok := strings.Cut(sortable, "-")
+	if !ok {
+		return sortable
+	}
+	trim := func(s string) string {
+		if s = strings.TrimLeft(s, "0"); s == "" {
+			return "0"
+		}
+		return s
+	}
+	return trim(ms) + "-" + trim(seq)
+}
+
+// NextPosition is the sortable position after last for an event of time
+// at: at's millisecond, or last's next when the clock has not passed it,
+// so that positions grow in the order they are handed out.
+func NextPosition(last string, at time.Time) string {
+	ms, seq, _ := strings.Cut(PlainPosition(last), "-")
+	var lastMS, lastSeq uint64
+	_, _ = fmt.Sscan(ms, &lastMS)
+	_, _ = fmt.Sscan(seq, &lastSeq)
+	if now := uint64(max(at.UnixMilli(), 0)); now > lastMS {
+		return SortablePosition(fmt.Sprintf("%d-0", now))
+	}
+	return SortablePosition(fmt.Sprintf("%d-%d", lastMS, lastSeq+1))
+}
+
 // Due is a delivery whose attempt has come, claimed for one sender for a
 // while (the lease): a sender that dies leaves it to be claimed again.
 type Due struct {
@@ -39,6 +68,7 @@ type Due struct {
 	Type      string
 	Attempts  int       // made so far
 	CreatedAt time.Time // the event's
+	Since     time.Time // when its series of attempts began: the event, or its replay
 }
 
 // Result is what a delivery's attempt leaves in its log.
@@ -58,4 +88,9 @@ type Outbox interface {
 	// from other claims until lease has passed.
 	Claim(ctx context.Context, now time.Time, lease time.Duration, limit int, holds map[string]string) ([]Due, error)
 	Record(ctx context.Context, row int64, r Result) error
+	// Disable disables the endpoint of the delivery row, given up on at
+	// now, when nothing was delivered to it since quiet and it existed
+	// then, and writes the webhook.disabled record in its log; it says
+	// whether it did.
+	Disable(ctx context.Context, row int64, now, quiet time.Time) (bool, error)
 }
