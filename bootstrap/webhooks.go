@@ -34,6 +34,21 @@ func webhookStoreModule(c WebhookConfig) fx.Option {
 	)
 }
 
+// The pull feed (GET …/events): production, what the webhooks' group has
+// not settled waits (stream.Unsettled), as the deliveries do.
+func productionFeed(streamCfg StreamConfig) fx.Option {
+	return fx.Provide(func(s *entstore.Store, client goredis.UniversalClient) *application.Feed {
+		return application.NewFeed(s.Feed(func(ctx context.Context) (map[string]string, error) {
+			return stream.Unsettled(ctx, client, streamCfg.Topics(), streamCfg.WebhookGroup)
+		}), 0)
+	})
+}
+
+// embeddedFeed: the group commit writes the feed in the order of its positions.
+func embeddedFeed() fx.Option {
+	return fx.Provide(func(s *entstore.Store) *application.Feed { return application.NewFeed(s.Feed(nil), 0) })
+}
+
 // urlCheck is the guard as the use case sees it.
 type urlCheck struct{ g *webhook.Guard }
 
