@@ -20,6 +20,7 @@ func API(cfg Config) fx.Option {
 		streamLiveLog(cfg.Stream),
 		liveModule(cfg.Live),
 		webhookStoreModule(cfg.Webhook),
+		productionFeed(cfg.Stream),
 		apiModule(cfg.API, cfg.ReadCache),
 	)
 }
@@ -66,6 +67,7 @@ func Embedded(cfg Config) fx.Option {
 		projectorModule(cfg.Counters),
 		webhookStoreModule(cfg.Webhook),
 		embeddedDeliveryModule(cfg.Webhook),
+		embeddedFeed(),
 		groupCommitModule(cfg.Stream),
 		liveModule(cfg.Live),
 		apiModule(cfg.API, cfg.ReadCache),

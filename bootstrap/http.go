@@ -56,6 +56,7 @@ type serverIn struct {
 	Live         *application.Live
 	Members      *application.Members
 	Webhooks     *application.Webhooks
+	Feed         *application.Feed
 	Limiter      ports.RateLimiter
 	Checks       []httpapi.Check `group:"readiness"`
 	Metrics      *metrics.Metrics
@@ -65,7 +66,7 @@ type serverIn struct {
 
 func newServer(in serverIn) *httpapi.Server {
 	api := in.API
-	uc := httpapi.UseCases{Applications: in.Applications, Chats: in.Chats, Messages: in.Messages, Search: in.Search, Live: in.Live, Members: in.Members, Webhooks: in.Webhooks, Limiter: in.Limiter}
+	uc := httpapi.UseCases{Applications: in.Applications, Chats: in.Chats, Messages: in.Messages, Search: in.Search, Live: in.Live, Members: in.Members, Webhooks: in.Webhooks, Feed: in.Feed, Limiter: in.Limiter}
 	cfg := httpapi.Config{Addr: api.Addr, AdminToken: api.AdminToken, MaxRequestBytes: api.MaxRequestBytes, RateLimit: api.RateLimit,
 		AppLimits: httpapi.AppLimits{WriteRate: api.AppWriteRate, WriteBurst: api.AppWriteBurst, ReadRate: api.AppReadRate, ReadBurst: api.AppReadBurst,
 			UserWriteRate: api.UserWriteRate, UserWriteBurst: api.UserWriteBurst, UserReadRate: api.UserReadRate, UserReadBurst: api.UserReadBurst},

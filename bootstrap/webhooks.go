@@ -34,6 +34,21 @@ func webhookStoreModule(c WebhookConfig) fx.Option {
 	)
 }
 
+// The pull feed (GET …/events): production, what the webhooks' group has
+// not settled waits (stream.Unsettled), as the deliveries do.
+func productionFeed(streamCfg StreamConfig) fx.Option {
+	return fx.Provide(func(s *entstore.Store, client goredis.UniversalClient) *application.Feed {
+		return application.NewFeed(s.Feed(func(ctx context.Context) (map[string]string, error) {
+			return stream.Unsettled(ctx, client, streamCfg.Topics(), streamCfg.WebhookGroup)
+		}), 0)
+	})
+}
+
+// embeddedFeed: the group commit writes the feed in the order of its positions.
+func embeddedFeed() fx.Option {
+	return fx.Provide(func(s *entstore.Store) *application.Feed { return application.NewFeed(s.Feed(nil), 0) })
+}
+
 // urlCheck is the guard as the use case sees it.
 type urlCheck struct{ g *webhook.Guard }
 
@@ -85,7 +100,11 @@ func webhookDeliveryModule(streamCfg StreamConfig, c WebhookConfig) fx.Option {
 				return nil, err
 			}
 			return stream.NewIntake(streamCfg.Topics(), sub, func(ctx context.Context, part, pos string, e domain.Event) error {
-				return w.Enqueue(ctx, nil, []webhook.Logged{{Partition: part, Position: pos, Event: e}})
+				if err := w.Enqueue(ctx, nil, []webhook.Logged{{Partition: part, Position: pos, Event: e}}); err != nil {
+					return err
+				}
+				d.Wake() // its hold moves on once acknowledged: a poll after that sees it
+				return nil
 			}, log.Named("webhook-intake"))
 		}),
 		fx.Invoke(func(lc fx.Lifecycle, in *stream.Intake) {

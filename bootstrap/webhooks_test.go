@@ -27,6 +27,7 @@ func webhookSuite(t *testing.T, s *stack) {
 	t.Run("a chat's events arrive in order; other chats are not held up", func(t *testing.T) { webhookOrderCases(t, s) })
 	t.Run("redirects, slow and absent receivers are failed attempts", func(t *testing.T) { webhookFailureCases(t, s) })
 	t.Run("a replay sends again what came after a position, in order", func(t *testing.T) { webhookReplayCases(t, s) })
+	t.Run("the pull feed: every event with its position, resumable, long polled", func(t *testing.T) { feedCases(t, s) })
 }
 
 // A private address is refused unless the operator allows it.
@@ -106,7 +107,9 @@ func webhookAccessCases(t *testing.T, s *stack) {
 		h := bearerHeader(creds[name])
 		s.call(t, "POST", base, map[string]any{"url": "http://127.0.0.1:9/hooks"}, h...).wantError(t, 401, "unauthorized")
 		s.call(t, "GET", base, nil, h...).wantError(t, 401, "unauthorized")
+		s.call(t, "GET", "/api/v1/chat_applications/"+tok+"/events", nil, h...).wantError(t, 401, "unauthorized")
 	}
+	s.call(t, "GET", "/api/v1/chat_applications/"+tok+"/events", nil, bearerHeader(creds[credCurrent])...).want(t, 200)
 	secret := bearerHeader(creds[credCurrent])
 	id := s.call(t, "POST", base, map[string]any{"url": "http://127.0.0.1:9/hooks"}, secret...).want(t, 201).str("id")
 	for _, name := range refused {

@@ -135,3 +135,10 @@ func EventID(e Event) string {
 	}
 	return "evt_" + hex.EncodeToString(h.Sum(nil)[:16])
 }
+
+// FeedEvent is an event of an application's pull feed: its position, and
+// its representation as webhooks carry it ({type, timestamp, data}).
+type FeedEvent struct {
+	Position string
+	Body     []byte
+}

@@ -305,3 +305,11 @@ type WebhookStore interface {
 type WebhookURLs interface {
 	CheckURL(ctx context.Context, raw string) error
 }
+
+// EventFeed is every event of an application that webhooks carry, in its
+// log's order, each at its position (domain.ValidEventPosition's form).
+type EventFeed interface {
+	// Events returns up to limit events after the position, none that
+	// could still be preceded by one not yet in the feed.
+	Events(ctx context.Context, token domain.Token, after string, limit int) ([]domain.FeedEvent, error)
+}

@@ -29,6 +29,7 @@ var outsideEnt = map[string]string{
 	"goose_db_version":   "the migration tool's own",
 	"webhook_endpoints":  "webhook endpoints (entstore/webhooks.go), read with the outbox's raw SQL",
 	"webhook_deliveries": "the webhooks' outbox: claims lock with SKIP LOCKED (entstore/webhooks_outbox.go)",
+	"app_events":         "the pull feed of each application's events, written with the webhook deliveries (entstore/feed.go)",
 }
 
 // One schema truth: the versioned migrations of each dialect make exactly

@@ -174,7 +174,8 @@ func (w *Webhooks) position(ctx context.Context, tx SQLTx, l webhook.Logged, at 
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.last == "" {
-		rows, err := tx.QueryContext(ctx, `SELECT MAX(pos) FROM webhook_deliveries WHERE part = ''`)
+		rows, err := tx.QueryContext(ctx, `SELECT MAX(pos) FROM (SELECT pos FROM webhook_deliveries WHERE part = ''
+			UNION ALL SELECT pos FROM app_events WHERE part = '') t`)
 		if err != nil {
 			return "", storeErr(err, "")
 		}
@@ -196,8 +197,7 @@ func (w *Webhooks) position(ctx context.Context, tx SQLTx, l webhook.Logged, at 
 
 func (w *Webhooks) enqueue(ctx context.Context, tx SQLTx, events []webhook.Logged) error {
 	endpoints := map[domain.Token][]domain.WebhookEndpoint{}
-	var args []any
-	rows := 0
+	var feed, deliveries []any
 	for _, l := range events {
 		kind := domain.EventType(l.Event)
 		if kind == "" {
@@ -212,39 +212,40 @@ func (w *Webhooks) enqueue(ctx context.Context, tx SQLTx, events []webhook.Logge
 			}
 			endpoints[token] = eps
 		}
-		var body []byte
-		pos := ""
+		body, err := w.body(l.Event)
+		if err != nil {
+			return fmt.Errorf("%w: %v", domain.ErrInvalidEvent, err)
+		}
+		pos, err := w.position(ctx, tx, l, at)
+		if err != nil {
+			return err
+		}
+		id := domain.EventID(l.Event)
+		feed = append(feed, string(token), pos, id, l.Partition, body, at.UnixMilli())
 		for _, e := range eps {
-			if !e.Wants(kind) {
-				continue
+			if e.Wants(kind) {
+				deliveries = append(deliveries, e.ID, id, kind, chat, l.Partition, pos,
+					body, domain.DeliveryPending, at.UnixMilli(), at.UnixMilli(), at.UnixMilli())
 			}
-			if body == nil {
-				var err error
-				if body, err = w.body(l.Event); err != nil {
-					return fmt.Errorf("%w: %v", domain.ErrInvalidEvent, err)
-				}
-			}
-			if pos == "" {
-				var err error
-				if pos, err = w.position(ctx, tx, l, at); err != nil {
-					return err
-				}
-			}
-			args = append(args, e.ID, domain.EventID(l.Event), kind, chat, l.Partition, pos,
-				body, domain.DeliveryPending, at.UnixMilli(), at.UnixMilli(), at.UnixMilli())
-			rows++
 		}
 	}
-	if rows == 0 {
+	if len(feed) == 0 {
 		return nil
 	}
 	ignore := "INSERT IGNORE"
 	if w.s.isSQLite() {
 		ignore = "INSERT OR IGNORE"
 	}
-	values := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, 0, 0, '', ?, ?, ?),", rows), ",")
+	values := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?),", len(feed)/6), ",")
+	if _, err := tx.ExecContext(ctx, ignore+` INTO app_events (token, pos, event_id, part, body, created_at) VALUES `+values, feed...); err != nil {
+		return storeErr(err, "")
+	}
+	if len(deliveries) == 0 {
+		return nil
+	}
+	values = strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, 0, 0, '', ?, ?, ?),", len(deliveries)/11), ",")
 	_, err := tx.ExecContext(ctx, ignore+` INTO webhook_deliveries (endpoint_id, event_id, type, chat, part, pos, body, state,
-		attempts, last_status, last_error, next_attempt, created_at, since) VALUES `+values, args...)
+		attempts, last_status, last_error, next_attempt, created_at, since) VALUES `+values, deliveries...)
 	return storeErr(err, "")
 }
 

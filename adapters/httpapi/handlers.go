@@ -24,6 +24,7 @@ type UseCases struct {
 	Live         *application.Live
 	Members      *application.Members
 	Webhooks     *application.Webhooks
+	Feed         *application.Feed
 	// Limiter counts the per-application budgets; nil: none.
 	Limiter ports.RateLimiter
 }

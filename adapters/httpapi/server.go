@@ -117,6 +117,7 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 	api.Delete("/chat_applications/:token/webhooks/:webhook", auth, write, h.deleteWebhook)
 	api.Get("/chat_applications/:token/webhooks/:webhook/deliveries", auth, read, h.listDeliveries)
 	api.Post("/chat_applications/:token/webhooks/:webhook/replay", auth, write, h.replayWebhook)
+	api.Get("/chat_applications/:token/events", auth, read, h.feed)
 	// A user reaches a chat by their role and its visibility (members.go).
 	reads, posts := h.mayChat(domain.ActRead), h.mayChat(domain.ActPost)
 	api.Get("/chat_applications/:token/chats/:chat", auth, reads, read, h.getChat)
