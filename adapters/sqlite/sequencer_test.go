@@ -15,7 +15,7 @@ import (
 )
 
 // openDB opens and migrates the embedded database in dir.
-func openDB(t *testing.T, dir string) *sql.DB {
+func openDB(t testing.TB, dir string) *sql.DB {
 	t.Helper()
 	db, err := entstore.OpenSQLite(dir)
 	if err != nil {
