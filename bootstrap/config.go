@@ -48,7 +48,7 @@ type WebhookConfig struct {
 	Timeout      time.Duration `env:"CHAT_WEBHOOK_TIMEOUT" envDefault:"10s" help:"how long a webhook receiver has to answer a delivery"`
 	FirstRetry   time.Duration `env:"CHAT_WEBHOOK_FIRST_RETRY" envDefault:"5s" help:"a failed delivery's first retry delay (it doubles, with jitter, up to 4 h)"`
 	RetryFor     time.Duration `env:"CHAT_WEBHOOK_RETRY_FOR" envDefault:"25h" help:"how long a delivery is retried before it is recorded as failed"`
-	Poll         time.Duration `env:"CHAT_WEBHOOK_POLL_INTERVAL" envDefault:"1s" help:"how often the delivery loop looks for due retries"`
+	Poll         time.Duration `env:"CHAT_WEBHOOK_POLL_INTERVAL" envDefault:"200ms" help:"how often an idle delivery loop looks for due deliveries (retries, and in production what the intake wrote)"`
 	DisableAfter time.Duration `env:"CHAT_WEBHOOK_DISABLE_AFTER" envDefault:"120h" help:"an endpoint to which nothing was delivered for this long is disabled (with a webhook.disabled record in its log) when one more delivery is given up; a replay enables it (0: never)"`
 }
 
@@ -129,6 +129,10 @@ type SequencerConfig struct {
 	// reservation (see ports.SequenceFences).
 	Lease        int64 `env:"CHAT_SEQUENCE_LEASE" envDefault:"1000" check:"atleast1" help:"numbers a sequence hands out before it reserves more in MySQL; never lower it on a running system"`
 	HistoryCheck bool  `env:"CHAT_SEQUENCE_HISTORY_CHECK" envDefault:"true" help:"re-seed every sequence written before Redis restarted or failed over"`
+	// RelayEvery: how often the api relays the degraded path's outbox to
+	// the streams, and, while its writes go through MySQL, checks whether
+	// Redis is back.
+	RelayEvery time.Duration `env:"CHAT_OUTBOX_RELAY_INTERVAL" envDefault:"500ms" help:"how often the api relays writes made while Redis was unreachable to the streams, and looks whether Redis is back"`
 }
 
 type OpenSearchConfig struct {

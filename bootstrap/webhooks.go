@@ -100,7 +100,11 @@ func webhookDeliveryModule(streamCfg StreamConfig, c WebhookConfig) fx.Option {
 				return nil, err
 			}
 			return stream.NewIntake(streamCfg.Topics(), sub, func(ctx context.Context, part, pos string, e domain.Event) error {
-				return w.Enqueue(ctx, nil, []webhook.Logged{{Partition: part, Position: pos, Event: e}})
+				if err := w.Enqueue(ctx, nil, []webhook.Logged{{Partition: part, Position: pos, Event: e}}); err != nil {
+					return err
+				}
+				d.Wake() // its hold moves on once acknowledged: a poll after that sees it
+				return nil
 			}, log.Named("webhook-intake"))
 		}),
 		fx.Invoke(func(lc fx.Lifecycle, in *stream.Intake) {

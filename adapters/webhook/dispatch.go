@@ -90,9 +90,10 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	ticker := time.NewTicker(d.cfg.Poll)
 	defer ticker.Stop()
 	for {
-		n := d.Once(ctx)
-		if n == d.cfg.Batch {
-			continue // more may be due at once
+		if d.Once(ctx) > 0 {
+			// More may be due at once: a full batch left some, and each
+			// delivery made leaves its chat's next one the head.
+			continue
 		}
 		select {
 		case <-ctx.Done():
