@@ -40,6 +40,7 @@ func main() {
 	ceiling := flag.Bool("ceiling", false, "drive a -serve ceiling (POST of the same bodies) and print its throughput only")
 	get := flag.String("get", "", "GET this path (under -url) instead of creating messages: a read benchmark")
 	count := flag.Int("count", 0, "create this many messages, then stop (one in three also says hello), and print the token")
+	token := flag.String("token", "", "create the messages in this application's chats 1 to -chats, made beforehand, instead of in new ones (an application cannot be made while Redis is unreachable)")
 	flag.Parse()
 	var err error
 	switch {
@@ -48,7 +49,7 @@ func main() {
 	case *get != "":
 		err = reads(*base+*get, *conns, *dur)
 	default:
-		err = run(config{base: *base, conns: *conns, dur: *dur, chats: *chats, apps: max(*apps, 1), sampleEvery: *sampleEvery, rate: *rate, ceiling: *ceiling, count: *count})
+		err = run(config{base: *base, conns: *conns, dur: *dur, chats: *chats, apps: max(*apps, 1), sampleEvery: *sampleEvery, rate: *rate, ceiling: *ceiling, count: *count, token: *token})
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
@@ -128,6 +129,7 @@ type config struct {
 	sampleEvery, rate int
 	count             int
 	ceiling           bool
+	token             string
 }
 
 // body is a JSON create request of corpus.Body; marker, if given, is one
@@ -162,7 +164,10 @@ func run(cfg config) error {
 		return res.StatusCode(), append([]byte(nil), res.Body()...), err
 	}
 	prefixes := []string{"/ceiling/chats"}
-	if !cfg.ceiling {
+	if cfg.token != "" {
+		prefixes = []string{"/api/v1/chat_applications/" + cfg.token + "/chats"}
+		fmt.Println("chats=0")
+	} else if !cfg.ceiling {
 		prefixes = prefixes[:0]
 		for a := 0; a < cfg.apps; a++ {
 			status, body, err := post("/api/v1/chat_applications", []byte(`{"name":"loadgen"}`))
