@@ -6,11 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"entgo.io/ent/dialect"
-
 	"github.com/chatsvc/chat/adapters/entstore"
 	"github.com/chatsvc/chat/domain"
-	"github.com/chatsvc/chat/internal/testenv"
 	"github.com/chatsvc/chat/ports"
 )
 
@@ -21,23 +18,15 @@ import (
 // its first answer; the outbox gives the events back in order, until relayed.
 func TestOutboxQueueNumbersAboveTheReservation(t *testing.T) {
 	ctx := context.Background()
-	db, err := entstore.OpenMySQL(testenv.MySQLDSN(t), 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := entstore.New(db, dialect.MySQL)
-	t.Cleanup(func() { s.Close() })
+	s, _, app := mysqlApp(t, "outbox")
+	tok, now := app.Token, app.CreatedAt
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	name, _ := domain.NewName("outbox")
-	now := time.Now().UTC()
-	tok := domain.NewToken()
-	must(s.CreateApplication(ctx, domain.Application{Token: tok, Name: name, CreatedAt: now, UpdatedAt: now}))
-	_, err = s.ApplyEvents(ctx, []domain.Event{domain.ChatCreated{Token: tok, Number: 1, CreatedAt: now},
+	_, err := s.ApplyEvents(ctx, []domain.Event{domain.ChatCreated{Token: tok, Number: 1, CreatedAt: now},
 		domain.MessageCreated{Token: tok, Chat: 1, Number: 1, Body: "one", CreatedAt: now}})
 	must(err)
 	const floor = 4
