@@ -129,6 +129,10 @@ type SequencerConfig struct {
 	// reservation (see ports.SequenceFences).
 	Lease        int64 `env:"CHAT_SEQUENCE_LEASE" envDefault:"1000" check:"atleast1" help:"numbers a sequence hands out before it reserves more in MySQL; never lower it on a running system"`
 	HistoryCheck bool  `env:"CHAT_SEQUENCE_HISTORY_CHECK" envDefault:"true" help:"re-seed every sequence written before Redis restarted or failed over"`
+	// RelayEvery: how often the api relays the degraded path's outbox to
+	// the streams, and, while its writes go through MySQL, checks whether
+	// Redis is back.
+	RelayEvery time.Duration `env:"CHAT_OUTBOX_RELAY_INTERVAL" envDefault:"500ms" help:"how often the api relays writes made while Redis was unreachable to the streams, and looks whether Redis is back"`
 }
 
 type OpenSearchConfig struct {

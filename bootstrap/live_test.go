@@ -43,6 +43,17 @@ type sseStream struct {
 // follow opens a live stream; the events it reads wait in a channel.
 func follow(t *testing.T, s *stack, path string, headers ...string) *sseStream {
 	t.Helper()
+	st, err := openStream(s, path, headers...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.close)
+	return st
+}
+
+// openStream opens a live stream, as follow does, for a caller that
+// closes it itself.
+func openStream(s *stack, path string, headers ...string) (*sseStream, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "GET", s.URL+path, nil)
 	for i := 0; i+1 < len(headers); i += 2 {
@@ -51,11 +62,12 @@ func follow(t *testing.T, s *stack, path string, headers ...string) *sseStream {
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		cancel()
-		t.Fatal(err)
+		return nil, err
 	}
 	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
 		cancel()
-		t.Fatalf("GET %s: %d %s", path, res.StatusCode, res.Header.Get("Content-Type"))
+		res.Body.Close()
+		return nil, fmt.Errorf("GET %s: %d %s", path, res.StatusCode, res.Header.Get("Content-Type"))
 	}
 	st := &sseStream{res: res, events: make(chan sseEvent, 100), cancel: cancel}
 	go func() {
@@ -79,8 +91,7 @@ func follow(t *testing.T, s *stack, path string, headers ...string) *sseStream {
 			}
 		}
 	}()
-	t.Cleanup(st.close)
-	return st
+	return st, nil
 }
 
 func (st *sseStream) close() { st.cancel(); st.res.Body.Close() }

@@ -2,12 +2,15 @@ package bootstrap
 
 import (
 	"context"
+	"math"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/redis/rueidis"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
+	"github.com/chatsvc/chat/adapters/entstore"
 	"github.com/chatsvc/chat/adapters/httpapi"
 	"github.com/chatsvc/chat/adapters/metrics"
 	redisadapter "github.com/chatsvc/chat/adapters/redis"
@@ -39,13 +42,67 @@ func sequencerModule(redisCfg RedisConfig, seqCfg SequencerConfig, streamCfg Str
 			return streamlog.NewBacklogGate(client, streamCfg.Topics(), streamCfg.Groups(), streamCfg.MaxBacklog)
 		}),
 		fx.Invoke(watchWriteBacklog),
-		fx.Provide(func(seq *redisadapter.Sequencer, gate *streamlog.BacklogGate, m *metrics.Metrics) ports.EventQueue {
-			return countAppends(decorator.AdmitWrites(seq, gate), streamCfg, m)
+		// While Redis cannot be reached, writes are numbered and persisted in
+		// MySQL (the degraded path), and relayed to the streams once it is back.
+		fx.Provide(func(store *entstore.Store) *entstore.OutboxQueue {
+			return entstore.NewOutboxQueue(store, seqCfg.Lease, streamCfg.Topics().OutboxEntry)
+		}),
+		fx.Provide(func(seq *redisadapter.Sequencer, gate *streamlog.BacklogGate, degraded *entstore.OutboxQueue, m *metrics.Metrics, log *zap.Logger) *decorator.Fallback {
+			return decorator.NewFallback(decorator.AdmitWrites(seq, gate), degraded, "redis", func(on bool) {
+				if on {
+					m.WritesDegraded.Set(1)
+					log.Warn("Redis cannot be reached: writes go through MySQL (degraded) until it is back")
+					return
+				}
+				m.WritesDegraded.Set(0)
+				log.Info("Redis is back: writes go through Redis again")
+			})
+		}),
+		fx.Provide(func(f *decorator.Fallback, m *metrics.Metrics) ports.EventQueue { return countAppends(f, streamCfg, m) }),
+		fx.Provide(func(seq *redisadapter.Sequencer, store *entstore.Store) *redisadapter.Relay {
+			return redisadapter.NewRelay(seq, store, relayBatch)
+		}),
+		fx.Invoke(func(lc fx.Lifecycle, f *decorator.Fallback, q *entstore.OutboxQueue, relay *redisadapter.Relay, r rueidis.Client, m *metrics.Metrics, log *zap.Logger) {
+			every(lc, seqCfg.RelayEvery, func(ctx context.Context) { relayOutbox(ctx, f, q, relay, r, m, log) })
 		}),
 		readiness(func(r rueidis.Client) httpapi.Check {
-			return httpapi.Check{Name: "redis", Ping: func(ctx context.Context) error { return redisadapter.Ping(ctx, r) }}
+			return httpapi.Check{Name: "redis", Ping: func(ctx context.Context) error { return redisadapter.Ping(ctx, r) }, Degrades: true}
 		}),
 	)
+}
+
+// relayBatch: outbox entries relayed in one script, and dropped in one statement.
+const relayBatch = 500
+
+// relayOutbox relays what the degraded path kept (this instance's and any
+// other's) to the streams; while this instance writes through MySQL, it
+// first looks whether Redis answers, and goes back to it once everything it
+// kept is relayed: its writes wait for that last pass, which relays up to
+// its own last write (bounded here).
+func relayOutbox(ctx context.Context, f *decorator.Fallback, q *entstore.OutboxQueue, relay *redisadapter.Relay, r rueidis.Client, m *metrics.Metrics, log *zap.Logger) {
+	pass := func(ctx context.Context, upTo int64) error {
+		n, err := relay.PassUpTo(ctx, upTo)
+		m.OutboxRelayed.Add(float64(n))
+		return err
+	}
+	if !f.Degraded() {
+		if err := pass(ctx, math.MaxInt64); err != nil && ctx.Err() == nil {
+			log.Debug("outbox relay", zap.Error(err))
+		}
+		return
+	}
+	bounded, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	probe := func(ctx context.Context) error {
+		if err := redisadapter.Ping(ctx, r); err != nil {
+			return err
+		}
+		return pass(ctx, q.LastID()) // most of what it kept, while writes go on
+	}
+	drain := func(ctx context.Context) error { return pass(ctx, q.LastID()) }
+	if err := f.Recover(bounded, probe, drain); err != nil && ctx.Err() == nil {
+		log.Debug("still writing through MySQL", zap.Error(err))
+	}
 }
 
 // startRedis connects a rueidis client at start, so that building the graph

@@ -93,8 +93,10 @@ func indexMapping() (mapping.IndexMapping, error) {
 		f.Index, f.Store, f.IncludeInAll, f.DocValues = false, true, false, false
 		return f
 	}
+	// Numbers are only read back (hits are ordered here, documents found by
+	// ID): indexed, each would be 16 terms of a document's ~60.
 	num := bleve.NewNumericFieldMapping()
-	num.IncludeInAll, num.Store = false, true
+	num.IncludeInAll, num.Store, num.Index, num.DocValues = false, true, false, false
 	doc.AddFieldMappingsAt("scope", text(keyword.Name, true))
 	doc.AddFieldMappingsAt("number", num)
 	doc.AddFieldMappingsAt("version", num)
@@ -121,7 +123,7 @@ func NewIndex(path string) *Index { return &Index{path: path} }
 func (s *Index) Open() error {
 	path := s.path
 	ix, err := bleve.Open(path)
-	if err == nil && (ix.Mapping().AnalyzerNamed("tri") == nil || bodyIndexed(ix.Mapping())) {
+	if err == nil && (ix.Mapping().AnalyzerNamed("tri") == nil || indexed(ix.Mapping(), "body") || indexed(ix.Mapping(), "number")) {
 		_ = ix.Close()
 		if err = os.RemoveAll(path); err != nil {
 			return fmt.Errorf("search index %s: %w", path, err)
@@ -326,13 +328,14 @@ func termQuery(t string) query.Query {
 	return query.NewDisjunctionQuery(alts)
 }
 
-// bodyIndexed tells an index of an earlier layout, which analyzed body too.
-func bodyIndexed(m mapping.IndexMapping) bool {
+// indexed tells an index of an earlier layout, which indexed the field
+// (body, analyzed too; number, 16 terms a document, until December 2026).
+func indexed(m mapping.IndexMapping, field string) bool {
 	im, ok := m.(*mapping.IndexMappingImpl)
 	if !ok || im.DefaultMapping == nil {
 		return false
 	}
-	f := im.DefaultMapping.Properties["body"]
+	f := im.DefaultMapping.Properties[field]
 	return f != nil && len(f.Fields) > 0 && f.Fields[0].Index
 }
 

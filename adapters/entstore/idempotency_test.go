@@ -18,18 +18,9 @@ import (
 // the others: the table holds about a day of keyed writes.
 func TestReconcileDropsExpiredIdempotencyKeys(t *testing.T) {
 	ctx := context.Background()
-	db, err := entstore.OpenMySQL(testenv.MySQLDSN(t), 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := entstore.New(db, dialect.MySQL)
-	t.Cleanup(func() { s.Close() })
-	name, _ := domain.NewName("purge")
-	now := time.Now().UTC()
-	app := domain.Application{Token: domain.NewToken(), Name: name, CreatedAt: now, UpdatedAt: now}
-	if err := s.CreateApplication(ctx, app); err != nil {
-		t.Fatal(err)
-	}
+	s, db, app := mysqlApp(t, "purge")
+	now := app.CreatedAt
+	name := app.Name
 	old := now.Add(-domain.IdempotencyTTL - time.Minute)
 	if _, err := s.ApplyEvents(ctx, []domain.Event{
 		domain.ChatCreated{Token: app.Token, Number: 1, CreatedAt: old, Idem: domain.Idempotency{Key: "old", Fingerprint: "f"}},
@@ -54,6 +45,25 @@ func TestReconcileDropsExpiredIdempotencyKeys(t *testing.T) {
 	if want := fmt.Sprint(app.Token, 1); len(appKeys) != 1 || appKeys[0] != want {
 		t.Fatalf("application keys left after the sweep: %v, want [%s]", appKeys, want)
 	}
+}
+
+// mysqlApp is a store on a database of the test's own, holding one
+// application called name.
+func mysqlApp(t *testing.T, name string) (*entstore.Store, *sql.DB, domain.Application) {
+	t.Helper()
+	db, err := entstore.OpenMySQL(testenv.MySQLDSN(t), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := entstore.New(db, dialect.MySQL)
+	t.Cleanup(func() { s.Close() })
+	n, _ := domain.NewName(name)
+	now := time.Now().UTC()
+	app := domain.Application{Token: domain.NewToken(), Name: n, CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateApplication(context.Background(), app); err != nil {
+		t.Fatal(err)
+	}
+	return s, db, app
 }
 
 // stringsOf reads one column of strings.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -51,6 +52,7 @@ type OutboxQueue struct {
 	store *Store
 	floor int64
 	entry OutboxEntryFunc
+	last  atomic.Int64 // the highest outbox id this queue committed
 }
 
 // NewOutboxQueue numbers above floor, the sequencer's lease (CHAT_SEQUENCE_LEASE):
@@ -71,17 +73,20 @@ func (q *OutboxQueue) Append(ctx context.Context, draft domain.Event, idem domai
 	for attempt := 1; ; attempt++ {
 		var ev domain.Event
 		var replayed bool
+		var id int64
 		err := q.store.inTx(ctx, func(tx *ent.Client) (err error) {
 			ev, replayed, err = q.store.takeNumber(ctx, tx, draft, idem, q.floor)
 			if err != nil || replayed {
 				return err
 			}
-			if err := q.store.keepInOutbox(ctx, tx, ev, q.entry); err != nil {
+			if id, err = q.store.keepInOutbox(ctx, tx, ev, q.entry); err != nil {
 				return err
 			}
 			_, err = q.store.apply(ctx, tx, []domain.Event{ev})
 			return err
 		})
+		for cur := q.last.Load(); err == nil && id > cur && !q.last.CompareAndSwap(cur, id); cur = q.last.Load() {
+		}
 		if err != nil {
 			q.store.forgetChats([]domain.Event{draft})
 			if deadlocked(err) && attempt < 4 {
@@ -92,6 +97,10 @@ func (q *OutboxQueue) Append(ctx context.Context, draft domain.Event, idem domai
 		return ev, replayed, nil
 	}
 }
+
+// LastID is the highest outbox id of the events this queue committed: once
+// the outbox is relayed up to it, every write it answered is in the stream.
+func (q *OutboxQueue) LastID() int64 { return q.last.Load() }
 
 func deadlocked(err error) bool {
 	var me *mysql.MySQLError
@@ -245,15 +254,19 @@ func (s *Store) takeVersion(ctx context.Context, tx *ent.Client, token domain.To
 	return v, s.setLease(ctx, tx, token, -chat, 0, v)
 }
 
-func (s *Store) keepInOutbox(ctx context.Context, tx *ent.Client, ev domain.Event, entryOf OutboxEntryFunc) error {
+func (s *Store) keepInOutbox(ctx context.Context, tx *ent.Client, ev domain.Event, entryOf OutboxEntryFunc) (int64, error) {
 	e, err := entryOf(ctx, ev)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	token, chat, _, _, _ := domain.Subject(ev)
-	_, err = tx.ExecContext(ctx, "INSERT INTO event_outbox (token, chat, topic, uuid, payload, metadata) VALUES (?, ?, ?, ?, ?, ?)",
+	res, err := tx.ExecContext(ctx, "INSERT INTO event_outbox (token, chat, topic, uuid, payload, metadata) VALUES (?, ?, ?, ?, ?, ?)",
 		string(token), chat, e.Topic, e.UUID, e.Payload, []byte(e.MD))
-	return storeErr(err, "")
+	if err != nil {
+		return 0, storeErr(err, "")
+	}
+	id, err := res.LastInsertId()
+	return id, storeErr(err, "")
 }
 
 // Pending reads the outbox's oldest events. A chat's events are committed

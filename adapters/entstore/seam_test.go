@@ -17,6 +17,7 @@ import (
 	"github.com/chatsvc/chat/adapters/entstore"
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/internal/testenv"
+	"github.com/chatsvc/chat/ports"
 )
 
 // statements records every statement a pool runs, with its arguments.
@@ -145,8 +146,15 @@ func TestEveryStatementReachesOneApplication(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// The api's reads, the sequencer's seeds, fences and leases, of one application.
+	// The api's reads, the sequencer's seeds, fences and leases, and the
+	// degraded write path, of one application.
 	tok := tokens[0]
+	degraded := entstore.NewOutboxQueue(store, 10, func(context.Context, domain.Event) (ports.OutboxEntry, error) {
+		return ports.OutboxEntry{Topic: "t", UUID: "u", Payload: "{}"}, nil
+	})
+	appendDegraded := func(draft domain.Event, idem domain.Idempotency) func() error {
+		return func() error { _, _, err := degraded.Append(ctx, draft, idem); return err }
+	}
 	q, _ := domain.NewSearchQuery("edited")
 	calls := []func() error{
 		func() error { _, err := store.Application(ctx, tok); return err },
@@ -174,6 +182,10 @@ func TestEveryStatementReachesOneApplication(t *testing.T) {
 		func() error { _, _, err := store.FenceChats(ctx, tok, 1); return err },
 		func() error { _, _, _, err := store.FenceMessages(ctx, tok, 1, 2); return err },
 		func() error { _, _, err := store.FirstAnswer(ctx, tok, "k1"); return err },
+		appendDegraded(domain.ChatCreated{Token: tok, CreatedAt: at}, domain.Idempotency{}),
+		appendDegraded(domain.MessageCreated{Token: tok, Chat: 1, Body: "degraded", CreatedAt: at}, domain.Idempotency{Key: "k2", Fingerprint: "f"}),
+		appendDegraded(domain.MessageEdited{Token: tok, Chat: 1, Number: 1, Body: "degraded edit", EditedAt: at}, domain.Idempotency{}),
+		appendDegraded(domain.MessageDeleted{Token: tok, Chat: 1, Number: 1, DeletedAt: at}, domain.Idempotency{}),
 	}
 	for i, call := range calls {
 		if err := call(); err != nil {
@@ -219,8 +231,9 @@ func TestEveryStatementReachesOneApplication(t *testing.T) {
 		for _, a := range st.args {
 			switch v := a.(type) {
 			case int64:
-				// Times in µs (idempotency keys') are far above every id.
-				if v >= 1_000_000 && v < 1_000_000_000_000 {
+				// Times in µs (idempotency keys') and versions of an
+				// epoch's degraded band (1<<31 and up) are far above every id.
+				if v >= 1_000_000 && v < 1<<31 {
 					tok, ok := owner[v]
 					if !ok {
 						t.Fatalf("%s names id %d, of no row this test made", st.query, v)

@@ -128,20 +128,25 @@ func parseNewChat(fields map[string]json.RawMessage) (newChat, error) {
 	}
 	if raw, ok := fields["members"]; ok && !isNull(raw) {
 		var ms []struct {
-			UserID string `json:"user_id"`
-			Role   string `json:"role"`
+			UserID *string `json:"user_id"`
+			Role   *string `json:"role"`
 		}
-		if err := json.Unmarshal(raw, &ms); err != nil {
-			return out, badRequest(`members must be a list of {"user_id", "role"}`)
+		bad := badRequest(`members must be a list of {"user_id": "…", "role": "member" or "moderator"}`)
+		if err := json.Unmarshal(raw, &ms); err != nil || hasNullMember(raw) {
+			return out, bad
 		}
 		if len(ms) > domain.MaxInitialMembers {
 			return out, &domain.ValidationError{Field: "members", Reason: "at most 100: add more one at a time"}
 		}
 		for _, m := range ms {
-			if m.Role == "" {
-				m.Role = string(domain.RoleMember)
+			if m.UserID == nil {
+				return out, bad
 			}
-			member, err := domain.NewMember(m.UserID, m.Role)
+			role := string(domain.RoleMember)
+			if m.Role != nil {
+				role = *m.Role
+			}
+			member, err := domain.NewMember(*m.UserID, role)
 			if err != nil {
 				return out, err
 			}
@@ -180,4 +185,24 @@ func (h *handlers) userChats(c *fiber.Ctx, page domain.PageRequest[int64]) (doma
 	}
 	p, err := h.uc.Members.Chats(c.UserContext(), caller, page)
 	return p, true, err
+}
+
+// hasNullMember says whether a member, or a member's field, is null: a
+// type the document does not allow, which decoding would take for absent.
+func hasNullMember(raw json.RawMessage) bool {
+	var ms []map[string]json.RawMessage
+	if json.Unmarshal(raw, &ms) != nil {
+		return true
+	}
+	for _, m := range ms {
+		if m == nil {
+			return true
+		}
+		for _, v := range m {
+			if isNull(v) {
+				return true
+			}
+		}
+	}
+	return false
 }

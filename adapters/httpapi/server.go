@@ -53,6 +53,10 @@ type Check struct {
 	Ping func(ctx context.Context) error
 	// Optional dependencies are reported but do not make the instance unready.
 	Optional bool
+	// Degrades: without this dependency the instance still serves, more
+	// slowly (Redis for the api: writes go through MySQL); /readyz then
+	// says "degraded" and answers 200.
+	Degrades bool
 }
 
 // Server is the api's HTTP server.
@@ -306,17 +310,21 @@ func readyz(checks []Check) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 		defer cancel()
-		ready := true
+		ready, degraded := true, false
 		deps := make(map[string]fiber.Map, len(checks))
 		for _, ch := range checks {
 			if err := ch.Ping(ctx); err != nil {
 				deps[ch.Name] = fiber.Map{"status": "down", "error": err.Error(), "optional": ch.Optional}
-				ready = ready && ch.Optional
+				ready = ready && (ch.Optional || ch.Degrades)
+				degraded = degraded || ch.Degrades
 				continue
 			}
 			deps[ch.Name] = fiber.Map{"status": "up", "optional": ch.Optional}
 		}
 		status, code := "ready", fiber.StatusOK
+		if degraded {
+			status = "degraded"
+		}
 		if !ready {
 			status, code = "unavailable", fiber.StatusServiceUnavailable
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(retryAfterSeconds))

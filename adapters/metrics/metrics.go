@@ -45,6 +45,11 @@ type Metrics struct {
 	// partition's queue (the longest of the consumer groups').
 	WritesRefused prometheus.Counter
 	WriteBacklog  *prometheus.GaugeVec
+	// WritesDegraded is 1 while the api numbers and persists writes in
+	// MySQL because Redis cannot be reached; OutboxRelayed counts the
+	// events of that path the relay appended to the streams.
+	WritesDegraded prometheus.Gauge
+	OutboxRelayed  prometheus.Counter
 }
 
 // New registers every collector, plus the Go runtime's and the process's.
@@ -113,7 +118,9 @@ func New() *Metrics {
 	m.LiveDropped = prometheus.NewCounter(prometheus.CounterOpts{Name: "chat_live_clients_dropped_total", Help: "Live streams ended because their client fell behind."})
 	m.WritesRefused = prometheus.NewCounter(prometheus.CounterOpts{Name: "chat_writes_refused_total", Help: "Writes refused (503 overloaded) because their partition's queue was over CHAT_MAX_BACKLOG."})
 	m.WriteBacklog = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "chat_write_backlog", Help: "Events of a partition that a consumer group (the slower) has not acknowledged, as the api last read them for CHAT_MAX_BACKLOG, by topic."}, []string{"topic"})
-	r.MustRegister(m.WritesRefused, m.WriteBacklog, m.LiveStreams, m.LiveDelivered, m.LiveDropped, m.ReadCache, m.RequestDuration, m.EventsPublished, m.EventsPersisted, m.EventsIndexed, m.EventsFailed, m.EventsDead,
+	m.WritesDegraded = prometheus.NewGauge(prometheus.GaugeOpts{Name: "chat_writes_degraded", Help: "1 while this api writes through MySQL (the degraded path) because Redis cannot be reached."})
+	m.OutboxRelayed = prometheus.NewCounter(prometheus.CounterOpts{Name: "chat_outbox_relayed_total", Help: "Events of the degraded path appended from the MySQL outbox to the streams."})
+	r.MustRegister(m.WritesDegraded, m.OutboxRelayed, m.WritesRefused, m.WriteBacklog, m.LiveStreams, m.LiveDelivered, m.LiveDropped, m.ReadCache, m.RequestDuration, m.EventsPublished, m.EventsPersisted, m.EventsIndexed, m.EventsFailed, m.EventsDead,
 		m.NumberConflicts, m.StreamBacklog, m.CountersFixed, m.ApplyLag, m.SearchDegraded, m.WebhookAttempts, m.WebhookLag, m.WebhooksDisabled, m.DependencyUp,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

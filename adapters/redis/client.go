@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/redis/rueidis"
 
@@ -37,7 +38,22 @@ func cachingOption(addr string, cacheBytes int) rueidis.ClientOption {
 		CacheSizeEachConn: cacheBytes, PipelineMultiplex: -1}
 }
 
+// maxRetries bounds rueidis's retries of a read-only command after a
+// network error (by default, until the context ends): a Redis that is down
+// is answered as down at once, and the callers that can do without it
+// (the read cache, the access lookup, the degraded write path) go on
+// without waiting for their timeouts.
+const maxRetries = 3
+
+func boundedRetry(attempts int, cmd rueidis.Completed, err error) time.Duration {
+	if attempts >= maxRetries {
+		return -1
+	}
+	return time.Duration(1<<attempts) * time.Millisecond
+}
+
 func connect(opt rueidis.ClientOption) (rueidis.Client, error) {
+	opt.RetryDelay = boundedRetry
 	client, err := rueidis.NewClient(opt)
 	if err != nil {
 		return nil, fmt.Errorf("redis at %s: %w", strings.Join(opt.InitAddress, ","), err)

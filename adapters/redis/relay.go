@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed" // relay.lua
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 
@@ -49,20 +50,32 @@ func NewRelay(seq *Sequencer, outbox ports.Outbox, batch int) *Relay {
 
 // Pass relays everything in the outbox and returns how many entries it
 // appended. An error leaves the rest for the next pass.
-func (r *Relay) Pass(ctx context.Context) (int, error) {
+func (r *Relay) Pass(ctx context.Context) (int, error) { return r.PassUpTo(ctx, math.MaxInt64) }
+
+// PassUpTo relays the outbox's entries up to id last (those of one api's
+// writes, for it to go back to Redis after them; later ones are left to the
+// next pass).
+func (r *Relay) PassUpTo(ctx context.Context, last int64) (int, error) {
 	total := 0
 	for {
 		entries, err := r.outbox.Pending(ctx, r.batch)
-		if err != nil || len(entries) == 0 {
-			return total, err
-		}
-		n, err := r.relay(ctx, entries)
-		total += n
 		if err != nil {
 			return total, err
 		}
-		if len(entries) < r.batch {
+		full := len(entries) == r.batch
+		for i, e := range entries {
+			if e.ID > last {
+				entries, full = entries[:i], false
+				break
+			}
+		}
+		if len(entries) == 0 {
 			return total, nil
+		}
+		n, err := r.relay(ctx, entries)
+		total += n
+		if err != nil || !full {
+			return total, err
 		}
 	}
 }

@@ -142,6 +142,7 @@ func (q *Queue) commit(batch []request, results []result) ([]domain.Event, domai
 	ctx := context.WithoutCancel(batch[0].ctx)
 	touched, err := q.apply(ctx, func(ctx context.Context, tx entstore.SQLTx) ([]domain.Event, error) {
 		events = events[:0]
+		alloc := q.seq.Begin()
 		for i, r := range batch {
 			if r.ctx.Err() != nil {
 				results[i] = result{err: r.ctx.Err()} // gone before its number was taken
@@ -157,7 +158,7 @@ func (q *Queue) commit(batch []request, results []result) ([]domain.Event, domai
 					continue
 				}
 			}
-			ev, err := q.seq.Allocate(ctx, tx, r.draft)
+			ev, err := alloc.Allocate(ctx, tx, r.draft)
 			if errors.Is(err, domain.ErrNotFound) {
 				results[i] = result{err: err}
 				continue

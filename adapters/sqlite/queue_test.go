@@ -16,26 +16,18 @@ import (
 	"github.com/chatsvc/chat/domain"
 )
 
-// Concurrent creates share transactions: every create is answered with a
-// number that is unique and gapless, and its row is in the database when
-// the answer comes. A draft the sequencer refuses fails alone.
-func TestQueueGroupCommits(t *testing.T) {
+// appQueue is a started queue of maxBatch over a new database, writing
+// through the store, and an application registered in both.
+func appQueue(t testing.TB, maxBatch int, committed sqlite.Committed) (*sqlite.Queue, *entstore.Store, domain.Application) {
+	t.Helper()
 	ctx := context.Background()
 	db := openDB(t, t.TempDir())
 	store := entstore.New(db, dialect.SQLite)
 	t.Cleanup(func() { store.Close() })
 	seq := sqlite.NewSequencer(db, store)
-	var mu sync.Mutex
-	committed, groups := 0, 0
-	q := sqlite.NewQueue(seq, store.ApplyAllocated, func(events []domain.Event, _ domain.Touched) {
-		mu.Lock()
-		committed += len(events)
-		groups++
-		mu.Unlock()
-	}, 64)
+	q := sqlite.NewQueue(seq, store.ApplyAllocated, committed, maxBatch)
 	q.Start()
-	defer q.Close()
-
+	t.Cleanup(q.Close)
 	name, _ := domain.NewName("app")
 	app := domain.Application{Token: domain.NewToken(), Name: name, CreatedAt: time.Now().UTC(), UpdatedAt: time.Now().UTC()}
 	if err := seq.RegisterApplication(ctx, app.Token); err != nil {
@@ -44,6 +36,22 @@ func TestQueueGroupCommits(t *testing.T) {
 	if err := store.CreateApplication(ctx, app); err != nil {
 		t.Fatal(err)
 	}
+	return q, store, app
+}
+
+// Concurrent creates share transactions: every create is answered with a
+// number that is unique and gapless, and its row is in the database when
+// the answer comes. A draft the sequencer refuses fails alone.
+func TestQueueGroupCommits(t *testing.T) {
+	ctx := context.Background()
+	var mu sync.Mutex
+	committed, groups := 0, 0
+	q, store, app := appQueue(t, 64, func(events []domain.Event, _ domain.Touched) {
+		mu.Lock()
+		committed += len(events)
+		groups++
+		mu.Unlock()
+	})
 	if _, _, err := q.Append(ctx, domain.ChatCreated{Token: app.Token, CreatedAt: time.Now().UTC()}, domain.Idempotency{}); err != nil {
 		t.Fatal(err)
 	}

@@ -116,6 +116,42 @@ func (s *Sequencer) ensureChat(ctx context.Context, tx entstore.SQLTx, token dom
 // ChatCreated, message number of a MessageCreated, version of a
 // MessageEdited (whose message must have been allocated).
 func (s *Sequencer) Allocate(ctx context.Context, tx entstore.SQLTx, draft domain.Event) (domain.Event, error) {
+	return s.Begin().Allocate(ctx, tx, draft)
+}
+
+// Allocation numbers the drafts of one transaction. A chat whose sequence
+// it has checked stays checked until the transaction ends (sequences are
+// never removed, and a chat's number never goes back), so a group commit
+// of many creates in a few chats checks each chat once, not once a create.
+type Allocation struct {
+	s       *Sequencer
+	ensured map[chatKey]bool
+}
+
+type chatKey struct {
+	token domain.Token
+	chat  int64
+}
+
+// Begin starts the allocations of one transaction: use the Allocation in
+// that transaction only (a retried transaction begins again).
+func (s *Sequencer) Begin() *Allocation { return &Allocation{s: s, ensured: map[chatKey]bool{}} }
+
+func (a *Allocation) ensureChat(ctx context.Context, tx entstore.SQLTx, token domain.Token, chat int64) error {
+	k := chatKey{token, chat}
+	if a.ensured[k] {
+		return nil
+	}
+	if err := a.s.ensureChat(ctx, tx, token, chat); err != nil {
+		return err
+	}
+	a.ensured[k] = true
+	return nil
+}
+
+// Allocate is Sequencer.Allocate within the allocation's transaction tx.
+func (a *Allocation) Allocate(ctx context.Context, tx entstore.SQLTx, draft domain.Event) (domain.Event, error) {
+	s := a.s
 	switch e := draft.(type) {
 	case domain.ChatCreated:
 		last, err := s.lastChat(ctx, tx, e.Token)
@@ -128,18 +164,18 @@ func (s *Sequencer) Allocate(ctx context.Context, tx entstore.SQLTx, draft domai
 		e.Number = last + 1
 		return e, nil
 	case domain.MessageCreated:
-		if err := s.ensureChat(ctx, tx, e.Token, e.Chat); err != nil {
+		if err := a.ensureChat(ctx, tx, e.Token, e.Chat); err != nil {
 			return nil, err
 		}
 		err := queryRow(ctx, tx, []any{&e.Number}, `UPDATE seq_chats SET last_message = last_message + 1
 WHERE token = ? AND chat = ? RETURNING last_message`, string(e.Token), e.Chat)
 		return e, err
 	case domain.MessageEdited:
-		v, err := s.nextVersion(ctx, tx, e.Token, e.Chat, e.Number)
+		v, err := a.nextVersion(ctx, tx, e.Token, e.Chat, e.Number)
 		e.Version = v
 		return e, err
 	case domain.MessageDeleted:
-		v, err := s.nextVersion(ctx, tx, e.Token, e.Chat, e.Number)
+		v, err := a.nextVersion(ctx, tx, e.Token, e.Chat, e.Number)
 		e.Version = v
 		return e, err
 	}
@@ -147,8 +183,8 @@ WHERE token = ? AND chat = ? RETURNING last_message`, string(e.Token), e.Chat)
 }
 
 // nextVersion allocates an edit (or delete) version of an allocated message.
-func (s *Sequencer) nextVersion(ctx context.Context, tx entstore.SQLTx, token domain.Token, chat, message int64) (int64, error) {
-	if err := s.ensureChat(ctx, tx, token, chat); err != nil {
+func (a *Allocation) nextVersion(ctx context.Context, tx entstore.SQLTx, token domain.Token, chat, message int64) (int64, error) {
+	if err := a.ensureChat(ctx, tx, token, chat); err != nil {
 		return 0, err
 	}
 	var v int64

@@ -3,6 +3,8 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/chatsvc/chat/adapters/entstore"
@@ -13,7 +15,7 @@ import (
 )
 
 // openDB opens and migrates the embedded database in dir.
-func openDB(t *testing.T, dir string) *sql.DB {
+func openDB(t testing.TB, dir string) *sql.DB {
 	t.Helper()
 	db, err := entstore.OpenSQLite(dir)
 	if err != nil {
@@ -79,5 +81,57 @@ func TestSequencerSurvivesReopen(t *testing.T) {
 	}
 	if ev, _, err := q.Append(ctx, domain.ChatCreated{Token: tok}, domain.Idempotency{}); err != nil || ev.(domain.ChatCreated).Number != 2 {
 		t.Fatalf("after reopen: chat %v, %v; want 2", ev, err)
+	}
+}
+
+// One transaction's allocations check a chat once, and only what holds:
+// a message in a chat not created yet is refused, and once the chat is
+// created in the same transaction its messages and edits are numbered.
+func TestAllocationInOneTransaction(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, t.TempDir())
+	defer db.Close()
+	seq := sqlite.NewSequencer(db, porttest.NewSeeds())
+	tok := domain.NewToken()
+	if err := seq.RegisterApplication(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	a := seq.Begin()
+	if _, err := a.Allocate(ctx, tx, domain.MessageCreated{Token: tok, Chat: 1, Body: "early"}); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("a message in a chat not created yet: %v", err)
+	}
+	for _, c := range []struct {
+		draft domain.Event
+		want  string
+	}{
+		{domain.ChatCreated{Token: tok}, "chat 1"},
+		{domain.MessageCreated{Token: tok, Chat: 1, Body: "a"}, "message 1"},
+		{domain.MessageCreated{Token: tok, Chat: 1, Body: "b"}, "message 2"},
+		{domain.MessageEdited{Token: tok, Chat: 1, Number: 2, Body: "c"}, "version 1"},
+		{domain.MessageEdited{Token: tok, Chat: 1, Number: 3, Body: "d"}, "not found"},
+	} {
+		ev, err := a.Allocate(ctx, tx, c.draft)
+		var got string
+		switch e := ev.(type) {
+		case domain.ChatCreated:
+			got = fmt.Sprint("chat ", e.Number)
+		case domain.MessageCreated:
+			got = fmt.Sprint("message ", e.Number)
+		case domain.MessageEdited:
+			got = fmt.Sprint("version ", e.Version)
+		}
+		if errors.Is(err, domain.ErrNotFound) {
+			got = "not found"
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if got != c.want {
+			t.Fatalf("%T: %s, want %s", c.draft, got, c.want)
+		}
 	}
 }

@@ -105,10 +105,11 @@ type RedisServer struct {
 }
 
 // OwnPersistentRedis starts a RedisServer on a free loopback port; it is
-// killed when the test ends.
-func OwnPersistentRedis(t testing.TB) *RedisServer {
+// killed when the test ends. args are more redis-server options (a later
+// one wins: "--appendfsync", "always" loses nothing to a kill).
+func OwnPersistentRedis(t testing.TB, args ...string) *RedisServer {
 	t.Helper()
-	r := &RedisServer{t: t, Dir: t.TempDir(), args: []string{"--save", "", "--appendonly", "yes", "--appendfsync", "everysec"}}
+	r := &RedisServer{t: t, Dir: t.TempDir(), args: append([]string{"--save", "", "--appendonly", "yes", "--appendfsync", "everysec"}, args...)}
 	r.Addr = "127.0.0.1:" + strconv.Itoa(freePort(t))
 	r.Start()
 	return r
