@@ -134,3 +134,22 @@ func TestUserRateLimits(t *testing.T) {
 		s.call(t, "POST", app+"/chats/1/messages", map[string]any{"body": "hi"}, bearerHeader(secret)...).want(t, 201)
 	}
 }
+
+// A live stream lasts no longer than the user token that opened it.
+func TestStreamEndsWithItsToken(t *testing.T) {
+	s := embeddedStack(t, nil)
+	r := s.call(t, "POST", "/api/v1/chat_applications", map[string]any{"name": "Expiring"}).want(t, 201)
+	app, secret := "/api/v1/chat_applications/"+r.str("token"), r.str("secret")
+	s.call(t, "POST", app+"/chats", map[string]any{"visibility": "public"}, bearerHeader(secret)...).want(t, 201)
+	eventually(t, "the chat persisted", func() bool { return s.call(t, "GET", app+"/chats/1", nil, bearerHeader(secret)...).Status == 200 })
+	short := mint(t, secret, "ann", jwt.MapClaims{"exp": time.Now().Add(2 * time.Second).Unix()}, nil)
+	st := follow(t, s, app+"/chats/1/events", bearerHeader(short)...)
+	select {
+	case e, open := <-st.events:
+		if open {
+			t.Fatalf("delivered %v", e)
+		}
+	case <-time.After(6 * time.Second):
+		t.Fatal("the stream outlived its token")
+	}
+}

@@ -14,7 +14,6 @@ import (
 	"github.com/chatsvc/chat/adapters/stream"
 	"github.com/chatsvc/chat/adapters/webhook"
 	"github.com/chatsvc/chat/application"
-	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/ports"
 )
 
@@ -99,11 +98,15 @@ func webhookDeliveryModule(streamCfg StreamConfig, c WebhookConfig) fx.Option {
 			if err != nil {
 				return nil, err
 			}
-			return stream.NewIntake(streamCfg.Topics(), sub, func(ctx context.Context, part, pos string, e domain.Event) error {
-				if err := w.Enqueue(ctx, nil, []webhook.Logged{{Partition: part, Position: pos, Event: e}}); err != nil {
+			return stream.NewIntake(streamCfg.Topics(), sub, func(ctx context.Context, events []stream.Taken) error {
+				logged := make([]webhook.Logged, len(events))
+				for i, e := range events {
+					logged[i] = webhook.Logged{Partition: e.Partition, Position: e.Position, Event: e.Event}
+				}
+				if err := w.Enqueue(ctx, nil, logged); err != nil {
 					return err
 				}
-				d.Wake() // its hold moves on once acknowledged: a poll after that sees it
+				d.Wake() // their hold moves on once acknowledged: a poll after that sees them
 				return nil
 			}, log.Named("webhook-intake"))
 		}),

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -128,4 +129,23 @@ func with(env map[string]string, key, value string) map[string]string {
 	out := maps.Clone(env)
 	out[key] = value
 	return out
+}
+
+// A receiver that holds every request for the whole timeout holds up its
+// own deliveries only: another endpoint's, of the same chat, go on.
+func TestWebhookHangingReceiverHoldsUpNoOther(t *testing.T) {
+	s := embeddedStack(t, with(webhookEnv, "CHAT_WEBHOOK_TIMEOUT", "10s"))
+	hanging := newReceiver(t, always(0))
+	fine := newReceiver(t, always(200))
+	tok := newApplication(t, s, "Held")
+	register(t, s, tok, hanging.URL)
+	register(t, s, tok, fine.URL)
+	chat := chatWith(t, s, tok)
+	for i := range 10 {
+		say(t, s, tok, chat, "m"+strconv.Itoa(i))
+	}
+	// Within the wait, the hanging receiver has had at most two attempts
+	// (10 s each): the other endpoint's ten must not wait behind them.
+	eventually(t, "the other endpoint got all ten", func() bool { return len(fine.hooks()) == 10 })
+	hanging.down() // its attempt under way ends now, not at the timeout
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -113,6 +114,9 @@ type Caller struct {
 	Scope Scope
 	// Chats limits a user token to these chats; nil is no limit.
 	Chats []int64
+	// Until is when a user token expires (zero: never, the application
+	// itself): a live request ends then, as its credential does.
+	Until time.Time
 }
 
 // AppCaller is the application itself, with every right.

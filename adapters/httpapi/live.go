@@ -174,9 +174,9 @@ func (h *handlers) waitMessages(c *fiber.Ctx, page domain.PageRequest[int64]) er
 const recheckRights = time.Second
 
 // readRight is how a user's live request checks that they may still read
-// the chat of the path: false once they may not (removed, or the chat
-// hidden from them); a dependency down is no answer, and keeps the
-// request. Nil for the application itself.
+// the chat of the path: false once they may not (removed, the chat hidden
+// from them, or their token expired); a dependency down is no answer, and
+// keeps the request. Nil for the application itself.
 func (h *handlers) readRight(c *fiber.Ctx) func() bool {
 	caller, err := callerOf(c)
 	if err != nil || caller.IsApp() {
@@ -184,6 +184,9 @@ func (h *handlers) readRight(c *fiber.Ctx) func() bool {
 	}
 	chat := c.Params("chat")
 	return func() bool {
+		if !caller.Until.IsZero() && time.Now().After(caller.Until) {
+			return false // the token expired: the request ends with its credential
+		}
 		err := h.uc.Members.Authorize(context.Background(), caller, chat, domain.ActRead)
 		return !errors.Is(err, domain.ErrNotFound) && !errors.Is(err, domain.ErrForbidden)
 	}

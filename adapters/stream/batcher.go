@@ -13,18 +13,19 @@ type Applier interface {
 	Apply(ctx context.Context, events []domain.Event) error
 }
 
-type pending struct {
-	ev   domain.Event
+type pending[T any] struct {
+	ev   T
 	done chan error
 }
 
 // batcher gathers the events that many consumer goroutines hold at the same
-// moment into one Apply call: one transaction for many events is what lets a
+// moment into one apply call: one transaction for many events is what lets a
 // worker keep up with the api. A failed batch is retried event by event, so
-// that one bad event cannot fail its neighbours.
-type batcher struct {
-	applier  Applier
-	in       chan pending
+// that one bad event cannot fail its neighbours. (T: the consumer's events,
+// the intake's events with their places in the log.)
+type batcher[T any] struct {
+	apply    func(context.Context, []T) error
+	in       chan pending[T]
 	max      int
 	linger   time.Duration
 	flushers int
@@ -33,11 +34,11 @@ type batcher struct {
 }
 
 // newBatcher makes a batcher; start starts its flushers.
-func newBatcher(a Applier, maxBatch, flushers int, linger time.Duration) *batcher {
-	return &batcher{applier: a, in: make(chan pending), max: max(maxBatch, 1), linger: linger, flushers: max(flushers, 1), stop: make(chan struct{})}
+func newBatcher[T any](apply func(context.Context, []T) error, maxBatch, flushers int, linger time.Duration) *batcher[T] {
+	return &batcher[T]{apply: apply, in: make(chan pending[T]), max: max(maxBatch, 1), linger: linger, flushers: max(flushers, 1), stop: make(chan struct{})}
 }
 
-func (b *batcher) start() {
+func (b *batcher[T]) start() {
 	for range b.flushers {
 		b.wg.Add(1)
 		go b.loop()
@@ -45,8 +46,8 @@ func (b *batcher) start() {
 }
 
 // submit blocks until the event's batch was applied, and returns its outcome.
-func (b *batcher) submit(ctx context.Context, ev domain.Event) error {
-	p := pending{ev: ev, done: make(chan error, 1)}
+func (b *batcher[T]) submit(ctx context.Context, ev T) error {
+	p := pending[T]{ev: ev, done: make(chan error, 1)}
 	select {
 	case b.in <- p:
 	case <-ctx.Done():
@@ -59,14 +60,14 @@ func (b *batcher) submit(ctx context.Context, ev domain.Event) error {
 	return <-p.done
 }
 
-func (b *batcher) close() {
+func (b *batcher[T]) close() {
 	close(b.stop)
 	b.wg.Wait()
 }
 
-func (b *batcher) loop() {
+func (b *batcher[T]) loop() {
 	defer b.wg.Done()
-	batch := make([]pending, 0, b.max)
+	batch := make([]pending[T], 0, b.max)
 	for {
 		select {
 		case <-b.stop:
@@ -89,16 +90,16 @@ func (b *batcher) loop() {
 	}
 }
 
-func (b *batcher) flush(batch []pending) {
+func (b *batcher[T]) flush(batch []pending[T]) {
 	// The batch's own context: the events were handed over, so the write is
 	// finished even if the consumer is stopping meanwhile.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	events := make([]domain.Event, len(batch))
+	events := make([]T, len(batch))
 	for i, p := range batch {
 		events[i] = p.ev
 	}
-	err := b.applier.Apply(ctx, events)
+	err := b.apply(ctx, events)
 	if err == nil || len(batch) == 1 {
 		for _, p := range batch {
 			p.done <- err
@@ -106,6 +107,6 @@ func (b *batcher) flush(batch []pending) {
 		return
 	}
 	for _, p := range batch {
-		p.done <- b.applier.Apply(ctx, []domain.Event{p.ev})
+		p.done <- b.apply(ctx, []T{p.ev})
 	}
 }

@@ -62,7 +62,7 @@ type Hooks struct {
 type Consumer struct {
 	cfg     ConsumerConfig
 	router  *message.Router
-	batcher *batcher
+	batcher *batcher[domain.Event]
 	log     *zap.Logger
 	hooks   Hooks
 	closing chan struct{}
@@ -107,7 +107,7 @@ func NewConsumer(cfg ConsumerConfig, topics eventwire.Topics, sub message.Subscr
 	for _, topic := range topics.All() {
 		router.AddConsumerHandler("apply-"+topic, topic, sub, c.handle)
 	}
-	c.batcher = newBatcher(applier, cfg.MaxBatch, cfg.Flushers, cfg.Linger)
+	c.batcher = newBatcher(applier.Apply, cfg.MaxBatch, cfg.Flushers, cfg.Linger)
 	return c, nil
 }
 

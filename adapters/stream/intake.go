@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	goredis "github.com/redis/go-redis/v9"
@@ -17,18 +18,34 @@ import (
 // out: the stream entry's ID, the event's position in its partition.
 const PositionKey = "_chat_position"
 
-// Sink takes one event at its place in the log; an error hands the event
-// back, to be taken again (by this worker or, after ClaimIdle, another).
-type Sink func(ctx context.Context, partition, position string, e domain.Event) error
+// Taken is an event at its place in the log: its partition and position.
+type Taken struct {
+	Partition, Position string
+	Event               domain.Event
+}
 
-// Intake hands every event of the log, one by one with its position, to a
-// sink, in a consumer group of its own, and acknowledges each once the sink
-// took it: what needs an event's place in the log (the webhooks' outbox)
-// rather than batches of events.
+// Sink takes events at their places in the log, in one write; an error
+// hands them back, to be taken again (by this worker or, after ClaimIdle,
+// another). A batch that fails is tried again event by event.
+type Sink func(ctx context.Context, events []Taken) error
+
+// What the intake gathers into one sink call: as many events as its
+// handlers hold within a couple of milliseconds.
+const (
+	intakeBatch    = 256
+	intakeFlushers = 4
+	intakeLinger   = 2 * time.Millisecond
+)
+
+// Intake hands every event of the log with its position to a sink, in a
+// consumer group of its own, and acknowledges each once the sink took it:
+// what needs an event's place in the log (the webhooks' outbox) rather
+// than the events alone.
 type Intake struct {
-	router *message.Router
-	done   chan error
-	cancel context.CancelFunc
+	router  *message.Router
+	batcher *batcher[Taken]
+	done    chan error
+	cancel  context.CancelFunc
 }
 
 // NewIntake subscribes sink to every partition of topics through sub.
@@ -37,6 +54,7 @@ func NewIntake(topics eventwire.Topics, sub message.Subscriber, sink Sink, log *
 	if err != nil {
 		return nil, err
 	}
+	in := &Intake{router: router, batcher: newBatcher(sink, intakeBatch, intakeFlushers, intakeLinger)}
 	for _, topic := range topics.All() {
 		router.AddConsumerHandler("intake-"+topic, topic, sub, func(msg *message.Message) error {
 			ev, err := eventwire.Decode(msg)
@@ -44,18 +62,19 @@ func NewIntake(topics eventwire.Topics, sub message.Subscriber, sink Sink, log *
 				log.Warn("event cannot be decoded; skipping it", zap.String("message_uuid", msg.UUID), zap.Error(err))
 				return nil // it can never be taken: holding it would hold the partition
 			}
-			if err := sink(msg.Context(), topic, msg.Metadata.Get(PositionKey), ev); err != nil {
+			if err := in.batcher.submit(msg.Context(), Taken{Partition: topic, Position: msg.Metadata.Get(PositionKey), Event: ev}); err != nil {
 				log.Warn("event not taken; it comes back", zap.String("message_uuid", msg.UUID), zap.Error(err))
 				return err
 			}
 			return nil
 		})
 	}
-	return &Intake{router: router}, nil
+	return in, nil
 }
 
 // Start runs the router and returns once it is running.
 func (in *Intake) Start(ctx context.Context) error {
+	in.batcher.start()
 	var err error
 	in.cancel, in.done, err = startRouter(ctx, in.router, "intake")
 	return err
@@ -67,6 +86,7 @@ func (in *Intake) Close() error {
 	if in.cancel != nil {
 		in.cancel()
 	}
+	in.batcher.close()
 	return err
 }
 

@@ -122,6 +122,9 @@ func (v *Verifier) Verify(raw string, app domain.Token, keys Keys) (domain.Calle
 	if c.Scope != nil {
 		caller.Scope = domain.Scope(*c.Scope)
 	}
+	if c.ExpiresAt != nil {
+		caller.Until = c.ExpiresAt.Time
+	}
 	return caller, nil
 }
 

@@ -70,7 +70,7 @@ func TestAcceptsWhatTheContractAllows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.App != app || c.User != "alice" || c.Scope != domain.ScopeWrite || c.Chats != nil || c.IsApp() {
+	if c.App != app || c.User != "alice" || c.Scope != domain.ScopeWrite || c.Chats != nil || c.IsApp() || c.Until.IsZero() {
 		t.Fatalf("caller %+v", c)
 	}
 	c, err = v.Verify(mint(t, secret, with(with(valid(), "scope", "read"), "chats", []int{3, 4}), map[string]any{"kid": "current"}), app, keys)

@@ -13,7 +13,8 @@ type DispatchConfig struct {
 	Schedule Schedule
 	Timeout  time.Duration // one attempt's (Sender's)
 	Poll     time.Duration // how often the outbox is asked for due deliveries when idle
-	Batch    int           // deliveries claimed (and sent at once) at most
+	Batch    int           // deliveries claimed at once at most
+	InFlight int           // attempts under way at once at most
 	// DisableAfter: an endpoint to which nothing was delivered for this
 	// long is disabled when one more delivery is given up (0: never).
 	DisableAfter time.Duration
@@ -46,6 +47,8 @@ type Dispatcher struct {
 	hooks  Hooks
 	now    func() time.Time
 	wake   chan struct{}
+	slots  chan struct{} // one per attempt under way
+	wg     sync.WaitGroup
 }
 
 // NewDispatcher: holds, when not nil, says from where each partition of
@@ -54,7 +57,10 @@ type Dispatcher struct {
 // an earlier event of its chat still on its way to the outbox.
 func NewDispatcher(cfg DispatchConfig, outbox Outbox, sender *Sender, holds func(context.Context) (map[string]string, error), hooks Hooks) *Dispatcher {
 	if cfg.Batch <= 0 {
-		cfg.Batch = 64
+		cfg.Batch = 256
+	}
+	if cfg.InFlight <= 0 {
+		cfg.InFlight = 512
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Second
@@ -74,7 +80,8 @@ func NewDispatcher(cfg DispatchConfig, outbox Outbox, sender *Sender, holds func
 	if hooks.Err == nil {
 		hooks.Err = func(error) {}
 	}
-	return &Dispatcher{cfg: cfg, outbox: outbox, sender: sender, holds: holds, hooks: hooks, now: time.Now, wake: make(chan struct{}, 1)}
+	return &Dispatcher{cfg: cfg, outbox: outbox, sender: sender, holds: holds, hooks: hooks, now: time.Now, wake: make(chan struct{}, 1),
+		slots: make(chan struct{}, cfg.InFlight)}
 }
 
 // Wake makes the loop look for due deliveries now (new ones were written).
@@ -85,14 +92,17 @@ func (d *Dispatcher) Wake() {
 	}
 }
 
-// Run delivers until ctx ends; an attempt in flight is finished and recorded.
+// Run delivers until ctx ends; the attempts under way are finished and
+// recorded before it returns.
 func (d *Dispatcher) Run(ctx context.Context) {
+	defer d.wg.Wait()
 	ticker := time.NewTicker(d.cfg.Poll)
 	defer ticker.Stop()
 	for {
 		if d.Once(ctx) > 0 {
-			// More may be due at once: a full batch left some, and each
-			// delivery made leaves its chat's next one the head.
+			// More may be due at once: a full batch left some. (Each
+			// attempt that ends wakes the loop too: its chat's next
+			// delivery became the head.)
 			continue
 		}
 		select {
@@ -104,8 +114,14 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	}
 }
 
-// Once claims and sends one batch; it returns how many it claimed.
+// Once claims a batch and starts its attempts, without waiting for them:
+// a slow receiver holds up its own chats' deliveries only. It returns how
+// many it claimed (none while InFlight attempts are under way).
 func (d *Dispatcher) Once(ctx context.Context) int {
+	free := min(d.cfg.Batch, d.cfg.InFlight-len(d.slots))
+	if free <= 0 {
+		return 0
+	}
 	var holds map[string]string
 	if d.holds != nil {
 		var err error
@@ -118,19 +134,23 @@ func (d *Dispatcher) Once(ctx context.Context) int {
 	}
 	// A lease outlasts an attempt, so a delivery is claimed again only
 	// when its dispatcher is gone.
-	due, err := d.outbox.Claim(ctx, d.now(), 2*d.cfg.Timeout+5*time.Second, d.cfg.Batch, holds)
+	due, err := d.outbox.Claim(ctx, d.now(), 2*d.cfg.Timeout+5*time.Second, free, holds)
 	if err != nil {
 		if ctx.Err() == nil {
 			d.hooks.Err(err)
 		}
 		return 0
 	}
-	var wg sync.WaitGroup
 	for _, one := range due {
-		wg.Add(1)
-		go func() { defer wg.Done(); d.attempt(one) }()
+		d.slots <- struct{}{} // never blocks: at most free were claimed, and only this loop takes slots
+		d.wg.Add(1)
+		go func() {
+			defer d.wg.Done()
+			d.attempt(one)
+			<-d.slots
+			d.Wake()
+		}()
 	}
-	wg.Wait()
 	return len(due)
 }
 
