@@ -10,7 +10,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -21,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chatsvc/chat/internal/benchhttp"
 	"github.com/chatsvc/chat/internal/percentile"
 )
 
@@ -37,20 +37,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "hookbench:", err)
 		os.Exit(1)
 	}
-}
-
-var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: 30 * time.Second}
-
-func post(url string, body any) (map[string]any, int, error) {
-	raw, _ := json.Marshal(body)
-	res, err := client.Post(url, "application/json", bytes.NewReader(raw))
-	if err != nil {
-		return nil, 0, err
-	}
-	defer res.Body.Close()
-	var out map[string]any
-	_ = json.NewDecoder(res.Body).Decode(&out)
-	return out, res.StatusCode, nil
 }
 
 // receiver keeps the first arrival of each webhook-id: its lag from the
@@ -97,7 +83,7 @@ func phase(chats []string, rate int, dur time.Duration, conns int) (int, []time.
 			defer wg.Done()
 			for url := range jobs {
 				start := time.Now()
-				if _, code, err := post(url, map[string]any{"body": "hook bench"}); err == nil && code == 201 {
+				if _, code, err := benchhttp.Post(url, map[string]any{"body": "hook bench"}); err == nil && code == 201 {
 					lats[w] = append(lats[w], time.Since(start))
 				}
 			}
@@ -116,14 +102,14 @@ func phase(chats []string, rate int, dur time.Duration, conns int) (int, []time.
 }
 
 func chatsOf(api string, n int, name string) (string, []string, error) {
-	app, code, err := post(api, map[string]any{"name": name})
+	app, code, err := benchhttp.Post(api, map[string]any{"name": name})
 	if err != nil || code != 201 {
 		return "", nil, fmt.Errorf("create application: %d %v", code, err)
 	}
 	token := app["token"].(string)
 	var chats []string
 	for range n {
-		c, code, err := post(api+"/"+token+"/chats", map[string]any{})
+		c, code, err := benchhttp.Post(api+"/"+token+"/chats", map[string]any{})
 		if err != nil || code != 201 {
 			return "", nil, fmt.Errorf("create chat: %d %v", code, err)
 		}
@@ -157,7 +143,7 @@ func run(base, listen string, rate int, dur time.Duration, nchats, conns int, dr
 	if err != nil {
 		return err
 	}
-	if _, code, err := post(api+"/"+token+"/webhooks", map[string]any{"url": "http://" + listen + "/hooks", "events": []string{"message.created"}}); err != nil || code != 201 {
+	if _, code, err := benchhttp.Post(api+"/"+token+"/webhooks", map[string]any{"url": "http://" + listen + "/hooks", "events": []string{"message.created"}}); err != nil || code != 201 {
 		return fmt.Errorf("register the endpoint: %d %v (is CHAT_WEBHOOK_ALLOW_PRIVATE set?)", code, err)
 	}
 	start := time.Now()

@@ -12,7 +12,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"net/http"
@@ -23,6 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/chatsvc/chat/internal/benchhttp"
 	"github.com/chatsvc/chat/internal/percentile"
 )
 
@@ -43,21 +43,7 @@ func main() {
 	}
 }
 
-var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 0}, Timeout: 30 * time.Second}
-
 type chatRef struct{ path string }
-
-func post(url string, body any) (map[string]any, int, error) {
-	raw, _ := json.Marshal(body)
-	res, err := client.Post(url, "application/json", bytes.NewReader(raw))
-	if err != nil {
-		return nil, 0, err
-	}
-	defer res.Body.Close()
-	var out map[string]any
-	_ = json.NewDecoder(res.Body).Decode(&out)
-	return out, res.StatusCode, nil
-}
 
 func rss(pid int) int64 {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
@@ -78,13 +64,13 @@ func run(base string, nchats, per, rate int, dur time.Duration, conns, pid int) 
 	api := base + "/api/v1/chat_applications"
 	var chats []chatRef
 	for len(chats) < nchats {
-		app, code, err := post(api, map[string]any{"name": "live bench"})
+		app, code, err := benchhttp.Post(api, map[string]any{"name": "live bench"})
 		if err != nil || code != 201 {
 			return fmt.Errorf("create application: %d %v", code, err)
 		}
 		for i := 0; i < 10 && len(chats) < nchats; i++ {
 			path := api + "/" + app["token"].(string) + "/chats"
-			c, code, err := post(path, map[string]any{})
+			c, code, err := benchhttp.Post(path, map[string]any{})
 			if err != nil || code != 201 {
 				return fmt.Errorf("create chat: %d %v", code, err)
 			}
@@ -93,14 +79,14 @@ func run(base string, nchats, per, rate int, dur time.Duration, conns, pid int) 
 	}
 	// The create rate is compared on chats nobody follows: what holding
 	// the streams open costs; delivering to them is measured apart.
-	app, code, err := post(api, map[string]any{"name": "unfollowed"})
+	app, code, err := benchhttp.Post(api, map[string]any{"name": "unfollowed"})
 	if err != nil || code != 201 {
 		return fmt.Errorf("create application: %d %v", code, err)
 	}
 	var quiet []chatRef
 	for range 10 {
 		path := api + "/" + app["token"].(string) + "/chats"
-		c, _, err := post(path, map[string]any{})
+		c, _, err := benchhttp.Post(path, map[string]any{})
 		if err != nil {
 			return err
 		}
@@ -108,7 +94,7 @@ func run(base string, nchats, per, rate int, dur time.Duration, conns, pid int) 
 	}
 	for _, c := range append(append([]chatRef{}, chats...), quiet...) { // persisted, so that they can be followed
 		for {
-			res, err := client.Get(c.path)
+			res, err := benchhttp.Client.Get(c.path)
 			if err == nil {
 				res.Body.Close()
 				if res.StatusCode == 200 {
@@ -191,7 +177,7 @@ func run(base string, nchats, per, rate int, dur time.Duration, conns, pid int) 
 		go func() {
 			defer cwg.Done()
 			for ci := range work {
-				m, code, err := post(chats[ci].path+"/messages", map[string]any{"body": "live bench message"})
+				m, code, err := benchhttp.Post(chats[ci].path+"/messages", map[string]any{"body": "live bench message"})
 				if err == nil && code == 201 {
 					sent.Store(strconv.Itoa(ci)+"#"+fmt.Sprint(m["number"]), time.Now())
 					created.Add(1)
@@ -252,7 +238,7 @@ func drained() {
 	last, still := "", 0
 	for still < 3 {
 		time.Sleep(time.Second)
-		res, err := client.Get(workerMetrics)
+		res, err := benchhttp.Client.Get(workerMetrics)
 		if err != nil {
 			return
 		}
@@ -284,7 +270,7 @@ func closedLoop(chats []chatRef, conns int, dur time.Duration) float64 {
 		go func(w int) {
 			defer wg.Done()
 			for i := w; time.Now().Before(deadline); i += conns {
-				if _, code, err := post(chats[i%len(chats)].path+"/messages", map[string]any{"body": "closed loop"}); err == nil && code == 201 {
+				if _, code, err := benchhttp.Post(chats[i%len(chats)].path+"/messages", map[string]any{"body": "closed loop"}); err == nil && code == 201 {
 					n.Add(1)
 				}
 			}
