@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The HTTP suite (apiSuite) on chats and messages: numbering, paging, edits, the cache, deletes.
@@ -168,6 +169,15 @@ func cachedReadsCases(t *testing.T, s *stack) {
 	eventually(t, "3 messages persisted", func() bool {
 		r := s.call(t, "GET", msgs, nil)
 		return r.Status == 200 && len(r.items(t)) == 3
+	})
+	// A message persisted before its chat's own event makes the chat's row
+	// with the message's time; the chat's event, persisted later, sets the
+	// time the chat was made (before its first message). Wait for it, or
+	// the cache rightly follows that change between two reads below.
+	eventually(t, "the chat's own event persisted", func() bool {
+		chat, err := time.Parse(time.RFC3339Nano, s.call(t, "GET", app+"/chats/1", nil).str("created_at"))
+		first, err2 := time.Parse(time.RFC3339Nano, s.call(t, "GET", msgs+"/1", nil).str("created_at"))
+		return err == nil && err2 == nil && chat.Before(first)
 	})
 	paths := []string{msgs + "/3", msgs + "?limit=2", msgs + "?order=desc", msgs + "?around=2&limit=2", app + "/chats/1"}
 	for _, path := range paths {
