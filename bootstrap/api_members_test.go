@@ -42,8 +42,8 @@ const (
 )
 
 // membersApplication makes a protected application whose chat 1 (made by
-// the secret) has a moderator "mod", members "mem" and "mem2", and two
-// persisted messages; chat 2 is the stranger's own. It answers the token,
+// the secret) has a moderator "mod", members "mem" and "mem2", and three
+// persisted messages (the third by "mem"); chat 2 is the stranger's own. It answers the token,
 // the secret and each kind of user's token.
 func membersApplication(t *testing.T, s *stack) (string, string, map[string]string) {
 	t.Helper()
@@ -69,7 +69,11 @@ func membersApplication(t *testing.T, s *stack) (string, string, map[string]stri
 	for _, body := range []string{"hello one", "hello two"} {
 		s.call(t, "POST", app+"/chats/1/messages", map[string]any{"body": body}, bearerHeader(secret)...).want(t, 201)
 	}
-	bothPersisted(t, s, app, bearerHeader(secret)...)
+	s.call(t, "POST", app+"/chats/1/messages", map[string]any{"body": "hello three, the member's"}, bearerHeader(tokens[userMember])...).want(t, 201)
+	eventually(t, "chat 1's three messages persisted", func() bool {
+		r := s.call(t, "GET", app+"/chats/1/messages", nil, bearerHeader(secret)...)
+		return r.Status == 200 && strings.Count(r.Raw, `"number":`) == 3
+	})
 	eventually(t, "chat 2 persisted", func() bool { return s.call(t, "GET", app+"/chats/2", nil, bearerHeader(secret)...).Status == 200 })
 	return tok, secret, tokens
 }
@@ -118,6 +122,10 @@ var memberRoutes = []memberRoute{
 	{"PATCH", "/chats/1/messages/1", map[string]any{"body": "edited"}, statuses(200, moderates)},
 	{"PUT", "/chats/1/messages/1", map[string]any{"body": "edited again"}, statuses(200, moderates)},
 	{"DELETE", "/chats/1/messages/2", nil, statuses(204, moderates)},
+	// Message 3 is the member's own: they edit and delete it, as a moderator may.
+	{"PATCH", "/chats/1/messages/3", map[string]any{"body": "my edit"}, statuses(200, readOnly)},
+	{"PUT", "/chats/1/messages/3", map[string]any{"body": "my edit again"}, statuses(200, readOnly)},
+	{"DELETE", "/chats/1/messages/3", nil, statuses(204, readOnly)},
 	{"GET", "/chats/1/members", nil, statuses(200, hidden)},
 	{"PUT", "/chats/1/members/new", map[string]any{"role": "member"}, statuses(200, moderates)},
 	{"DELETE", "/chats/1/members/mem2", nil, statuses(204, moderates)},

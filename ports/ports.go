@@ -276,6 +276,11 @@ type LiveLog interface {
 	// Since returns the chat's events after the position, in log order,
 	// or domain.ErrPositionGone when the log no longer reaches back there.
 	Since(ctx context.Context, chat domain.ChatKey, after string) ([]domain.LiveEvent, error)
+	// Creation finds the creation of message number of the chat in the log,
+	// reading back from its end: a message not persisted yet is there (the
+	// log keeps what the workers have not applied). found is false when it
+	// is not there, or further back than the log reads for it.
+	Creation(ctx context.Context, chat domain.ChatKey, number int64) (e domain.MessageCreated, found bool, err error)
 	// Before tells whether position a comes before position b.
 	Before(a, b string) bool
 	// Valid tells whether s is a position of this log's form.

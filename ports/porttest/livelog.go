@@ -94,6 +94,7 @@ func LiveLogContract(t *testing.T, newLog func(t *testing.T) LiveLogSetup) {
 			t.Fatalf("since a position retention passed: %v, want ErrPositionGone", err)
 		}
 	})
+	t.Run("a creation still in the log is found, with its author", func(t *testing.T) { creationsInTheLog(t, newLog(t)) })
 	t.Run("positions of another form are not valid", func(t *testing.T) {
 		s := newLog(t)
 		for _, p := range []string{"", "x", "1", "1-", "-1", "1-2-3", "99999999999999999999999-0", "1-0 "} {
