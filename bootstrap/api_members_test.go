@@ -2,6 +2,7 @@ package bootstrap_test
 
 import (
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -246,4 +247,17 @@ func membersCases(t *testing.T, s *stack) {
 	etag := s.call(t, "GET", app+"/chats/1/messages", nil, bearerHeader(tokens[userModerator])...).want(t, 200).Header.Get("ETag")
 	s.call(t, "GET", app+"/chats/1/messages", nil, "If-None-Match", etag, "Authorization", "Bearer "+tokens[userMember]).wantError(t, 404, "not_found")
 	s.call(t, "GET", app+"/chats/1/messages", nil, "If-None-Match", etag, "Authorization", "Bearer "+tokens[userModerator]).want(t, 304)
+	// Whoever asks decides the answer: every answer with an ETag (a 304
+	// too) tells a cache in between to key it by the credential as well.
+	for _, path := range []string{"", "/chats", "/chats/1", "/chats/1/messages", "/chats/1/messages/1", "/chats/1/messages/search?q=hello", "/chats/1/members"} {
+		for _, cred := range []string{secret, tokens[userModerator]} {
+			r := s.call(t, "GET", app+path, nil, bearerHeader(cred)...).want(t, 200)
+			again := s.call(t, "GET", app+path, nil, "If-None-Match", r.Header.Get("ETag"), "Authorization", "Bearer "+cred).want(t, 304)
+			for _, h := range []http.Header{r.Header, again.Header} {
+				if r.Header.Get("ETag") == "" || !strings.Contains(strings.Join(h.Values("Vary"), ","), "Authorization") {
+					t.Fatalf("GET %s: ETag %q, Vary %q", path, r.Header.Get("ETag"), h.Values("Vary"))
+				}
+			}
+		}
+	}
 }
