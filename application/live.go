@@ -88,8 +88,14 @@ func (l *Live) Run(ctx context.Context, onErr func(error)) {
 	if l.notices != nil {
 		wg.Go(func() { l.listen(ctx, onErr) })
 	}
+	again(ctx, onErr, func() error { return l.log.Tail(ctx, l.dispatch) })
+}
+
+// again runs fn until ctx ends, a second after each return (an error is
+// reported to onErr).
+func again(ctx context.Context, onErr func(error), fn func() error) {
 	for ctx.Err() == nil {
-		err := l.log.Tail(ctx, l.dispatch)
+		err := fn()
 		if ctx.Err() != nil {
 			return
 		}
@@ -280,17 +286,12 @@ func (s *Stream) Next(ctx context.Context, wait time.Duration) (e domain.LiveEve
 		return s.handOut(e), true, nil
 	}
 	for {
-		if len(s.replay) > 0 {
-			e, s.replay = s.replay[0], s.replay[1:]
-		} else {
-			it, ok, err := s.receive(ctx, wait)
-			if !ok {
-				return e, false, err
-			}
-			e = it.LiveEvent
-			if s.last != "" && !s.hub.log.Before(s.last, e.Position) {
-				continue // read back already
-			}
+		e, ok, dup, err := s.pull(ctx, wait)
+		if !ok {
+			return e, false, err
+		}
+		if dup {
+			continue
 		}
 		if c, isCreate := e.Event.(domain.MessageCreated); isCreate && s.lastCreated > 0 && c.Number > s.lastCreated+1 {
 			held := e
@@ -299,6 +300,26 @@ func (s *Stream) Next(ctx context.Context, wait time.Duration) (e domain.LiveEve
 		}
 		return s.handOut(e), true, nil
 	}
+}
+
+// pull is the stream's next event: what was read back first, then what
+// the hub hands over (a join queues what it reads back, after its
+// notice). dup: an event of the log not past the last handed out, read
+// back already.
+func (s *Stream) pull(ctx context.Context, wait time.Duration) (e domain.LiveEvent, ok, dup bool, err error) {
+	if len(s.replay) > 0 {
+		e, s.replay = s.replay[0], s.replay[1:]
+		return e, true, false, nil
+	}
+	it, ok, err := s.receive(ctx, wait)
+	if !ok {
+		return e, false, false, err
+	}
+	if it.join != nil {
+		s.replay = s.readBack(ctx, it.join)
+	}
+	e = it.LiveEvent
+	return e, true, e.Notice == nil && s.last != "" && !s.hub.log.Before(s.last, e.Position), nil
 }
 
 // receive waits up to wait for what the hub hands the stream.

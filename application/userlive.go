@@ -123,25 +123,16 @@ func (l *Live) EnableUsers(notices ports.Notices, members ports.MemberStore) {
 // streams are not opened; those open when it broke end, since they may
 // have missed a notice: their clients resume from the log.
 func (l *Live) listen(ctx context.Context, onErr func(error)) {
-	for ctx.Err() == nil {
+	again(ctx, onErr, func() error {
 		err := l.notices.Listen(ctx, l.heard, l.dispatchNotice)
 		l.mu.Lock()
+		defer l.mu.Unlock()
 		if l.users.heard {
 			l.users.heard, l.users.listening = false, make(chan struct{})
 		}
 		l.users.each(l.remove)
-		l.mu.Unlock()
-		if ctx.Err() != nil {
-			return
-		}
-		if err != nil && onErr != nil {
-			onErr(err)
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Second):
-		}
-	}
+		return err
+	})
 }
 
 func (l *Live) heard() {
@@ -307,24 +298,14 @@ func (l *Live) memberChats(ctx context.Context, caller domain.Caller) ([]int64, 
 // reported here (a chat's stream does).
 func (s *Stream) nextOfUser(ctx context.Context, wait time.Duration) (domain.LiveEvent, bool, error) {
 	for {
-		var e domain.LiveEvent
-		if len(s.replay) > 0 {
-			e, s.replay = s.replay[0], s.replay[1:]
-		} else {
-			it, ok, err := s.receive(ctx, wait)
-			if !ok {
-				return e, false, err
-			}
-			e = it.LiveEvent
-			if it.join != nil {
-				s.replay = s.readBack(ctx, it.join)
-			}
-			if e.Notice != nil {
-				return e, true, nil
-			}
-			if s.last != "" && !s.hub.log.Before(s.last, e.Position) {
-				continue // read back already
-			}
+		e, ok, dup, err := s.pull(ctx, wait)
+		switch {
+		case !ok:
+			return e, false, err
+		case dup:
+			continue
+		case e.Notice != nil:
+			return e, true, nil
 		}
 		if s.last == "" || s.hub.log.Before(s.last, e.Position) {
 			s.last = e.Position

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 // userEvent is how the users' streams' events are compared:
@@ -30,14 +29,7 @@ func userEvent(e sseEvent) string {
 // after them. Message events carry ids, notices none.
 func (st *sseStream) wantUser(t *testing.T, user string, want ...string) []sseEvent {
 	t.Helper()
-	var got []sseEvent
-	for range want {
-		e, ok := st.next(10 * time.Second)
-		if !ok {
-			break
-		}
-		got = append(got, e)
-	}
+	got := st.take(len(want))
 	split := func(all []string) (messages, notices []string) {
 		for _, e := range all {
 			if strings.HasPrefix(e, "message.") {
