@@ -98,7 +98,11 @@ func userEventsSuite(t *testing.T, a, b *stack) {
 	post(2, "not hers")
 	a.call(t, "POST", app+"/chats/1/typing", nil, bearerHeader(bob)...).want(t, 204)
 	b.call(t, "POST", app+"/chats/1/typing", nil, bearerHeader(ann)...).want(t, 204)
-	annSt.wantUser(t, "ann", "message.created 1/1 hi", "typing 1 bob")
+	for _, e := range annSt.wantUser(t, "ann", "message.created 1/1 hi", "typing 1 bob") {
+		if e.Kind == "message.created" && e.Data["author"] != "bob" {
+			t.Fatalf("%s: author %v, want bob", userEvent(e), e.Data["author"])
+		}
+	}
 	bobSt.wantUser(t, "bob", "message.created 1/1 hi", "message.created 2/1 not hers", "typing 1 ann")
 
 	// Joined while following: the chat's events come from the join on,
