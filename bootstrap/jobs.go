@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/redis/rueidis"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
@@ -59,7 +58,6 @@ func countJobs(ctx context.Context, jobs ports.JobStore, clock ports.Clock, m *m
 // of its own (the worker has no sequencer's).
 func redisKeyPurge(redisCfg RedisConfig) fx.Option {
 	return fx.Provide(func(startup StartupConfig, lc fx.Lifecycle) ports.KeyPurge {
-		var client rueidis.Client = startRedis(lc, startup, redisadapter.NewClient(redisCfg.Addr))
-		return redisadapter.NewKeyPurge(client)
+		return redisadapter.NewKeyPurge(startRedis(lc, startup, redisadapter.NewClient(redisCfg.Addr)))
 	})
 }

@@ -63,20 +63,7 @@ func (s *Store) PurgeChats(ctx context.Context, token domain.Token, limit int) (
 	if err != nil || !found {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT number FROM chats WHERE application_id = ? ORDER BY number LIMIT ?", id, limit)
-	if err != nil {
-		return nil, storeErr(err, "")
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var n int64
-		if err := rows.Scan(&n); err != nil {
-			return nil, storeErr(err, "")
-		}
-		out = append(out, n)
-	}
-	return out, storeErr(rows.Err(), "")
+	return int64s(ctx, s.db, "SELECT number FROM chats WHERE application_id = ? ORDER BY number LIMIT ?", id, limit)
 }
 
 func (s *Store) PurgeChat(ctx context.Context, token domain.Token, number int64, limit int) (int, bool, error) {
