@@ -18,6 +18,7 @@ func API(cfg Config) fx.Option {
 		accessModule(cfg.Redis),
 		opensearchModule(cfg.OpenSearch),
 		streamLiveLog(cfg.Stream),
+		redisNotices(cfg.Stream),
 		liveModule(cfg.Live),
 		webhookStoreModule(cfg.Webhook),
 		productionFeed(cfg.Stream),
