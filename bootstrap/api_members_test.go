@@ -123,6 +123,7 @@ var memberRoutes = []memberRoute{
 	{"DELETE", "/chats/1/members/mem2", nil, statuses(204, moderates)},
 	{"GET", "/me/events", nil, statuses(200, nil)},
 	{"POST", "/chats/1/typing", nil, statuses(204, readOnly)},
+	{"DELETE", "", nil, statuses(403, nil)},
 }
 
 // memberSnapshot is what a refused request must leave as it was: the
