@@ -139,7 +139,7 @@ func badInputCases(t *testing.T, s *stack) {
 		{"POST", app + "/chats/7/messages", map[string]any{"body": "hi"}, "", 404, "not_found"},
 		{"POST", app + "/chats/x/messages", map[string]any{"body": "hi"}, "", 400, "bad_request"},
 		{"GET", "/api/v1/nothing-here", nil, "", 404, "not_found"},
-		{"DELETE", app, nil, "", 405, "method_not_allowed"},
+		{"DELETE", app + "/chats", nil, "", 405, "method_not_allowed"},
 		{"POST", app + "/chats", "null", "", 400, "bad_request"},
 		{"POST", "/api/v1/chat_applications", "null", "", 400, "bad_request"},
 		{"POST", "/api/v1/chat_applications", `{"name": "a\ud800b"}`, "", 422, "validation_failed"},

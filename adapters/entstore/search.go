@@ -76,7 +76,7 @@ func (s *Store) CountMessages(ctx context.Context, after int64) (int64, error) {
 func (s *Store) ScanMessages(ctx context.Context, after int64, limit int, updatedSince time.Time) ([]domain.IndexedMessage, int64, error) {
 	q := `SELECT m.id, a.token, c.number, m.number, m.body, m.author, m.version, m.created_at, m.updated_at
 FROM messages m JOIN chats c ON c.id = m.chat_id JOIN applications a ON a.id = c.application_id
-WHERE m.id > ? AND m.deleted = ?`
+WHERE m.id > ? AND m.deleted = ? AND a.token NOT LIKE '~%'` // a deleted application's (hidden) are not indexed again
 	args := []any{after, false}
 	if !updatedSince.IsZero() {
 		q += " AND m.updated_at >= ?"

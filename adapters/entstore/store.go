@@ -163,7 +163,9 @@ func (s *Store) Application(ctx context.Context, token domain.Token) (domain.App
 
 // Applications pages through applications by token.
 func (s *Store) Applications(ctx context.Context, page domain.PageRequest[domain.Token]) (domain.Page[domain.Application], error) {
-	q := s.client.Application.Query().Order(ent.Asc(application.FieldToken)).Limit(page.Limit + 1)
+	// A deleted application's row waits for its job under a hidden token.
+	q := s.client.Application.Query().Where(application.Not(application.TokenHasPrefix("~"))).
+		Order(ent.Asc(application.FieldToken)).Limit(page.Limit + 1)
 	if page.After != "" {
 		q = q.Where(application.TokenGT(string(page.After)))
 	}

@@ -25,6 +25,7 @@ type UseCases struct {
 	Members      *application.Members
 	Webhooks     *application.Webhooks
 	Feed         *application.Feed
+	Lifecycle    *application.Lifecycle
 	// Limiter counts the per-application budgets; nil: none.
 	Limiter ports.RateLimiter
 }
