@@ -34,7 +34,7 @@ func API(cfg Config) fx.Option {
 func Worker(cfg Config) fx.Option {
 	roles := fx.Options()
 	if cfg.Worker.Persists() {
-		roles = fx.Options(roles, projectorModule(cfg.Counters), persistModule(cfg.Stream, cfg.Consumer),
+		roles = fx.Options(roles, accessModule(cfg.Redis), projectorModule(cfg.Counters), persistModule(cfg.Stream, cfg.Consumer),
 			redisKeyPurge(cfg.Redis), jobsModule(cfg.Jobs))
 	}
 	if cfg.Worker.Indexes() {

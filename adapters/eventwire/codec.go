@@ -41,8 +41,11 @@ type wire struct {
 	Body  string `json:"body,omitempty"`
 	// Author is a message's (created, or edited when it was known); absent
 	// for none, as in every entry written before messages had authors.
-	Author string    `json:"author,omitempty"`
-	At     time.Time `json:"at"`
+	Author string `json:"author,omitempty"`
+	// Creator and Visibility set a new chat up (domain.ChatCreated).
+	Creator    string    `json:"creator,omitempty"`
+	Visibility string    `json:"visibility,omitempty"`
+	At         time.Time `json:"at"`
 	// Created is an edited message's creation time, when it was known.
 	Created *time.Time `json:"created_at,omitempty"`
 	// Idem is the request's idempotency key, for the worker to keep with
@@ -75,7 +78,8 @@ func toWire(e domain.Event) (string, wire, error) {
 func toWireOf(e domain.Event) (string, wire, error) {
 	switch e := e.(type) {
 	case domain.ChatCreated:
-		return "chat.created", wire{numbered: numbered{Number: e.Number, Epoch: e.Epoch}, Token: string(e.Token), At: e.CreatedAt}, nil
+		return "chat.created", wire{numbered: numbered{Number: e.Number, Epoch: e.Epoch}, Token: string(e.Token), At: e.CreatedAt,
+			Creator: string(e.Creator), Visibility: string(e.Visibility)}, nil
 	case domain.MessageCreated:
 		return "message.created", wire{numbered: numbered{Number: e.Number, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, Body: e.Body, Author: e.Author, At: e.CreatedAt}, nil
 	case domain.MessageEdited:
@@ -275,7 +279,22 @@ func Decode(msg *message.Message) (domain.Event, error) {
 func fromWire(kind string, token domain.Token, w wire) (domain.Event, error) {
 	switch kind {
 	case "chat.created":
-		return domain.ChatCreated{Token: token, Number: w.Number, CreatedAt: w.At, Epoch: w.Epoch}, nil
+		e := domain.ChatCreated{Token: token, Number: w.Number, CreatedAt: w.At, Epoch: w.Epoch}
+		if w.Creator != "" {
+			creator, err := domain.ParseUserID("creator", w.Creator)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %v", domain.ErrInvalidEvent, err)
+			}
+			e.Creator = creator
+		}
+		if w.Visibility != "" {
+			v, err := domain.ParseVisibility(w.Visibility)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %v", domain.ErrInvalidEvent, err)
+			}
+			e.Visibility = v
+		}
+		return e, nil
 	case "message.created":
 		return domain.MessageCreated{Token: token, Chat: w.Chat, Number: w.Number, Body: w.Body, Author: w.Author, CreatedAt: w.At, Epoch: w.Epoch}, nil
 	case "message.edited":
