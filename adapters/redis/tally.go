@@ -3,8 +3,8 @@ package redis
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	_ "embed" // the tally's scripts
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"time"
