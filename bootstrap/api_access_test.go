@@ -87,6 +87,9 @@ var accessRoutes = []accessRoute{
 	{"PATCH", "/chats/1/messages/1", map[string]any{"body": "edited"}, 200, false},
 	{"PUT", "/chats/1/messages/1", map[string]any{"body": "edited again"}, 200, false},
 	{"DELETE", "/chats/1/messages/2", nil, 204, false},
+	// A user's own state: the application has none.
+	{"PUT", "/chats/1/read", map[string]any{"through": 1}, 403, false},
+	{"GET", "/me/chats", nil, 403, false},
 	{"POST", "/secrets", nil, 201, true},
 	{"DELETE", "/secrets/previous", nil, 204, true},
 }

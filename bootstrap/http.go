@@ -24,11 +24,13 @@ func apiModule(api APIConfig, cache ReadCacheConfig) fx.Option {
 	return fx.Module("api",
 		fx.Supply(fx.Private, api),
 		cachedReads(cache),
+		tallyAppends,
 		fx.Provide(
 			func(store ports.ApplicationStore, seq ports.Sequencer, clock ports.Clock, claims ports.IdempotencyClaims, access ports.ApplicationAccess) *application.Applications {
 				return application.NewApplications(store, seq, clock, claims, access, usertoken.New(clock.Now), api.SecretGrace)
 			},
 			application.NewMembers,
+			application.NewReads,
 			application.NewChats,
 			func(q ports.EventQueue, r ports.MessageReader, clock ports.Clock) *application.Messages {
 				return application.NewMessages(q, r, clock, api.MaxBodyBytes)
@@ -55,6 +57,7 @@ type serverIn struct {
 	Search       *application.Search
 	Live         *application.Live
 	Members      *application.Members
+	Reads        *application.Reads
 	Webhooks     *application.Webhooks
 	Feed         *application.Feed
 	Limiter      ports.RateLimiter
@@ -66,7 +69,7 @@ type serverIn struct {
 
 func newServer(in serverIn) *httpapi.Server {
 	api := in.API
-	uc := httpapi.UseCases{Applications: in.Applications, Chats: in.Chats, Messages: in.Messages, Search: in.Search, Live: in.Live, Members: in.Members, Webhooks: in.Webhooks, Feed: in.Feed, Limiter: in.Limiter}
+	uc := httpapi.UseCases{Applications: in.Applications, Chats: in.Chats, Messages: in.Messages, Search: in.Search, Live: in.Live, Members: in.Members, Reads: in.Reads, Webhooks: in.Webhooks, Feed: in.Feed, Limiter: in.Limiter}
 	cfg := httpapi.Config{Addr: api.Addr, AdminToken: api.AdminToken, MaxRequestBytes: api.MaxRequestBytes, RateLimit: api.RateLimit,
 		AppLimits: httpapi.AppLimits{WriteRate: api.AppWriteRate, WriteBurst: api.AppWriteBurst, ReadRate: api.AppReadRate, ReadBurst: api.AppReadBurst,
 			UserWriteRate: api.UserWriteRate, UserWriteBurst: api.UserWriteBurst, UserReadRate: api.UserReadRate, UserReadBurst: api.UserReadBurst},

@@ -78,3 +78,19 @@ type TallySeed struct {
 // MaxListedChats bounds the chats GET …/me/chats orders by activity: a
 // user's memberships beyond it (by chat number) are not listed.
 const MaxListedChats = 10000
+
+// ActivityPosition is a place in a chat list ordered by activity, the
+// most recent first: a chat (At, Chat) comes after p when it was active
+// earlier, or at the same time with a lower number.
+type ActivityPosition struct {
+	At   time.Time
+	Chat int64
+}
+
+// After tells whether s comes after p in the list.
+func (p ActivityPosition) After(s ChatSummary) bool {
+	if !s.ActiveAt.Equal(p.At) {
+		return s.ActiveAt.Before(p.At)
+	}
+	return s.Chat < p.Chat
+}
