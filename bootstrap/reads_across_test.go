@@ -3,6 +3,7 @@ package bootstrap_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 )
@@ -96,13 +97,20 @@ func unreadUnderConcurrency(t *testing.T, apis []*stack) {
 			t.Fatalf("api %d, right after the last answer: ann's unread %d, the answers say %d", i, got, want)
 		}
 	}
-	var live int64
+	var live []int64
 	for n := range state.author {
 		if !state.deleted[n] {
-			live++
+			live = append(live, n)
 		}
 	}
-	eventually(t, "every message persisted", func() bool { return unreadFromMessages(t, a, app, secret, "", 1, 0) == live })
+	slices.Sort(live)
+	eventually(t, "every message and deletion persisted", func() bool {
+		var persisted []int64
+		for _, m := range allMessages(t, a, app, secret, 1) {
+			persisted = append(persisted, int64(m["number"].(float64)))
+		}
+		return slices.Equal(persisted, live)
+	})
 	for i, s := range apis {
 		if got, fromMessages := unreadOf(t, s, app, ann, 1), unreadFromMessages(t, s, app, secret, "ann", 1, state.read); got != fromMessages || got != want {
 			t.Fatalf("api %d, persisted: ann's unread %d, the messages say %d, the answers %d", i, got, fromMessages, want)

@@ -7,6 +7,7 @@ package benchhttp
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"time"
 )
@@ -18,11 +19,31 @@ var Client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, 
 // Post sends body as JSON and answers the decoded JSON object (nil when the
 // answer is not one) and the status.
 func Post(url string, body any) (map[string]any, int, error) {
-	raw, err := json.Marshal(body)
+	return Send("POST", url, "", body)
+}
+
+// Send sends body (nil: none) as JSON with bearer as the credential ("":
+// none) and answers as Post does.
+func Send(method, url, bearer string, body any) (map[string]any, int, error) {
+	var rd io.Reader // nil, not a nil *bytes.Reader: no body
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return nil, 0, err
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, url, rd)
 	if err != nil {
 		return nil, 0, err
 	}
-	res, err := Client.Post(url, "application/json", bytes.NewReader(raw))
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	res, err := Client.Do(req)
 	if err != nil {
 		return nil, 0, err
 	}
