@@ -19,6 +19,7 @@ func API(cfg Config) fx.Option {
 		redisTallyModule(cfg.Redis),
 		opensearchModule(cfg.OpenSearch),
 		streamLiveLog(cfg.Stream),
+		redisNotices(cfg.Stream),
 		liveModule(cfg.Live),
 		webhookStoreModule(cfg.Webhook),
 		productionFeed(cfg.Stream),
