@@ -20,10 +20,12 @@ type Reads struct {
 	tally     ports.ChatTally
 	members   *Members
 	messages  ports.MessageReader
+	notices   ports.Notices
+	clock     ports.Clock
 }
 
-func NewReads(positions ports.ReadPositions, tally ports.ChatTally, members *Members, messages ports.MessageReader) *Reads {
-	return &Reads{positions: positions, tally: tally, members: members, messages: messages}
+func NewReads(positions ports.ReadPositions, tally ports.ChatTally, members *Members, messages ports.MessageReader, notices ports.Notices, clock ports.Clock) *Reads {
+	return &Reads{positions: positions, tally: tally, members: members, messages: messages, notices: notices, clock: clock}
 }
 
 // errNoUser refuses the application's own requests: it reads no chat.
@@ -33,7 +35,8 @@ var errNoUser = fmt.Errorf("%w: read positions are a user's: use a user token", 
 // (a lower one changes nothing) and answers the chat's summary. A read
 // token may: reading is reading. A number beyond the chat's last is a
 // validation error; a chat the user sees without being a member (a public
-// one) has no position to keep: forbidden.
+// one) has no position to keep: forbidden. The user's other connections
+// hear read.updated when the position is the one asked for.
 func (u *Reads) MarkRead(ctx context.Context, caller domain.Caller, path ChatPath, through int64) (domain.ChatSummary, error) {
 	if caller.IsApp() {
 		return domain.ChatSummary{}, errNoUser
@@ -65,6 +68,11 @@ func (u *Reads) MarkRead(ctx context.Context, caller domain.Caller, path ChatPat
 	}
 	if !member {
 		return domain.ChatSummary{}, fmt.Errorf("%w: only a member of the chat has a read position", domain.ErrForbidden)
+	}
+	if pos == through {
+		// Best effort, like every notice: the position is kept, and a device
+		// that missed the notice reads it with its chat list.
+		_ = u.notices.Publish(ctx, domain.Notice{Kind: domain.NoticeReadUpdated, App: token, Chat: chat, User: caller.User, Through: pos, At: u.clock.Now()})
 	}
 	out, err := u.summaries(ctx, caller, []domain.ReadPosition{{Chat: chat, Through: pos}})
 	if err != nil {
