@@ -139,7 +139,7 @@ func (u *Reads) lastMessages(ctx context.Context, token domain.Token, sums []dom
 		}
 		if len(p.Items) > 0 {
 			m := p.Items[0]
-			sums[i].LastMessage = &domain.LastMessage{Number: m.Number, Preview: domain.Preview(m.Body.String()), CreatedAt: m.CreatedAt}
+			sums[i].LastMessage = &domain.LastMessage{Number: m.Number, Author: domain.UserID(m.Author), Preview: domain.Preview(m.Body.String()), CreatedAt: m.CreatedAt}
 		}
 	}
 	return nil

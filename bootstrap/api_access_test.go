@@ -92,6 +92,7 @@ var accessRoutes = []accessRoute{
 	{"GET", "/me/chats", nil, 403, false},
 	{"POST", "/secrets", nil, 201, true},
 	{"DELETE", "/secrets/previous", nil, 204, true},
+	{"DELETE", "", nil, 202, true},
 }
 
 // snapshot is what a refused request must leave as it was: the

@@ -121,6 +121,7 @@ var memberRoutes = []memberRoute{
 	{"GET", "/chats/1/members", nil, statuses(200, hidden)},
 	{"PUT", "/chats/1/members/new", map[string]any{"role": "member"}, statuses(200, moderates)},
 	{"DELETE", "/chats/1/members/mem2", nil, statuses(204, moderates)},
+	{"DELETE", "", nil, statuses(403, nil)},
 	// Reading is reading: a read token marks read too.
 	{"PUT", "/chats/1/read", map[string]any{"through": 1}, statuses(200, hidden)},
 	{"GET", "/me/chats", nil, statuses(200, nil)},

@@ -127,6 +127,16 @@ func readsCases(t *testing.T, s *stack) {
 				t.Fatalf("after post %d: unread %d, want %d", i, got, want)
 			}
 		}
+		// One's own message is never unread to oneself.
+		modWant := unreadOf(t, s, app, tokens[userModerator], 1)
+		s.call(t, "POST", app+"/chats/1/messages", map[string]any{"body": "mine"}, bearerHeader(mem)...).want(t, 201)
+		if got := unreadOf(t, s, app, mem, 1); got != want {
+			t.Fatalf("after the member's own post: unread %d, want %d", got, want)
+		}
+		c := myChat(t, s, app, tokens[userModerator], 1)
+		if lm, _ := c["last_message"].(map[string]any); c["unread_count"] != float64(modWant+1) || lm == nil || lm["author"] != "mem" || lm["number"] != 8.0 {
+			t.Fatalf("the moderator's entry after the member's post: %v", c)
+		}
 		s.call(t, "DELETE", app+"/chats/1/messages/4", nil, sec...).want(t, 204)
 		want--
 		if got := unreadOf(t, s, app, mem, 1); got != want {
@@ -145,7 +155,7 @@ func readsCases(t *testing.T, s *stack) {
 			for _, m := range s.call(t, "GET", app+"/chats/1/messages?limit=200", nil, sec...).items(t) {
 				numbers = append(numbers, fmt.Sprint(m["number"]))
 			}
-			return strings.Join(numbers, ",") == "1,2,3,5,6,7"
+			return strings.Join(numbers, ",") == "1,2,3,5,6,7,8"
 		})
 		if got, want := unreadOf(t, s, app, mem, 1), unreadFromMessages(t, s, app, secret, "mem", 1, 5); got != want {
 			t.Fatalf("unread %d, the messages say %d", got, want)

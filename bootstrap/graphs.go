@@ -35,7 +35,8 @@ func API(cfg Config) fx.Option {
 func Worker(cfg Config) fx.Option {
 	roles := fx.Options()
 	if cfg.Worker.Persists() {
-		roles = fx.Options(roles, redisTallyModule(cfg.Redis), tallyPersisted, projectorModule(cfg.Counters), persistModule(cfg.Stream, cfg.Consumer))
+		roles = fx.Options(roles, redisTallyModule(cfg.Redis), tallyPersisted, projectorModule(cfg.Counters), persistModule(cfg.Stream, cfg.Consumer),
+			redisKeyPurge(cfg.Redis), jobsModule(cfg.Jobs))
 	}
 	if cfg.Worker.Indexes() {
 		roles = fx.Options(roles, indexerModule(cfg.Stream, cfg.Consumer, cfg.Indexer))
@@ -73,6 +74,7 @@ func Embedded(cfg Config) fx.Option {
 		embeddedFeed(),
 		groupCommitModule(cfg.Stream),
 		liveModule(cfg.Live),
+		jobsModule(cfg.Jobs),
 		apiModule(cfg.API, cfg.ReadCache),
 	)
 }

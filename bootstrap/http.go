@@ -31,6 +31,9 @@ func apiModule(api APIConfig, cache ReadCacheConfig) fx.Option {
 			},
 			application.NewMembers,
 			application.NewReads,
+			func(jobs ports.JobStore, access ports.ApplicationAccess, clock ports.Clock) *application.Lifecycle {
+				return application.NewLifecycle(jobs, access, clock, api.DeleteSettle)
+			},
 			application.NewChats,
 			func(q ports.EventQueue, r ports.MessageReader, clock ports.Clock) *application.Messages {
 				return application.NewMessages(q, r, clock, api.MaxBodyBytes)
@@ -60,6 +63,7 @@ type serverIn struct {
 	Reads        *application.Reads
 	Webhooks     *application.Webhooks
 	Feed         *application.Feed
+	Lifecycle    *application.Lifecycle
 	Limiter      ports.RateLimiter
 	Checks       []httpapi.Check `group:"readiness"`
 	Metrics      *metrics.Metrics
@@ -69,7 +73,7 @@ type serverIn struct {
 
 func newServer(in serverIn) *httpapi.Server {
 	api := in.API
-	uc := httpapi.UseCases{Applications: in.Applications, Chats: in.Chats, Messages: in.Messages, Search: in.Search, Live: in.Live, Members: in.Members, Reads: in.Reads, Webhooks: in.Webhooks, Feed: in.Feed, Limiter: in.Limiter}
+	uc := httpapi.UseCases{Applications: in.Applications, Chats: in.Chats, Messages: in.Messages, Search: in.Search, Live: in.Live, Members: in.Members, Reads: in.Reads, Webhooks: in.Webhooks, Feed: in.Feed, Lifecycle: in.Lifecycle, Limiter: in.Limiter}
 	cfg := httpapi.Config{Addr: api.Addr, AdminToken: api.AdminToken, MaxRequestBytes: api.MaxRequestBytes, RateLimit: api.RateLimit,
 		AppLimits: httpapi.AppLimits{WriteRate: api.AppWriteRate, WriteBurst: api.AppWriteBurst, ReadRate: api.AppReadRate, ReadBurst: api.AppReadBurst,
 			UserWriteRate: api.UserWriteRate, UserWriteBurst: api.UserWriteBurst, UserReadRate: api.UserReadRate, UserReadBurst: api.UserReadBurst},

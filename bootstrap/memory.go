@@ -15,7 +15,7 @@ import (
 func memoryModule(cacheCfg ReadCacheConfig) fx.Option {
 	return fx.Module("memory",
 		fx.Provide(func(clock ports.Clock) ports.RateLimiter { return memory.NewLimiter(clock) }),
-		fx.Provide(func() ports.ApplicationAccess { return memory.NewApplicationAccess() }),
+		fx.Provide(fx.Annotate(memory.NewApplicationAccess, fx.As(new(ports.ApplicationAccess)), fx.As(new(ports.KeyPurge)))),
 		fx.Provide(func() ports.MemberCache { return memory.NewMemberCache() }),
 		fx.Provide(func() ports.Notices { return memory.NewNotices() }),
 		fx.Provide(func(m *metrics.Metrics) ports.ReadCache {

@@ -2,6 +2,7 @@ package bootstrap_test
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -91,6 +92,9 @@ func unreadUnderConcurrency(t *testing.T, apis []*stack) {
 		})
 	}
 	wg.Wait()
+	if !slices.Contains(slices.Collect(maps.Values(state.author)), "ann") {
+		t.Fatal("none of ann's own messages to leave out: the answers carry no author")
+	}
 	want := state.unread("ann")
 	for i, s := range apis {
 		if got := unreadOf(t, s, app, ann, 1); got != want {

@@ -27,6 +27,6 @@ for _ in $(seq 1 100); do curl -fs http://127.0.0.1:18290/readyz >/dev/null 2>&1
 
 out=$("$bin/mechatsbench" -url http://127.0.0.1:18290 -chats "$chats" -c "$conns" -d "$dur")
 echo "$out"
-# The run's tallies (tally:{token}:…), which bench-lib.sh's cleanup does not know.
+# The run's tallies (chat:{token}:tally:…), which bench-lib.sh's cleanup does not know.
 token=$(echo "$out" | awk -F= '/^token=/{print $2}')
-[ -n "$token" ] && redis-cli --scan --pattern "tally:{$token}*" | xargs -r redis-cli del >/dev/null
+[ -n "$token" ] && redis-cli --scan --pattern "chat:{$token}:tally:*" | xargs -r redis-cli del >/dev/null

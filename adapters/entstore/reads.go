@@ -123,5 +123,5 @@ WHERE a.token = ? AND c.number = ?`, string(token), chatNumber).Scan(&chatID, &c
 	return seed, nil
 }
 
-// authorColumn is the messages' author, once they have one (issue 20).
-const authorColumn = "NULL"
+// authorColumn is the messages' author ("" for none).
+const authorColumn = "author"

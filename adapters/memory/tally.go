@@ -201,4 +201,4 @@ func (t *Tally) Summaries(ctx context.Context, token domain.Token, user domain.U
 }
 
 // authorOf is a created message's author ("" for none).
-func authorOf(domain.MessageCreated) domain.UserID { return "" }
+func authorOf(e domain.MessageCreated) domain.UserID { return domain.UserID(e.Author) }

@@ -19,14 +19,14 @@ import (
 // chat's keys carry the application's hash tag, so one script reads the
 // tallies of all of a user's chats on a Redis Cluster:
 //
-//	tally:{token}:N          hash  last = the last number recorded, at = the newest message's
+//	chat:{token}:tally:N          hash  last = the last number recorded, at = the newest message's
 //	                               creation (else the chat's), in µs; lmn lma lmb lmt = the newest
 //	                               message's number, author, preview and time (lmx: it was deleted)
-//	tally:{token}:N:gone     zset  numbers up to last that are no message, scored by number:
+//	chat:{token}:tally:N:gone     zset  numbers up to last that are no message, scored by number:
 //	                               m<n> not recorded yet (on its way, or skipped by a fence), d<n> deleted
-//	tally:{token}:N:own      zset  "<user>\0<number, 20 digits>" for each user's messages not deleted
+//	chat:{token}:tally:N:own      zset  "<user>\0<number, 20 digits>" for each user's messages not deleted
 //	                               (all scored 0: counted by lexical range)
-//	tally:{token}:N:authors  hash  number → author, for a deletion to find whose own it was
+//	chat:{token}:tally:N:authors  hash  number → author, for a deletion to find whose own it was
 //
 // The three sets are disjoint, so a user's unread count after position r
 // is last − r − |gone above r| − |own above r|: three O(log n) lookups.
@@ -55,7 +55,7 @@ var (
 )
 
 func tallyKeys(key domain.ChatKey) []string {
-	t := "tally:{" + string(key.Token) + "}:" + strconv.FormatInt(key.Number, 10)
+	t := "chat:{" + string(key.Token) + "}:tally:" + strconv.FormatInt(key.Number, 10)
 	return []string{t, t + ":gone", t + ":own", t + ":authors"}
 }
 
@@ -281,4 +281,4 @@ func (t *Tally) seed(ctx context.Context, chat domain.ChatKey) error {
 }
 
 // authorOf is a created message's author ("" for none).
-func authorOf(domain.MessageCreated) domain.UserID { return "" }
+func authorOf(e domain.MessageCreated) domain.UserID { return domain.UserID(e.Author) }

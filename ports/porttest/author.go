@@ -2,9 +2,10 @@ package porttest
 
 import "github.com/chatsvc/chat/domain"
 
-// withAuthor is e written by author, and messageAuthor the author e
-// carries: messages carry none yet (issue 20), so every message is
-// everyone's unread.
-func withAuthor(e domain.MessageCreated, _ domain.UserID) domain.MessageCreated { return e }
+// withAuthor is e written by author, and messageAuthor the author e carries.
+func withAuthor(e domain.MessageCreated, author domain.UserID) domain.MessageCreated {
+	e.Author = string(author)
+	return e
+}
 
-func messageAuthor(domain.MessageCreated) domain.UserID { return "" }
+func messageAuthor(e domain.MessageCreated) domain.UserID { return domain.UserID(e.Author) }
