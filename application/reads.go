@@ -91,9 +91,18 @@ func (u *Reads) MyChats(ctx context.Context, caller domain.Caller, after *domain
 	if err != nil {
 		return domain.Page[domain.ChatSummary]{}, err
 	}
-	all, err := u.tally.Summaries(ctx, caller.App, caller.User, positions)
+	chats := make([]int64, len(positions))
+	for i, p := range positions {
+		chats[i] = p.Chat
+	}
+	// Ordered by activity (one cheap lookup a chat), counted for the page only.
+	active, err := u.tally.Activity(ctx, caller.App, chats)
 	if err != nil {
 		return domain.Page[domain.ChatSummary]{}, err
+	}
+	all := make([]domain.ChatSummary, len(positions))
+	for i, p := range positions {
+		all[i] = domain.ChatSummary{Chat: p.Chat, ReadThrough: p.Through, ActiveAt: active[i]}
 	}
 	slices.SortFunc(all, func(a, b domain.ChatSummary) int {
 		if c := b.ActiveAt.Compare(a.ActiveAt); c != 0 {
@@ -109,9 +118,20 @@ func (u *Reads) MyChats(ctx context.Context, caller domain.Caller, after *domain
 		all = all[i:]
 	}
 	page := domain.TrimPage(all, limit)
-	if err := u.lastMessages(ctx, caller.App, page.Items); err != nil {
+	wanted := make([]domain.ReadPosition, len(page.Items))
+	for i, s := range page.Items {
+		wanted[i] = domain.ReadPosition{Chat: s.Chat, Through: s.ReadThrough}
+	}
+	sums, err := u.summaries(ctx, caller, wanted)
+	if err != nil {
 		return domain.Page[domain.ChatSummary]{}, err
 	}
+	for i := range sums {
+		// The page is in the order its activity was read in, and its cursor
+		// follows that order: a post since then shows on the next read.
+		sums[i].ActiveAt = page.Items[i].ActiveAt
+	}
+	page.Items = sums
 	return page, nil
 }
 

@@ -24,7 +24,6 @@ func apiModule(api APIConfig, cache ReadCacheConfig) fx.Option {
 	return fx.Module("api",
 		fx.Supply(fx.Private, api),
 		cachedReads(cache),
-		tallyAppends,
 		fx.Provide(
 			func(store ports.ApplicationStore, seq ports.Sequencer, clock ports.Clock, claims ports.IdempotencyClaims, access ports.ApplicationAccess) *application.Applications {
 				return application.NewApplications(store, seq, clock, claims, access, usertoken.New(clock.Now), api.SecretGrace)

@@ -28,12 +28,12 @@ func redisTallyModule(redisCfg RedisConfig) fx.Option {
 // the first time each chat is used.
 var memoryTally = fx.Provide(func(seeds ports.TallySeeds) ports.ChatTally { return memory.NewTally(seeds) })
 
-// tallyAppends records the api's acknowledged writes in the tallies.
-var tallyAppends = fx.Decorate(func(q ports.EventQueue, tally ports.ChatTally, log *zap.Logger) ports.EventQueue {
+// tallyAppends records the writes q acknowledges in the tallies.
+func tallyAppends(q ports.EventQueue, tally ports.ChatTally, log *zap.Logger) ports.EventQueue {
 	return decorator.TallyAppends(q, tally, func(err error) {
 		log.Warn("unread counts: a write was not recorded; the worker records it once persisted", zap.Error(err))
 	})
-})
+}
 
 // tallyPersisted records the worker's persisted events in the tallies.
 var tallyPersisted = fx.Decorate(func(p ports.Projection, tally ports.ChatTally, log *zap.Logger) ports.Projection {

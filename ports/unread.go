@@ -2,6 +2,7 @@ package ports
 
 import (
 	"context"
+	"time"
 
 	"github.com/chatsvc/chat/domain"
 )
@@ -31,6 +32,10 @@ type ChatTally interface {
 	// then a ChatCreated starts its chat's tally empty; otherwise a tally
 	// that is missing is built again from the store.
 	Record(ctx context.Context, events []domain.Event, fresh bool) error
+	// Activity answers when each chat was last active (its newest message's
+	// creation, else its own; zero when unknown), in the chats' order: what
+	// orders a user's chat list, cheaper than their summaries.
+	Activity(ctx context.Context, token domain.Token, chats []int64) ([]time.Time, error)
 	// Summaries answers, for each position, the chat's summary for user, in
 	// the positions' order.
 	Summaries(ctx context.Context, token domain.Token, user domain.UserID, positions []domain.ReadPosition) ([]domain.ChatSummary, error)

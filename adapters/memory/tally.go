@@ -178,6 +178,19 @@ func (t *Tally) Record(ctx context.Context, events []domain.Event, _ bool) error
 	return nil
 }
 
+func (t *Tally) Activity(ctx context.Context, token domain.Token, chats []int64) ([]time.Time, error) {
+	out := make([]time.Time, len(chats))
+	for i, n := range chats {
+		c, err := t.chat(ctx, domain.ChatKey{Token: token, Number: n})
+		if err != nil {
+			return nil, err
+		}
+		out[i] = c.at
+		c.mu.Unlock()
+	}
+	return out, nil
+}
+
 func (t *Tally) Summaries(ctx context.Context, token domain.Token, user domain.UserID, positions []domain.ReadPosition) ([]domain.ChatSummary, error) {
 	out := make([]domain.ChatSummary, len(positions))
 	for i, p := range positions {

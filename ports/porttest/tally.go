@@ -119,6 +119,9 @@ func ChatTallyContract(t *testing.T, newTallies func(t *testing.T, seeds ports.T
 		if lm := s.LastMessage; lm == nil || lm.Number != 2 || lm.Author != messageAuthor(second) || lm.Preview != "second" || !lm.CreatedAt.Equal(t0.Add(2*time.Second)) {
 			t.Fatalf("newest: %+v", s.LastMessage)
 		}
+		if acts, err := a.Activity(ctx, tok, []int64{1}); err != nil || len(acts) != 1 || !acts[0].Equal(s.ActiveAt) {
+			t.Fatalf("activity %v %v, the summary says %v", acts, err, s.ActiveAt)
+		}
 		if !s.ActiveAt.Equal(t0.Add(2*time.Second)) || s.Unread != annUnread || s.Live != 2 || s.Last != 2 {
 			t.Fatalf("summary %+v", s)
 		}
@@ -160,6 +163,11 @@ func ChatTallyContract(t *testing.T, newTallies func(t *testing.T, seeds ports.T
 		// 11 is on its way: not counted until recorded.
 		if s := summary(t, a, tok, "ann", 4, 2); s.Unread != 6 || s.Last != 12 || !s.ActiveAt.Equal(t0.Add(time.Hour)) {
 			t.Fatalf("after records: %+v", s)
+		}
+		acts, err := b.Activity(ctx, tok, []int64{4, 99})
+		must(t, err)
+		if len(acts) != 2 || !acts[0].Equal(t0.Add(time.Hour)) || !acts[1].IsZero() {
+			t.Fatalf("activity of chat 4 and of one the store does not have: %v", acts)
 		}
 		if s := summary(t, b, tok, "bob", 4, 20); s.Unread != 0 || s.ReadThrough != 20 {
 			t.Fatalf("a position beyond the last: %+v", s)
