@@ -7,7 +7,6 @@ package benchhttp
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"time"
 )
@@ -18,28 +17,20 @@ var Client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, 
 
 // Post sends body as JSON and answers the decoded JSON object (nil when the
 // answer is not one) and the status.
-func Post(url string, body any) (map[string]any, int, error) {
-	return Send("POST", url, "", body)
-}
+func Post(url string, body any) (map[string]any, int, error) { return Send("POST", url, "", body) }
 
-// Send sends body (nil: none) as JSON with bearer as the credential ("":
-// none) and answers as Post does.
+// Send sends body as JSON with the method, and bearer, unless empty, as
+// the credential; it answers as Post does.
 func Send(method, url, bearer string, body any) (map[string]any, int, error) {
-	var rd io.Reader // nil, not a nil *bytes.Reader: no body
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			return nil, 0, err
-		}
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, url, rd)
+	raw, err := json.Marshal(body)
 	if err != nil {
 		return nil, 0, err
 	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
+	req, err := http.NewRequest(method, url, bytes.NewReader(raw))
+	if err != nil {
+		return nil, 0, err
 	}
+	req.Header.Set("Content-Type", "application/json")
 	if bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
