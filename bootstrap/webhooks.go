@@ -92,7 +92,13 @@ func runPruner(c WebhookConfig) fx.Option {
 	return fx.Invoke(func(lc fx.Lifecycle, w *entstore.Webhooks, m *metrics.Metrics, log *zap.Logger) {
 		keep := max(c.FeedRetention, c.RetryFor, c.DisableAfter)
 		p := webhook.NewPruner(webhook.PruneConfig{Keep: keep, Batch: 500, Pause: 100 * time.Millisecond}, w, time.Now,
-			func(kind string, n int) { m.FeedPruned.WithLabelValues(kind).Add(float64(n)) })
+			func(kind string, n int) {
+				if kind == "events" {
+					m.FeedPruned.Add(float64(n))
+				} else {
+					m.DeliveriesPruned.Add(float64(n))
+				}
+			})
 		every(lc, pruneEvery, func(ctx context.Context) {
 			if _, _, err := p.Once(ctx); err != nil && ctx.Err() == nil {
 				log.Warn("pruning the feed and the webhook deliveries' log; tried again later", zap.Error(err))

@@ -102,15 +102,17 @@ type head struct {
 
 // runs reads each head's run: its chat's pending deliveries to its
 // endpoint from it on, in order, up to run of them, ending before the
-// first one not due (a retry's wait holds up what follows it) or held back.
-// The runs are found on the chat index and their bodies read by id after:
-// a union of derived tables holding bodies would be written to disk.
+// first one not due (a retry's wait holds up what follows it) or held
+// back. One union of a range of the pending index each: MariaDB streams a
+// UNION ALL of plain selects (a union of derived tables would be written
+// to disk, bodies and all).
 func (w *Webhooks) runs(ctx context.Context, tx SQLTx, heads []head, now time.Time, run int, holds map[string]string) ([][]webhook.Due, error) {
 	parts := make([]string, len(heads))
 	var args []any
 	for i, h := range heads {
-		parts[i] = `SELECT id, endpoint_id, chat, part, pos, next_attempt FROM webhook_deliveries
-			WHERE endpoint_id = ? AND chat = ? AND state = 'pending' AND pos >= ? AND (pos > ? OR id >= ?) ORDER BY pos, id LIMIT ?`
+		parts[i] = `SELECT d.id, d.endpoint_id, d.chat, d.part, d.pos, d.next_attempt, d.event_id, d.type, d.body, d.attempts, d.created_at,
+			d.since, e.url, e.secret FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.disabled_at = 0
+			WHERE d.state = 'pending' AND d.endpoint_id = ? AND d.chat = ? AND d.pos >= ? AND (d.pos > ? OR d.id >= ?) ORDER BY d.pos, d.id LIMIT ?`
 		if w.s.isSQLite() {
 			parts[i] = "SELECT * FROM (" + parts[i] + ")"
 		} else {
@@ -122,83 +124,47 @@ func (w *Webhooks) runs(ctx context.Context, tx SQLTx, heads []head, now time.Ti
 	if err != nil {
 		return nil, storeErr(err, "")
 	}
+	defer rows.Close()
 	type pair struct {
 		endpoint string
 		chat     int64
 	}
-	of := map[pair][]head{}
+	type found struct {
+		head
+		due webhook.Due
+	}
+	of := map[pair][]found{}
 	for rows.Next() {
-		var h head
-		if err := rows.Scan(&h.id, &h.endpoint, &h.chat, &h.part, &h.pos, &h.nextAttempt); err != nil {
-			_ = rows.Close()
+		var f found
+		var created, since int64
+		d := &f.due
+		if err := rows.Scan(&f.id, &f.endpoint, &f.chat, &f.part, &f.pos, &f.nextAttempt, &d.Delivery.ID, &d.Type, &d.Delivery.Body,
+			&d.Attempts, &created, &since, &d.Delivery.URL, &d.Delivery.Secret); err != nil {
 			return nil, storeErr(err, "")
 		}
-		of[pair{h.endpoint, h.chat}] = append(of[pair{h.endpoint, h.chat}], h)
+		d.Row, d.CreatedAt, d.Since = f.id, time.UnixMilli(created).UTC(), time.UnixMilli(max(since, created)).UTC()
+		of[pair{f.endpoint, f.chat}] = append(of[pair{f.endpoint, f.chat}], f)
 	}
-	_ = rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, storeErr(err, "")
 	}
-	var ids []int64
-	members := make([][]int64, 0, len(heads))
+	var out [][]webhook.Due
 	for _, h := range heads {
-		found := of[pair{h.endpoint, h.chat}]
+		fs := of[pair{h.endpoint, h.chat}]
 		delete(of, pair{h.endpoint, h.chat}) // one run a chat, however many heads it seemed to have
-		slices.SortFunc(found, func(a, b head) int { return cmp.Or(strings.Compare(a.pos, b.pos), cmp.Compare(a.id, b.id)) })
-		var m []int64
-		for i, f := range found {
+		slices.SortFunc(fs, func(a, b found) int { return cmp.Or(strings.Compare(a.pos, b.pos), cmp.Compare(a.id, b.id)) })
+		var r []webhook.Due
+		for i, f := range fs {
 			if i == 0 && f.id != h.id || i > 0 && (f.nextAttempt > now.UnixMilli() || held(holds, f.part, f.pos)) {
 				break
 			}
-			m = append(m, f.id)
-		}
-		ids = append(ids, m...)
-		members = append(members, m)
-	}
-	due, err := w.deliveries(ctx, tx, ids)
-	if err != nil {
-		return nil, err
-	}
-	var out [][]webhook.Due
-	for _, m := range members {
-		var r []webhook.Due
-		for _, id := range m {
-			d, ok := due[id]
-			if !ok {
-				break // its endpoint was disabled or removed
-			}
-			r = append(r, d)
+			r = append(r, f.due)
 		}
 		if len(r) > 0 {
 			out = append(out, r)
 		}
 	}
 	return out, nil
-}
-
-// deliveries reads the deliveries of ids to enabled endpoints, by id.
-func (w *Webhooks) deliveries(ctx context.Context, tx SQLTx, ids []int64) (map[int64]webhook.Due, error) {
-	out := make(map[int64]webhook.Due, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT d.id, d.event_id, d.type, d.body, d.attempts, d.created_at, d.since, e.url, e.secret
-		FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.disabled_at = 0
-		WHERE d.id IN (`+marks(len(ids))+`)`, anys(ids)...)
-	if err != nil {
-		return nil, storeErr(err, "")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var d webhook.Due
-		var created, since int64
-		if err := rows.Scan(&d.Row, &d.Delivery.ID, &d.Type, &d.Delivery.Body, &d.Attempts, &created, &since, &d.Delivery.URL, &d.Delivery.Secret); err != nil {
-			return nil, storeErr(err, "")
-		}
-		d.CreatedAt, d.Since = time.UnixMilli(created).UTC(), time.UnixMilli(max(since, created)).UTC()
-		out[d.Row] = d
-	}
-	return out, storeErr(rows.Err(), "")
 }
 
 // held says whether a delivery of the log's partition part at pos may
