@@ -22,6 +22,9 @@ func (u *Applications) Authenticate(ctx context.Context, rawToken, credential st
 	if err != nil {
 		return domain.Caller{}, err
 	}
+	if access.Deleted {
+		return domain.Caller{}, &domain.NotFoundError{Message: "application not found", Deleted: true}
+	}
 	if credential != "" && !domain.LooksLikeSecret(credential) {
 		return u.tokens.VerifyUser(credential, token, access)
 	}

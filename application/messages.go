@@ -3,7 +3,6 @@ package application
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/ports"
@@ -22,28 +21,40 @@ func NewMessages(queue ports.EventQueue, reader ports.MessageReader, clock ports
 	return &Messages{queue: queue, reader: reader, clock: clock, maxBodyBytes: maxBodyBytes}
 }
 
-// Create allocates the chat's next message number and queues the message;
-// a retry with the same idempotency key gets the same message.
-func (u *Messages) Create(ctx context.Context, path ChatPath, rawBody string, idem domain.Idempotency) (domain.Message, error) {
+// NewMessage is what a request to create a message says: its body and,
+// when Named, the author it names.
+type NewMessage struct {
+	Body   string
+	Author string
+	Named  bool
+}
+
+// Create allocates the chat's next message number and queues the message,
+// written by whom caller may name (domain.Caller.AuthorOf); a retry with
+// the same idempotency key gets the same message.
+func (u *Messages) Create(ctx context.Context, caller domain.Caller, path ChatPath, req NewMessage, idem domain.Idempotency) (domain.Message, error) {
 	token, chat, err := path.parse()
 	if err != nil {
 		return domain.Message{}, err
 	}
-	body, err := domain.NewBody(rawBody, u.maxBodyBytes)
+	body, err := domain.NewBody(req.Body, u.maxBodyBytes)
 	if err != nil {
 		return domain.Message{}, err
 	}
-	ev, _, err := u.queue.Append(ctx, domain.MessageCreated{Token: token, Chat: chat, Body: body.String(), CreatedAt: u.clock.Now()}, idem)
+	author, err := caller.AuthorOf(req.Author, req.Named)
 	if err != nil {
 		return domain.Message{}, err
 	}
-	m := ev.(domain.MessageCreated)
-	return domain.Message{Number: m.Number, Body: body, CreatedAt: m.CreatedAt, UpdatedAt: m.CreatedAt}, nil
+	ev, _, err := u.queue.Append(ctx, domain.MessageCreated{Token: token, Chat: chat, Body: body.String(), Author: author, CreatedAt: u.clock.Now()}, idem)
+	if err != nil {
+		return domain.Message{}, err
+	}
+	return ev.(domain.MessageCreated).Message(), nil
 }
 
 // Edit queues a new body for an existing message; a deleted one is not
 // found. The answer and the event carry the new body and the message's
-// creation time, known once the message is persisted (zero before).
+// creation time and author, known once the message is persisted (zero before).
 func (u *Messages) Edit(ctx context.Context, path MessagePath, rawBody string, idem domain.Idempotency) (domain.Message, error) {
 	token, chat, n, err := path.parse()
 	if err != nil {
@@ -53,23 +64,24 @@ func (u *Messages) Edit(ctx context.Context, path MessagePath, rawBody string, i
 	if err != nil {
 		return domain.Message{}, err
 	}
-	var created time.Time
+	var stored domain.Message
 	// Not found may be a message still in the queue, and the store may be
 	// down: either way the edit is queued behind the creation. A deletion
 	// still in the queue is not seen here; the edit then changes nothing.
-	switch stored, err := u.reader.Message(ctx, token, chat, n); {
+	switch m, err := u.reader.Message(ctx, token, chat, n); {
 	case err == nil:
-		created = stored.CreatedAt
+		stored = m
 	case errors.Is(err, domain.ErrDeleted):
 		return domain.Message{}, err
 	case !errors.Is(err, domain.ErrNotFound) && !errors.Is(err, domain.ErrUnavailable):
 		return domain.Message{}, err
 	}
-	ev, _, err := u.queue.Append(ctx, domain.MessageEdited{Token: token, Chat: chat, Number: n, Body: body.String(), EditedAt: u.clock.Now(), CreatedAt: created}, idem)
+	ev, _, err := u.queue.Append(ctx, domain.MessageEdited{Token: token, Chat: chat, Number: n, Body: body.String(),
+		Author: stored.Author, EditedAt: u.clock.Now(), CreatedAt: stored.CreatedAt}, idem)
 	if err != nil {
 		return domain.Message{}, err
 	}
-	return domain.Message{Number: n, Body: body, CreatedAt: created, UpdatedAt: ev.(domain.MessageEdited).EditedAt}, nil
+	return ev.(domain.MessageEdited).Message(), nil
 }
 
 // Delete queues the message's deletion. Its number is never handed out

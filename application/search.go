@@ -71,10 +71,10 @@ func (u *Indexer) Apply(ctx context.Context, events []domain.Event) error {
 		switch e := e.(type) {
 		case domain.MessageCreated:
 			msgs = append(msgs, domain.IndexedMessage{Token: e.Token, Chat: e.Chat, Number: e.Number, Body: e.Body,
-				CreatedAt: e.CreatedAt, UpdatedAt: e.CreatedAt})
+				Author: e.Author, CreatedAt: e.CreatedAt, UpdatedAt: e.CreatedAt})
 		case domain.MessageEdited:
 			msgs = append(msgs, domain.IndexedMessage{Token: e.Token, Chat: e.Chat, Number: e.Number, Body: e.Body,
-				Version: e.Version, UpdatedAt: e.EditedAt})
+				Author: e.Author, Version: e.Version, UpdatedAt: e.EditedAt})
 		case domain.MessageDeleted:
 			msgs = append(msgs, domain.IndexedMessage{Token: e.Token, Chat: e.Chat, Number: e.Number,
 				Version: e.Version, UpdatedAt: e.DeletedAt, Deleted: true})

@@ -86,13 +86,13 @@ func TestRefusedInputAllocatesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	var v *domain.ValidationError
-	if _, err := f.msgs.Create(ctx, application.ChatPath{Token: tok, Chat: "1"}, "   ", domain.Idempotency{}); !errors.As(err, &v) {
+	if _, err := f.msgs.Create(ctx, domain.Caller{}, application.ChatPath{Token: tok, Chat: "1"}, application.NewMessage{Body: "   "}, domain.Idempotency{}); !errors.As(err, &v) {
 		t.Fatalf("blank body: %v", err)
 	}
-	if _, err := f.msgs.Create(ctx, application.ChatPath{Token: tok, Chat: "0"}, "hi", domain.Idempotency{}); err == nil {
+	if _, err := f.msgs.Create(ctx, domain.Caller{}, application.ChatPath{Token: tok, Chat: "0"}, application.NewMessage{Body: "hi"}, domain.Idempotency{}); err == nil {
 		t.Fatal("chat 0 accepted")
 	}
-	m, err := f.msgs.Create(ctx, application.ChatPath{Token: tok, Chat: "1"}, "hi", domain.Idempotency{})
+	m, err := f.msgs.Create(ctx, domain.Caller{}, application.ChatPath{Token: tok, Chat: "1"}, application.NewMessage{Body: "hi"}, domain.Idempotency{})
 	if err != nil || m.Number != 1 {
 		t.Fatalf("first accepted message: %+v %v", m, err)
 	}
@@ -112,7 +112,7 @@ func TestEditNeedsAnAllocatedMessage(t *testing.T) {
 	if _, err := f.msgs.Edit(ctx, application.MessagePath{Token: tok, Chat: "1", Message: "1"}, "new", domain.Idempotency{}); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("edit of a message never created: %v", err)
 	}
-	_, _ = f.msgs.Create(ctx, application.ChatPath{Token: tok, Chat: "1"}, "old", domain.Idempotency{})
+	_, _ = f.msgs.Create(ctx, domain.Caller{}, application.ChatPath{Token: tok, Chat: "1"}, application.NewMessage{Body: "old"}, domain.Idempotency{})
 	m, err := f.msgs.Edit(ctx, application.MessagePath{Token: tok, Chat: "1", Message: "1"}, "new", domain.Idempotency{})
 	if err != nil || m.Body.String() != "new" {
 		t.Fatalf("edit: %+v %v", m, err)
@@ -140,7 +140,7 @@ func TestProjectorCountsConverge(t *testing.T) {
 	f := newFixture(t)
 	tok := f.appWithChat(t)
 	for i := 0; i < 3; i++ {
-		_, _ = f.msgs.Create(ctx, application.ChatPath{Token: tok, Chat: "1"}, "m", domain.Idempotency{})
+		_, _ = f.msgs.Create(ctx, domain.Caller{}, application.ChatPath{Token: tok, Chat: "1"}, application.NewMessage{Body: "m"}, domain.Idempotency{})
 	}
 	p := application.NewProjector(f.store, f.store, f.cache)
 	if err := p.Apply(ctx, f.pub.Events); err != nil {
@@ -166,8 +166,8 @@ func TestCachedReadsFollowCommittedChanges(t *testing.T) {
 	f := newFixture(t)
 	p := application.NewProjector(f.store, f.store, f.cache)
 	tok := f.appWithChat(t)
-	_, _ = f.msgs.Create(ctx, application.ChatPath{Token: tok, Chat: "1"}, "first", domain.Idempotency{})
-	_, _ = f.msgs.Create(ctx, application.ChatPath{Token: tok, Chat: "1"}, "second", domain.Idempotency{})
+	_, _ = f.msgs.Create(ctx, domain.Caller{}, application.ChatPath{Token: tok, Chat: "1"}, application.NewMessage{Body: "first"}, domain.Idempotency{})
+	_, _ = f.msgs.Create(ctx, domain.Caller{}, application.ChatPath{Token: tok, Chat: "1"}, application.NewMessage{Body: "second"}, domain.Idempotency{})
 	apply := func() {
 		t.Helper()
 		if err := p.Apply(ctx, f.pub.Events); err != nil {
@@ -224,7 +224,7 @@ func TestCachedReadsFollowCommittedChanges(t *testing.T) {
 	if got := read("1"); got != "first" {
 		t.Fatalf("the edit is not applied yet, read %q", got)
 	}
-	_, _ = f.msgs.Create(ctx, application.ChatPath{Token: tok, Chat: "1"}, "third", domain.Idempotency{})
+	_, _ = f.msgs.Create(ctx, domain.Caller{}, application.ChatPath{Token: tok, Chat: "1"}, application.NewMessage{Body: "third"}, domain.Idempotency{})
 	apply()
 	if got := read("1") + " " + page(); got != "edited edited;second;third;" {
 		t.Fatalf("after the edit and a third message: %s", got)
@@ -275,7 +275,7 @@ func TestAFailedBatchDropsItsCachedChats(t *testing.T) {
 	if pg, err := f.msgs.List(ctx, path, domain.PageRequest[int64]{Limit: 50}); err != nil || len(pg.Items) != 0 {
 		t.Fatalf("the empty chat's page: %v %v", pg.Items, err)
 	} // cached now
-	_, _ = f.msgs.Create(ctx, path, "committed, then the batch failed", domain.Idempotency{})
+	_, _ = f.msgs.Create(ctx, domain.Caller{}, path, application.NewMessage{Body: "committed, then the batch failed"}, domain.Idempotency{})
 	failing := application.NewProjector(partlyFailing{f.store}, f.store, f.cache)
 	if err := failing.Apply(ctx, f.pub.Events); err == nil {
 		t.Fatal("the failure was not reported")

@@ -89,6 +89,7 @@ var accessRoutes = []accessRoute{
 	{"DELETE", "/chats/1/messages/2", nil, 204, false},
 	{"POST", "/secrets", nil, 201, true},
 	{"DELETE", "/secrets/previous", nil, 204, true},
+	{"DELETE", "", nil, 202, true},
 }
 
 // snapshot is what a refused request must leave as it was: the

@@ -56,6 +56,8 @@ func apiSuite(t *testing.T, s *stack) {
 	t.Run("user tokens: every route × every kind of user", func(t *testing.T) { memberMatrixCases(t, s) })
 	t.Run("members, public chats, leaving", func(t *testing.T) { membersCases(t, s) })
 	t.Run("hostile user tokens, ?access_token=, idempotency keys per user", func(t *testing.T) { userTokenCases(t, s) })
+	t.Run("messages carry their authors everywhere", func(t *testing.T) { authorsCases(t, s) })
+	t.Run("a user writes as themselves", func(t *testing.T) { userAuthorsCases(t, s) })
 	t.Run("request ids and operational endpoints", func(t *testing.T) { operationalCases(t, s) })
 }
 
@@ -136,7 +138,7 @@ func badInputCases(t *testing.T, s *stack) {
 		{"POST", app + "/chats/7/messages", map[string]any{"body": "hi"}, "", 404, "not_found"},
 		{"POST", app + "/chats/x/messages", map[string]any{"body": "hi"}, "", 400, "bad_request"},
 		{"GET", "/api/v1/nothing-here", nil, "", 404, "not_found"},
-		{"DELETE", app, nil, "", 405, "method_not_allowed"},
+		{"DELETE", app + "/chats", nil, "", 405, "method_not_allowed"},
 		{"POST", app + "/chats", "null", "", 400, "bad_request"},
 		{"POST", "/api/v1/chat_applications", "null", "", 400, "bad_request"},
 		{"POST", "/api/v1/chat_applications", `{"name": "a\ud800b"}`, "", 422, "validation_failed"},

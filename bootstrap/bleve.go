@@ -34,6 +34,7 @@ func bleveModule(c SQLiteConfig) fx.Option {
 			return ix
 		}),
 		fx.Provide(func(ix *bleve.Index) ports.SearchIndex { return ix }),
+		fx.Provide(func(ix *bleve.Index) ports.IndexPurge { return ix }),
 		fx.Provide(func(s *entstore.Store) ports.SearchFallback { return s }),
 		fx.Provide(application.NewIndexer),
 	)

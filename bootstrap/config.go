@@ -39,6 +39,16 @@ type Config struct {
 	Counters   CountersConfig
 	Worker     WorkerConfig
 	Webhook    WebhookConfig
+	Jobs       JobsConfig
+}
+
+// JobsConfig is the data lifecycle jobs' runner (application.JobRunner):
+// the workers' with the persist role, or the embedded process's.
+type JobsConfig struct {
+	Batch int           `env:"CHAT_JOB_BATCH" envDefault:"500" check:"atleast1" help:"rows, index documents or keys a data lifecycle job (an application's deletion) removes in one batch"`
+	Pause time.Duration `env:"CHAT_JOB_PAUSE" envDefault:"50ms" help:"a data lifecycle job's pause after each batch: the share of the database it leaves the write path"`
+	Poll  time.Duration `env:"CHAT_JOB_POLL_INTERVAL" envDefault:"5s" help:"how often a runner looks for due data lifecycle jobs"`
+	Lease time.Duration `env:"CHAT_JOB_LEASE" envDefault:"1m" help:"a data lifecycle job whose runner recorded no batch for this long (it stopped) is taken up by another, or by it after a restart"`
 }
 
 // WebhookConfig is the webhooks': registration (the api) and delivery (the
@@ -89,6 +99,7 @@ type APIConfig struct {
 	Heartbeat       time.Duration `env:"CHAT_LIVE_HEARTBEAT" envDefault:"15s" help:"how often an idle live stream sends a comment line, so that proxies keep it open"`
 	SearchTimeout   time.Duration `env:"CHAT_SEARCH_TIMEOUT" envDefault:"3s" help:"a search (index or fallback) not finished by then answers 503"`
 	SecretGrace     time.Duration `env:"CHAT_SECRET_GRACE" envDefault:"24h" help:"how long an application's previous secret keeps working after a rotation (DELETE …/secrets/previous ends it at once)"`
+	DeleteSettle    time.Duration `env:"CHAT_DELETE_SETTLE" envDefault:"30s" help:"how long after an application's deletion (refused at once) the removal of its data starts: writes acknowledged just before are persisted and indexed first, and removed with the rest"`
 }
 
 // LiveConfig is an api instance's live streams (application.Live).

@@ -107,7 +107,7 @@ func TestDashboardsAndAlertsUseExportedMetrics(t *testing.T) {
 // Every series has bounded label cardinality: labels are taken from a small
 // known set (a route template, a status, a topic...), never a token or a number.
 func TestMetricLabelsAreBounded(t *testing.T) {
-	bounded := map[string]bool{"method": true, "route": true, "status": true, "topic": true, "group": true, "dependency": true, "result": true}
+	bounded := map[string]bool{"method": true, "route": true, "status": true, "topic": true, "group": true, "dependency": true, "result": true, "kind": true, "state": true}
 	for name, labels := range exported(t) {
 		for _, l := range labels {
 			if !bounded[strings.TrimSpace(l)] {

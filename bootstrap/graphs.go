@@ -18,6 +18,7 @@ func API(cfg Config) fx.Option {
 		accessModule(cfg.Redis),
 		opensearchModule(cfg.OpenSearch),
 		streamLiveLog(cfg.Stream),
+		redisNotices(cfg.Stream),
 		liveModule(cfg.Live),
 		webhookStoreModule(cfg.Webhook),
 		productionFeed(cfg.Stream),
@@ -33,7 +34,8 @@ func API(cfg Config) fx.Option {
 func Worker(cfg Config) fx.Option {
 	roles := fx.Options()
 	if cfg.Worker.Persists() {
-		roles = fx.Options(roles, projectorModule(cfg.Counters), persistModule(cfg.Stream, cfg.Consumer))
+		roles = fx.Options(roles, projectorModule(cfg.Counters), persistModule(cfg.Stream, cfg.Consumer),
+			redisKeyPurge(cfg.Redis), jobsModule(cfg.Jobs))
 	}
 	if cfg.Worker.Indexes() {
 		roles = fx.Options(roles, indexerModule(cfg.Stream, cfg.Consumer, cfg.Indexer))
@@ -70,6 +72,7 @@ func Embedded(cfg Config) fx.Option {
 		embeddedFeed(),
 		groupCommitModule(cfg.Stream),
 		liveModule(cfg.Live),
+		jobsModule(cfg.Jobs),
 		apiModule(cfg.API, cfg.ReadCache),
 	)
 }

@@ -10,8 +10,8 @@ import (
 // reads names the parts of Config each command's graph is given.
 var reads = map[string][]string{
 	"api": {"Profile", "Log", "Startup", "Debug", "API", "Live", "ReadCache", "SQLite", "Counters",
-		"MySQL", "Redis", "Sequencer", "OpenSearch", "Stream", "Webhook"},
-	"worker":      {"Profile", "Log", "Startup", "MySQL", "Redis", "ReadCache", "OpenSearch", "Stream", "Consumer", "Indexer", "Counters", "Worker", "Webhook"},
+		"MySQL", "Redis", "Sequencer", "OpenSearch", "Stream", "Webhook", "Jobs"},
+	"worker":      {"Profile", "Log", "Startup", "MySQL", "Redis", "ReadCache", "OpenSearch", "Stream", "Consumer", "Indexer", "Counters", "Worker", "Webhook", "Jobs"},
 	"migrate":     {"Log", "Startup", "MySQL"},
 	"reindex":     {"Profile", "Log", "Startup", "MySQL", "OpenSearch"},
 	"deadletters": {"Log", "Startup", "Redis", "Stream"},

@@ -29,6 +29,9 @@ func apiModule(api APIConfig, cache ReadCacheConfig) fx.Option {
 				return application.NewApplications(store, seq, clock, claims, access, usertoken.New(clock.Now), api.SecretGrace)
 			},
 			application.NewMembers,
+			func(jobs ports.JobStore, access ports.ApplicationAccess, clock ports.Clock) *application.Lifecycle {
+				return application.NewLifecycle(jobs, access, clock, api.DeleteSettle)
+			},
 			application.NewChats,
 			func(q ports.EventQueue, r ports.MessageReader, clock ports.Clock) *application.Messages {
 				return application.NewMessages(q, r, clock, api.MaxBodyBytes)
@@ -57,6 +60,7 @@ type serverIn struct {
 	Members      *application.Members
 	Webhooks     *application.Webhooks
 	Feed         *application.Feed
+	Lifecycle    *application.Lifecycle
 	Limiter      ports.RateLimiter
 	Checks       []httpapi.Check `group:"readiness"`
 	Metrics      *metrics.Metrics
@@ -66,7 +70,7 @@ type serverIn struct {
 
 func newServer(in serverIn) *httpapi.Server {
 	api := in.API
-	uc := httpapi.UseCases{Applications: in.Applications, Chats: in.Chats, Messages: in.Messages, Search: in.Search, Live: in.Live, Members: in.Members, Webhooks: in.Webhooks, Feed: in.Feed, Limiter: in.Limiter}
+	uc := httpapi.UseCases{Applications: in.Applications, Chats: in.Chats, Messages: in.Messages, Search: in.Search, Live: in.Live, Members: in.Members, Webhooks: in.Webhooks, Feed: in.Feed, Lifecycle: in.Lifecycle, Limiter: in.Limiter}
 	cfg := httpapi.Config{Addr: api.Addr, AdminToken: api.AdminToken, MaxRequestBytes: api.MaxRequestBytes, RateLimit: api.RateLimit,
 		AppLimits: httpapi.AppLimits{WriteRate: api.AppWriteRate, WriteBurst: api.AppWriteBurst, ReadRate: api.AppReadRate, ReadBurst: api.AppReadBurst,
 			UserWriteRate: api.UserWriteRate, UserWriteBurst: api.UserWriteBurst, UserReadRate: api.UserReadRate, UserReadBurst: api.UserReadBurst},

@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/chatsvc/chat/adapters/metrics"
+	"github.com/chatsvc/chat/adapters/pubsub"
 	"github.com/chatsvc/chat/adapters/streamlog"
 	"github.com/chatsvc/chat/application"
 	"github.com/chatsvc/chat/ports"
@@ -33,5 +34,13 @@ func liveModule(c LiveConfig) fx.Option {
 func streamLiveLog(streamCfg StreamConfig) fx.Option {
 	return fx.Provide(func(client goredis.UniversalClient) ports.LiveLog {
 		return streamlog.NewLiveLog(client, streamCfg.Topics())
+	})
+}
+
+// Notices (typing, read positions, membership changes) between the api
+// instances on Redis pub/sub, production: one channel beside the streams.
+func redisNotices(streamCfg StreamConfig) fx.Option {
+	return fx.Provide(func(client goredis.UniversalClient) ports.Notices {
+		return pubsub.NewNotices(client, streamCfg.Prefix+".notices")
 	})
 }

@@ -10,13 +10,14 @@ import (
 )
 
 // In process, for the embedded profile (one process): the per-application
-// rate limits, the applications' access, the chats' members, the read cache, and the event log live streams tail (the
+// rate limits, the applications' access, the chats' members, the notices between users' streams, the read cache, and the event log live streams tail (the
 // last 10,000 events kept to resume from).
 func memoryModule(cacheCfg ReadCacheConfig) fx.Option {
 	return fx.Module("memory",
 		fx.Provide(func(clock ports.Clock) ports.RateLimiter { return memory.NewLimiter(clock) }),
-		fx.Provide(func() ports.ApplicationAccess { return memory.NewApplicationAccess() }),
+		fx.Provide(fx.Annotate(memory.NewApplicationAccess, fx.As(new(ports.ApplicationAccess)), fx.As(new(ports.KeyPurge)))),
 		fx.Provide(func() ports.MemberCache { return memory.NewMemberCache() }),
+		fx.Provide(func() ports.Notices { return memory.NewNotices() }),
 		fx.Provide(func(m *metrics.Metrics) ports.ReadCache {
 			if cacheCfg.MB == 0 {
 				return decorator.NoReadCache{}

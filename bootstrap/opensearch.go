@@ -23,6 +23,7 @@ func opensearchModule(c OpenSearchConfig) fx.Option {
 	return fx.Module("opensearch",
 		opensearchIndex(c),
 		fx.Provide(func(ix *opensearch.Index) ports.SearchIndex { return ix }),
+		fx.Provide(func(ix *opensearch.Index) ports.IndexPurge { return ix }),
 		fx.Provide(func(s *entstore.Store) ports.SearchFallback { return s }),
 		fx.Invoke(ensureIndex),
 		// Reported, not required: search falls back to the database.

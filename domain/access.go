@@ -224,3 +224,22 @@ func (c Caller) MayChangeMessage(chat ChatRights, author UserID) error {
 	}
 	return c.MayChat(ActModerate, chat)
 }
+
+// AuthorOf decides who a new message's author is, from the author the
+// request named (named, when given): a user writes as themselves (naming
+// anyone else is forbidden); the application itself names any user on
+// whose behalf it writes, or none (a message of its own).
+func (c Caller) AuthorOf(named string, given bool) (string, error) {
+	if given {
+		if _, err := ParseUserID("author", named); err != nil {
+			return "", err
+		}
+	}
+	if c.IsApp() {
+		return named, nil
+	}
+	if given && UserID(named) != c.User {
+		return "", ErrForbidden
+	}
+	return string(c.User), nil
+}

@@ -154,3 +154,35 @@ func TestClosedSets(t *testing.T) {
 		}
 	}
 }
+
+// Who a new message's author is: a user always themselves, the
+// application whoever it names, or no one; a malformed name is invalid.
+func TestAuthorOf(t *testing.T) {
+	app, user := domain.AppCaller("AbCdEfGhIjKlMnOpQrStUvWx"), domain.Caller{App: "AbCdEfGhIjKlMnOpQrStUvWx", User: "ann", Scope: domain.ScopeWrite}
+	invalid := errors.New("invalid")
+	for _, c := range []struct {
+		caller domain.Caller
+		named  string
+		given  bool
+		want   string
+		err    error
+	}{
+		{app, "", false, "", nil},
+		{app, "bob", true, "bob", nil},
+		{app, "", true, "", invalid},
+		{app, "a\tb", true, "", invalid},
+		{user, "", false, "ann", nil},
+		{user, "ann", true, "ann", nil},
+		{user, "bob", true, "", domain.ErrForbidden},
+		{user, "\x00", true, "", invalid},
+	} {
+		got, err := c.caller.AuthorOf(c.named, c.given)
+		var v *domain.ValidationError
+		if c.err == invalid && errors.As(err, &v) {
+			err = invalid
+		}
+		if !errors.Is(err, c.err) || (err == nil && got != c.want) {
+			t.Errorf("%q as %q (given %v): %q, %v; want %q, %v", c.named, c.caller.User, c.given, got, err, c.want, c.err)
+		}
+	}
+}

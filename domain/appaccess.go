@@ -10,7 +10,14 @@ type AppAccess struct {
 	Mode              Access
 	Current, Previous SecretHash
 	PreviousUntil     time.Time
+	// Deleted: the application was deleted; every request to it is a 404
+	// from then on, whatever it carries.
+	Deleted bool
 }
+
+// DeletedAccess is what is kept for a deleted application while its data
+// is being removed.
+func DeletedAccess() AppAccess { return AppAccess{Deleted: true} }
 
 // OpenAccess is an application's access before anything is set: open, no secret.
 func OpenAccess() AppAccess { return AppAccess{Mode: AccessOpen} }
@@ -21,6 +28,9 @@ func OpenAccess() AppAccess { return AppAccess{Mode: AccessOpen} }
 // believes a wrong secret works. User tokens are the application layer's to
 // verify (ports.UserTokens).
 func (a AppAccess) Authenticate(app Token, credential string, now time.Time) (Caller, error) {
+	if a.Deleted {
+		return Caller{}, &NotFoundError{Message: "application not found", Deleted: true}
+	}
 	if credential == "" {
 		if a.Mode == AccessProtected {
 			return Caller{}, ErrUnauthorized

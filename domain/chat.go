@@ -56,8 +56,11 @@ func StoredBody(s string) Body { return Body{s: s} }
 
 // Message belongs to one chat and is numbered within it.
 type Message struct {
-	Number    int64
-	Body      Body
+	Number int64
+	Body   Body
+	// Author is the user who wrote it (API.md "Authors and rights"); "" for
+	// none: a message of the application itself.
+	Author    string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

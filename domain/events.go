@@ -34,6 +34,7 @@ type MessageCreated struct {
 	Chat      int64
 	Number    int64
 	Body      string
+	Author    string // "" for none, as Message.Author
 	CreatedAt time.Time
 	Epoch     int64 // the life of the chat's message sequence the number came from
 	Idem      Idempotency
@@ -41,14 +42,22 @@ type MessageCreated struct {
 
 func (e MessageCreated) Scope() string { return chatScope(e.Token, e.Chat) }
 
+// Message is the message the event creates.
+func (e MessageCreated) Message() Message {
+	return Message{Number: e.Number, Body: StoredBody(e.Body), Author: e.Author, CreatedAt: e.CreatedAt, UpdatedAt: e.CreatedAt}
+}
+
 // MessageEdited: a new body for a message. Version grows with every edit of
 // the chat's messages; the store keeps the body of the highest version, so an
 // older edit (or the creation itself) applied late never wins.
 type MessageEdited struct {
-	Token    Token
-	Chat     int64
-	Number   int64
-	Body     string
+	Token  Token
+	Chat   int64
+	Number int64
+	Body   string
+	// Author is the message's, when it was known at the edit (as CreatedAt):
+	// for live streams and webhooks, which show the whole message.
+	Author   string
 	Version  int64
 	EditedAt time.Time
 	Epoch    int64 // the life of the chat's sequences the version came from
@@ -59,6 +68,11 @@ type MessageEdited struct {
 }
 
 func (e MessageEdited) Scope() string { return chatScope(e.Token, e.Chat) }
+
+// Message is the message as the edit makes it.
+func (e MessageEdited) Message() Message {
+	return Message{Number: e.Number, Body: StoredBody(e.Body), Author: e.Author, CreatedAt: e.CreatedAt, UpdatedAt: e.EditedAt}
+}
 
 // MessageDeleted: the message is gone for good. It carries a version like an
 // edit, allocated from the same sequence; the store keeps a tombstone, so

@@ -134,10 +134,13 @@ type Hit struct {
 // IndexedMessage is what the search index holds of a message. CreatedAt is
 // zero when the event carrying it (an edit) does not know it.
 type IndexedMessage struct {
-	Token     Token
-	Chat      int64
-	Number    int64
-	Body      string
+	Token  Token
+	Chat   int64
+	Number int64
+	Body   string
+	// Author is stored, never searched; "" when the event carrying it (an
+	// edit) does not know it, or the message has none.
+	Author    string
 	Version   int64
 	CreatedAt time.Time
 	UpdatedAt time.Time

@@ -41,6 +41,20 @@ func (_c *MessageCreate) SetBody(v string) *MessageCreate {
 	return _c
 }
 
+// SetAuthor sets the "author" field.
+func (_c *MessageCreate) SetAuthor(v string) *MessageCreate {
+	_c.mutation.SetAuthor(v)
+	return _c
+}
+
+// SetNillableAuthor sets the "author" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableAuthor(v *string) *MessageCreate {
+	if v != nil {
+		_c.SetAuthor(*v)
+	}
+	return _c
+}
+
 // SetVersion sets the "version" field.
 func (_c *MessageCreate) SetVersion(v int64) *MessageCreate {
 	_c.mutation.SetVersion(v)
@@ -121,6 +135,10 @@ func (_c *MessageCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *MessageCreate) defaults() {
+	if _, ok := _c.mutation.Author(); !ok {
+		v := message.DefaultAuthor
+		_c.mutation.SetAuthor(v)
+	}
 	if _, ok := _c.mutation.Version(); !ok {
 		v := message.DefaultVersion
 		_c.mutation.SetVersion(v)
@@ -146,6 +164,14 @@ func (_c *MessageCreate) check() error {
 	}
 	if _, ok := _c.mutation.Body(); !ok {
 		return &ValidationError{Name: "body", err: errors.New(`ent: missing required field "Message.body"`)}
+	}
+	if _, ok := _c.mutation.Author(); !ok {
+		return &ValidationError{Name: "author", err: errors.New(`ent: missing required field "Message.author"`)}
+	}
+	if v, ok := _c.mutation.Author(); ok {
+		if err := message.AuthorValidator(v); err != nil {
+			return &ValidationError{Name: "author", err: fmt.Errorf(`ent: validator failed for field "Message.author": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.Version(); !ok {
 		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "Message.version"`)}
@@ -196,6 +222,10 @@ func (_c *MessageCreate) createSpec() (*Message, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Body(); ok {
 		_spec.SetField(message.FieldBody, field.TypeString, value)
 		_node.Body = value
+	}
+	if value, ok := _c.mutation.Author(); ok {
+		_spec.SetField(message.FieldAuthor, field.TypeString, value)
+		_node.Author = value
 	}
 	if value, ok := _c.mutation.Version(); ok {
 		_spec.SetField(message.FieldVersion, field.TypeInt64, value)
@@ -291,6 +321,18 @@ func (u *MessageUpsert) SetBody(v string) *MessageUpsert {
 // UpdateBody sets the "body" field to the value that was provided on create.
 func (u *MessageUpsert) UpdateBody() *MessageUpsert {
 	u.SetExcluded(message.FieldBody)
+	return u
+}
+
+// SetAuthor sets the "author" field.
+func (u *MessageUpsert) SetAuthor(v string) *MessageUpsert {
+	u.Set(message.FieldAuthor, v)
+	return u
+}
+
+// UpdateAuthor sets the "author" field to the value that was provided on create.
+func (u *MessageUpsert) UpdateAuthor() *MessageUpsert {
+	u.SetExcluded(message.FieldAuthor)
 	return u
 }
 
@@ -407,6 +449,20 @@ func (u *MessageUpsertOne) SetBody(v string) *MessageUpsertOne {
 func (u *MessageUpsertOne) UpdateBody() *MessageUpsertOne {
 	return u.Update(func(s *MessageUpsert) {
 		s.UpdateBody()
+	})
+}
+
+// SetAuthor sets the "author" field.
+func (u *MessageUpsertOne) SetAuthor(v string) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetAuthor(v)
+	})
+}
+
+// UpdateAuthor sets the "author" field to the value that was provided on create.
+func (u *MessageUpsertOne) UpdateAuthor() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateAuthor()
 	})
 }
 
@@ -698,6 +754,20 @@ func (u *MessageUpsertBulk) SetBody(v string) *MessageUpsertBulk {
 func (u *MessageUpsertBulk) UpdateBody() *MessageUpsertBulk {
 	return u.Update(func(s *MessageUpsert) {
 		s.UpdateBody()
+	})
+}
+
+// SetAuthor sets the "author" field.
+func (u *MessageUpsertBulk) SetAuthor(v string) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetAuthor(v)
+	})
+}
+
+// UpdateAuthor sets the "author" field to the value that was provided on create.
+func (u *MessageUpsertBulk) UpdateAuthor() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateAuthor()
 	})
 }
 

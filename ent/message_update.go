@@ -43,6 +43,20 @@ func (_u *MessageUpdate) SetNillableBody(v *string) *MessageUpdate {
 	return _u
 }
 
+// SetAuthor sets the "author" field.
+func (_u *MessageUpdate) SetAuthor(v string) *MessageUpdate {
+	_u.mutation.SetAuthor(v)
+	return _u
+}
+
+// SetNillableAuthor sets the "author" field if the given value is not nil.
+func (_u *MessageUpdate) SetNillableAuthor(v *string) *MessageUpdate {
+	if v != nil {
+		_u.SetAuthor(*v)
+	}
+	return _u
+}
+
 // SetVersion sets the "version" field.
 func (_u *MessageUpdate) SetVersion(v int64) *MessageUpdate {
 	_u.mutation.ResetVersion()
@@ -140,6 +154,11 @@ func (_u *MessageUpdate) ExecX(ctx context.Context) {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *MessageUpdate) check() error {
+	if v, ok := _u.mutation.Author(); ok {
+		if err := message.AuthorValidator(v); err != nil {
+			return &ValidationError{Name: "author", err: fmt.Errorf(`ent: validator failed for field "Message.author": %w`, err)}
+		}
+	}
 	if _u.mutation.ChatCleared() && len(_u.mutation.ChatIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Message.chat"`)
 	}
@@ -166,6 +185,9 @@ func (_u *MessageUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Body(); ok {
 		_spec.SetField(message.FieldBody, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Author(); ok {
+		_spec.SetField(message.FieldAuthor, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.Version(); ok {
 		_spec.SetField(message.FieldVersion, field.TypeInt64, value)
@@ -214,6 +236,20 @@ func (_u *MessageUpdateOne) SetBody(v string) *MessageUpdateOne {
 func (_u *MessageUpdateOne) SetNillableBody(v *string) *MessageUpdateOne {
 	if v != nil {
 		_u.SetBody(*v)
+	}
+	return _u
+}
+
+// SetAuthor sets the "author" field.
+func (_u *MessageUpdateOne) SetAuthor(v string) *MessageUpdateOne {
+	_u.mutation.SetAuthor(v)
+	return _u
+}
+
+// SetNillableAuthor sets the "author" field if the given value is not nil.
+func (_u *MessageUpdateOne) SetNillableAuthor(v *string) *MessageUpdateOne {
+	if v != nil {
+		_u.SetAuthor(*v)
 	}
 	return _u
 }
@@ -328,6 +364,11 @@ func (_u *MessageUpdateOne) ExecX(ctx context.Context) {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *MessageUpdateOne) check() error {
+	if v, ok := _u.mutation.Author(); ok {
+		if err := message.AuthorValidator(v); err != nil {
+			return &ValidationError{Name: "author", err: fmt.Errorf(`ent: validator failed for field "Message.author": %w`, err)}
+		}
+	}
 	if _u.mutation.ChatCleared() && len(_u.mutation.ChatIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Message.chat"`)
 	}
@@ -371,6 +412,9 @@ func (_u *MessageUpdateOne) sqlSave(ctx context.Context) (_node *Message, err er
 	}
 	if value, ok := _u.mutation.Body(); ok {
 		_spec.SetField(message.FieldBody, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Author(); ok {
+		_spec.SetField(message.FieldAuthor, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.Version(); ok {
 		_spec.SetField(message.FieldVersion, field.TypeInt64, value)

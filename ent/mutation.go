@@ -1913,6 +1913,7 @@ type MessageMutation struct {
 	number        *int64
 	addnumber     *int64
 	body          *string
+	author        *string
 	version       *int64
 	addversion    *int64
 	deleted       *bool
@@ -2152,6 +2153,42 @@ func (m *MessageMutation) ResetBody() {
 	m.body = nil
 }
 
+// SetAuthor sets the "author" field.
+func (m *MessageMutation) SetAuthor(s string) {
+	m.author = &s
+}
+
+// Author returns the value of the "author" field in the mutation.
+func (m *MessageMutation) Author() (r string, exists bool) {
+	v := m.author
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAuthor returns the old "author" field's value of the Message entity.
+// If the Message object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMutation) OldAuthor(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAuthor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAuthor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAuthor: %w", err)
+	}
+	return oldValue.Author, nil
+}
+
+// ResetAuthor resets all changes to the "author" field.
+func (m *MessageMutation) ResetAuthor() {
+	m.author = nil
+}
+
 // SetVersion sets the "version" field.
 func (m *MessageMutation) SetVersion(i int64) {
 	m.version = &i
@@ -2377,7 +2414,7 @@ func (m *MessageMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MessageMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.chat != nil {
 		fields = append(fields, message.FieldChatID)
 	}
@@ -2386,6 +2423,9 @@ func (m *MessageMutation) Fields() []string {
 	}
 	if m.body != nil {
 		fields = append(fields, message.FieldBody)
+	}
+	if m.author != nil {
+		fields = append(fields, message.FieldAuthor)
 	}
 	if m.version != nil {
 		fields = append(fields, message.FieldVersion)
@@ -2413,6 +2453,8 @@ func (m *MessageMutation) Field(name string) (ent.Value, bool) {
 		return m.Number()
 	case message.FieldBody:
 		return m.Body()
+	case message.FieldAuthor:
+		return m.Author()
 	case message.FieldVersion:
 		return m.Version()
 	case message.FieldDeleted:
@@ -2436,6 +2478,8 @@ func (m *MessageMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldNumber(ctx)
 	case message.FieldBody:
 		return m.OldBody(ctx)
+	case message.FieldAuthor:
+		return m.OldAuthor(ctx)
 	case message.FieldVersion:
 		return m.OldVersion(ctx)
 	case message.FieldDeleted:
@@ -2473,6 +2517,13 @@ func (m *MessageMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetBody(v)
+		return nil
+	case message.FieldAuthor:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAuthor(v)
 		return nil
 	case message.FieldVersion:
 		v, ok := value.(int64)
@@ -2586,6 +2637,9 @@ func (m *MessageMutation) ResetField(name string) error {
 		return nil
 	case message.FieldBody:
 		m.ResetBody()
+		return nil
+	case message.FieldAuthor:
+		m.ResetAuthor()
 		return nil
 	case message.FieldVersion:
 		m.ResetVersion()

@@ -76,12 +76,18 @@ func init() {
 	messageDescNumber := messageFields[1].Descriptor()
 	// message.NumberValidator is a validator for the "number" field. It is called by the builders before save.
 	message.NumberValidator = messageDescNumber.Validators[0].(func(int64) error)
+	// messageDescAuthor is the schema descriptor for author field.
+	messageDescAuthor := messageFields[3].Descriptor()
+	// message.DefaultAuthor holds the default value on creation for the author field.
+	message.DefaultAuthor = messageDescAuthor.Default.(string)
+	// message.AuthorValidator is a validator for the "author" field. It is called by the builders before save.
+	message.AuthorValidator = messageDescAuthor.Validators[0].(func(string) error)
 	// messageDescVersion is the schema descriptor for version field.
-	messageDescVersion := messageFields[3].Descriptor()
+	messageDescVersion := messageFields[4].Descriptor()
 	// message.DefaultVersion holds the default value on creation for the version field.
 	message.DefaultVersion = messageDescVersion.Default.(int64)
 	// messageDescDeleted is the schema descriptor for deleted field.
-	messageDescDeleted := messageFields[4].Descriptor()
+	messageDescDeleted := messageFields[5].Descriptor()
 	// message.DefaultDeleted holds the default value on creation for the deleted field.
 	message.DefaultDeleted = messageDescDeleted.Default.(bool)
 	sequencefenceFields := schema.SequenceFence{}.Fields()

@@ -56,6 +56,7 @@ type bleveDoc struct {
 	Number    float64 `json:"number"`
 	Version   float64 `json:"version"`
 	Body      string  `json:"body"`
+	Author    string  `json:"author"`
 	BodyTri   string  `json:"body_tri"`
 	BodyTiny  string  `json:"body_tiny"`
 	Deleted   string  `json:"deleted"` // "true" on a tombstone
@@ -101,6 +102,7 @@ func indexMapping() (mapping.IndexMapping, error) {
 	doc.AddFieldMappingsAt("number", num)
 	doc.AddFieldMappingsAt("version", num)
 	doc.AddFieldMappingsAt("body", stored())
+	doc.AddFieldMappingsAt("author", stored())
 	doc.AddFieldMappingsAt("body_tri", text("tri", false))
 	doc.AddFieldMappingsAt("body_tiny", text("tiny", false))
 	doc.AddFieldMappingsAt("deleted", stored())
@@ -123,7 +125,7 @@ func NewIndex(path string) *Index { return &Index{path: path} }
 func (s *Index) Open() error {
 	path := s.path
 	ix, err := bleve.Open(path)
-	if err == nil && (ix.Mapping().AnalyzerNamed("tri") == nil || indexed(ix.Mapping(), "body") || indexed(ix.Mapping(), "number")) {
+	if err == nil && (ix.Mapping().AnalyzerNamed("tri") == nil || indexed(ix.Mapping(), "body") || indexed(ix.Mapping(), "number") || !mapped(ix.Mapping(), "author")) {
 		_ = ix.Close()
 		if err = os.RemoveAll(path); err != nil {
 			return fmt.Errorf("search index %s: %w", path, err)
@@ -170,7 +172,7 @@ func (s *Index) IndexMessages(_ context.Context, msgs []domain.IndexedMessage) e
 	for _, m := range msgs {
 		id := searchdoc.ID(m.Token, m.Chat, m.Number)
 		doc := bleveDoc{Scope: searchdoc.Scope(m.Token, m.Chat), Number: float64(m.Number), Version: float64(m.Version),
-			Body: m.Body, BodyTri: m.Body, BodyTiny: m.Body, CreatedAt: fmtTime(m.CreatedAt), UpdatedAt: fmtTime(m.UpdatedAt)}
+			Body: m.Body, Author: m.Author, BodyTri: m.Body, BodyTiny: m.Body, CreatedAt: fmtTime(m.CreatedAt), UpdatedAt: fmtTime(m.UpdatedAt)}
 		if m.Deleted {
 			doc.Body, doc.BodyTri, doc.BodyTiny, doc.Deleted = "", "", "", "true"
 		}
@@ -195,6 +197,9 @@ func (s *Index) IndexMessages(_ context.Context, msgs []domain.IndexedMessage) e
 			}
 			if next.CreatedAt == "" && doc.CreatedAt != "" {
 				next.CreatedAt, changed = doc.CreatedAt, true
+			}
+			if next.Author == "" && doc.Author != "" && next.Deleted != "true" {
+				next.Author, changed = doc.Author, true
 			}
 			if !changed {
 				continue
@@ -229,6 +234,7 @@ func (s *Index) document(id string) (bleveDoc, bool, error) {
 	d.Number, _ = f["number"].(float64)
 	d.Version, _ = f["version"].(float64)
 	d.Body, _ = f["body"].(string)
+	d.Author, _ = f["author"].(string)
 	d.BodyTri, d.BodyTiny = d.Body, d.Body
 	d.CreatedAt, _ = f["created_at"].(string)
 	d.UpdatedAt, _ = f["updated_at"].(string)
@@ -247,7 +253,7 @@ func (s *Index) Search(ctx context.Context, token domain.Token, chat int64, q do
 		clauses = append(clauses, termQuery(textfold.Fold(term)))
 	}
 	req := bleve.NewSearchRequestOptions(query.NewConjunctionQuery(clauses), maxHits, 0, false)
-	req.Fields = []string{"number", "body", "created_at", "updated_at", "deleted"}
+	req.Fields = []string{"number", "body", "author", "created_at", "updated_at", "deleted"}
 	res, err := s.index.SearchInContext(ctx, req)
 	if err != nil {
 		return domain.Page[domain.Hit]{}, domain.Unavailable("search index", err)
@@ -262,7 +268,8 @@ func (s *Index) Search(ctx context.Context, token domain.Token, chat int64, q do
 		if !textfold.Matches(body, q.Terms, q.Phrases, q.Exclude) {
 			continue // its trigrams are there, but not in order inside one word; or a phrase or an exclusion says no
 		}
-		m := domain.Message{Number: int64(num), Body: domain.StoredBody(body)}
+		author, _ := h.Fields["author"].(string)
+		m := domain.Message{Number: int64(num), Body: domain.StoredBody(body), Author: author}
 		if c, _ := h.Fields["created_at"].(string); c != "" {
 			m.CreatedAt, _ = time.Parse(time.RFC3339Nano, c)
 		}
@@ -331,12 +338,20 @@ func termQuery(t string) query.Query {
 // indexed tells an index of an earlier layout, which indexed the field
 // (body, analyzed too; number, 16 terms a document, until December 2026).
 func indexed(m mapping.IndexMapping, field string) bool {
+	f := fieldOf(m, field)
+	return f != nil && len(f.Fields) > 0 && f.Fields[0].Index
+}
+
+// mapped says whether the mapping names field (an index made before it
+// existed does not: author).
+func mapped(m mapping.IndexMapping, field string) bool { return fieldOf(m, field) != nil }
+
+func fieldOf(m mapping.IndexMapping, field string) *mapping.DocumentMapping {
 	im, ok := m.(*mapping.IndexMappingImpl)
 	if !ok || im.DefaultMapping == nil {
-		return false
+		return nil
 	}
-	f := im.DefaultMapping.Properties[field]
-	return f != nil && len(f.Fields) > 0 && f.Fields[0].Index
+	return im.DefaultMapping.Properties[field]
 }
 
 // Repair re-indexes every message of the database into the index.

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"entgo.io/ent/dialect"
+	"github.com/go-sql-driver/mysql"
 
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/ent"
@@ -213,7 +215,24 @@ func (s *Store) applyOne(ctx context.Context, tx *ent.Client, events []domain.Ev
 		}
 		return s.keepKeys(ctx, tx, events)
 	}()
+	if err != nil && orphaned(err) {
+		if token, _, _, _, _ := domain.Subject(events[0]); s.deleted(ctx, tx, token) {
+			return domain.Touched{}, nil // in flight when its application was deleted: nothing to keep
+		}
+	}
 	return touched, err
+}
+
+// orphaned says whether err is an event's application or chat missing
+// (unknown, or its row removed under a worker's cached id): only then
+// may the application have been deleted. Other errors (a deadlock rolls
+// the whole transaction back) are retried as they are.
+func orphaned(err error) bool {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) && (me.Number == 1452 || me.Number == 1216) { // a foreign key's parent row missing
+		return true
+	}
+	return errors.Is(err, domain.ErrInvalidEvent) || strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
 }
 
 func (s *Store) inTx(ctx context.Context, fn func(tx *ent.Client) error) error {

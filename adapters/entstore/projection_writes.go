@@ -196,9 +196,9 @@ func (s *Store) insertMessages(ctx context.Context, tx *ent.Client, events []dom
 			return eventErr(err)
 		}
 		chatIDs[i] = chatID
-		rows[i] = []any{chatID, e.Number, e.Body, 0, e.CreatedAt, e.CreatedAt}
+		rows[i] = []any{chatID, e.Number, e.Body, e.Author, 0, e.CreatedAt, e.CreatedAt}
 	}
-	inserted, err := s.insertIgnore(ctx, tx, "messages", []string{"chat_id", "number", "body", "version", "created_at", "updated_at"}, rows)
+	inserted, err := s.insertIgnore(ctx, tx, "messages", []string{"chat_id", "number", "body", "author", "version", "created_at", "updated_at"}, rows)
 	if err != nil {
 		return err
 	}
@@ -222,8 +222,8 @@ func (s *Store) insertMessages(ctx context.Context, tx *ent.Client, events []dom
 		switch {
 		case stored.Before(want), version == 0 && (stored.After(want) || body != e.Body):
 			return conflict(e, "the store holds another message under this number")
-		case stored.After(want): // created by its edit, which overtook it
-			if _, err := tx.ExecContext(ctx, "UPDATE messages SET created_at = ? WHERE chat_id = ? AND number = ?", e.CreatedAt, chatIDs[i], e.Number); err != nil {
+		case stored.After(want), version > 0: // created by its edit, which overtook it (and may not have known the author)
+			if _, err := tx.ExecContext(ctx, "UPDATE messages SET created_at = ?, author = ? WHERE chat_id = ? AND number = ?", e.CreatedAt, e.Author, chatIDs[i], e.Number); err != nil {
 				return storeErr(err, "")
 			}
 		}
@@ -253,7 +253,7 @@ func (s *Store) applyEdit(ctx context.Context, tx *ent.Client, e domain.MessageE
 	if err != nil || exists {
 		return storeErr(err, "") // present with a version at least as new: nothing to do
 	}
-	err = tx.Message.Create().SetChatID(chatID).SetNumber(e.Number).SetBody(e.Body).SetVersion(e.Version).
+	err = tx.Message.Create().SetChatID(chatID).SetNumber(e.Number).SetBody(e.Body).SetAuthor(e.Author).SetVersion(e.Version).
 		SetCreatedAt(e.EditedAt).SetUpdatedAt(e.EditedAt).
 		OnConflict(entsql.ConflictColumns(message.FieldChatID, message.FieldNumber)).DoNothing().Exec(ctx)
 	if err := ignoreNoRows(err); err != nil {

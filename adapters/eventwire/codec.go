@@ -36,10 +36,13 @@ const RequestIDKey = middleware.CorrelationIDMetadataKey
 // wire is the JSON payload of every event; fields unused by a type are omitted.
 type wire struct {
 	numbered
-	Token string    `json:"token"`
-	Chat  int64     `json:"chat,omitempty"`
-	Body  string    `json:"body,omitempty"`
-	At    time.Time `json:"at"`
+	Token string `json:"token"`
+	Chat  int64  `json:"chat,omitempty"`
+	Body  string `json:"body,omitempty"`
+	// Author is a message's (created, or edited when it was known); absent
+	// for none, as in every entry written before messages had authors.
+	Author string    `json:"author,omitempty"`
+	At     time.Time `json:"at"`
 	// Created is an edited message's creation time, when it was known.
 	Created *time.Time `json:"created_at,omitempty"`
 	// Idem is the request's idempotency key, for the worker to keep with
@@ -74,9 +77,9 @@ func toWireOf(e domain.Event) (string, wire, error) {
 	case domain.ChatCreated:
 		return "chat.created", wire{numbered: numbered{Number: e.Number, Epoch: e.Epoch}, Token: string(e.Token), At: e.CreatedAt}, nil
 	case domain.MessageCreated:
-		return "message.created", wire{numbered: numbered{Number: e.Number, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, Body: e.Body, At: e.CreatedAt}, nil
+		return "message.created", wire{numbered: numbered{Number: e.Number, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, Body: e.Body, Author: e.Author, At: e.CreatedAt}, nil
 	case domain.MessageEdited:
-		w := wire{numbered: numbered{Number: e.Number, Version: e.Version, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, Body: e.Body, At: e.EditedAt}
+		w := wire{numbered: numbered{Number: e.Number, Version: e.Version, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, Body: e.Body, Author: e.Author, At: e.EditedAt}
 		if !e.CreatedAt.IsZero() {
 			w.Created = &e.CreatedAt
 		}
@@ -274,9 +277,9 @@ func fromWire(kind string, token domain.Token, w wire) (domain.Event, error) {
 	case "chat.created":
 		return domain.ChatCreated{Token: token, Number: w.Number, CreatedAt: w.At, Epoch: w.Epoch}, nil
 	case "message.created":
-		return domain.MessageCreated{Token: token, Chat: w.Chat, Number: w.Number, Body: w.Body, CreatedAt: w.At, Epoch: w.Epoch}, nil
+		return domain.MessageCreated{Token: token, Chat: w.Chat, Number: w.Number, Body: w.Body, Author: w.Author, CreatedAt: w.At, Epoch: w.Epoch}, nil
 	case "message.edited":
-		e := domain.MessageEdited{Token: token, Chat: w.Chat, Number: w.Number, Body: w.Body, Version: w.Version, EditedAt: w.At, Epoch: w.Epoch}
+		e := domain.MessageEdited{Token: token, Chat: w.Chat, Number: w.Number, Body: w.Body, Author: w.Author, Version: w.Version, EditedAt: w.At, Epoch: w.Epoch}
 		if w.Created != nil {
 			e.CreatedAt = *w.Created
 		}

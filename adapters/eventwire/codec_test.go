@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill-redisstream/pkg/redisstream"
+	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/chatsvc/chat/domain"
 	"github.com/chatsvc/chat/ports"
@@ -44,5 +45,32 @@ func TestTemplateCarriesTheRequestID(t *testing.T) {
 		if _, err := Decode(msg); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// A message's author goes through the wire and back (creations and edits),
+// and an entry written before messages had authors still reads, with none.
+func TestAuthorsOnTheWire(t *testing.T) {
+	at := time.Date(2026, 12, 3, 16, 0, 0, 0, time.UTC)
+	tok := domain.NewToken()
+	for _, ev := range []domain.Event{
+		domain.MessageCreated{Token: tok, Chat: 3, Number: 4, Body: "hi", Author: "ann 名前", CreatedAt: at, Epoch: 1},
+		domain.MessageCreated{Token: tok, Chat: 3, Number: 5, Body: "hi", CreatedAt: at},
+		domain.MessageEdited{Token: tok, Chat: 3, Number: 4, Body: "ho", Author: "ann", Version: 2, EditedAt: at, CreatedAt: at},
+	} {
+		msg, err := Encode(context.Background(), ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Decode(msg)
+		if err != nil || got != ev {
+			t.Fatalf("%+v came back as %+v (%v)", ev, got, err)
+		}
+	}
+	old := message.NewMessage("x", []byte(`{"number":2,"token":"`+string(tok)+`","chat":1,"body":"from before","at":"2026-12-01T00:00:00Z"}`))
+	old.Metadata.Set(TypeKey, "message.created")
+	got, err := Decode(old)
+	if c, ok := got.(domain.MessageCreated); err != nil || !ok || c.Author != "" || c.Body != "from before" {
+		t.Fatalf("an entry without an author: %+v, %v", got, err)
 	}
 }

@@ -17,7 +17,8 @@ type callerKey struct{}
 // checked against the application's access, or in an open application the
 // token in the path alone. A refusal is a 401 before the route's handler, the rate limit
 // or the ETag runs: nothing is changed, spent or served. An application
-// that does not exist is left to the handler (its own 404).
+// that does not exist is left to the handler (its own 404); one deleted is
+// a 404 here.
 func (h *handlers) authenticate(c *fiber.Ctx) error {
 	credential, sent, ok := bearer(c)
 	return h.authenticateWith(c, credential, sent, ok)
@@ -50,6 +51,8 @@ func (h *handlers) authenticateWith(c *fiber.Ctx, credential string, sent, ok bo
 	switch {
 	case errors.Is(err, domain.ErrUnauthorized):
 		return unauthorized(c, sent)
+	case errors.Is(err, domain.ErrDeleted):
+		return err // deleted: its sequences may still number a create
 	case errors.As(err, &notFound), errors.Is(err, domain.ErrNotFound):
 		return c.Next()
 	case err != nil:

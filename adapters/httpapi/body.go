@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/chatsvc/chat/application"
 	"github.com/chatsvc/chat/domain"
 )
 
@@ -124,23 +125,42 @@ func parseAttribute(body []byte, m media, wrapper, name string) (string, error) 
 // parseOptionalAttribute is parseAttribute that also tells whether the
 // attribute was given.
 func parseOptionalAttribute(body []byte, m media, wrapper, name string) (string, bool, error) {
-	top, err := parseObjectOf(body, m, name, wrapper)
+	fields, err := parseAttributes(body, m, wrapper, name)
 	if err != nil {
 		return "", false, err
 	}
-	raw, bare := top[name]
-	inner, wrapped := top[wrapper]
-	switch {
-	case bare && wrapped:
-		return "", false, badRequest("send " + name + " or " + wrapper + "." + name + ", not both")
-	case wrapped:
-		var nested map[string]json.RawMessage
-		if err := json.Unmarshal(inner, &nested); err != nil || nested == nil {
-			return "", false, badRequest(wrapper + " must be a JSON object")
-		}
-		raw, bare = nested[name]
+	return stringAttribute(fields, name)
+}
+
+// parseAttributes reads the attributes of a body, bare ({"body": "x"}) or
+// wrapped ({"message": {"body": "x"}}), not both: none of names may come
+// bare beside the wrapper. The field of an encoding error is names[0].
+func parseAttributes(body []byte, m media, wrapper string, names ...string) (map[string]json.RawMessage, error) {
+	top, err := parseObjectOf(body, m, names[0], wrapper)
+	if err != nil {
+		return nil, err
 	}
-	if !bare {
+	inner, wrapped := top[wrapper]
+	if !wrapped {
+		return top, nil
+	}
+	for _, name := range names {
+		if _, bare := top[name]; bare {
+			return nil, badRequest("send " + name + " or " + wrapper + "." + name + ", not both")
+		}
+	}
+	var nested map[string]json.RawMessage
+	if err := json.Unmarshal(inner, &nested); err != nil || nested == nil {
+		return nil, badRequest(wrapper + " must be a JSON object")
+	}
+	return nested, nil
+}
+
+// stringAttribute is the attribute name of fields, and whether it is
+// there; given, it must be a string (null is not one).
+func stringAttribute(fields map[string]json.RawMessage, name string) (string, bool, error) {
+	raw, given := fields[name]
+	if !given {
 		return "", false, nil // the domain says it is missing (blank)
 	}
 	var s string
@@ -152,6 +172,24 @@ func parseOptionalAttribute(body []byte, m media, wrapper, name string) (string,
 		return "", false, &domain.ValidationError{Field: name, Reason: "must be valid UTF-8 (a \\u escape names half a surrogate pair)"}
 	}
 	return s, true, nil
+}
+
+// parseNewMessage reads a message's creation: its body and the author it
+// may name (null, or absent, for none).
+func parseNewMessage(body []byte, m media) (application.NewMessage, error) {
+	fields, err := parseAttributes(body, m, "message", "body", "author")
+	if err != nil {
+		return application.NewMessage{}, err
+	}
+	var out application.NewMessage
+	if out.Body, _, err = stringAttribute(fields, "body"); err != nil {
+		return out, err
+	}
+	if raw, ok := fields["author"]; ok && isNull(raw) {
+		return out, nil
+	}
+	out.Author, out.Named, err = stringAttribute(fields, "author")
+	return out, err
 }
 
 // loneSurrogate says whether a JSON string literal escapes half of a UTF-16

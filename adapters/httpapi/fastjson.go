@@ -112,6 +112,12 @@ func appendMessage(b []byte, m messageJSON) []byte {
 	b = strconv.AppendInt(b, m.Number, 10)
 	b = append(b, `,"body":`...)
 	b = appendString(b, m.Body)
+	b = append(b, `,"author":`...)
+	if m.Author == "" {
+		b = append(b, "null"...)
+	} else {
+		b = appendString(b, string(m.Author))
+	}
 	b = append(b, `,"created_at":`...)
 	if m.CreatedAt == nil {
 		b = append(b, "null"...)

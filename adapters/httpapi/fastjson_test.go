@@ -19,6 +19,9 @@ func TestFastJSONMatchesEncodingJSON(t *testing.T) {
 		if i%2 == 0 {
 			m.CreatedAt = &at
 		}
+		if i%3 != 0 {
+			m.Author = author(b) // every string a body may be
+		}
 		msgs = append(msgs, m)
 		hits = append(hits, hitJSON{messageJSON: m, Highlight: "<em>" + b + "</em>"})
 	}

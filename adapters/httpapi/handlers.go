@@ -25,6 +25,7 @@ type UseCases struct {
 	Members      *application.Members
 	Webhooks     *application.Webhooks
 	Feed         *application.Feed
+	Lifecycle    *application.Lifecycle
 	// Limiter counts the per-application budgets; nil: none.
 	Limiter ports.RateLimiter
 }
@@ -176,7 +177,7 @@ func (h *handlers) listChats(c *fiber.Ctx) error {
 }
 
 func (h *handlers) createMessage(c *fiber.Ctx) error {
-	body, err := decodeAttribute(c, "message", "body")
+	req, err := parseNewMessage(c.Body(), mediaOf(c))
 	if err != nil {
 		return err
 	}
@@ -184,7 +185,8 @@ func (h *handlers) createMessage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	msg, err := h.uc.Messages.Create(eventCtx(c), chatPath(c), body, idem)
+	caller, _ := callerOf(c) // none: no such application, the queue's 404
+	msg, err := h.uc.Messages.Create(eventCtx(c), caller, chatPath(c), req, idem)
 	if err != nil {
 		return err
 	}

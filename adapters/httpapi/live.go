@@ -98,10 +98,9 @@ func writeLive(w *bufio.Writer, e domain.LiveEvent) {
 	case nil:
 		writeEvent(w, "", "gap", map[string]int64{"from": e.GapFrom, "to": e.GapTo})
 	case domain.MessageCreated:
-		at := ev.CreatedAt
-		writeEvent(w, e.Position, "message.created", messageJSON{Number: ev.Number, Body: ev.Body, CreatedAt: &at, UpdatedAt: at})
+		writeEvent(w, e.Position, "message.created", toMessageJSON(ev.Message()))
 	case domain.MessageEdited:
-		writeEvent(w, e.Position, "message.edited", toMessageJSON(domain.Message{Number: ev.Number, Body: domain.StoredBody(ev.Body), CreatedAt: ev.CreatedAt, UpdatedAt: ev.EditedAt}))
+		writeEvent(w, e.Position, "message.edited", toMessageJSON(ev.Message()))
 	case domain.MessageDeleted:
 		writeEvent(w, e.Position, "message.deleted", struct {
 			Number    int64     `json:"number"`

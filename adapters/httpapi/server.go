@@ -112,6 +112,7 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 	api.Get("/chat_applications/:token", auth, read, h.getApplication)
 	api.Patch("/chat_applications/:token", auth, write, h.updateApplication)
 	api.Put("/chat_applications/:token", auth, write, h.updateApplication)
+	api.Delete("/chat_applications/:token", auth, write, h.deleteApplication)
 	api.Post("/chat_applications/:token/secrets", auth, write, h.rotateSecret)
 	api.Delete("/chat_applications/:token/secrets/previous", auth, write, h.revokePreviousSecret)
 	api.Post("/chat_applications/:token/chats", auth, write, h.createChat)

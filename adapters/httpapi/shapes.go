@@ -38,8 +38,21 @@ type chatJSON struct {
 type messageJSON struct {
 	Number    int64      `json:"number"`
 	Body      string     `json:"body"`
+	Author    author     `json:"author"`
 	CreatedAt *time.Time `json:"created_at"` // null only in an edit's answer, before the message is persisted
 	UpdatedAt time.Time  `json:"updated_at"`
+}
+
+// author is a message's author: null for none (the application's own).
+// Not a *string: a page of messages would allocate one per message.
+type author string
+
+func (a author) MarshalJSON() ([]byte, error) {
+	if a == "" {
+		return []byte("null"), nil
+	}
+	// encoding/json escapes HTML in what this returns as its encoder is told.
+	return appendString(nil, string(a)), nil
 }
 
 type hitJSON struct {
@@ -75,7 +88,7 @@ func toMessageJSON(m domain.Message) messageJSON { return messageJSONIn(m, new(t
 // messageJSONIn is m's representation, its creation time (when known) kept
 // in *created.
 func messageJSONIn(m domain.Message, created *time.Time) messageJSON {
-	out := messageJSON{Number: m.Number, Body: m.Body.String(), UpdatedAt: m.UpdatedAt}
+	out := messageJSON{Number: m.Number, Body: m.Body.String(), Author: author(m.Author), UpdatedAt: m.UpdatedAt}
 	if !m.CreatedAt.IsZero() {
 		*created = m.CreatedAt
 		out.CreatedAt = created

@@ -193,10 +193,9 @@ func WebhookBody(e domain.Event) ([]byte, error) {
 	b := deliveryBody{Type: domain.EventType(e), Timestamp: at.UTC()}
 	switch ev := e.(type) {
 	case domain.MessageCreated:
-		created := ev.CreatedAt
-		b.Data = chatMessageJSON{chat, messageJSON{Number: ev.Number, Body: ev.Body, CreatedAt: &created, UpdatedAt: created}}
+		b.Data = chatMessageJSON{chat, toMessageJSON(ev.Message())}
 	case domain.MessageEdited:
-		b.Data = chatMessageJSON{chat, toMessageJSON(domain.Message{Number: ev.Number, Body: domain.StoredBody(ev.Body), CreatedAt: ev.CreatedAt, UpdatedAt: ev.EditedAt})}
+		b.Data = chatMessageJSON{chat, toMessageJSON(ev.Message())}
 	case domain.MessageDeleted:
 		b.Data = chatDeletionJSON{Chat: chat, Number: ev.Number, DeletedAt: ev.DeletedAt}
 	default:

@@ -47,3 +47,16 @@ func (a *ApplicationAccess) Fill(_ context.Context, token domain.Token, access d
 	}
 	return nil
 }
+
+// PurgeApplicationKeys is ports.KeyPurge in process: what the embedded
+// profile keeps of an application outside its database is its access.
+func (a *ApplicationAccess) PurgeApplicationKeys(_ context.Context, token domain.Token) (int, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, kept := a.kept[token]
+	delete(a.kept, token)
+	if kept {
+		return 1, nil
+	}
+	return 0, nil
+}

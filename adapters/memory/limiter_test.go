@@ -34,3 +34,8 @@ func TestRateLimiterContract(t *testing.T) {
 		return memory.NewLimiter(clock), clock.pass
 	})
 }
+
+func TestNoticesContract(t *testing.T) {
+	shared := memory.NewNotices()
+	porttest.NoticesContract(t, func(*testing.T) ports.Notices { return shared })
+}

@@ -54,6 +54,8 @@ type Metrics struct {
 	// events of that path the relay appended to the streams.
 	WritesDegraded prometheus.Gauge
 	OutboxRelayed  prometheus.Counter
+	// Jobs are the data lifecycle jobs' (jobs.go).
+	Jobs JobMetrics
 }
 
 // New registers every collector, plus the Go runtime's and the process's.
@@ -133,5 +135,6 @@ func New() *Metrics {
 	r.MustRegister(m.WritesDegraded, m.OutboxRelayed, m.WritesRefused, m.WriteBacklog, m.LiveStreams, m.LiveDelivered, m.LiveDropped, m.ReadCache, m.RequestDuration, m.EventsPublished, m.EventsPersisted, m.EventsIndexed, m.EventsFailed, m.EventsDead,
 		m.NumberConflicts, m.StreamBacklog, m.CountersFixed, m.ApplyLag, m.SearchDegraded, m.WebhookAttempts, m.WebhookLag, m.WebhooksDisabled, m.FeedPruned, m.DeliveriesPruned, m.DependencyUp,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.Jobs = registerJobs(r)
 	return m
 }

@@ -84,12 +84,17 @@ func settings(shards, replicas int, analysis string) map[string]any {
 				"version":    map[string]any{"type": "long"},
 				"deleted":    map[string]any{"type": "boolean"},
 				"body":       map[string]any{"type": "text", "analyzer": "body_words", "fields": fields},
+				"author":     authorField,
 				"created_at": map[string]any{"type": "date"},
 				"updated_at": map[string]any{"type": "date"},
 			},
 		},
 	}
 }
+
+// authorField maps a message's author: kept in the source, returned with
+// hits, never searched (so neither indexed nor in doc values).
+var authorField = map[string]any{"type": "keyword", "index": false, "doc_values": false}
 
 func wildcard(field, pattern string) map[string]any {
 	return map[string]any{"wildcard": map[string]any{field: map[string]any{"value": pattern}}}

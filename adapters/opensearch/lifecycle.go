@@ -52,8 +52,10 @@ func (ix *Index) EnsureIndex(ctx context.Context) error {
 		return err
 	}
 	if len(targets) > 0 {
-		// Fields added since the index was made (deleted: tombstones).
-		body := []byte(`{"properties":{"deleted":{"type":"boolean"}}}`)
+		// Fields added since the index was made (deleted: tombstones;
+		// author), so that a strict mapping takes documents that carry them.
+		body, _ := json.Marshal(map[string]any{"properties": map[string]any{
+			"deleted": map[string]any{"type": "boolean"}, "author": authorField}})
 		if err := ix.do(ctx, http.MethodPut, "/"+ix.alias+"/_mapping", body, nil); err != nil {
 			return err
 		}

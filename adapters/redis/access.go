@@ -82,9 +82,15 @@ func keep(ctx context.Context, client rueidis.Client, cmd rueidis.Completed, key
 	return nil
 }
 
+// deletedAccess is kept for a deleted application (domain.DeletedAccess).
+const deletedAccess = "deleted"
+
 // encodeAccess: mode, the two hashes in hex (empty for none), and the end of
 // the previous one's grace in unix nanoseconds, separated by spaces.
 func encodeAccess(a domain.AppAccess) string {
+	if a.Deleted {
+		return deletedAccess
+	}
 	mode := a.Mode
 	if mode == "" {
 		mode = domain.AccessOpen
@@ -99,6 +105,9 @@ func encodeAccess(a domain.AppAccess) string {
 var errBadAccess = errors.New("unreadable application access")
 
 func decodeAccess(v string) (domain.AppAccess, error) {
+	if v == deletedAccess {
+		return domain.DeletedAccess(), nil
+	}
 	parts := strings.Split(v, " ")
 	if len(parts) != 4 {
 		return domain.AppAccess{}, errBadAccess

@@ -96,17 +96,18 @@ func TestRelayAppendsTheOutboxOnceAndRedisResumesAboveIt(t *testing.T) {
 	fatal(err)
 
 	key := domain.Idempotency{Key: "k", Fingerprint: "f"}
-	m := appendVia(degraded, domain.MessageCreated{Token: tok, Chat: 1, Body: "two", CreatedAt: now}, key).(domain.MessageCreated)
+	// Written by a user: the author goes with the row and the relayed event.
+	m := appendVia(degraded, domain.MessageCreated{Token: tok, Chat: 1, Body: "two", Author: "ann", CreatedAt: now}, key).(domain.MessageCreated)
 	if m.Number != lease+1 {
 		t.Fatalf("the store's first message number = %d, want %d: above the lease Redis holds without asking", m.Number, lease+1)
 	}
-	if again, replayed, err := degraded.Append(ctx, domain.MessageCreated{Token: tok, Chat: 1, Body: "two", CreatedAt: now}, key); err != nil || !replayed || again.(domain.MessageCreated).Number != m.Number {
+	if again, replayed, err := degraded.Append(ctx, domain.MessageCreated{Token: tok, Chat: 1, Body: "two", Author: "ann", CreatedAt: now}, key); err != nil || !replayed || again.(domain.MessageCreated).Number != m.Number {
 		t.Fatalf("a keyed retry on the degraded path: %+v replayed %v, %v", again, replayed, err)
 	}
-	edit := appendVia(degraded, domain.MessageEdited{Token: tok, Chat: 1, Number: m.Number, Body: "two!", EditedAt: now}, domain.Idempotency{}).(domain.MessageEdited)
+	edit := appendVia(degraded, domain.MessageEdited{Token: tok, Chat: 1, Number: m.Number, Body: "two!", Author: "ann", EditedAt: now}, domain.Idempotency{}).(domain.MessageEdited)
 	chat := appendVia(degraded, domain.ChatCreated{Token: tok, CreatedAt: now}, domain.Idempotency{}).(domain.ChatCreated)
 	got, err := store.Message(ctx, tok, 1, m.Number)
-	if err != nil || got.Body.String() != "two!" {
+	if err != nil || got.Body.String() != "two!" || got.Author != "ann" {
 		t.Fatalf("the degraded writes are not persisted when answered: %+v, %v", got, err)
 	}
 	before := len(streamEvents(t, c, topics))

@@ -76,7 +76,9 @@ func pageKey(p domain.PageRequest[int64]) string {
 
 // The cache's encoding: a version byte (added and checked by cached), then
 // varints and length-prefixed strings. Times keep their instant (UTC, nanoseconds), as the store gives them.
-const cacheEncoding = 1
+// 2: messages carry their author. An entry of 1 (cached before) is a miss,
+// never a message without its author.
+const cacheEncoding = 2
 
 var errCacheEncoding = errors.New("read cache: not an entry of this encoding")
 
@@ -131,16 +133,34 @@ func appendMessage(b []byte, m domain.Message) []byte {
 	b = binary.AppendVarint(b, m.Number)
 	b = appendTime(b, m.CreatedAt)
 	b = appendTime(b, m.UpdatedAt)
-	body := m.Body.String()
-	b = binary.AppendUvarint(b, uint64(len(body)))
-	return append(b, body...)
+	b = appendString(b, m.Body.String())
+	return appendString(b, m.Author)
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// readString reads a string appendString wrote at b, a suffix of whole when
+// whole is not empty: the string is then a substring of whole, not a copy
+// of its own (a page's entry is made a string once, not once per message).
+func readString(b []byte, whole string) (string, []byte, error) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || uint64(len(b)-k) < n {
+		return "", nil, errCacheEncoding
+	}
+	if whole != "" {
+		at := len(whole) - len(b) + k
+		return whole[at : at+int(n)], b[k+int(n):], nil
+	}
+	return string(b[k : k+int(n)]), b[k+int(n):], nil
 }
 
 func readMessage(b []byte) (domain.Message, []byte, error) { return readMessageOf(b, "") }
 
 // readMessageOf reads a message from b, a suffix of whole when whole is not
-// empty: the body is then a substring of whole, not a copy of its own (a
-// page's entry is made a string once, not once per message).
+// empty (see readString).
 func readMessageOf(b []byte, whole string) (m domain.Message, rest []byte, err error) {
 	if m.Number, b, err = readInt(b); err != nil {
 		return
@@ -151,17 +171,13 @@ func readMessageOf(b []byte, whole string) (m domain.Message, rest []byte, err e
 	if m.UpdatedAt, b, err = readTime(b); err != nil {
 		return
 	}
-	n, k := binary.Uvarint(b)
-	if k <= 0 || uint64(len(b)-k) < n {
-		return m, nil, errCacheEncoding
+	var body string
+	if body, b, err = readString(b, whole); err != nil {
+		return
 	}
-	if whole != "" {
-		at := len(whole) - len(b) + k
-		m.Body = domain.StoredBody(whole[at : at+int(n)])
-	} else {
-		m.Body = domain.StoredBody(string(b[k : k+int(n)]))
-	}
-	return m, b[k+int(n):], nil
+	m.Body = domain.StoredBody(body)
+	m.Author, b, err = readString(b, whole)
+	return m, b, err
 }
 
 func appendMessagePage(b []byte, p domain.Page[domain.Message]) []byte {

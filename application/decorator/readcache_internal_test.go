@@ -1,6 +1,8 @@
 package decorator
 
 import (
+	"context"
+	"encoding/binary"
 	"reflect"
 	"testing"
 	"time"
@@ -18,6 +20,9 @@ func TestMessagePageEntryRoundTrip(t *testing.T) {
 		m := domain.Message{Number: int64(i + 1), Body: domain.StoredBody(body), UpdatedAt: at.Add(time.Duration(i))}
 		if i != 3 {
 			m.CreatedAt = at
+		}
+		if i%2 == 1 {
+			m.Author = body + " (author)"
 		}
 		page.Items = append(page.Items, m)
 	}
@@ -64,3 +69,33 @@ func FuzzCacheEntry(f *testing.F) {
 		}
 	})
 }
+
+// An entry cached by a version that wrote messages without their authors
+// is a miss: the message is read again, with its author, and cached anew.
+func TestOlderEntriesAreMisses(t *testing.T) {
+	at := time.Date(2026, 12, 1, 23, 59, 59, 0, time.UTC)
+	m := domain.Message{Number: 1, Body: domain.StoredBody("hi"), Author: "ann", CreatedAt: at, UpdatedAt: at}
+	// What encoding 1 wrote: number, times, body; no author.
+	old := []byte{1}
+	old = binary.AppendVarint(old, m.Number)
+	old = appendTime(appendTime(old, at), at)
+	old = appendString(old, "hi")
+	cache := &oneEntry{value: old}
+	loads := 0
+	got, err := cached(context.Background(), cache, domain.ChatKey{Token: "t", Number: 1}, "m1", appendMessage, readMessage,
+		func() (domain.Message, error) { loads++; return m, nil })
+	if err != nil || loads != 1 || got != m {
+		t.Fatalf("got %+v (%v) after %d loads, want %+v from the store", got, err, loads, m)
+	}
+	if got, _, err := readMessage(cache.value[1:]); cache.value[0] != cacheEncoding || err != nil || got != m {
+		t.Fatalf("cached anew: %+v, %v", got, err)
+	}
+}
+
+type oneEntry struct{ value []byte }
+
+func (c *oneEntry) Lookup(context.Context, domain.ChatKey, string) ([]byte, string, bool) {
+	return c.value, "slot", true
+}
+func (c *oneEntry) Store(_ context.Context, _ string, v []byte)        { c.value = v }
+func (c *oneEntry) Invalidate(context.Context, []domain.ChatKey) error { return nil }

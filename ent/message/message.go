@@ -18,6 +18,8 @@ const (
 	FieldNumber = "number"
 	// FieldBody holds the string denoting the body field in the database.
 	FieldBody = "body"
+	// FieldAuthor holds the string denoting the author field in the database.
+	FieldAuthor = "author"
 	// FieldVersion holds the string denoting the version field in the database.
 	FieldVersion = "version"
 	// FieldDeleted holds the string denoting the deleted field in the database.
@@ -45,6 +47,7 @@ var Columns = []string{
 	FieldChatID,
 	FieldNumber,
 	FieldBody,
+	FieldAuthor,
 	FieldVersion,
 	FieldDeleted,
 	FieldCreatedAt,
@@ -64,6 +67,10 @@ func ValidColumn(column string) bool {
 var (
 	// NumberValidator is a validator for the "number" field. It is called by the builders before save.
 	NumberValidator func(int64) error
+	// DefaultAuthor holds the default value on creation for the "author" field.
+	DefaultAuthor string
+	// AuthorValidator is a validator for the "author" field. It is called by the builders before save.
+	AuthorValidator func(string) error
 	// DefaultVersion holds the default value on creation for the "version" field.
 	DefaultVersion int64
 	// DefaultDeleted holds the default value on creation for the "deleted" field.
@@ -91,6 +98,11 @@ func ByNumber(opts ...sql.OrderTermOption) OrderOption {
 // ByBody orders the results by the body field.
 func ByBody(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldBody, opts...).ToFunc()
+}
+
+// ByAuthor orders the results by the author field.
+func ByAuthor(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAuthor, opts...).ToFunc()
 }
 
 // ByVersion orders the results by the version field.

@@ -18,6 +18,9 @@ func (Message) Fields() []ent.Field {
 		field.Int("chat_id").Immutable(),
 		field.Int64("number").Positive().Immutable(),
 		field.Text("body").SchemaType(map[string]string{dialect.MySQL: "mediumtext"}),
+		// author is the user who wrote it, "" for none (API.md "Authors and
+		// rights"): the application's own user id, at most 128 characters.
+		field.String("author").MaxLen(128).Default(""),
 		field.Int64("version").Default(0),
 		// deleted marks a tombstone: the number stays taken, the body is gone,
 		// and no edit brings the message back.

@@ -22,6 +22,7 @@ func ProjectionContract(t *testing.T, newStore func(t *testing.T) Store) {
 		storeCase{"a batch that failed is completed by applying it again", failedBatchIsCompletedAgain},
 		storeCase{"an event of an unknown application can never be applied", unknownApplicationNeverApplied},
 		storeCase{"an event's idempotency key is kept with its rows", keysAreKeptWithTheirRows},
+		storeCase{"a message's author is kept, whatever the order of delivery", authorsAreKept},
 	)
 }
 

@@ -1,0 +1,69 @@
+package porttest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/chatsvc/chat/domain"
+	"github.com/chatsvc/chat/ports"
+)
+
+// authorsAreKept: a message's author is read back wherever the store reads
+// messages (one, a page, the search fallback), also when an edit that did
+// not know it overtook the creation, and a message without one has none.
+func authorsAreKept(t *testing.T, s Store) {
+	ctx := context.Background()
+	tok := newApp(t, s, "authors").Token
+	apply(t, s, domain.ChatCreated{Token: tok, Number: 1, CreatedAt: t0},
+		domain.MessageCreated{Token: tok, Chat: 1, Number: 1, Body: "apple by ann", Author: "ann 名前", CreatedAt: t0},
+		domain.MessageCreated{Token: tok, Chat: 1, Number: 2, Body: "apple by no one", CreatedAt: t0})
+	apply(t, s, domain.MessageEdited{Token: tok, Chat: 1, Number: 3, Body: "apple edited", Version: 1, EditedAt: t0.Add(time.Second)})
+	apply(t, s, domain.MessageCreated{Token: tok, Chat: 1, Number: 3, Body: "apple by bob", Author: "bob", CreatedAt: t0})
+	want := map[int64]string{1: "ann 名前", 2: "", 3: "bob"}
+	for n, author := range want {
+		m, err := s.Message(ctx, tok, 1, n)
+		must(t, err)
+		if m.Author != author {
+			t.Errorf("message %d: author %q, want %q", n, m.Author, author)
+		}
+	}
+	page, err := s.Messages(ctx, tok, 1, domain.PageRequest[int64]{Limit: 10})
+	must(t, err)
+	q, err := domain.NewSearchQuery("apple")
+	must(t, err)
+	hits, err := s.SearchMessages(ctx, tok, 1, q, domain.PageRequest[domain.SearchCursor]{Limit: 10})
+	must(t, err)
+	if len(page.Items) != 3 || len(hits.Items) != 3 {
+		t.Fatalf("%d messages, %d hits, want 3 each", len(page.Items), len(hits.Items))
+	}
+	for i := range page.Items {
+		if m, h := page.Items[i], hits.Items[i].Message; m.Author != want[m.Number] || h.Author != want[h.Number] {
+			t.Errorf("in a page: %d by %q; in the search fallback: %d by %q", m.Number, m.Author, h.Number, h.Author)
+		}
+	}
+}
+
+// searchAuthors: a hit carries its message's author, also when an edit that
+// did not know it was indexed first; a message without one has none.
+func searchAuthors(t *testing.T, ix ports.SearchIndex) {
+	ctx := context.Background()
+	tok := domain.NewToken()
+	byAnn := imsg(tok, 1, 1, "pear by ann")
+	byAnn.Author = "ann 名前"
+	late := imsg(tok, 1, 3, "pear by bob")
+	late.Author = "bob"
+	must(t, ix.IndexMessages(ctx, []domain.IndexedMessage{byAnn, imsg(tok, 1, 2, "pear by no one"),
+		{Token: tok, Chat: 1, Number: 3, Body: "pear edited", Version: 1, UpdatedAt: s0.Add(time.Second)}}))
+	must(t, ix.IndexMessages(ctx, []domain.IndexedMessage{late}))
+	want := map[int64]string{1: "ann 名前", 2: "", 3: "bob"}
+	hits := searchIndex(t, ix, tok, 1, "pear")
+	if len(hits) != 3 {
+		t.Fatalf("%d hits, want 3", len(hits))
+	}
+	for _, h := range hits {
+		if h.Message.Author != want[h.Message.Number] {
+			t.Errorf("hit %d: author %q, want %q", h.Message.Number, h.Message.Author, want[h.Message.Number])
+		}
+	}
+}
