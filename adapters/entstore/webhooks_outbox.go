@@ -59,7 +59,7 @@ func (w *Webhooks) Claim(ctx context.Context, now time.Time, lease time.Duration
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT id, endpoint_id, chat, pos FROM webhook_deliveries
-		WHERE id IN (`+marks(len(heads))+`) AND state = 'pending' AND next_attempt <= ?`+lock, append(anys(heads), now.UnixMilli())...)
+		WHERE id IN (`+placeholders(len(heads))+`) AND state = 'pending' AND next_attempt <= ?`+lock, append(anys(heads), now.UnixMilli())...)
 	if err != nil {
 		return nil, storeErr(err, "")
 	}
@@ -80,7 +80,7 @@ func (w *Webhooks) Claim(ctx context.Context, now time.Time, lease time.Duration
 	for i, h := range taken {
 		ids[i] = h.id
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET next_attempt = ? WHERE id IN (`+marks(len(ids))+`)`,
+	if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET next_attempt = ? WHERE id IN (`+placeholders(len(ids))+`)`,
 		append([]any{now.Add(lease).UnixMilli()}, anys(ids)...)...); err != nil {
 		return nil, storeErr(err, "")
 	}
@@ -185,9 +185,6 @@ func (w *Webhooks) begin(ctx context.Context) (*sql.Tx, error) {
 	return tx, storeErr(err, "")
 }
 
-// marks is n placeholders, comma-separated.
-func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
-
 func anys[T any](xs []T) []any {
 	out := make([]any, len(xs))
 	for i, x := range xs {
@@ -232,7 +229,7 @@ func (w *Webhooks) Record(ctx context.Context, done []webhook.Recorded) error {
 	byRow := "CASE id" + strings.Repeat(" WHEN ? THEN ?", len(done)) + " END"
 	args := append(append(append(append(state, status...), msg...), next...), ids...)
 	_, err := w.s.db.ExecContext(ctx, `UPDATE webhook_deliveries SET state = `+byRow+`, attempts = attempts + 1, last_status = `+byRow+`,
-		last_error = `+byRow+`, next_attempt = `+byRow+` WHERE id IN (`+marks(len(done))+`) AND state = ?`, append(args, domain.DeliveryPending)...)
+		last_error = `+byRow+`, next_attempt = `+byRow+` WHERE id IN (`+placeholders(len(done))+`) AND state = ?`, append(args, domain.DeliveryPending)...)
 	return storeErr(err, "")
 }
 

@@ -13,37 +13,23 @@ import (
 // they are still to be sent (or wait for a replay of their disabled
 // endpoint). Both deletes read their own index (app_events_created, and
 // the deliveries' due index, whose next_attempt is a finished delivery's
-// last attempt), oldest first, so a batch costs what it deletes.
+// last attempt), so a batch costs what it deletes.
 func (w *Webhooks) Prune(ctx context.Context, before time.Time, batch int) (events, deliveries int, err error) {
 	at := before.UnixMilli()
-	n, err := w.deleteSome(ctx, "app_events", "created_at < ?", batch, at)
+	n, err := w.s.deleteSome(ctx, "app_events", "created_at < ?", batch, at)
 	if err != nil {
 		return 0, 0, err
 	}
 	events = n
 	for _, state := range []string{domain.DeliveryDelivered, domain.DeliveryFailed} {
-		n, err := w.deleteSome(ctx, "webhook_deliveries", "state = ? AND next_attempt < ?", batch-deliveries, state, at)
+		if deliveries >= batch {
+			break
+		}
+		n, err := w.s.deleteSome(ctx, "webhook_deliveries", "state = ? AND next_attempt < ?", batch-deliveries, state, at)
 		if err != nil {
 			return events, deliveries, err
 		}
 		deliveries += n
 	}
 	return events, deliveries, nil
-}
-
-// deleteSome deletes up to limit rows of table matching where.
-func (w *Webhooks) deleteSome(ctx context.Context, table, where string, limit int, args ...any) (int, error) {
-	if limit <= 0 {
-		return 0, nil
-	}
-	q := "DELETE FROM " + table + " WHERE " + where + " LIMIT ?"
-	if w.s.isSQLite() { // SQLite's DELETE takes no LIMIT unless built to
-		q = "DELETE FROM " + table + " WHERE rowid IN (SELECT rowid FROM " + table + " WHERE " + where + " LIMIT ?)"
-	}
-	res, err := w.s.db.ExecContext(ctx, q, append(args, limit)...)
-	if err != nil {
-		return 0, storeErr(err, "")
-	}
-	n, err := res.RowsAffected()
-	return int(n), storeErr(err, "")
 }
