@@ -243,7 +243,13 @@ func (w *Webhooks) Disable(ctx context.Context, row int64, now, quiet time.Time)
 	} else if err != nil {
 		return false, storeErr(err, "")
 	}
-	res, err := w.s.db.ExecContext(ctx, `UPDATE webhook_endpoints SET disabled_at = ? WHERE id = ? AND disabled_at = 0 AND created_at <= ?
+	// One transaction: nobody sees the endpoint disabled without its record.
+	tx, err := w.s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, storeErr(err, "")
+	}
+	defer func() { _ = tx.Rollback() }()
+	res, err := tx.ExecContext(ctx, `UPDATE webhook_endpoints SET disabled_at = ? WHERE id = ? AND disabled_at = 0 AND created_at <= ?
 		AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = ? AND d.state = ? AND d.next_attempt >= ?)`,
 		now.UnixMilli(), endpoint, quiet.UnixMilli(), endpoint, domain.DeliveryDelivered, quiet.UnixMilli())
 	if err != nil {
@@ -258,10 +264,12 @@ func (w *Webhooks) Disable(ctx context.Context, row int64, now, quiet time.Time)
 	if err != nil {
 		return false, err
 	}
-	_, err = w.s.db.ExecContext(ctx, `INSERT INTO webhook_deliveries (endpoint_id, event_id, type, chat, part, pos, body, state,
+	if _, err = tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (endpoint_id, event_id, type, chat, part, pos, body, state,
 		attempts, last_status, last_error, next_attempt, created_at, since) VALUES (?, ?, ?, 0, '', ?, ?, ?, 0, 0, ?, ?, ?, ?)`,
-		endpoint, domain.NewRecordID(), domain.WebhookDisabled, pos, body, domain.DeliveryFailed, reason, now.UnixMilli(), now.UnixMilli(), now.UnixMilli())
-	return true, storeErr(err, "")
+		endpoint, domain.NewRecordID(), domain.WebhookDisabled, pos, body, domain.DeliveryFailed, reason, now.UnixMilli(), now.UnixMilli(), now.UnixMilli()); err != nil {
+		return false, storeErr(err, "")
+	}
+	return true, storeErr(tx.Commit(), "")
 }
 
 func truncate(s string, n int) string {
