@@ -2,6 +2,7 @@ package application_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -16,8 +17,9 @@ import (
 // syncNotices is a ports.Notices that hands a notice to the listener as it
 // is published.
 type syncNotices struct {
-	mu sync.Mutex
-	fn func(domain.Notice)
+	mu    sync.Mutex
+	fn    func(domain.Notice)
+	broke chan error // a subscription that breaks: Listen returns what is sent
 }
 
 func (n *syncNotices) Publish(_ context.Context, x domain.Notice) error {
@@ -32,24 +34,36 @@ func (n *syncNotices) Listen(ctx context.Context, ready func(), fn func(domain.N
 	n.fn = fn
 	n.mu.Unlock()
 	ready()
-	<-ctx.Done()
-	return nil
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-n.broke:
+		return err
+	}
 }
 
 // chatsOfUsers is a ports.MemberStore that knows only who is in which chat.
 type chatsOfUsers struct {
 	ports.MemberStore
-	chats map[domain.UserID][]int64
+	chats   map[domain.UserID][]int64
+	reading func(domain.UserID) // if not nil, called as a user's chats are read
 }
 
 func (m chatsOfUsers) MemberChats(_ context.Context, _ domain.Token, user domain.UserID, _ []int64, _ domain.PageRequest[int64]) (domain.Page[int64], error) {
+	if m.reading != nil {
+		m.reading(user)
+	}
 	return domain.Page[int64]{Items: m.chats[user]}, nil
 }
 
-func newUserFixture(t *testing.T, chats map[domain.UserID][]int64) (*memLog, *application.Live, *syncNotices, domain.Token) {
-	log, notices := newMemLog(), &syncNotices{}
+func newUserFixture(t *testing.T, chats map[domain.UserID][]int64, reading ...func(domain.UserID)) (*memLog, *application.Live, *syncNotices, domain.Token) {
+	log, notices := newMemLog(), &syncNotices{broke: make(chan error)}
 	live := application.NewLive(log, chatsOf{}, nil, nil, application.LiveConfig{}, application.LiveHooks{})
-	live.EnableUsers(notices, chatsOfUsers{chats: chats})
+	store := chatsOfUsers{chats: chats}
+	if len(reading) > 0 {
+		store.reading = reading[0]
+	}
+	live.EnableUsers(notices, store)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { live.Run(ctx, nil); close(done) }()
@@ -147,4 +161,54 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A broken subscription may have lost notices: the users' streams end (their
+// clients resume from the log), and open again once it listens again.
+func TestUserStreamsEndWhenNoticesBreak(t *testing.T) {
+	_, live, notices, tok := newUserFixture(t, map[domain.UserID][]int64{"ann": {1}})
+	ann := followUser(t, live, tok, "ann", "")
+	notices.broke <- errors.New("connection lost")
+	if _, _, err := ann.Next(context.Background(), 5*time.Second); !errors.Is(err, application.ErrStreamEnded) {
+		t.Fatalf("after the subscription broke: %v, want the stream ended", err)
+	}
+	again := followUser(t, live, tok, "ann", "") // waits until it listens again
+	must(t, notices.Publish(context.Background(), domain.Notice{Kind: domain.NoticeTyping, App: tok, Chat: 1, User: "bob"}))
+	if got := userNext(t, again, 1); !slices.Equal(got, []string{"typing 1 bob"}) {
+		t.Fatalf("after listening again: %v", got)
+	}
+}
+
+// A join heard while the stream opens: what it reads back overlaps what the
+// opening read back, and is handed out once.
+func TestUserStreamJoinedWhileOpening(t *testing.T) {
+	var (
+		publish  func(domain.Notice)
+		joinedAt string
+	)
+	log, live, notices, tok := newUserFixture(t, map[domain.UserID][]int64{"ann": {1, 2}, "bob": {1}}, func(u domain.UserID) {
+		if u == "ann" {
+			publish(domain.Notice{Kind: domain.NoticeMemberAdded, Chat: 2, User: "ann", Position: joinedAt})
+		}
+	})
+	publish = func(n domain.Notice) {
+		n.App = tok
+		must(t, notices.Publish(context.Background(), n))
+	}
+	created := func(chat, n int64) { log.append(domain.MessageCreated{Token: tok, Chat: chat, Number: n}) }
+	bob := followUser(t, live, tok, "bob", "") // the hub notes where its tail stands for the application
+	created(1, 1)
+	joinedAt, _ = log.Head(context.Background(), tok)
+	created(2, 1)
+	created(1, 2)
+	ann := followUser(t, live, tok, "ann", joinedAt)
+	got := userNext(t, ann, 3)
+	if want := []string{"2/1@00000002", "1/2@00000003", "member.added 2 ann"}; !slices.Equal(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	created(2, 2)
+	if got := userNext(t, ann, 1); !slices.Equal(got, []string{"2/2@00000004"}) {
+		t.Fatalf("then %v, want chat 2's next message once", got)
+	}
+	_ = bob
 }
