@@ -89,6 +89,7 @@ var accessRoutes = []accessRoute{
 	{"DELETE", "/chats/1/messages/2", nil, 204, false},
 	{"POST", "/secrets", nil, 201, true},
 	{"DELETE", "/secrets/previous", nil, 204, true},
+	{"PATCH", "/chats/1", map[string]any{"retention_days": 30}, 200, false},
 	{"DELETE", "", nil, 202, true},
 }
 

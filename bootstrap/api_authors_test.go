@@ -139,6 +139,10 @@ func userAuthorsCases(t *testing.T, s *stack) {
 			t.Fatalf("%v: author %s, want %s", c.body, got, c.want)
 		}
 	}
+	// Persisting is asynchronous in production: the snapshot waits for the seven.
+	eventually(t, "the messages persisted", func() bool {
+		return strings.Count(s.call(t, "GET", msgs, nil, bearerHeader(secret)...).Raw, `"number":`) == 7
+	})
 	before := memberSnapshot(t, s, tok, secret)
 	s.call(t, "POST", msgs, map[string]any{"body": "as someone else", "author": "mod"}, member...).wantError(t, 403, "forbidden")
 	s.call(t, "POST", msgs, map[string]any{"message": map[string]any{"body": "wrapped", "author": "mem2"}}, member...).wantError(t, 403, "forbidden")

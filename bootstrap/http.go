@@ -29,8 +29,8 @@ func apiModule(api APIConfig, cache ReadCacheConfig) fx.Option {
 				return application.NewApplications(store, seq, clock, claims, access, usertoken.New(clock.Now), api.SecretGrace)
 			},
 			application.NewMembers,
-			func(jobs ports.JobStore, access ports.ApplicationAccess, clock ports.Clock) *application.Lifecycle {
-				return application.NewLifecycle(jobs, access, clock, api.DeleteSettle)
+			func(jobs ports.JobStore, access ports.ApplicationAccess, chats ports.ChatReader, retention ports.RetentionStore, clock ports.Clock) *application.Lifecycle {
+				return application.NewLifecycle(jobs, access, chats, retention, clock, api.DeleteSettle)
 			},
 			application.NewChats,
 			func(q ports.EventQueue, r ports.MessageReader, clock ports.Clock) *application.Messages {

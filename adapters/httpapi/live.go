@@ -105,7 +105,8 @@ func writeLive(w *bufio.Writer, e domain.LiveEvent) {
 		writeEvent(w, e.Position, "message.deleted", struct {
 			Number    int64     `json:"number"`
 			DeletedAt time.Time `json:"deleted_at"`
-		}{ev.Number, ev.DeletedAt})
+			Reason    string    `json:"reason,omitempty"`
+		}{ev.Number, ev.DeletedAt, ev.Reason})
 	}
 }
 
