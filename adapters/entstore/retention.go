@@ -115,4 +115,3 @@ func (s *Store) ExpiredMessages(ctx context.Context, token domain.Token, chat, a
 	}
 	return out, after, seen < limit, nil
 }
-

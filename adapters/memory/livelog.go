@@ -73,11 +73,29 @@ func (l *LiveLog) Since(_ context.Context, chat domain.ChatKey, after string) ([
 	}
 	var out []domain.LiveEvent
 	for _, e := range l.kept[seq-oldest:] {
-		if e.Chat() == chat {
+		if c := e.Chat(); c == chat || (chat.Number == 0 && c.Token == chat.Token) {
 			out = append(out, e)
 		}
 	}
 	return out, nil
+}
+
+// Creation looks for the creation among the events kept, newest first.
+func (l *LiveLog) Creation(_ context.Context, chat domain.ChatKey, number int64) (domain.MessageCreated, bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i := len(l.kept) - 1; i >= 0; i-- {
+		if c, ok := l.kept[i].Event.(domain.MessageCreated); ok && l.kept[i].Chat() == chat && c.Number <= number {
+			return c, c.Number == number, nil
+		}
+	}
+	return domain.MessageCreated{}, false, nil
+}
+
+func (l *LiveLog) Head(context.Context, domain.Token) (string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.run + "-" + strconv.FormatUint(l.seq, 10), nil
 }
 
 var livePosition = regexp.MustCompile(`^[0-9a-z]{1,16}-[0-9]{1,19}$`)

@@ -118,6 +118,9 @@ func (l *LiveLog) Since(ctx context.Context, chat domain.ChatKey, after string) 
 	topic := l.topics.For(chat.Token)
 	info, err := l.client.XInfoStream(ctx, topic).Result()
 	if noStream(err) {
+		if after == beforeAll {
+			return nil, nil // nothing was ever appended there: nothing is gone
+		}
 		return nil, domain.ErrPositionGone
 	}
 	if err != nil {
@@ -144,7 +147,7 @@ func (l *LiveLog) Since(ctx context.Context, chat domain.ChatKey, after string) 
 			return nil, domain.Unavailable("redis", err)
 		}
 		for _, m := range msgs {
-			if e, ok := liveEvent(m); ok && e.Chat() == chat {
+			if e, ok := liveEvent(m); ok && (e.Chat() == chat || (chat.Number == 0 && e.Chat().Token == chat.Token)) {
 				out = append(out, e)
 			}
 		}
@@ -153,6 +156,54 @@ func (l *LiveLog) Since(ctx context.Context, chat domain.ChatKey, after string) 
 		}
 		from = "(" + msgs[len(msgs)-1].ID
 	}
+}
+
+// creationReach bounds how far back Creation reads a partition: a
+// message the workers have not persisted is among its last entries unless
+// they are far behind (and then the request is answered as without it).
+const creationReach = 10_000
+
+// Creation reads the chat's partition from its end, a page at a time, until
+// it meets the creation or a creation of the chat with a lower number (a
+// chat's creations are in number order in the log).
+func (l *LiveLog) Creation(ctx context.Context, chat domain.ChatKey, number int64) (domain.MessageCreated, bool, error) {
+	topic := l.topics.For(chat.Token)
+	const page = 500
+	upTo := "+"
+	for read := 0; read < creationReach; read += page {
+		msgs, err := l.client.XRevRangeN(ctx, topic, upTo, "-", page).Result()
+		if err != nil {
+			return domain.MessageCreated{}, false, domain.Unavailable("redis", err)
+		}
+		for _, m := range msgs {
+			e, ok := liveEvent(m)
+			if c, isCreate := e.Event.(domain.MessageCreated); ok && isCreate && e.Chat() == chat {
+				if c.Number <= number {
+					return c, c.Number == number, nil
+				}
+			}
+		}
+		if len(msgs) < page {
+			break
+		}
+		upTo = "(" + msgs[len(msgs)-1].ID
+	}
+	return domain.MessageCreated{}, false, nil
+}
+
+// beforeAll is the position before a partition's first entry.
+const beforeAll = "0-0"
+
+// Head is the last entry ID the application's partition generated.
+func (l *LiveLog) Head(ctx context.Context, app domain.Token) (string, error) {
+	info, err := l.client.XInfoStream(ctx, l.topics.For(app)).Result()
+	switch {
+	case noStream(err):
+		return beforeAll, nil
+	case err != nil:
+		return "", domain.Unavailable("redis", err)
+	}
+	return info.LastGeneratedID, nil
 }
 
 // liveEvent decodes a message event of the stream (chat creations are not
