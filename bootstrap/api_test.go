@@ -58,6 +58,8 @@ func apiSuite(t *testing.T, s *stack) {
 	t.Run("hostile user tokens, ?access_token=, idempotency keys per user", func(t *testing.T) { userTokenCases(t, s) })
 	t.Run("messages carry their authors everywhere", func(t *testing.T) { authorsCases(t, s) })
 	t.Run("a user writes as themselves", func(t *testing.T) { userAuthorsCases(t, s) })
+	t.Run("messages carry their type and attributes", func(t *testing.T) { structureCases(t, s) })
+	t.Run("only the application writes system messages", func(t *testing.T) { userStructureCases(t, s) })
 	t.Run("request ids and operational endpoints", func(t *testing.T) { operationalCases(t, s) })
 }
 

@@ -60,7 +60,13 @@ type Message struct {
 	Body   Body
 	// Author is the user who wrote it (API.md "Authors and rights"); "" for
 	// none: a message of the application itself.
-	Author    string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Author string
+	// Type is text, system or the application's own (API.md "Message
+	// structure"); "" reads as text (TypeOf).
+	Type string
+	// Attributes is the JSON object the client sent (ParseAttributes), ""
+	// for none.
+	Attributes string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }

@@ -26,6 +26,10 @@ type Message struct {
 	Body string `json:"body,omitempty"`
 	// Author holds the value of the "author" field.
 	Author string `json:"author,omitempty"`
+	// Kind holds the value of the "kind" field.
+	Kind string `json:"kind,omitempty"`
+	// Attributes holds the value of the "attributes" field.
+	Attributes string `json:"attributes,omitempty"`
 	// Version holds the value of the "version" field.
 	Version int64 `json:"version,omitempty"`
 	// Deleted holds the value of the "deleted" field.
@@ -69,7 +73,7 @@ func (*Message) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case message.FieldID, message.FieldChatID, message.FieldNumber, message.FieldVersion:
 			values[i] = new(sql.NullInt64)
-		case message.FieldBody, message.FieldAuthor:
+		case message.FieldBody, message.FieldAuthor, message.FieldKind, message.FieldAttributes:
 			values[i] = new(sql.NullString)
 		case message.FieldCreatedAt, message.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -117,6 +121,18 @@ func (_m *Message) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field author", values[i])
 			} else if value.Valid {
 				_m.Author = value.String
+			}
+		case message.FieldKind:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field kind", values[i])
+			} else if value.Valid {
+				_m.Kind = value.String
+			}
+		case message.FieldAttributes:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field attributes", values[i])
+			} else if value.Valid {
+				_m.Attributes = value.String
 			}
 		case message.FieldVersion:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -194,6 +210,12 @@ func (_m *Message) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("author=")
 	builder.WriteString(_m.Author)
+	builder.WriteString(", ")
+	builder.WriteString("kind=")
+	builder.WriteString(_m.Kind)
+	builder.WriteString(", ")
+	builder.WriteString("attributes=")
+	builder.WriteString(_m.Attributes)
 	builder.WriteString(", ")
 	builder.WriteString("version=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Version))

@@ -57,6 +57,34 @@ func (_u *MessageUpdate) SetNillableAuthor(v *string) *MessageUpdate {
 	return _u
 }
 
+// SetKind sets the "kind" field.
+func (_u *MessageUpdate) SetKind(v string) *MessageUpdate {
+	_u.mutation.SetKind(v)
+	return _u
+}
+
+// SetNillableKind sets the "kind" field if the given value is not nil.
+func (_u *MessageUpdate) SetNillableKind(v *string) *MessageUpdate {
+	if v != nil {
+		_u.SetKind(*v)
+	}
+	return _u
+}
+
+// SetAttributes sets the "attributes" field.
+func (_u *MessageUpdate) SetAttributes(v string) *MessageUpdate {
+	_u.mutation.SetAttributes(v)
+	return _u
+}
+
+// SetNillableAttributes sets the "attributes" field if the given value is not nil.
+func (_u *MessageUpdate) SetNillableAttributes(v *string) *MessageUpdate {
+	if v != nil {
+		_u.SetAttributes(*v)
+	}
+	return _u
+}
+
 // SetVersion sets the "version" field.
 func (_u *MessageUpdate) SetVersion(v int64) *MessageUpdate {
 	_u.mutation.ResetVersion()
@@ -159,6 +187,11 @@ func (_u *MessageUpdate) check() error {
 			return &ValidationError{Name: "author", err: fmt.Errorf(`ent: validator failed for field "Message.author": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Kind(); ok {
+		if err := message.KindValidator(v); err != nil {
+			return &ValidationError{Name: "kind", err: fmt.Errorf(`ent: validator failed for field "Message.kind": %w`, err)}
+		}
+	}
 	if _u.mutation.ChatCleared() && len(_u.mutation.ChatIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Message.chat"`)
 	}
@@ -188,6 +221,12 @@ func (_u *MessageUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Author(); ok {
 		_spec.SetField(message.FieldAuthor, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Kind(); ok {
+		_spec.SetField(message.FieldKind, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Attributes(); ok {
+		_spec.SetField(message.FieldAttributes, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.Version(); ok {
 		_spec.SetField(message.FieldVersion, field.TypeInt64, value)
@@ -250,6 +289,34 @@ func (_u *MessageUpdateOne) SetAuthor(v string) *MessageUpdateOne {
 func (_u *MessageUpdateOne) SetNillableAuthor(v *string) *MessageUpdateOne {
 	if v != nil {
 		_u.SetAuthor(*v)
+	}
+	return _u
+}
+
+// SetKind sets the "kind" field.
+func (_u *MessageUpdateOne) SetKind(v string) *MessageUpdateOne {
+	_u.mutation.SetKind(v)
+	return _u
+}
+
+// SetNillableKind sets the "kind" field if the given value is not nil.
+func (_u *MessageUpdateOne) SetNillableKind(v *string) *MessageUpdateOne {
+	if v != nil {
+		_u.SetKind(*v)
+	}
+	return _u
+}
+
+// SetAttributes sets the "attributes" field.
+func (_u *MessageUpdateOne) SetAttributes(v string) *MessageUpdateOne {
+	_u.mutation.SetAttributes(v)
+	return _u
+}
+
+// SetNillableAttributes sets the "attributes" field if the given value is not nil.
+func (_u *MessageUpdateOne) SetNillableAttributes(v *string) *MessageUpdateOne {
+	if v != nil {
+		_u.SetAttributes(*v)
 	}
 	return _u
 }
@@ -369,6 +436,11 @@ func (_u *MessageUpdateOne) check() error {
 			return &ValidationError{Name: "author", err: fmt.Errorf(`ent: validator failed for field "Message.author": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Kind(); ok {
+		if err := message.KindValidator(v); err != nil {
+			return &ValidationError{Name: "kind", err: fmt.Errorf(`ent: validator failed for field "Message.kind": %w`, err)}
+		}
+	}
 	if _u.mutation.ChatCleared() && len(_u.mutation.ChatIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Message.chat"`)
 	}
@@ -415,6 +487,12 @@ func (_u *MessageUpdateOne) sqlSave(ctx context.Context) (_node *Message, err er
 	}
 	if value, ok := _u.mutation.Author(); ok {
 		_spec.SetField(message.FieldAuthor, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Kind(); ok {
+		_spec.SetField(message.FieldKind, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Attributes(); ok {
+		_spec.SetField(message.FieldAttributes, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.Version(); ok {
 		_spec.SetField(message.FieldVersion, field.TypeInt64, value)

@@ -1914,6 +1914,8 @@ type MessageMutation struct {
 	addnumber     *int64
 	body          *string
 	author        *string
+	kind          *string
+	attributes    *string
 	version       *int64
 	addversion    *int64
 	deleted       *bool
@@ -2189,6 +2191,78 @@ func (m *MessageMutation) ResetAuthor() {
 	m.author = nil
 }
 
+// SetKind sets the "kind" field.
+func (m *MessageMutation) SetKind(s string) {
+	m.kind = &s
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *MessageMutation) Kind() (r string, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the Message entity.
+// If the Message object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMutation) OldKind(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *MessageMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetAttributes sets the "attributes" field.
+func (m *MessageMutation) SetAttributes(s string) {
+	m.attributes = &s
+}
+
+// Attributes returns the value of the "attributes" field in the mutation.
+func (m *MessageMutation) Attributes() (r string, exists bool) {
+	v := m.attributes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttributes returns the old "attributes" field's value of the Message entity.
+// If the Message object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMutation) OldAttributes(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttributes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttributes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttributes: %w", err)
+	}
+	return oldValue.Attributes, nil
+}
+
+// ResetAttributes resets all changes to the "attributes" field.
+func (m *MessageMutation) ResetAttributes() {
+	m.attributes = nil
+}
+
 // SetVersion sets the "version" field.
 func (m *MessageMutation) SetVersion(i int64) {
 	m.version = &i
@@ -2414,7 +2488,7 @@ func (m *MessageMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MessageMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 10)
 	if m.chat != nil {
 		fields = append(fields, message.FieldChatID)
 	}
@@ -2426,6 +2500,12 @@ func (m *MessageMutation) Fields() []string {
 	}
 	if m.author != nil {
 		fields = append(fields, message.FieldAuthor)
+	}
+	if m.kind != nil {
+		fields = append(fields, message.FieldKind)
+	}
+	if m.attributes != nil {
+		fields = append(fields, message.FieldAttributes)
 	}
 	if m.version != nil {
 		fields = append(fields, message.FieldVersion)
@@ -2455,6 +2535,10 @@ func (m *MessageMutation) Field(name string) (ent.Value, bool) {
 		return m.Body()
 	case message.FieldAuthor:
 		return m.Author()
+	case message.FieldKind:
+		return m.Kind()
+	case message.FieldAttributes:
+		return m.Attributes()
 	case message.FieldVersion:
 		return m.Version()
 	case message.FieldDeleted:
@@ -2480,6 +2564,10 @@ func (m *MessageMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldBody(ctx)
 	case message.FieldAuthor:
 		return m.OldAuthor(ctx)
+	case message.FieldKind:
+		return m.OldKind(ctx)
+	case message.FieldAttributes:
+		return m.OldAttributes(ctx)
 	case message.FieldVersion:
 		return m.OldVersion(ctx)
 	case message.FieldDeleted:
@@ -2524,6 +2612,20 @@ func (m *MessageMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetAuthor(v)
+		return nil
+	case message.FieldKind:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case message.FieldAttributes:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttributes(v)
 		return nil
 	case message.FieldVersion:
 		v, ok := value.(int64)
@@ -2640,6 +2742,12 @@ func (m *MessageMutation) ResetField(name string) error {
 		return nil
 	case message.FieldAuthor:
 		m.ResetAuthor()
+		return nil
+	case message.FieldKind:
+		m.ResetKind()
+		return nil
+	case message.FieldAttributes:
+		m.ResetAttributes()
 		return nil
 	case message.FieldVersion:
 		m.ResetVersion()

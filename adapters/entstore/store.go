@@ -258,13 +258,13 @@ func (s *Store) Chats(ctx context.Context, token domain.Token, page domain.PageR
 // The two hottest reads scan rows straight into domain values: ent's
 // generic scanning was half of a page's CPU. They read the columns ent's
 // schema declares.
-const messageColumns = "number, body, author, created_at, updated_at"
+const messageColumns = "number, body, author, kind, attributes, created_at, updated_at"
 
 // scanMessage reads messageColumns, then into extra what follows them.
 func scanMessage(rows *sql.Rows, extra ...any) (domain.Message, error) {
 	var m domain.Message
 	var body string
-	err := rows.Scan(append([]any{&m.Number, &body, &m.Author, &m.CreatedAt, &m.UpdatedAt}, extra...)...)
+	err := rows.Scan(append([]any{&m.Number, &body, &m.Author, &m.Type, &m.Attributes, &m.CreatedAt, &m.UpdatedAt}, extra...)...)
 	m.Body, m.CreatedAt, m.UpdatedAt = domain.StoredBody(body), m.CreatedAt.UTC(), m.UpdatedAt.UTC()
 	return m, err
 }

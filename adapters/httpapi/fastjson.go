@@ -118,6 +118,12 @@ func appendMessage(b []byte, m messageJSON) []byte {
 	} else {
 		b = appendString(b, string(m.Author))
 	}
+	b = append(b, `,"type":`...)
+	b = appendString(b, m.Type)
+	if m.Attrs != "" {
+		b = append(b, `,"attributes":`...)
+		b = append(b, m.Attrs...)
+	}
 	b = append(b, `,"created_at":`...)
 	if m.CreatedAt == nil {
 		b = append(b, "null"...)

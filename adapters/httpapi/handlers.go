@@ -194,7 +194,7 @@ func (h *handlers) createMessage(c *fiber.Ctx) error {
 }
 
 func (h *handlers) editMessage(c *fiber.Ctx) error {
-	body, err := decodeAttribute(c, "message", "body")
+	change, err := parseMessageChange(c.Body(), mediaOf(c))
 	if err != nil {
 		return err
 	}
@@ -202,7 +202,7 @@ func (h *handlers) editMessage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	msg, err := h.uc.Messages.Edit(eventCtx(c), messagePath(c), body, idem)
+	msg, err := h.uc.Messages.Edit(eventCtx(c), messagePath(c), change, idem)
 	if err != nil {
 		return err
 	}

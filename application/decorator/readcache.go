@@ -78,7 +78,8 @@ func pageKey(p domain.PageRequest[int64]) string {
 // varints and length-prefixed strings. Times keep their instant (UTC, nanoseconds), as the store gives them.
 // 2: messages carry their author. An entry of 1 (cached before) is a miss,
 // never a message without its author.
-const cacheEncoding = 2
+// 3: and their type and attributes.
+const cacheEncoding = 3
 
 var errCacheEncoding = errors.New("read cache: not an entry of this encoding")
 
@@ -134,7 +135,9 @@ func appendMessage(b []byte, m domain.Message) []byte {
 	b = appendTime(b, m.CreatedAt)
 	b = appendTime(b, m.UpdatedAt)
 	b = appendString(b, m.Body.String())
-	return appendString(b, m.Author)
+	b = appendString(b, m.Author)
+	b = appendString(b, m.Type)
+	return appendString(b, m.Attributes)
 }
 
 func appendString(b []byte, s string) []byte {
@@ -176,7 +179,13 @@ func readMessageOf(b []byte, whole string) (m domain.Message, rest []byte, err e
 		return
 	}
 	m.Body = domain.StoredBody(body)
-	m.Author, b, err = readString(b, whole)
+	if m.Author, b, err = readString(b, whole); err != nil {
+		return
+	}
+	if m.Type, b, err = readString(b, whole); err != nil {
+		return
+	}
+	m.Attributes, b, err = readString(b, whole)
 	return m, b, err
 }
 

@@ -23,6 +23,7 @@ func TestMessagePageEntryRoundTrip(t *testing.T) {
 		}
 		if i%2 == 1 {
 			m.Author = body + " (author)"
+			m.Type, m.Attributes = "card.v1", `{"k":"`+body+`"}`
 		}
 		page.Items = append(page.Items, m)
 	}

@@ -21,6 +21,13 @@ func (Message) Fields() []ent.Field {
 		// author is the user who wrote it, "" for none (API.md "Authors and
 		// rights"): the application's own user id, at most 128 characters.
 		field.String("author").MaxLen(128).Default(""),
+		// kind is the message's type (API.md "Message structure": text,
+		// system or the application's own); named kind, not type, which
+		// ent's generated mutations already use.
+		field.String("kind").MaxLen(32).Default("text"),
+		// attributes is the JSON object the client sent, "" for none
+		// (domain.ParseAttributes: at most 4 KiB).
+		field.Text("attributes").Default(""),
 		field.Int64("version").Default(0),
 		// deleted marks a tombstone: the number stays taken, the body is gone,
 		// and no edit brings the message back.
