@@ -41,12 +41,16 @@ type Live struct {
 	numbers  ports.MessageNumbers
 	cfg      LiveConfig
 	hooks    LiveHooks
+	// users' streams (userlive.go), when EnableUsers was called
+	notices ports.Notices
+	members ports.MemberStore
 
 	mu     sync.Mutex
 	subs   map[domain.ChatKey]map[*Stream]struct{}
 	perApp map[domain.Token]int
 	total  int
 	closed bool
+	users  users
 }
 
 // ErrStreamEnded: the stream was dropped (its client fell behind) or the
@@ -73,13 +77,25 @@ func NewLive(log ports.LiveLog, chats ports.ChatReader, messages ports.MessageRe
 		}
 	}
 	return &Live{log: log, chats: chats, messages: messages, numbers: numbers, cfg: cfg, hooks: hooks,
-		subs: map[domain.ChatKey]map[*Stream]struct{}{}, perApp: map[domain.Token]int{}}
+		subs: map[domain.ChatKey]map[*Stream]struct{}{}, perApp: map[domain.Token]int{}, users: newUsers()}
 }
 
-// Run tails the log until ctx ends, starting again after a failure.
+// Run tails the log (and, for users' streams, listens to the notices)
+// until ctx ends, starting again after a failure.
 func (l *Live) Run(ctx context.Context, onErr func(error)) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	if l.notices != nil {
+		wg.Go(func() { l.listen(ctx, onErr) })
+	}
+	again(ctx, onErr, func() error { return l.log.Tail(ctx, l.dispatch) })
+}
+
+// again runs fn until ctx ends, a second after each return (an error is
+// reported to onErr).
+func again(ctx context.Context, onErr func(error), fn func() error) {
 	for ctx.Err() == nil {
-		err := l.log.Tail(ctx, l.dispatch)
+		err := fn()
 		if ctx.Err() != nil {
 			return
 		}
@@ -96,22 +112,38 @@ func (l *Live) Run(ctx context.Context, onErr func(error)) {
 func (l *Live) dispatch(e domain.LiveEvent) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for s := range l.subs[e.Chat()] {
-		select {
-		case s.live <- e:
-			l.hooks.Delivered()
-		default: // its client fell behind: drop it rather than hold memory
-			l.remove(s)
-			l.hooks.Dropped()
-		}
+	chat := e.Chat()
+	l.users.tailed(chat.Token, e.Position)
+	for s := range l.subs[chat] {
+		l.offer(s, item{LiveEvent: e})
 	}
 }
 
-// Stream is one client's live stream of a chat.
+// offer hands the stream an item; l.mu is held.
+func (l *Live) offer(s *Stream, it item) {
+	select {
+	case s.live <- it:
+		l.hooks.Delivered()
+	default: // its client fell behind: drop it rather than hold memory
+		l.remove(s)
+		l.hooks.Dropped()
+	}
+}
+
+// item is what the hub hands a stream: an event, and with a user's own
+// join of a chat, what of the chat the stream reads back.
+type item struct {
+	domain.LiveEvent
+	join *join
+}
+
+// Stream is one client's live stream of a chat, or a user's of all
+// their chats (FollowUser).
 type Stream struct {
 	hub    *Live
-	chat   domain.ChatKey
-	live   chan domain.LiveEvent
+	chat   domain.ChatKey // a user's stream: the application's (Number 0)
+	user   userStream
+	live   chan item
 	ended  chan struct{}
 	once   sync.Once
 	replay []domain.LiveEvent
@@ -143,7 +175,7 @@ func (l *Live) Follow(ctx context.Context, path ChatPath, after string) (*Stream
 		return nil, err
 	}
 	chat := domain.ChatKey{Token: token, Number: number}
-	s := &Stream{hub: l, chat: chat, live: make(chan domain.LiveEvent, l.cfg.Buffer), ended: make(chan struct{}), last: after}
+	s := &Stream{hub: l, chat: chat, live: make(chan item, l.cfg.Buffer), ended: make(chan struct{}), last: after}
 	// Registered before the log is read back, so nothing appended in
 	// between is missed; what both give is handed out once (by position).
 	if err := l.add(s); err != nil {
@@ -171,24 +203,45 @@ func (l *Live) add(s *Stream) error {
 	case l.total >= l.cfg.MaxStreams, l.perApp[s.chat.Token] >= l.cfg.MaxPerApp:
 		return domain.ErrTooManyStreams
 	}
-	if l.subs[s.chat] == nil {
-		l.subs[s.chat] = map[*Stream]struct{}{}
+	if s.user.id != "" {
+		l.users.add(s)
+	} else {
+		l.subscribe(s, s.chat)
 	}
-	l.subs[s.chat][s] = struct{}{}
 	l.perApp[s.chat.Token]++
 	l.total++
 	l.hooks.Opened()
 	return nil
 }
 
+func (l *Live) subscribe(s *Stream, chat domain.ChatKey) {
+	if l.subs[chat] == nil {
+		l.subs[chat] = map[*Stream]struct{}{}
+	}
+	l.subs[chat][s] = struct{}{}
+}
+
+func (l *Live) unsubscribe(s *Stream, chat domain.ChatKey) {
+	delete(l.subs[chat], s)
+	if len(l.subs[chat]) == 0 {
+		delete(l.subs, chat)
+	}
+}
+
 // remove ends s; l.mu is held.
 func (l *Live) remove(s *Stream) {
-	if _, ok := l.subs[s.chat][s]; !ok {
-		return
-	}
-	delete(l.subs[s.chat], s)
-	if len(l.subs[s.chat]) == 0 {
-		delete(l.subs, s.chat)
+	if s.user.id != "" {
+		if !l.users.remove(s) {
+			return
+		}
+		for c := range s.user.followed {
+			l.unsubscribe(s, domain.ChatKey{Token: s.chat.Token, Number: c})
+		}
+	} else {
+		if _, ok := l.subs[s.chat][s]; !ok {
+			return
+		}
+		l.unsubscribe(s, s.chat)
 	}
 	if l.perApp[s.chat.Token]--; l.perApp[s.chat.Token] == 0 {
 		delete(l.perApp, s.chat.Token)
@@ -209,6 +262,7 @@ func (l *Live) Close() {
 			l.remove(s)
 		}
 	}
+	l.users.each(l.remove)
 }
 
 // Close ends the stream.
@@ -224,30 +278,20 @@ func (s *Stream) Close() {
 // passed with nothing (time for a heartbeat); ErrStreamEnded when the
 // stream was dropped or the instance is stopping.
 func (s *Stream) Next(ctx context.Context, wait time.Duration) (e domain.LiveEvent, ok bool, err error) {
+	if s.user.id != "" {
+		return s.nextOfUser(ctx, wait)
+	}
 	if s.held != nil {
 		e, s.held = *s.held, nil
 		return s.handOut(e), true, nil
 	}
 	for {
-		if len(s.replay) > 0 {
-			e, s.replay = s.replay[0], s.replay[1:]
-		} else {
-			timer := time.NewTimer(wait)
-			select {
-			case e = <-s.live:
-				timer.Stop()
-			case <-s.ended:
-				timer.Stop()
-				return e, false, ErrStreamEnded
-			case <-ctx.Done():
-				timer.Stop()
-				return e, false, ctx.Err()
-			case <-timer.C:
-				return e, false, nil
-			}
-			if s.last != "" && !s.hub.log.Before(s.last, e.Position) {
-				continue // read back already
-			}
+		e, ok, dup, err := s.pull(ctx, wait)
+		if !ok {
+			return e, false, err
+		}
+		if dup {
+			continue
 		}
 		if c, isCreate := e.Event.(domain.MessageCreated); isCreate && s.lastCreated > 0 && c.Number > s.lastCreated+1 {
 			held := e
@@ -255,6 +299,42 @@ func (s *Stream) Next(ctx context.Context, wait time.Duration) (e domain.LiveEve
 			return domain.LiveEvent{GapFrom: s.lastCreated + 1, GapTo: c.Number - 1}, true, nil
 		}
 		return s.handOut(e), true, nil
+	}
+}
+
+// pull is the stream's next event: what was read back first, then what
+// the hub hands over (a join queues what it reads back, after its
+// notice). dup: an event of the log not past the last handed out, read
+// back already.
+func (s *Stream) pull(ctx context.Context, wait time.Duration) (e domain.LiveEvent, ok, dup bool, err error) {
+	if len(s.replay) > 0 {
+		e, s.replay = s.replay[0], s.replay[1:]
+		return e, true, false, nil
+	}
+	it, ok, err := s.receive(ctx, wait)
+	if !ok {
+		return e, false, false, err
+	}
+	if it.join != nil {
+		s.replay = s.readBack(ctx, it.join)
+	}
+	e = it.LiveEvent
+	return e, true, e.Notice == nil && s.last != "" && !s.hub.log.Before(s.last, e.Position), nil
+}
+
+// receive waits up to wait for what the hub hands the stream.
+func (s *Stream) receive(ctx context.Context, wait time.Duration) (item, bool, error) {
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case it := <-s.live:
+		return it, true, nil
+	case <-s.ended:
+		return item{}, false, ErrStreamEnded
+	case <-ctx.Done():
+		return item{}, false, ctx.Err()
+	case <-timer.C:
+		return item{}, false, nil
 	}
 }
 
@@ -266,75 +346,4 @@ func (s *Stream) handOut(e domain.LiveEvent) domain.LiveEvent {
 		s.lastCreated = c.Number
 	}
 	return e
-}
-
-// Waited is a long poll's answer: the messages after the number asked for,
-// up to Through, with nothing skipped: every number up to Through is in
-// Page, deleted, or in Gaps (never created: a fenced sequence skipped it).
-// The client asks again after Through.
-type Waited struct {
-	Page    domain.Page[domain.Message]
-	Through int64
-	Gaps    [][2]int64
-}
-
-// WaitMessages is the long poll: it answers at once when messages after
-// after are persisted, else when one is, or when wait ends (an empty
-// answer, Through = after). It never answers a number while an earlier one
-// is still on its way (persisted out of order): it waits for it, up to
-// HoleWait, then reports it as a gap.
-func (l *Live) WaitMessages(ctx context.Context, path ChatPath, after int64, limit int, wait time.Duration) (Waited, error) {
-	token, chat, err := path.parse()
-	if err != nil {
-		return Waited{}, err
-	}
-	// Followed first, so that nothing created while the store is read is missed.
-	st, err := l.Follow(ctx, path, "")
-	if err != nil {
-		return Waited{}, err
-	}
-	defer st.Close()
-	deadline := time.Now().Add(wait)
-	var holeSince time.Time
-	for {
-		taken, err := l.numbers.TakenNumbers(ctx, token, chat, after, limit)
-		if err != nil {
-			return Waited{}, err
-		}
-		res := Waited{Through: after}
-		if len(taken) > 0 && taken[0] != after+1 {
-			// A hole at after+1 while later numbers are persisted: on its way, or never coming.
-			if holeSince.IsZero() {
-				holeSince = time.Now()
-			}
-			if time.Since(holeSince) < l.cfg.HoleWait {
-				taken = nil
-			} else {
-				res.Gaps = append(res.Gaps, [2]int64{after + 1, taken[0] - 1})
-				res.Through = taken[0] - 1
-			}
-		}
-		for _, n := range taken {
-			if n != res.Through+1 {
-				break
-			}
-			res.Through = n
-		}
-		if res.Through > after {
-			res.Page, err = l.messages.Messages(ctx, token, chat, domain.PageRequest[int64]{After: after, Before: res.Through + 1, Limit: limit})
-			if n := len(res.Page.Items); err == nil && res.Page.HasMore && n > 0 {
-				res.Through = res.Page.Items[n-1].Number // the rest on the next ask
-			}
-			return res, err
-		}
-		left := time.Until(deadline)
-		if left <= 0 {
-			return Waited{Through: after, Page: domain.Page[domain.Message]{Items: []domain.Message{}}}, nil
-		}
-		// Look again at the next event of the chat, or soon: an event comes
-		// before its message is persisted.
-		if _, _, err := st.Next(ctx, min(left, 100*time.Millisecond)); err != nil {
-			return Waited{}, err
-		}
-	}
 }

@@ -52,11 +52,17 @@ func (m *memLog) Since(_ context.Context, chat domain.ChatKey, after string) ([]
 	}
 	var out []domain.LiveEvent
 	for _, e := range m.events {
-		if e.Position > after && e.Chat() == chat {
+		if c := e.Chat(); e.Position > after && (c == chat || (chat.Number == 0 && c.Token == chat.Token)) {
 			out = append(out, e)
 		}
 	}
 	return out, nil
+}
+
+func (m *memLog) Head(context.Context, domain.Token) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return fmt.Sprintf("%08d", len(m.events)), nil
 }
 
 func (m *memLog) Before(a, b string) bool { return a < b }

@@ -18,10 +18,14 @@ type Members struct {
 	cache ports.MemberCache
 	chats ports.ChatReader
 	clock ports.Clock
+	// A membership change is announced to the users' live streams, with
+	// where the log stood once it was committed (see Live.FollowUser).
+	notices ports.Notices
+	log     ports.LiveLog
 }
 
-func NewMembers(store ports.MemberStore, cache ports.MemberCache, chats ports.ChatReader, clock ports.Clock) *Members {
-	return &Members{store: store, cache: cache, chats: chats, clock: clock}
+func NewMembers(store ports.MemberStore, cache ports.MemberCache, chats ports.ChatReader, clock ports.Clock, notices ports.Notices, log ports.LiveLog) *Members {
+	return &Members{store: store, cache: cache, chats: chats, clock: clock, notices: notices, log: log}
 }
 
 // Authorize decides action a of caller in the chat named by rawChat: nil,
@@ -158,6 +162,7 @@ func (u *Members) Remove(ctx context.Context, caller domain.Caller, path ChatPat
 	if !removed {
 		return domain.NotFoundf("user %s is not a member of chat %d", user, chat)
 	}
+	u.announce(ctx, domain.Notice{Kind: domain.NoticeMemberRemoved, App: caller.App, Chat: chat, User: user})
 	return nil
 }
 
@@ -226,5 +231,44 @@ func (u *Members) put(ctx context.Context, token domain.Token, chat int64, m dom
 	if err := u.cache.StoreRole(ctx, token, chat, m.User, kept.Role); err != nil {
 		return domain.Member{}, err
 	}
+	u.announce(ctx, domain.Notice{Kind: domain.NoticeMemberAdded, App: token, Chat: chat, User: m.User, Role: kept.Role})
 	return kept, nil
+}
+
+// announce publishes a committed membership change, best effort: the
+// change holds without it (every request checks the member cache), and a
+// stream that missed it follows the change once its client reconnects.
+func (u *Members) announce(ctx context.Context, n domain.Notice) {
+	if u.notices == nil {
+		return
+	}
+	n.At = u.clock.Now()
+	if u.log != nil {
+		n.Position, _ = u.log.Head(ctx, n.App)
+	}
+	_ = u.notices.Publish(ctx, n)
+}
+
+// MayType decides whether the caller may say they are typing in the chat:
+// a user (the application types nothing) who is a member, with write access.
+func (u *Members) MayType(ctx context.Context, caller domain.Caller, rawChat string) (int64, error) {
+	if caller.IsApp() {
+		return 0, domain.ErrForbidden
+	}
+	rights, err := u.rightsIn(ctx, caller, rawChat)
+	if err != nil {
+		return 0, err
+	}
+	return rights.Number, caller.MayChat(domain.ActType, rights)
+}
+
+// IsMember tells whether the user is (still) a member of the chat, within
+// their token's chats, as a user's live stream checks before each event it
+// writes; a dependency down is no answer, and keeps the stream.
+func (u *Members) IsMember(ctx context.Context, caller domain.Caller, chat int64) bool {
+	rights, err := u.rights(ctx, caller, chat)
+	if err != nil {
+		return true
+	}
+	return rights.Role != "" && caller.Sees(rights)
 }

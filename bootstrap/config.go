@@ -93,6 +93,8 @@ type APIConfig struct {
 	UserWriteBurst  int           `env:"CHAT_USER_WRITE_BURST" envDefault:"0" help:"the burst of creates and edits a user is allowed"`
 	UserReadRate    int           `env:"CHAT_USER_READ_RATE" envDefault:"0" help:"reads and searches per second per user of an application (0: off)"`
 	UserReadBurst   int           `env:"CHAT_USER_READ_BURST" envDefault:"0" help:"the burst of reads and searches a user is allowed"`
+	TypingRate      int           `env:"CHAT_USER_TYPING_RATE" envDefault:"1" help:"typing notices (POST …/chats/{n}/typing) per second per user, every api instance together; 429 beyond (0: off)"`
+	TypingBurst     int           `env:"CHAT_USER_TYPING_BURST" envDefault:"3" help:"the burst of typing notices a user is allowed"`
 	Heartbeat       time.Duration `env:"CHAT_LIVE_HEARTBEAT" envDefault:"15s" help:"how often an idle live stream sends a comment line, so that proxies keep it open"`
 	SearchTimeout   time.Duration `env:"CHAT_SEARCH_TIMEOUT" envDefault:"3s" help:"a search (index or fallback) not finished by then answers 503"`
 	SecretGrace     time.Duration `env:"CHAT_SECRET_GRACE" envDefault:"24h" help:"how long an application's previous secret keeps working after a rotation (DELETE …/secrets/previous ends it at once)"`

@@ -73,7 +73,8 @@ func newServer(in serverIn) *httpapi.Server {
 	uc := httpapi.UseCases{Applications: in.Applications, Chats: in.Chats, Messages: in.Messages, Search: in.Search, Live: in.Live, Members: in.Members, Webhooks: in.Webhooks, Feed: in.Feed, Lifecycle: in.Lifecycle, Limiter: in.Limiter}
 	cfg := httpapi.Config{Addr: api.Addr, AdminToken: api.AdminToken, MaxRequestBytes: api.MaxRequestBytes, RateLimit: api.RateLimit,
 		AppLimits: httpapi.AppLimits{WriteRate: api.AppWriteRate, WriteBurst: api.AppWriteBurst, ReadRate: api.AppReadRate, ReadBurst: api.AppReadBurst,
-			UserWriteRate: api.UserWriteRate, UserWriteBurst: api.UserWriteBurst, UserReadRate: api.UserReadRate, UserReadBurst: api.UserReadBurst},
+			UserWriteRate: api.UserWriteRate, UserWriteBurst: api.UserWriteBurst, UserReadRate: api.UserReadRate, UserReadBurst: api.UserReadBurst,
+			TypingRate: api.TypingRate, TypingBurst: api.TypingBurst},
 		Heartbeat: api.Heartbeat, TrustedProxies: commalist.Split(api.TrustedProxies)}
 	return httpapi.NewServer(cfg, uc, byName(in.Checks), in.Metrics, in.Log, tracer(in.Tracing, "github.com/chatsvc/chat/adapters/httpapi"))
 }

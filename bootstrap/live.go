@@ -15,13 +15,15 @@ import (
 )
 
 // The live streams of an api instance: the hub tails the event log once and
-// fans it out (see application.Live).
+// fans it out, and hands the notices to the users' streams (see
+// application.Live).
 func liveModule(c LiveConfig) fx.Option {
 	return fx.Module("live",
 		fx.Provide(func(lc fx.Lifecycle, log ports.LiveLog, chats ports.ChatReader, msgs ports.MessageReader, numbers ports.MessageNumbers,
-			m *metrics.Metrics, zl *zap.Logger) *application.Live {
+			notices ports.Notices, members ports.MemberStore, m *metrics.Metrics, zl *zap.Logger) *application.Live {
 			l := application.NewLive(log, chats, msgs, numbers, application.LiveConfig{MaxStreams: c.MaxStreams, MaxPerApp: c.MaxPerApp, Buffer: c.Buffer},
 				application.LiveHooks{Opened: m.LiveStreams.Inc, Closed: m.LiveStreams.Dec, Dropped: m.LiveDropped.Inc, Delivered: m.LiveDelivered.Inc})
+			l.EnableUsers(notices, members)
 			inBackground(lc, func(ctx context.Context) {
 				l.Run(ctx, func(err error) { zl.Warn("tailing the event log for live streams", zap.Error(err)) })
 			})

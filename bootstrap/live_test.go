@@ -106,16 +106,23 @@ func (st *sseStream) next(wait time.Duration) (sseEvent, bool) {
 	}
 }
 
-func (st *sseStream) want(t *testing.T, want ...string) []sseEvent {
-	t.Helper()
+// take is the stream's next n events, fewer if the stream ends or 10 s
+// pass without one.
+func (st *sseStream) take(n int) []sseEvent {
 	var got []sseEvent
-	for range want {
+	for range n {
 		e, ok := st.next(10 * time.Second)
 		if !ok {
 			break
 		}
 		got = append(got, e)
 	}
+	return got
+}
+
+func (st *sseStream) want(t *testing.T, want ...string) []sseEvent {
+	t.Helper()
+	got := st.take(len(want))
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("events %v, want %v", got, want)
 	}

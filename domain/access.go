@@ -139,6 +139,8 @@ const (
 	ActModerate
 	// ActLeave: remove oneself from a chat.
 	ActLeave
+	// ActType: say one is typing in a chat (a member's, like leaving it).
+	ActType
 	// ActCreateChat: create a chat in the application.
 	ActCreateChat
 	// ActManageApp: rename the application, switch its access, rotate its
@@ -191,7 +193,7 @@ func (c Caller) MayChat(a Action, chat ChatRights) error {
 	switch a {
 	case ActPost, ActChangeOwn:
 		return nil
-	case ActLeave:
+	case ActLeave, ActType:
 		if chat.Role == "" {
 			return NotFoundf("user %s is not a member of chat %d", c.User, chat.Number)
 		}

@@ -29,17 +29,17 @@ func TestRightsMatrix(t *testing.T) {
 	}
 	const ok, forbidden, hidden = "ok", "403", "404"
 	// want[caller][action] in a private chat; a public chat differs only for the non-member.
-	actions := []domain.Action{domain.ActRead, domain.ActPost, domain.ActChangeOwn, domain.ActModerate, domain.ActLeave}
+	actions := []domain.Action{domain.ActRead, domain.ActPost, domain.ActChangeOwn, domain.ActModerate, domain.ActLeave, domain.ActType}
 	want := map[string][]string{
-		"app":           {ok, ok, ok, ok, ok},
-		"member":        {ok, ok, ok, forbidden, ok},
-		"moderator":     {ok, ok, ok, ok, ok},
-		"read member":   {ok, forbidden, forbidden, forbidden, forbidden},
-		"non-member":    {hidden, hidden, hidden, hidden, hidden},
-		"other chats":   {hidden, hidden, hidden, hidden, hidden},
-		"limited to it": {ok, ok, ok, forbidden, ok},
+		"app":           {ok, ok, ok, ok, ok, ok},
+		"member":        {ok, ok, ok, forbidden, ok, ok},
+		"moderator":     {ok, ok, ok, ok, ok, ok},
+		"read member":   {ok, forbidden, forbidden, forbidden, forbidden, forbidden},
+		"non-member":    {hidden, hidden, hidden, hidden, hidden, hidden},
+		"other chats":   {hidden, hidden, hidden, hidden, hidden, hidden},
+		"limited to it": {ok, ok, ok, forbidden, ok, ok},
 	}
-	publicNonMember := []string{ok, ok, ok, forbidden, hidden}
+	publicNonMember := []string{ok, ok, ok, forbidden, hidden, hidden}
 	for _, vis := range []domain.Visibility{domain.VisibilityPrivate, domain.VisibilityPublic} {
 		for name, c := range callers {
 			for i, a := range actions {

@@ -275,7 +275,12 @@ type LiveLog interface {
 	Tail(ctx context.Context, fn func(domain.LiveEvent)) error
 	// Since returns the chat's events after the position, in log order,
 	// or domain.ErrPositionGone when the log no longer reaches back there.
+	// A chat number of 0 is every chat of the application (whose events
+	// share one order: a user's stream resumes all their chats at once).
 	Since(ctx context.Context, chat domain.ChatKey, after string) ([]domain.LiveEvent, error)
+	// Head is a position no later than where the log stands for the
+	// application: every event appended after Head returns comes after it.
+	Head(ctx context.Context, app domain.Token) (string, error)
 	// Before tells whether position a comes before position b.
 	Before(a, b string) bool
 	// Valid tells whether s is a position of this log's form.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/chatsvc/chat/application"
 	"github.com/chatsvc/chat/domain"
 )
 
@@ -22,34 +23,69 @@ import (
 // will never be created), reset (the position asked for is gone: reload),
 // and a comment every heartbeat so that proxies keep the connection open.
 func (h *handlers) followChat(c *fiber.Ctx) error {
-	after := c.Get("Last-Event-ID")
-	if after == "" && len(c.Request().Header.PeekAll("Last-Event-ID")) > 0 {
-		return badRequest("Last-Event-ID is empty: give the id of the last event received, or leave it out")
-	}
-	// ?after is for a first connection; a reconnection's Last-Event-ID wins,
-	// but a malformed after is refused all the same.
-	if q := c.Query("after"); q != "" && !h.uc.Live.ValidPosition(q) {
-		return badRequest("after is not a position of this stream")
-	} else if after == "" {
-		after = q
+	after, err := h.resumeFrom(c)
+	if err != nil {
+		return err
 	}
 	st, err := h.uc.Live.Follow(c.UserContext(), chatPath(c), after)
 	if err != nil {
 		return err
 	}
+	var ended func() bool
+	if allowed := h.readRight(c); allowed != nil {
+		ended = func() bool { return !allowed() }
+	}
+	return h.serveStream(c, st, streamRules{
+		ended: ended,
+		write: func(w *bufio.Writer, e domain.LiveEvent) { writeLive(w, e, false) },
+		reset: "the position asked for is no longer kept; reload the chat and follow from now",
+	})
+}
+
+// resumeFrom is the position a live stream resumes after: Last-Event-ID,
+// else ?after (for a first connection; a reconnection's Last-Event-ID
+// wins, but a malformed after is refused all the same), else "" (now).
+func (h *handlers) resumeFrom(c *fiber.Ctx) (string, error) {
+	after := c.Get("Last-Event-ID")
+	if after == "" && len(c.Request().Header.PeekAll("Last-Event-ID")) > 0 {
+		return "", badRequest("Last-Event-ID is empty: give the id of the last event received, or leave it out")
+	}
+	if q := c.Query("after"); q != "" && !h.uc.Live.ValidPosition(q) {
+		return "", badRequest("after is not a position of this stream")
+	} else if after == "" {
+		after = q
+	}
+	return after, nil
+}
+
+// streamRules are what differs between a chat's stream and a user's.
+type streamRules struct {
+	// ended, if not nil, tells that the stream's credential no longer
+	// allows it (checked before each event and at least every
+	// recheckRights): the stream ends, and nothing more reaches the client.
+	ended func() bool
+	// skip, if not nil, leaves an event out (a chat the user was removed
+	// from, before its member.removed arrives).
+	skip  func(domain.LiveEvent) bool
+	write func(*bufio.Writer, domain.LiveEvent)
+	reset string
+}
+
+// serveStream writes a live stream as Server-Sent Events: the head goes
+// out as any answer's (with the request id and rate-limit headers the
+// middleware set); the body then runs until the connection closes,
+// written by the stream's one goroutine with a small buffer, a comment
+// every heartbeat so that proxies keep the connection open.
+func (h *handlers) serveStream(c *fiber.Ctx, st *application.Stream, rules streamRules) error {
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Set("X-Accel-Buffering", "no")
-	// The head goes out as any answer's (with the request id and rate-limit
-	// headers the middleware set); the body then runs until the connection
-	// closes, written by this stream's one goroutine with a small buffer.
 	c.Set(fiber.HeaderConnection, "close")
 	head := bytes.Replace(c.Response().Header.Header(), []byte("Content-Length: 0\r\n"), nil, 1)
 	c.Context().HijackSetNoResponse(true)
 	heartbeat := h.heartbeat
-	allowed := h.readRight(c)
 	wait := heartbeat
-	if allowed != nil {
+	if rules.ended != nil {
 		wait = min(heartbeat, recheckRights)
 	}
 	c.Context().Hijack(func(conn net.Conn) {
@@ -60,7 +96,7 @@ func (h *handlers) followChat(c *fiber.Ctx) error {
 		extend := func() { _ = conn.SetWriteDeadline(time.Now().Add(3 * heartbeat)) }
 		extend()
 		if st.Reset {
-			writeEvent(w, "", "reset", map[string]string{"reason": "the position asked for is no longer kept; reload the chat and follow from now"})
+			writeEvent(w, "", "reset", map[string]string{"reason": rules.reset})
 		}
 		_, _ = w.WriteString(": following\n\n")
 		if w.Flush() != nil {
@@ -72,8 +108,11 @@ func (h *handlers) followChat(c *fiber.Ctx) error {
 			if err != nil {
 				return // dropped, or the instance is stopping: the client reconnects
 			}
-			if allowed != nil && !allowed() {
+			if rules.ended != nil && rules.ended() {
 				return // the user was removed: nothing more reaches them
+			}
+			if ok && rules.skip != nil && rules.skip(e) {
+				continue
 			}
 			if !ok && time.Since(quiet) < heartbeat {
 				continue
@@ -83,7 +122,7 @@ func (h *handlers) followChat(c *fiber.Ctx) error {
 			if !ok {
 				_, _ = w.WriteString(": heartbeat\n\n")
 			} else {
-				writeLive(w, e)
+				rules.write(w, e)
 			}
 			if w.Flush() != nil {
 				return // the client went away
@@ -93,20 +132,34 @@ func (h *handlers) followChat(c *fiber.Ctx) error {
 	return nil
 }
 
-func writeLive(w *bufio.Writer, e domain.LiveEvent) {
+// writeLive writes a message event, or a gap; withChat (a user's stream
+// of all their chats) adds the chat's number to each.
+func writeLive(w *bufio.Writer, e domain.LiveEvent, withChat bool) {
+	var chat *int64
+	if withChat {
+		n := e.Chat().Number
+		chat = &n
+	}
 	switch ev := e.Event.(type) {
 	case nil:
 		writeEvent(w, "", "gap", map[string]int64{"from": e.GapFrom, "to": e.GapTo})
 	case domain.MessageCreated:
-		writeEvent(w, e.Position, "message.created", toMessageJSON(ev.Message()))
+		writeEvent(w, e.Position, "message.created", liveMessageJSON{chat, toMessageJSON(ev.Message())})
 	case domain.MessageEdited:
-		writeEvent(w, e.Position, "message.edited", toMessageJSON(ev.Message()))
+		writeEvent(w, e.Position, "message.edited", liveMessageJSON{chat, toMessageJSON(ev.Message())})
 	case domain.MessageDeleted:
 		writeEvent(w, e.Position, "message.deleted", struct {
+			Chat      *int64    `json:"chat,omitempty"`
 			Number    int64     `json:"number"`
 			DeletedAt time.Time `json:"deleted_at"`
-		}{ev.Number, ev.DeletedAt})
+		}{chat, ev.Number, ev.DeletedAt})
 	}
+}
+
+// liveMessageJSON is a message on a live stream; a user's stream names its chat.
+type liveMessageJSON struct {
+	Chat *int64 `json:"chat,omitempty"`
+	messageJSON
 }
 
 func writeEvent(w *bufio.Writer, id, kind string, data any) {

@@ -25,6 +25,9 @@ type AppLimits struct {
 	ReadRate, ReadBurst           int
 	UserWriteRate, UserWriteBurst int
 	UserReadRate, UserReadBurst   int
+	// Typing is each user's budget of typing notices (its own: typing
+	// spends nothing of the write budgets).
+	TypingRate, TypingBurst int
 }
 
 // budget is one rate and burst; a rate of 0 is none.

@@ -105,6 +105,7 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 	l := cfg.AppLimits
 	write := limitApp(uc.Limiter, "write", budget{l.WriteRate, l.WriteBurst}, budget{l.UserWriteRate, l.UserWriteBurst}, log)
 	read := limitApp(uc.Limiter, "read", budget{l.ReadRate, l.ReadBurst}, budget{l.UserReadRate, l.UserReadBurst}, log)
+	typing := limitApp(uc.Limiter, "typing", budget{}, budget{l.TypingRate, l.TypingBurst}, log)
 	api.Post("/chat_applications", h.createApplication)
 	api.Get("/chat_applications", operatorOnly(cfg.AdminToken), h.listApplications)
 	// Every route of an application authenticates its caller first (auth.go).
@@ -130,6 +131,9 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 	always := func(*fiber.Ctx) bool { return true }
 	longPoll := func(c *fiber.Ctx) bool { return c.Query("wait") != "" }
 	api.Get("/chat_applications/:token/chats/:chat/events", h.authenticateLive(always), reads, read, h.followChat)
+	// A user's one stream of all their chats, and what they are typing (melive.go).
+	api.Get("/chat_applications/:token/me/events", h.authenticateLive(always), read, h.followUser)
+	api.Post("/chat_applications/:token/chats/:chat/typing", auth, h.mayType, typing, h.typing)
 	api.Post("/chat_applications/:token/chats/:chat/messages", auth, posts, write, h.createMessage)
 	api.Get("/chat_applications/:token/chats/:chat/messages", h.authenticateLive(longPoll), reads, read, h.listMessages)
 	api.Get("/chat_applications/:token/chats/:chat/messages/search", auth, reads, read, h.searchMessages)

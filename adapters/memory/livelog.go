@@ -73,11 +73,17 @@ func (l *LiveLog) Since(_ context.Context, chat domain.ChatKey, after string) ([
 	}
 	var out []domain.LiveEvent
 	for _, e := range l.kept[seq-oldest:] {
-		if e.Chat() == chat {
+		if c := e.Chat(); c == chat || (chat.Number == 0 && c.Token == chat.Token) {
 			out = append(out, e)
 		}
 	}
 	return out, nil
+}
+
+func (l *LiveLog) Head(context.Context, domain.Token) (string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.run + "-" + strconv.FormatUint(l.seq, 10), nil
 }
 
 var livePosition = regexp.MustCompile(`^[0-9a-z]{1,16}-[0-9]{1,19}$`)

@@ -118,6 +118,9 @@ func (l *LiveLog) Since(ctx context.Context, chat domain.ChatKey, after string) 
 	topic := l.topics.For(chat.Token)
 	info, err := l.client.XInfoStream(ctx, topic).Result()
 	if noStream(err) {
+		if after == beforeAll {
+			return nil, nil // nothing was ever appended there: nothing is gone
+		}
 		return nil, domain.ErrPositionGone
 	}
 	if err != nil {
@@ -144,7 +147,7 @@ func (l *LiveLog) Since(ctx context.Context, chat domain.ChatKey, after string) 
 			return nil, domain.Unavailable("redis", err)
 		}
 		for _, m := range msgs {
-			if e, ok := liveEvent(m); ok && e.Chat() == chat {
+			if e, ok := liveEvent(m); ok && (e.Chat() == chat || (chat.Number == 0 && e.Chat().Token == chat.Token)) {
 				out = append(out, e)
 			}
 		}
@@ -153,6 +156,21 @@ func (l *LiveLog) Since(ctx context.Context, chat domain.ChatKey, after string) 
 		}
 		from = "(" + msgs[len(msgs)-1].ID
 	}
+}
+
+// beforeAll is the position before a partition's first entry.
+const beforeAll = "0-0"
+
+// Head is the last entry ID the application's partition generated.
+func (l *LiveLog) Head(ctx context.Context, app domain.Token) (string, error) {
+	info, err := l.client.XInfoStream(ctx, l.topics.For(app)).Result()
+	switch {
+	case noStream(err):
+		return beforeAll, nil
+	case err != nil:
+		return "", domain.Unavailable("redis", err)
+	}
+	return info.LastGeneratedID, nil
 }
 
 // liveEvent decodes a message event of the stream (chat creations are not

@@ -94,6 +94,36 @@ func LiveLogContract(t *testing.T, newLog func(t *testing.T) LiveLogSetup) {
 			t.Fatalf("since a position retention passed: %v, want ErrPositionGone", err)
 		}
 	})
+	t.Run("an application's events after its head, every chat of it in one order", func(t *testing.T) {
+		s := newLog(t)
+		tok, other := domain.NewToken(), domain.NewToken()
+		tail := startTail(t, s)
+		s.Append([]domain.Event{domain.MessageCreated{Token: tok, Chat: 1, Number: 1, Body: "before the head"}})
+		tail.wait(t, 1)
+		head, err := s.Log.Head(context.Background(), tok)
+		if err != nil || !s.Log.Valid(head) {
+			t.Fatalf("head %q, %v", head, err)
+		}
+		s.Append([]domain.Event{
+			domain.MessageCreated{Token: tok, Chat: 2, Number: 1, Body: "a"},
+			domain.MessageCreated{Token: other, Chat: 1, Number: 1, Body: "elsewhere"},
+			domain.MessageEdited{Token: tok, Chat: 1, Number: 1, Body: "b", Version: 2},
+		})
+		got := tail.wait(t, 4)
+		back, err := s.Log.Since(context.Background(), domain.ChatKey{Token: tok}, head)
+		if err != nil || len(back) != 2 || back[0] != got[1] || back[1] != got[3] {
+			t.Fatalf("since the head: %+v %v; want %+v and %+v", back, err, got[1], got[3])
+		}
+		if !s.Log.Before(head, back[0].Position) {
+			t.Fatalf("head %s is not before %s, appended after it", head, back[0].Position)
+		}
+		fresh := domain.NewToken()
+		if head, err := s.Log.Head(context.Background(), fresh); err != nil {
+			t.Fatalf("the head of an application with no events: %v", err)
+		} else if back, err := s.Log.Since(context.Background(), domain.ChatKey{Token: fresh}, head); err != nil || len(back) != 0 {
+			t.Fatalf("since the head of an application with no events: %+v %v", back, err)
+		}
+	})
 	t.Run("positions of another form are not valid", func(t *testing.T) {
 		s := newLog(t)
 		for _, p := range []string{"", "x", "1", "1-", "-1", "1-2-3", "99999999999999999999999-0", "1-0 "} {
