@@ -30,6 +30,9 @@ type NewMessage struct {
 	Named      bool
 	Type       string
 	Attributes []byte
+	// ReplyTo is the number of the message of the same chat it answers, 0
+	// for none.
+	ReplyTo int64
 }
 
 // MessageChange is what a request to edit a message says: its new body,
@@ -74,8 +77,11 @@ func (u *Messages) Create(ctx context.Context, caller domain.Caller, path ChatPa
 	if err != nil {
 		return domain.Message{}, err
 	}
+	if err := u.checkParent(ctx, token, chat, req.ReplyTo); err != nil {
+		return domain.Message{}, err
+	}
 	ev, _, err := u.queue.Append(ctx, domain.MessageCreated{Token: token, Chat: chat, Body: body.String(), Author: author,
-		Type: typ, Attributes: attrs, CreatedAt: u.clock.Now()}, idem)
+		Type: typ, Attributes: attrs, ReplyTo: req.ReplyTo, CreatedAt: u.clock.Now()}, idem)
 	if err != nil {
 		return domain.Message{}, err
 	}
@@ -120,7 +126,7 @@ func (u *Messages) Edit(ctx context.Context, path MessagePath, change MessageCha
 		attrs = stored.Attributes
 	}
 	ev, _, err := u.queue.Append(ctx, domain.MessageEdited{Token: token, Chat: chat, Number: n, Body: body.String(),
-		Author: stored.Author, Type: stored.Type, Attributes: attrs, NewAttributes: change.NewAttributes,
+		Author: stored.Author, Type: stored.Type, Attributes: attrs, NewAttributes: change.NewAttributes, ReplyTo: stored.ReplyTo,
 		EditedAt: u.clock.Now(), CreatedAt: stored.CreatedAt}, idem)
 	if err != nil {
 		return domain.Message{}, err

@@ -139,6 +139,10 @@ func userAuthorsCases(t *testing.T, s *stack) {
 			t.Fatalf("%v: author %s, want %s", c.body, got, c.want)
 		}
 	}
+	// The snapshot is of a settled state: the seven messages persisted.
+	eventually(t, "seven messages persisted", func() bool {
+		return len(s.call(t, "GET", msgs, nil, bearerHeader(secret)...).want(t, 200).items(t)) == 7
+	})
 	before := memberSnapshot(t, s, tok, secret)
 	s.call(t, "POST", msgs, map[string]any{"body": "as someone else", "author": "mod"}, member...).wantError(t, 403, "forbidden")
 	s.call(t, "POST", msgs, map[string]any{"message": map[string]any{"body": "wrapped", "author": "mem2"}}, member...).wantError(t, 403, "forbidden")

@@ -60,6 +60,7 @@ func apiSuite(t *testing.T, s *stack) {
 	t.Run("a user writes as themselves", func(t *testing.T) { userAuthorsCases(t, s) })
 	t.Run("messages carry their type and attributes", func(t *testing.T) { structureCases(t, s) })
 	t.Run("only the application writes system messages", func(t *testing.T) { userStructureCases(t, s) })
+	t.Run("replies: reply_to, reply_count, …/replies", func(t *testing.T) { repliesCases(t, s) })
 	t.Run("request ids and operational endpoints", func(t *testing.T) { operationalCases(t, s) })
 }
 

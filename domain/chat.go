@@ -67,6 +67,10 @@ type Message struct {
 	// Attributes is the JSON object the client sent (ParseAttributes), ""
 	// for none.
 	Attributes string
+	// ReplyTo is the number of the message of the same chat it answers, 0
+	// for none; ReplyCount how many messages (not deleted) answer it.
+	ReplyTo    int64
+	ReplyCount int64
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 }

@@ -39,6 +39,7 @@ type MessageCreated struct {
 	// messages had them: text, none).
 	Type       string
 	Attributes string
+	ReplyTo    int64 // 0 for none, as Message.ReplyTo
 	CreatedAt  time.Time
 	Epoch      int64 // the life of the chat's message sequence the number came from
 	Idem       Idempotency
@@ -49,7 +50,7 @@ func (e MessageCreated) Scope() string { return chatScope(e.Token, e.Chat) }
 // Message is the message the event creates.
 func (e MessageCreated) Message() Message {
 	return Message{Number: e.Number, Body: StoredBody(e.Body), Author: e.Author, Type: TypeOf(e.Type), Attributes: e.Attributes,
-		CreatedAt: e.CreatedAt, UpdatedAt: e.CreatedAt}
+		ReplyTo: e.ReplyTo, CreatedAt: e.CreatedAt, UpdatedAt: e.CreatedAt}
 }
 
 // MessageEdited: a new body for a message. Version grows with every edit of
@@ -71,6 +72,7 @@ type MessageEdited struct {
 	// known at the edit, for live streams and webhooks only.
 	Attributes    string
 	NewAttributes bool
+	ReplyTo       int64 // the message's, when it was known at the edit
 	Version       int64
 	EditedAt      time.Time
 	Epoch         int64 // the life of the chat's sequences the version came from
@@ -85,7 +87,7 @@ func (e MessageEdited) Scope() string { return chatScope(e.Token, e.Chat) }
 // Message is the message as the edit makes it.
 func (e MessageEdited) Message() Message {
 	return Message{Number: e.Number, Body: StoredBody(e.Body), Author: e.Author, Type: TypeOf(e.Type), Attributes: e.Attributes,
-		CreatedAt: e.CreatedAt, UpdatedAt: e.EditedAt}
+		ReplyTo: e.ReplyTo, CreatedAt: e.CreatedAt, UpdatedAt: e.EditedAt}
 }
 
 // MessageDeleted: the message is gone for good. It carries a version like an

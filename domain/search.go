@@ -147,6 +147,7 @@ type IndexedMessage struct {
 	Type          string
 	Attributes    string
 	NewAttributes bool
+	ReplyTo       int64 // stored as Author is
 	Version       int64
 	CreatedAt     time.Time
 	UpdatedAt     time.Time

@@ -83,6 +83,34 @@ func (_c *MessageCreate) SetNillableAttributes(v *string) *MessageCreate {
 	return _c
 }
 
+// SetReplyTo sets the "reply_to" field.
+func (_c *MessageCreate) SetReplyTo(v int64) *MessageCreate {
+	_c.mutation.SetReplyTo(v)
+	return _c
+}
+
+// SetNillableReplyTo sets the "reply_to" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableReplyTo(v *int64) *MessageCreate {
+	if v != nil {
+		_c.SetReplyTo(*v)
+	}
+	return _c
+}
+
+// SetReplyCount sets the "reply_count" field.
+func (_c *MessageCreate) SetReplyCount(v int64) *MessageCreate {
+	_c.mutation.SetReplyCount(v)
+	return _c
+}
+
+// SetNillableReplyCount sets the "reply_count" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableReplyCount(v *int64) *MessageCreate {
+	if v != nil {
+		_c.SetReplyCount(*v)
+	}
+	return _c
+}
+
 // SetVersion sets the "version" field.
 func (_c *MessageCreate) SetVersion(v int64) *MessageCreate {
 	_c.mutation.SetVersion(v)
@@ -175,6 +203,14 @@ func (_c *MessageCreate) defaults() {
 		v := message.DefaultAttributes
 		_c.mutation.SetAttributes(v)
 	}
+	if _, ok := _c.mutation.ReplyTo(); !ok {
+		v := message.DefaultReplyTo
+		_c.mutation.SetReplyTo(v)
+	}
+	if _, ok := _c.mutation.ReplyCount(); !ok {
+		v := message.DefaultReplyCount
+		_c.mutation.SetReplyCount(v)
+	}
 	if _, ok := _c.mutation.Version(); !ok {
 		v := message.DefaultVersion
 		_c.mutation.SetVersion(v)
@@ -219,6 +255,12 @@ func (_c *MessageCreate) check() error {
 	}
 	if _, ok := _c.mutation.Attributes(); !ok {
 		return &ValidationError{Name: "attributes", err: errors.New(`ent: missing required field "Message.attributes"`)}
+	}
+	if _, ok := _c.mutation.ReplyTo(); !ok {
+		return &ValidationError{Name: "reply_to", err: errors.New(`ent: missing required field "Message.reply_to"`)}
+	}
+	if _, ok := _c.mutation.ReplyCount(); !ok {
+		return &ValidationError{Name: "reply_count", err: errors.New(`ent: missing required field "Message.reply_count"`)}
 	}
 	if _, ok := _c.mutation.Version(); !ok {
 		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "Message.version"`)}
@@ -281,6 +323,14 @@ func (_c *MessageCreate) createSpec() (*Message, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Attributes(); ok {
 		_spec.SetField(message.FieldAttributes, field.TypeString, value)
 		_node.Attributes = value
+	}
+	if value, ok := _c.mutation.ReplyTo(); ok {
+		_spec.SetField(message.FieldReplyTo, field.TypeInt64, value)
+		_node.ReplyTo = value
+	}
+	if value, ok := _c.mutation.ReplyCount(); ok {
+		_spec.SetField(message.FieldReplyCount, field.TypeInt64, value)
+		_node.ReplyCount = value
 	}
 	if value, ok := _c.mutation.Version(); ok {
 		_spec.SetField(message.FieldVersion, field.TypeInt64, value)
@@ -412,6 +462,42 @@ func (u *MessageUpsert) SetAttributes(v string) *MessageUpsert {
 // UpdateAttributes sets the "attributes" field to the value that was provided on create.
 func (u *MessageUpsert) UpdateAttributes() *MessageUpsert {
 	u.SetExcluded(message.FieldAttributes)
+	return u
+}
+
+// SetReplyTo sets the "reply_to" field.
+func (u *MessageUpsert) SetReplyTo(v int64) *MessageUpsert {
+	u.Set(message.FieldReplyTo, v)
+	return u
+}
+
+// UpdateReplyTo sets the "reply_to" field to the value that was provided on create.
+func (u *MessageUpsert) UpdateReplyTo() *MessageUpsert {
+	u.SetExcluded(message.FieldReplyTo)
+	return u
+}
+
+// AddReplyTo adds v to the "reply_to" field.
+func (u *MessageUpsert) AddReplyTo(v int64) *MessageUpsert {
+	u.Add(message.FieldReplyTo, v)
+	return u
+}
+
+// SetReplyCount sets the "reply_count" field.
+func (u *MessageUpsert) SetReplyCount(v int64) *MessageUpsert {
+	u.Set(message.FieldReplyCount, v)
+	return u
+}
+
+// UpdateReplyCount sets the "reply_count" field to the value that was provided on create.
+func (u *MessageUpsert) UpdateReplyCount() *MessageUpsert {
+	u.SetExcluded(message.FieldReplyCount)
+	return u
+}
+
+// AddReplyCount adds v to the "reply_count" field.
+func (u *MessageUpsert) AddReplyCount(v int64) *MessageUpsert {
+	u.Add(message.FieldReplyCount, v)
 	return u
 }
 
@@ -570,6 +656,48 @@ func (u *MessageUpsertOne) SetAttributes(v string) *MessageUpsertOne {
 func (u *MessageUpsertOne) UpdateAttributes() *MessageUpsertOne {
 	return u.Update(func(s *MessageUpsert) {
 		s.UpdateAttributes()
+	})
+}
+
+// SetReplyTo sets the "reply_to" field.
+func (u *MessageUpsertOne) SetReplyTo(v int64) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetReplyTo(v)
+	})
+}
+
+// AddReplyTo adds v to the "reply_to" field.
+func (u *MessageUpsertOne) AddReplyTo(v int64) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.AddReplyTo(v)
+	})
+}
+
+// UpdateReplyTo sets the "reply_to" field to the value that was provided on create.
+func (u *MessageUpsertOne) UpdateReplyTo() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateReplyTo()
+	})
+}
+
+// SetReplyCount sets the "reply_count" field.
+func (u *MessageUpsertOne) SetReplyCount(v int64) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetReplyCount(v)
+	})
+}
+
+// AddReplyCount adds v to the "reply_count" field.
+func (u *MessageUpsertOne) AddReplyCount(v int64) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.AddReplyCount(v)
+	})
+}
+
+// UpdateReplyCount sets the "reply_count" field to the value that was provided on create.
+func (u *MessageUpsertOne) UpdateReplyCount() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateReplyCount()
 	})
 }
 
@@ -903,6 +1031,48 @@ func (u *MessageUpsertBulk) SetAttributes(v string) *MessageUpsertBulk {
 func (u *MessageUpsertBulk) UpdateAttributes() *MessageUpsertBulk {
 	return u.Update(func(s *MessageUpsert) {
 		s.UpdateAttributes()
+	})
+}
+
+// SetReplyTo sets the "reply_to" field.
+func (u *MessageUpsertBulk) SetReplyTo(v int64) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetReplyTo(v)
+	})
+}
+
+// AddReplyTo adds v to the "reply_to" field.
+func (u *MessageUpsertBulk) AddReplyTo(v int64) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.AddReplyTo(v)
+	})
+}
+
+// UpdateReplyTo sets the "reply_to" field to the value that was provided on create.
+func (u *MessageUpsertBulk) UpdateReplyTo() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateReplyTo()
+	})
+}
+
+// SetReplyCount sets the "reply_count" field.
+func (u *MessageUpsertBulk) SetReplyCount(v int64) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetReplyCount(v)
+	})
+}
+
+// AddReplyCount adds v to the "reply_count" field.
+func (u *MessageUpsertBulk) AddReplyCount(v int64) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.AddReplyCount(v)
+	})
+}
+
+// UpdateReplyCount sets the "reply_count" field to the value that was provided on create.
+func (u *MessageUpsertBulk) UpdateReplyCount() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateReplyCount()
 	})
 }
 

@@ -85,6 +85,48 @@ func (_u *MessageUpdate) SetNillableAttributes(v *string) *MessageUpdate {
 	return _u
 }
 
+// SetReplyTo sets the "reply_to" field.
+func (_u *MessageUpdate) SetReplyTo(v int64) *MessageUpdate {
+	_u.mutation.ResetReplyTo()
+	_u.mutation.SetReplyTo(v)
+	return _u
+}
+
+// SetNillableReplyTo sets the "reply_to" field if the given value is not nil.
+func (_u *MessageUpdate) SetNillableReplyTo(v *int64) *MessageUpdate {
+	if v != nil {
+		_u.SetReplyTo(*v)
+	}
+	return _u
+}
+
+// AddReplyTo adds value to the "reply_to" field.
+func (_u *MessageUpdate) AddReplyTo(v int64) *MessageUpdate {
+	_u.mutation.AddReplyTo(v)
+	return _u
+}
+
+// SetReplyCount sets the "reply_count" field.
+func (_u *MessageUpdate) SetReplyCount(v int64) *MessageUpdate {
+	_u.mutation.ResetReplyCount()
+	_u.mutation.SetReplyCount(v)
+	return _u
+}
+
+// SetNillableReplyCount sets the "reply_count" field if the given value is not nil.
+func (_u *MessageUpdate) SetNillableReplyCount(v *int64) *MessageUpdate {
+	if v != nil {
+		_u.SetReplyCount(*v)
+	}
+	return _u
+}
+
+// AddReplyCount adds value to the "reply_count" field.
+func (_u *MessageUpdate) AddReplyCount(v int64) *MessageUpdate {
+	_u.mutation.AddReplyCount(v)
+	return _u
+}
+
 // SetVersion sets the "version" field.
 func (_u *MessageUpdate) SetVersion(v int64) *MessageUpdate {
 	_u.mutation.ResetVersion()
@@ -228,6 +270,18 @@ func (_u *MessageUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Attributes(); ok {
 		_spec.SetField(message.FieldAttributes, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.ReplyTo(); ok {
+		_spec.SetField(message.FieldReplyTo, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedReplyTo(); ok {
+		_spec.AddField(message.FieldReplyTo, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.ReplyCount(); ok {
+		_spec.SetField(message.FieldReplyCount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedReplyCount(); ok {
+		_spec.AddField(message.FieldReplyCount, field.TypeInt64, value)
+	}
 	if value, ok := _u.mutation.Version(); ok {
 		_spec.SetField(message.FieldVersion, field.TypeInt64, value)
 	}
@@ -318,6 +372,48 @@ func (_u *MessageUpdateOne) SetNillableAttributes(v *string) *MessageUpdateOne {
 	if v != nil {
 		_u.SetAttributes(*v)
 	}
+	return _u
+}
+
+// SetReplyTo sets the "reply_to" field.
+func (_u *MessageUpdateOne) SetReplyTo(v int64) *MessageUpdateOne {
+	_u.mutation.ResetReplyTo()
+	_u.mutation.SetReplyTo(v)
+	return _u
+}
+
+// SetNillableReplyTo sets the "reply_to" field if the given value is not nil.
+func (_u *MessageUpdateOne) SetNillableReplyTo(v *int64) *MessageUpdateOne {
+	if v != nil {
+		_u.SetReplyTo(*v)
+	}
+	return _u
+}
+
+// AddReplyTo adds value to the "reply_to" field.
+func (_u *MessageUpdateOne) AddReplyTo(v int64) *MessageUpdateOne {
+	_u.mutation.AddReplyTo(v)
+	return _u
+}
+
+// SetReplyCount sets the "reply_count" field.
+func (_u *MessageUpdateOne) SetReplyCount(v int64) *MessageUpdateOne {
+	_u.mutation.ResetReplyCount()
+	_u.mutation.SetReplyCount(v)
+	return _u
+}
+
+// SetNillableReplyCount sets the "reply_count" field if the given value is not nil.
+func (_u *MessageUpdateOne) SetNillableReplyCount(v *int64) *MessageUpdateOne {
+	if v != nil {
+		_u.SetReplyCount(*v)
+	}
+	return _u
+}
+
+// AddReplyCount adds value to the "reply_count" field.
+func (_u *MessageUpdateOne) AddReplyCount(v int64) *MessageUpdateOne {
+	_u.mutation.AddReplyCount(v)
 	return _u
 }
 
@@ -493,6 +589,18 @@ func (_u *MessageUpdateOne) sqlSave(ctx context.Context) (_node *Message, err er
 	}
 	if value, ok := _u.mutation.Attributes(); ok {
 		_spec.SetField(message.FieldAttributes, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ReplyTo(); ok {
+		_spec.SetField(message.FieldReplyTo, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedReplyTo(); ok {
+		_spec.AddField(message.FieldReplyTo, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.ReplyCount(); ok {
+		_spec.SetField(message.FieldReplyCount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedReplyCount(); ok {
+		_spec.AddField(message.FieldReplyCount, field.TypeInt64, value)
 	}
 	if value, ok := _u.mutation.Version(); ok {
 		_spec.SetField(message.FieldVersion, field.TypeInt64, value)

@@ -1907,26 +1907,30 @@ func (m *ChatMutation) ResetEdge(name string) error {
 // MessageMutation represents an operation that mutates the Message nodes in the graph.
 type MessageMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *int
-	number        *int64
-	addnumber     *int64
-	body          *string
-	author        *string
-	kind          *string
-	attributes    *string
-	version       *int64
-	addversion    *int64
-	deleted       *bool
-	created_at    *time.Time
-	updated_at    *time.Time
-	clearedFields map[string]struct{}
-	chat          *int
-	clearedchat   bool
-	done          bool
-	oldValue      func(context.Context) (*Message, error)
-	predicates    []predicate.Message
+	op             Op
+	typ            string
+	id             *int
+	number         *int64
+	addnumber      *int64
+	body           *string
+	author         *string
+	kind           *string
+	attributes     *string
+	reply_to       *int64
+	addreply_to    *int64
+	reply_count    *int64
+	addreply_count *int64
+	version        *int64
+	addversion     *int64
+	deleted        *bool
+	created_at     *time.Time
+	updated_at     *time.Time
+	clearedFields  map[string]struct{}
+	chat           *int
+	clearedchat    bool
+	done           bool
+	oldValue       func(context.Context) (*Message, error)
+	predicates     []predicate.Message
 }
 
 var _ ent.Mutation = (*MessageMutation)(nil)
@@ -2263,6 +2267,118 @@ func (m *MessageMutation) ResetAttributes() {
 	m.attributes = nil
 }
 
+// SetReplyTo sets the "reply_to" field.
+func (m *MessageMutation) SetReplyTo(i int64) {
+	m.reply_to = &i
+	m.addreply_to = nil
+}
+
+// ReplyTo returns the value of the "reply_to" field in the mutation.
+func (m *MessageMutation) ReplyTo() (r int64, exists bool) {
+	v := m.reply_to
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReplyTo returns the old "reply_to" field's value of the Message entity.
+// If the Message object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMutation) OldReplyTo(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReplyTo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReplyTo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReplyTo: %w", err)
+	}
+	return oldValue.ReplyTo, nil
+}
+
+// AddReplyTo adds i to the "reply_to" field.
+func (m *MessageMutation) AddReplyTo(i int64) {
+	if m.addreply_to != nil {
+		*m.addreply_to += i
+	} else {
+		m.addreply_to = &i
+	}
+}
+
+// AddedReplyTo returns the value that was added to the "reply_to" field in this mutation.
+func (m *MessageMutation) AddedReplyTo() (r int64, exists bool) {
+	v := m.addreply_to
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetReplyTo resets all changes to the "reply_to" field.
+func (m *MessageMutation) ResetReplyTo() {
+	m.reply_to = nil
+	m.addreply_to = nil
+}
+
+// SetReplyCount sets the "reply_count" field.
+func (m *MessageMutation) SetReplyCount(i int64) {
+	m.reply_count = &i
+	m.addreply_count = nil
+}
+
+// ReplyCount returns the value of the "reply_count" field in the mutation.
+func (m *MessageMutation) ReplyCount() (r int64, exists bool) {
+	v := m.reply_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReplyCount returns the old "reply_count" field's value of the Message entity.
+// If the Message object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMutation) OldReplyCount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReplyCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReplyCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReplyCount: %w", err)
+	}
+	return oldValue.ReplyCount, nil
+}
+
+// AddReplyCount adds i to the "reply_count" field.
+func (m *MessageMutation) AddReplyCount(i int64) {
+	if m.addreply_count != nil {
+		*m.addreply_count += i
+	} else {
+		m.addreply_count = &i
+	}
+}
+
+// AddedReplyCount returns the value that was added to the "reply_count" field in this mutation.
+func (m *MessageMutation) AddedReplyCount() (r int64, exists bool) {
+	v := m.addreply_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetReplyCount resets all changes to the "reply_count" field.
+func (m *MessageMutation) ResetReplyCount() {
+	m.reply_count = nil
+	m.addreply_count = nil
+}
+
 // SetVersion sets the "version" field.
 func (m *MessageMutation) SetVersion(i int64) {
 	m.version = &i
@@ -2488,7 +2604,7 @@ func (m *MessageMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MessageMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 12)
 	if m.chat != nil {
 		fields = append(fields, message.FieldChatID)
 	}
@@ -2506,6 +2622,12 @@ func (m *MessageMutation) Fields() []string {
 	}
 	if m.attributes != nil {
 		fields = append(fields, message.FieldAttributes)
+	}
+	if m.reply_to != nil {
+		fields = append(fields, message.FieldReplyTo)
+	}
+	if m.reply_count != nil {
+		fields = append(fields, message.FieldReplyCount)
 	}
 	if m.version != nil {
 		fields = append(fields, message.FieldVersion)
@@ -2539,6 +2661,10 @@ func (m *MessageMutation) Field(name string) (ent.Value, bool) {
 		return m.Kind()
 	case message.FieldAttributes:
 		return m.Attributes()
+	case message.FieldReplyTo:
+		return m.ReplyTo()
+	case message.FieldReplyCount:
+		return m.ReplyCount()
 	case message.FieldVersion:
 		return m.Version()
 	case message.FieldDeleted:
@@ -2568,6 +2694,10 @@ func (m *MessageMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldKind(ctx)
 	case message.FieldAttributes:
 		return m.OldAttributes(ctx)
+	case message.FieldReplyTo:
+		return m.OldReplyTo(ctx)
+	case message.FieldReplyCount:
+		return m.OldReplyCount(ctx)
 	case message.FieldVersion:
 		return m.OldVersion(ctx)
 	case message.FieldDeleted:
@@ -2627,6 +2757,20 @@ func (m *MessageMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAttributes(v)
 		return nil
+	case message.FieldReplyTo:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReplyTo(v)
+		return nil
+	case message.FieldReplyCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReplyCount(v)
+		return nil
 	case message.FieldVersion:
 		v, ok := value.(int64)
 		if !ok {
@@ -2666,6 +2810,12 @@ func (m *MessageMutation) AddedFields() []string {
 	if m.addnumber != nil {
 		fields = append(fields, message.FieldNumber)
 	}
+	if m.addreply_to != nil {
+		fields = append(fields, message.FieldReplyTo)
+	}
+	if m.addreply_count != nil {
+		fields = append(fields, message.FieldReplyCount)
+	}
 	if m.addversion != nil {
 		fields = append(fields, message.FieldVersion)
 	}
@@ -2679,6 +2829,10 @@ func (m *MessageMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case message.FieldNumber:
 		return m.AddedNumber()
+	case message.FieldReplyTo:
+		return m.AddedReplyTo()
+	case message.FieldReplyCount:
+		return m.AddedReplyCount()
 	case message.FieldVersion:
 		return m.AddedVersion()
 	}
@@ -2696,6 +2850,20 @@ func (m *MessageMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddNumber(v)
+		return nil
+	case message.FieldReplyTo:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddReplyTo(v)
+		return nil
+	case message.FieldReplyCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddReplyCount(v)
 		return nil
 	case message.FieldVersion:
 		v, ok := value.(int64)
@@ -2748,6 +2916,12 @@ func (m *MessageMutation) ResetField(name string) error {
 		return nil
 	case message.FieldAttributes:
 		m.ResetAttributes()
+		return nil
+	case message.FieldReplyTo:
+		m.ResetReplyTo()
+		return nil
+	case message.FieldReplyCount:
+		m.ResetReplyCount()
 		return nil
 	case message.FieldVersion:
 		m.ResetVersion()

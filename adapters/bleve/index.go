@@ -59,6 +59,7 @@ type bleveDoc struct {
 	Author    string  `json:"author"`
 	Type      string  `json:"type"`
 	Attrs     string  `json:"attributes"` // as sent; stored, never searched
+	ReplyTo   float64 `json:"reply_to"`
 	BodyTri   string  `json:"body_tri"`
 	BodyTiny  string  `json:"body_tiny"`
 	Deleted   string  `json:"deleted"` // "true" on a tombstone
@@ -107,6 +108,7 @@ func indexMapping() (mapping.IndexMapping, error) {
 	doc.AddFieldMappingsAt("author", stored())
 	doc.AddFieldMappingsAt("type", stored())
 	doc.AddFieldMappingsAt("attributes", stored())
+	doc.AddFieldMappingsAt("reply_to", num)
 	doc.AddFieldMappingsAt("body_tri", text("tri", false))
 	doc.AddFieldMappingsAt("body_tiny", text("tiny", false))
 	doc.AddFieldMappingsAt("deleted", stored())
@@ -129,7 +131,7 @@ func NewIndex(path string) *Index { return &Index{path: path} }
 func (s *Index) Open() error {
 	path := s.path
 	ix, err := bleve.Open(path)
-	if err == nil && (ix.Mapping().AnalyzerNamed("tri") == nil || indexed(ix.Mapping(), "body") || indexed(ix.Mapping(), "number") || !mapped(ix.Mapping(), "attributes")) {
+	if err == nil && (ix.Mapping().AnalyzerNamed("tri") == nil || indexed(ix.Mapping(), "body") || indexed(ix.Mapping(), "number") || !mapped(ix.Mapping(), "reply_to")) {
 		_ = ix.Close()
 		if err = os.RemoveAll(path); err != nil {
 			return fmt.Errorf("search index %s: %w", path, err)
@@ -176,7 +178,7 @@ func (s *Index) IndexMessages(_ context.Context, msgs []domain.IndexedMessage) e
 	for _, m := range msgs {
 		id := searchdoc.ID(m.Token, m.Chat, m.Number)
 		doc := bleveDoc{Scope: searchdoc.Scope(m.Token, m.Chat), Number: float64(m.Number), Version: float64(m.Version),
-			Body: m.Body, Author: m.Author, Type: m.Type, Attrs: m.Attributes, BodyTri: m.Body, BodyTiny: m.Body, CreatedAt: fmtTime(m.CreatedAt), UpdatedAt: fmtTime(m.UpdatedAt)}
+			Body: m.Body, Author: m.Author, Type: m.Type, Attrs: m.Attributes, ReplyTo: float64(m.ReplyTo), BodyTri: m.Body, BodyTiny: m.Body, CreatedAt: fmtTime(m.CreatedAt), UpdatedAt: fmtTime(m.UpdatedAt)}
 		if m.Deleted {
 			doc.Body, doc.BodyTri, doc.BodyTiny, doc.Attrs, doc.Deleted = "", "", "", "", "true"
 		}
@@ -212,6 +214,9 @@ func (s *Index) IndexMessages(_ context.Context, msgs []domain.IndexedMessage) e
 			}
 			if next.Type == "" && doc.Type != "" && next.Deleted != "true" {
 				next.Type, changed = doc.Type, true
+			}
+			if next.ReplyTo == 0 && doc.ReplyTo != 0 && next.Deleted != "true" {
+				next.ReplyTo, changed = doc.ReplyTo, true
 			}
 			if !changed {
 				continue
@@ -249,6 +254,7 @@ func (s *Index) document(id string) (bleveDoc, bool, error) {
 	d.Author, _ = f["author"].(string)
 	d.Type, _ = f["type"].(string)
 	d.Attrs, _ = f["attributes"].(string)
+	d.ReplyTo, _ = f["reply_to"].(float64)
 	d.BodyTri, d.BodyTiny = d.Body, d.Body
 	d.CreatedAt, _ = f["created_at"].(string)
 	d.UpdatedAt, _ = f["updated_at"].(string)
@@ -267,7 +273,7 @@ func (s *Index) Search(ctx context.Context, token domain.Token, chat int64, q do
 		clauses = append(clauses, termQuery(textfold.Fold(term)))
 	}
 	req := bleve.NewSearchRequestOptions(query.NewConjunctionQuery(clauses), maxHits, 0, false)
-	req.Fields = []string{"number", "body", "author", "type", "attributes", "created_at", "updated_at", "deleted"}
+	req.Fields = []string{"number", "body", "author", "type", "attributes", "reply_to", "created_at", "updated_at", "deleted"}
 	res, err := s.index.SearchInContext(ctx, req)
 	if err != nil {
 		return domain.Page[domain.Hit]{}, domain.Unavailable("search index", err)
@@ -285,7 +291,9 @@ func (s *Index) Search(ctx context.Context, token domain.Token, chat int64, q do
 		author, _ := h.Fields["author"].(string)
 		typ, _ := h.Fields["type"].(string)
 		attrs, _ := h.Fields["attributes"].(string)
-		m := domain.Message{Number: int64(num), Body: domain.StoredBody(body), Author: author, Type: domain.TypeOf(typ), Attributes: attrs}
+		replyTo, _ := h.Fields["reply_to"].(float64)
+		m := domain.Message{Number: int64(num), Body: domain.StoredBody(body), Author: author, Type: domain.TypeOf(typ), Attributes: attrs,
+			ReplyTo: int64(replyTo)}
 		if c, _ := h.Fields["created_at"].(string); c != "" {
 			m.CreatedAt, _ = time.Parse(time.RFC3339Nano, c)
 		}

@@ -184,7 +184,7 @@ func (s *Store) checkMessageEpochs(ctx context.Context, tx *ent.Client, created 
 // already there is a redelivery, or a row its edit created first (created_at
 // is then corrected to the creation's); any other row under the number is
 // another message: an alarm, never a silent drop.
-func (s *Store) insertMessages(ctx context.Context, tx *ent.Client, events []domain.MessageCreated, recount *domain.Touched) error {
+func (s *Store) insertMessages(ctx context.Context, tx *ent.Client, events []domain.MessageCreated, recount *domain.Touched) (err error) {
 	if len(events) == 0 {
 		return nil
 	}
@@ -196,12 +196,17 @@ func (s *Store) insertMessages(ctx context.Context, tx *ent.Client, events []dom
 			return eventErr(err)
 		}
 		chatIDs[i] = chatID
-		rows[i] = []any{chatID, e.Number, e.Body, e.Author, domain.TypeOf(e.Type), e.Attributes, 0, e.CreatedAt, e.CreatedAt}
+		rows[i] = []any{chatID, e.Number, e.Body, e.Author, domain.TypeOf(e.Type), e.Attributes, e.ReplyTo, 0, e.CreatedAt, e.CreatedAt}
 	}
-	inserted, err := s.insertIgnore(ctx, tx, "messages", []string{"chat_id", "number", "body", "author", "kind", "attributes", "version", "created_at", "updated_at"}, rows)
+	inserted, err := s.insertIgnore(ctx, tx, "messages", []string{"chat_id", "number", "body", "author", "kind", "attributes", "reply_to", "version", "created_at", "updated_at"}, rows)
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err == nil {
+			err = s.recountReplies(ctx, tx, chatIDs, events)
+		}
+	}()
 	if inserted == len(events) {
 		add := map[int]int64{}
 		for _, id := range chatIDs {
@@ -226,8 +231,8 @@ func (s *Store) insertMessages(ctx context.Context, tx *ent.Client, events []dom
 			// The edit's attributes, when it gave any, are newer than the
 			// creation's (an edit that cleared them cannot be told from one
 			// that gave none here: the creation's come back, a rare race).
-			if _, err := tx.ExecContext(ctx, "UPDATE messages SET created_at = ?, author = ?, kind = ?, attributes = CASE WHEN attributes = '' THEN ? ELSE attributes END WHERE chat_id = ? AND number = ?",
-				e.CreatedAt, e.Author, domain.TypeOf(e.Type), e.Attributes, chatIDs[i], e.Number); err != nil {
+			if _, err := tx.ExecContext(ctx, "UPDATE messages SET created_at = ?, author = ?, kind = ?, reply_to = ?, attributes = CASE WHEN attributes = '' THEN ? ELSE attributes END WHERE chat_id = ? AND number = ?",
+				e.CreatedAt, e.Author, domain.TypeOf(e.Type), e.ReplyTo, e.Attributes, chatIDs[i], e.Number); err != nil {
 				return storeErr(err, "")
 			}
 		}
@@ -261,7 +266,7 @@ func (s *Store) applyEdit(ctx context.Context, tx *ent.Client, e domain.MessageE
 	if err != nil || exists {
 		return storeErr(err, "") // present with a version at least as new: nothing to do
 	}
-	err = tx.Message.Create().SetChatID(chatID).SetNumber(e.Number).SetBody(e.Body).SetAuthor(e.Author).SetKind(domain.TypeOf(e.Type)).SetAttributes(e.Attributes).SetVersion(e.Version).
+	err = tx.Message.Create().SetChatID(chatID).SetNumber(e.Number).SetBody(e.Body).SetAuthor(e.Author).SetKind(domain.TypeOf(e.Type)).SetAttributes(e.Attributes).SetReplyTo(e.ReplyTo).SetVersion(e.Version).
 		SetCreatedAt(e.EditedAt).SetUpdatedAt(e.EditedAt).
 		OnConflict(entsql.ConflictColumns(message.FieldChatID, message.FieldNumber)).DoNothing().Exec(ctx)
 	if err := ignoreNoRows(err); err != nil {
@@ -286,7 +291,10 @@ func (s *Store) applyDelete(ctx context.Context, tx *ent.Client, e domain.Messag
 		return storeErr(err, "")
 	}
 	if n, _ := res.RowsAffected(); n == 1 {
-		return s.addCounts(ctx, tx, messagesCount, map[int]int64{chatID: -1})
+		if err := s.addCounts(ctx, tx, messagesCount, map[int]int64{chatID: -1}); err != nil {
+			return err
+		}
+		return s.recountRepliesOf(ctx, tx, chatID, e.Number)
 	}
 	_, err = s.insertIgnore(ctx, tx, "messages", []string{"chat_id", "number", "body", "version", "deleted", "created_at", "updated_at"},
 		[][]any{{chatID, e.Number, "", e.Version, true, e.DeletedAt, e.DeletedAt}})

@@ -48,8 +48,10 @@ type wire struct {
 	Type       string `json:"type,omitempty"`
 	Attributes string `json:"attributes,omitempty"`
 	// NewAttributes: an edit replaces the message's attributes.
-	NewAttributes bool      `json:"new_attributes,omitempty"`
-	At            time.Time `json:"at"`
+	NewAttributes bool `json:"new_attributes,omitempty"`
+	// ReplyTo is the message a message answers (absent: none).
+	ReplyTo int64     `json:"reply_to,omitempty"`
+	At      time.Time `json:"at"`
 	// Created is an edited message's creation time, when it was known.
 	Created *time.Time `json:"created_at,omitempty"`
 	// Idem is the request's idempotency key, for the worker to keep with
@@ -85,10 +87,10 @@ func toWireOf(e domain.Event) (string, wire, error) {
 		return "chat.created", wire{numbered: numbered{Number: e.Number, Epoch: e.Epoch}, Token: string(e.Token), At: e.CreatedAt}, nil
 	case domain.MessageCreated:
 		return "message.created", wire{numbered: numbered{Number: e.Number, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, Body: e.Body, Author: e.Author,
-			Type: e.Type, Attributes: e.Attributes, At: e.CreatedAt}, nil
+			Type: e.Type, Attributes: e.Attributes, ReplyTo: e.ReplyTo, At: e.CreatedAt}, nil
 	case domain.MessageEdited:
 		w := wire{numbered: numbered{Number: e.Number, Version: e.Version, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, Body: e.Body, Author: e.Author,
-			Type: e.Type, Attributes: e.Attributes, NewAttributes: e.NewAttributes, At: e.EditedAt}
+			Type: e.Type, Attributes: e.Attributes, NewAttributes: e.NewAttributes, ReplyTo: e.ReplyTo, At: e.EditedAt}
 		if !e.CreatedAt.IsZero() {
 			w.Created = &e.CreatedAt
 		}
@@ -287,10 +289,10 @@ func fromWire(kind string, token domain.Token, w wire) (domain.Event, error) {
 		return domain.ChatCreated{Token: token, Number: w.Number, CreatedAt: w.At, Epoch: w.Epoch}, nil
 	case "message.created":
 		return domain.MessageCreated{Token: token, Chat: w.Chat, Number: w.Number, Body: w.Body, Author: w.Author,
-			Type: w.Type, Attributes: w.Attributes, CreatedAt: w.At, Epoch: w.Epoch}, nil
+			Type: w.Type, Attributes: w.Attributes, ReplyTo: w.ReplyTo, CreatedAt: w.At, Epoch: w.Epoch}, nil
 	case "message.edited":
 		e := domain.MessageEdited{Token: token, Chat: w.Chat, Number: w.Number, Body: w.Body, Author: w.Author,
-			Type: w.Type, Attributes: w.Attributes, NewAttributes: w.NewAttributes, Version: w.Version, EditedAt: w.At, Epoch: w.Epoch}
+			Type: w.Type, Attributes: w.Attributes, NewAttributes: w.NewAttributes, ReplyTo: w.ReplyTo, Version: w.Version, EditedAt: w.At, Epoch: w.Epoch}
 		if w.Created != nil {
 			e.CreatedAt = *w.Created
 		}

@@ -241,6 +241,11 @@ func (h *handlers) listMessages(c *fiber.Ctx) error {
 
 func (h *handlers) pageMessages(c *fiber.Ctx, page domain.PageRequest[int64]) error {
 	msgs, err := h.uc.Messages.List(c.UserContext(), chatPath(c), page)
+	return messagesPage(c, page, msgs, err)
+}
+
+// messagesPage answers a page of messages paged by number (or err).
+func messagesPage(c *fiber.Ctx, page domain.PageRequest[int64], msgs domain.Page[domain.Message], err error) error {
 	if err != nil {
 		return err
 	}

@@ -41,6 +41,8 @@ type messageJSON struct {
 	Author    author     `json:"author"`
 	Type      string     `json:"type"`
 	Attrs     rawObject  `json:"attributes,omitempty"`
+	ReplyTo   int64      `json:"reply_to,omitempty"`
+	Replies   int64      `json:"reply_count,omitempty"`
 	CreatedAt *time.Time `json:"created_at"` // null only in an edit's answer, before the message is persisted
 	UpdatedAt time.Time  `json:"updated_at"`
 }
@@ -97,7 +99,7 @@ func toMessageJSON(m domain.Message) messageJSON { return messageJSONIn(m, new(t
 // in *created.
 func messageJSONIn(m domain.Message, created *time.Time) messageJSON {
 	out := messageJSON{Number: m.Number, Body: m.Body.String(), Author: author(m.Author), Type: domain.TypeOf(m.Type),
-		Attrs: rawObject(m.Attributes), UpdatedAt: m.UpdatedAt}
+		Attrs: rawObject(m.Attributes), ReplyTo: m.ReplyTo, Replies: m.ReplyCount, UpdatedAt: m.UpdatedAt}
 	if !m.CreatedAt.IsZero() {
 		*created = m.CreatedAt
 		out.CreatedAt = created

@@ -2,6 +2,10 @@ package httpapi
 
 import (
 	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
 
 	"github.com/chatsvc/chat/application"
 	"github.com/chatsvc/chat/domain"
@@ -11,7 +15,7 @@ import (
 // name (null, or absent, for none), its type and attributes (API.md
 // "Message structure").
 func parseNewMessage(body []byte, m media) (application.NewMessage, error) {
-	fields, err := parseAttributes(body, m, "message", "body", "author", "type", "attributes")
+	fields, err := parseAttributes(body, m, "message", "body", "author", "type", "attributes", "reply_to")
 	if err != nil {
 		return application.NewMessage{}, err
 	}
@@ -23,6 +27,9 @@ func parseNewMessage(body []byte, m media) (application.NewMessage, error) {
 		return out, err
 	}
 	if out.Attributes, _, err = attributesAttribute(fields); err != nil {
+		return out, err
+	}
+	if out.ReplyTo, err = replyToAttribute(fields); err != nil {
 		return out, err
 	}
 	if raw, ok := fields["author"]; ok && isNull(raw) {
@@ -77,4 +84,33 @@ func attributesAttribute(fields map[string]json.RawMessage) ([]byte, bool, error
 		return nil, false, &domain.ValidationError{Field: "attributes", Reason: "must be valid UTF-8 (a \\u escape names half a surrogate pair)"}
 	}
 	return raw, true, nil
+}
+
+// replyToAttribute is the number of the message a new one answers: 0 for
+// none (absent or null); given, a JSON number (else a 400, but for a
+// string of digits, as a form sends it) that is a message number (else a
+// 422).
+func replyToAttribute(fields map[string]json.RawMessage) (int64, error) {
+	raw, ok := fields["reply_to"]
+	if !ok || isNull(raw) {
+		return 0, nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(raw, &n); err != nil || (raw[0] == '"' && strings.Trim(string(n), "0123456789") != "") {
+		return 0, badRequest("reply_to must be a message number")
+	}
+	v, err := strconv.ParseInt(string(n), 10, 64)
+	if err != nil || v < 1 {
+		return 0, &domain.ValidationError{Field: "reply_to", Reason: "must be the number of a message of this chat"}
+	}
+	return v, nil
+}
+
+func (h *handlers) listReplies(c *fiber.Ctx) error {
+	page, err := numberPage(c)
+	if err != nil {
+		return err
+	}
+	msgs, err := h.uc.Messages.Replies(c.UserContext(), messagePath(c), page)
+	return messagesPage(c, page, msgs, err)
 }

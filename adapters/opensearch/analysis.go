@@ -87,6 +87,7 @@ func settings(shards, replicas int, analysis string) map[string]any {
 				"author":     authorField,
 				"type":       authorField,
 				"attributes": authorField,
+				"reply_to":   replyToField,
 				"created_at": map[string]any{"type": "date"},
 				"updated_at": map[string]any{"type": "date"},
 			},
@@ -98,6 +99,9 @@ func settings(shards, replicas int, analysis string) map[string]any {
 // JSON object as sent): kept in the source, returned with hits, never
 // searched (so neither indexed nor in doc values).
 var authorField = map[string]any{"type": "keyword", "index": false, "doc_values": false}
+
+// replyToField maps the message a message answers: stored, never searched.
+var replyToField = map[string]any{"type": "long", "index": false, "doc_values": false}
 
 func wildcard(field, pattern string) map[string]any {
 	return map[string]any{"wildcard": map[string]any{field: map[string]any{"value": pattern}}}

@@ -142,6 +142,7 @@ type source struct {
 	Author    string     `json:"author,omitempty"` // stored only (authorField), as type and attributes
 	Type      string     `json:"type,omitempty"`
 	Attrs     string     `json:"attributes,omitempty"`
+	ReplyTo   int64      `json:"reply_to,omitempty"`
 	Version   int64      `json:"version"`
 	CreatedAt *time.Time `json:"created_at,omitempty"`
 	UpdatedAt time.Time  `json:"updated_at"`
@@ -149,7 +150,7 @@ type source struct {
 }
 
 func toSource(m domain.IndexedMessage) source {
-	s := source{Token: string(m.Token), Chat: m.Chat, Number: m.Number, Body: m.Body, Author: m.Author, Type: m.Type, Attrs: m.Attributes, Version: m.Version, UpdatedAt: m.UpdatedAt, Deleted: m.Deleted}
+	s := source{Token: string(m.Token), Chat: m.Chat, Number: m.Number, Body: m.Body, Author: m.Author, Type: m.Type, Attrs: m.Attributes, ReplyTo: m.ReplyTo, Version: m.Version, UpdatedAt: m.UpdatedAt, Deleted: m.Deleted}
 	if !m.CreatedAt.IsZero() {
 		s.CreatedAt = &m.CreatedAt
 	}
@@ -179,6 +180,7 @@ if (params.version > ctx._source.version) {
 if (params.created_at != null && ctx._source.created_at == null) { ctx._source.created_at = params.created_at; changed = true; }
 if (params.author != null && ctx._source.author == null) { ctx._source.author = params.author; changed = true; }
 if (params.type != null && ctx._source.type == null) { ctx._source.type = params.type; changed = true; }
+if (params.reply_to != 0 && ctx._source.reply_to == null) { ctx._source.reply_to = params.reply_to; changed = true; }
 if (!changed) { ctx.op = 'none'; }`
 
 // IndexMessages upserts messages in bulk. A creation (version 0, the
@@ -223,7 +225,7 @@ func (ix *Index) bulk(ctx context.Context, msgs []domain.IndexedMessage, create 
 		_ = enc.Encode(map[string]any{
 			"script": map[string]any{"source": upsertScript, "lang": "painless", "params": map[string]any{
 				"version": src.Version, "body": src.Body, "updated_at": src.UpdatedAt, "created_at": src.CreatedAt, "deleted": src.Deleted,
-				"author": nonEmpty(src.Author), "type": nonEmpty(src.Type), "attributes": nonEmpty(src.Attrs), "new_attributes": m.NewAttributes,
+				"author": nonEmpty(src.Author), "type": nonEmpty(src.Type), "attributes": nonEmpty(src.Attrs), "new_attributes": m.NewAttributes, "reply_to": src.ReplyTo,
 			}},
 			"upsert": src,
 		})

@@ -24,6 +24,10 @@ const (
 	FieldKind = "kind"
 	// FieldAttributes holds the string denoting the attributes field in the database.
 	FieldAttributes = "attributes"
+	// FieldReplyTo holds the string denoting the reply_to field in the database.
+	FieldReplyTo = "reply_to"
+	// FieldReplyCount holds the string denoting the reply_count field in the database.
+	FieldReplyCount = "reply_count"
 	// FieldVersion holds the string denoting the version field in the database.
 	FieldVersion = "version"
 	// FieldDeleted holds the string denoting the deleted field in the database.
@@ -54,6 +58,8 @@ var Columns = []string{
 	FieldAuthor,
 	FieldKind,
 	FieldAttributes,
+	FieldReplyTo,
+	FieldReplyCount,
 	FieldVersion,
 	FieldDeleted,
 	FieldCreatedAt,
@@ -83,6 +89,10 @@ var (
 	KindValidator func(string) error
 	// DefaultAttributes holds the default value on creation for the "attributes" field.
 	DefaultAttributes string
+	// DefaultReplyTo holds the default value on creation for the "reply_to" field.
+	DefaultReplyTo int64
+	// DefaultReplyCount holds the default value on creation for the "reply_count" field.
+	DefaultReplyCount int64
 	// DefaultVersion holds the default value on creation for the "version" field.
 	DefaultVersion int64
 	// DefaultDeleted holds the default value on creation for the "deleted" field.
@@ -125,6 +135,16 @@ func ByKind(opts ...sql.OrderTermOption) OrderOption {
 // ByAttributes orders the results by the attributes field.
 func ByAttributes(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAttributes, opts...).ToFunc()
+}
+
+// ByReplyTo orders the results by the reply_to field.
+func ByReplyTo(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReplyTo, opts...).ToFunc()
+}
+
+// ByReplyCount orders the results by the reply_count field.
+func ByReplyCount(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReplyCount, opts...).ToFunc()
 }
 
 // ByVersion orders the results by the version field.

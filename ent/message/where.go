@@ -85,6 +85,16 @@ func Attributes(v string) predicate.Message {
 	return predicate.Message(sql.FieldEQ(FieldAttributes, v))
 }
 
+// ReplyTo applies equality check predicate on the "reply_to" field. It's identical to ReplyToEQ.
+func ReplyTo(v int64) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldReplyTo, v))
+}
+
+// ReplyCount applies equality check predicate on the "reply_count" field. It's identical to ReplyCountEQ.
+func ReplyCount(v int64) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldReplyCount, v))
+}
+
 // Version applies equality check predicate on the "version" field. It's identical to VersionEQ.
 func Version(v int64) predicate.Message {
 	return predicate.Message(sql.FieldEQ(FieldVersion, v))
@@ -423,6 +433,86 @@ func AttributesEqualFold(v string) predicate.Message {
 // AttributesContainsFold applies the ContainsFold predicate on the "attributes" field.
 func AttributesContainsFold(v string) predicate.Message {
 	return predicate.Message(sql.FieldContainsFold(FieldAttributes, v))
+}
+
+// ReplyToEQ applies the EQ predicate on the "reply_to" field.
+func ReplyToEQ(v int64) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldReplyTo, v))
+}
+
+// ReplyToNEQ applies the NEQ predicate on the "reply_to" field.
+func ReplyToNEQ(v int64) predicate.Message {
+	return predicate.Message(sql.FieldNEQ(FieldReplyTo, v))
+}
+
+// ReplyToIn applies the In predicate on the "reply_to" field.
+func ReplyToIn(vs ...int64) predicate.Message {
+	return predicate.Message(sql.FieldIn(FieldReplyTo, vs...))
+}
+
+// ReplyToNotIn applies the NotIn predicate on the "reply_to" field.
+func ReplyToNotIn(vs ...int64) predicate.Message {
+	return predicate.Message(sql.FieldNotIn(FieldReplyTo, vs...))
+}
+
+// ReplyToGT applies the GT predicate on the "reply_to" field.
+func ReplyToGT(v int64) predicate.Message {
+	return predicate.Message(sql.FieldGT(FieldReplyTo, v))
+}
+
+// ReplyToGTE applies the GTE predicate on the "reply_to" field.
+func ReplyToGTE(v int64) predicate.Message {
+	return predicate.Message(sql.FieldGTE(FieldReplyTo, v))
+}
+
+// ReplyToLT applies the LT predicate on the "reply_to" field.
+func ReplyToLT(v int64) predicate.Message {
+	return predicate.Message(sql.FieldLT(FieldReplyTo, v))
+}
+
+// ReplyToLTE applies the LTE predicate on the "reply_to" field.
+func ReplyToLTE(v int64) predicate.Message {
+	return predicate.Message(sql.FieldLTE(FieldReplyTo, v))
+}
+
+// ReplyCountEQ applies the EQ predicate on the "reply_count" field.
+func ReplyCountEQ(v int64) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldReplyCount, v))
+}
+
+// ReplyCountNEQ applies the NEQ predicate on the "reply_count" field.
+func ReplyCountNEQ(v int64) predicate.Message {
+	return predicate.Message(sql.FieldNEQ(FieldReplyCount, v))
+}
+
+// ReplyCountIn applies the In predicate on the "reply_count" field.
+func ReplyCountIn(vs ...int64) predicate.Message {
+	return predicate.Message(sql.FieldIn(FieldReplyCount, vs...))
+}
+
+// ReplyCountNotIn applies the NotIn predicate on the "reply_count" field.
+func ReplyCountNotIn(vs ...int64) predicate.Message {
+	return predicate.Message(sql.FieldNotIn(FieldReplyCount, vs...))
+}
+
+// ReplyCountGT applies the GT predicate on the "reply_count" field.
+func ReplyCountGT(v int64) predicate.Message {
+	return predicate.Message(sql.FieldGT(FieldReplyCount, v))
+}
+
+// ReplyCountGTE applies the GTE predicate on the "reply_count" field.
+func ReplyCountGTE(v int64) predicate.Message {
+	return predicate.Message(sql.FieldGTE(FieldReplyCount, v))
+}
+
+// ReplyCountLT applies the LT predicate on the "reply_count" field.
+func ReplyCountLT(v int64) predicate.Message {
+	return predicate.Message(sql.FieldLT(FieldReplyCount, v))
+}
+
+// ReplyCountLTE applies the LTE predicate on the "reply_count" field.
+func ReplyCountLTE(v int64) predicate.Message {
+	return predicate.Message(sql.FieldLTE(FieldReplyCount, v))
 }
 
 // VersionEQ applies the EQ predicate on the "version" field.

@@ -28,6 +28,11 @@ func (Message) Fields() []ent.Field {
 		// attributes is the JSON object the client sent, "" for none
 		// (domain.ParseAttributes: at most 4 KiB).
 		field.Text("attributes").Default(""),
+		// reply_to is the number of the message of the same chat it answers,
+		// 0 for none; reply_count how many live messages answer this one,
+		// kept exact by the projection.
+		field.Int64("reply_to").Default(0),
+		field.Int64("reply_count").Default(0),
 		field.Int64("version").Default(0),
 		// deleted marks a tombstone: the number stays taken, the body is gone,
 		// and no edit brings the message back.
@@ -44,5 +49,9 @@ func (Message) Edges() []ent.Edge {
 }
 
 func (Message) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("chat_id", "number").Unique()}
+	return []ent.Index{
+		index.Fields("chat_id", "number").Unique(),
+		// A message's replies, paged by number.
+		index.Fields("chat_id", "reply_to", "number"),
+	}
 }
