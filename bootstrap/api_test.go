@@ -171,6 +171,15 @@ func badInputCases(t *testing.T, s *stack) {
 		{map[string]any{"body": " \n\t"}, 422, "validation_failed"},
 		{map[string]any{"body": []string{"x"}}, 400, "bad_request"},
 		{map[string]any{"body": strings.Repeat("b", 64<<10+1)}, 413, "payload_too_large"},
+		// Message structure (API.md): type, attributes, reply_to.
+		{map[string]any{"body": "x", "type": "NOPE"}, 422, "validation_failed"},
+		{map[string]any{"body": "x", "type": []string{"text"}}, 400, "bad_request"},
+		{map[string]any{"body": "x", "attributes": []int{1}}, 422, "validation_failed"},
+		{map[string]any{"body": "x", "attributes": map[string]any{"k": strings.Repeat("a", 4<<10)}}, 422, "validation_failed"},
+		{`{"body": "x", "attributes": {"k": "\udfff"}}`, 422, "validation_failed"},
+		{map[string]any{"body": "x", "reply_to": 1}, 422, "validation_failed"}, // no message 1 yet
+		{map[string]any{"body": "x", "reply_to": -5}, 422, "validation_failed"},
+		{map[string]any{"body": "x", "reply_to": true}, 400, "bad_request"},
 	} {
 		s.call(t, "POST", msgs, c.body).wantError(t, c.status, c.code)
 	}
@@ -181,6 +190,7 @@ func badInputCases(t *testing.T, s *stack) {
 	s.call(t, "PATCH", msgs+"/1", map[string]any{"body": ""}).wantError(t, 422, "validation_failed")
 	s.call(t, "PATCH", msgs+"/1", map[string]any{"body": 5}).wantError(t, 400, "bad_request")
 	s.call(t, "PATCH", msgs+"/1", `{"body": "x\udfffy"}`).wantError(t, 422, "validation_failed")
+	s.call(t, "PATCH", msgs+"/1", map[string]any{"body": "x", "attributes": "{}"}).wantError(t, 422, "validation_failed")
 	s.call(t, "POST", msgs, `{"body": "\ud800"}`).wantError(t, 422, "validation_failed")
 	eventually(t, "message 1 persisted", func() bool { return s.call(t, "GET", msgs+"/1", nil).Status == 200 })
 	if b := s.call(t, "GET", msgs+"/1", nil).str("body"); b != "first" {
