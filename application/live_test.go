@@ -44,6 +44,10 @@ func (m *memLog) Tail(ctx context.Context, fn func(domain.LiveEvent)) error {
 	return nil
 }
 
+func (m *memLog) Creation(context.Context, domain.ChatKey, int64) (domain.MessageCreated, bool, error) {
+	return domain.MessageCreated{}, false, nil
+}
+
 func (m *memLog) Since(_ context.Context, chat domain.ChatKey, after string) ([]domain.LiveEvent, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -48,8 +48,10 @@ func (u *Members) Authorize(ctx context.Context, caller domain.Caller, rawChat s
 	return err
 }
 
-// MayChangeMessage decides an edit or a delete of a message by author.
-func (u *Members) MayChangeMessage(ctx context.Context, caller domain.Caller, rawChat string, author domain.UserID) error {
+// MayChangeMessage decides an edit or a delete of a message, whose author
+// is asked for only when it decides: a user who moderates the chat, or who
+// may not change even their own messages there, is answered without it.
+func (u *Members) MayChangeMessage(ctx context.Context, caller domain.Caller, rawChat string, author func() (string, error)) error {
 	if caller.IsApp() {
 		return nil
 	}
@@ -57,7 +59,17 @@ func (u *Members) MayChangeMessage(ctx context.Context, caller domain.Caller, ra
 	if err != nil {
 		return err
 	}
-	return caller.MayChangeMessage(rights, author)
+	if caller.MayChat(domain.ActModerate, rights) == nil {
+		return nil
+	}
+	if err := caller.MayChat(domain.ActChangeOwn, rights); err != nil {
+		return err
+	}
+	a, err := author()
+	if err != nil {
+		return err
+	}
+	return caller.MayChangeMessage(rights, domain.UserID(a))
 }
 
 func (u *Members) rightsIn(ctx context.Context, caller domain.Caller, rawChat string) (domain.ChatRights, error) {

@@ -11,14 +11,16 @@ import (
 // Messages creates, edits and reads messages. Creation and edits are queued;
 // the worker persists them.
 type Messages struct {
-	queue        ports.EventQueue
-	reader       ports.MessageReader
+	queue  ports.EventQueue
+	reader ports.MessageReader
+	// log has the messages created but not persisted yet (AuthorOf).
+	log          ports.LiveLog
 	clock        ports.Clock
 	maxBodyBytes int
 }
 
-func NewMessages(queue ports.EventQueue, reader ports.MessageReader, clock ports.Clock, maxBodyBytes int) *Messages {
-	return &Messages{queue: queue, reader: reader, clock: clock, maxBodyBytes: maxBodyBytes}
+func NewMessages(queue ports.EventQueue, reader ports.MessageReader, log ports.LiveLog, clock ports.Clock, maxBodyBytes int) *Messages {
+	return &Messages{queue: queue, reader: reader, log: log, clock: clock, maxBodyBytes: maxBodyBytes}
 }
 
 // NewMessage is what a request to create a message says: its body, when
@@ -143,6 +145,33 @@ func (u *Messages) Delete(ctx context.Context, path MessagePath, idem domain.Ide
 	}
 	_, _, err = u.queue.Append(ctx, domain.MessageDeleted{Token: token, Chat: chat, Number: n, DeletedAt: u.clock.Now()}, idem)
 	return err
+}
+
+// AuthorOf is the author of a message ("" for none), for deciding a user's
+// edit or delete: from the store, or, for a message answered but not
+// persisted yet (or while the store is down), from its creation in the
+// event log, where live streams read such messages too. A message in
+// neither is not found (or, with the store down, unavailable).
+func (u *Messages) AuthorOf(ctx context.Context, path MessagePath) (string, error) {
+	token, chat, n, err := path.parse()
+	if err != nil {
+		return "", err
+	}
+	m, err := u.reader.Message(ctx, token, chat, n)
+	switch {
+	case err == nil:
+		return m.Author, nil
+	case errors.Is(err, domain.ErrDeleted), !errors.Is(err, domain.ErrNotFound) && !errors.Is(err, domain.ErrUnavailable):
+		return "", err
+	}
+	created, found, lerr := u.log.Creation(ctx, domain.ChatKey{Token: token, Number: chat}, n)
+	switch {
+	case lerr != nil:
+		return "", lerr
+	case found:
+		return created.Author, nil
+	}
+	return "", err // not found, or the store's outage
 }
 
 // Get reads one persisted message.

@@ -54,7 +54,7 @@ func newFixture(t *testing.T) fixture {
 		store: store,
 		apps:  application.NewApplications(store, pub, clock, sqlite.NewClaims(db), memory.NewApplicationAccess(), usertoken.New(clock.Now), time.Hour),
 		chats: application.NewChats(pub, reads, clock),
-		msgs:  application.NewMessages(pub, reads, clock, 0),
+		msgs:  application.NewMessages(pub, reads, nil, clock, 0),
 		pub:   pub,
 		cache: cache,
 	}

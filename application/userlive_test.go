@@ -2,6 +2,7 @@ package application_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -16,8 +17,9 @@ import (
 // syncNotices is a ports.Notices that hands a notice to the listener as it
 // is published.
 type syncNotices struct {
-	mu sync.Mutex
-	fn func(domain.Notice)
+	mu    sync.Mutex
+	fn    func(domain.Notice)
+	broke chan error // a subscription that breaks: Listen returns what is sent
 }
 
 func (n *syncNotices) Publish(_ context.Context, x domain.Notice) error {
@@ -32,8 +34,12 @@ func (n *syncNotices) Listen(ctx context.Context, ready func(), fn func(domain.N
 	n.fn = fn
 	n.mu.Unlock()
 	ready()
-	<-ctx.Done()
-	return nil
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-n.broke:
+		return err
+	}
 }
 
 // chatsOfUsers is a ports.MemberStore that knows only who is in which chat.
@@ -47,7 +53,7 @@ func (m chatsOfUsers) MemberChats(_ context.Context, _ domain.Token, user domain
 }
 
 func newUserFixture(t *testing.T, chats map[domain.UserID][]int64) (*memLog, *application.Live, *syncNotices, domain.Token) {
-	log, notices := newMemLog(), &syncNotices{}
+	log, notices := newMemLog(), &syncNotices{broke: make(chan error)}
 	live := application.NewLive(log, chatsOf{}, nil, nil, application.LiveConfig{}, application.LiveHooks{})
 	live.EnableUsers(notices, chatsOfUsers{chats: chats})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -146,5 +152,21 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A broken subscription may have lost notices: the users' streams end (their
+// clients resume from the log), and open again once it listens again.
+func TestUserStreamsEndWhenNoticesBreak(t *testing.T) {
+	_, live, notices, tok := newUserFixture(t, map[domain.UserID][]int64{"ann": {1}})
+	ann := followUser(t, live, tok, "ann", "")
+	notices.broke <- errors.New("connection lost")
+	if _, _, err := ann.Next(context.Background(), 5*time.Second); !errors.Is(err, application.ErrStreamEnded) {
+		t.Fatalf("after the subscription broke: %v, want the stream ended", err)
+	}
+	again := followUser(t, live, tok, "ann", "") // waits until it listens again
+	must(t, notices.Publish(context.Background(), domain.Notice{Kind: domain.NoticeTyping, App: tok, Chat: 1, User: "bob"}))
+	if got := userNext(t, again, 1); !slices.Equal(got, []string{"typing 1 bob"}) {
+		t.Fatalf("after listening again: %v", got)
 	}
 }

@@ -2,6 +2,7 @@ package bootstrap_test
 
 import (
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -42,8 +43,8 @@ const (
 )
 
 // membersApplication makes a protected application whose chat 1 (made by
-// the secret) has a moderator "mod", members "mem" and "mem2", and two
-// persisted messages; chat 2 is the stranger's own. It answers the token,
+// the secret) has a moderator "mod", members "mem" and "mem2", and three
+// persisted messages (the third by "mem"); chat 2 is the stranger's own. It answers the token,
 // the secret and each kind of user's token.
 func membersApplication(t *testing.T, s *stack) (string, string, map[string]string) {
 	t.Helper()
@@ -69,7 +70,11 @@ func membersApplication(t *testing.T, s *stack) (string, string, map[string]stri
 	for _, body := range []string{"hello one", "hello two"} {
 		s.call(t, "POST", app+"/chats/1/messages", map[string]any{"body": body}, bearerHeader(secret)...).want(t, 201)
 	}
-	bothPersisted(t, s, app, bearerHeader(secret)...)
+	s.call(t, "POST", app+"/chats/1/messages", map[string]any{"body": "hello three, the member's"}, bearerHeader(tokens[userMember])...).want(t, 201)
+	eventually(t, "chat 1's three messages persisted", func() bool {
+		r := s.call(t, "GET", app+"/chats/1/messages", nil, bearerHeader(secret)...)
+		return r.Status == 200 && strings.Count(r.Raw, `"number":`) == 3
+	})
 	eventually(t, "chat 2 persisted", func() bool { return s.call(t, "GET", app+"/chats/2", nil, bearerHeader(secret)...).Status == 200 })
 	return tok, secret, tokens
 }
@@ -119,6 +124,10 @@ var memberRoutes = []memberRoute{
 	{"PATCH", "/chats/1/messages/1", map[string]any{"body": "edited"}, statuses(200, moderates)},
 	{"PUT", "/chats/1/messages/1", map[string]any{"body": "edited again"}, statuses(200, moderates)},
 	{"DELETE", "/chats/1/messages/2", nil, statuses(204, moderates)},
+	// Message 3 is the member's own: they edit and delete it, as a moderator may.
+	{"PATCH", "/chats/1/messages/3", map[string]any{"body": "my edit"}, statuses(200, readOnly)},
+	{"PUT", "/chats/1/messages/3", map[string]any{"body": "my edit again"}, statuses(200, readOnly)},
+	{"DELETE", "/chats/1/messages/3", nil, statuses(204, readOnly)},
 	{"GET", "/chats/1/members", nil, statuses(200, hidden)},
 	{"PUT", "/chats/1/members/new", map[string]any{"role": "member"}, statuses(200, moderates)},
 	{"DELETE", "/chats/1/members/mem2", nil, statuses(204, moderates)},
@@ -242,4 +251,17 @@ func membersCases(t *testing.T, s *stack) {
 	etag := s.call(t, "GET", app+"/chats/1/messages", nil, bearerHeader(tokens[userModerator])...).want(t, 200).Header.Get("ETag")
 	s.call(t, "GET", app+"/chats/1/messages", nil, "If-None-Match", etag, "Authorization", "Bearer "+tokens[userMember]).wantError(t, 404, "not_found")
 	s.call(t, "GET", app+"/chats/1/messages", nil, "If-None-Match", etag, "Authorization", "Bearer "+tokens[userModerator]).want(t, 304)
+	// Whoever asks decides the answer: every answer with an ETag (a 304
+	// too) tells a cache in between to key it by the credential as well.
+	for _, path := range []string{"", "/chats", "/chats/1", "/chats/1/messages", "/chats/1/messages/1", "/chats/1/messages/search?q=hello", "/chats/1/members"} {
+		for _, cred := range []string{secret, tokens[userModerator]} {
+			r := s.call(t, "GET", app+path, nil, bearerHeader(cred)...).want(t, 200)
+			again := s.call(t, "GET", app+path, nil, "If-None-Match", r.Header.Get("ETag"), "Authorization", "Bearer "+cred).want(t, 304)
+			for _, h := range []http.Header{r.Header, again.Header} {
+				if r.Header.Get("ETag") == "" || !strings.Contains(strings.Join(h.Values("Vary"), ","), "Authorization") {
+					t.Fatalf("GET %s: ETag %q, Vary %q", path, r.Header.Get("ETag"), h.Values("Vary"))
+				}
+			}
+		}
+	}
 }

@@ -61,6 +61,7 @@ func apiSuite(t *testing.T, s *stack) {
 	t.Run("messages carry their type and attributes", func(t *testing.T) { structureCases(t, s) })
 	t.Run("only the application writes system messages", func(t *testing.T) { userStructureCases(t, s) })
 	t.Run("replies: reply_to, reply_count, …/replies", func(t *testing.T) { repliesCases(t, s) })
+	t.Run("webhooks and the feed: the application's own, every credential", func(t *testing.T) { hookMatrixCases(t, s) })
 	t.Run("request ids and operational endpoints", func(t *testing.T) { operationalCases(t, s) })
 }
 

@@ -33,8 +33,8 @@ func apiModule(api APIConfig, cache ReadCacheConfig) fx.Option {
 				return application.NewLifecycle(jobs, access, clock, api.DeleteSettle)
 			},
 			application.NewChats,
-			func(q ports.EventQueue, r ports.MessageReader, clock ports.Clock) *application.Messages {
-				return application.NewMessages(q, r, clock, api.MaxBodyBytes)
+			func(q ports.EventQueue, r ports.MessageReader, log ports.LiveLog, clock ports.Clock) *application.Messages {
+				return application.NewMessages(q, r, log, clock, api.MaxBodyBytes)
 			},
 			func(chats ports.ChatReader, index ports.SearchIndex, fallback ports.SearchFallback, m *metrics.Metrics, log *zap.Logger) *application.Search {
 				return application.NewSearch(chats, index, fallback, func(err error) {

@@ -280,6 +280,11 @@ type LiveLog interface {
 	// A chat number of 0 is every chat of the application (whose events
 	// share one order: a user's stream resumes all their chats at once).
 	Since(ctx context.Context, chat domain.ChatKey, after string) ([]domain.LiveEvent, error)
+	// Creation finds the creation of message number of the chat in the log,
+	// reading back from its end: a message not persisted yet is there (the
+	// log keeps what the workers have not applied). found is false when it
+	// is not there, or further back than the log reads for it.
+	Creation(ctx context.Context, chat domain.ChatKey, number int64) (e domain.MessageCreated, found bool, err error)
 	// Head is a position no later than where the log stands for the
 	// application: every event appended after Head returns comes after it.
 	Head(ctx context.Context, app domain.Token) (string, error)

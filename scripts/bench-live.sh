@@ -6,7 +6,8 @@
 # (measured as fast as the connections go, without and with the streams),
 # beside the bare Fiber ceiling of the same run.
 #
-# Usage: scripts/bench-live.sh [livebench flags: -chats -per -rate -d -c]
+# Usage: scripts/bench-live.sh [livebench flags: -chats -per -rate -d -c; -users N
+# -user-chats -members -per-app for one …/me/events stream per user]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"

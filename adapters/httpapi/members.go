@@ -30,14 +30,15 @@ func (h *handlers) mayChat(a domain.Action) fiber.Handler {
 }
 
 // mayChangeMessage: an edit or a delete, which a user may make of their
-// own messages and a moderator of any. Messages carry no author yet, so a
-// user's edit needs a moderator.
+// own messages and a moderator of any (the application itself: all).
 func (h *handlers) mayChangeMessage(c *fiber.Ctx) error {
 	caller, err := callerOf(c)
 	if err != nil {
 		return c.Next()
 	}
-	if err := h.uc.Members.MayChangeMessage(c.UserContext(), caller, c.Params("chat"), ""); err != nil {
+	ctx := c.UserContext()
+	author := func() (string, error) { return h.uc.Messages.AuthorOf(ctx, messagePath(c)) }
+	if err := h.uc.Members.MayChangeMessage(ctx, caller, c.Params("chat"), author); err != nil {
 		return err
 	}
 	return c.Next()

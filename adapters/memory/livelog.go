@@ -80,6 +80,18 @@ func (l *LiveLog) Since(_ context.Context, chat domain.ChatKey, after string) ([
 	return out, nil
 }
 
+// Creation looks for the creation among the events kept, newest first.
+func (l *LiveLog) Creation(_ context.Context, chat domain.ChatKey, number int64) (domain.MessageCreated, bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i := len(l.kept) - 1; i >= 0; i-- {
+		if c, ok := l.kept[i].Event.(domain.MessageCreated); ok && l.kept[i].Chat() == chat && c.Number <= number {
+			return c, c.Number == number, nil
+		}
+	}
+	return domain.MessageCreated{}, false, nil
+}
+
 func (l *LiveLog) Head(context.Context, domain.Token) (string, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

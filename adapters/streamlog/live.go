@@ -158,6 +158,39 @@ func (l *LiveLog) Since(ctx context.Context, chat domain.ChatKey, after string) 
 	}
 }
 
+// creationReach bounds how far back Creation reads a partition: a
+// message the workers have not persisted is among its last entries unless
+// they are far behind (and then the request is answered as without it).
+const creationReach = 10_000
+
+// Creation reads the chat's partition from its end, a page at a time, until
+// it meets the creation or a creation of the chat with a lower number (a
+// chat's creations are in number order in the log).
+func (l *LiveLog) Creation(ctx context.Context, chat domain.ChatKey, number int64) (domain.MessageCreated, bool, error) {
+	topic := l.topics.For(chat.Token)
+	const page = 500
+	upTo := "+"
+	for read := 0; read < creationReach; read += page {
+		msgs, err := l.client.XRevRangeN(ctx, topic, upTo, "-", page).Result()
+		if err != nil {
+			return domain.MessageCreated{}, false, domain.Unavailable("redis", err)
+		}
+		for _, m := range msgs {
+			e, ok := liveEvent(m)
+			if c, isCreate := e.Event.(domain.MessageCreated); ok && isCreate && e.Chat() == chat {
+				if c.Number <= number {
+					return c, c.Number == number, nil
+				}
+			}
+		}
+		if len(msgs) < page {
+			break
+		}
+		upTo = "(" + msgs[len(msgs)-1].ID
+	}
+	return domain.MessageCreated{}, false, nil
+}
+
 // beforeAll is the position before a partition's first entry.
 const beforeAll = "0-0"
 

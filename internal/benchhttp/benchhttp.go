@@ -17,12 +17,24 @@ var Client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, 
 
 // Post sends body as JSON and answers the decoded JSON object (nil when the
 // answer is not one) and the status.
-func Post(url string, body any) (map[string]any, int, error) {
+func Post(url string, body any) (map[string]any, int, error) { return Send("POST", url, "", body) }
+
+// Send sends body as JSON with the method, and bearer, unless empty, as
+// the credential; it answers as Post does.
+func Send(method, url, bearer string, body any) (map[string]any, int, error) {
 	raw, err := json.Marshal(body)
 	if err != nil {
 		return nil, 0, err
 	}
-	res, err := Client.Post(url, "application/json", bytes.NewReader(raw))
+	req, err := http.NewRequest(method, url, bytes.NewReader(raw))
+	if err != nil {
+		return nil, 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	res, err := Client.Do(req)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -79,3 +79,32 @@ func searchAuthors(t *testing.T, ix ports.SearchIndex) {
 		}
 	}
 }
+
+// creationsInTheLog: Creation finds a message's creation (with its author)
+// among a chat's events, not another chat's or application's, and not a
+// number the chat has not reached.
+func creationsInTheLog(t *testing.T, s LiveLogSetup) {
+	ctx := context.Background()
+	tok, other := domain.NewToken(), domain.NewToken()
+	chat := domain.ChatKey{Token: tok, Number: 1}
+	tail := startTail(t, s)
+	s.Append([]domain.Event{
+		domain.MessageCreated{Token: tok, Chat: 1, Number: 1, Body: "one", Author: "ann"},
+		domain.MessageCreated{Token: tok, Chat: 2, Number: 1, Body: "another chat's", Author: "bob"},
+		domain.MessageCreated{Token: tok, Chat: 1, Number: 2, Body: "two"},
+		domain.MessageEdited{Token: tok, Chat: 1, Number: 1, Body: "one!", Version: 3},
+		domain.MessageCreated{Token: other, Chat: 1, Number: 3, Body: "another application's", Author: "carl"},
+	})
+	tail.wait(t, 5)
+	for n, want := range map[int64]string{1: "ann", 2: ""} {
+		c, found, err := s.Log.Creation(ctx, chat, n)
+		if err != nil || !found || c.Number != n || c.Author != want {
+			t.Fatalf("creation of %d: %+v, %v, %v; want by %q", n, c, found, err, want)
+		}
+	}
+	for _, n := range []int64{3, 9} {
+		if c, found, err := s.Log.Creation(ctx, chat, n); err != nil || found {
+			t.Fatalf("creation of %d, which the chat has not: %+v, %v, %v", n, c, found, err)
+		}
+	}
+}

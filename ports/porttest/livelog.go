@@ -94,6 +94,7 @@ func LiveLogContract(t *testing.T, newLog func(t *testing.T) LiveLogSetup) {
 			t.Fatalf("since a position retention passed: %v, want ErrPositionGone", err)
 		}
 	})
+	t.Run("a creation still in the log is found, with its author", func(t *testing.T) { creationsInTheLog(t, newLog(t)) })
 	t.Run("an application's events after its head, every chat of it in one order", func(t *testing.T) {
 		s := newLog(t)
 		tok, other := domain.NewToken(), domain.NewToken()
