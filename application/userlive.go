@@ -46,6 +46,10 @@ type userStream struct {
 	// left are the chats the user left since the stream opened: the
 	// members read from the store at its opening may predate the removal.
 	left map[int64]bool
+	// handed is, by chat, the position of the last event handed out: what
+	// a join reads back (which may overlap what the stream read back at
+	// its opening, when the join came meanwhile) is handed out once.
+	handed map[int64]string
 }
 
 // join is a user's own join of a chat, for their stream to read back the
@@ -219,7 +223,7 @@ func (l *Live) FollowUser(ctx context.Context, caller domain.Caller, after strin
 		return nil, domain.Unavailable("live streams", errors.New("not listening to notices"))
 	}
 	s := &Stream{hub: l, chat: domain.ChatKey{Token: caller.App}, live: make(chan item, l.cfg.Buffer), ended: make(chan struct{}),
-		user: userStream{id: caller.User, within: caller.Chats, followed: map[int64]bool{}, left: map[int64]bool{}}}
+		user: userStream{id: caller.User, within: caller.Chats, followed: map[int64]bool{}, left: map[int64]bool{}, handed: map[int64]string{}}}
 	// Registered first, so that a membership change made meanwhile is
 	// heard; subscribed to the chats, then the log read back from where
 	// the client stopped (or from now), so that nothing is missed between.
@@ -307,6 +311,7 @@ func (s *Stream) nextOfUser(ctx context.Context, wait time.Duration) (domain.Liv
 		case e.Notice != nil:
 			return e, true, nil
 		}
+		s.user.handed[e.Chat().Number] = e.Position
 		if s.last == "" || s.hub.log.Before(s.last, e.Position) {
 			s.last = e.Position
 		}
@@ -323,11 +328,17 @@ func (s *Stream) readBack(ctx context.Context, j *join) []domain.LiveEvent {
 	if err != nil {
 		return nil
 	}
-	n := 0
-	for n < len(events) && !s.hub.log.Before(j.cut, events[n].Position) {
-		n++
+	handed := s.user.handed[j.chat.Number]
+	var out []domain.LiveEvent
+	for _, e := range events {
+		if s.hub.log.Before(j.cut, e.Position) {
+			break
+		}
+		if handed == "" || s.hub.log.Before(handed, e.Position) {
+			out = append(out, e)
+		}
 	}
-	return events[:n]
+	return out
 }
 
 // Typing tells the chat's other members' streams, on every instance, that

@@ -45,17 +45,25 @@ func (n *syncNotices) Listen(ctx context.Context, ready func(), fn func(domain.N
 // chatsOfUsers is a ports.MemberStore that knows only who is in which chat.
 type chatsOfUsers struct {
 	ports.MemberStore
-	chats map[domain.UserID][]int64
+	chats   map[domain.UserID][]int64
+	reading func(domain.UserID) // if not nil, called as a user's chats are read
 }
 
 func (m chatsOfUsers) MemberChats(_ context.Context, _ domain.Token, user domain.UserID, _ []int64, _ domain.PageRequest[int64]) (domain.Page[int64], error) {
+	if m.reading != nil {
+		m.reading(user)
+	}
 	return domain.Page[int64]{Items: m.chats[user]}, nil
 }
 
-func newUserFixture(t *testing.T, chats map[domain.UserID][]int64) (*memLog, *application.Live, *syncNotices, domain.Token) {
+func newUserFixture(t *testing.T, chats map[domain.UserID][]int64, reading ...func(domain.UserID)) (*memLog, *application.Live, *syncNotices, domain.Token) {
 	log, notices := newMemLog(), &syncNotices{broke: make(chan error)}
 	live := application.NewLive(log, chatsOf{}, nil, nil, application.LiveConfig{}, application.LiveHooks{})
-	live.EnableUsers(notices, chatsOfUsers{chats: chats})
+	store := chatsOfUsers{chats: chats}
+	if len(reading) > 0 {
+		store.reading = reading[0]
+	}
+	live.EnableUsers(notices, store)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { live.Run(ctx, nil); close(done) }()
@@ -169,4 +177,38 @@ func TestUserStreamsEndWhenNoticesBreak(t *testing.T) {
 	if got := userNext(t, again, 1); !slices.Equal(got, []string{"typing 1 bob"}) {
 		t.Fatalf("after listening again: %v", got)
 	}
+}
+
+// A join heard while the stream opens: what it reads back overlaps what the
+// opening read back, and is handed out once.
+func TestUserStreamJoinedWhileOpening(t *testing.T) {
+	var (
+		publish  func(domain.Notice)
+		joinedAt string
+	)
+	log, live, notices, tok := newUserFixture(t, map[domain.UserID][]int64{"ann": {1, 2}, "bob": {1}}, func(u domain.UserID) {
+		if u == "ann" {
+			publish(domain.Notice{Kind: domain.NoticeMemberAdded, Chat: 2, User: "ann", Position: joinedAt})
+		}
+	})
+	publish = func(n domain.Notice) {
+		n.App = tok
+		must(t, notices.Publish(context.Background(), n))
+	}
+	created := func(chat, n int64) { log.append(domain.MessageCreated{Token: tok, Chat: chat, Number: n}) }
+	bob := followUser(t, live, tok, "bob", "") // the hub notes where its tail stands for the application
+	created(1, 1)
+	joinedAt, _ = log.Head(context.Background(), tok)
+	created(2, 1)
+	created(1, 2)
+	ann := followUser(t, live, tok, "ann", joinedAt)
+	got := userNext(t, ann, 3)
+	if want := []string{"2/1@00000002", "1/2@00000003", "member.added 2 ann"}; !slices.Equal(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	created(2, 2)
+	if got := userNext(t, ann, 1); !slices.Equal(got, []string{"2/2@00000004"}) {
+		t.Fatalf("then %v, want chat 2's next message once", got)
+	}
+	_ = bob
 }

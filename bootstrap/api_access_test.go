@@ -91,6 +91,8 @@ var accessRoutes = []accessRoute{
 	// A user's own: the application (secret, or open token) is no user.
 	{"GET", "/me/events", nil, 403, false},
 	{"POST", "/chats/1/typing", nil, 403, false},
+	{"PUT", "/chats/1/read", map[string]any{"through": 1}, 403, false},
+	{"GET", "/me/chats", nil, 403, false},
 	{"POST", "/secrets", nil, 201, true},
 	{"DELETE", "/secrets/previous", nil, 204, true},
 	{"DELETE", "", nil, 202, true},

@@ -134,6 +134,9 @@ var memberRoutes = []memberRoute{
 	{"GET", "/me/events", nil, statuses(200, nil)},
 	{"POST", "/chats/1/typing", nil, statuses(204, readOnly)},
 	{"DELETE", "", nil, statuses(403, nil)},
+	// Reading is reading: a read token marks read too.
+	{"PUT", "/chats/1/read", map[string]any{"through": 1}, statuses(200, hidden)},
+	{"GET", "/me/chats", nil, statuses(200, nil)},
 }
 
 // memberSnapshot is what a refused request must leave as it was: the

@@ -55,6 +55,7 @@ func apiSuite(t *testing.T, s *stack) {
 	t.Run("switching access and rotating secrets", func(t *testing.T) { accessChangesCases(t, s) })
 	t.Run("user tokens: every route × every kind of user", func(t *testing.T) { memberMatrixCases(t, s) })
 	t.Run("members, public chats, leaving", func(t *testing.T) { membersCases(t, s) })
+	t.Run("read positions and the user's chats with exact unread counts", func(t *testing.T) { readsCases(t, s) })
 	t.Run("hostile user tokens, ?access_token=, idempotency keys per user", func(t *testing.T) { userTokenCases(t, s) })
 	t.Run("messages carry their authors everywhere", func(t *testing.T) { authorsCases(t, s) })
 	t.Run("a user writes as themselves", func(t *testing.T) { userAuthorsCases(t, s) })

@@ -60,6 +60,9 @@ type WebhookConfig struct {
 	RetryFor     time.Duration `env:"CHAT_WEBHOOK_RETRY_FOR" envDefault:"25h" help:"how long a delivery is retried before it is recorded as failed"`
 	Poll         time.Duration `env:"CHAT_WEBHOOK_POLL_INTERVAL" envDefault:"200ms" help:"how often an idle delivery loop looks for due deliveries (retries, and in production what the intake wrote)"`
 	DisableAfter time.Duration `env:"CHAT_WEBHOOK_DISABLE_AFTER" envDefault:"120h" help:"an endpoint to which nothing was delivered for this long is disabled (with a webhook.disabled record in its log) when one more delivery is given up; a replay enables it (0: never)"`
+	// FeedRetention: the feed's events and the finished deliveries' log
+	// are kept this long (at least RetryFor and DisableAfter: see keep).
+	FeedRetention time.Duration `env:"CHAT_FEED_RETENTION" envDefault:"168h" help:"how long the pull feed's events and the finished (delivered or given up) webhook deliveries are kept: a feed reader resumes, and a replay sends again, within it; never shorter than CHAT_WEBHOOK_RETRY_FOR and CHAT_WEBHOOK_DISABLE_AFTER (raised to them)"`
 }
 
 type LogConfig struct {

@@ -16,6 +16,7 @@ func API(cfg Config) fx.Option {
 		goredisModule(cfg.Redis, cfg.Stream),
 		readCacheModule(cfg.Redis, cfg.ReadCache),
 		accessModule(cfg.Redis),
+		redisTallyModule(cfg.Redis),
 		opensearchModule(cfg.OpenSearch),
 		streamLiveLog(cfg.Stream),
 		redisNotices(cfg.Stream),
@@ -34,7 +35,7 @@ func API(cfg Config) fx.Option {
 func Worker(cfg Config) fx.Option {
 	roles := fx.Options()
 	if cfg.Worker.Persists() {
-		roles = fx.Options(roles, projectorModule(cfg.Counters), persistModule(cfg.Stream, cfg.Consumer),
+		roles = fx.Options(roles, redisTallyModule(cfg.Redis), tallyPersisted, projectorModule(cfg.Counters), persistModule(cfg.Stream, cfg.Consumer),
 			redisKeyPurge(cfg.Redis), jobsModule(cfg.Jobs))
 	}
 	if cfg.Worker.Indexes() {
@@ -66,6 +67,7 @@ func Embedded(cfg Config) fx.Option {
 		sqliteModule(cfg.SQLite),
 		bleveModule(cfg.SQLite),
 		memoryModule(cfg.ReadCache),
+		memoryTally,
 		projectorModule(cfg.Counters),
 		webhookStoreModule(cfg.Webhook),
 		embeddedDeliveryModule(cfg.Webhook),

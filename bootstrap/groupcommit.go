@@ -59,6 +59,8 @@ func groupCommitModule(streamCfg StreamConfig) fx.Option {
 			lc.Append(fx.Hook{OnStart: func(context.Context) error { q.Start(); return nil }, OnStop: func(context.Context) error { q.Close(); return nil }})
 			return q
 		}),
-		fx.Provide(func(q *sqlite.Queue, m *metrics.Metrics) ports.EventQueue { return countAppends(q, streamCfg, m) }),
+		fx.Provide(func(q *sqlite.Queue, tally ports.ChatTally, m *metrics.Metrics, log *zap.Logger) ports.EventQueue {
+			return countAppends(tallyAppends(q, tally, log), streamCfg, m)
+		}),
 	)
 }

@@ -29,6 +29,7 @@ func apiModule(api APIConfig, cache ReadCacheConfig) fx.Option {
 				return application.NewApplications(store, seq, clock, claims, access, usertoken.New(clock.Now), api.SecretGrace)
 			},
 			application.NewMembers,
+			application.NewReads,
 			func(jobs ports.JobStore, access ports.ApplicationAccess, clock ports.Clock) *application.Lifecycle {
 				return application.NewLifecycle(jobs, access, clock, api.DeleteSettle)
 			},
@@ -58,6 +59,7 @@ type serverIn struct {
 	Search       *application.Search
 	Live         *application.Live
 	Members      *application.Members
+	Reads        *application.Reads
 	Webhooks     *application.Webhooks
 	Feed         *application.Feed
 	Lifecycle    *application.Lifecycle
@@ -70,7 +72,7 @@ type serverIn struct {
 
 func newServer(in serverIn) *httpapi.Server {
 	api := in.API
-	uc := httpapi.UseCases{Applications: in.Applications, Chats: in.Chats, Messages: in.Messages, Search: in.Search, Live: in.Live, Members: in.Members, Webhooks: in.Webhooks, Feed: in.Feed, Lifecycle: in.Lifecycle, Limiter: in.Limiter}
+	uc := httpapi.UseCases{Applications: in.Applications, Chats: in.Chats, Messages: in.Messages, Search: in.Search, Live: in.Live, Members: in.Members, Reads: in.Reads, Webhooks: in.Webhooks, Feed: in.Feed, Lifecycle: in.Lifecycle, Limiter: in.Limiter}
 	cfg := httpapi.Config{Addr: api.Addr, AdminToken: api.AdminToken, MaxRequestBytes: api.MaxRequestBytes, RateLimit: api.RateLimit,
 		AppLimits: httpapi.AppLimits{WriteRate: api.AppWriteRate, WriteBurst: api.AppWriteBurst, ReadRate: api.AppReadRate, ReadBurst: api.AppReadBurst,
 			UserWriteRate: api.UserWriteRate, UserWriteBurst: api.UserWriteBurst, UserReadRate: api.UserReadRate, UserReadBurst: api.UserReadBurst,

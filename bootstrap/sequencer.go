@@ -47,8 +47,10 @@ func sequencerModule(redisCfg RedisConfig, seqCfg SequencerConfig, streamCfg Str
 		fx.Provide(func(store *entstore.Store) *entstore.OutboxQueue {
 			return entstore.NewOutboxQueue(store, seqCfg.Lease, streamCfg.Topics().OutboxEntry)
 		}),
-		fx.Provide(func(seq *redisadapter.Sequencer, gate *streamlog.BacklogGate, degraded *entstore.OutboxQueue, m *metrics.Metrics, log *zap.Logger) *decorator.Fallback {
-			return decorator.NewFallback(decorator.AdmitWrites(seq, gate), degraded, "redis", func(on bool) {
+		// Only what Redis numbered is recorded in the tallies at once (they are
+		// in Redis too): the degraded path's writes are, once persisted.
+		fx.Provide(func(seq *redisadapter.Sequencer, gate *streamlog.BacklogGate, degraded *entstore.OutboxQueue, tally ports.ChatTally, m *metrics.Metrics, log *zap.Logger) *decorator.Fallback {
+			return decorator.NewFallback(tallyAppends(decorator.AdmitWrites(seq, gate), tally, log), degraded, "redis", func(on bool) {
 				if on {
 					m.WritesDegraded.Set(1)
 					log.Warn("Redis cannot be reached: writes go through MySQL (degraded) until it is back")

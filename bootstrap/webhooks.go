@@ -80,6 +80,33 @@ func newDispatcher(c WebhookConfig, w *entstore.Webhooks, g *webhook.Guard, hold
 
 func runDispatcher(lc fx.Lifecycle, d *webhook.Dispatcher) { inBackground(lc, d.Run) }
 
+// pruneEvery is how often the feed and the deliveries' log are pruned.
+const pruneEvery = 10 * time.Minute
+
+// runPruner removes, beside the delivery loop, the feed's events and the
+// finished deliveries past CHAT_FEED_RETENTION, kept at least as long as
+// the retries (a delivery's log) and CHAT_WEBHOOK_DISABLE_AFTER (which
+// reads what was delivered) need them. Every instance may prune: a batch
+// deleted twice deletes nothing the second time.
+func runPruner(c WebhookConfig) fx.Option {
+	return fx.Invoke(func(lc fx.Lifecycle, w *entstore.Webhooks, m *metrics.Metrics, log *zap.Logger) {
+		keep := max(c.FeedRetention, c.RetryFor, c.DisableAfter)
+		p := webhook.NewPruner(webhook.PruneConfig{Keep: keep, Batch: 500, Pause: 100 * time.Millisecond}, w, time.Now,
+			func(kind string, n int) {
+				if kind == "events" {
+					m.FeedPruned.Add(float64(n))
+				} else {
+					m.DeliveriesPruned.Add(float64(n))
+				}
+			})
+		every(lc, pruneEvery, func(ctx context.Context) {
+			if _, _, err := p.Once(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("pruning the feed and the webhook deliveries' log; tried again later", zap.Error(err))
+			}
+		})
+	})
+}
+
 // The worker's webhooks role: a consumer group of its own writes each
 // event's deliveries to the outbox (in MySQL, before the event is
 // acknowledged), and the delivery loop sends them. A chat's deliveries wait
@@ -114,6 +141,7 @@ func webhookDeliveryModule(streamCfg StreamConfig, c WebhookConfig) fx.Option {
 			lc.Append(fx.Hook{OnStart: in.Start, OnStop: func(context.Context) error { return in.Close() }})
 		}),
 		fx.Invoke(runDispatcher),
+		runPruner(c),
 	)
 }
 
@@ -126,5 +154,6 @@ func embeddedDeliveryModule(c WebhookConfig) fx.Option {
 			return newDispatcher(c, w, g, nil, m, log)
 		}),
 		fx.Invoke(runDispatcher),
+		runPruner(c),
 	)
 }

@@ -55,3 +55,9 @@ func sqliteStore(t *testing.T) porttest.Store {
 	t.Cleanup(func() { s.Close() })
 	return s
 }
+
+func TestReadPositionsContract(t *testing.T) {
+	onBoth(t, func(t *testing.T, newStore func(t *testing.T) porttest.Store) {
+		porttest.ReadPositionsContract(t, func(t *testing.T) porttest.ReadsStore { return newStore(t).(*entstore.Store) })
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/chatsvc/chat/domain"
 )
@@ -74,4 +75,30 @@ func decodeApplicationCursor(raw string) (domain.Token, error) {
 		return "", errBadCursor
 	}
 	return t, nil
+}
+
+// An activity cursor (GET …/me/chats) is the last chat's activity, in µs
+// since 1970 (0: never active), and its number.
+var activityCursorForm = regexp.MustCompile(`^(0|[1-9][0-9]{0,17})_[1-9][0-9]{0,17}$`)
+
+func encodeActivityCursor(s domain.ChatSummary) string {
+	var us int64
+	if !s.ActiveAt.IsZero() {
+		us = s.ActiveAt.UnixMicro()
+	}
+	return strconv.FormatInt(us, 10) + "_" + strconv.FormatInt(s.Chat, 10)
+}
+
+func decodeActivityCursor(raw string) (*domain.ActivityPosition, error) {
+	if !activityCursorForm.MatchString(raw) {
+		return nil, errBadCursor
+	}
+	at, chat, _ := strings.Cut(raw, "_")
+	us, _ := strconv.ParseInt(at, 10, 64)
+	p := &domain.ActivityPosition{}
+	p.Chat, _ = strconv.ParseInt(chat, 10, 64)
+	if us != 0 {
+		p.At = time.UnixMicro(us).UTC()
+	}
+	return p, nil
 }

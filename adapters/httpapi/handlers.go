@@ -23,6 +23,7 @@ type UseCases struct {
 	Search       *application.Search
 	Live         *application.Live
 	Members      *application.Members
+	Reads        *application.Reads
 	Webhooks     *application.Webhooks
 	Feed         *application.Feed
 	Lifecycle    *application.Lifecycle

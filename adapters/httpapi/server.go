@@ -140,6 +140,10 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 	api.Get("/chat_applications/:token/chats/:chat/members", auth, read, h.listMembers)
 	api.Put("/chat_applications/:token/chats/:chat/members/:user_id", auth, write, h.putMember)
 	api.Delete("/chat_applications/:token/chats/:chat/members/:user_id", auth, write, h.removeMember)
+	// A user's own state (reads.go): reading is reading, so a read token
+	// marks read, on the read budget.
+	api.Put("/chat_applications/:token/chats/:chat/read", auth, read, h.markRead)
+	api.Get("/chat_applications/:token/me/chats", auth, read, h.myChats)
 	api.Get("/chat_applications/:token/chats/:chat/messages/:message", auth, reads, read, h.getMessage)
 	// …/messages/search is the search's path, not a message's.
 	message := func(c *fiber.Ctx) error {

@@ -31,6 +31,10 @@ type Metrics struct {
 	WebhookLag      prometheus.Histogram
 	// WebhooksDisabled counts endpoints disabled for failing for days.
 	WebhooksDisabled prometheus.Counter
+	// FeedPruned and DeliveriesPruned count the feed's events and the
+	// finished webhook deliveries removed once past CHAT_FEED_RETENTION.
+	FeedPruned       prometheus.Counter
+	DeliveriesPruned prometheus.Counter
 	DependencyUp     *prometheus.GaugeVec
 	// ReadCache counts the read cache's lookups (hit, miss) and the
 	// invalidations that failed (the batch is then retried).
@@ -105,6 +109,12 @@ func New() *Metrics {
 		WebhooksDisabled: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "chat_webhook_endpoints_disabled_total", Help: "Webhook endpoints disabled because nothing was delivered to them for CHAT_WEBHOOK_DISABLE_AFTER.",
 		}),
+		FeedPruned: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chat_feed_events_pruned_total", Help: "The pull feed's events removed once older than CHAT_FEED_RETENTION.",
+		}),
+		DeliveriesPruned: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chat_webhook_deliveries_pruned_total", Help: "Finished (delivered or given up) webhook deliveries removed from the delivery logs once older than CHAT_FEED_RETENTION.",
+		}),
 		SearchDegraded: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "chat_search_degraded_total", Help: "Searches answered by the database fallback because the index was unavailable.",
 		}),
@@ -123,7 +133,7 @@ func New() *Metrics {
 	m.WritesDegraded = prometheus.NewGauge(prometheus.GaugeOpts{Name: "chat_writes_degraded", Help: "1 while this api writes through MySQL (the degraded path) because Redis cannot be reached."})
 	m.OutboxRelayed = prometheus.NewCounter(prometheus.CounterOpts{Name: "chat_outbox_relayed_total", Help: "Events of the degraded path appended from the MySQL outbox to the streams."})
 	r.MustRegister(m.WritesDegraded, m.OutboxRelayed, m.WritesRefused, m.WriteBacklog, m.LiveStreams, m.LiveDelivered, m.LiveDropped, m.ReadCache, m.RequestDuration, m.EventsPublished, m.EventsPersisted, m.EventsIndexed, m.EventsFailed, m.EventsDead,
-		m.NumberConflicts, m.StreamBacklog, m.CountersFixed, m.ApplyLag, m.SearchDegraded, m.WebhookAttempts, m.WebhookLag, m.WebhooksDisabled, m.DependencyUp,
+		m.NumberConflicts, m.StreamBacklog, m.CountersFixed, m.ApplyLag, m.SearchDegraded, m.WebhookAttempts, m.WebhookLag, m.WebhooksDisabled, m.FeedPruned, m.DeliveriesPruned, m.DependencyUp,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.Jobs = registerJobs(r)
 	return m

@@ -13,8 +13,9 @@ type DispatchConfig struct {
 	Schedule Schedule
 	Timeout  time.Duration // one attempt's (Sender's)
 	Poll     time.Duration // how often the outbox is asked for due deliveries when idle
-	Batch    int           // deliveries claimed at once at most
-	InFlight int           // attempts under way at once at most
+	Batch    int           // runs (a chat's deliveries to one endpoint) claimed at once at most
+	Run      int           // deliveries of a run at most
+	InFlight int           // runs under way at once at most
 	// DisableAfter: an endpoint to which nothing was delivered for this
 	// long is disabled when one more delivery is given up (0: never).
 	DisableAfter time.Duration
@@ -47,7 +48,7 @@ type Dispatcher struct {
 	hooks  Hooks
 	now    func() time.Time
 	wake   chan struct{}
-	slots  chan struct{} // one per attempt under way
+	slots  chan struct{} // one per run under way
 	wg     sync.WaitGroup
 }
 
@@ -58,6 +59,9 @@ type Dispatcher struct {
 func NewDispatcher(cfg DispatchConfig, outbox Outbox, sender *Sender, holds func(context.Context) (map[string]string, error), hooks Hooks) *Dispatcher {
 	if cfg.Batch <= 0 {
 		cfg.Batch = 256
+	}
+	if cfg.Run <= 0 {
+		cfg.Run = 100
 	}
 	if cfg.InFlight <= 0 {
 		cfg.InFlight = 512
@@ -114,9 +118,9 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	}
 }
 
-// Once claims a batch and starts its attempts, without waiting for them:
+// Once claims a batch of runs and starts them, without waiting for them:
 // a slow receiver holds up its own chats' deliveries only. It returns how
-// many it claimed (none while InFlight attempts are under way).
+// many runs it claimed (none while InFlight runs are under way).
 func (d *Dispatcher) Once(ctx context.Context) int {
 	free := min(d.cfg.Batch, d.cfg.InFlight-len(d.slots))
 	if free <= 0 {
@@ -132,32 +136,70 @@ func (d *Dispatcher) Once(ctx context.Context) int {
 			return 0
 		}
 	}
-	// A lease outlasts an attempt, so a delivery is claimed again only
-	// when its dispatcher is gone.
-	due, err := d.outbox.Claim(ctx, d.now(), 2*d.cfg.Timeout+5*time.Second, free, holds)
+	claimed := d.now()
+	runs, err := d.outbox.Claim(ctx, claimed, d.lease(), free, d.cfg.Run, holds)
 	if err != nil {
 		if ctx.Err() == nil {
 			d.hooks.Err(err)
 		}
 		return 0
 	}
-	for _, one := range due {
+	for _, run := range runs {
 		d.slots <- struct{}{} // never blocks: at most free were claimed, and only this loop takes slots
 		d.wg.Add(1)
 		go func() {
 			defer d.wg.Done()
-			d.attempt(one)
+			d.deliver(run, claimed)
 			<-d.slots
 			d.Wake()
 		}()
 	}
-	return len(due)
+	return len(runs)
 }
 
-func (d *Dispatcher) attempt(due Due) {
-	// Not the loop's context: an attempt begun is finished and recorded.
-	ctx, cancel := context.WithTimeout(context.Background(), d.cfg.Timeout+5*time.Second)
+// lease is how long a claim keeps a run from other dispatchers: a run
+// begins no attempt once one Timeout has passed since its claim, so the
+// claim outlasts the run, and a run is claimed again only when its
+// dispatcher is gone.
+func (d *Dispatcher) lease() time.Duration { return 2*d.cfg.Timeout + 5*time.Second }
+
+// deliver sends a run in order, stopping at the first delivery not made
+// (what follows waits behind it), and records the attempts at once.
+func (d *Dispatcher) deliver(run []Due, claimed time.Time) {
+	// Not the loop's context: a run begun is finished and recorded.
+	ctx, cancel := context.WithTimeout(context.Background(), d.lease())
 	defer cancel()
+	done := make([]Recorded, 0, len(run))
+	var given *Due
+	for i, due := range run {
+		if i > 0 && d.now().Sub(claimed) >= d.cfg.Timeout {
+			break // the rest is claimed again, once this is recorded
+		}
+		r := d.attempt(ctx, due)
+		done = append(done, Recorded{Row: due.Row, Result: r})
+		if r.State == domain.DeliveryFailed {
+			given = &run[i]
+		}
+		if r.State != domain.DeliveryDelivered {
+			break
+		}
+	}
+	if err := d.outbox.Record(ctx, done); err != nil {
+		d.hooks.Err(err) // the lease runs out and the run is sent again
+		return
+	}
+	if given != nil && d.cfg.DisableAfter > 0 {
+		now := d.now()
+		if disabled, err := d.outbox.Disable(ctx, given.Row, now, now.Add(-d.cfg.DisableAfter)); err != nil {
+			d.hooks.Err(err) // the next delivery given up tries again
+		} else if disabled {
+			d.hooks.Disabled(*given)
+		}
+	}
+}
+
+// attempt sends one delivery and says what its log is to keep.
+func (d *Dispatcher) attempt(ctx context.Context, due Due) Result {
 	due.Delivery.At = d.now()
 	out := d.sender.Send(ctx, due.Delivery)
 	now := d.now()
@@ -177,15 +219,5 @@ func (d *Dispatcher) attempt(due Due) {
 		d.hooks.Attempted("failed")
 		d.hooks.Failed(due, out)
 	}
-	if err := d.outbox.Record(ctx, due.Row, r); err != nil {
-		d.hooks.Err(err) // the lease runs out and it is sent again
-		return
-	}
-	if r.State == domain.DeliveryFailed && d.cfg.DisableAfter > 0 {
-		if disabled, err := d.outbox.Disable(ctx, due.Row, now, now.Add(-d.cfg.DisableAfter)); err != nil {
-			d.hooks.Err(err) // the next delivery given up tries again
-		} else if disabled {
-			d.hooks.Disabled(due)
-		}
-	}
+	return r
 }

@@ -79,15 +79,25 @@ type Result struct {
 	NextAttempt time.Time
 }
 
+// Recorded is a delivery's attempt as its log keeps it.
+type Recorded struct {
+	Row int64
+	Result
+}
+
 // Outbox keeps the deliveries: written with (or right after) the events,
 // claimed when due, recorded after each attempt.
 type Outbox interface {
-	// Claim takes up to limit due deliveries, each the oldest undelivered
-	// of its endpoint and chat, none at or after holds[partition] (events
-	// of the log from there on may not be in the outbox yet), and keeps them
-	// from other claims until lease has passed.
-	Claim(ctx context.Context, now time.Time, lease time.Duration, limit int, holds map[string]string) ([]Due, error)
-	Record(ctx context.Context, row int64, r Result) error
+	// Claim takes up to limit runs of due deliveries: each the oldest
+	// undelivered delivery of its endpoint and chat and up to run-1 of its
+	// chat's next ones to that endpoint, in order, none at or after
+	// holds[partition] (events of the log from there on may not be in the
+	// outbox yet). The first of each run (the head) is kept from other
+	// claims until lease has passed, and the rest wait behind it: a whole
+	// run costs the outbox one claim.
+	Claim(ctx context.Context, now time.Time, lease time.Duration, limit, run int, holds map[string]string) ([][]Due, error)
+	// Record writes the outcomes of a run's attempts (in its order) at once.
+	Record(ctx context.Context, done []Recorded) error
 	// Disable disables the endpoint of the delivery row, given up on at
 	// now, when nothing was delivered to it since quiet and it existed
 	// then, and writes the webhook.disabled record in its log; it says
