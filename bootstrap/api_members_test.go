@@ -120,6 +120,7 @@ var memberRoutes = []memberRoute{
 	{"GET", "/chats/1/messages", nil, statuses(200, hidden)},
 	{"GET", "/chats/1/messages/search?q=hello", nil, statuses(200, hidden)},
 	{"GET", "/chats/1/messages/1", nil, statuses(200, hidden)},
+	{"GET", "/chats/1/messages/1/replies", nil, statuses(200, hidden)},
 	{"PATCH", "/chats/1/messages/1", map[string]any{"body": "edited"}, statuses(200, moderates)},
 	{"PUT", "/chats/1/messages/1", map[string]any{"body": "edited again"}, statuses(200, moderates)},
 	{"DELETE", "/chats/1/messages/2", nil, statuses(204, moderates)},

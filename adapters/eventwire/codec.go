@@ -41,8 +41,17 @@ type wire struct {
 	Body  string `json:"body,omitempty"`
 	// Author is a message's (created, or edited when it was known); absent
 	// for none, as in every entry written before messages had authors.
-	Author string    `json:"author,omitempty"`
-	At     time.Time `json:"at"`
+	Author string `json:"author,omitempty"`
+	// Type and Attributes are a message's (absent: text, none, as in every
+	// entry written before messages had them). Attributes travel as a
+	// string, so that no encoder rewrites their bytes (escaping HTML).
+	Type       string `json:"type,omitempty"`
+	Attributes string `json:"attributes,omitempty"`
+	// NewAttributes: an edit replaces the message's attributes.
+	NewAttributes bool `json:"new_attributes,omitempty"`
+	// ReplyTo is the message a message answers (absent: none).
+	ReplyTo int64     `json:"reply_to,omitempty"`
+	At      time.Time `json:"at"`
 	// Created is an edited message's creation time, when it was known.
 	Created *time.Time `json:"created_at,omitempty"`
 	// Idem is the request's idempotency key, for the worker to keep with
@@ -79,9 +88,11 @@ func toWireOf(e domain.Event) (string, wire, error) {
 	case domain.ChatCreated:
 		return "chat.created", wire{numbered: numbered{Number: e.Number, Epoch: e.Epoch}, Token: string(e.Token), At: e.CreatedAt}, nil
 	case domain.MessageCreated:
-		return "message.created", wire{numbered: numbered{Number: e.Number, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, Body: e.Body, Author: e.Author, At: e.CreatedAt}, nil
+		return "message.created", wire{numbered: numbered{Number: e.Number, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, Body: e.Body, Author: e.Author,
+			Type: e.Type, Attributes: e.Attributes, ReplyTo: e.ReplyTo, At: e.CreatedAt}, nil
 	case domain.MessageEdited:
-		w := wire{numbered: numbered{Number: e.Number, Version: e.Version, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, Body: e.Body, Author: e.Author, At: e.EditedAt}
+		w := wire{numbered: numbered{Number: e.Number, Version: e.Version, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, Body: e.Body, Author: e.Author,
+			Type: e.Type, Attributes: e.Attributes, NewAttributes: e.NewAttributes, ReplyTo: e.ReplyTo, At: e.EditedAt}
 		if !e.CreatedAt.IsZero() {
 			w.Created = &e.CreatedAt
 		}
@@ -279,9 +290,11 @@ func fromWire(kind string, token domain.Token, w wire) (domain.Event, error) {
 	case "chat.created":
 		return domain.ChatCreated{Token: token, Number: w.Number, CreatedAt: w.At, Epoch: w.Epoch}, nil
 	case "message.created":
-		return domain.MessageCreated{Token: token, Chat: w.Chat, Number: w.Number, Body: w.Body, Author: w.Author, CreatedAt: w.At, Epoch: w.Epoch}, nil
+		return domain.MessageCreated{Token: token, Chat: w.Chat, Number: w.Number, Body: w.Body, Author: w.Author,
+			Type: w.Type, Attributes: w.Attributes, ReplyTo: w.ReplyTo, CreatedAt: w.At, Epoch: w.Epoch}, nil
 	case "message.edited":
-		e := domain.MessageEdited{Token: token, Chat: w.Chat, Number: w.Number, Body: w.Body, Author: w.Author, Version: w.Version, EditedAt: w.At, Epoch: w.Epoch}
+		e := domain.MessageEdited{Token: token, Chat: w.Chat, Number: w.Number, Body: w.Body, Author: w.Author,
+			Type: w.Type, Attributes: w.Attributes, NewAttributes: w.NewAttributes, ReplyTo: w.ReplyTo, Version: w.Version, EditedAt: w.At, Epoch: w.Epoch}
 		if w.Created != nil {
 			e.CreatedAt = *w.Created
 		}

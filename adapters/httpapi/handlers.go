@@ -198,7 +198,7 @@ func (h *handlers) createMessage(c *fiber.Ctx) error {
 }
 
 func (h *handlers) editMessage(c *fiber.Ctx) error {
-	body, err := decodeAttribute(c, "message", "body")
+	change, err := parseMessageChange(c.Body(), mediaOf(c))
 	if err != nil {
 		return err
 	}
@@ -206,7 +206,7 @@ func (h *handlers) editMessage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	msg, err := h.uc.Messages.Edit(eventCtx(c), messagePath(c), body, idem)
+	msg, err := h.uc.Messages.Edit(eventCtx(c), messagePath(c), change, idem)
 	if err != nil {
 		return err
 	}
@@ -245,6 +245,11 @@ func (h *handlers) listMessages(c *fiber.Ctx) error {
 
 func (h *handlers) pageMessages(c *fiber.Ctx, page domain.PageRequest[int64]) error {
 	msgs, err := h.uc.Messages.List(c.UserContext(), chatPath(c), page)
+	return messagesPage(c, page, msgs, err)
+}
+
+// messagesPage answers a page of messages paged by number (or err).
+func messagesPage(c *fiber.Ctx, page domain.PageRequest[int64], msgs domain.Page[domain.Message], err error) error {
 	if err != nil {
 		return err
 	}

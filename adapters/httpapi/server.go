@@ -153,6 +153,7 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 		}
 		return c.Next()
 	}
+	api.Get("/chat_applications/:token/chats/:chat/messages/:message/replies", message, auth, reads, read, h.listReplies)
 	changes := h.mayChangeMessage
 	api.Patch("/chat_applications/:token/chats/:chat/messages/:message", message, auth, changes, write, h.editMessage)
 	api.Put("/chat_applications/:token/chats/:chat/messages/:message", message, auth, changes, write, h.editMessage)
