@@ -301,6 +301,10 @@ func (n *takenNumbers) Messages(_ context.Context, _ domain.Token, _ int64, p do
 	return domain.TrimPage(out, p.Limit), nil
 }
 
+func (n *takenNumbers) Replies(context.Context, domain.Token, int64, int64, domain.PageRequest[int64]) (domain.Page[domain.Message], error) {
+	return domain.Page[domain.Message]{}, nil
+}
+
 func waited(w application.Waited) string {
 	var nums []int64
 	for _, m := range w.Page.Items {

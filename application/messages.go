@@ -23,12 +23,36 @@ func NewMessages(queue ports.EventQueue, reader ports.MessageReader, log ports.L
 	return &Messages{queue: queue, reader: reader, log: log, clock: clock, maxBodyBytes: maxBodyBytes}
 }
 
-// NewMessage is what a request to create a message says: its body and,
-// when Named, the author it names.
+// NewMessage is what a request to create a message says: its body, when
+// Named the author it names, its type ("" for text) and its attributes as
+// sent (nil for none).
 type NewMessage struct {
-	Body   string
-	Author string
-	Named  bool
+	Body       string
+	Author     string
+	Named      bool
+	Type       string
+	Attributes []byte
+	// ReplyTo is the number of the message of the same chat it answers, 0
+	// for none.
+	ReplyTo int64
+}
+
+// MessageChange is what a request to edit a message says: its new body,
+// the type it names (which must be the message's: an edit keeps it) and,
+// when NewAttributes, its new attributes (nil clears them).
+type MessageChange struct {
+	Body          string
+	Type          string
+	Attributes    []byte
+	NewAttributes bool
+}
+
+// attributesOf validates attributes as sent; nil is none.
+func attributesOf(raw []byte) (string, error) {
+	if raw == nil {
+		return "", nil
+	}
+	return domain.ParseAttributes(raw)
 }
 
 // Create allocates the chat's next message number and queues the message,
@@ -47,22 +71,39 @@ func (u *Messages) Create(ctx context.Context, caller domain.Caller, path ChatPa
 	if err != nil {
 		return domain.Message{}, err
 	}
-	ev, _, err := u.queue.Append(ctx, domain.MessageCreated{Token: token, Chat: chat, Body: body.String(), Author: author, CreatedAt: u.clock.Now()}, idem)
+	typ, err := caller.ParseType(req.Type)
+	if err != nil {
+		return domain.Message{}, err
+	}
+	attrs, err := attributesOf(req.Attributes)
+	if err != nil {
+		return domain.Message{}, err
+	}
+	if err := u.checkParent(ctx, token, chat, req.ReplyTo); err != nil {
+		return domain.Message{}, err
+	}
+	ev, _, err := u.queue.Append(ctx, domain.MessageCreated{Token: token, Chat: chat, Body: body.String(), Author: author,
+		Type: typ, Attributes: attrs, ReplyTo: req.ReplyTo, CreatedAt: u.clock.Now()}, idem)
 	if err != nil {
 		return domain.Message{}, err
 	}
 	return ev.(domain.MessageCreated).Message(), nil
 }
 
-// Edit queues a new body for an existing message; a deleted one is not
-// found. The answer and the event carry the new body and the message's
-// creation time and author, known once the message is persisted (zero before).
-func (u *Messages) Edit(ctx context.Context, path MessagePath, rawBody string, idem domain.Idempotency) (domain.Message, error) {
+// Edit queues a new body (and attributes) for an existing message; a
+// deleted one is not found. The answer and the event carry the new body and
+// the message's creation time, author, type and attributes, known once the
+// message is persisted (zero before).
+func (u *Messages) Edit(ctx context.Context, path MessagePath, change MessageChange, idem domain.Idempotency) (domain.Message, error) {
 	token, chat, n, err := path.parse()
 	if err != nil {
 		return domain.Message{}, err
 	}
-	body, err := domain.NewBody(rawBody, u.maxBodyBytes)
+	body, err := domain.NewBody(change.Body, u.maxBodyBytes)
+	if err != nil {
+		return domain.Message{}, err
+	}
+	attrs, err := attributesOf(change.Attributes)
 	if err != nil {
 		return domain.Message{}, err
 	}
@@ -78,8 +119,17 @@ func (u *Messages) Edit(ctx context.Context, path MessagePath, rawBody string, i
 	case !errors.Is(err, domain.ErrNotFound) && !errors.Is(err, domain.ErrUnavailable):
 		return domain.Message{}, err
 	}
+	// A type named must be the message's; one not persisted yet keeps
+	// whichever it was created with.
+	if change.Type != "" && stored.Number != 0 && change.Type != domain.TypeOf(stored.Type) {
+		return domain.Message{}, &domain.ValidationError{Field: "type", Reason: "an edit keeps the message's type (" + domain.TypeOf(stored.Type) + ")"}
+	}
+	if !change.NewAttributes {
+		attrs = stored.Attributes
+	}
 	ev, _, err := u.queue.Append(ctx, domain.MessageEdited{Token: token, Chat: chat, Number: n, Body: body.String(),
-		Author: stored.Author, EditedAt: u.clock.Now(), CreatedAt: stored.CreatedAt}, idem)
+		Author: stored.Author, Type: stored.Type, Attributes: attrs, NewAttributes: change.NewAttributes, ReplyTo: stored.ReplyTo,
+		EditedAt: u.clock.Now(), CreatedAt: stored.CreatedAt}, idem)
 	if err != nil {
 		return domain.Message{}, err
 	}

@@ -71,10 +71,11 @@ func (u *Indexer) Apply(ctx context.Context, events []domain.Event) error {
 		switch e := e.(type) {
 		case domain.MessageCreated:
 			msgs = append(msgs, domain.IndexedMessage{Token: e.Token, Chat: e.Chat, Number: e.Number, Body: e.Body,
-				Author: e.Author, CreatedAt: e.CreatedAt, UpdatedAt: e.CreatedAt})
+				Author: e.Author, Type: e.Type, Attributes: e.Attributes, ReplyTo: e.ReplyTo, CreatedAt: e.CreatedAt, UpdatedAt: e.CreatedAt})
 		case domain.MessageEdited:
 			msgs = append(msgs, domain.IndexedMessage{Token: e.Token, Chat: e.Chat, Number: e.Number, Body: e.Body,
-				Author: e.Author, Version: e.Version, UpdatedAt: e.EditedAt})
+				Author: e.Author, Type: e.Type, Attributes: e.Attributes, NewAttributes: e.NewAttributes, ReplyTo: e.ReplyTo,
+				Version: e.Version, UpdatedAt: e.EditedAt})
 		case domain.MessageDeleted:
 			msgs = append(msgs, domain.IndexedMessage{Token: e.Token, Chat: e.Chat, Number: e.Number,
 				Version: e.Version, UpdatedAt: e.DeletedAt, Deleted: true})

@@ -109,16 +109,16 @@ func TestEditNeedsAnAllocatedMessage(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	tok := f.appWithChat(t)
-	if _, err := f.msgs.Edit(ctx, application.MessagePath{Token: tok, Chat: "1", Message: "1"}, "new", domain.Idempotency{}); !errors.Is(err, domain.ErrNotFound) {
+	if _, err := f.msgs.Edit(ctx, application.MessagePath{Token: tok, Chat: "1", Message: "1"}, application.MessageChange{Body: "new"}, domain.Idempotency{}); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("edit of a message never created: %v", err)
 	}
 	_, _ = f.msgs.Create(ctx, domain.Caller{}, application.ChatPath{Token: tok, Chat: "1"}, application.NewMessage{Body: "old"}, domain.Idempotency{})
-	m, err := f.msgs.Edit(ctx, application.MessagePath{Token: tok, Chat: "1", Message: "1"}, "new", domain.Idempotency{})
+	m, err := f.msgs.Edit(ctx, application.MessagePath{Token: tok, Chat: "1", Message: "1"}, application.MessageChange{Body: "new"}, domain.Idempotency{})
 	if err != nil || m.Body.String() != "new" {
 		t.Fatalf("edit: %+v %v", m, err)
 	}
 	e1 := f.pub.Events[len(f.pub.Events)-1].(domain.MessageEdited)
-	_, _ = f.msgs.Edit(ctx, application.MessagePath{Token: tok, Chat: "1", Message: "1"}, "newer", domain.Idempotency{})
+	_, _ = f.msgs.Edit(ctx, application.MessagePath{Token: tok, Chat: "1", Message: "1"}, application.MessageChange{Body: "newer"}, domain.Idempotency{})
 	e2 := f.pub.Events[len(f.pub.Events)-1].(domain.MessageEdited)
 	if e2.Version <= e1.Version {
 		t.Fatalf("versions %d then %d", e1.Version, e2.Version)
@@ -218,7 +218,7 @@ func TestCachedReadsFollowCommittedChanges(t *testing.T) {
 			t.Fatalf("count %d before the third message", count())
 		}
 	}
-	if _, err := f.msgs.Edit(ctx, application.MessagePath{Token: tok, Chat: "1", Message: "1"}, "edited", domain.Idempotency{}); err != nil {
+	if _, err := f.msgs.Edit(ctx, application.MessagePath{Token: tok, Chat: "1", Message: "1"}, application.MessageChange{Body: "edited"}, domain.Idempotency{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := read("1"); got != "first" {

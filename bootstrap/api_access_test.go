@@ -84,6 +84,7 @@ var accessRoutes = []accessRoute{
 	{"GET", "/chats/1/messages", nil, 200, false},
 	{"GET", "/chats/1/messages/search?q=hello", nil, 200, false},
 	{"GET", "/chats/1/messages/1", nil, 200, false},
+	{"GET", "/chats/1/messages/1/replies", nil, 200, false},
 	{"PATCH", "/chats/1/messages/1", map[string]any{"body": "edited"}, 200, false},
 	{"PUT", "/chats/1/messages/1", map[string]any{"body": "edited again"}, 200, false},
 	{"DELETE", "/chats/1/messages/2", nil, 204, false},
@@ -94,6 +95,7 @@ var accessRoutes = []accessRoute{
 	{"GET", "/me/chats", nil, 403, false},
 	{"POST", "/secrets", nil, 201, true},
 	{"DELETE", "/secrets/previous", nil, 204, true},
+	{"PATCH", "/chats/1", map[string]any{"retention_days": 30}, 200, false},
 	{"DELETE", "", nil, 202, true},
 }
 

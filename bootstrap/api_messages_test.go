@@ -49,7 +49,7 @@ func chatsAndMessagesCases(t *testing.T, s *stack) {
 		return s.call(t, "GET", msgs+"/7", nil).str("body") == "really final"
 	})
 	m := s.call(t, "GET", msgs+"/1", nil).want(t, 200)
-	if got := sortedKeys(m.Body); got != "author,body,created_at,number,updated_at" {
+	if got := sortedKeys(m.Body); got != "author,body,created_at,number,type,updated_at" {
 		t.Fatalf("message fields %s", got)
 	}
 	// Conditional reads: 304 while unchanged, the new body once edited.

@@ -59,13 +59,16 @@ func apiSuite(t *testing.T, s *stack) {
 	t.Run("hostile user tokens, ?access_token=, idempotency keys per user", func(t *testing.T) { userTokenCases(t, s) })
 	t.Run("messages carry their authors everywhere", func(t *testing.T) { authorsCases(t, s) })
 	t.Run("a user writes as themselves", func(t *testing.T) { userAuthorsCases(t, s) })
+	t.Run("messages carry their type and attributes", func(t *testing.T) { structureCases(t, s) })
+	t.Run("only the application writes system messages", func(t *testing.T) { userStructureCases(t, s) })
+	t.Run("replies: reply_to, reply_count, …/replies", func(t *testing.T) { repliesCases(t, s) })
 	t.Run("webhooks and the feed: the application's own, every credential", func(t *testing.T) { hookMatrixCases(t, s) })
 	t.Run("request ids and operational endpoints", func(t *testing.T) { operationalCases(t, s) })
 }
 
 func applicationsCases(t *testing.T, s *stack) {
 	r := s.call(t, "POST", "/api/v1/chat_applications", map[string]any{"name": "Acme"}).want(t, 201)
-	if got := sortedKeys(r.Body); got != "access,chats_count,created_at,name,secret,token,updated_at" {
+	if got := sortedKeys(r.Body); got != "access,chats_count,created_at,name,retention_days,secret,token,updated_at" {
 		t.Fatalf("application fields %s", got)
 	}
 	tok := r.str("token")
@@ -170,6 +173,15 @@ func badInputCases(t *testing.T, s *stack) {
 		{map[string]any{"body": " \n\t"}, 422, "validation_failed"},
 		{map[string]any{"body": []string{"x"}}, 400, "bad_request"},
 		{map[string]any{"body": strings.Repeat("b", 64<<10+1)}, 413, "payload_too_large"},
+		// Message structure (API.md): type, attributes, reply_to.
+		{map[string]any{"body": "x", "type": "NOPE"}, 422, "validation_failed"},
+		{map[string]any{"body": "x", "type": []string{"text"}}, 400, "bad_request"},
+		{map[string]any{"body": "x", "attributes": []int{1}}, 422, "validation_failed"},
+		{map[string]any{"body": "x", "attributes": map[string]any{"k": strings.Repeat("a", 4<<10)}}, 422, "validation_failed"},
+		{`{"body": "x", "attributes": {"k": "\udfff"}}`, 422, "validation_failed"},
+		{map[string]any{"body": "x", "reply_to": 1}, 422, "validation_failed"}, // no message 1 yet
+		{map[string]any{"body": "x", "reply_to": -5}, 422, "validation_failed"},
+		{map[string]any{"body": "x", "reply_to": true}, 400, "bad_request"},
 	} {
 		s.call(t, "POST", msgs, c.body).wantError(t, c.status, c.code)
 	}
@@ -180,6 +192,7 @@ func badInputCases(t *testing.T, s *stack) {
 	s.call(t, "PATCH", msgs+"/1", map[string]any{"body": ""}).wantError(t, 422, "validation_failed")
 	s.call(t, "PATCH", msgs+"/1", map[string]any{"body": 5}).wantError(t, 400, "bad_request")
 	s.call(t, "PATCH", msgs+"/1", `{"body": "x\udfffy"}`).wantError(t, 422, "validation_failed")
+	s.call(t, "PATCH", msgs+"/1", map[string]any{"body": "x", "attributes": "{}"}).wantError(t, 422, "validation_failed")
 	s.call(t, "POST", msgs, `{"body": "\ud800"}`).wantError(t, 422, "validation_failed")
 	eventually(t, "message 1 persisted", func() bool { return s.call(t, "GET", msgs+"/1", nil).Status == 200 })
 	if b := s.call(t, "GET", msgs+"/1", nil).str("body"); b != "first" {

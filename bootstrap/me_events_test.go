@@ -112,6 +112,10 @@ func userEventsSuite(t *testing.T, a, b *stack) {
 	annSt.wantUser(t, "ann", "member.added 2 ann", "message.created 2/2 welcome")
 	bobSt.wantUser(t, "bob", "member.added 2 ann", "message.created 2/2 welcome")
 
+	// Read on another device: her streams hear it, no one else's.
+	a.call(t, "PUT", app+"/chats/2/read", map[string]any{"through": 2}, bearerHeader(ann)...).want(t, 200)
+	annSt.wantUser(t, "ann", "read.updated 2 2")
+
 	// Removed: the removal is chat 1's last event on her stream.
 	a.call(t, "DELETE", app+"/chats/1/members/ann", nil, bearerHeader(secret)...).want(t, 204)
 	post(1, "behind her back")

@@ -60,7 +60,17 @@ type Message struct {
 	Body   Body
 	// Author is the user who wrote it (API.md "Authors and rights"); "" for
 	// none: a message of the application itself.
-	Author    string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Author string
+	// Type is text, system or the application's own (API.md "Message
+	// structure"); "" reads as text (TypeOf).
+	Type string
+	// Attributes is the JSON object the client sent (ParseAttributes), ""
+	// for none.
+	Attributes string
+	// ReplyTo is the number of the message of the same chat it answers, 0
+	// for none; ReplyCount how many messages (not deleted) answer it.
+	ReplyTo    int64
+	ReplyCount int64
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }

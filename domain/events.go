@@ -40,21 +40,27 @@ func (e ChatCreated) Scope() string { return string(e.Token) }
 
 // MessageCreated: the api allocated Number in chat Chat of application Token.
 type MessageCreated struct {
-	Token     Token
-	Chat      int64
-	Number    int64
-	Body      string
-	Author    string // "" for none, as Message.Author
-	CreatedAt time.Time
-	Epoch     int64 // the life of the chat's message sequence the number came from
-	Idem      Idempotency
+	Token  Token
+	Chat   int64
+	Number int64
+	Body   string
+	Author string // "" for none, as Message.Author
+	// Type and Attributes as Message's ("" in an entry written before
+	// messages had them: text, none).
+	Type       string
+	Attributes string
+	ReplyTo    int64 // 0 for none, as Message.ReplyTo
+	CreatedAt  time.Time
+	Epoch      int64 // the life of the chat's message sequence the number came from
+	Idem       Idempotency
 }
 
 func (e MessageCreated) Scope() string { return chatScope(e.Token, e.Chat) }
 
 // Message is the message the event creates.
 func (e MessageCreated) Message() Message {
-	return Message{Number: e.Number, Body: StoredBody(e.Body), Author: e.Author, CreatedAt: e.CreatedAt, UpdatedAt: e.CreatedAt}
+	return Message{Number: e.Number, Body: StoredBody(e.Body), Author: e.Author, Type: TypeOf(e.Type), Attributes: e.Attributes,
+		ReplyTo: e.ReplyTo, CreatedAt: e.CreatedAt, UpdatedAt: e.CreatedAt}
 }
 
 // MessageEdited: a new body for a message. Version grows with every edit of
@@ -67,10 +73,19 @@ type MessageEdited struct {
 	Body   string
 	// Author is the message's, when it was known at the edit (as CreatedAt):
 	// for live streams and webhooks, which show the whole message.
-	Author   string
-	Version  int64
-	EditedAt time.Time
-	Epoch    int64 // the life of the chat's sequences the version came from
+	Author string
+	// Type is the message's, when it was known at the edit (an edit never
+	// changes it).
+	Type string
+	// Attributes are the message's after the edit: the new ones when
+	// NewAttributes (the edit gives them; "" clears them), else the ones
+	// known at the edit, for live streams and webhooks only.
+	Attributes    string
+	NewAttributes bool
+	ReplyTo       int64 // the message's, when it was known at the edit
+	Version       int64
+	EditedAt      time.Time
+	Epoch         int64 // the life of the chat's sequences the version came from
 	// CreatedAt is the message's, for live streams; zero when the message
 	// was not persisted yet when it was edited.
 	CreatedAt time.Time
@@ -81,7 +96,8 @@ func (e MessageEdited) Scope() string { return chatScope(e.Token, e.Chat) }
 
 // Message is the message as the edit makes it.
 func (e MessageEdited) Message() Message {
-	return Message{Number: e.Number, Body: StoredBody(e.Body), Author: e.Author, CreatedAt: e.CreatedAt, UpdatedAt: e.EditedAt}
+	return Message{Number: e.Number, Body: StoredBody(e.Body), Author: e.Author, Type: TypeOf(e.Type), Attributes: e.Attributes,
+		ReplyTo: e.ReplyTo, CreatedAt: e.CreatedAt, UpdatedAt: e.EditedAt}
 }
 
 // MessageDeleted: the message is gone for good. It carries a version like an
@@ -96,6 +112,9 @@ type MessageDeleted struct {
 	DeletedAt time.Time
 	Epoch     int64
 	Idem      Idempotency
+	// Reason is why: "" for a request's DELETE, RetentionReason when the
+	// message outlived its retention.
+	Reason string
 }
 
 func (e MessageDeleted) Scope() string { return chatScope(e.Token, e.Chat) }

@@ -140,10 +140,17 @@ type IndexedMessage struct {
 	Body   string
 	// Author is stored, never searched; "" when the event carrying it (an
 	// edit) does not know it, or the message has none.
-	Author    string
-	Version   int64
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Author string
+	// Type and Attributes are stored, never searched; an edit's are the
+	// message's as known at the edit, Attributes replacing the stored ones
+	// only when NewAttributes.
+	Type          string
+	Attributes    string
+	NewAttributes bool
+	ReplyTo       int64 // stored as Author is
+	Version       int64
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 	// Deleted is a tombstone: the message leaves search for good (no edit,
 	// older or newer, brings it back).
 	Deleted bool

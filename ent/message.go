@@ -26,6 +26,14 @@ type Message struct {
 	Body string `json:"body,omitempty"`
 	// Author holds the value of the "author" field.
 	Author string `json:"author,omitempty"`
+	// Kind holds the value of the "kind" field.
+	Kind string `json:"kind,omitempty"`
+	// Attributes holds the value of the "attributes" field.
+	Attributes string `json:"attributes,omitempty"`
+	// ReplyTo holds the value of the "reply_to" field.
+	ReplyTo int64 `json:"reply_to,omitempty"`
+	// ReplyCount holds the value of the "reply_count" field.
+	ReplyCount int64 `json:"reply_count,omitempty"`
 	// Version holds the value of the "version" field.
 	Version int64 `json:"version,omitempty"`
 	// Deleted holds the value of the "deleted" field.
@@ -67,9 +75,9 @@ func (*Message) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case message.FieldDeleted:
 			values[i] = new(sql.NullBool)
-		case message.FieldID, message.FieldChatID, message.FieldNumber, message.FieldVersion:
+		case message.FieldID, message.FieldChatID, message.FieldNumber, message.FieldReplyTo, message.FieldReplyCount, message.FieldVersion:
 			values[i] = new(sql.NullInt64)
-		case message.FieldBody, message.FieldAuthor:
+		case message.FieldBody, message.FieldAuthor, message.FieldKind, message.FieldAttributes:
 			values[i] = new(sql.NullString)
 		case message.FieldCreatedAt, message.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -117,6 +125,30 @@ func (_m *Message) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field author", values[i])
 			} else if value.Valid {
 				_m.Author = value.String
+			}
+		case message.FieldKind:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field kind", values[i])
+			} else if value.Valid {
+				_m.Kind = value.String
+			}
+		case message.FieldAttributes:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field attributes", values[i])
+			} else if value.Valid {
+				_m.Attributes = value.String
+			}
+		case message.FieldReplyTo:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field reply_to", values[i])
+			} else if value.Valid {
+				_m.ReplyTo = value.Int64
+			}
+		case message.FieldReplyCount:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field reply_count", values[i])
+			} else if value.Valid {
+				_m.ReplyCount = value.Int64
 			}
 		case message.FieldVersion:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -194,6 +226,18 @@ func (_m *Message) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("author=")
 	builder.WriteString(_m.Author)
+	builder.WriteString(", ")
+	builder.WriteString("kind=")
+	builder.WriteString(_m.Kind)
+	builder.WriteString(", ")
+	builder.WriteString("attributes=")
+	builder.WriteString(_m.Attributes)
+	builder.WriteString(", ")
+	builder.WriteString("reply_to=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ReplyTo))
+	builder.WriteString(", ")
+	builder.WriteString("reply_count=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ReplyCount))
 	builder.WriteString(", ")
 	builder.WriteString("version=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Version))

@@ -55,6 +55,62 @@ func (_c *MessageCreate) SetNillableAuthor(v *string) *MessageCreate {
 	return _c
 }
 
+// SetKind sets the "kind" field.
+func (_c *MessageCreate) SetKind(v string) *MessageCreate {
+	_c.mutation.SetKind(v)
+	return _c
+}
+
+// SetNillableKind sets the "kind" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableKind(v *string) *MessageCreate {
+	if v != nil {
+		_c.SetKind(*v)
+	}
+	return _c
+}
+
+// SetAttributes sets the "attributes" field.
+func (_c *MessageCreate) SetAttributes(v string) *MessageCreate {
+	_c.mutation.SetAttributes(v)
+	return _c
+}
+
+// SetNillableAttributes sets the "attributes" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableAttributes(v *string) *MessageCreate {
+	if v != nil {
+		_c.SetAttributes(*v)
+	}
+	return _c
+}
+
+// SetReplyTo sets the "reply_to" field.
+func (_c *MessageCreate) SetReplyTo(v int64) *MessageCreate {
+	_c.mutation.SetReplyTo(v)
+	return _c
+}
+
+// SetNillableReplyTo sets the "reply_to" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableReplyTo(v *int64) *MessageCreate {
+	if v != nil {
+		_c.SetReplyTo(*v)
+	}
+	return _c
+}
+
+// SetReplyCount sets the "reply_count" field.
+func (_c *MessageCreate) SetReplyCount(v int64) *MessageCreate {
+	_c.mutation.SetReplyCount(v)
+	return _c
+}
+
+// SetNillableReplyCount sets the "reply_count" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableReplyCount(v *int64) *MessageCreate {
+	if v != nil {
+		_c.SetReplyCount(*v)
+	}
+	return _c
+}
+
 // SetVersion sets the "version" field.
 func (_c *MessageCreate) SetVersion(v int64) *MessageCreate {
 	_c.mutation.SetVersion(v)
@@ -139,6 +195,22 @@ func (_c *MessageCreate) defaults() {
 		v := message.DefaultAuthor
 		_c.mutation.SetAuthor(v)
 	}
+	if _, ok := _c.mutation.Kind(); !ok {
+		v := message.DefaultKind
+		_c.mutation.SetKind(v)
+	}
+	if _, ok := _c.mutation.Attributes(); !ok {
+		v := message.DefaultAttributes
+		_c.mutation.SetAttributes(v)
+	}
+	if _, ok := _c.mutation.ReplyTo(); !ok {
+		v := message.DefaultReplyTo
+		_c.mutation.SetReplyTo(v)
+	}
+	if _, ok := _c.mutation.ReplyCount(); !ok {
+		v := message.DefaultReplyCount
+		_c.mutation.SetReplyCount(v)
+	}
 	if _, ok := _c.mutation.Version(); !ok {
 		v := message.DefaultVersion
 		_c.mutation.SetVersion(v)
@@ -172,6 +244,23 @@ func (_c *MessageCreate) check() error {
 		if err := message.AuthorValidator(v); err != nil {
 			return &ValidationError{Name: "author", err: fmt.Errorf(`ent: validator failed for field "Message.author": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.Kind(); !ok {
+		return &ValidationError{Name: "kind", err: errors.New(`ent: missing required field "Message.kind"`)}
+	}
+	if v, ok := _c.mutation.Kind(); ok {
+		if err := message.KindValidator(v); err != nil {
+			return &ValidationError{Name: "kind", err: fmt.Errorf(`ent: validator failed for field "Message.kind": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Attributes(); !ok {
+		return &ValidationError{Name: "attributes", err: errors.New(`ent: missing required field "Message.attributes"`)}
+	}
+	if _, ok := _c.mutation.ReplyTo(); !ok {
+		return &ValidationError{Name: "reply_to", err: errors.New(`ent: missing required field "Message.reply_to"`)}
+	}
+	if _, ok := _c.mutation.ReplyCount(); !ok {
+		return &ValidationError{Name: "reply_count", err: errors.New(`ent: missing required field "Message.reply_count"`)}
 	}
 	if _, ok := _c.mutation.Version(); !ok {
 		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "Message.version"`)}
@@ -226,6 +315,22 @@ func (_c *MessageCreate) createSpec() (*Message, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Author(); ok {
 		_spec.SetField(message.FieldAuthor, field.TypeString, value)
 		_node.Author = value
+	}
+	if value, ok := _c.mutation.Kind(); ok {
+		_spec.SetField(message.FieldKind, field.TypeString, value)
+		_node.Kind = value
+	}
+	if value, ok := _c.mutation.Attributes(); ok {
+		_spec.SetField(message.FieldAttributes, field.TypeString, value)
+		_node.Attributes = value
+	}
+	if value, ok := _c.mutation.ReplyTo(); ok {
+		_spec.SetField(message.FieldReplyTo, field.TypeInt64, value)
+		_node.ReplyTo = value
+	}
+	if value, ok := _c.mutation.ReplyCount(); ok {
+		_spec.SetField(message.FieldReplyCount, field.TypeInt64, value)
+		_node.ReplyCount = value
 	}
 	if value, ok := _c.mutation.Version(); ok {
 		_spec.SetField(message.FieldVersion, field.TypeInt64, value)
@@ -333,6 +438,66 @@ func (u *MessageUpsert) SetAuthor(v string) *MessageUpsert {
 // UpdateAuthor sets the "author" field to the value that was provided on create.
 func (u *MessageUpsert) UpdateAuthor() *MessageUpsert {
 	u.SetExcluded(message.FieldAuthor)
+	return u
+}
+
+// SetKind sets the "kind" field.
+func (u *MessageUpsert) SetKind(v string) *MessageUpsert {
+	u.Set(message.FieldKind, v)
+	return u
+}
+
+// UpdateKind sets the "kind" field to the value that was provided on create.
+func (u *MessageUpsert) UpdateKind() *MessageUpsert {
+	u.SetExcluded(message.FieldKind)
+	return u
+}
+
+// SetAttributes sets the "attributes" field.
+func (u *MessageUpsert) SetAttributes(v string) *MessageUpsert {
+	u.Set(message.FieldAttributes, v)
+	return u
+}
+
+// UpdateAttributes sets the "attributes" field to the value that was provided on create.
+func (u *MessageUpsert) UpdateAttributes() *MessageUpsert {
+	u.SetExcluded(message.FieldAttributes)
+	return u
+}
+
+// SetReplyTo sets the "reply_to" field.
+func (u *MessageUpsert) SetReplyTo(v int64) *MessageUpsert {
+	u.Set(message.FieldReplyTo, v)
+	return u
+}
+
+// UpdateReplyTo sets the "reply_to" field to the value that was provided on create.
+func (u *MessageUpsert) UpdateReplyTo() *MessageUpsert {
+	u.SetExcluded(message.FieldReplyTo)
+	return u
+}
+
+// AddReplyTo adds v to the "reply_to" field.
+func (u *MessageUpsert) AddReplyTo(v int64) *MessageUpsert {
+	u.Add(message.FieldReplyTo, v)
+	return u
+}
+
+// SetReplyCount sets the "reply_count" field.
+func (u *MessageUpsert) SetReplyCount(v int64) *MessageUpsert {
+	u.Set(message.FieldReplyCount, v)
+	return u
+}
+
+// UpdateReplyCount sets the "reply_count" field to the value that was provided on create.
+func (u *MessageUpsert) UpdateReplyCount() *MessageUpsert {
+	u.SetExcluded(message.FieldReplyCount)
+	return u
+}
+
+// AddReplyCount adds v to the "reply_count" field.
+func (u *MessageUpsert) AddReplyCount(v int64) *MessageUpsert {
+	u.Add(message.FieldReplyCount, v)
 	return u
 }
 
@@ -463,6 +628,76 @@ func (u *MessageUpsertOne) SetAuthor(v string) *MessageUpsertOne {
 func (u *MessageUpsertOne) UpdateAuthor() *MessageUpsertOne {
 	return u.Update(func(s *MessageUpsert) {
 		s.UpdateAuthor()
+	})
+}
+
+// SetKind sets the "kind" field.
+func (u *MessageUpsertOne) SetKind(v string) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetKind(v)
+	})
+}
+
+// UpdateKind sets the "kind" field to the value that was provided on create.
+func (u *MessageUpsertOne) UpdateKind() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateKind()
+	})
+}
+
+// SetAttributes sets the "attributes" field.
+func (u *MessageUpsertOne) SetAttributes(v string) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetAttributes(v)
+	})
+}
+
+// UpdateAttributes sets the "attributes" field to the value that was provided on create.
+func (u *MessageUpsertOne) UpdateAttributes() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateAttributes()
+	})
+}
+
+// SetReplyTo sets the "reply_to" field.
+func (u *MessageUpsertOne) SetReplyTo(v int64) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetReplyTo(v)
+	})
+}
+
+// AddReplyTo adds v to the "reply_to" field.
+func (u *MessageUpsertOne) AddReplyTo(v int64) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.AddReplyTo(v)
+	})
+}
+
+// UpdateReplyTo sets the "reply_to" field to the value that was provided on create.
+func (u *MessageUpsertOne) UpdateReplyTo() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateReplyTo()
+	})
+}
+
+// SetReplyCount sets the "reply_count" field.
+func (u *MessageUpsertOne) SetReplyCount(v int64) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetReplyCount(v)
+	})
+}
+
+// AddReplyCount adds v to the "reply_count" field.
+func (u *MessageUpsertOne) AddReplyCount(v int64) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.AddReplyCount(v)
+	})
+}
+
+// UpdateReplyCount sets the "reply_count" field to the value that was provided on create.
+func (u *MessageUpsertOne) UpdateReplyCount() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateReplyCount()
 	})
 }
 
@@ -768,6 +1003,76 @@ func (u *MessageUpsertBulk) SetAuthor(v string) *MessageUpsertBulk {
 func (u *MessageUpsertBulk) UpdateAuthor() *MessageUpsertBulk {
 	return u.Update(func(s *MessageUpsert) {
 		s.UpdateAuthor()
+	})
+}
+
+// SetKind sets the "kind" field.
+func (u *MessageUpsertBulk) SetKind(v string) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetKind(v)
+	})
+}
+
+// UpdateKind sets the "kind" field to the value that was provided on create.
+func (u *MessageUpsertBulk) UpdateKind() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateKind()
+	})
+}
+
+// SetAttributes sets the "attributes" field.
+func (u *MessageUpsertBulk) SetAttributes(v string) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetAttributes(v)
+	})
+}
+
+// UpdateAttributes sets the "attributes" field to the value that was provided on create.
+func (u *MessageUpsertBulk) UpdateAttributes() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateAttributes()
+	})
+}
+
+// SetReplyTo sets the "reply_to" field.
+func (u *MessageUpsertBulk) SetReplyTo(v int64) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetReplyTo(v)
+	})
+}
+
+// AddReplyTo adds v to the "reply_to" field.
+func (u *MessageUpsertBulk) AddReplyTo(v int64) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.AddReplyTo(v)
+	})
+}
+
+// UpdateReplyTo sets the "reply_to" field to the value that was provided on create.
+func (u *MessageUpsertBulk) UpdateReplyTo() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateReplyTo()
+	})
+}
+
+// SetReplyCount sets the "reply_count" field.
+func (u *MessageUpsertBulk) SetReplyCount(v int64) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetReplyCount(v)
+	})
+}
+
+// AddReplyCount adds v to the "reply_count" field.
+func (u *MessageUpsertBulk) AddReplyCount(v int64) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.AddReplyCount(v)
+	})
+}
+
+// UpdateReplyCount sets the "reply_count" field to the value that was provided on create.
+func (u *MessageUpsertBulk) UpdateReplyCount() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateReplyCount()
 	})
 }
 

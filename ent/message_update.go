@@ -57,6 +57,76 @@ func (_u *MessageUpdate) SetNillableAuthor(v *string) *MessageUpdate {
 	return _u
 }
 
+// SetKind sets the "kind" field.
+func (_u *MessageUpdate) SetKind(v string) *MessageUpdate {
+	_u.mutation.SetKind(v)
+	return _u
+}
+
+// SetNillableKind sets the "kind" field if the given value is not nil.
+func (_u *MessageUpdate) SetNillableKind(v *string) *MessageUpdate {
+	if v != nil {
+		_u.SetKind(*v)
+	}
+	return _u
+}
+
+// SetAttributes sets the "attributes" field.
+func (_u *MessageUpdate) SetAttributes(v string) *MessageUpdate {
+	_u.mutation.SetAttributes(v)
+	return _u
+}
+
+// SetNillableAttributes sets the "attributes" field if the given value is not nil.
+func (_u *MessageUpdate) SetNillableAttributes(v *string) *MessageUpdate {
+	if v != nil {
+		_u.SetAttributes(*v)
+	}
+	return _u
+}
+
+// SetReplyTo sets the "reply_to" field.
+func (_u *MessageUpdate) SetReplyTo(v int64) *MessageUpdate {
+	_u.mutation.ResetReplyTo()
+	_u.mutation.SetReplyTo(v)
+	return _u
+}
+
+// SetNillableReplyTo sets the "reply_to" field if the given value is not nil.
+func (_u *MessageUpdate) SetNillableReplyTo(v *int64) *MessageUpdate {
+	if v != nil {
+		_u.SetReplyTo(*v)
+	}
+	return _u
+}
+
+// AddReplyTo adds value to the "reply_to" field.
+func (_u *MessageUpdate) AddReplyTo(v int64) *MessageUpdate {
+	_u.mutation.AddReplyTo(v)
+	return _u
+}
+
+// SetReplyCount sets the "reply_count" field.
+func (_u *MessageUpdate) SetReplyCount(v int64) *MessageUpdate {
+	_u.mutation.ResetReplyCount()
+	_u.mutation.SetReplyCount(v)
+	return _u
+}
+
+// SetNillableReplyCount sets the "reply_count" field if the given value is not nil.
+func (_u *MessageUpdate) SetNillableReplyCount(v *int64) *MessageUpdate {
+	if v != nil {
+		_u.SetReplyCount(*v)
+	}
+	return _u
+}
+
+// AddReplyCount adds value to the "reply_count" field.
+func (_u *MessageUpdate) AddReplyCount(v int64) *MessageUpdate {
+	_u.mutation.AddReplyCount(v)
+	return _u
+}
+
 // SetVersion sets the "version" field.
 func (_u *MessageUpdate) SetVersion(v int64) *MessageUpdate {
 	_u.mutation.ResetVersion()
@@ -159,6 +229,11 @@ func (_u *MessageUpdate) check() error {
 			return &ValidationError{Name: "author", err: fmt.Errorf(`ent: validator failed for field "Message.author": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Kind(); ok {
+		if err := message.KindValidator(v); err != nil {
+			return &ValidationError{Name: "kind", err: fmt.Errorf(`ent: validator failed for field "Message.kind": %w`, err)}
+		}
+	}
 	if _u.mutation.ChatCleared() && len(_u.mutation.ChatIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Message.chat"`)
 	}
@@ -188,6 +263,24 @@ func (_u *MessageUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Author(); ok {
 		_spec.SetField(message.FieldAuthor, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Kind(); ok {
+		_spec.SetField(message.FieldKind, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Attributes(); ok {
+		_spec.SetField(message.FieldAttributes, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ReplyTo(); ok {
+		_spec.SetField(message.FieldReplyTo, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedReplyTo(); ok {
+		_spec.AddField(message.FieldReplyTo, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.ReplyCount(); ok {
+		_spec.SetField(message.FieldReplyCount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedReplyCount(); ok {
+		_spec.AddField(message.FieldReplyCount, field.TypeInt64, value)
 	}
 	if value, ok := _u.mutation.Version(); ok {
 		_spec.SetField(message.FieldVersion, field.TypeInt64, value)
@@ -251,6 +344,76 @@ func (_u *MessageUpdateOne) SetNillableAuthor(v *string) *MessageUpdateOne {
 	if v != nil {
 		_u.SetAuthor(*v)
 	}
+	return _u
+}
+
+// SetKind sets the "kind" field.
+func (_u *MessageUpdateOne) SetKind(v string) *MessageUpdateOne {
+	_u.mutation.SetKind(v)
+	return _u
+}
+
+// SetNillableKind sets the "kind" field if the given value is not nil.
+func (_u *MessageUpdateOne) SetNillableKind(v *string) *MessageUpdateOne {
+	if v != nil {
+		_u.SetKind(*v)
+	}
+	return _u
+}
+
+// SetAttributes sets the "attributes" field.
+func (_u *MessageUpdateOne) SetAttributes(v string) *MessageUpdateOne {
+	_u.mutation.SetAttributes(v)
+	return _u
+}
+
+// SetNillableAttributes sets the "attributes" field if the given value is not nil.
+func (_u *MessageUpdateOne) SetNillableAttributes(v *string) *MessageUpdateOne {
+	if v != nil {
+		_u.SetAttributes(*v)
+	}
+	return _u
+}
+
+// SetReplyTo sets the "reply_to" field.
+func (_u *MessageUpdateOne) SetReplyTo(v int64) *MessageUpdateOne {
+	_u.mutation.ResetReplyTo()
+	_u.mutation.SetReplyTo(v)
+	return _u
+}
+
+// SetNillableReplyTo sets the "reply_to" field if the given value is not nil.
+func (_u *MessageUpdateOne) SetNillableReplyTo(v *int64) *MessageUpdateOne {
+	if v != nil {
+		_u.SetReplyTo(*v)
+	}
+	return _u
+}
+
+// AddReplyTo adds value to the "reply_to" field.
+func (_u *MessageUpdateOne) AddReplyTo(v int64) *MessageUpdateOne {
+	_u.mutation.AddReplyTo(v)
+	return _u
+}
+
+// SetReplyCount sets the "reply_count" field.
+func (_u *MessageUpdateOne) SetReplyCount(v int64) *MessageUpdateOne {
+	_u.mutation.ResetReplyCount()
+	_u.mutation.SetReplyCount(v)
+	return _u
+}
+
+// SetNillableReplyCount sets the "reply_count" field if the given value is not nil.
+func (_u *MessageUpdateOne) SetNillableReplyCount(v *int64) *MessageUpdateOne {
+	if v != nil {
+		_u.SetReplyCount(*v)
+	}
+	return _u
+}
+
+// AddReplyCount adds value to the "reply_count" field.
+func (_u *MessageUpdateOne) AddReplyCount(v int64) *MessageUpdateOne {
+	_u.mutation.AddReplyCount(v)
 	return _u
 }
 
@@ -369,6 +532,11 @@ func (_u *MessageUpdateOne) check() error {
 			return &ValidationError{Name: "author", err: fmt.Errorf(`ent: validator failed for field "Message.author": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Kind(); ok {
+		if err := message.KindValidator(v); err != nil {
+			return &ValidationError{Name: "kind", err: fmt.Errorf(`ent: validator failed for field "Message.kind": %w`, err)}
+		}
+	}
 	if _u.mutation.ChatCleared() && len(_u.mutation.ChatIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Message.chat"`)
 	}
@@ -415,6 +583,24 @@ func (_u *MessageUpdateOne) sqlSave(ctx context.Context) (_node *Message, err er
 	}
 	if value, ok := _u.mutation.Author(); ok {
 		_spec.SetField(message.FieldAuthor, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Kind(); ok {
+		_spec.SetField(message.FieldKind, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Attributes(); ok {
+		_spec.SetField(message.FieldAttributes, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ReplyTo(); ok {
+		_spec.SetField(message.FieldReplyTo, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedReplyTo(); ok {
+		_spec.AddField(message.FieldReplyTo, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.ReplyCount(); ok {
+		_spec.SetField(message.FieldReplyCount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedReplyCount(); ok {
+		_spec.AddField(message.FieldReplyCount, field.TypeInt64, value)
 	}
 	if value, ok := _u.mutation.Version(); ok {
 		_spec.SetField(message.FieldVersion, field.TypeInt64, value)

@@ -1907,24 +1907,30 @@ func (m *ChatMutation) ResetEdge(name string) error {
 // MessageMutation represents an operation that mutates the Message nodes in the graph.
 type MessageMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *int
-	number        *int64
-	addnumber     *int64
-	body          *string
-	author        *string
-	version       *int64
-	addversion    *int64
-	deleted       *bool
-	created_at    *time.Time
-	updated_at    *time.Time
-	clearedFields map[string]struct{}
-	chat          *int
-	clearedchat   bool
-	done          bool
-	oldValue      func(context.Context) (*Message, error)
-	predicates    []predicate.Message
+	op             Op
+	typ            string
+	id             *int
+	number         *int64
+	addnumber      *int64
+	body           *string
+	author         *string
+	kind           *string
+	attributes     *string
+	reply_to       *int64
+	addreply_to    *int64
+	reply_count    *int64
+	addreply_count *int64
+	version        *int64
+	addversion     *int64
+	deleted        *bool
+	created_at     *time.Time
+	updated_at     *time.Time
+	clearedFields  map[string]struct{}
+	chat           *int
+	clearedchat    bool
+	done           bool
+	oldValue       func(context.Context) (*Message, error)
+	predicates     []predicate.Message
 }
 
 var _ ent.Mutation = (*MessageMutation)(nil)
@@ -2189,6 +2195,190 @@ func (m *MessageMutation) ResetAuthor() {
 	m.author = nil
 }
 
+// SetKind sets the "kind" field.
+func (m *MessageMutation) SetKind(s string) {
+	m.kind = &s
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *MessageMutation) Kind() (r string, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the Message entity.
+// If the Message object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMutation) OldKind(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *MessageMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetAttributes sets the "attributes" field.
+func (m *MessageMutation) SetAttributes(s string) {
+	m.attributes = &s
+}
+
+// Attributes returns the value of the "attributes" field in the mutation.
+func (m *MessageMutation) Attributes() (r string, exists bool) {
+	v := m.attributes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttributes returns the old "attributes" field's value of the Message entity.
+// If the Message object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMutation) OldAttributes(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttributes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttributes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttributes: %w", err)
+	}
+	return oldValue.Attributes, nil
+}
+
+// ResetAttributes resets all changes to the "attributes" field.
+func (m *MessageMutation) ResetAttributes() {
+	m.attributes = nil
+}
+
+// SetReplyTo sets the "reply_to" field.
+func (m *MessageMutation) SetReplyTo(i int64) {
+	m.reply_to = &i
+	m.addreply_to = nil
+}
+
+// ReplyTo returns the value of the "reply_to" field in the mutation.
+func (m *MessageMutation) ReplyTo() (r int64, exists bool) {
+	v := m.reply_to
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReplyTo returns the old "reply_to" field's value of the Message entity.
+// If the Message object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMutation) OldReplyTo(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReplyTo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReplyTo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReplyTo: %w", err)
+	}
+	return oldValue.ReplyTo, nil
+}
+
+// AddReplyTo adds i to the "reply_to" field.
+func (m *MessageMutation) AddReplyTo(i int64) {
+	if m.addreply_to != nil {
+		*m.addreply_to += i
+	} else {
+		m.addreply_to = &i
+	}
+}
+
+// AddedReplyTo returns the value that was added to the "reply_to" field in this mutation.
+func (m *MessageMutation) AddedReplyTo() (r int64, exists bool) {
+	v := m.addreply_to
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetReplyTo resets all changes to the "reply_to" field.
+func (m *MessageMutation) ResetReplyTo() {
+	m.reply_to = nil
+	m.addreply_to = nil
+}
+
+// SetReplyCount sets the "reply_count" field.
+func (m *MessageMutation) SetReplyCount(i int64) {
+	m.reply_count = &i
+	m.addreply_count = nil
+}
+
+// ReplyCount returns the value of the "reply_count" field in the mutation.
+func (m *MessageMutation) ReplyCount() (r int64, exists bool) {
+	v := m.reply_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReplyCount returns the old "reply_count" field's value of the Message entity.
+// If the Message object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMutation) OldReplyCount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReplyCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReplyCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReplyCount: %w", err)
+	}
+	return oldValue.ReplyCount, nil
+}
+
+// AddReplyCount adds i to the "reply_count" field.
+func (m *MessageMutation) AddReplyCount(i int64) {
+	if m.addreply_count != nil {
+		*m.addreply_count += i
+	} else {
+		m.addreply_count = &i
+	}
+}
+
+// AddedReplyCount returns the value that was added to the "reply_count" field in this mutation.
+func (m *MessageMutation) AddedReplyCount() (r int64, exists bool) {
+	v := m.addreply_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetReplyCount resets all changes to the "reply_count" field.
+func (m *MessageMutation) ResetReplyCount() {
+	m.reply_count = nil
+	m.addreply_count = nil
+}
+
 // SetVersion sets the "version" field.
 func (m *MessageMutation) SetVersion(i int64) {
 	m.version = &i
@@ -2414,7 +2604,7 @@ func (m *MessageMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MessageMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 12)
 	if m.chat != nil {
 		fields = append(fields, message.FieldChatID)
 	}
@@ -2426,6 +2616,18 @@ func (m *MessageMutation) Fields() []string {
 	}
 	if m.author != nil {
 		fields = append(fields, message.FieldAuthor)
+	}
+	if m.kind != nil {
+		fields = append(fields, message.FieldKind)
+	}
+	if m.attributes != nil {
+		fields = append(fields, message.FieldAttributes)
+	}
+	if m.reply_to != nil {
+		fields = append(fields, message.FieldReplyTo)
+	}
+	if m.reply_count != nil {
+		fields = append(fields, message.FieldReplyCount)
 	}
 	if m.version != nil {
 		fields = append(fields, message.FieldVersion)
@@ -2455,6 +2657,14 @@ func (m *MessageMutation) Field(name string) (ent.Value, bool) {
 		return m.Body()
 	case message.FieldAuthor:
 		return m.Author()
+	case message.FieldKind:
+		return m.Kind()
+	case message.FieldAttributes:
+		return m.Attributes()
+	case message.FieldReplyTo:
+		return m.ReplyTo()
+	case message.FieldReplyCount:
+		return m.ReplyCount()
 	case message.FieldVersion:
 		return m.Version()
 	case message.FieldDeleted:
@@ -2480,6 +2690,14 @@ func (m *MessageMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldBody(ctx)
 	case message.FieldAuthor:
 		return m.OldAuthor(ctx)
+	case message.FieldKind:
+		return m.OldKind(ctx)
+	case message.FieldAttributes:
+		return m.OldAttributes(ctx)
+	case message.FieldReplyTo:
+		return m.OldReplyTo(ctx)
+	case message.FieldReplyCount:
+		return m.OldReplyCount(ctx)
 	case message.FieldVersion:
 		return m.OldVersion(ctx)
 	case message.FieldDeleted:
@@ -2525,6 +2743,34 @@ func (m *MessageMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAuthor(v)
 		return nil
+	case message.FieldKind:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case message.FieldAttributes:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttributes(v)
+		return nil
+	case message.FieldReplyTo:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReplyTo(v)
+		return nil
+	case message.FieldReplyCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReplyCount(v)
+		return nil
 	case message.FieldVersion:
 		v, ok := value.(int64)
 		if !ok {
@@ -2564,6 +2810,12 @@ func (m *MessageMutation) AddedFields() []string {
 	if m.addnumber != nil {
 		fields = append(fields, message.FieldNumber)
 	}
+	if m.addreply_to != nil {
+		fields = append(fields, message.FieldReplyTo)
+	}
+	if m.addreply_count != nil {
+		fields = append(fields, message.FieldReplyCount)
+	}
 	if m.addversion != nil {
 		fields = append(fields, message.FieldVersion)
 	}
@@ -2577,6 +2829,10 @@ func (m *MessageMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case message.FieldNumber:
 		return m.AddedNumber()
+	case message.FieldReplyTo:
+		return m.AddedReplyTo()
+	case message.FieldReplyCount:
+		return m.AddedReplyCount()
 	case message.FieldVersion:
 		return m.AddedVersion()
 	}
@@ -2594,6 +2850,20 @@ func (m *MessageMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddNumber(v)
+		return nil
+	case message.FieldReplyTo:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddReplyTo(v)
+		return nil
+	case message.FieldReplyCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddReplyCount(v)
 		return nil
 	case message.FieldVersion:
 		v, ok := value.(int64)
@@ -2640,6 +2910,18 @@ func (m *MessageMutation) ResetField(name string) error {
 		return nil
 	case message.FieldAuthor:
 		m.ResetAuthor()
+		return nil
+	case message.FieldKind:
+		m.ResetKind()
+		return nil
+	case message.FieldAttributes:
+		m.ResetAttributes()
+		return nil
+	case message.FieldReplyTo:
+		m.ResetReplyTo()
+		return nil
+	case message.FieldReplyCount:
+		m.ResetReplyCount()
 		return nil
 	case message.FieldVersion:
 		m.ResetVersion()

@@ -82,12 +82,30 @@ func init() {
 	message.DefaultAuthor = messageDescAuthor.Default.(string)
 	// message.AuthorValidator is a validator for the "author" field. It is called by the builders before save.
 	message.AuthorValidator = messageDescAuthor.Validators[0].(func(string) error)
+	// messageDescKind is the schema descriptor for kind field.
+	messageDescKind := messageFields[4].Descriptor()
+	// message.DefaultKind holds the default value on creation for the kind field.
+	message.DefaultKind = messageDescKind.Default.(string)
+	// message.KindValidator is a validator for the "kind" field. It is called by the builders before save.
+	message.KindValidator = messageDescKind.Validators[0].(func(string) error)
+	// messageDescAttributes is the schema descriptor for attributes field.
+	messageDescAttributes := messageFields[5].Descriptor()
+	// message.DefaultAttributes holds the default value on creation for the attributes field.
+	message.DefaultAttributes = messageDescAttributes.Default.(string)
+	// messageDescReplyTo is the schema descriptor for reply_to field.
+	messageDescReplyTo := messageFields[6].Descriptor()
+	// message.DefaultReplyTo holds the default value on creation for the reply_to field.
+	message.DefaultReplyTo = messageDescReplyTo.Default.(int64)
+	// messageDescReplyCount is the schema descriptor for reply_count field.
+	messageDescReplyCount := messageFields[7].Descriptor()
+	// message.DefaultReplyCount holds the default value on creation for the reply_count field.
+	message.DefaultReplyCount = messageDescReplyCount.Default.(int64)
 	// messageDescVersion is the schema descriptor for version field.
-	messageDescVersion := messageFields[4].Descriptor()
+	messageDescVersion := messageFields[8].Descriptor()
 	// message.DefaultVersion holds the default value on creation for the version field.
 	message.DefaultVersion = messageDescVersion.Default.(int64)
 	// messageDescDeleted is the schema descriptor for deleted field.
-	messageDescDeleted := messageFields[5].Descriptor()
+	messageDescDeleted := messageFields[9].Descriptor()
 	// message.DefaultDeleted holds the default value on creation for the deleted field.
 	message.DefaultDeleted = messageDescDeleted.Default.(bool)
 	sequencefenceFields := schema.SequenceFence{}.Fields()

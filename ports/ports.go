@@ -66,6 +66,8 @@ type ChatReader interface {
 type MessageReader interface {
 	Message(ctx context.Context, token domain.Token, chat, number int64) (domain.Message, error)
 	Messages(ctx context.Context, token domain.Token, chat int64, page domain.PageRequest[int64]) (domain.Page[domain.Message], error)
+	// Replies pages the messages answering message parent, as Messages.
+	Replies(ctx context.Context, token domain.Token, chat, parent int64, page domain.PageRequest[int64]) (domain.Page[domain.Message], error)
 }
 
 // Sequencer knows which applications exist, so that the create path needs

@@ -57,6 +57,9 @@ type bleveDoc struct {
 	Version   float64 `json:"version"`
 	Body      string  `json:"body"`
 	Author    string  `json:"author"`
+	Type      string  `json:"type"`
+	Attrs     string  `json:"attributes"` // as sent; stored, never searched
+	ReplyTo   float64 `json:"reply_to"`
 	BodyTri   string  `json:"body_tri"`
 	BodyTiny  string  `json:"body_tiny"`
 	Deleted   string  `json:"deleted"` // "true" on a tombstone
@@ -103,6 +106,9 @@ func indexMapping() (mapping.IndexMapping, error) {
 	doc.AddFieldMappingsAt("version", num)
 	doc.AddFieldMappingsAt("body", stored())
 	doc.AddFieldMappingsAt("author", stored())
+	doc.AddFieldMappingsAt("type", stored())
+	doc.AddFieldMappingsAt("attributes", stored())
+	doc.AddFieldMappingsAt("reply_to", num)
 	doc.AddFieldMappingsAt("body_tri", text("tri", false))
 	doc.AddFieldMappingsAt("body_tiny", text("tiny", false))
 	doc.AddFieldMappingsAt("deleted", stored())
@@ -125,7 +131,7 @@ func NewIndex(path string) *Index { return &Index{path: path} }
 func (s *Index) Open() error {
 	path := s.path
 	ix, err := bleve.Open(path)
-	if err == nil && (ix.Mapping().AnalyzerNamed("tri") == nil || indexed(ix.Mapping(), "body") || indexed(ix.Mapping(), "number") || !mapped(ix.Mapping(), "author")) {
+	if err == nil && (ix.Mapping().AnalyzerNamed("tri") == nil || indexed(ix.Mapping(), "body") || indexed(ix.Mapping(), "number") || !mapped(ix.Mapping(), "reply_to")) {
 		_ = ix.Close()
 		if err = os.RemoveAll(path); err != nil {
 			return fmt.Errorf("search index %s: %w", path, err)
@@ -172,9 +178,9 @@ func (s *Index) IndexMessages(_ context.Context, msgs []domain.IndexedMessage) e
 	for _, m := range msgs {
 		id := searchdoc.ID(m.Token, m.Chat, m.Number)
 		doc := bleveDoc{Scope: searchdoc.Scope(m.Token, m.Chat), Number: float64(m.Number), Version: float64(m.Version),
-			Body: m.Body, Author: m.Author, BodyTri: m.Body, BodyTiny: m.Body, CreatedAt: fmtTime(m.CreatedAt), UpdatedAt: fmtTime(m.UpdatedAt)}
+			Body: m.Body, Author: m.Author, Type: m.Type, Attrs: m.Attributes, ReplyTo: float64(m.ReplyTo), BodyTri: m.Body, BodyTiny: m.Body, CreatedAt: fmtTime(m.CreatedAt), UpdatedAt: fmtTime(m.UpdatedAt)}
 		if m.Deleted {
-			doc.Body, doc.BodyTri, doc.BodyTiny, doc.Deleted = "", "", "", "true"
+			doc.Body, doc.BodyTri, doc.BodyTiny, doc.Attrs, doc.Deleted = "", "", "", "", "true"
 		}
 		old, exists := pending[id]
 		if !exists {
@@ -193,13 +199,24 @@ func (s *Index) IndexMessages(_ context.Context, msgs []domain.IndexedMessage) e
 				next.CreatedAt = old.CreatedAt
 			} else if doc.Version > old.Version {
 				next.Body, next.BodyTri, next.BodyTiny, next.Version, next.UpdatedAt = doc.Body, doc.BodyTri, doc.BodyTiny, doc.Version, doc.UpdatedAt
+				if m.NewAttributes {
+					next.Attrs = doc.Attrs
+				}
 				changed = true
+			} else if m.Version == 0 && next.Attrs == "" && doc.Attrs != "" {
+				next.Attrs, changed = doc.Attrs, true // the creation's, after an edit that overtook it gave none
 			}
 			if next.CreatedAt == "" && doc.CreatedAt != "" {
 				next.CreatedAt, changed = doc.CreatedAt, true
 			}
 			if next.Author == "" && doc.Author != "" && next.Deleted != "true" {
 				next.Author, changed = doc.Author, true
+			}
+			if next.Type == "" && doc.Type != "" && next.Deleted != "true" {
+				next.Type, changed = doc.Type, true
+			}
+			if next.ReplyTo == 0 && doc.ReplyTo != 0 && next.Deleted != "true" {
+				next.ReplyTo, changed = doc.ReplyTo, true
 			}
 			if !changed {
 				continue
@@ -235,6 +252,9 @@ func (s *Index) document(id string) (bleveDoc, bool, error) {
 	d.Version, _ = f["version"].(float64)
 	d.Body, _ = f["body"].(string)
 	d.Author, _ = f["author"].(string)
+	d.Type, _ = f["type"].(string)
+	d.Attrs, _ = f["attributes"].(string)
+	d.ReplyTo, _ = f["reply_to"].(float64)
 	d.BodyTri, d.BodyTiny = d.Body, d.Body
 	d.CreatedAt, _ = f["created_at"].(string)
 	d.UpdatedAt, _ = f["updated_at"].(string)
@@ -253,7 +273,7 @@ func (s *Index) Search(ctx context.Context, token domain.Token, chat int64, q do
 		clauses = append(clauses, termQuery(textfold.Fold(term)))
 	}
 	req := bleve.NewSearchRequestOptions(query.NewConjunctionQuery(clauses), maxHits, 0, false)
-	req.Fields = []string{"number", "body", "author", "created_at", "updated_at", "deleted"}
+	req.Fields = []string{"number", "body", "author", "type", "attributes", "reply_to", "created_at", "updated_at", "deleted"}
 	res, err := s.index.SearchInContext(ctx, req)
 	if err != nil {
 		return domain.Page[domain.Hit]{}, domain.Unavailable("search index", err)
@@ -269,7 +289,11 @@ func (s *Index) Search(ctx context.Context, token domain.Token, chat int64, q do
 			continue // its trigrams are there, but not in order inside one word; or a phrase or an exclusion says no
 		}
 		author, _ := h.Fields["author"].(string)
-		m := domain.Message{Number: int64(num), Body: domain.StoredBody(body), Author: author}
+		typ, _ := h.Fields["type"].(string)
+		attrs, _ := h.Fields["attributes"].(string)
+		replyTo, _ := h.Fields["reply_to"].(float64)
+		m := domain.Message{Number: int64(num), Body: domain.StoredBody(body), Author: author, Type: domain.TypeOf(typ), Attributes: attrs,
+			ReplyTo: int64(replyTo)}
 		if c, _ := h.Fields["created_at"].(string); c != "" {
 			m.CreatedAt, _ = time.Parse(time.RFC3339Nano, c)
 		}

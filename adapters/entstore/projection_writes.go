@@ -190,7 +190,7 @@ func (s *Store) checkMessageEpochs(ctx context.Context, tx *ent.Client, created 
 // already there is a redelivery, or a row its edit created first (created_at
 // is then corrected to the creation's); any other row under the number is
 // another message: an alarm, never a silent drop.
-func (s *Store) insertMessages(ctx context.Context, tx *ent.Client, events []domain.MessageCreated, recount *domain.Touched) error {
+func (s *Store) insertMessages(ctx context.Context, tx *ent.Client, events []domain.MessageCreated, recount *domain.Touched) (err error) {
 	if len(events) == 0 {
 		return nil
 	}
@@ -202,12 +202,17 @@ func (s *Store) insertMessages(ctx context.Context, tx *ent.Client, events []dom
 			return eventErr(err)
 		}
 		chatIDs[i] = chatID
-		rows[i] = []any{chatID, e.Number, e.Body, e.Author, 0, e.CreatedAt, e.CreatedAt}
+		rows[i] = []any{chatID, e.Number, e.Body, e.Author, domain.TypeOf(e.Type), e.Attributes, e.ReplyTo, 0, e.CreatedAt, e.CreatedAt}
 	}
-	inserted, err := s.insertIgnore(ctx, tx, "messages", []string{"chat_id", "number", "body", "author", "version", "created_at", "updated_at"}, rows)
+	inserted, err := s.insertIgnore(ctx, tx, "messages", []string{"chat_id", "number", "body", "author", "kind", "attributes", "reply_to", "version", "created_at", "updated_at"}, rows)
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err == nil {
+			err = s.recountReplies(ctx, tx, chatIDs, events)
+		}
+	}()
 	if inserted == len(events) {
 		add := map[int]int64{}
 		for _, id := range chatIDs {
@@ -228,8 +233,12 @@ func (s *Store) insertMessages(ctx context.Context, tx *ent.Client, events []dom
 		switch {
 		case stored.Before(want), version == 0 && (stored.After(want) || body != e.Body):
 			return conflict(e, "the store holds another message under this number")
-		case stored.After(want), version > 0: // created by its edit, which overtook it (and may not have known the author)
-			if _, err := tx.ExecContext(ctx, "UPDATE messages SET created_at = ?, author = ? WHERE chat_id = ? AND number = ?", e.CreatedAt, e.Author, chatIDs[i], e.Number); err != nil {
+		case stored.After(want), version > 0: // created by its edit, which overtook it (and may not have known the author, type or attributes)
+			// The edit's attributes, when it gave any, are newer than the
+			// creation's (an edit that cleared them cannot be told from one
+			// that gave none here: the creation's come back, a rare race).
+			if _, err := tx.ExecContext(ctx, "UPDATE messages SET created_at = ?, author = ?, kind = ?, reply_to = ?, attributes = CASE WHEN attributes = '' THEN ? ELSE attributes END WHERE chat_id = ? AND number = ?",
+				e.CreatedAt, e.Author, domain.TypeOf(e.Type), e.ReplyTo, e.Attributes, chatIDs[i], e.Number); err != nil {
 				return storeErr(err, "")
 			}
 		}
@@ -246,9 +255,13 @@ func (s *Store) applyEdit(ctx context.Context, tx *ent.Client, e domain.MessageE
 		return eventErr(err)
 	}
 	update := func() (int, error) {
-		n, err := tx.Message.Update().
+		up := tx.Message.Update().
 			Where(message.ChatID(chatID), message.Number(e.Number), message.VersionLT(e.Version), message.Deleted(false)).
-			SetBody(e.Body).SetVersion(e.Version).SetUpdatedAt(e.EditedAt).Save(ctx)
+			SetBody(e.Body).SetVersion(e.Version).SetUpdatedAt(e.EditedAt)
+		if e.NewAttributes {
+			up.SetAttributes(e.Attributes)
+		}
+		n, err := up.Save(ctx)
 		return n, storeErr(err, "")
 	}
 	n, err := update()
@@ -259,7 +272,7 @@ func (s *Store) applyEdit(ctx context.Context, tx *ent.Client, e domain.MessageE
 	if err != nil || exists {
 		return storeErr(err, "") // present with a version at least as new: nothing to do
 	}
-	err = tx.Message.Create().SetChatID(chatID).SetNumber(e.Number).SetBody(e.Body).SetAuthor(e.Author).SetVersion(e.Version).
+	err = tx.Message.Create().SetChatID(chatID).SetNumber(e.Number).SetBody(e.Body).SetAuthor(e.Author).SetKind(domain.TypeOf(e.Type)).SetAttributes(e.Attributes).SetReplyTo(e.ReplyTo).SetVersion(e.Version).
 		SetCreatedAt(e.EditedAt).SetUpdatedAt(e.EditedAt).
 		OnConflict(entsql.ConflictColumns(message.FieldChatID, message.FieldNumber)).DoNothing().Exec(ctx)
 	if err := ignoreNoRows(err); err != nil {
@@ -278,13 +291,16 @@ func (s *Store) applyDelete(ctx context.Context, tx *ent.Client, e domain.Messag
 	if err != nil {
 		return eventErr(err)
 	}
-	res, err := tx.ExecContext(ctx, "UPDATE messages SET deleted = ?, body = '', version = ?, updated_at = ? WHERE chat_id = ? AND number = ? AND deleted = ?",
+	res, err := tx.ExecContext(ctx, "UPDATE messages SET deleted = ?, body = '', attributes = '', version = ?, updated_at = ? WHERE chat_id = ? AND number = ? AND deleted = ?",
 		true, e.Version, e.DeletedAt, chatID, e.Number, false)
 	if err != nil {
 		return storeErr(err, "")
 	}
 	if n, _ := res.RowsAffected(); n == 1 {
-		return s.addCounts(ctx, tx, messagesCount, map[int]int64{chatID: -1})
+		if err := s.addCounts(ctx, tx, messagesCount, map[int]int64{chatID: -1}); err != nil {
+			return err
+		}
+		return s.recountRepliesOf(ctx, tx, chatID, e.Number)
 	}
 	_, err = s.insertIgnore(ctx, tx, "messages", []string{"chat_id", "number", "body", "version", "deleted", "created_at", "updated_at"},
 		[][]any{{chatID, e.Number, "", e.Version, true, e.DeletedAt, e.DeletedAt}})

@@ -74,7 +74,7 @@ func (s *Store) CountMessages(ctx context.Context, after int64) (int64, error) {
 // ScanMessages walks persisted messages in id order, for the index's rebuild
 // and repair. after and next are row ids: they stay inside the adapters.
 func (s *Store) ScanMessages(ctx context.Context, after int64, limit int, updatedSince time.Time) ([]domain.IndexedMessage, int64, error) {
-	q := `SELECT m.id, a.token, c.number, m.number, m.body, m.author, m.version, m.created_at, m.updated_at
+	q := `SELECT m.id, a.token, c.number, m.number, m.body, m.author, m.kind, m.attributes, m.reply_to, m.version, m.created_at, m.updated_at
 FROM messages m JOIN chats c ON c.id = m.chat_id JOIN applications a ON a.id = c.application_id
 WHERE m.id > ? AND m.deleted = ? AND a.token NOT LIKE '~%'` // a deleted application's (hidden) are not indexed again
 	args := []any{after, false}
@@ -94,7 +94,7 @@ WHERE m.id > ? AND m.deleted = ? AND a.token NOT LIKE '~%'` // a deleted applica
 	for rows.Next() {
 		var m domain.IndexedMessage
 		var token string
-		if err := rows.Scan(&next, &token, &m.Chat, &m.Number, &m.Body, &m.Author, &m.Version, &m.CreatedAt, &m.UpdatedAt); err != nil {
+		if err := rows.Scan(&next, &token, &m.Chat, &m.Number, &m.Body, &m.Author, &m.Type, &m.Attributes, &m.ReplyTo, &m.Version, &m.CreatedAt, &m.UpdatedAt); err != nil {
 			return nil, after, storeErr(err, "")
 		}
 		m.Token = domain.Token(token)

@@ -158,7 +158,9 @@ func (s *Store) Application(ctx context.Context, token domain.Token) (domain.App
 	if err != nil {
 		return domain.Application{}, storeErr(err, "application not found")
 	}
-	return toApplication(a), nil
+	app := toApplication(a)
+	app.RetentionDays, err = retentionOf(ctx, s.db, token, 0)
+	return app, err
 }
 
 // Applications pages through applications by token.
@@ -176,6 +178,9 @@ func (s *Store) Applications(ctx context.Context, page domain.PageRequest[domain
 	out := make([]domain.Application, len(rows))
 	for i, r := range rows {
 		out[i] = toApplication(r)
+		if out[i].RetentionDays, err = retentionOf(ctx, s.db, out[i].Token, 0); err != nil {
+			return domain.Page[domain.Application]{}, err
+		}
 	}
 	return domain.TrimPage(out, page.Limit), nil
 }
@@ -258,13 +263,13 @@ func (s *Store) Chats(ctx context.Context, token domain.Token, page domain.PageR
 // The two hottest reads scan rows straight into domain values: ent's
 // generic scanning was half of a page's CPU. They read the columns ent's
 // schema declares.
-const messageColumns = "number, body, author, created_at, updated_at"
+const messageColumns = "number, body, author, kind, attributes, reply_to, reply_count, created_at, updated_at"
 
 // scanMessage reads messageColumns, then into extra what follows them.
 func scanMessage(rows *sql.Rows, extra ...any) (domain.Message, error) {
 	var m domain.Message
 	var body string
-	err := rows.Scan(append([]any{&m.Number, &body, &m.Author, &m.CreatedAt, &m.UpdatedAt}, extra...)...)
+	err := rows.Scan(append([]any{&m.Number, &body, &m.Author, &m.Type, &m.Attributes, &m.ReplyTo, &m.ReplyCount, &m.CreatedAt, &m.UpdatedAt}, extra...)...)
 	m.Body, m.CreatedAt, m.UpdatedAt = domain.StoredBody(body), m.CreatedAt.UTC(), m.UpdatedAt.UTC()
 	return m, err
 }
@@ -298,11 +303,22 @@ func (s *Store) Message(ctx context.Context, token domain.Token, chatNumber, num
 // Messages pages through a chat's messages by number, in the direction the
 // request walks (the closest first).
 func (s *Store) Messages(ctx context.Context, token domain.Token, chatNumber int64, page domain.PageRequest[int64]) (domain.Page[domain.Message], error) {
+	return s.messagesWhere(ctx, token, chatNumber, page, "")
+}
+
+// Replies pages through the messages that answer message parent, as
+// Messages pages a chat's.
+func (s *Store) Replies(ctx context.Context, token domain.Token, chatNumber, parent int64, page domain.PageRequest[int64]) (domain.Page[domain.Message], error) {
+	return s.messagesWhere(ctx, token, chatNumber, page, " AND reply_to = ?", parent)
+}
+
+// messagesWhere is Messages with a condition more (and its arguments).
+func (s *Store) messagesWhere(ctx context.Context, token domain.Token, chatNumber int64, page domain.PageRequest[int64], cond string, condArgs ...any) (domain.Page[domain.Message], error) {
 	chatID, err := s.chatID(ctx, s.rclient, domain.ChatKey{Token: token, Number: chatNumber})
 	if err != nil {
 		return domain.Page[domain.Message]{}, err
 	}
-	query, args := "SELECT "+messageColumns+" FROM messages WHERE chat_id = ? AND deleted = ? AND number > ?", []any{chatID, false, page.After}
+	query, args := "SELECT "+messageColumns+" FROM messages WHERE chat_id = ?"+cond+" AND deleted = ? AND number > ?", append(append([]any{chatID}, condArgs...), false, page.After)
 	if page.Before > 0 {
 		query, args = query+" AND number < ?", append(args, page.Before)
 	}

@@ -43,14 +43,25 @@ type wire struct {
 	// for none, as in every entry written before messages had authors.
 	Author string `json:"author,omitempty"`
 	// Creator and Visibility set a new chat up (domain.ChatCreated).
-	Creator    string    `json:"creator,omitempty"`
-	Visibility string    `json:"visibility,omitempty"`
-	At         time.Time `json:"at"`
+	Creator    string `json:"creator,omitempty"`
+	Visibility string `json:"visibility,omitempty"`
+	// Type and Attributes are a message's (absent: text, none, as in every
+	// entry written before messages had them). Attributes travel as a
+	// string, so that no encoder rewrites their bytes (escaping HTML).
+	Type       string `json:"type,omitempty"`
+	Attributes string `json:"attributes,omitempty"`
+	// NewAttributes: an edit replaces the message's attributes.
+	NewAttributes bool `json:"new_attributes,omitempty"`
+	// ReplyTo is the message a message answers (absent: none).
+	ReplyTo int64     `json:"reply_to,omitempty"`
+	At      time.Time `json:"at"`
 	// Created is an edited message's creation time, when it was known.
 	Created *time.Time `json:"created_at,omitempty"`
 	// Idem is the request's idempotency key, for the worker to keep with
 	// the row (a retry after Redis lost the key finds it there).
 	Idem *idemWire `json:"idem,omitempty"`
+	// Reason is a deletion's, when not a request's ("retention").
+	Reason string `json:"reason,omitempty"`
 }
 
 type idemWire struct {
@@ -81,15 +92,17 @@ func toWireOf(e domain.Event) (string, wire, error) {
 		return "chat.created", wire{numbered: numbered{Number: e.Number, Epoch: e.Epoch}, Token: string(e.Token), At: e.CreatedAt,
 			Creator: string(e.Creator), Visibility: string(e.Visibility)}, nil
 	case domain.MessageCreated:
-		return "message.created", wire{numbered: numbered{Number: e.Number, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, Body: e.Body, Author: e.Author, At: e.CreatedAt}, nil
+		return "message.created", wire{numbered: numbered{Number: e.Number, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, Body: e.Body, Author: e.Author,
+			Type: e.Type, Attributes: e.Attributes, ReplyTo: e.ReplyTo, At: e.CreatedAt}, nil
 	case domain.MessageEdited:
-		w := wire{numbered: numbered{Number: e.Number, Version: e.Version, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, Body: e.Body, Author: e.Author, At: e.EditedAt}
+		w := wire{numbered: numbered{Number: e.Number, Version: e.Version, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, Body: e.Body, Author: e.Author,
+			Type: e.Type, Attributes: e.Attributes, NewAttributes: e.NewAttributes, ReplyTo: e.ReplyTo, At: e.EditedAt}
 		if !e.CreatedAt.IsZero() {
 			w.Created = &e.CreatedAt
 		}
 		return "message.edited", w, nil
 	case domain.MessageDeleted:
-		return "message.deleted", wire{numbered: numbered{Number: e.Number, Version: e.Version, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, At: e.DeletedAt}, nil
+		return "message.deleted", wire{numbered: numbered{Number: e.Number, Version: e.Version, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, At: e.DeletedAt, Reason: e.Reason}, nil
 	}
 	return "", wire{}, fmt.Errorf("cannot encode %T", e)
 }
@@ -296,15 +309,17 @@ func fromWire(kind string, token domain.Token, w wire) (domain.Event, error) {
 		}
 		return e, nil
 	case "message.created":
-		return domain.MessageCreated{Token: token, Chat: w.Chat, Number: w.Number, Body: w.Body, Author: w.Author, CreatedAt: w.At, Epoch: w.Epoch}, nil
+		return domain.MessageCreated{Token: token, Chat: w.Chat, Number: w.Number, Body: w.Body, Author: w.Author,
+			Type: w.Type, Attributes: w.Attributes, ReplyTo: w.ReplyTo, CreatedAt: w.At, Epoch: w.Epoch}, nil
 	case "message.edited":
-		e := domain.MessageEdited{Token: token, Chat: w.Chat, Number: w.Number, Body: w.Body, Author: w.Author, Version: w.Version, EditedAt: w.At, Epoch: w.Epoch}
+		e := domain.MessageEdited{Token: token, Chat: w.Chat, Number: w.Number, Body: w.Body, Author: w.Author,
+			Type: w.Type, Attributes: w.Attributes, NewAttributes: w.NewAttributes, ReplyTo: w.ReplyTo, Version: w.Version, EditedAt: w.At, Epoch: w.Epoch}
 		if w.Created != nil {
 			e.CreatedAt = *w.Created
 		}
 		return e, nil
 	case "message.deleted":
-		return domain.MessageDeleted{Token: token, Chat: w.Chat, Number: w.Number, Version: w.Version, DeletedAt: w.At, Epoch: w.Epoch}, nil
+		return domain.MessageDeleted{Token: token, Chat: w.Chat, Number: w.Number, Version: w.Version, DeletedAt: w.At, Epoch: w.Epoch, Reason: w.Reason}, nil
 	}
 	return nil, fmt.Errorf("%w: unknown event type %q", domain.ErrInvalidEvent, kind)
 }

@@ -61,6 +61,10 @@ func TestAuthorsOnTheWire(t *testing.T) {
 		domain.MessageEdited{Token: tok, Chat: 3, Number: 4, Body: "ho", Author: "ann", Version: 2, EditedAt: at, CreatedAt: at},
 		domain.ChatCreated{Token: tok, Number: 3, CreatedAt: at, Creator: "ann 名前", Visibility: domain.VisibilityPublic},
 		domain.ChatCreated{Token: tok, Number: 4, CreatedAt: at},
+		domain.MessageCreated{Token: tok, Chat: 3, Number: 6, Body: "card", Type: "card.v1", Attributes: `{"b":1.50,"a":"<&>\u00e9"}`, CreatedAt: at},
+		domain.MessageEdited{Token: tok, Chat: 3, Number: 6, Body: "ho", Type: "card.v1", NewAttributes: true, Version: 3, EditedAt: at},
+		domain.MessageCreated{Token: tok, Chat: 3, Number: 7, Body: "re", ReplyTo: 6, CreatedAt: at},
+		domain.MessageEdited{Token: tok, Chat: 3, Number: 7, Body: "re!", ReplyTo: 6, Version: 4, EditedAt: at},
 	} {
 		msg, err := Encode(context.Background(), ev)
 		if err != nil {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/chatsvc/chat/application"
 	"github.com/chatsvc/chat/domain"
 )
 
@@ -172,24 +171,6 @@ func stringAttribute(fields map[string]json.RawMessage, name string) (string, bo
 		return "", false, &domain.ValidationError{Field: name, Reason: "must be valid UTF-8 (a \\u escape names half a surrogate pair)"}
 	}
 	return s, true, nil
-}
-
-// parseNewMessage reads a message's creation: its body and the author it
-// may name (null, or absent, for none).
-func parseNewMessage(body []byte, m media) (application.NewMessage, error) {
-	fields, err := parseAttributes(body, m, "message", "body", "author")
-	if err != nil {
-		return application.NewMessage{}, err
-	}
-	var out application.NewMessage
-	if out.Body, _, err = stringAttribute(fields, "body"); err != nil {
-		return out, err
-	}
-	if raw, ok := fields["author"]; ok && isNull(raw) {
-		return out, nil
-	}
-	out.Author, out.Named, err = stringAttribute(fields, "author")
-	return out, err
 }
 
 // loneSurrogate says whether a JSON string literal escapes half of a UTF-16

@@ -118,6 +118,20 @@ func appendMessage(b []byte, m messageJSON) []byte {
 	} else {
 		b = appendString(b, string(m.Author))
 	}
+	b = append(b, `,"type":`...)
+	b = appendString(b, m.Type)
+	if m.Attrs != "" {
+		b = append(b, `,"attributes":`...)
+		b = append(b, m.Attrs...)
+	}
+	if m.ReplyTo != 0 {
+		b = append(b, `,"reply_to":`...)
+		b = strconv.AppendInt(b, m.ReplyTo, 10)
+	}
+	if m.Replies != 0 {
+		b = append(b, `,"reply_count":`...)
+		b = strconv.AppendInt(b, m.Replies, 10)
+	}
 	b = append(b, `,"created_at":`...)
 	if m.CreatedAt == nil {
 		b = append(b, "null"...)

@@ -22,6 +22,10 @@ func TestFastJSONMatchesEncodingJSON(t *testing.T) {
 		if i%3 != 0 {
 			m.Author = author(b) // every string a body may be
 		}
+		m.Type = "text"
+		if i%2 == 1 {
+			m.Type, m.Attrs, m.ReplyTo, m.Replies = "card.v1", `{"z":1.50,"a":["<x>","\u00e9"]}`, int64(i), int64(i*3)
+		}
 		msgs = append(msgs, m)
 		hits = append(hits, hitJSON{messageJSON: m, Highlight: "<em>" + b + "</em>"})
 	}

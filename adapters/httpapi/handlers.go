@@ -72,10 +72,13 @@ func (h *handlers) updateApplication(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if ch.Retention, err = parseRetention(c.Body(), mediaOf(c), "chat_application"); err != nil {
+		return err
+	}
 	if hasMode {
 		ch.Access = &mode
 	}
-	if hasName || !hasMode {
+	if hasName || !hasMode && ch.Retention == nil {
 		ch.Name = &name
 	}
 	caller, err := callerOf(c)
@@ -195,7 +198,7 @@ func (h *handlers) createMessage(c *fiber.Ctx) error {
 }
 
 func (h *handlers) editMessage(c *fiber.Ctx) error {
-	body, err := decodeAttribute(c, "message", "body")
+	change, err := parseMessageChange(c.Body(), mediaOf(c))
 	if err != nil {
 		return err
 	}
@@ -203,7 +206,7 @@ func (h *handlers) editMessage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	msg, err := h.uc.Messages.Edit(eventCtx(c), messagePath(c), body, idem)
+	msg, err := h.uc.Messages.Edit(eventCtx(c), messagePath(c), change, idem)
 	if err != nil {
 		return err
 	}
@@ -242,6 +245,11 @@ func (h *handlers) listMessages(c *fiber.Ctx) error {
 
 func (h *handlers) pageMessages(c *fiber.Ctx, page domain.PageRequest[int64]) error {
 	msgs, err := h.uc.Messages.List(c.UserContext(), chatPath(c), page)
+	return messagesPage(c, page, msgs, err)
+}
+
+// messagesPage answers a page of messages paged by number (or err).
+func messagesPage(c *fiber.Ctx, page domain.PageRequest[int64], msgs domain.Page[domain.Message], err error) error {
 	if err != nil {
 		return err
 	}

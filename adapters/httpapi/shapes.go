@@ -9,12 +9,14 @@ import (
 // The JSON shapes of the API's resources and pages (openapi.json's schemas).
 
 type applicationJSON struct {
-	Token      string    `json:"token"`
-	Name       string    `json:"name"`
-	ChatsCount int64     `json:"chats_count"`
-	Access     string    `json:"access"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	Token      string `json:"token"`
+	Name       string `json:"name"`
+	ChatsCount int64  `json:"chats_count"`
+	Access     string `json:"access"`
+	// RetentionDays: how long its messages are kept, null for forever.
+	RetentionDays *int64    `json:"retention_days"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 // createdApplicationJSON is the creation's answer: the only one that shows
@@ -39,9 +41,19 @@ type messageJSON struct {
 	Number    int64      `json:"number"`
 	Body      string     `json:"body"`
 	Author    author     `json:"author"`
+	Type      string     `json:"type"`
+	Attrs     rawObject  `json:"attributes,omitempty"`
+	ReplyTo   int64      `json:"reply_to,omitempty"`
+	Replies   int64      `json:"reply_count,omitempty"`
 	CreatedAt *time.Time `json:"created_at"` // null only in an edit's answer, before the message is persisted
 	UpdatedAt time.Time  `json:"updated_at"`
 }
+
+// rawObject is a JSON object kept as the client sent it (a message's
+// attributes), written as it is.
+type rawObject string
+
+func (r rawObject) MarshalJSON() ([]byte, error) { return []byte(r), nil }
 
 // author is a message's author: null for none (the application's own).
 // Not a *string: a page of messages would allocate one per message.
@@ -76,7 +88,7 @@ func toApplicationJSON(a domain.Application) applicationJSON {
 		mode = domain.AccessOpen
 	}
 	return applicationJSON{Token: string(a.Token), Name: a.Name.String(), ChatsCount: a.ChatsCount, Access: string(mode),
-		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+		RetentionDays: retentionJSON(a.RetentionDays), CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
 }
 
 func toChatJSON(c domain.Chat) chatJSON {
@@ -88,7 +100,8 @@ func toMessageJSON(m domain.Message) messageJSON { return messageJSONIn(m, new(t
 // messageJSONIn is m's representation, its creation time (when known) kept
 // in *created.
 func messageJSONIn(m domain.Message, created *time.Time) messageJSON {
-	out := messageJSON{Number: m.Number, Body: m.Body.String(), Author: author(m.Author), UpdatedAt: m.UpdatedAt}
+	out := messageJSON{Number: m.Number, Body: m.Body.String(), Author: author(m.Author), Type: domain.TypeOf(m.Type),
+		Attrs: rawObject(m.Attributes), ReplyTo: m.ReplyTo, Replies: m.ReplyCount, UpdatedAt: m.UpdatedAt}
 	if !m.CreatedAt.IsZero() {
 		*created = m.CreatedAt
 		out.CreatedAt = created

@@ -85,6 +85,9 @@ func settings(shards, replicas int, analysis string) map[string]any {
 				"deleted":    map[string]any{"type": "boolean"},
 				"body":       map[string]any{"type": "text", "analyzer": "body_words", "fields": fields},
 				"author":     authorField,
+				"type":       authorField,
+				"attributes": authorField,
+				"reply_to":   replyToField,
 				"created_at": map[string]any{"type": "date"},
 				"updated_at": map[string]any{"type": "date"},
 			},
@@ -92,9 +95,13 @@ func settings(shards, replicas int, analysis string) map[string]any {
 	}
 }
 
-// authorField maps a message's author: kept in the source, returned with
-// hits, never searched (so neither indexed nor in doc values).
+// authorField maps a message's author, type and attributes (a string: the
+// JSON object as sent): kept in the source, returned with hits, never
+// searched (so neither indexed nor in doc values).
 var authorField = map[string]any{"type": "keyword", "index": false, "doc_values": false}
+
+// replyToField maps the message a message answers: stored, never searched.
+var replyToField = map[string]any{"type": "long", "index": false, "doc_values": false}
 
 func wildcard(field, pattern string) map[string]any {
 	return map[string]any{"wildcard": map[string]any{field: map[string]any{"value": pattern}}}

@@ -139,7 +139,10 @@ type source struct {
 	Chat      int64      `json:"chat"`
 	Number    int64      `json:"number"`
 	Body      string     `json:"body"`
-	Author    string     `json:"author,omitempty"` // stored only (authorField)
+	Author    string     `json:"author,omitempty"` // stored only (authorField), as type and attributes
+	Type      string     `json:"type,omitempty"`
+	Attrs     string     `json:"attributes,omitempty"`
+	ReplyTo   int64      `json:"reply_to,omitempty"`
 	Version   int64      `json:"version"`
 	CreatedAt *time.Time `json:"created_at,omitempty"`
 	UpdatedAt time.Time  `json:"updated_at"`
@@ -147,7 +150,7 @@ type source struct {
 }
 
 func toSource(m domain.IndexedMessage) source {
-	s := source{Token: string(m.Token), Chat: m.Chat, Number: m.Number, Body: m.Body, Author: m.Author, Version: m.Version, UpdatedAt: m.UpdatedAt, Deleted: m.Deleted}
+	s := source{Token: string(m.Token), Chat: m.Chat, Number: m.Number, Body: m.Body, Author: m.Author, Type: m.Type, Attrs: m.Attributes, ReplyTo: m.ReplyTo, Version: m.Version, UpdatedAt: m.UpdatedAt, Deleted: m.Deleted}
 	if !m.CreatedAt.IsZero() {
 		s.CreatedAt = &m.CreatedAt
 	}
@@ -156,22 +159,28 @@ func toSource(m domain.IndexedMessage) source {
 
 // upsertScript applies a message to an existing document: a tombstone is
 // final (a delete empties it, and nothing changes it after); a newer
-// version replaces the body, an older one changes nothing; created_at, known only to
-// the creation event, is filled in whenever it arrives, and so is the author
-// (an edit that overtook its creation may not know it). An absent document is
-// created from the upsert body as it is.
+// version replaces the body (and the attributes, when the edit gives them),
+// an older one changes nothing; created_at, known only to the creation
+// event, is filled in whenever it arrives, and so are the author, type and
+// attributes (an edit that overtook its creation may not know them). An
+// absent document is created from the upsert body as it is.
 const upsertScript = `
 if (ctx._source.deleted == true) { ctx.op = 'none'; return; }
 if (params.deleted) {
-  ctx._source.deleted = true; ctx._source.body = ''; ctx._source.version = params.version; ctx._source.updated_at = params.updated_at;
+  ctx._source.deleted = true; ctx._source.body = ''; ctx._source.attributes = null; ctx._source.version = params.version; ctx._source.updated_at = params.updated_at;
   return;
 }
 boolean changed = false;
 if (params.version > ctx._source.version) {
   ctx._source.body = params.body; ctx._source.version = params.version; ctx._source.updated_at = params.updated_at; changed = true;
+  if (params.new_attributes) { ctx._source.attributes = params.attributes; }
+} else if (params.version == 0 && params.attributes != null && ctx._source.attributes == null) {
+  ctx._source.attributes = params.attributes; changed = true;
 }
 if (params.created_at != null && ctx._source.created_at == null) { ctx._source.created_at = params.created_at; changed = true; }
 if (params.author != null && ctx._source.author == null) { ctx._source.author = params.author; changed = true; }
+if (params.type != null && ctx._source.type == null) { ctx._source.type = params.type; changed = true; }
+if (params.reply_to != 0 && ctx._source.reply_to == null) { ctx._source.reply_to = params.reply_to; changed = true; }
 if (!changed) { ctx.op = 'none'; }`
 
 // IndexMessages upserts messages in bulk. A creation (version 0, the
@@ -213,14 +222,10 @@ func (ix *Index) bulk(ctx context.Context, msgs []domain.IndexedMessage, create 
 		}
 		meta["retry_on_conflict"] = 5
 		_ = enc.Encode(map[string]any{"update": meta})
-		var author *string
-		if src.Author != "" {
-			author = &src.Author
-		}
 		_ = enc.Encode(map[string]any{
 			"script": map[string]any{"source": upsertScript, "lang": "painless", "params": map[string]any{
 				"version": src.Version, "body": src.Body, "updated_at": src.UpdatedAt, "created_at": src.CreatedAt, "deleted": src.Deleted,
-				"author": author,
+				"author": nonEmpty(src.Author), "type": nonEmpty(src.Type), "attributes": nonEmpty(src.Attrs), "new_attributes": m.NewAttributes, "reply_to": src.ReplyTo,
 			}},
 			"upsert": src,
 		})
@@ -270,4 +275,12 @@ func (ix *Index) bulk(ctx context.Context, msgs []domain.IndexedMessage, create 
 		}
 	}
 	return conflicts, nil
+}
+
+// nonEmpty is s, or nil (null to a script) for "".
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

@@ -53,9 +53,9 @@ func (ix *Index) EnsureIndex(ctx context.Context) error {
 	}
 	if len(targets) > 0 {
 		// Fields added since the index was made (deleted: tombstones;
-		// author), so that a strict mapping takes documents that carry them.
+		// author, type, attributes, reply_to), so that a strict mapping takes documents that carry them.
 		body, _ := json.Marshal(map[string]any{"properties": map[string]any{
-			"deleted": map[string]any{"type": "boolean"}, "author": authorField}})
+			"deleted": map[string]any{"type": "boolean"}, "author": authorField, "type": authorField, "attributes": authorField, "reply_to": replyToField}})
 		if err := ix.do(ctx, http.MethodPut, "/"+ix.alias+"/_mapping", body, nil); err != nil {
 			return err
 		}

@@ -88,7 +88,8 @@ func (ix *Index) Search(ctx context.Context, token domain.Token, chat int64, q d
 	}
 	hits := make([]domain.Hit, 0, len(res.Hits.Hits))
 	for _, h := range res.Hits.Hits {
-		m := domain.Message{Number: h.Source.Number, Body: domain.StoredBody(h.Source.Body), Author: h.Source.Author, UpdatedAt: h.Source.UpdatedAt.UTC()}
+		m := domain.Message{Number: h.Source.Number, Body: domain.StoredBody(h.Source.Body), Author: h.Source.Author,
+			Type: domain.TypeOf(h.Source.Type), Attributes: h.Source.Attrs, ReplyTo: h.Source.ReplyTo, UpdatedAt: h.Source.UpdatedAt.UTC()}
 		if h.Source.CreatedAt != nil {
 			m.CreatedAt = h.Source.CreatedAt.UTC()
 		}

@@ -44,6 +44,12 @@ func (r *CachedReads) Messages(ctx context.Context, token domain.Token, chat int
 		func() (domain.Page[domain.Message], error) { return r.messages.Messages(ctx, token, chat, page) })
 }
 
+// Replies are cached as the chat's pages are: any change to the chat drops them.
+func (r *CachedReads) Replies(ctx context.Context, token domain.Token, chat, parent int64, page domain.PageRequest[int64]) (domain.Page[domain.Message], error) {
+	return cached(ctx, r.cache, domain.ChatKey{Token: token, Number: chat}, "r"+strconv.FormatInt(parent, 10)+":"+pageKey(page), appendMessagePage, readMessagePage,
+		func() (domain.Page[domain.Message], error) { return r.messages.Replies(ctx, token, chat, parent, page) })
+}
+
 func cached[T any](ctx context.Context, cache ports.ReadCache, chat domain.ChatKey, key string,
 	encode func([]byte, T) []byte, decode func([]byte) (T, []byte, error), load func() (T, error)) (T, error) {
 	value, slot, hit := cache.Lookup(ctx, chat, key)
@@ -78,7 +84,8 @@ func pageKey(p domain.PageRequest[int64]) string {
 // varints and length-prefixed strings. Times keep their instant (UTC, nanoseconds), as the store gives them.
 // 2: messages carry their author. An entry of 1 (cached before) is a miss,
 // never a message without its author.
-const cacheEncoding = 2
+// 3: and their type and attributes; 4: their parent and count of replies.
+const cacheEncoding = 4
 
 var errCacheEncoding = errors.New("read cache: not an entry of this encoding")
 
@@ -134,7 +141,11 @@ func appendMessage(b []byte, m domain.Message) []byte {
 	b = appendTime(b, m.CreatedAt)
 	b = appendTime(b, m.UpdatedAt)
 	b = appendString(b, m.Body.String())
-	return appendString(b, m.Author)
+	b = appendString(b, m.Author)
+	b = appendString(b, m.Type)
+	b = appendString(b, m.Attributes)
+	b = binary.AppendVarint(b, m.ReplyTo)
+	return binary.AppendVarint(b, m.ReplyCount)
 }
 
 func appendString(b []byte, s string) []byte {
@@ -176,7 +187,19 @@ func readMessageOf(b []byte, whole string) (m domain.Message, rest []byte, err e
 		return
 	}
 	m.Body = domain.StoredBody(body)
-	m.Author, b, err = readString(b, whole)
+	if m.Author, b, err = readString(b, whole); err != nil {
+		return
+	}
+	if m.Type, b, err = readString(b, whole); err != nil {
+		return
+	}
+	if m.Attributes, b, err = readString(b, whole); err != nil {
+		return
+	}
+	if m.ReplyTo, b, err = readInt(b); err != nil {
+		return
+	}
+	m.ReplyCount, b, err = readInt(b)
 	return m, b, err
 }
 

@@ -23,6 +23,8 @@ func TestMessagePageEntryRoundTrip(t *testing.T) {
 		}
 		if i%2 == 1 {
 			m.Author = body + " (author)"
+			m.Type, m.Attributes = "card.v1", `{"k":"`+body+`"}`
+			m.ReplyTo, m.ReplyCount = int64(i), int64(i*1000)
 		}
 		page.Items = append(page.Items, m)
 	}

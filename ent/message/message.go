@@ -20,6 +20,14 @@ const (
 	FieldBody = "body"
 	// FieldAuthor holds the string denoting the author field in the database.
 	FieldAuthor = "author"
+	// FieldKind holds the string denoting the kind field in the database.
+	FieldKind = "kind"
+	// FieldAttributes holds the string denoting the attributes field in the database.
+	FieldAttributes = "attributes"
+	// FieldReplyTo holds the string denoting the reply_to field in the database.
+	FieldReplyTo = "reply_to"
+	// FieldReplyCount holds the string denoting the reply_count field in the database.
+	FieldReplyCount = "reply_count"
 	// FieldVersion holds the string denoting the version field in the database.
 	FieldVersion = "version"
 	// FieldDeleted holds the string denoting the deleted field in the database.
@@ -48,6 +56,10 @@ var Columns = []string{
 	FieldNumber,
 	FieldBody,
 	FieldAuthor,
+	FieldKind,
+	FieldAttributes,
+	FieldReplyTo,
+	FieldReplyCount,
 	FieldVersion,
 	FieldDeleted,
 	FieldCreatedAt,
@@ -71,6 +83,16 @@ var (
 	DefaultAuthor string
 	// AuthorValidator is a validator for the "author" field. It is called by the builders before save.
 	AuthorValidator func(string) error
+	// DefaultKind holds the default value on creation for the "kind" field.
+	DefaultKind string
+	// KindValidator is a validator for the "kind" field. It is called by the builders before save.
+	KindValidator func(string) error
+	// DefaultAttributes holds the default value on creation for the "attributes" field.
+	DefaultAttributes string
+	// DefaultReplyTo holds the default value on creation for the "reply_to" field.
+	DefaultReplyTo int64
+	// DefaultReplyCount holds the default value on creation for the "reply_count" field.
+	DefaultReplyCount int64
 	// DefaultVersion holds the default value on creation for the "version" field.
 	DefaultVersion int64
 	// DefaultDeleted holds the default value on creation for the "deleted" field.
@@ -103,6 +125,26 @@ func ByBody(opts ...sql.OrderTermOption) OrderOption {
 // ByAuthor orders the results by the author field.
 func ByAuthor(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAuthor, opts...).ToFunc()
+}
+
+// ByKind orders the results by the kind field.
+func ByKind(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldKind, opts...).ToFunc()
+}
+
+// ByAttributes orders the results by the attributes field.
+func ByAttributes(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAttributes, opts...).ToFunc()
+}
+
+// ByReplyTo orders the results by the reply_to field.
+func ByReplyTo(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReplyTo, opts...).ToFunc()
+}
+
+// ByReplyCount orders the results by the reply_count field.
+func ByReplyCount(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReplyCount, opts...).ToFunc()
 }
 
 // ByVersion orders the results by the version field.

@@ -75,6 +75,26 @@ func Author(v string) predicate.Message {
 	return predicate.Message(sql.FieldEQ(FieldAuthor, v))
 }
 
+// Kind applies equality check predicate on the "kind" field. It's identical to KindEQ.
+func Kind(v string) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldKind, v))
+}
+
+// Attributes applies equality check predicate on the "attributes" field. It's identical to AttributesEQ.
+func Attributes(v string) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldAttributes, v))
+}
+
+// ReplyTo applies equality check predicate on the "reply_to" field. It's identical to ReplyToEQ.
+func ReplyTo(v int64) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldReplyTo, v))
+}
+
+// ReplyCount applies equality check predicate on the "reply_count" field. It's identical to ReplyCountEQ.
+func ReplyCount(v int64) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldReplyCount, v))
+}
+
 // Version applies equality check predicate on the "version" field. It's identical to VersionEQ.
 func Version(v int64) predicate.Message {
 	return predicate.Message(sql.FieldEQ(FieldVersion, v))
@@ -283,6 +303,216 @@ func AuthorEqualFold(v string) predicate.Message {
 // AuthorContainsFold applies the ContainsFold predicate on the "author" field.
 func AuthorContainsFold(v string) predicate.Message {
 	return predicate.Message(sql.FieldContainsFold(FieldAuthor, v))
+}
+
+// KindEQ applies the EQ predicate on the "kind" field.
+func KindEQ(v string) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldKind, v))
+}
+
+// KindNEQ applies the NEQ predicate on the "kind" field.
+func KindNEQ(v string) predicate.Message {
+	return predicate.Message(sql.FieldNEQ(FieldKind, v))
+}
+
+// KindIn applies the In predicate on the "kind" field.
+func KindIn(vs ...string) predicate.Message {
+	return predicate.Message(sql.FieldIn(FieldKind, vs...))
+}
+
+// KindNotIn applies the NotIn predicate on the "kind" field.
+func KindNotIn(vs ...string) predicate.Message {
+	return predicate.Message(sql.FieldNotIn(FieldKind, vs...))
+}
+
+// KindGT applies the GT predicate on the "kind" field.
+func KindGT(v string) predicate.Message {
+	return predicate.Message(sql.FieldGT(FieldKind, v))
+}
+
+// KindGTE applies the GTE predicate on the "kind" field.
+func KindGTE(v string) predicate.Message {
+	return predicate.Message(sql.FieldGTE(FieldKind, v))
+}
+
+// KindLT applies the LT predicate on the "kind" field.
+func KindLT(v string) predicate.Message {
+	return predicate.Message(sql.FieldLT(FieldKind, v))
+}
+
+// KindLTE applies the LTE predicate on the "kind" field.
+func KindLTE(v string) predicate.Message {
+	return predicate.Message(sql.FieldLTE(FieldKind, v))
+}
+
+// KindContains applies the Contains predicate on the "kind" field.
+func KindContains(v string) predicate.Message {
+	return predicate.Message(sql.FieldContains(FieldKind, v))
+}
+
+// KindHasPrefix applies the HasPrefix predicate on the "kind" field.
+func KindHasPrefix(v string) predicate.Message {
+	return predicate.Message(sql.FieldHasPrefix(FieldKind, v))
+}
+
+// KindHasSuffix applies the HasSuffix predicate on the "kind" field.
+func KindHasSuffix(v string) predicate.Message {
+	return predicate.Message(sql.FieldHasSuffix(FieldKind, v))
+}
+
+// KindEqualFold applies the EqualFold predicate on the "kind" field.
+func KindEqualFold(v string) predicate.Message {
+	return predicate.Message(sql.FieldEqualFold(FieldKind, v))
+}
+
+// KindContainsFold applies the ContainsFold predicate on the "kind" field.
+func KindContainsFold(v string) predicate.Message {
+	return predicate.Message(sql.FieldContainsFold(FieldKind, v))
+}
+
+// AttributesEQ applies the EQ predicate on the "attributes" field.
+func AttributesEQ(v string) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldAttributes, v))
+}
+
+// AttributesNEQ applies the NEQ predicate on the "attributes" field.
+func AttributesNEQ(v string) predicate.Message {
+	return predicate.Message(sql.FieldNEQ(FieldAttributes, v))
+}
+
+// AttributesIn applies the In predicate on the "attributes" field.
+func AttributesIn(vs ...string) predicate.Message {
+	return predicate.Message(sql.FieldIn(FieldAttributes, vs...))
+}
+
+// AttributesNotIn applies the NotIn predicate on the "attributes" field.
+func AttributesNotIn(vs ...string) predicate.Message {
+	return predicate.Message(sql.FieldNotIn(FieldAttributes, vs...))
+}
+
+// AttributesGT applies the GT predicate on the "attributes" field.
+func AttributesGT(v string) predicate.Message {
+	return predicate.Message(sql.FieldGT(FieldAttributes, v))
+}
+
+// AttributesGTE applies the GTE predicate on the "attributes" field.
+func AttributesGTE(v string) predicate.Message {
+	return predicate.Message(sql.FieldGTE(FieldAttributes, v))
+}
+
+// AttributesLT applies the LT predicate on the "attributes" field.
+func AttributesLT(v string) predicate.Message {
+	return predicate.Message(sql.FieldLT(FieldAttributes, v))
+}
+
+// AttributesLTE applies the LTE predicate on the "attributes" field.
+func AttributesLTE(v string) predicate.Message {
+	return predicate.Message(sql.FieldLTE(FieldAttributes, v))
+}
+
+// AttributesContains applies the Contains predicate on the "attributes" field.
+func AttributesContains(v string) predicate.Message {
+	return predicate.Message(sql.FieldContains(FieldAttributes, v))
+}
+
+// AttributesHasPrefix applies the HasPrefix predicate on the "attributes" field.
+func AttributesHasPrefix(v string) predicate.Message {
+	return predicate.Message(sql.FieldHasPrefix(FieldAttributes, v))
+}
+
+// AttributesHasSuffix applies the HasSuffix predicate on the "attributes" field.
+func AttributesHasSuffix(v string) predicate.Message {
+	return predicate.Message(sql.FieldHasSuffix(FieldAttributes, v))
+}
+
+// AttributesEqualFold applies the EqualFold predicate on the "attributes" field.
+func AttributesEqualFold(v string) predicate.Message {
+	return predicate.Message(sql.FieldEqualFold(FieldAttributes, v))
+}
+
+// AttributesContainsFold applies the ContainsFold predicate on the "attributes" field.
+func AttributesContainsFold(v string) predicate.Message {
+	return predicate.Message(sql.FieldContainsFold(FieldAttributes, v))
+}
+
+// ReplyToEQ applies the EQ predicate on the "reply_to" field.
+func ReplyToEQ(v int64) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldReplyTo, v))
+}
+
+// ReplyToNEQ applies the NEQ predicate on the "reply_to" field.
+func ReplyToNEQ(v int64) predicate.Message {
+	return predicate.Message(sql.FieldNEQ(FieldReplyTo, v))
+}
+
+// ReplyToIn applies the In predicate on the "reply_to" field.
+func ReplyToIn(vs ...int64) predicate.Message {
+	return predicate.Message(sql.FieldIn(FieldReplyTo, vs...))
+}
+
+// ReplyToNotIn applies the NotIn predicate on the "reply_to" field.
+func ReplyToNotIn(vs ...int64) predicate.Message {
+	return predicate.Message(sql.FieldNotIn(FieldReplyTo, vs...))
+}
+
+// ReplyToGT applies the GT predicate on the "reply_to" field.
+func ReplyToGT(v int64) predicate.Message {
+	return predicate.Message(sql.FieldGT(FieldReplyTo, v))
+}
+
+// ReplyToGTE applies the GTE predicate on the "reply_to" field.
+func ReplyToGTE(v int64) predicate.Message {
+	return predicate.Message(sql.FieldGTE(FieldReplyTo, v))
+}
+
+// ReplyToLT applies the LT predicate on the "reply_to" field.
+func ReplyToLT(v int64) predicate.Message {
+	return predicate.Message(sql.FieldLT(FieldReplyTo, v))
+}
+
+// ReplyToLTE applies the LTE predicate on the "reply_to" field.
+func ReplyToLTE(v int64) predicate.Message {
+	return predicate.Message(sql.FieldLTE(FieldReplyTo, v))
+}
+
+// ReplyCountEQ applies the EQ predicate on the "reply_count" field.
+func ReplyCountEQ(v int64) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldReplyCount, v))
+}
+
+// ReplyCountNEQ applies the NEQ predicate on the "reply_count" field.
+func ReplyCountNEQ(v int64) predicate.Message {
+	return predicate.Message(sql.FieldNEQ(FieldReplyCount, v))
+}
+
+// ReplyCountIn applies the In predicate on the "reply_count" field.
+func ReplyCountIn(vs ...int64) predicate.Message {
+	return predicate.Message(sql.FieldIn(FieldReplyCount, vs...))
+}
+
+// ReplyCountNotIn applies the NotIn predicate on the "reply_count" field.
+func ReplyCountNotIn(vs ...int64) predicate.Message {
+	return predicate.Message(sql.FieldNotIn(FieldReplyCount, vs...))
+}
+
+// ReplyCountGT applies the GT predicate on the "reply_count" field.
+func ReplyCountGT(v int64) predicate.Message {
+	return predicate.Message(sql.FieldGT(FieldReplyCount, v))
+}
+
+// ReplyCountGTE applies the GTE predicate on the "reply_count" field.
+func ReplyCountGTE(v int64) predicate.Message {
+	return predicate.Message(sql.FieldGTE(FieldReplyCount, v))
+}
+
+// ReplyCountLT applies the LT predicate on the "reply_count" field.
+func ReplyCountLT(v int64) predicate.Message {
+	return predicate.Message(sql.FieldLT(FieldReplyCount, v))
+}
+
+// ReplyCountLTE applies the LTE predicate on the "reply_count" field.
+func ReplyCountLTE(v int64) predicate.Message {
+	return predicate.Message(sql.FieldLTE(FieldReplyCount, v))
 }
 
 // VersionEQ applies the EQ predicate on the "version" field.

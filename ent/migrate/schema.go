@@ -73,6 +73,10 @@ var (
 		{Name: "number", Type: field.TypeInt64},
 		{Name: "body", Type: field.TypeString, Size: 2147483647, SchemaType: map[string]string{"mysql": "mediumtext"}},
 		{Name: "author", Type: field.TypeString, Size: 128, Default: ""},
+		{Name: "kind", Type: field.TypeString, Size: 32, Default: "text"},
+		{Name: "attributes", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "reply_to", Type: field.TypeInt64, Default: 0},
+		{Name: "reply_count", Type: field.TypeInt64, Default: 0},
 		{Name: "version", Type: field.TypeInt64, Default: 0},
 		{Name: "deleted", Type: field.TypeBool, Default: false},
 		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
@@ -87,7 +91,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "messages_chats_messages",
-				Columns:    []*schema.Column{MessagesColumns[8]},
+				Columns:    []*schema.Column{MessagesColumns[12]},
 				RefColumns: []*schema.Column{ChatsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -96,7 +100,12 @@ var (
 			{
 				Name:    "message_chat_id_number",
 				Unique:  true,
-				Columns: []*schema.Column{MessagesColumns[8], MessagesColumns[1]},
+				Columns: []*schema.Column{MessagesColumns[12], MessagesColumns[1]},
+			},
+			{
+				Name:    "message_chat_id_reply_to_number",
+				Unique:  false,
+				Columns: []*schema.Column{MessagesColumns[12], MessagesColumns[6], MessagesColumns[1]},
 			},
 		},
 	}

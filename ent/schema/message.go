@@ -21,6 +21,18 @@ func (Message) Fields() []ent.Field {
 		// author is the user who wrote it, "" for none (API.md "Authors and
 		// rights"): the application's own user id, at most 128 characters.
 		field.String("author").MaxLen(128).Default(""),
+		// kind is the message's type (API.md "Message structure": text,
+		// system or the application's own); named kind, not type, which
+		// ent's generated mutations already use.
+		field.String("kind").MaxLen(32).Default("text"),
+		// attributes is the JSON object the client sent, "" for none
+		// (domain.ParseAttributes: at most 4 KiB).
+		field.Text("attributes").Default(""),
+		// reply_to is the number of the message of the same chat it answers,
+		// 0 for none; reply_count how many live messages answer this one,
+		// kept exact by the projection.
+		field.Int64("reply_to").Default(0),
+		field.Int64("reply_count").Default(0),
 		field.Int64("version").Default(0),
 		// deleted marks a tombstone: the number stays taken, the body is gone,
 		// and no edit brings the message back.
@@ -37,5 +49,9 @@ func (Message) Edges() []ent.Edge {
 }
 
 func (Message) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("chat_id", "number").Unique()}
+	return []ent.Index{
+		index.Fields("chat_id", "number").Unique(),
+		// A message's replies, paged by number.
+		index.Fields("chat_id", "reply_to", "number"),
+	}
 }

@@ -28,20 +28,32 @@ func authorsAreKept(t *testing.T, s Store) {
 			t.Errorf("message %d: author %q, want %q", n, m.Author, author)
 		}
 	}
+	for _, m := range pageAndFallback(t, s, tok, 3) {
+		if m.Author != want[m.Number] {
+			t.Errorf("in a page or the search fallback: %d by %q", m.Number, m.Author)
+		}
+	}
+}
+
+// pageAndFallback reads chat 1's messages as a page and as the search
+// fallback's hits for "apple": n of each, or the test fails.
+func pageAndFallback(t *testing.T, s Store, tok domain.Token, n int) []domain.Message {
+	t.Helper()
+	ctx := context.Background()
 	page, err := s.Messages(ctx, tok, 1, domain.PageRequest[int64]{Limit: 10})
 	must(t, err)
 	q, err := domain.NewSearchQuery("apple")
 	must(t, err)
 	hits, err := s.SearchMessages(ctx, tok, 1, q, domain.PageRequest[domain.SearchCursor]{Limit: 10})
 	must(t, err)
-	if len(page.Items) != 3 || len(hits.Items) != 3 {
-		t.Fatalf("%d messages, %d hits, want 3 each", len(page.Items), len(hits.Items))
+	if len(page.Items) != n || len(hits.Items) != n {
+		t.Fatalf("%d messages, %d hits, want %d each", len(page.Items), len(hits.Items), n)
 	}
-	for i := range page.Items {
-		if m, h := page.Items[i], hits.Items[i].Message; m.Author != want[m.Number] || h.Author != want[h.Number] {
-			t.Errorf("in a page: %d by %q; in the search fallback: %d by %q", m.Number, m.Author, h.Number, h.Author)
-		}
+	out := page.Items
+	for _, h := range hits.Items {
+		out = append(out, h.Message)
 	}
+	return out
 }
 
 // searchAuthors: a hit carries its message's author, also when an edit that

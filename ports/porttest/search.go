@@ -21,6 +21,7 @@ func SearchIndexContract(t *testing.T, newIndex func(t *testing.T) ports.SearchI
 	t.Run("edits replace and stay replaced", func(t *testing.T) { editsReplace(t, newIndex(t)) })
 	t.Run("a deleted message leaves search for good", func(t *testing.T) { deletesStay(t, newIndex(t)) })
 	t.Run("hits carry their authors", func(t *testing.T) { searchAuthors(t, newIndex(t)) })
+	t.Run("hits carry their type and attributes", func(t *testing.T) { searchStructure(t, newIndex(t)) })
 }
 
 func sortCSV(s string) string {
