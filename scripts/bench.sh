@@ -11,15 +11,17 @@
 # (persisted and indexed, over load + drain) and CPU per event of each
 # process.
 #
-# Usage: scripts/bench.sh [-c connections] [-d duration] [-rates "2000 4000 0"] [other loadgen flags]
+# Usage: scripts/bench.sh [-c connections] [-d duration] [-rates "2000 4000 0"] [-protected] [other loadgen flags]
+# -protected: against protected applications, every request with a user token.
 # BENCH_PROFILE=file: a CPU profile of the persisting worker during the first step.
 # BENCH_REDIS=cluster: on the 3-master Redis Cluster (scripts/services.sh) instead of one Redis.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-conns=64 dur=15s rates=0 extra=() embedded="" apionly=""
+conns=64 dur=15s rates=0 extra=() embedded="" apionly="" access="open application"
 while [ $# -gt 0 ]; do
   case "$1" in
+    -protected) access="protected application, user token"; extra+=("$1"); shift ;;
     -api-only) apionly=1; shift ;;
     -embedded) embedded=1; shift ;;
     -c) conns=$2; shift 2 ;;
@@ -48,7 +50,7 @@ if [ -n "$embedded" ]; then
   for _ in $(seq 1 100); do curl -fs http://127.0.0.1:18090/readyz >/dev/null 2>&1 && break; sleep 0.1; done
   for rate in $rates; do
     before=$(awk '{print $14+$15}' /proc/$api_pid/stat)
-    echo "== embedded: rate ${rate/#0/as fast as possible}, $dur, $conns connections"
+    echo "== embedded: rate ${rate/#0/as fast as possible}, $dur, $conns connections, $access"
     out=$("$bin/loadgen" -url http://127.0.0.1:18090 -c "$conns" -d "$dur" -rate "$rate" -chats 16 "${extra[@]}")
     echo "$out" | grep -v '^sent=\|^chats='
     sent=$(echo "$out" | awk -F= '/^sent=/{print $2}')
@@ -65,7 +67,7 @@ if [ -n "$apionly" ]; then
   api_pid=$!
   for _ in $(seq 1 100); do curl -fs http://127.0.0.1:18090/readyz >/dev/null 2>&1 && break; sleep 0.1; done
   for rate in $rates; do
-    echo "== api alone: rate ${rate/#0/as fast as possible}, $dur, $conns connections"
+    echo "== api alone: rate ${rate/#0/as fast as possible}, $dur, $conns connections, $access"
     "$bin/loadgen" -url http://127.0.0.1:18090 -c "$conns" -d "$dur" -rate "$rate" -chats 16 -sample 1000000000 "${extra[@]}" | grep -v '^sent=\|^chats=\|lag:'
   done
   exit 0
@@ -101,7 +103,7 @@ for rate in $rates; do
   step=$((step + 1))
   declare -A before=()
   for p in $procs; do before[${p%%:*}]=$(ticks "${p#*:}"); done
-  echo "== step $step: rate ${rate/#0/as fast as possible}, $dur, $conns connections"
+  echo "== step $step: rate ${rate/#0/as fast as possible}, $dur, $conns connections, $access"
   if [ -n "${BENCH_PROFILE:-}" ] && [ $step -eq 1 ]; then
     (sleep 3; curl -s -o "$BENCH_PROFILE" "http://127.0.0.1:18091/debug/pprof/profile?seconds=10") &
   fi

@@ -41,15 +41,19 @@ func main() {
 	get := flag.String("get", "", "GET this path (under -url) instead of creating messages: a read benchmark")
 	count := flag.Int("count", 0, "create this many messages, then stop (one in three also says hello), and print the token")
 	token := flag.String("token", "", "create the messages in this application's chats 1 to -chats, made beforehand, instead of in new ones (an application cannot be made while Redis is unreachable)")
+	protected := flag.Bool("protected", false, "make the applications protected and send every request with a user token minted with their secret (with -count, print it as bearer=)")
+	bearer := flag.String("bearer", "", "with -get: send this credential (a user token) as Authorization: Bearer")
 	flag.Parse()
 	var err error
 	switch {
 	case *serve != "":
 		err = serveCeiling(*serve)
 	case *get != "":
-		err = reads(*base+*get, *conns, *dur)
+		err = reads(*base+*get, *bearer, *conns, *dur)
+	case *protected && *token != "":
+		err = fmt.Errorf("-protected makes its own applications: it cannot go with -token")
 	default:
-		err = run(config{base: *base, conns: *conns, dur: *dur, chats: *chats, apps: max(*apps, 1), sampleEvery: *sampleEvery, rate: *rate, ceiling: *ceiling, count: *count, token: *token})
+		err = run(config{base: *base, conns: *conns, dur: *dur, chats: *chats, apps: max(*apps, 1), sampleEvery: *sampleEvery, rate: *rate, ceiling: *ceiling, count: *count, token: *token, protected: *protected})
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
@@ -80,8 +84,9 @@ func serveCeiling(addr string) error {
 	return app.Listen(addr)
 }
 
-// reads GETs one URL from every connection for dur and prints req/s and latency.
-func reads(target string, conns int, dur time.Duration) error {
+// reads GETs one URL from every connection for dur, with bearer as the
+// credential unless empty, and prints req/s and latency.
+func reads(target, bearer string, conns int, dur time.Duration) error {
 	client := &fasthttp.Client{MaxConnsPerHost: conns * 2, ReadTimeout: 10 * time.Second}
 	deadline := time.Now().Add(dur)
 	latencies := make([][]time.Duration, conns)
@@ -97,6 +102,9 @@ func reads(target string, conns int, dur time.Duration) error {
 			req, res := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 			defer fasthttp.ReleaseRequest(req)
 			defer fasthttp.ReleaseResponse(res)
+			if bearer != "" {
+				req.Header.Set("Authorization", "Bearer "+bearer)
+			}
 			for time.Now().Before(deadline) {
 				req.SetRequestURI(target)
 				t := time.Now()
@@ -130,6 +138,7 @@ type config struct {
 	count             int
 	ceiling           bool
 	token             string
+	protected         bool
 }
 
 // body is a JSON create request of corpus.Body; marker, if given, is one
@@ -146,43 +155,48 @@ func body(r *rand.Rand, marker string) []byte {
 }
 
 type sample struct {
-	path, search string
-	acked        time.Time
+	path, search, bearer string
+	acked                time.Time
 }
 
 func run(cfg config) error {
 	client := &fasthttp.Client{MaxConnsPerHost: cfg.conns * 2, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
-	post := func(path string, body []byte) (int, []byte, error) {
+	send := func(method, path, bearer string, body []byte) (int, []byte, error) {
 		req, res := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 		defer fasthttp.ReleaseRequest(req)
 		defer fasthttp.ReleaseResponse(res)
 		req.SetRequestURI(cfg.base + path)
-		req.Header.SetMethod("POST")
-		req.Header.SetContentType("application/json")
-		req.SetBody(body)
+		req.Header.SetMethod(method)
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		if method != "GET" {
+			req.Header.SetContentType("application/json")
+			req.SetBody(body)
+		}
 		err := client.Do(req, res)
 		return res.StatusCode(), append([]byte(nil), res.Body()...), err
 	}
-	prefixes := []string{"/ceiling/chats"}
+	targets := []target{{prefix: "/ceiling/chats"}}
 	if cfg.token != "" {
-		prefixes = []string{"/api/v1/chat_applications/" + cfg.token + "/chats"}
+		targets = []target{{prefix: "/api/v1/chat_applications/" + cfg.token + "/chats"}}
 		fmt.Println("chats=0")
 	} else if !cfg.ceiling {
-		prefixes = prefixes[:0]
+		targets = targets[:0]
 		for a := 0; a < cfg.apps; a++ {
-			status, body, err := post("/api/v1/chat_applications", []byte(`{"name":"loadgen"}`))
-			if err != nil || status != 201 {
-				return fmt.Errorf("create application: %d %s %v", status, body, err)
+			token, t, err := newApplication(send, cfg.protected)
+			if err != nil {
+				return err
 			}
-			var app struct{ Token string }
-			_ = json.Unmarshal(body, &app)
-			prefix := "/api/v1/chat_applications/" + app.Token + "/chats"
-			prefixes = append(prefixes, prefix)
+			targets = append(targets, t)
 			if cfg.count > 0 && a == 0 {
-				fmt.Printf("token=%s\n", app.Token)
+				fmt.Printf("token=%s\n", token)
+				if t.bearer != "" {
+					fmt.Printf("bearer=%s\n", t.bearer)
+				}
 			}
 			for i := 0; i < cfg.chats; i++ {
-				if status, body, err := post(prefix, nil); err != nil || status != 201 {
+				if status, body, err := send("POST", t.prefix, t.bearer, nil); err != nil || status != 201 {
 					return fmt.Errorf("create chat: %d %s %v", status, body, err)
 				}
 			}
@@ -244,15 +258,15 @@ func run(cfg config) error {
 					}
 				}
 				chat := (w*7919+i)%cfg.chats + 1
-				prefix := prefixes[(w*31+i)%len(prefixes)]
-				path := fmt.Sprintf("%s/%d/messages", prefix, chat)
+				t := targets[(w*31+i)%len(targets)]
+				path := fmt.Sprintf("%s/%d/messages", t.prefix, chat)
 				sampled := !cfg.ceiling && marker == "" && (sent.Load()+1)%int64(cfg.sampleEvery) == 0
 				if sampled {
 					// A word no other message has: the search for it finds just this one.
 					marker = "zq" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36) + strconv.FormatInt(markers.Add(1), 36)
 				}
 				start := time.Now()
-				status, resBody, err := post(path, body(r, marker))
+				status, resBody, err := send("POST", path, t.bearer, body(r, marker))
 				latencies[w] = append(latencies[w], time.Since(start))
 				if err != nil || status != 201 {
 					if failed.Add(1) <= 3 {
@@ -264,8 +278,8 @@ func run(cfg config) error {
 				if sampled {
 					_ = json.Unmarshal(resBody, &number)
 					select {
-					case samples <- sample{path: fmt.Sprintf("%s/%d", path, number.Number),
-						search: fmt.Sprintf("%s/%d/messages/search?q=%s", prefix, chat, url.QueryEscape(marker)), acked: time.Now()}:
+					case samples <- sample{path: fmt.Sprintf("%s/%d", path, number.Number), bearer: t.bearer,
+						search: fmt.Sprintf("%s/%d/messages/search?q=%s", t.prefix, chat, url.QueryEscape(marker)), acked: time.Now()}:
 					default:
 					}
 				}
@@ -282,7 +296,7 @@ func run(cfg config) error {
 		defer lagWG.Done()
 		pause := 10 * time.Millisecond
 		for {
-			code, body, err := client.GetTimeout(nil, cfg.base+path, 5*time.Second)
+			code, body, err := send("GET", path, s.bearer, nil)
 			if err == nil && code == 200 && found(body) {
 				lagMu.Lock()
 				*into = append(*into, time.Since(s.acked))
@@ -328,7 +342,7 @@ func run(cfg config) error {
 	if cfg.rate > 0 {
 		offered = fmt.Sprintf("offered %d/s", cfg.rate)
 	}
-	fmt.Printf("messages created: %d in %s (%d failed) with %d connections, %s\n", sent.Load(), elapsed.Round(time.Millisecond), failed.Load(), cfg.conns, offered)
+	fmt.Printf("messages created: %d in %s (%d failed) with %d connections, %s, %s\n", sent.Load(), elapsed.Round(time.Millisecond), failed.Load(), cfg.conns, offered, accessName(cfg.protected))
 	fmt.Printf("created:          %.0f requests/s\n", float64(sent.Load())/elapsed.Seconds())
 	fmt.Printf("latency:          p50 %s  p90 %s  p99 %s  max %s\n", pct(all, 50), pct(all, 90), pct(all, 99), pct(all, 100))
 	fmt.Printf("persistence lag:  p50 %s  p99 %s  max %s  (%d samples, 201 -> readable)\n", pct(persistLags, 50), pct(persistLags, 99), pct(persistLags, 100), len(persistLags))
