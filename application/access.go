@@ -50,6 +50,8 @@ func (u *Applications) accessOf(ctx context.Context, token domain.Token) (domain
 type Change struct {
 	Name   *string
 	Access *string
+	// Retention in days; 0 keeps messages forever.
+	Retention *int64
 }
 
 // Update renames an application and switches its access.
@@ -70,7 +72,15 @@ func (u *Applications) Update(ctx context.Context, caller domain.Caller, ch Chan
 		}
 		mode = &m
 	}
+	if ch.Retention != nil && *ch.Retention != 0 {
+		if err := domain.CheckRetentionDays(*ch.Retention); err != nil {
+			return domain.Application{}, err
+		}
+	}
 	return u.change(ctx, caller, func(app domain.Application) (domain.Application, error) {
+		if ch.Retention != nil {
+			app.RetentionDays = *ch.Retention
+		}
 		if name != nil {
 			app.Name = *name
 		}

@@ -17,30 +17,48 @@ import (
 // leaves the job to be taken again once its lease runs out; every batch is
 // idempotent, so taking it up again just carries on.
 type JobRunner struct {
-	jobs  ports.JobStore
-	purge ports.ApplicationPurge
-	index ports.IndexPurge
-	keys  ports.KeyPurge
-	clock ports.Clock
-	cfg   JobConfig
+	JobDeps
+	cfg JobConfig
 	// progress hears how much each batch of a kind of job did (the metrics).
 	progress func(kind domain.JobKind, n int)
+	// sweepClock is the retention sweep's now (tests move it ahead).
+	sweepClock ports.Clock
+	// marks: how far the sweep walked each chat (numbers below are swept).
+	marks map[domain.ChatKey]int64
+}
+
+// JobDeps are what the jobs work on.
+type JobDeps struct {
+	Jobs      ports.JobStore
+	Purge     ports.ApplicationPurge
+	Index     ports.IndexPurge
+	Keys      ports.KeyPurge
+	Retention ports.RetentionStore
+	// Queue takes the retention sweep's deletions, as it takes a DELETE's.
+	Queue ports.EventQueue
+	Clock ports.Clock
 }
 
 // JobConfig bounds a job's batches.
 type JobConfig struct {
-	Batch int           // rows or documents a batch removes at most
+	Batch int           // rows, documents or deletions a batch handles at most
 	Pause time.Duration // between two batches
 	Lease time.Duration // how long a runner holds a job without recording progress
+	Sweep time.Duration // how often the retention sweep runs
 }
 
-func NewJobRunner(jobs ports.JobStore, purge ports.ApplicationPurge, index ports.IndexPurge, keys ports.KeyPurge, clock ports.Clock,
-	cfg JobConfig, progress func(kind domain.JobKind, n int)) *JobRunner {
+func NewJobRunner(deps JobDeps, cfg JobConfig, progress func(kind domain.JobKind, n int)) *JobRunner {
 	cfg.Batch = max(cfg.Batch, 1)
 	if cfg.Lease <= 0 {
 		cfg.Lease = time.Minute
 	}
-	return &JobRunner{jobs: jobs, purge: purge, index: index, keys: keys, clock: clock, cfg: cfg, progress: progress}
+	return &JobRunner{JobDeps: deps, cfg: cfg, progress: progress, sweepClock: deps.Clock, marks: map[domain.ChatKey]int64{}}
+}
+
+// WithSweepClock makes the retention sweep tell the time by clock.
+func (r *JobRunner) WithSweepClock(clock ports.Clock) *JobRunner {
+	r.sweepClock = clock
+	return r
 }
 
 // RunDue runs the jobs that are due, one after another, until none is or
@@ -48,8 +66,8 @@ func NewJobRunner(jobs ports.JobStore, purge ports.ApplicationPurge, index ports
 // is taken again.
 func (r *JobRunner) RunDue(ctx context.Context) error {
 	for ctx.Err() == nil {
-		now := r.clock.Now()
-		job, found, err := r.jobs.ClaimJob(ctx, now, now.Add(r.cfg.Lease))
+		now := r.Clock.Now()
+		job, found, err := r.Jobs.ClaimJob(ctx, now, now.Add(r.cfg.Lease))
 		if err != nil || !found {
 			return err
 		}
@@ -62,7 +80,7 @@ func (r *JobRunner) RunDue(ctx context.Context) error {
 
 func (r *JobRunner) run(ctx context.Context, job *domain.Job) error {
 	if job.State == domain.JobPending {
-		job.State, job.UpdatedAt = domain.JobRunning, r.clock.Now()
+		job.State, job.UpdatedAt = domain.JobRunning, r.Clock.Now()
 	}
 	if err := r.advance(ctx, job, 0); err != nil {
 		return err
@@ -71,15 +89,21 @@ func (r *JobRunner) run(ctx context.Context, job *domain.Job) error {
 	switch job.Kind {
 	case domain.JobDeleteApplication:
 		err = r.deleteApplication(ctx, job)
+	case domain.JobRetentionSweep:
+		if err = r.sweep(ctx, job); err == nil { // it comes back
+			now := r.Clock.Now()
+			job.State, job.UpdatedAt, job.NotBefore = domain.JobPending, now, now.Add(r.cfg.Sweep)
+			return r.Jobs.SaveJob(ctx, *job, time.Time{})
+		}
 	default:
 		err = fmt.Errorf("unknown kind of job %q", job.Kind)
 	}
 	if err != nil {
 		return err
 	}
-	now := r.clock.Now()
+	now := r.Clock.Now()
 	job.State, job.UpdatedAt, job.FinishedAt = domain.JobDone, now, now
-	return r.jobs.SaveJob(ctx, *job, time.Time{})
+	return r.Jobs.SaveJob(ctx, *job, time.Time{})
 }
 
 // advance records a batch's progress and extends the lease, then pauses.
@@ -87,14 +111,14 @@ func (r *JobRunner) run(ctx context.Context, job *domain.Job) error {
 // long is stuck (the alert reads it).
 func (r *JobRunner) advance(ctx context.Context, job *domain.Job, n int) error {
 	job.Done += int64(n)
-	now := r.clock.Now()
+	now := r.Clock.Now()
 	if n > 0 {
 		job.UpdatedAt = now
 		if r.progress != nil {
 			r.progress(job.Kind, n)
 		}
 	}
-	if err := r.jobs.SaveJob(ctx, *job, now.Add(r.cfg.Lease)); err != nil {
+	if err := r.Jobs.SaveJob(ctx, *job, now.Add(r.cfg.Lease)); err != nil {
 		return err
 	}
 	if r.cfg.Pause <= 0 {
@@ -119,7 +143,7 @@ const purgeChats = 16
 // keys. A chat a late event wrote meanwhile is found by the next round.
 func (r *JobRunner) deleteApplication(ctx context.Context, job *domain.Job) error {
 	for {
-		chats, err := r.purge.PurgeChats(ctx, job.Token, purgeChats)
+		chats, err := r.Purge.PurgeChats(ctx, job.Token, purgeChats)
 		if err != nil {
 			return err
 		}
@@ -131,7 +155,7 @@ func (r *JobRunner) deleteApplication(ctx context.Context, job *domain.Job) erro
 		if len(chats) > 0 {
 			continue
 		}
-		n, done, err := r.purge.PurgeRest(ctx, job.Token, r.cfg.Batch)
+		n, done, err := r.Purge.PurgeRest(ctx, job.Token, r.cfg.Batch)
 		if err != nil {
 			return err
 		}
@@ -142,10 +166,10 @@ func (r *JobRunner) deleteApplication(ctx context.Context, job *domain.Job) erro
 			break
 		}
 	}
-	if r.keys == nil {
+	if r.Keys == nil {
 		return nil
 	}
-	n, err := r.keys.PurgeApplicationKeys(ctx, job.Token)
+	n, err := r.Keys.PurgeApplicationKeys(ctx, job.Token)
 	if err != nil {
 		return err
 	}
@@ -154,7 +178,7 @@ func (r *JobRunner) deleteApplication(ctx context.Context, job *domain.Job) erro
 
 func (r *JobRunner) purgeChat(ctx context.Context, job *domain.Job, chat int64) error {
 	for {
-		n, err := r.index.PurgeChatDocuments(ctx, job.Token, chat, r.cfg.Batch)
+		n, err := r.Index.PurgeChatDocuments(ctx, job.Token, chat, r.cfg.Batch)
 		if err != nil {
 			return err
 		}
@@ -166,7 +190,7 @@ func (r *JobRunner) purgeChat(ctx context.Context, job *domain.Job, chat int64) 
 		}
 	}
 	for {
-		n, gone, err := r.purge.PurgeChat(ctx, job.Token, chat, r.cfg.Batch)
+		n, gone, err := r.Purge.PurgeChat(ctx, job.Token, chat, r.cfg.Batch)
 		if err != nil {
 			return err
 		}

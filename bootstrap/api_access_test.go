@@ -95,6 +95,7 @@ var accessRoutes = []accessRoute{
 	{"GET", "/me/chats", nil, 403, false},
 	{"POST", "/secrets", nil, 201, true},
 	{"DELETE", "/secrets/previous", nil, 204, true},
+	{"PATCH", "/chats/1", map[string]any{"retention_days": 30}, 200, false},
 	{"DELETE", "", nil, 202, true},
 }
 

@@ -131,6 +131,7 @@ var memberRoutes = []memberRoute{
 	{"GET", "/chats/1/members", nil, statuses(200, hidden)},
 	{"PUT", "/chats/1/members/new", map[string]any{"role": "member"}, statuses(200, moderates)},
 	{"DELETE", "/chats/1/members/mem2", nil, statuses(204, moderates)},
+	{"PATCH", "/chats/1", map[string]any{"retention_days": 30}, statuses(403, nil)},
 	{"GET", "/me/events", nil, statuses(200, nil)},
 	{"POST", "/chats/1/typing", nil, statuses(204, readOnly)},
 	{"DELETE", "", nil, statuses(403, nil)},

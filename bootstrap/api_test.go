@@ -68,7 +68,7 @@ func apiSuite(t *testing.T, s *stack) {
 
 func applicationsCases(t *testing.T, s *stack) {
 	r := s.call(t, "POST", "/api/v1/chat_applications", map[string]any{"name": "Acme"}).want(t, 201)
-	if got := sortedKeys(r.Body); got != "access,chats_count,created_at,name,secret,token,updated_at" {
+	if got := sortedKeys(r.Body); got != "access,chats_count,created_at,name,retention_days,secret,token,updated_at" {
 		t.Fatalf("application fields %s", got)
 	}
 	tok := r.str("token")

@@ -49,6 +49,7 @@ type JobsConfig struct {
 	Pause time.Duration `env:"CHAT_JOB_PAUSE" envDefault:"50ms" help:"a data lifecycle job's pause after each batch: the share of the database it leaves the write path"`
 	Poll  time.Duration `env:"CHAT_JOB_POLL_INTERVAL" envDefault:"5s" help:"how often a runner looks for due data lifecycle jobs"`
 	Lease time.Duration `env:"CHAT_JOB_LEASE" envDefault:"1m" help:"a data lifecycle job whose runner recorded no batch for this long (it stopped) is taken up by another, or by it after a restart"`
+	Sweep time.Duration `env:"CHAT_RETENTION_SWEEP_INTERVAL" envDefault:"10m" help:"how often the retention sweep deletes the messages older than their retention (a message goes within this and the sweep's own time of expiring)"`
 }
 
 // WebhookConfig is the webhooks': registration (the api) and delivery (the

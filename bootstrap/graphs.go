@@ -36,7 +36,7 @@ func Worker(cfg Config) fx.Option {
 	roles := fx.Options()
 	if cfg.Worker.Persists() {
 		roles = fx.Options(roles, redisTallyModule(cfg.Redis), tallyPersisted, projectorModule(cfg.Counters), persistModule(cfg.Stream, cfg.Consumer),
-			redisKeyPurge(cfg.Redis), jobsModule(cfg.Jobs))
+			workerRedis(cfg.Redis, cfg.Sequencer, cfg.Stream), jobsModule(cfg.Jobs))
 	}
 	if cfg.Worker.Indexes() {
 		roles = fx.Options(roles, indexerModule(cfg.Stream, cfg.Consumer, cfg.Indexer))

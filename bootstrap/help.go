@@ -11,7 +11,7 @@ import (
 var reads = map[string][]string{
 	"api": {"Profile", "Log", "Startup", "Debug", "API", "Live", "ReadCache", "SQLite", "Counters",
 		"MySQL", "Redis", "Sequencer", "OpenSearch", "Stream", "Webhook", "Jobs"},
-	"worker":      {"Profile", "Log", "Startup", "MySQL", "Redis", "ReadCache", "OpenSearch", "Stream", "Consumer", "Indexer", "Counters", "Worker", "Webhook", "Jobs"},
+	"worker":      {"Profile", "Log", "Startup", "MySQL", "Redis", "ReadCache", "OpenSearch", "Stream", "Consumer", "Indexer", "Counters", "Worker", "Webhook", "Jobs", "Sequencer"},
 	"migrate":     {"Log", "Startup", "MySQL"},
 	"reindex":     {"Profile", "Log", "Startup", "MySQL", "OpenSearch"},
 	"deadletters": {"Log", "Startup", "Redis", "Stream"},

@@ -30,8 +30,8 @@ func apiModule(api APIConfig, cache ReadCacheConfig) fx.Option {
 			},
 			application.NewMembers,
 			application.NewReads,
-			func(jobs ports.JobStore, access ports.ApplicationAccess, clock ports.Clock) *application.Lifecycle {
-				return application.NewLifecycle(jobs, access, clock, api.DeleteSettle)
+			func(jobs ports.JobStore, access ports.ApplicationAccess, chats ports.ChatReader, retention ports.RetentionStore, clock ports.Clock) *application.Lifecycle {
+				return application.NewLifecycle(jobs, access, chats, retention, clock, api.DeleteSettle)
 			},
 			application.NewChats,
 			func(q ports.EventQueue, r ports.MessageReader, log ports.LiveLog, clock ports.Clock) *application.Messages {

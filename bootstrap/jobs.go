@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/redis/rueidis"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
@@ -20,13 +21,19 @@ import (
 // (each held under a lease).
 func jobsModule(c JobsConfig) fx.Option {
 	return fx.Module("jobs",
-		fx.Provide(func(jobs ports.JobStore, purge ports.ApplicationPurge, index ports.IndexPurge, keys ports.KeyPurge, clock ports.Clock, m *metrics.Metrics) *application.JobRunner {
-			return application.NewJobRunner(jobs, purge, index, keys, clock, application.JobConfig{Batch: c.Batch, Pause: c.Pause, Lease: c.Lease},
+		fx.Provide(func(jobs ports.JobStore, purge ports.ApplicationPurge, index ports.IndexPurge, keys ports.KeyPurge, retention ports.RetentionStore,
+			queue ports.EventQueue, clock ports.Clock, m *metrics.Metrics) *application.JobRunner {
+			deps := application.JobDeps{Jobs: jobs, Purge: purge, Index: index, Keys: keys, Retention: retention, Queue: queue, Clock: clock}
+			return application.NewJobRunner(deps, application.JobConfig{Batch: c.Batch, Pause: c.Pause, Lease: c.Lease, Sweep: c.Sweep},
 				func(kind domain.JobKind, n int) { m.Jobs.Progress.WithLabelValues(string(kind)).Add(float64(n)) })
 		}),
 		fx.Invoke(func(lc fx.Lifecycle, r *application.JobRunner, jobs ports.JobStore, clock ports.Clock, m *metrics.Metrics, log *zap.Logger) {
 			every(lc, max(c.Poll, 100*time.Millisecond), func(ctx context.Context) {
 				countJobs(ctx, jobs, clock, m)
+				if err := r.EnsureSweep(ctx); err != nil {
+					log.Warn("retention sweep", zap.Error(err))
+					return
+				}
 				if err := r.RunDue(ctx); err != nil && ctx.Err() == nil {
 					log.Warn("data lifecycle job", zap.Error(err))
 				}
@@ -54,10 +61,19 @@ func countJobs(ctx context.Context, jobs ports.JobStore, clock ports.Clock, m *m
 	m.Jobs.Stalled.Set(stalled)
 }
 
-// redisKeyPurge removes applications' keys from Redis, through a client
-// of its own (the worker has no sequencer's).
-func redisKeyPurge(redisCfg RedisConfig) fx.Option {
-	return fx.Provide(func(startup StartupConfig, lc fx.Lifecycle) ports.KeyPurge {
-		return redisadapter.NewKeyPurge(startRedis(lc, startup, redisadapter.NewClient(redisCfg.Addr)))
-	})
+// workerRedis is the worker's jobs' Redis, through a client of their own
+// (the worker has no sequencer's): applications' keys are removed there,
+// and the retention sweep's deletions numbered and appended to the
+// streams as the api does a DELETE's.
+func workerRedis(redisCfg RedisConfig, seqCfg SequencerConfig, streamCfg StreamConfig) fx.Option {
+	return fx.Module("jobs-redis",
+		fx.Provide(fx.Private, func(startup StartupConfig, lc fx.Lifecycle) rueidis.Client {
+			return startRedis(lc, startup, redisadapter.NewClient(redisCfg.Addr))
+		}),
+		fx.Provide(func(client rueidis.Client) ports.KeyPurge { return redisadapter.NewKeyPurge(client) }),
+		fx.Provide(func(client rueidis.Client, fences ports.SequenceFences) ports.EventQueue {
+			return redisadapter.NewSequencer(client, fences, redisadapter.Config{
+				Topics: streamCfg.Topics(), MaxLen: streamCfg.MaxLen, Lease: seqCfg.Lease, HistoryCheck: seqCfg.HistoryCheck})
+		}),
+	)
 }

@@ -19,7 +19,7 @@ var storePorts = fx.Provide(
 		fx.As(new(ports.ApplicationStore)), fx.As(new(ports.ChatReader)), fx.As(new(ports.MessageReader)),
 		fx.As(new(ports.SequenceSeeds)), fx.As(new(ports.MessageNumbers)), fx.As(new(ports.SequenceFences)), fx.As(new(ports.Projection)), fx.As(new(ports.Counters)), fx.As(new(ports.MemberStore)),
 		fx.As(new(ports.ReadPositions)), fx.As(new(ports.TallySeeds)),
-		fx.As(new(ports.JobStore)), fx.As(new(ports.ApplicationPurge))),
+		fx.As(new(ports.JobStore)), fx.As(new(ports.ApplicationPurge)), fx.As(new(ports.RetentionStore))),
 )
 
 // MySQL: the production system of record (and its read replica), waited

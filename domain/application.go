@@ -73,4 +73,7 @@ type Application struct {
 	UpdatedAt  time.Time
 	// Access is its mode and its secrets' hashes (never shown).
 	Access AppAccess
+	// RetentionDays is how long its messages are kept (0: forever);
+	// a chat's own overrides it.
+	RetentionDays int64
 }

@@ -102,6 +102,9 @@ type MessageDeleted struct {
 	DeletedAt time.Time
 	Epoch     int64
 	Idem      Idempotency
+	// Reason is why: "" for a request's DELETE, RetentionReason when the
+	// message outlived its retention.
+	Reason string
 }
 
 func (e MessageDeleted) Scope() string { return chatScope(e.Token, e.Chat) }

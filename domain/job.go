@@ -34,6 +34,14 @@ type JobKind string
 // request already hid.
 const JobDeleteApplication JobKind = "application.delete"
 
+// JobRetentionSweep deletes the messages that outlived their retention.
+// It is one job that comes back: pending again after each run, due once
+// the sweep interval has passed.
+const JobRetentionSweep JobKind = "retention.sweep"
+
+// RetentionSweepID is the retention sweep's job.
+const RetentionSweepID = "job_retention_sweep"
+
 // JobState is where a job stands.
 type JobState string
 

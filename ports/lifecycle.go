@@ -24,6 +24,8 @@ type JobStore interface {
 	// SaveJob records the job's progress and state, and extends its lease
 	// to until.
 	SaveJob(ctx context.Context, job domain.Job, until time.Time) error
+	// EnsureJob records job unless a job with its id exists.
+	EnsureJob(ctx context.Context, job domain.Job) error
 	// Job finds a job of the application by id; ErrNotFound if there is none.
 	Job(ctx context.Context, token domain.Token, id string) (domain.Job, error)
 	// JobCounts counts the jobs that are not done, by kind and state, and
@@ -62,4 +64,25 @@ type IndexPurge interface {
 // cache generations, rate limits, members' and access caches).
 type KeyPurge interface {
 	PurgeApplicationKeys(ctx context.Context, token domain.Token) (removed int, err error)
+}
+
+// RetentionStore keeps how long messages are kept (an application's in
+// the application's own row, see ApplicationStore; a chat's here), and
+// reads what the retention sweep deletes.
+type RetentionStore interface {
+	// SetChatRetention keeps a chat's retention in days (0: removes it,
+	// and the application's applies).
+	SetChatRetention(ctx context.Context, token domain.Token, chat, days int64) error
+	// ChatRetention is a chat's own retention (0: none).
+	ChatRetention(ctx context.Context, token domain.Token, chat int64) (int64, error)
+	// RetentionPolicies pages every policy, by application then chat
+	// (0, the application's, first), after the given one.
+	RetentionPolicies(ctx context.Context, after domain.ChatKey, limit int) ([]domain.RetentionPolicy, error)
+	// ChatNumbers pages the numbers of an application's persisted chats.
+	ChatNumbers(ctx context.Context, token domain.Token, after int64, limit int) ([]int64, error)
+	// ExpiredMessages walks up to limit of the chat's messages after
+	// number after, in number order, and returns those not deleted that
+	// were created before before; next is where the walk stopped, and
+	// done tells it reached a message created later (or the chat's end).
+	ExpiredMessages(ctx context.Context, token domain.Token, chat, after int64, before time.Time, limit int) (numbers []int64, next int64, done bool, err error)
 }

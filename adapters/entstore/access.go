@@ -23,9 +23,18 @@ func (s *Store) UpdateApplication(ctx context.Context, token domain.Token, chang
 		if err != nil {
 			return storeErr(err, "application not found")
 		}
-		next, err := change(toApplication(row))
+		cur := toApplication(row)
+		if cur.RetentionDays, err = retentionOf(ctx, tx, token, 0); err != nil {
+			return err
+		}
+		next, err := change(cur)
 		if err != nil {
 			return err
+		}
+		if next.RetentionDays != cur.RetentionDays {
+			if err := s.setRetention(ctx, tx, token, 0, next.RetentionDays); err != nil {
+				return err
+			}
 		}
 		a := next.Access
 		up := row.Update().SetName(next.Name.String()).SetUpdatedAt(next.UpdatedAt).

@@ -30,8 +30,7 @@ func (s *Store) DeleteApplication(ctx context.Context, token domain.Token, job d
 			return domain.NotFoundf("application not found")
 		}
 		s.appIDs.Delete(token)
-		_, err = tx.ExecContext(ctx, `INSERT INTO lifecycle_jobs (id, kind, token, state, not_before, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			job.ID, string(job.Kind), string(token), string(job.State), job.NotBefore.UnixMilli(), job.CreatedAt.UnixMilli(), job.UpdatedAt.UnixMilli())
+		_, err = tx.ExecContext(ctx, insertJob, job.ID, string(job.Kind), string(token), string(job.State), job.NotBefore.UnixMilli(), job.CreatedAt.UnixMilli(), job.UpdatedAt.UnixMilli())
 		return storeErr(err, "")
 	})
 }
@@ -92,8 +91,8 @@ func (s *Store) SaveJob(ctx context.Context, job domain.Job, until time.Time) er
 	if !job.FinishedAt.IsZero() {
 		finished = job.FinishedAt.UnixMilli()
 	}
-	_, err := s.db.ExecContext(ctx, "UPDATE lifecycle_jobs SET state = ?, done = ?, error = ?, updated_at = ?, finished_at = ?, lease_until = ? WHERE id = ?",
-		string(job.State), job.Done, job.Error, job.UpdatedAt.UnixMilli(), finished, until.UnixMilli(), job.ID)
+	_, err := s.db.ExecContext(ctx, "UPDATE lifecycle_jobs SET state = ?, done = ?, error = ?, not_before = ?, updated_at = ?, finished_at = ?, lease_until = ? WHERE id = ?",
+		string(job.State), job.Done, job.Error, job.NotBefore.UnixMilli(), job.UpdatedAt.UnixMilli(), finished, until.UnixMilli(), job.ID)
 	return storeErr(err, "")
 }
 
@@ -133,4 +132,15 @@ func (s *Store) JobCounts(ctx context.Context) (map[domain.JobKind]map[domain.Jo
 		return out, time.Time{}, storeErr(rows.Err(), "")
 	}
 	return out, time.UnixMilli(stalest).UTC(), storeErr(rows.Err(), "")
+}
+
+const insertJob = "INSERT INTO lifecycle_jobs (id, kind, token, state, not_before, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+
+func (s *Store) EnsureJob(ctx context.Context, job domain.Job) error {
+	q := insertJob + " ON DUPLICATE KEY UPDATE id = id"
+	if s.isSQLite() {
+		q = insertJob + " ON CONFLICT DO NOTHING"
+	}
+	_, err := s.db.ExecContext(ctx, q, job.ID, string(job.Kind), string(job.Token), string(job.State), job.NotBefore.UnixMilli(), job.CreatedAt.UnixMilli(), job.UpdatedAt.UnixMilli())
+	return storeErr(err, "")
 }

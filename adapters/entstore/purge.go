@@ -25,6 +25,7 @@ var keyedTables = []struct{ table, where string }{
 	{"idempotency_keys", "token = ?"},
 	{"application_keys", "token = ?"},
 	{"sequence_leases", "scope_token = ?"},
+	{"retention_policies", "token = ?"},
 }
 
 // sqliteKeyedTables are the embedded profile's own (its sequences).

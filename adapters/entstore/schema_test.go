@@ -31,6 +31,7 @@ var outsideEnt = map[string]string{
 	"webhook_deliveries": "the webhooks' outbox: claims lock with SKIP LOCKED (entstore/webhooks_outbox.go)",
 	"app_events":         "the pull feed of each application's events, written with the webhook deliveries (entstore/feed.go)",
 	"lifecycle_jobs":     "the data lifecycle jobs (entstore/jobs.go): claimed with a conditional update under a lease",
+	"retention_policies": "how long messages are kept, an application's and its chats' (entstore/retention.go): raw upserts",
 }
 
 // One schema truth: the versioned migrations of each dialect make exactly

@@ -158,7 +158,9 @@ func (s *Store) Application(ctx context.Context, token domain.Token) (domain.App
 	if err != nil {
 		return domain.Application{}, storeErr(err, "application not found")
 	}
-	return toApplication(a), nil
+	app := toApplication(a)
+	app.RetentionDays, err = retentionOf(ctx, s.db, token, 0)
+	return app, err
 }
 
 // Applications pages through applications by token.
@@ -176,6 +178,9 @@ func (s *Store) Applications(ctx context.Context, page domain.PageRequest[domain
 	out := make([]domain.Application, len(rows))
 	for i, r := range rows {
 		out[i] = toApplication(r)
+		if out[i].RetentionDays, err = retentionOf(ctx, s.db, out[i].Token, 0); err != nil {
+			return domain.Page[domain.Application]{}, err
+		}
 	}
 	return domain.TrimPage(out, page.Limit), nil
 }

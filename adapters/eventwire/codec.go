@@ -57,6 +57,8 @@ type wire struct {
 	// Idem is the request's idempotency key, for the worker to keep with
 	// the row (a retry after Redis lost the key finds it there).
 	Idem *idemWire `json:"idem,omitempty"`
+	// Reason is a deletion's, when not a request's ("retention").
+	Reason string `json:"reason,omitempty"`
 }
 
 type idemWire struct {
@@ -96,7 +98,7 @@ func toWireOf(e domain.Event) (string, wire, error) {
 		}
 		return "message.edited", w, nil
 	case domain.MessageDeleted:
-		return "message.deleted", wire{numbered: numbered{Number: e.Number, Version: e.Version, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, At: e.DeletedAt}, nil
+		return "message.deleted", wire{numbered: numbered{Number: e.Number, Version: e.Version, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, At: e.DeletedAt, Reason: e.Reason}, nil
 	}
 	return "", wire{}, fmt.Errorf("cannot encode %T", e)
 }
@@ -298,7 +300,7 @@ func fromWire(kind string, token domain.Token, w wire) (domain.Event, error) {
 		}
 		return e, nil
 	case "message.deleted":
-		return domain.MessageDeleted{Token: token, Chat: w.Chat, Number: w.Number, Version: w.Version, DeletedAt: w.At, Epoch: w.Epoch}, nil
+		return domain.MessageDeleted{Token: token, Chat: w.Chat, Number: w.Number, Version: w.Version, DeletedAt: w.At, Epoch: w.Epoch, Reason: w.Reason}, nil
 	}
 	return nil, fmt.Errorf("%w: unknown event type %q", domain.ErrInvalidEvent, kind)
 }

@@ -72,10 +72,13 @@ func (h *handlers) updateApplication(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if ch.Retention, err = parseRetention(c.Body(), mediaOf(c), "chat_application"); err != nil {
+		return err
+	}
 	if hasMode {
 		ch.Access = &mode
 	}
-	if hasName || !hasMode {
+	if hasName || !hasMode && ch.Retention == nil {
 		ch.Name = &name
 	}
 	caller, err := callerOf(c)

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -41,4 +42,75 @@ func (h *handlers) deleteApplication(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusAccepted).JSON(toJobJSON(job))
+}
+
+// retentionReason is what a bad retention_days is told.
+const retentionReason = "must be a whole number of days from 1 to 36500, or null"
+
+// parseRetention reads retention_days, bare or wrapped the Rails way: nil
+// when absent, 0 for null (kept forever), else the days (checked by the
+// domain). A form sends it as text.
+func parseRetention(body []byte, m media, wrapper string) (*int64, error) {
+	top, err := parseObjectOf(body, m, "retention_days", wrapper)
+	if err != nil {
+		return nil, err
+	}
+	raw, ok := top["retention_days"]
+	if inner, wrapped := top[wrapper]; !ok && wrapped {
+		var nested map[string]json.RawMessage
+		if json.Unmarshal(inner, &nested) == nil {
+			raw, ok = nested["retention_days"]
+		}
+	}
+	if !ok {
+		return nil, nil
+	}
+	days := int64(0)
+	if !isNull(raw) {
+		var text string
+		if json.Unmarshal(raw, &text) == nil {
+			raw = json.RawMessage(text)
+		}
+		if err := json.Unmarshal(raw, &days); err != nil || days == 0 {
+			return nil, &domain.ValidationError{Field: "retention_days", Reason: retentionReason}
+		}
+	}
+	return &days, nil
+}
+
+type chatRetentionJSON struct {
+	Number        int64  `json:"number"`
+	RetentionDays *int64 `json:"retention_days"`
+}
+
+// retentionJSON is days as the API shows it: null for none.
+func retentionJSON(days int64) *int64 {
+	if days == 0 {
+		return nil
+	}
+	return &days
+}
+
+// updateChat sets a chat's retention_days (null: its application's
+// applies), the one thing of a chat a client changes.
+func (h *handlers) updateChat(c *fiber.Ctx) error {
+	days, err := parseRetention(c.Body(), mediaOf(c), "chat")
+	if err != nil {
+		return err
+	}
+	if days == nil {
+		return &domain.ValidationError{Field: "retention_days", Reason: "is required"}
+	}
+	caller, err := callerOf(c)
+	if err != nil {
+		return err
+	}
+	chat, err := domain.ParseNumber("chat number", c.Params("chat"))
+	if err != nil {
+		return err
+	}
+	if err := h.uc.Lifecycle.SetChatRetention(c.UserContext(), caller, chat, *days); err != nil {
+		return err
+	}
+	return c.JSON(chatRetentionJSON{Number: chat, RetentionDays: retentionJSON(*days)})
 }

@@ -152,7 +152,8 @@ func writeLive(w *bufio.Writer, e domain.LiveEvent, withChat bool) {
 			Chat      *int64    `json:"chat,omitempty"`
 			Number    int64     `json:"number"`
 			DeletedAt time.Time `json:"deleted_at"`
-		}{chat, ev.Number, ev.DeletedAt})
+			Reason    string    `json:"reason,omitempty"`
+		}{chat, ev.Number, ev.DeletedAt, ev.Reason})
 	}
 }
 

@@ -127,6 +127,7 @@ func NewServer(cfg Config, uc UseCases, checks []Check, m *metrics.Metrics, log 
 	// A user reaches a chat by their role and its visibility (members.go).
 	reads, posts := h.mayChat(domain.ActRead), h.mayChat(domain.ActPost)
 	api.Get("/chat_applications/:token/chats/:chat", auth, reads, read, h.getChat)
+	api.Patch("/chat_applications/:token/chats/:chat", auth, write, h.updateChat)
 	// The live endpoints also take a user token as ?access_token= (auth.go).
 	always := func(*fiber.Ctx) bool { return true }
 	longPoll := func(c *fiber.Ctx) bool { return c.Query("wait") != "" }

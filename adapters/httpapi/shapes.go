@@ -9,12 +9,14 @@ import (
 // The JSON shapes of the API's resources and pages (openapi.json's schemas).
 
 type applicationJSON struct {
-	Token      string    `json:"token"`
-	Name       string    `json:"name"`
-	ChatsCount int64     `json:"chats_count"`
-	Access     string    `json:"access"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	Token      string `json:"token"`
+	Name       string `json:"name"`
+	ChatsCount int64  `json:"chats_count"`
+	Access     string `json:"access"`
+	// RetentionDays: how long its messages are kept, null for forever.
+	RetentionDays *int64    `json:"retention_days"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 // createdApplicationJSON is the creation's answer: the only one that shows
@@ -86,7 +88,7 @@ func toApplicationJSON(a domain.Application) applicationJSON {
 		mode = domain.AccessOpen
 	}
 	return applicationJSON{Token: string(a.Token), Name: a.Name.String(), ChatsCount: a.ChatsCount, Access: string(mode),
-		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+		RetentionDays: retentionJSON(a.RetentionDays), CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
 }
 
 func toChatJSON(c domain.Chat) chatJSON {

@@ -184,6 +184,7 @@ type chatDeletionJSON struct {
 	Chat      int64     `json:"chat"`
 	Number    int64     `json:"number"`
 	DeletedAt time.Time `json:"deleted_at"`
+	Reason    string    `json:"reason,omitempty"` // "retention" when it expired
 }
 
 // WebhookBody is the body of an event's deliveries: the message's
@@ -197,7 +198,7 @@ func WebhookBody(e domain.Event) ([]byte, error) {
 	case domain.MessageEdited:
 		b.Data = chatMessageJSON{chat, toMessageJSON(ev.Message())}
 	case domain.MessageDeleted:
-		b.Data = chatDeletionJSON{Chat: chat, Number: ev.Number, DeletedAt: ev.DeletedAt}
+		b.Data = chatDeletionJSON{Chat: chat, Number: ev.Number, DeletedAt: ev.DeletedAt, Reason: ev.Reason}
 	default:
 		return nil, errNotDelivered
 	}
