@@ -20,13 +20,15 @@ func NewChats(queue ports.EventQueue, reader ports.ChatReader, clock ports.Clock
 }
 
 // Create allocates the application's next chat number and queues its
-// creation; a retry with the same idempotency key gets the same chat.
-func (u *Chats) Create(ctx context.Context, rawToken string, idem domain.Idempotency) (domain.Chat, error) {
+// creation, with its creator and visibility when it has a setup (see
+// domain.ChatCreated, Setup); a retry with the same idempotency key gets
+// the same chat.
+func (u *Chats) Create(ctx context.Context, rawToken string, creator domain.UserID, v domain.Visibility, idem domain.Idempotency) (domain.Chat, error) {
 	token, err := domain.ParseToken(rawToken)
 	if err != nil {
 		return domain.Chat{}, err
 	}
-	ev, _, err := u.queue.Append(ctx, domain.ChatCreated{Token: token, CreatedAt: u.clock.Now()}, idem)
+	ev, _, err := u.queue.Append(ctx, domain.ChatCreated{Token: token, CreatedAt: u.clock.Now(), Creator: creator, Visibility: v}, idem)
 	if err != nil {
 		return domain.Chat{}, err
 	}

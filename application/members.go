@@ -97,27 +97,50 @@ func (u *Members) rights(ctx context.Context, caller domain.Caller, chat int64) 
 	return rights, nil
 }
 
-// Created records who a new chat's members are and its visibility: a
-// user's chat has its creator as moderator; the application may name
-// members. A private chat the application made alone writes nothing.
+// Created records who a new chat's members are and its visibility, all
+// in one write: a user's chat has its creator as moderator; the
+// application may name members. A private chat the application made alone
+// writes nothing. (The chat's creation event carries its creator and
+// visibility as well: should this fail, the store records them from there.)
 func (u *Members) Created(ctx context.Context, caller domain.Caller, chat int64, members []domain.Member, v domain.Visibility) error {
-	if v == domain.VisibilityPublic {
-		if err := u.store.SetVisibility(ctx, caller.App, chat, v); err != nil {
-			return err
-		}
-		if err := u.cache.StoreVisibility(ctx, caller.App, chat, v); err != nil {
-			return err
-		}
-	}
 	if !caller.IsApp() {
 		members = []domain.Member{{User: caller.User, Role: domain.RoleModerator}}
 	}
+	if v != domain.VisibilityPublic && len(members) == 0 {
+		return nil
+	}
+	// As put does: the cache forgets what changes, the store commits, the
+	// cache keeps the result.
+	for i := range members {
+		if err := u.cache.Forget(ctx, caller.App, chat, members[i].User); err != nil {
+			return err
+		}
+		members[i].JoinedAt = u.clock.Now()
+	}
+	if err := u.store.SetUpChat(ctx, caller.App, chat, v, members); err != nil {
+		return err
+	}
+	if err := u.cache.StoreVisibility(ctx, caller.App, chat, v); err != nil {
+		return err
+	}
 	for _, m := range members {
-		if _, err := u.put(ctx, caller.App, chat, m, u.store.PutMember); err != nil {
+		if err := u.cache.StoreRole(ctx, caller.App, chat, m.User, m.Role); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// Setup is what a new chat's creation event carries of its setup
+// (domain.ChatCreated): its creator, when a user, and its visibility when
+// there is anything to set up (the members the application names are
+// recorded by Created alone: the application, holding its secret, can
+// name them again).
+func Setup(caller domain.Caller, v domain.Visibility) (domain.UserID, domain.Visibility) {
+	if caller.IsApp() && v != domain.VisibilityPublic {
+		return "", ""
+	}
+	return caller.User, v
 }
 
 // MayCreateChat refuses a chat the caller may not create, or members a

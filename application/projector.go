@@ -22,15 +22,19 @@ type Projector struct {
 	projection ports.Projection
 	counters   ports.Counters
 	cache      ports.ReadCache
+	members    ports.MemberCache
 
 	mu    sync.Mutex
 	dirty domain.Touched
 }
 
 // NewProjector: cache is the api's read cache, whose entries about a chat
-// the projector drops once the chat's changes are committed.
-func NewProjector(projection ports.Projection, counters ports.Counters, cache ports.ReadCache) *Projector {
-	return &Projector{projection: projection, counters: counters, cache: cache}
+// the projector drops once the chat's changes are committed; members is the
+// api's member cache, which forgets a new chat's creator once the chat's
+// event may have set it up (the api's own record of it may have failed
+// after a read kept the creator as no member).
+func NewProjector(projection ports.Projection, counters ports.Counters, cache ports.ReadCache, members ports.MemberCache) *Projector {
+	return &Projector{projection: projection, counters: counters, cache: cache, members: members}
 }
 
 // Apply writes a batch of events; applying it again changes nothing. It
@@ -55,6 +59,22 @@ func (p *Projector) Committed(ctx context.Context, events []domain.Event, touche
 	p.mu.Lock()
 	p.dirty.Merge(touched)
 	p.mu.Unlock()
+	for _, e := range events {
+		c, ok := e.(domain.ChatCreated)
+		if !ok {
+			continue
+		}
+		if c.Visibility != "" { // never changed after the creation: kept as it is
+			if err := p.members.StoreVisibility(ctx, c.Token, c.Number, c.Visibility); err != nil {
+				return err
+			}
+		}
+		if c.Creator != "" { // maybe removed since: the store says
+			if err := p.members.Forget(ctx, c.Token, c.Number, c.Creator); err != nil {
+				return err
+			}
+		}
+	}
 	return p.cache.Invalidate(ctx, domain.ChatsOf(events))
 }
 

@@ -68,7 +68,7 @@ func (f fixture) appWithChat(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.chats.Create(ctx, string(app.Token), domain.Idempotency{}); err != nil {
+	if _, err := f.chats.Create(ctx, string(app.Token), "", "", domain.Idempotency{}); err != nil {
 		t.Fatal(err)
 	}
 	return string(app.Token)
@@ -82,7 +82,7 @@ func TestRefusedInputAllocatesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok := string(app.Token)
-	if _, err := f.chats.Create(ctx, tok, domain.Idempotency{}); err != nil {
+	if _, err := f.chats.Create(ctx, tok, "", "", domain.Idempotency{}); err != nil {
 		t.Fatal(err)
 	}
 	var v *domain.ValidationError
@@ -130,7 +130,7 @@ func TestQueueFailureIsReported(t *testing.T) {
 	f := newFixture(t)
 	app, _ := f.apps.Create(ctx, "app", domain.Idempotency{})
 	f.pub.Fail = domain.Unavailable("redis", errors.New("down"))
-	if _, err := f.chats.Create(ctx, string(app.Token), domain.Idempotency{}); !errors.Is(err, domain.ErrUnavailable) {
+	if _, err := f.chats.Create(ctx, string(app.Token), "", "", domain.Idempotency{}); !errors.Is(err, domain.ErrUnavailable) {
 		t.Fatalf("create while the queue is down: %v", err)
 	}
 }
@@ -142,7 +142,7 @@ func TestProjectorCountsConverge(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		_, _ = f.msgs.Create(ctx, domain.Caller{}, application.ChatPath{Token: tok, Chat: "1"}, application.NewMessage{Body: "m"}, domain.Idempotency{})
 	}
-	p := application.NewProjector(f.store, f.store, f.cache)
+	p := application.NewProjector(f.store, f.store, f.cache, memory.NewMemberCache())
 	if err := p.Apply(ctx, f.pub.Events); err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestProjectorCountsConverge(t *testing.T) {
 func TestCachedReadsFollowCommittedChanges(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	p := application.NewProjector(f.store, f.store, f.cache)
+	p := application.NewProjector(f.store, f.store, f.cache, memory.NewMemberCache())
 	tok := f.appWithChat(t)
 	_, _ = f.msgs.Create(ctx, domain.Caller{}, application.ChatPath{Token: tok, Chat: "1"}, application.NewMessage{Body: "first"}, domain.Idempotency{})
 	_, _ = f.msgs.Create(ctx, domain.Caller{}, application.ChatPath{Token: tok, Chat: "1"}, application.NewMessage{Body: "second"}, domain.Idempotency{})
@@ -268,7 +268,7 @@ func TestAFailedBatchDropsItsCachedChats(t *testing.T) {
 	f := newFixture(t)
 	tok := f.appWithChat(t)
 	path := application.ChatPath{Token: tok, Chat: "1"}
-	if err := application.NewProjector(f.store, f.store, f.cache).Apply(ctx, f.pub.Events); err != nil {
+	if err := application.NewProjector(f.store, f.store, f.cache, memory.NewMemberCache()).Apply(ctx, f.pub.Events); err != nil {
 		t.Fatal(err)
 	}
 	f.pub.Events = nil
@@ -276,7 +276,7 @@ func TestAFailedBatchDropsItsCachedChats(t *testing.T) {
 		t.Fatalf("the empty chat's page: %v %v", pg.Items, err)
 	} // cached now
 	_, _ = f.msgs.Create(ctx, domain.Caller{}, path, application.NewMessage{Body: "committed, then the batch failed"}, domain.Idempotency{})
-	failing := application.NewProjector(partlyFailing{f.store}, f.store, f.cache)
+	failing := application.NewProjector(partlyFailing{f.store}, f.store, f.cache, memory.NewMemberCache())
 	if err := failing.Apply(ctx, f.pub.Events); err == nil {
 		t.Fatal("the failure was not reported")
 	}

@@ -35,7 +35,7 @@ func API(cfg Config) fx.Option {
 func Worker(cfg Config) fx.Option {
 	roles := fx.Options()
 	if cfg.Worker.Persists() {
-		roles = fx.Options(roles, redisTallyModule(cfg.Redis), tallyPersisted, projectorModule(cfg.Counters), persistModule(cfg.Stream, cfg.Consumer),
+		roles = fx.Options(roles, accessModule(cfg.Redis), redisTallyModule(cfg.Redis), tallyPersisted, projectorModule(cfg.Counters), persistModule(cfg.Stream, cfg.Consumer),
 			workerRedis(cfg.Redis, cfg.Sequencer, cfg.Stream), jobsModule(cfg.Jobs))
 	}
 	if cfg.Worker.Indexes() {

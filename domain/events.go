@@ -24,6 +24,16 @@ type ChatCreated struct {
 	// lost its state (see SequenceFences).
 	Epoch int64
 	Idem  Idempotency // the request's key, kept with the row it creates
+	// Creator and Visibility set the chat up in a protected application,
+	// as part of its creation: the user who created it (its first
+	// moderator; "" for the application itself) and its visibility ("" for
+	// private). Both empty: nothing to set up (every open application's
+	// chat). The api records them at once too; the store keeps whichever
+	// comes first, once, so that a failure between the number and the api's
+	// record never leaves a chat without its moderator, and a late event
+	// never brings back a member removed since.
+	Creator    UserID
+	Visibility Visibility
 }
 
 func (e ChatCreated) Scope() string { return string(e.Token) }

@@ -14,8 +14,10 @@ type MemberStore interface {
 	// ChatRights is a chat's visibility (private when never set) and the
 	// user's role in it (zero when not a member).
 	ChatRights(ctx context.Context, token domain.Token, chat int64, user domain.UserID) (domain.ChatRights, error)
-	// SetVisibility records a chat's visibility, at its creation.
-	SetVisibility(ctx context.Context, token domain.Token, chat int64, v domain.Visibility) error
+	// SetUpChat records a new chat's visibility and first members, all or
+	// nothing; a member already there keeps joined_at. (The chat's creation
+	// event, domain.ChatCreated, carries its creator and visibility too.)
+	SetUpChat(ctx context.Context, token domain.Token, chat int64, v domain.Visibility, members []domain.Member) error
 	// PutMember adds a member or changes their role; a member already there
 	// keeps their joined_at. It returns the member as kept.
 	PutMember(ctx context.Context, token domain.Token, chat int64, m domain.Member) (domain.Member, error)

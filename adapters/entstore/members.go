@@ -34,15 +34,6 @@ func (s *Store) ChatRights(ctx context.Context, token domain.Token, chat int64, 
 	return out, nil
 }
 
-func (s *Store) SetVisibility(ctx context.Context, token domain.Token, chat int64, v domain.Visibility) error {
-	q := "INSERT INTO chat_visibility (token, chat, visibility) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE visibility = VALUES(visibility)"
-	if s.isSQLite() {
-		q = "INSERT INTO chat_visibility (token, chat, visibility) VALUES (?, ?, ?) ON CONFLICT (token, chat) DO UPDATE SET visibility = excluded.visibility"
-	}
-	_, err := s.db.ExecContext(ctx, q, string(token), chat, string(v))
-	return storeErr(err, "")
-}
-
 func (s *Store) PutMember(ctx context.Context, token domain.Token, chat int64, m domain.Member) (domain.Member, error) {
 	return s.upsertMember(ctx, token, chat, m, "role = VALUES(role)", "role = excluded.role")
 }
@@ -55,11 +46,7 @@ func (s *Store) JoinMember(ctx context.Context, token domain.Token, chat int64, 
 // dialect's assignment says (joined_at is never changed), and reads back
 // what is kept.
 func (s *Store) upsertMember(ctx context.Context, token domain.Token, chat int64, m domain.Member, mysqlSet, sqliteSet string) (domain.Member, error) {
-	q := "INSERT INTO chat_members (token, chat, user_id, role, joined_micros) VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE " + mysqlSet
-	if s.isSQLite() {
-		q = "INSERT INTO chat_members (token, chat, user_id, role, joined_micros) VALUES (?, ?, ?, ?, ?) ON CONFLICT (token, chat, user_id) DO UPDATE SET " + sqliteSet
-	}
-	if _, err := s.db.ExecContext(ctx, q, string(token), chat, string(m.User), string(m.Role), m.JoinedAt.UnixMicro()); err != nil {
+	if _, err := s.db.ExecContext(ctx, s.memberUpsert(mysqlSet, sqliteSet), string(token), chat, string(m.User), string(m.Role), m.JoinedAt.UnixMicro()); err != nil {
 		return domain.Member{}, storeErr(err, "")
 	}
 	var role string
@@ -70,6 +57,16 @@ func (s *Store) upsertMember(ctx context.Context, token domain.Token, chat int64
 		return domain.Member{}, storeErr(err, "")
 	}
 	return domain.Member{User: m.User, Role: domain.Role(role), JoinedAt: time.UnixMicro(joined).UTC()}, nil
+}
+
+// memberUpsert is the statement that inserts a member (token, chat,
+// user_id, role, joined_micros), or updates an existing one's row as the
+// dialect's assignment says.
+func (s *Store) memberUpsert(mysqlSet, sqliteSet string) string {
+	if s.isSQLite() {
+		return "INSERT INTO chat_members (token, chat, user_id, role, joined_micros) VALUES (?, ?, ?, ?, ?) ON CONFLICT (token, chat, user_id) DO UPDATE SET " + sqliteSet
+	}
+	return "INSERT INTO chat_members (token, chat, user_id, role, joined_micros) VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE " + mysqlSet
 }
 
 func (s *Store) RemoveMember(ctx context.Context, token domain.Token, chat int64, user domain.UserID) (bool, error) {

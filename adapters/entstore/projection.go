@@ -194,6 +194,9 @@ func (s *Store) applyOne(ctx context.Context, tx *ent.Client, events []domain.Ev
 		if err := s.insertChats(ctx, tx, chats, &touched); err != nil {
 			return err
 		}
+		if err := s.setUpChats(ctx, tx, chats); err != nil {
+			return err
+		}
 		if err := s.ensureChats(ctx, tx, created, edited, deleted); err != nil {
 			return err
 		}

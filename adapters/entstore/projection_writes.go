@@ -70,6 +70,12 @@ func (s *Store) insertChats(ctx context.Context, tx *ent.Client, events []domain
 // insertIgnore inserts rows in one statement, leaving alone those whose
 // unique key is taken, and returns how many it inserted.
 func (s *Store) insertIgnore(ctx context.Context, tx *ent.Client, table string, columns []string, rows [][]any) (int, error) {
+	return s.insertIgnoreOn(ctx, tx, table, "id", columns, rows)
+}
+
+// insertIgnoreOn is insertIgnore on a table whose column still (one of
+// its columns) MySQL assigns to itself where a row is left alone.
+func (s *Store) insertIgnoreOn(ctx context.Context, tx *ent.Client, table, still string, columns []string, rows [][]any) (int, error) {
 	var b strings.Builder
 	b.WriteString("INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") VALUES ")
 	row := "(" + placeholders(len(columns)) + ")"
@@ -85,7 +91,7 @@ func (s *Store) insertIgnore(ctx context.Context, tx *ent.Client, table string, 
 		b.WriteString(" ON CONFLICT DO NOTHING")
 	} else {
 		// Affected rows count 1 per inserted row and 0 per row left as it was.
-		b.WriteString(" ON DUPLICATE KEY UPDATE id = id")
+		b.WriteString(" ON DUPLICATE KEY UPDATE " + still + " = " + still)
 	}
 	res, err := tx.ExecContext(ctx, b.String(), args...)
 	if err != nil {

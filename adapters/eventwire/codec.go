@@ -42,6 +42,9 @@ type wire struct {
 	// Author is a message's (created, or edited when it was known); absent
 	// for none, as in every entry written before messages had authors.
 	Author string `json:"author,omitempty"`
+	// Creator and Visibility set a new chat up (domain.ChatCreated).
+	Creator    string `json:"creator,omitempty"`
+	Visibility string `json:"visibility,omitempty"`
 	// Type and Attributes are a message's (absent: text, none, as in every
 	// entry written before messages had them). Attributes travel as a
 	// string, so that no encoder rewrites their bytes (escaping HTML).
@@ -86,7 +89,8 @@ func toWire(e domain.Event) (string, wire, error) {
 func toWireOf(e domain.Event) (string, wire, error) {
 	switch e := e.(type) {
 	case domain.ChatCreated:
-		return "chat.created", wire{numbered: numbered{Number: e.Number, Epoch: e.Epoch}, Token: string(e.Token), At: e.CreatedAt}, nil
+		return "chat.created", wire{numbered: numbered{Number: e.Number, Epoch: e.Epoch}, Token: string(e.Token), At: e.CreatedAt,
+			Creator: string(e.Creator), Visibility: string(e.Visibility)}, nil
 	case domain.MessageCreated:
 		return "message.created", wire{numbered: numbered{Number: e.Number, Epoch: e.Epoch}, Token: string(e.Token), Chat: e.Chat, Body: e.Body, Author: e.Author,
 			Type: e.Type, Attributes: e.Attributes, ReplyTo: e.ReplyTo, At: e.CreatedAt}, nil
@@ -288,7 +292,22 @@ func Decode(msg *message.Message) (domain.Event, error) {
 func fromWire(kind string, token domain.Token, w wire) (domain.Event, error) {
 	switch kind {
 	case "chat.created":
-		return domain.ChatCreated{Token: token, Number: w.Number, CreatedAt: w.At, Epoch: w.Epoch}, nil
+		e := domain.ChatCreated{Token: token, Number: w.Number, CreatedAt: w.At, Epoch: w.Epoch}
+		if w.Creator != "" {
+			creator, err := domain.ParseUserID("creator", w.Creator)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %v", domain.ErrInvalidEvent, err)
+			}
+			e.Creator = creator
+		}
+		if w.Visibility != "" {
+			v, err := domain.ParseVisibility(w.Visibility)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %v", domain.ErrInvalidEvent, err)
+			}
+			e.Visibility = v
+		}
+		return e, nil
 	case "message.created":
 		return domain.MessageCreated{Token: token, Chat: w.Chat, Number: w.Number, Body: w.Body, Author: w.Author,
 			Type: w.Type, Attributes: w.Attributes, ReplyTo: w.ReplyTo, CreatedAt: w.At, Epoch: w.Epoch}, nil

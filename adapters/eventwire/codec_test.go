@@ -2,6 +2,7 @@ package eventwire
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -49,7 +50,8 @@ func TestTemplateCarriesTheRequestID(t *testing.T) {
 }
 
 // A message's author goes through the wire and back (creations and edits),
-// and an entry written before messages had authors still reads, with none.
+// and so does a chat's setup; an entry written before messages had authors
+// still reads, with none; a setup no chat can have is not an event.
 func TestAuthorsOnTheWire(t *testing.T) {
 	at := time.Date(2026, 12, 3, 16, 0, 0, 0, time.UTC)
 	tok := domain.NewToken()
@@ -57,6 +59,8 @@ func TestAuthorsOnTheWire(t *testing.T) {
 		domain.MessageCreated{Token: tok, Chat: 3, Number: 4, Body: "hi", Author: "ann 名前", CreatedAt: at, Epoch: 1},
 		domain.MessageCreated{Token: tok, Chat: 3, Number: 5, Body: "hi", CreatedAt: at},
 		domain.MessageEdited{Token: tok, Chat: 3, Number: 4, Body: "ho", Author: "ann", Version: 2, EditedAt: at, CreatedAt: at},
+		domain.ChatCreated{Token: tok, Number: 3, CreatedAt: at, Creator: "ann 名前", Visibility: domain.VisibilityPublic},
+		domain.ChatCreated{Token: tok, Number: 4, CreatedAt: at},
 		domain.MessageCreated{Token: tok, Chat: 3, Number: 6, Body: "card", Type: "card.v1", Attributes: `{"b":1.50,"a":"<&>\u00e9"}`, CreatedAt: at},
 		domain.MessageEdited{Token: tok, Chat: 3, Number: 6, Body: "ho", Type: "card.v1", NewAttributes: true, Version: 3, EditedAt: at},
 		domain.MessageCreated{Token: tok, Chat: 3, Number: 7, Body: "re", ReplyTo: 6, CreatedAt: at},
@@ -76,5 +80,22 @@ func TestAuthorsOnTheWire(t *testing.T) {
 	got, err := Decode(old)
 	if c, ok := got.(domain.MessageCreated); err != nil || !ok || c.Author != "" || c.Body != "from before" {
 		t.Fatalf("an entry without an author: %+v, %v", got, err)
+	}
+}
+
+func TestABadChatSetupIsNotAnEvent(t *testing.T) {
+	for _, setup := range []string{`"creator":""`, `"creator":"a\tb"`, `"visibility":"everyone"`} {
+		msg := message.NewMessage("x", []byte(`{"number":2,"token":"`+string(domain.NewToken())+`",`+setup+`,"at":"2026-12-01T00:00:00Z"}`))
+		msg.Metadata.Set(TypeKey, "chat.created")
+		e, err := Decode(msg)
+		if setup == `"creator":""` { // empty: none, as omitted
+			if err != nil {
+				t.Fatalf("%s: %v", setup, err)
+			}
+			continue
+		}
+		if !errors.Is(err, domain.ErrInvalidEvent) {
+			t.Fatalf("%s decoded as %+v, %v", setup, e, err)
+		}
 	}
 }

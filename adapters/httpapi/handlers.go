@@ -146,8 +146,8 @@ func (h *handlers) createChat(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	chat, err := h.createChatAs(c, fields, func() (domain.Chat, error) {
-		return h.uc.Chats.Create(eventCtx(c), c.Params("token"), idem)
+	chat, err := h.createChatAs(c, fields, func(creator domain.UserID, v domain.Visibility) (domain.Chat, error) {
+		return h.uc.Chats.Create(eventCtx(c), c.Params("token"), creator, v, idem)
 	})
 	if err != nil {
 		return err

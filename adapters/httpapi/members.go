@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/chatsvc/chat/application"
 	"github.com/chatsvc/chat/domain"
 )
 
@@ -158,20 +159,21 @@ func parseNewChat(fields map[string]json.RawMessage) (newChat, error) {
 }
 
 // createChatAs checks what the caller may create, has create take the
-// number, and records the chat's members and visibility.
-func (h *handlers) createChatAs(c *fiber.Ctx, fields map[string]json.RawMessage, create func() (domain.Chat, error)) (domain.Chat, error) {
+// number (its event carrying the chat's setup: application.Setup), and
+// records the chat's members and visibility.
+func (h *handlers) createChatAs(c *fiber.Ctx, fields map[string]json.RawMessage, create func(domain.UserID, domain.Visibility) (domain.Chat, error)) (domain.Chat, error) {
 	spec, err := parseNewChat(fields)
 	if err != nil {
 		return domain.Chat{}, err
 	}
 	caller, err := callerOf(c)
 	if err != nil {
-		return create() // no such application: create's 404
+		return create("", "") // no such application: create's 404
 	}
 	if err := h.uc.Members.MayCreateChat(caller, spec.Members); err != nil {
 		return domain.Chat{}, err
 	}
-	chat, err := create()
+	chat, err := create(application.Setup(caller, spec.Visibility))
 	if err != nil {
 		return chat, err
 	}

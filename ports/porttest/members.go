@@ -62,11 +62,14 @@ func MemberStoreContract(t *testing.T, newStore func(t *testing.T) ports.MemberS
 		}
 	})
 
-	t.Run("visibility", func(t *testing.T) {
+	t.Run("visibility and first members, set up together", func(t *testing.T) {
 		s := newStore(t)
-		must(t, s.SetVisibility(ctx, tok, 3, domain.VisibilityPublic))
+		must(t, s.SetUpChat(ctx, tok, 3, domain.VisibilityPublic, []domain.Member{{User: "ann", Role: domain.RoleModerator, JoinedAt: t0}}))
 		if r := rights(t, s, 3, "bob"); r.Visibility != domain.VisibilityPublic || r.Role != "" {
 			t.Fatalf("public chat: %+v", r)
+		}
+		if r := rights(t, s, 3, "ann"); r.Role != domain.RoleModerator {
+			t.Fatalf("its first member: %+v", r)
 		}
 		if r := rights(t, s, 4, "bob"); r.Visibility != domain.VisibilityPrivate {
 			t.Fatalf("another chat: %+v", r)

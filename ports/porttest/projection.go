@@ -23,6 +23,7 @@ func ProjectionContract(t *testing.T, newStore func(t *testing.T) Store) {
 		storeCase{"an event of an unknown application can never be applied", unknownApplicationNeverApplied},
 		storeCase{"an event's idempotency key is kept with its rows", keysAreKeptWithTheirRows},
 		storeCase{"a message's author is kept, whatever the order of delivery", authorsAreKept},
+		storeCase{"a chat's creation sets it up once, in its own write", chatSetupIsKeptOnce},
 		storeCase{"a message's type and attributes are kept through edits, whatever the order of delivery", structureIsKept},
 		storeCase{"a message's replies are paged and counted exactly", repliesAreCounted},
 	)

@@ -19,6 +19,7 @@ type Store interface {
 	ports.Projection
 	ports.Counters
 	ports.SearchFallback
+	ports.MemberStore
 }
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 123456000, time.UTC)
