@@ -16,7 +16,7 @@ func TestRepliesAnswerMessagesOnTheirWay(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	tok := f.appWithChat(t)
-	p := application.NewProjector(f.store, f.store, f.cache)
+	p := application.NewProjector(f.store, f.store, f.cache, memory.NewMemberCache())
 	apply := func() {
 		t.Helper()
 		if err := p.Apply(ctx, f.pub.Events); err != nil {
