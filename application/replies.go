@@ -9,17 +9,30 @@ import (
 )
 
 // checkParent says whether a new message may answer message parent (0:
-// none) of the chat: a persisted message of the chat, not deleted. One
-// still in the queue is not found yet: a client answers what it has read.
+// none) of the chat: a message of the chat not deleted, persisted or still
+// on its way (its creation in the event log, as AuthorOf finds it), so that
+// a client may answer a message it has just been shown live.
 func (u *Messages) checkParent(ctx context.Context, token domain.Token, chat, parent int64) error {
 	if parent == 0 {
 		return nil
 	}
 	_, err := u.reader.Message(ctx, token, chat, parent)
-	if errors.Is(err, domain.ErrNotFound) {
-		return &domain.ValidationError{Field: "reply_to", Reason: "no message " + strconv.FormatInt(parent, 10) + " in this chat"}
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, domain.ErrDeleted):
+	case errors.Is(err, domain.ErrNotFound) || errors.Is(err, domain.ErrUnavailable):
+		_, found, lerr := u.log.Creation(ctx, domain.ChatKey{Token: token, Number: chat}, parent)
+		if lerr != nil || found {
+			return lerr
+		}
+		if !errors.Is(err, domain.ErrNotFound) {
+			return err // the store is down and the log does not have it
+		}
+	default:
+		return err
 	}
-	return err
+	return &domain.ValidationError{Field: "reply_to", Reason: "no message " + strconv.FormatInt(parent, 10) + " in this chat"}
 }
 
 // Replies pages through the persisted messages answering a persisted

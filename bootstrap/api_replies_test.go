@@ -22,7 +22,8 @@ func numbersOf(t *testing.T, r response) string {
 // everywhere a message is shown; the parent counts its live replies
 // (reply_count, exact once they are persisted) and pages them; a parent
 // that is not a message of the chat (never was, deleted, another chat's
-// number) is refused, takes no number and changes nothing.
+// number) is refused, takes no number and changes nothing; one just
+// answered, persisted or not yet, may be replied to at once.
 func repliesCases(t *testing.T, s *stack) {
 	tok := newApplication(t, s, "Replies")
 	app := "/api/v1/chat_applications/" + tok
@@ -115,5 +116,11 @@ func repliesCases(t *testing.T, s *stack) {
 	eventually(t, "every reply counted, the deleted one not", func() bool {
 		return s.call(t, "GET", msgs+"/1", nil).want(t, 200).num("reply_count") == 14 &&
 			len(s.call(t, "GET", replies+"?limit=200", nil).want(t, 200).items(t)) == 14
+	})
+	// A message just answered (maybe not persisted yet) may be replied to at once.
+	fresh := s.call(t, "POST", msgs, map[string]any{"body": "plum fresh"}).want(t, 201).num("number")
+	s.call(t, "POST", msgs, map[string]any{"body": "plum quick answer", "reply_to": fresh}).want(t, 201)
+	eventually(t, "the fresh message counts its reply", func() bool {
+		return s.call(t, "GET", fmt.Sprintf("%s/%d", msgs, fresh), nil).num("reply_count") == 1
 	})
 }

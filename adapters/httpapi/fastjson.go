@@ -186,7 +186,11 @@ func fastJSON(v any) ([]byte, bool) {
 		// Sized once: a page of 50 grew its buffer five times from 512 bytes.
 		n := 64
 		for _, m := range v.Data {
-			n += len(m.Body) + 128
+			// 160: the names, numbers and times; replies' fields, when there, up to 48 more.
+			n += len(m.Body) + len(m.Author) + len(m.Type) + len(m.Attrs) + 160
+			if m.ReplyTo != 0 || m.Replies != 0 {
+				n += 48
+			}
 		}
 		return appendPage(make([]byte, 0, n), v, func(b []byte, m messageJSON) []byte { return append(appendMessage(b, m), '}') }), true
 	case pageJSON[chatJSON]:
