@@ -110,10 +110,17 @@ func LiveLogContract(t *testing.T, newLog func(t *testing.T) LiveLogSetup) {
 			domain.MessageCreated{Token: other, Chat: 1, Number: 1, Body: "elsewhere"},
 			domain.MessageEdited{Token: tok, Chat: 1, Number: 1, Body: "b", Version: 2},
 		})
-		got := tail.wait(t, 4)
+		// The other application's event may sit in another partition, which
+		// the tail hands over in its own order: only tok's order is defined.
+		var want []domain.LiveEvent
+		for _, e := range tail.wait(t, 4)[1:] {
+			if e.Chat().Token == tok {
+				want = append(want, e)
+			}
+		}
 		back, err := s.Log.Since(context.Background(), domain.ChatKey{Token: tok}, head)
-		if err != nil || len(back) != 2 || back[0] != got[1] || back[1] != got[3] {
-			t.Fatalf("since the head: %+v %v; want %+v and %+v", back, err, got[1], got[3])
+		if err != nil || len(back) != 2 || len(want) != 2 || back[0] != want[0] || back[1] != want[1] {
+			t.Fatalf("since the head: %+v %v; want %+v", back, err, want)
 		}
 		if !s.Log.Before(head, back[0].Position) {
 			t.Fatalf("head %s is not before %s, appended after it", head, back[0].Position)
