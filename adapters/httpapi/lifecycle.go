@@ -51,17 +51,12 @@ const retentionReason = "must be a whole number of days from 1 to 36500, or null
 // when absent, 0 for null (kept forever), else the days (checked by the
 // domain). A form sends it as text.
 func parseRetention(body []byte, m media, wrapper string) (*int64, error) {
-	top, err := parseObjectOf(body, m, "retention_days", wrapper)
+	// Bare or wrapped, not both, as every attribute (parseAttributes).
+	fields, err := parseAttributes(body, m, wrapper, "retention_days")
 	if err != nil {
 		return nil, err
 	}
-	raw, ok := top["retention_days"]
-	if inner, wrapped := top[wrapper]; !ok && wrapped {
-		var nested map[string]json.RawMessage
-		if json.Unmarshal(inner, &nested) == nil {
-			raw, ok = nested["retention_days"]
-		}
-	}
+	raw, ok := fields["retention_days"]
 	if !ok {
 		return nil, nil
 	}
